@@ -1,0 +1,275 @@
+//! How people are named and reached: login names, phone numbers and email addresses.
+//!
+//! Phone numbers and emails are personal data. Their `Debug` output is masked so that a stray
+//! `?field` in a trace never leaks one; code that really sends a message asks for the full value
+//! with `as_str`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ParseError;
+
+/// A login name: 2–32 characters of lowercase ASCII letters, digits, `-`, `_` and `.`, starting
+/// with a letter. Kept ASCII so it types the same on every phone keyboard and in a shell.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if !(2..=32).contains(&len) {
+            return Err(ParseError::new("login", "must be 2 to 32 characters long"));
+        }
+        if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(ParseError::new(
+                "login",
+                "must start with a lowercase letter",
+            ));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(ParseError::new(
+                "login",
+                "may hold only lowercase letters, digits, '-', '_' and '.'",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Login {
+    type Error = ParseError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Login> for String {
+    fn from(value: Login) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A phone number in E.164 form: `+`, a country code and at most 15 digits in all.
+///
+/// Mainland numbers typed without the country code (`13812345678`) are accepted and stored as
+/// `+8613812345678`, because that is how people in the reference park write them.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let compact: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        let digits = if let Some(rest) = compact.strip_prefix('+') {
+            rest.to_owned()
+        } else if let Some(rest) = compact.strip_prefix("00") {
+            rest.to_owned()
+        } else if compact.len() == 11 && compact.starts_with('1') {
+            format!("86{compact}")
+        } else {
+            return Err(ParseError::new(
+                "phone",
+                "must be in international form, e.g. +8613812345678",
+            ));
+        };
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ParseError::new(
+                "phone",
+                "may hold only digits after the '+'",
+            ));
+        }
+        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+            return Err(ParseError::new(
+                "phone",
+                "must have a country code and 8 to 15 digits in all",
+            ));
+        }
+        Ok(Self(format!("+{digits}")))
+    }
+
+    /// The full number, for the code that actually sends an SMS.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with its middle hidden (`+86138****5678`), for logs and traces.
+    pub fn masked(&self) -> String {
+        let s = &self.0;
+        let keep_head = 6.min(s.len());
+        let keep_tail = 4.min(s.len().saturating_sub(keep_head));
+        format!("{}****{}", &s[..keep_head], &s[s.len() - keep_tail..])
+    }
+}
+
+impl fmt::Debug for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Phone({})", self.masked())
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = ParseError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+/// An email address, checked for the shape mail servers agree on (`local@domain.tld`, no spaces,
+/// at most 254 characters). Deliverability is the SMTP server's business, not ours.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        if s.len() > 254 {
+            return Err(ParseError::new(
+                "email",
+                "must be at most 254 characters long",
+            ));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(ParseError::new("email", "must contain an '@'"));
+        };
+        let ok_local = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && local.chars().all(|c| {
+                !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | ',' | ';' | '"')
+            });
+        let labels: Vec<&str> = domain.split('.').collect();
+        let ok_domain = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if !ok_local || !ok_domain {
+            return Err(ParseError::new(
+                "email",
+                format!("'{}' is not an email address", mask_email(s)),
+            ));
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The full address, for the code that actually sends mail.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address with the local part hidden (`z***@example.com`), for logs and traces.
+    pub fn masked(&self) -> String {
+        mask_email(&self.0)
+    }
+}
+
+fn mask_email(s: &str) -> String {
+    match s.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", self.masked())
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = ParseError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mainland_mobile_number_without_country_code_is_stored_in_e164() {
+        assert_eq!(
+            Phone::parse("138 1234 5678").unwrap().as_str(),
+            "+8613812345678"
+        );
+    }
+
+    #[test]
+    fn phone_numbers_are_masked_in_debug_output() {
+        let phone = Phone::parse("+8613812345678").unwrap();
+        let shown = format!("{phone:?}");
+        assert!(!shown.contains("13812345678"), "{shown}");
+        assert_eq!(phone.masked(), "+86138****5678");
+    }
+
+    #[test]
+    fn letters_in_a_phone_number_are_refused() {
+        assert!(Phone::parse("+86138abc5678").is_err());
+        assert!(Phone::parse("12345").is_err());
+        assert!(Phone::parse("+0123456789").is_err());
+    }
+
+    #[test]
+    fn emails_are_masked_in_debug_output_and_domain_is_lowercased() {
+        let email = Email::parse(" Zhang.Wei@Example.CN ").unwrap();
+        assert_eq!(email.as_str(), "Zhang.Wei@example.cn");
+        assert_eq!(format!("{email:?}"), "Email(Z***@example.cn)");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "a", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn", "a@c..cn"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn logins_are_lowercase_ascii() {
+        assert!(Login::parse("post01").is_ok());
+        assert!(Login::parse("power-head").is_ok());
+        assert!(Login::parse("Post01").is_err());
+        assert!(Login::parse("1post").is_err());
+        assert!(Login::parse("张三").is_err());
+        assert!(Login::parse("a").is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! The immutable steps of an issue's history (流转记录).
+//!
+//! An event records what happened as facts, including anything computed when it happened (the
+//! deadlines an assignment set, the minutes a hold lasted), so that replaying events never needs
+//! the calendar or the SLA tables as they are today: history reads the same forever.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CategoryId, EnterpriseId, GridId, IssueId, UnitId, UserId};
+use crate::priority::{Priority, Satisfaction};
+use crate::sla::Sla;
+use crate::status::Status;
+use crate::text::{Description, Note, Reason, Title};
+
+/// How a problem came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Cli,
+    Api,
+    Web,
+    Open311,
+    Visit,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Api => "api",
+            Self::Web => "web",
+            Self::Open311 => "open311",
+            Self::Visit => "visit",
+        }
+    }
+}
+
+/// One step of an issue's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The issue's version after this event: the first event is version 1.
+    pub version: u32,
+    pub at: DateTime<Utc>,
+    /// The person who acted; `None` for the system (scheduler, escalations).
+    pub actor: Option<UserId>,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub change: Change,
+}
+
+/// What an event changed, with the facts needed to replay it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    Reported {
+        title: Title,
+        description: Description,
+        category: CategoryId,
+        priority: Priority,
+        grid: GridId,
+        enterprise: EnterpriseId,
+        source: Source,
+    },
+    Accepted {
+        category: CategoryId,
+        priority: Priority,
+    },
+    Rejected {
+        reason: Reason,
+    },
+    Assigned {
+        unit: UnitId,
+        sla: Sla,
+        response_due_at: DateTime<Utc>,
+        resolve_due_at: DateTime<Utc>,
+    },
+    Returned {
+        unit: UnitId,
+        reason: Reason,
+    },
+    Started,
+    Held {
+        reason: Reason,
+    },
+    Resumed {
+        held_minutes: u32,
+        resolve_due_at: DateTime<Utc>,
+    },
+    ExtensionRequested {
+        until: DateTime<Utc>,
+        reason: Reason,
+    },
+    ExtensionGranted {
+        resolve_due_at: DateTime<Utc>,
+    },
+    ExtensionDenied {
+        reason: Reason,
+    },
+    Resolved {
+        note: Note,
+    },
+    Verified {
+        satisfaction: Satisfaction,
+        note: Option<Note>,
+    },
+    Reworked {
+        reason: Reason,
+        response_due_at: DateTime<Utc>,
+        resolve_due_at: DateTime<Utc>,
+    },
+    Reopened {
+        reason: Reason,
+    },
+    MarkedDuplicate {
+        of: IssueId,
+    },
+    Reassigned {
+        from_unit: UnitId,
+        unit: UnitId,
+        reason: Option<Reason>,
+        response_due_at: DateTime<Utc>,
+        resolve_due_at: DateTime<Utc>,
+    },
+    Commented {
+        note: Note,
+    },
+}
+
+impl Change {
+    /// The event's kind as stored and shown (`assigned`, `extension_granted`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Reported { .. } => "reported",
+            Self::Accepted { .. } => "accepted",
+            Self::Rejected { .. } => "rejected",
+            Self::Assigned { .. } => "assigned",
+            Self::Returned { .. } => "returned",
+            Self::Started => "started",
+            Self::Held { .. } => "held",
+            Self::Resumed { .. } => "resumed",
+            Self::ExtensionRequested { .. } => "extension_requested",
+            Self::ExtensionGranted { .. } => "extension_granted",
+            Self::ExtensionDenied { .. } => "extension_denied",
+            Self::Resolved { .. } => "resolved",
+            Self::Verified { .. } => "verified",
+            Self::Reworked { .. } => "reworked",
+            Self::Reopened { .. } => "reopened",
+            Self::MarkedDuplicate { .. } => "marked_duplicate",
+            Self::Reassigned { .. } => "reassigned",
+            Self::Commented { .. } => "commented",
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! gridloop's pure domain: the types, the issue lifecycle and the working-time maths.
+//!
+//! Nothing here does I/O. Time comes in as `now`; decisions come out as data (events and
+//! effects) for the store and the workers to act on. That keeps every rule testable with plain
+//! values and lets a property test drive thousands of lifecycles a second.
+//!
+//! # Layout
+//!
+//! - [`ids`]: typed numeric ids of stored things.
+//! - [`text`], [`contact`], [`code`], [`priority`]: values parsed once at the boundary
+//!   (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction).
+//! - [`status`], [`role`]: where an issue stands; who may see and act on it.
+//! - [`action`]: what people ask to do, with the fields each action needs.
+//! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
+//! - [`issue`]: the projection of an issue's events.
+//! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step.
+//! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
+//! - [`error`]: parse and transition errors.
+
+pub mod action;
+pub mod calendar;
+pub mod code;
+pub mod contact;
+pub mod effect;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod issue;
+pub mod lifecycle;
+pub mod priority;
+pub mod role;
+pub mod sla;
+pub mod status;
+pub mod text;
+
+pub use action::{Action, ActionFields, ActionKind};
+pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours};
+pub use code::Code;
+pub use contact::{Email, Login, Phone};
+pub use effect::{Audience, Effect};
+pub use error::{ParseError, TransitionError};
+pub use event::{Change, Event, Source};
+pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
+pub use issue::{ExtensionRequest, Issue, ReplayError};
+pub use lifecycle::{available_actions, Decision, Report, Workflow, RULES};
+pub use priority::{Priority, Satisfaction};
+pub use role::{Actor, Role, Scope};
+pub use sla::Sla;
+pub use status::Status;
+pub use text::{Description, Name, Note, Reason, Title};

@@ -1,0 +1,98 @@
+//! What every command shares: settings, the store, the workflow and the clock.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use gridloop_core::{Actor, CategoryId, Code, GridId, Login, UnitId, Workflow};
+use gridloop_store::Store;
+
+use crate::cli::Cli;
+use crate::config::{redact_url, Settings};
+use crate::exit::UsageError;
+
+#[derive(Debug)]
+pub struct App {
+    pub store: Store,
+    pub workflow: Workflow,
+    /// The instant this command acts at: the wall clock, or `--now` when given.
+    pub now: DateTime<Utc>,
+    pub json: bool,
+}
+
+impl App {
+    /// Loads settings, starts logging, reads the calendar, connects and migrates.
+    pub async fn open(cli: &Cli) -> anyhow::Result<Self> {
+        let settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+        init_logging(&settings.log.filter);
+        let now = match &cli.now {
+            Some(raw) => DateTime::parse_from_rfc3339(raw)
+                .map_err(|e| UsageError(format!("--now '{raw}' is not an RFC 3339 instant: {e}")))?
+                .with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        let calendar = crate::calendars::load(&settings.calendar, now)?;
+        let url = cli
+            .database_url
+            .clone()
+            .unwrap_or_else(|| settings.database.url.clone());
+        let store = Store::connect(&url)
+            .await
+            .with_context(|| format!("opening the database {}", redact_url(&url)))?;
+        store.migrate().await.context("migrating the database")?;
+        Ok(Self {
+            store,
+            workflow: Workflow::new(calendar),
+            now,
+            json: cli.json,
+        })
+    }
+
+    pub async fn actor(&self, login: &str) -> anyhow::Result<Actor> {
+        let login = Login::parse(login)?;
+        Ok(self.store.actor(&login).await?)
+    }
+
+    pub async fn unit_id(&self, code: &str) -> anyhow::Result<UnitId> {
+        let code = Code::parse_field("unit", code)?;
+        let unit = self.store.unit_by_code(&code).await?;
+        unit.map(|u| u.id).ok_or_else(|| {
+            UsageError(format!(
+                "no unit with the code '{code}' (see `gridloop unit list`)"
+            ))
+            .into()
+        })
+    }
+
+    pub async fn category_id(&self, code: &str) -> anyhow::Result<CategoryId> {
+        let code = Code::parse_field("category", code)?;
+        let category = self.store.category_by_code(&code).await?;
+        category.map(|c| c.id).ok_or_else(|| {
+            UsageError(format!(
+                "no category with the code '{code}' (see `gridloop category list`)"
+            ))
+            .into()
+        })
+    }
+
+    pub async fn grid_id(&self, code: &str) -> anyhow::Result<GridId> {
+        let code = Code::parse_field("grid", code)?;
+        let grid = self.store.grid_by_code(&code).await?;
+        grid.map(|g| g.id).ok_or_else(|| {
+            UsageError(format!(
+                "no grid with the code '{code}' (see `gridloop grid list`)"
+            ))
+            .into()
+        })
+    }
+}
+
+/// Logs go to stderr so `--json` output on stdout stays parseable. `RUST_LOG` wins over config.
+fn init_logging(filter: &str) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -1,0 +1,40 @@
+//! One module per command group; [`run`] dispatches.
+
+mod bench;
+mod demo;
+mod issue;
+mod reference;
+
+use crate::app::App;
+use crate::cli::{Cli, Command};
+use crate::render::say;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The benchmark makes its own scratch databases; it does not touch the configured one.
+    if let Command::Bench(cmd) = &cli.command {
+        return bench::run(cmd, cli.json).await;
+    }
+    let app = App::open(&cli).await?;
+    match cli.command {
+        Command::Migrate => {
+            if app.json {
+                crate::render::print_json(
+                    &serde_json::json!({"migrated": true, "backend": app.store.backend()}),
+                )?;
+            } else {
+                say!("database is up to date ({})", app.store.backend());
+            }
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(&app, &args).await,
+        Command::Issue(cmd) => issue::run(&app, cmd).await,
+        Command::Unit(_) => reference::units(&app).await,
+        Command::Grid(_) => reference::grids(&app).await,
+        Command::Enterprise(crate::cli::EnterpriseCommand::List { grid }) => {
+            reference::enterprises(&app, grid.as_deref()).await
+        }
+        Command::Category(_) => reference::categories(&app).await,
+        Command::User(_) => reference::users(&app).await,
+        Command::Bench(_) => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,154 @@
+//! `gridloop unit|grid|enterprise|category|user list`: the reference data everyone reads.
+
+use gridloop_core::Priority;
+use serde_json::json;
+
+use crate::app::App;
+use crate::render::say;
+use crate::render::{print_json, table};
+
+pub async fn units(app: &App) -> anyhow::Result<()> {
+    let units = app.store.units().await?;
+    if app.json {
+        return print_json(&units);
+    }
+    let rows: Vec<_> = units
+        .iter()
+        .map(|u| vec![u.id.to_string(), u.code.to_string(), u.name.to_string()])
+        .collect();
+    say!("{}", table(&["ID", "CODE", "NAME"], &rows));
+    Ok(())
+}
+
+pub async fn grids(app: &App) -> anyhow::Result<()> {
+    let grids = app.store.grids().await?;
+    if app.json {
+        return print_json(&grids);
+    }
+    let rows: Vec<_> = grids
+        .iter()
+        .map(|g| vec![g.id.to_string(), g.code.to_string(), g.name.to_string()])
+        .collect();
+    say!("{}", table(&["ID", "CODE", "NAME"], &rows));
+    Ok(())
+}
+
+pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
+    let grid = match grid {
+        Some(code) => Some(app.grid_id(code).await?),
+        None => None,
+    };
+    let enterprises = app.store.enterprises(grid).await?;
+    if app.json {
+        return print_json(&enterprises);
+    }
+    let grids = app.store.grids().await?;
+    let rows: Vec<_> = enterprises
+        .iter()
+        .map(|e| {
+            let grid = grids
+                .iter()
+                .find(|g| g.id == e.grid)
+                .map(|g| g.code.to_string())
+                .unwrap_or_default();
+            vec![e.id.to_string(), grid, e.name.to_string()]
+        })
+        .collect();
+    say!("{}", table(&["ID", "GRID", "NAME"], &rows));
+    Ok(())
+}
+
+pub async fn categories(app: &App) -> anyhow::Result<()> {
+    let categories = app.store.categories().await?;
+    let units = app.store.units().await?;
+    let unit_code = |id| {
+        units
+            .iter()
+            .find(|u| Some(u.id) == id)
+            .map(|u| u.code.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    if app.json {
+        let items: Vec<_> = categories
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id, "code": c.code, "name": c.name,
+                    "default_unit": unit_code(c.default_unit),
+                    "sla": c.slas.iter().map(|(p, s)| (p.as_str().to_owned(), json!({
+                        "response_minutes": s.response_minutes(), "resolve_minutes": s.resolve_minutes()
+                    }))).collect::<serde_json::Map<_, _>>(),
+                })
+            })
+            .collect();
+        return print_json(&items);
+    }
+    let sla = |c: &gridloop_store::Category, p| {
+        c.sla_for(p)
+            .map(|s| format!("{}/{}", s.response_minutes(), s.resolve_minutes()))
+            .unwrap_or_else(|| "-".into())
+    };
+    let rows: Vec<_> = categories
+        .iter()
+        .map(|c| {
+            vec![
+                c.code.to_string(),
+                c.name.to_string(),
+                unit_code(c.default_unit),
+                sla(c, Priority::Normal),
+                sla(c, Priority::Urgent),
+            ]
+        })
+        .collect();
+    say!(
+        "{}",
+        table(
+            &[
+                "CODE",
+                "NAME",
+                "UNIT",
+                "NORMAL (respond/resolve min)",
+                "URGENT"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+pub async fn users(app: &App) -> anyhow::Result<()> {
+    let users = app.store.users().await?;
+    if app.json {
+        // Contact details are personal data: the list shows them masked, as logs do.
+        let items: Vec<_> = users
+            .iter()
+            .map(|u| {
+                json!({
+                    "id": u.id, "login": u.login, "name": u.name, "locale": u.locale,
+                    "roles": u.roles, "posts": u.posts, "units": u.units, "grids": u.grids,
+                    "enterprises": u.enterprises, "active": u.active,
+                    "phone": u.phone.as_ref().map(|p| p.masked()),
+                    "email": u.email.as_ref().map(|e| e.masked()),
+                })
+            })
+            .collect();
+        return print_json(&items);
+    }
+    let rows: Vec<_> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.login.to_string(),
+                u.name.to_string(),
+                u.roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                u.phone.as_ref().map(|p| p.masked()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    say!("{}", table(&["LOGIN", "NAME", "ROLES", "PHONE"], &rows));
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Layered configuration: the embedded `config/default.toml`, then a user file, then
+//! `GRIDLOOP_`-prefixed environment variables.
+//!
+//! Layers are merged as TOML tables before the result is parsed into typed settings, so a user
+//! file need only hold the keys it changes, and a typo in a key is an error rather than a silent
+//! default (`deny_unknown_fields`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use gridloop_core::calendar::WorkingHours;
+use serde::Deserialize;
+use toml::{Table, Value};
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+const ENV_PREFIX: &str = "GRIDLOOP_";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub calendar: CalendarSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+}
+
+/// Hand-written so a password in a PostgreSQL URL never reaches a log line.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSettings {
+    pub time_zone: chrono_tz::Tz,
+    pub dir: PathBuf,
+    pub region: String,
+    pub hours: WorkingHours,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+}
+
+impl Settings {
+    /// Loads the layers. `env` is passed in so tests can give their own environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table: Table = DEFAULTS
+            .parse()
+            .context("the built-in config/default.toml")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the config file {}", path.display()))?;
+            let user: Table = text
+                .parse()
+                .with_context(|| format!("parsing the config file {}", path.display()))?;
+            merge(&mut table, user);
+        }
+        for (key, value) in env {
+            let Some(path) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            // Single-underscore variables (GRIDLOOP_DATABASE_URL, GRIDLOOP_CONFIG) are the
+            // command line's own; nested keys always use the double underscore.
+            if !path.contains("__") {
+                continue;
+            }
+            let keys: Vec<String> = path.split("__").map(str::to_lowercase).collect();
+            set_path(&mut table, &keys, &value)
+                .with_context(|| format!("the environment variable {key}"))?;
+        }
+        Value::Table(table)
+            .try_into()
+            .context("the configuration is not valid")
+    }
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets a nested key from an environment string, keeping the type of the default it replaces
+/// (a number stays a number, a list is written as TOML: `["09:00-12:00"]`).
+fn set_path(table: &mut Table, keys: &[String], raw: &str) -> anyhow::Result<()> {
+    let (last, parents) = keys.split_last().context("empty key")?;
+    let mut current = table;
+    for key in parents {
+        current = match current
+            .entry(key.clone())
+            .or_insert_with(|| Value::Table(Table::new()))
+        {
+            Value::Table(t) => t,
+            _ => bail!("{key} is not a section"),
+        };
+    }
+    let as_toml = || {
+        format!("v = {raw}")
+            .parse::<Table>()
+            .ok()
+            .and_then(|t| t.get("v").cloned())
+    };
+    let value = match current.get(last) {
+        Some(Value::String(_)) => Value::String(raw.to_owned()),
+        // A key without a default (e.g. Saturday's hours) takes TOML if it parses as TOML.
+        None => as_toml().unwrap_or_else(|| Value::String(raw.to_owned())),
+        Some(_) => as_toml().with_context(|| format!("'{raw}' is not a TOML value"))?,
+    };
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+/// Hides the password of a URL like `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_parse_and_use_shanghai_and_embedded_sqlite() {
+        let s = Settings::load(None, []).unwrap();
+        assert_eq!(s.calendar.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(s.database.url, "sqlite://data/gridloop.db");
+        assert_eq!(s.calendar.hours, WorkingHours::default());
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let env = [
+            (
+                "GRIDLOOP_DATABASE__URL".to_owned(),
+                "sqlite://x.db".to_owned(),
+            ),
+            (
+                "GRIDLOOP_CALENDAR__TIME_ZONE".to_owned(),
+                "Europe/Berlin".to_owned(),
+            ),
+            (
+                "GRIDLOOP_CALENDAR__HOURS__SATURDAY".to_owned(),
+                r#"["09:00-12:00"]"#.to_owned(),
+            ),
+            (
+                "GRIDLOOP_DATABASE_URL".to_owned(),
+                "ignored-here".to_owned(),
+            ),
+        ];
+        let s = Settings::load(None, env).unwrap();
+        assert_eq!(s.database.url, "sqlite://x.db");
+        assert_eq!(s.calendar.time_zone, chrono_tz::Europe::Berlin);
+        assert_eq!(s.calendar.hours.minutes_on(chrono::Weekday::Sat), 180);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_not_a_silent_default() {
+        let dir = std::env::temp_dir().join(format!("gl-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "[database]\nulr = \"sqlite://y.db\"\n").unwrap();
+        let err = Settings::load(Some(&file), []).unwrap_err();
+        assert!(format!("{err:#}").contains("ulr"), "{err:#}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://gl:s3cret@127.0.0.1/gl"),
+            "postgres://gl:***@127.0.0.1/gl"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/gridloop.db"),
+            "sqlite://data/gridloop.db"
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! The two backends, and the only code that knows there are two.
+//!
+//! Every statement in the store is written once, with `$1, $2, …` placeholders (which
+//! sqlx-sqlite accepts as well as PostgreSQL), and runs through the four query primitives of
+//! [`Tx`] at the bottom of this file. Each primitive's body is written once too: the
+//! `on_backend!` macro expands it for the SQLite and the PostgreSQL connection, so the compiler
+//! checks it against both. The few real dialect differences are methods of [`Backend`] and the
+//! connection settings in [`Pool::connect`].
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{FromRow, Postgres, Sqlite, Transaction};
+
+use crate::error::StoreError;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
+    /// The case-insensitive `LIKE`. SQLite's `LIKE` already ignores case, for ASCII letters
+    /// only (without the ICU extension); PostgreSQL's `ILIKE` follows the database's locale.
+    pub(crate) fn ilike(self) -> &'static str {
+        match self {
+            Self::Sqlite => "LIKE",
+            Self::Postgres => "ILIKE",
+        }
+    }
+}
+
+/// A connection pool of either backend.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    /// Opens a pool for a `sqlite:` or `postgres:`/`postgresql:` URL.
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                // WAL lets readers run while one writer commits.
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL, not the usual WAL companion NORMAL: with NORMAL a commit is only
+                // appended to the WAL and the WAL is synced at checkpoints, so a power loss or
+                // kernel crash can drop the last commits even though the caller was told they
+                // succeeded. gridloop promises that an acknowledged write (a reported problem,
+                // an assignment) survives a crash, so every commit syncs the WAL: one fsync per
+                // transaction, which is why bulk writes should share one [`Tx`]. If only process
+                // crashes mattered, NORMAL would do, since the WAL is in the OS cache already.
+                .synchronous(SqliteSynchronous::Full)
+                // Writers queue on the database lock (BEGIN IMMEDIATE) instead of failing.
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let path = options.get_filename();
+            if path != std::path::Path::new(":memory:") {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    tokio::fs::create_dir_all(parent).await.map_err(|e| {
+                        StoreError::Database(sqlx::Error::Configuration(
+                            format!("cannot create the folder {}: {e}", parent.display()).into(),
+                        ))
+                    })?;
+                }
+            }
+            // Several readers work in parallel under WAL; writers take turns whatever the size.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Self::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Self::Postgres(pool))
+        } else {
+            Err(StoreError::invalid(
+                "database_url",
+                "must start with sqlite: or postgres: (or postgresql:)",
+            ))
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Self::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads first and writes later would have to upgrade its lock,
+    /// and two of them upgrading at once fail with SQLITE_BUSY whatever the busy timeout. On
+    /// PostgreSQL a plain `BEGIN` (read committed); the issue updates are compare-and-set.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Self::Sqlite(pool) => Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// A read-only transaction, so that a read of several statements sees one snapshot.
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Self::Sqlite(pool) => Inner::Sqlite(pool.begin().await?),
+            Self::Postgres(pool) => Inner::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        };
+        Ok(Tx { inner })
+    }
+}
+
+/// One value bound to a `$n` placeholder. The few types the schema uses, each nullable.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Time(Option<DateTime<Utc>>),
+    Bool(bool),
+    Json(serde_json::Value),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+impl From<u32> for Arg {
+    fn from(v: u32) -> Self {
+        Self::Int(Some(i64::from(v)))
+    }
+}
+impl From<Option<u32>> for Arg {
+    fn from(v: Option<u32>) -> Self {
+        Self::Int(v.map(i64::from))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_owned))
+    }
+}
+impl From<DateTime<Utc>> for Arg {
+    fn from(v: DateTime<Utc>) -> Self {
+        Self::Time(Some(v))
+    }
+}
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Self::Bool(v)
+    }
+}
+impl From<serde_json::Value> for Arg {
+    fn from(v: serde_json::Value) -> Self {
+        Self::Json(v)
+    }
+}
+
+/// `args![a, b, …]`: the values for `$1, $2, …`.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        vec![$($crate::backend::Arg::from($value)),*]
+    };
+}
+pub(crate) use args;
+
+/// A row type both backends can decode (anything deriving `sqlx::FromRow`, and tuples).
+pub(crate) trait Decodable:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Decodable for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A transaction on the store: the unit of atomic (and, on SQLite, of fsync) work.
+///
+/// Get one from [`crate::Store::transaction`], call any number of its methods, then
+/// [`commit`](Tx::commit). Dropping it without committing rolls everything back, also when the
+/// future holding it is dropped midway. After a method returns an error, drop the transaction:
+/// PostgreSQL refuses every further statement in a failed transaction.
+pub struct Tx {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl fmt::Debug for Tx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tx")
+            .field("backend", &self.backend().name())
+            .finish()
+    }
+}
+
+/// Expands `$body` once per backend, with `$conn` bound to that backend's connection.
+macro_rules! on_backend {
+    ($inner:expr, $conn:ident => $body:expr) => {
+        match $inner {
+            Inner::Sqlite(tx) => {
+                let $conn: &mut sqlx::SqliteConnection = tx;
+                $body
+            }
+            Inner::Postgres(tx) => {
+                let $conn: &mut sqlx::PgConnection = tx;
+                $body
+            }
+        }
+    };
+}
+
+/// Binds every [`Arg`] to a query of either backend, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::Time(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+                Arg::Json(v) => query.bind(sqlx::types::Json(v)),
+            };
+        }
+        query
+    }};
+}
+
+impl Tx {
+    pub(crate) fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Makes everything done in the transaction durable, or nothing if this fails.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes everything done in the transaction (dropping it does the same, lazily).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.rollback().await?,
+            Inner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        let done = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected()
+        });
+        Ok(done)
+    }
+
+    pub(crate) async fn fetch_all<T: Decodable>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query_as(sql), args).fetch_all(conn).await?
+        });
+        Ok(rows)
+    }
+
+    pub(crate) async fn fetch_optional<T: Decodable>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query_as(sql), args).fetch_optional(conn).await?
+        });
+        Ok(row)
+    }
+
+    pub(crate) async fn fetch_one<T: Decodable>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<T, StoreError> {
+        let row = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query_as(sql), args).fetch_one(conn).await?
+        });
+        Ok(row)
+    }
+}

@@ -1,0 +1,100 @@
+//! The store's one error type, and the coarse kinds callers map to exit codes and HTTP statuses.
+
+use gridloop_core::{ParseError, ReplayError, TransitionError};
+use thiserror::Error;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// No row with that key (or it is not usable, e.g. an inactive user for [`crate::Store::actor`]).
+    #[error("no {what} '{key}'")]
+    NotFound { what: &'static str, key: String },
+    /// The issue is no longer at the version the actor saw: someone else acted first. Nothing
+    /// was written; reload and decide again.
+    #[error(
+        "the issue changed meanwhile: you saw version {expected}, it is now at version {actual}"
+    )]
+    Conflict { expected: u32, actual: u32 },
+    /// The workflow refused the action (no such transition, role or scope, precondition).
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Missing or malformed input, named field by field.
+    #[error("invalid input: {}", join(.0))]
+    Invalid(Vec<ParseError>),
+    /// A unique code or login is taken.
+    #[error("a {what} '{key}' already exists")]
+    AlreadyExists { what: &'static str, key: String },
+    /// A report's client key came back with a different request than the one it first created.
+    #[error("the client key '{key}' was already used for a different report")]
+    KeyReuse { key: String },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row that does not make a domain value, or a history that does not replay.
+    #[error("corrupt data in the store: {0}")]
+    Corrupt(String),
+}
+
+/// The coarse class of a [`StoreError`], for mapping to exit codes and HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    NotFound,
+    Conflict,
+    /// A [`TransitionError`]; look at it for 403/404/422.
+    Transition,
+    Invalid,
+    AlreadyExists,
+    KeyReuse,
+    /// The database could not be reached or failed; retrying later may help.
+    Unavailable,
+    /// A migration failed or the schema is newer than this build.
+    Migrate,
+    Corrupt,
+}
+
+impl StoreError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Transition(_) => ErrorKind::Transition,
+            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Self::KeyReuse { .. } => ErrorKind::KeyReuse,
+            Self::Database(_) => ErrorKind::Unavailable,
+            Self::Migrate(_) => ErrorKind::Migrate,
+            Self::Corrupt(_) => ErrorKind::Corrupt,
+        }
+    }
+
+    pub(crate) fn not_found(what: &'static str, key: impl ToString) -> Self {
+        Self::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![ParseError::new(field, message)])
+    }
+
+    /// Whether this is the database refusing a duplicate key.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+impl From<ReplayError> for StoreError {
+    fn from(e: ReplayError) -> Self {
+        Self::Corrupt(format!("an issue's history does not replay: {e}"))
+    }
+}
+
+fn join(errors: &[ParseError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,317 @@
+//! Issues: reporting (idempotent on a client key), acting under compare-and-set, reading the
+//! projection and its history.
+//!
+//! The issue row and its events are written in the same transaction, and the row is always the
+//! core's own fold of the events ([`Workflow::apply`] returns it), so `issues` equals
+//! `Issue::replay` of `issue_events` at every commit.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use gridloop_core::{
+    Action, ActionKind, Actor, Decision, Event, Issue, IssueId, Report, Status, TransitionError,
+    Workflow,
+};
+use sha2::{Digest, Sha256};
+
+use crate::backend::{args, Tx};
+use crate::error::StoreError;
+use crate::model::{ActionRequest, NewIssue, Reported};
+use crate::rows::{issue_args, stored, EventRow, IssueRow, ISSUE_COLUMNS};
+
+/// The longest client key accepted, in characters (a UUID is 36).
+const MAX_CLIENT_KEY_CHARS: usize = 200;
+
+/// `SELECT` list of a whole issue row.
+pub(crate) static ISSUE_SELECT: LazyLock<String> =
+    LazyLock::new(|| format!("id, {}", ISSUE_COLUMNS.join(", ")));
+
+static INSERT_ISSUE: LazyLock<String> = LazyLock::new(|| {
+    let placeholders: Vec<String> = (1..=ISSUE_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO issues ({}) VALUES ({}) RETURNING id",
+        ISSUE_COLUMNS.join(", "),
+        placeholders.join(", ")
+    )
+});
+
+/// Compare-and-set: `$n+1` is the id, `$n+2` the version the decision was made on.
+static UPDATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
+    let n = ISSUE_COLUMNS.len();
+    let sets: Vec<String> = ISSUE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    format!(
+        "UPDATE issues SET {} WHERE id = ${} AND version = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    )
+});
+
+const INSERT_EVENT: &str = "INSERT INTO issue_events \
+     (issue_id, version, kind, at, actor_id, from_status, to_status, payload) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Instants as both backends store them: PostgreSQL keeps microseconds, so the store truncates
+/// every instant it is given before the core decides with it. What is returned then equals what
+/// is read back, on either backend.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// A SHA-256 of what makes two reports the same request, hex-encoded.
+pub(crate) fn fingerprint(new: &NewIssue) -> String {
+    let canonical = serde_json::json!([
+        new.title.as_str(),
+        new.description.as_str(),
+        new.enterprise.get(),
+        new.category.get(),
+        new.priority.as_str(),
+    ]);
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn check_client_key(key: &str) -> Result<(), StoreError> {
+    let chars = key.chars().count();
+    if chars == 0 || chars > MAX_CLIENT_KEY_CHARS || key.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            "client_key",
+            format!("must be 1 to {MAX_CLIENT_KEY_CHARS} characters without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Tx {
+    /// Reports a new problem, or returns the issue an earlier report with the same client key
+    /// created (`replayed`). See [`crate::Store::report`].
+    pub async fn report(
+        &mut self,
+        workflow: &Workflow,
+        actor: &Actor,
+        new: NewIssue,
+        now: DateTime<Utc>,
+    ) -> Result<Reported, StoreError> {
+        let now = to_micros(now);
+        let fingerprint = fingerprint(&new);
+        if let Some(key) = &new.client_key {
+            check_client_key(key)?;
+            if let Some(earlier) = self.reported_with_key(actor, key, &fingerprint).await? {
+                return Ok(earlier);
+            }
+        }
+        let enterprise = self
+            .enterprise(new.enterprise)
+            .await?
+            .ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
+        self.must_exist("categories", "category", new.category.get())
+            .await?;
+        let report = Report {
+            title: new.title,
+            description: new.description,
+            category: new.category,
+            priority: new.priority,
+            grid: enterprise.grid,
+            enterprise: enterprise.id,
+            source: new.source,
+        };
+        let (event, _effects) = workflow.report(report, actor, now)?;
+        // The database gives the id; the projection is folded with a stand-in and then given
+        // the real one (the id is not among the inserted columns).
+        let stand_in = stored("issues", IssueId::new(1))?;
+        let mut issue = Issue::open(stand_in, &event)?;
+        let (id,): (i64,) = self.fetch_one(&INSERT_ISSUE, issue_args(&issue)).await?;
+        issue.id = stored("issues", IssueId::new(id))?;
+        self.insert_event(issue.id, &event).await?;
+        if let Some(key) = &new.client_key {
+            self.execute(
+                "INSERT INTO issue_keys (reporter_id, client_key, fingerprint, issue_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                args![actor.user.get(), key.as_str(), fingerprint, id, now],
+            )
+            .await?;
+        }
+        Ok(Reported {
+            issue,
+            replayed: false,
+        })
+    }
+
+    /// The issue an earlier report of this reporter with this key created, as it is now.
+    pub(crate) async fn reported_with_key(
+        &mut self,
+        actor: &Actor,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<Reported>, StoreError> {
+        let seen: Option<(String, i64)> = self
+            .fetch_optional(
+                "SELECT fingerprint, issue_id FROM issue_keys WHERE reporter_id = $1 AND client_key = $2",
+                args![actor.user.get(), key],
+            )
+            .await?;
+        let Some((seen_fingerprint, issue_id)) = seen else {
+            return Ok(None);
+        };
+        if seen_fingerprint != fingerprint {
+            return Err(StoreError::KeyReuse {
+                key: key.to_owned(),
+            });
+        }
+        let id = stored("issue_keys", IssueId::new(issue_id))?;
+        let issue = self.issue(id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "issue_keys: key '{key}' names a missing issue {id}"
+            ))
+        })?;
+        Ok(Some(Reported {
+            issue,
+            replayed: true,
+        }))
+    }
+
+    /// Takes an action on an issue. See [`crate::Store::act`].
+    pub async fn act(
+        &mut self,
+        workflow: &Workflow,
+        id: IssueId,
+        actor: &Actor,
+        request: ActionRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        let now = to_micros(now);
+        let issue = self
+            .issue(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("issue", id))?;
+        // Someone who may not see the issue learns nothing about it, not even its version.
+        if !actor.can_see(&issue.scope()) {
+            return Err(TransitionError::OutOfScope.into());
+        }
+        if let Some(expected) = request.expected_version {
+            if expected != issue.version {
+                return Err(StoreError::Conflict {
+                    expected,
+                    actual: issue.version,
+                });
+            }
+        }
+        let mut fields = request.fields;
+        fields.until = fields.until.map(to_micros);
+        match request.kind {
+            ActionKind::Assign | ActionKind::Reassign => {
+                if let Some(unit) = fields.unit {
+                    self.must_exist("units", "unit", unit.get()).await?;
+                }
+                if request.kind == ActionKind::Assign && fields.sla.is_none() {
+                    let category = self.category(issue.category).await?.ok_or_else(|| {
+                        StoreError::Corrupt(format!("issues: issue {id} has a missing category"))
+                    })?;
+                    fields.sla = Some(category.sla_for(issue.priority).ok_or_else(|| {
+                        StoreError::invalid(
+                            "sla",
+                            format!(
+                                "category '{}' has no SLA for priority {}",
+                                category.code, issue.priority
+                            ),
+                        )
+                    })?);
+                }
+            }
+            ActionKind::Accept => {
+                if let Some(category) = fields.category {
+                    self.must_exist("categories", "category", category.get())
+                        .await?;
+                }
+            }
+            // A duplicate of itself is the workflow's to refuse (a precondition).
+            ActionKind::MarkDuplicate => match fields.duplicate_of {
+                Some(of) if of != id => self.must_exist("issues", "issue", of.get()).await?,
+                _ => {}
+            },
+            _ => {}
+        }
+        let action = Action::from_fields(request.kind, fields).map_err(StoreError::Invalid)?;
+        let decision = workflow.apply(&issue, action, actor, now)?;
+        let mut values = issue_args(&decision.issue);
+        values.extend(args![id.get(), issue.version]);
+        let changed = self.execute(&UPDATE_ISSUE, values).await?;
+        if changed == 0 {
+            // Only reachable where another writer committed between our read and write
+            // (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes writers).
+            let actual = self.issue(id).await?.map_or(issue.version, |i| i.version);
+            return Err(StoreError::Conflict {
+                expected: issue.version,
+                actual,
+            });
+        }
+        self.insert_event(id, &decision.event).await?;
+        Ok(decision)
+    }
+
+    async fn insert_event(&mut self, id: IssueId, event: &Event) -> Result<(), StoreError> {
+        let payload = serde_json::to_value(&event.change)
+            .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
+        self.execute(
+            INSERT_EVENT,
+            args![
+                id.get(),
+                event.version,
+                event.change.kind(),
+                event.at,
+                event.actor.map(|u| u.get()),
+                event.from.map(Status::as_str),
+                event.to.as_str(),
+                payload,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn issue(&mut self, id: IssueId) -> Result<Option<Issue>, StoreError> {
+        let row: Option<IssueRow> = self
+            .fetch_optional(
+                &format!("SELECT {} FROM issues WHERE id = $1", *ISSUE_SELECT),
+                args![id.get()],
+            )
+            .await?;
+        row.map(IssueRow::into_domain).transpose()
+    }
+
+    /// The issue's history, oldest first; empty for an unknown issue.
+    pub async fn events(&mut self, id: IssueId) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<EventRow> = self
+            .fetch_all(
+                "SELECT version, kind, at, actor_id, from_status, to_status, payload \
+                 FROM issue_events WHERE issue_id = $1 ORDER BY version",
+                args![id.get()],
+            )
+            .await?;
+        rows.into_iter().map(EventRow::into_domain).collect()
+    }
+
+    /// How many issues are in each status, for every status (zeros included), in
+    /// [`Status::ALL`] order.
+    pub async fn count_by_status(&mut self) -> Result<Vec<(Status, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = self
+            .fetch_all(
+                "SELECT status, COUNT(*) FROM issues GROUP BY status",
+                args![],
+            )
+            .await?;
+        let mut counts: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for (status, n) in rows {
+            let status: Status = stored("issues", status.parse())?;
+            let n = u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))?;
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == status) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,190 @@
+//! Listing issues: filters translated to SQL, and keyset pagination, newest first.
+
+use gridloop_core::{IssueId, Role};
+
+use crate::backend::{Arg, Backend, Tx};
+use crate::error::StoreError;
+use crate::issues::ISSUE_SELECT;
+use crate::model::{IssueFilter, Page};
+use crate::rows::IssueRow;
+
+/// Page sizes are clamped to this range.
+pub const MAX_PAGE: u32 = 500;
+
+/// A `WHERE` clause under construction, numbering its placeholders as it goes.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    /// Adds a value and returns its placeholder.
+    fn param(&mut self, value: impl Into<Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
+    /// `column IN ($a, $b, …)`; `values` must not be empty.
+    fn any_of(&mut self, column: &str, values: impl IntoIterator<Item = Arg>) -> String {
+        let list: Vec<String> = values.into_iter().map(|v| self.param(v)).collect();
+        format!("{column} IN ({})", list.join(", "))
+    }
+}
+
+/// The cursor handed out after a page: opaque to clients, the last id shown.
+fn encode_cursor(id: IssueId) -> String {
+    format!("i{:x}", id.get())
+}
+
+fn decode_cursor(cursor: &str) -> Result<IssueId, StoreError> {
+    let bad = || StoreError::invalid("cursor", "is not a cursor this server handed out");
+    let hex = cursor.strip_prefix('i').ok_or_else(bad)?;
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let raw = i64::from_str_radix(hex, 16).map_err(|_| bad())?;
+    IssueId::new(raw).map_err(|_| bad())
+}
+
+/// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn filter_sql(backend: Backend, filter: &IssueFilter, w: &mut Where) {
+    if !filter.statuses.is_empty() {
+        let clause = w.any_of("status", filter.statuses.iter().map(|s| s.as_str().into()));
+        w.clauses.push(clause);
+    }
+    let ids = [
+        ("grid_id", filter.grid.map(|x| x.get())),
+        ("unit_id", filter.unit.map(|x| x.get())),
+        ("category_id", filter.category.map(|x| x.get())),
+        ("enterprise_id", filter.enterprise.map(|x| x.get())),
+        ("reporter_id", filter.reporter.map(|x| x.get())),
+    ];
+    for (column, value) in ids {
+        if let Some(value) = value {
+            let p = w.param(value);
+            w.clauses.push(format!("{column} = {p}"));
+        }
+    }
+    if let Some(at) = filter.overdue_at {
+        // Issue::is_overdue, word for word. The status list is literal so that the partial
+        // indexes on open issues apply.
+        let p = w.param(at);
+        w.clauses.push(format!(
+            "status IN ('assigned', 'in_progress') AND \
+             ((responded_at IS NULL AND response_due_at <= {p}) OR resolve_due_at <= {p})"
+        ));
+    }
+    if let Some(text) = &filter.title_contains {
+        let p = w.param(format!("%{}%", like_escape(text)));
+        w.clauses
+            .push(format!("title {} {p} ESCAPE '\\'", backend.ilike()));
+    }
+    if let Some(actor) = &filter.visible_to {
+        // Actor::can_see: the reporter, or any role covering the issue's scope.
+        let sees_all = [Role::Dispatcher, Role::Supervisor, Role::Admin]
+            .iter()
+            .any(|r| actor.has_role(*r));
+        if !sees_all {
+            let mut any = vec![format!("reporter_id = {}", w.param(actor.user.get()))];
+            let by_grid = actor.has_role(Role::PostMember) || actor.has_role(Role::Commissioner);
+            if by_grid && !actor.grids.is_empty() {
+                any.push(w.any_of("grid_id", actor.grids.iter().map(|g| g.get().into())));
+            }
+            let by_unit = actor.has_role(Role::UnitMember) || actor.has_role(Role::UnitHead);
+            if by_unit && !actor.units.is_empty() {
+                any.push(w.any_of("unit_id", actor.units.iter().map(|u| u.get().into())));
+            }
+            if actor.has_role(Role::Enterprise) && !actor.enterprises.is_empty() {
+                any.push(w.any_of(
+                    "enterprise_id",
+                    actor.enterprises.iter().map(|e| e.get().into()),
+                ));
+            }
+            w.clauses.push(format!("({})", any.join(" OR ")));
+        }
+    }
+}
+
+impl Tx {
+    /// Issues matching `filter`, newest (highest id) first, `limit` (clamped to 1..=500) at a
+    /// time. Pass the returned `next_cursor` back to get the following page; a cursor that
+    /// this server did not hand out is `Invalid`.
+    pub async fn list_issues(
+        &mut self,
+        filter: &IssueFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<gridloop_core::Issue>, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut w = Where::default();
+        if let Some(cursor) = cursor {
+            let after = decode_cursor(cursor)?;
+            let p = w.param(after.get());
+            w.clauses.push(format!("id < {p}"));
+        }
+        filter_sql(self.backend(), filter, &mut w);
+        let condition = if w.clauses.is_empty() {
+            "TRUE".to_owned()
+        } else {
+            w.clauses.join(" AND ")
+        };
+        // One more than asked, to know whether another page follows.
+        let p = w.param(i64::from(limit) + 1);
+        let sql = format!(
+            "SELECT {} FROM issues WHERE {condition} ORDER BY id DESC LIMIT {p}",
+            *ISSUE_SELECT
+        );
+        let rows: Vec<IssueRow> = self.fetch_all(&sql, w.args).await?;
+        let mut items = rows
+            .into_iter()
+            .map(IssueRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|i| encode_cursor(i.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_strangers_are_refused() {
+        let id = IssueId::new(12345).expect("positive");
+        assert_eq!(decode_cursor(&encode_cursor(id)).ok(), Some(id));
+        for bad in [
+            "",
+            "i",
+            "12",
+            "i-1",
+            "i0",
+            "ixyz",
+            "i+1f",
+            "iffffffffffffffffff",
+        ] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

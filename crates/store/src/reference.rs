@@ -1,0 +1,597 @@
+//! Reference data: chains, grids, posts, enterprises, units, categories with their SLAs, and
+//! users with their roles and memberships. Written by admins and the demo, read everywhere.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::str::FromStr;
+
+use gridloop_core::{
+    Actor, CategoryId, ChainId, Code, Email, EnterpriseId, GridId, Login, Name, Phone, PostId,
+    Priority, Role, UnitId, UserId,
+};
+
+use crate::backend::{args, Arg, Tx};
+use crate::error::StoreError;
+use crate::model::{
+    Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit,
+    NewUser, Post, Unit, User,
+};
+use crate::rows::{
+    stored, stored_opt, CategoryRow, ChainRow, EnterpriseRow, GridRow, PostRow, SlaRow, UnitRow,
+    UserRow,
+};
+
+/// The locales templates exist in.
+const LOCALES: [&str; 2] = ["zh-CN", "en"];
+
+/// Turns the database's unique violation into [`StoreError::AlreadyExists`].
+fn taken(e: StoreError, what: &'static str, key: &impl Display) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::AlreadyExists {
+            what,
+            key: key.to_string(),
+        }
+    } else {
+        e
+    }
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl Tx {
+    /// Fails with `NotFound` unless `table` has a row with this id. `table` is always one of
+    /// the store's own literals, never input.
+    pub(crate) async fn must_exist(
+        &mut self,
+        table: &'static str,
+        what: &'static str,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let sql = format!("SELECT id FROM {table} WHERE id = $1");
+        let found: Option<(i64,)> = self.fetch_optional(&sql, args![id]).await?;
+        found
+            .map(|_| ())
+            .ok_or_else(|| StoreError::not_found(what, id))
+    }
+
+    pub async fn create_chain(&mut self, code: Code, name: Name) -> Result<Chain, StoreError> {
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO chains (code, name) VALUES ($1, $2) RETURNING id",
+                args![code.as_str(), name.as_str()],
+            )
+            .await
+            .map_err(|e| taken(e, "chain", &code))?;
+        Ok(Chain {
+            id: stored("chains", ChainId::new(id))?,
+            code,
+            name,
+        })
+    }
+
+    pub async fn create_grid(&mut self, new: NewGrid) -> Result<Grid, StoreError> {
+        self.must_exist("chains", "chain", new.chain.get()).await?;
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO grids (code, name, chain_id) VALUES ($1, $2, $3) RETURNING id",
+                args![new.code.as_str(), new.name.as_str(), new.chain.get()],
+            )
+            .await
+            .map_err(|e| taken(e, "grid", &new.code))?;
+        Ok(Grid {
+            id: stored("grids", GridId::new(id))?,
+            code: new.code,
+            name: new.name,
+            chain: new.chain,
+        })
+    }
+
+    pub async fn create_post(&mut self, new: NewPost) -> Result<Post, StoreError> {
+        self.must_exist("grids", "grid", new.grid.get()).await?;
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO posts (code, name, grid_id) VALUES ($1, $2, $3) RETURNING id",
+                args![new.code.as_str(), new.name.as_str(), new.grid.get()],
+            )
+            .await
+            .map_err(|e| taken(e, "post", &new.code))?;
+        Ok(Post {
+            id: stored("posts", PostId::new(id))?,
+            code: new.code,
+            name: new.name,
+            grid: new.grid,
+        })
+    }
+
+    pub async fn create_enterprise(
+        &mut self,
+        new: NewEnterprise,
+    ) -> Result<Enterprise, StoreError> {
+        self.must_exist("grids", "grid", new.grid.get()).await?;
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO enterprises (name, grid_id, address) VALUES ($1, $2, $3) RETURNING id",
+                args![new.name.as_str(), new.grid.get(), new.address.as_deref()],
+            )
+            .await?;
+        Ok(Enterprise {
+            id: stored("enterprises", EnterpriseId::new(id))?,
+            name: new.name,
+            grid: new.grid,
+            address: new.address,
+        })
+    }
+
+    pub async fn create_unit(&mut self, new: NewUnit) -> Result<Unit, StoreError> {
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO units (code, name) VALUES ($1, $2) RETURNING id",
+                args![new.code.as_str(), new.name.as_str()],
+            )
+            .await
+            .map_err(|e| taken(e, "unit", &new.code))?;
+        Ok(Unit {
+            id: stored("units", UnitId::new(id))?,
+            code: new.code,
+            name: new.name,
+        })
+    }
+
+    /// Creates a category with one SLA per priority; all four priorities must have exactly one.
+    pub async fn create_category(&mut self, new: NewCategory) -> Result<Category, StoreError> {
+        let mut problems = Vec::new();
+        for priority in Priority::ALL {
+            let n = new.slas.iter().filter(|(p, _)| *p == priority).count();
+            if n != 1 {
+                problems.push(gridloop_core::ParseError::new(
+                    "sla",
+                    if n == 0 {
+                        format!("the category needs an SLA for priority {priority}")
+                    } else {
+                        format!("the category has {n} SLAs for priority {priority}; give one")
+                    },
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        if let Some(unit) = new.default_unit {
+            self.must_exist("units", "unit", unit.get()).await?;
+        }
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO categories (code, name, default_unit_id) VALUES ($1, $2, $3) RETURNING id",
+                args![new.code.as_str(), new.name.as_str(), new.default_unit.map(UnitId::get)],
+            )
+            .await
+            .map_err(|e| taken(e, "category", &new.code))?;
+        let mut slas = new.slas;
+        slas.sort_by_key(|(p, _)| *p);
+        for (priority, sla) in &slas {
+            self.execute(
+                "INSERT INTO category_slas (category_id, priority, response_minutes, resolve_minutes) \
+                 VALUES ($1, $2, $3, $4)",
+                args![id, priority.as_str(), sla.response_minutes(), sla.resolve_minutes()],
+            )
+            .await?;
+        }
+        Ok(Category {
+            id: stored("categories", CategoryId::new(id))?,
+            code: new.code,
+            name: new.name,
+            default_unit: new.default_unit,
+            slas,
+        })
+    }
+
+    /// Creates an active user with roles and memberships (each list sorted, duplicates dropped).
+    pub async fn create_user(&mut self, new: NewUser) -> Result<User, StoreError> {
+        if !LOCALES.contains(&new.locale.as_str()) {
+            return Err(StoreError::invalid(
+                "locale",
+                format!("'{}' is not one of zh-CN, en", new.locale),
+            ));
+        }
+        let roles = sorted(new.roles);
+        let posts = sorted(new.posts);
+        let units = sorted(new.units);
+        let grids = sorted(new.grids);
+        let enterprises = sorted(new.enterprises);
+        for post in &posts {
+            self.must_exist("posts", "post", post.get()).await?;
+        }
+        for unit in &units {
+            self.must_exist("units", "unit", unit.get()).await?;
+        }
+        for grid in &grids {
+            self.must_exist("grids", "grid", grid.get()).await?;
+        }
+        for enterprise in &enterprises {
+            self.must_exist("enterprises", "enterprise", enterprise.get())
+                .await?;
+        }
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO users (login, name, phone, email, locale, active) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                args![
+                    new.login.as_str(),
+                    new.name.as_str(),
+                    new.phone.as_ref().map(Phone::as_str),
+                    new.email.as_ref().map(Email::as_str),
+                    new.locale.as_str(),
+                    true,
+                ],
+            )
+            .await
+            .map_err(|e| taken(e, "user", &new.login))?;
+        for role in &roles {
+            self.execute(
+                "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+                args![id, role.as_str()],
+            )
+            .await?;
+        }
+        let links: [(&str, Vec<i64>); 4] = [
+            (
+                "INSERT INTO user_posts (user_id, post_id) VALUES ($1, $2)",
+                posts.iter().map(|x| x.get()).collect(),
+            ),
+            (
+                "INSERT INTO user_units (user_id, unit_id) VALUES ($1, $2)",
+                units.iter().map(|x| x.get()).collect(),
+            ),
+            (
+                "INSERT INTO user_grids (user_id, grid_id) VALUES ($1, $2)",
+                grids.iter().map(|x| x.get()).collect(),
+            ),
+            (
+                "INSERT INTO user_enterprises (user_id, enterprise_id) VALUES ($1, $2)",
+                enterprises.iter().map(|x| x.get()).collect(),
+            ),
+        ];
+        for (sql, targets) in links {
+            for target in targets {
+                self.execute(sql, args![id, target]).await?;
+            }
+        }
+        Ok(User {
+            id: stored("users", UserId::new(id))?,
+            login: new.login,
+            name: new.name,
+            phone: new.phone,
+            email: new.email,
+            locale: new.locale,
+            roles,
+            posts,
+            units,
+            grids,
+            enterprises,
+            active: true,
+        })
+    }
+
+    pub async fn chains(&mut self) -> Result<Vec<Chain>, StoreError> {
+        let rows: Vec<ChainRow> = self
+            .fetch_all("SELECT id, code, name FROM chains ORDER BY id", args![])
+            .await?;
+        rows.into_iter().map(ChainRow::into_domain).collect()
+    }
+
+    pub async fn chain_by_code(&mut self, code: &Code) -> Result<Option<Chain>, StoreError> {
+        let row: Option<ChainRow> = self
+            .fetch_optional(
+                "SELECT id, code, name FROM chains WHERE code = $1",
+                args![code.as_str()],
+            )
+            .await?;
+        row.map(ChainRow::into_domain).transpose()
+    }
+
+    pub async fn grids(&mut self) -> Result<Vec<Grid>, StoreError> {
+        let rows: Vec<GridRow> = self
+            .fetch_all(
+                "SELECT id, code, name, chain_id FROM grids ORDER BY id",
+                args![],
+            )
+            .await?;
+        rows.into_iter().map(GridRow::into_domain).collect()
+    }
+
+    pub async fn grid_by_code(&mut self, code: &Code) -> Result<Option<Grid>, StoreError> {
+        let row: Option<GridRow> = self
+            .fetch_optional(
+                "SELECT id, code, name, chain_id FROM grids WHERE code = $1",
+                args![code.as_str()],
+            )
+            .await?;
+        row.map(GridRow::into_domain).transpose()
+    }
+
+    /// Posts, of one grid or of all.
+    pub async fn posts(&mut self, grid: Option<GridId>) -> Result<Vec<Post>, StoreError> {
+        let rows: Vec<PostRow> = match grid {
+            Some(grid) => {
+                self.fetch_all(
+                    "SELECT id, code, name, grid_id FROM posts WHERE grid_id = $1 ORDER BY id",
+                    args![grid.get()],
+                )
+                .await?
+            }
+            None => {
+                self.fetch_all(
+                    "SELECT id, code, name, grid_id FROM posts ORDER BY id",
+                    args![],
+                )
+                .await?
+            }
+        };
+        rows.into_iter().map(PostRow::into_domain).collect()
+    }
+
+    /// Enterprises, of one grid or of all.
+    pub async fn enterprises(
+        &mut self,
+        grid: Option<GridId>,
+    ) -> Result<Vec<Enterprise>, StoreError> {
+        let rows: Vec<EnterpriseRow> = match grid {
+            Some(grid) => {
+                self.fetch_all(
+                    "SELECT id, name, grid_id, address FROM enterprises WHERE grid_id = $1 ORDER BY id",
+                    args![grid.get()],
+                )
+                .await?
+            }
+            None => {
+                self.fetch_all(
+                    "SELECT id, name, grid_id, address FROM enterprises ORDER BY id",
+                    args![],
+                )
+                .await?
+            }
+        };
+        rows.into_iter().map(EnterpriseRow::into_domain).collect()
+    }
+
+    pub async fn enterprise(&mut self, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
+        let row: Option<EnterpriseRow> = self
+            .fetch_optional(
+                "SELECT id, name, grid_id, address FROM enterprises WHERE id = $1",
+                args![id.get()],
+            )
+            .await?;
+        row.map(EnterpriseRow::into_domain).transpose()
+    }
+
+    pub async fn units(&mut self) -> Result<Vec<Unit>, StoreError> {
+        let rows: Vec<UnitRow> = self
+            .fetch_all("SELECT id, code, name FROM units ORDER BY id", args![])
+            .await?;
+        rows.into_iter().map(UnitRow::into_domain).collect()
+    }
+
+    pub async fn unit(&mut self, id: UnitId) -> Result<Option<Unit>, StoreError> {
+        let row: Option<UnitRow> = self
+            .fetch_optional(
+                "SELECT id, code, name FROM units WHERE id = $1",
+                args![id.get()],
+            )
+            .await?;
+        row.map(UnitRow::into_domain).transpose()
+    }
+
+    pub async fn unit_by_code(&mut self, code: &Code) -> Result<Option<Unit>, StoreError> {
+        let row: Option<UnitRow> = self
+            .fetch_optional(
+                "SELECT id, code, name FROM units WHERE code = $1",
+                args![code.as_str()],
+            )
+            .await?;
+        row.map(UnitRow::into_domain).transpose()
+    }
+
+    pub async fn categories(&mut self) -> Result<Vec<Category>, StoreError> {
+        self.categories_where("TRUE", args![]).await
+    }
+
+    pub async fn category(&mut self, id: CategoryId) -> Result<Option<Category>, StoreError> {
+        Ok(self
+            .categories_where("c.id = $1", args![id.get()])
+            .await?
+            .pop())
+    }
+
+    pub async fn category_by_code(&mut self, code: &Code) -> Result<Option<Category>, StoreError> {
+        Ok(self
+            .categories_where("c.code = $1", args![code.as_str()])
+            .await?
+            .pop())
+    }
+
+    /// Categories (alias `c`) matching `filter`, with their SLAs, in id order.
+    async fn categories_where(
+        &mut self,
+        filter: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<Category>, StoreError> {
+        let rows: Vec<CategoryRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT c.id, c.code, c.name, c.default_unit_id FROM categories c \
+                     WHERE {filter} ORDER BY c.id"
+                ),
+                args.clone(),
+            )
+            .await?;
+        let sla_rows: Vec<SlaRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT s.category_id, s.priority, s.response_minutes, s.resolve_minutes \
+                     FROM category_slas s JOIN categories c ON c.id = s.category_id WHERE {filter}"
+                ),
+                args,
+            )
+            .await?;
+        let mut slas: HashMap<i64, Vec<(Priority, gridloop_core::Sla)>> = HashMap::new();
+        for row in sla_rows {
+            let category = row.category_id;
+            slas.entry(category).or_default().push(row.into_domain()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                const T: &str = "categories";
+                let mut own = slas.remove(&row.id).unwrap_or_default();
+                own.sort_by_key(|(p, _)| *p);
+                Ok(Category {
+                    id: stored(T, CategoryId::new(row.id))?,
+                    code: stored(T, Code::parse(&row.code))?,
+                    name: stored(T, Name::parse(&row.name))?,
+                    default_unit: stored_opt(T, row.default_unit_id, UnitId::new)?,
+                    slas: own,
+                })
+            })
+            .collect()
+    }
+
+    /// Every user, active or not, in id order.
+    pub async fn users(&mut self) -> Result<Vec<User>, StoreError> {
+        self.users_where("TRUE", args![]).await
+    }
+
+    pub async fn user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.users_where("u.id = $1", args![id.get()]).await?.pop())
+    }
+
+    pub async fn user_by_login(&mut self, login: &Login) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .users_where("u.login = $1", args![login.as_str()])
+            .await?
+            .pop())
+    }
+
+    /// The acting person behind a login: roles, and the grids (of their posts and their own),
+    /// units and enterprises they act for. `NotFound` for an unknown or inactive login.
+    pub async fn actor(&mut self, login: &Login) -> Result<Actor, StoreError> {
+        let user = self
+            .user_by_login(login)
+            .await?
+            .filter(|u| u.active)
+            .ok_or_else(|| StoreError::not_found("user", login))?;
+        let post_grids: Vec<(i64,)> = self
+            .fetch_all(
+                "SELECT p.grid_id FROM user_posts up JOIN posts p ON p.id = up.post_id \
+                 WHERE up.user_id = $1",
+                args![user.id.get()],
+            )
+            .await?;
+        let mut grids = user.grids;
+        for (grid,) in post_grids {
+            grids.push(stored("posts", GridId::new(grid))?);
+        }
+        Ok(Actor {
+            user: user.id,
+            roles: user.roles,
+            grids: sorted(grids),
+            units: user.units,
+            enterprises: user.enterprises,
+        })
+    }
+
+    /// Users (alias `u`) matching `filter`, with roles and memberships, in id order.
+    async fn users_where(&mut self, filter: &str, args: Vec<Arg>) -> Result<Vec<User>, StoreError> {
+        const T: &str = "users";
+        let rows: Vec<UserRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT u.id, u.login, u.name, u.phone, u.email, u.locale, u.active \
+                     FROM users u WHERE {filter} ORDER BY u.id"
+                ),
+                args.clone(),
+            )
+            .await?;
+        let roles: Vec<(i64, String)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT l.user_id, l.role FROM user_roles l \
+                     JOIN users u ON u.id = l.user_id WHERE {filter}"
+                ),
+                args.clone(),
+            )
+            .await?;
+        let mut roles_of: HashMap<i64, Vec<Role>> = HashMap::new();
+        for (user, role) in roles {
+            roles_of
+                .entry(user)
+                .or_default()
+                .push(stored("user_roles", Role::from_str(&role))?);
+        }
+        let mut links = Vec::new();
+        for (table, column) in [
+            ("user_posts", "post_id"),
+            ("user_units", "unit_id"),
+            ("user_grids", "grid_id"),
+            ("user_enterprises", "enterprise_id"),
+        ] {
+            let pairs: Vec<(i64, i64)> = self
+                .fetch_all(
+                    &format!(
+                        "SELECT l.user_id, l.{column} FROM {table} l \
+                         JOIN users u ON u.id = l.user_id WHERE {filter}"
+                    ),
+                    args.clone(),
+                )
+                .await?;
+            let mut of: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (user, target) in pairs {
+                of.entry(user).or_default().push(target);
+            }
+            links.push(of);
+        }
+        // Memberships of one user, by the index of the table in the loop above.
+        let mut take = |i: usize, user: i64| -> Vec<i64> {
+            links
+                .get_mut(i)
+                .and_then(|of| of.remove(&user))
+                .unwrap_or_default()
+        };
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            let posts = take(0, row.id)
+                .into_iter()
+                .map(|x| stored("user_posts", PostId::new(x)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let units = take(1, row.id)
+                .into_iter()
+                .map(|x| stored("user_units", UnitId::new(x)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let grids = take(2, row.id)
+                .into_iter()
+                .map(|x| stored("user_grids", GridId::new(x)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let enterprises = take(3, row.id)
+                .into_iter()
+                .map(|x| stored("user_enterprises", EnterpriseId::new(x)))
+                .collect::<Result<Vec<_>, _>>()?;
+            users.push(User {
+                id: stored(T, UserId::new(row.id))?,
+                login: stored(T, Login::parse(&row.login))?,
+                name: stored(T, Name::parse(&row.name))?,
+                phone: row.phone.map(|p| stored(T, Phone::parse(&p))).transpose()?,
+                email: row.email.map(|e| stored(T, Email::parse(&e))).transpose()?,
+                locale: row.locale,
+                roles: sorted(roles_of.remove(&row.id).unwrap_or_default()),
+                posts: sorted(posts),
+                units: sorted(units),
+                grids: sorted(grids),
+                enterprises: sorted(enterprises),
+                active: row.active,
+            });
+        }
+        Ok(users)
+    }
+}

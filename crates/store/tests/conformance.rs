@@ -1,0 +1,1738 @@
+//! One conformance suite, run against both backends.
+//!
+//! Each test is an `async fn(Db)` written once; the `conformance!` macro at the bottom runs it
+//! on SQLite (a fresh file in a folder of its own under the temp dir) and on PostgreSQL (a
+//! fresh database `gl_test_…` on `GRIDLOOP_TEST_PG_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards). When PostgreSQL is
+//! unreachable its variants fail, unless `GRIDLOOP_SKIP_PG=1`.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use gridloop_core::{
+    ActionFields, ActionKind, Actor, Calendar, Code, Description, EnterpriseId, Issue, IssueId,
+    Login, Name, Note, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
+    TransitionError, Workflow,
+};
+use gridloop_store::{
+    ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, IssueFilter, NewCategory,
+    NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post, Store, StoreError, Unit,
+};
+use sqlx::Connection;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+/// What each test gets: a migrated, empty store and the URL it was opened with.
+struct Db {
+    store: Store,
+    url: String,
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// Runs the test body on its own task, so that a panic still lets the harness clean up.
+async fn run<F, Fut>(test: F, db: Db) -> Result<(), tokio::task::JoinError>
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(test(db)).await
+}
+
+fn rethrow(result: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = result {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("test task failed: {e}"),
+        }
+    }
+}
+
+async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir: PathBuf = std::env::temp_dir().join(format!("gridloop-store-{}", unique_suffix()));
+    // The folder does not exist yet: connect must create it.
+    let url = format!(
+        "sqlite://{}",
+        dir.join("data").join("gridloop.db").display()
+    );
+    let store = Store::connect(&url).await.expect("open a SQLite store");
+    store.migrate().await.expect("migrate SQLite");
+    let result = run(
+        test,
+        Db {
+            store: store.clone(),
+            url,
+        },
+    )
+    .await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    rethrow(result);
+}
+
+/// The admin URL with another database name in its path.
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if std::env::var("GRIDLOOP_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("GRIDLOOP_SKIP_PG=1: PostgreSQL variant skipped");
+        return;
+    }
+    let admin_url = std::env::var("GRIDLOOP_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin_url} is unreachable ({e}); set GRIDLOOP_SKIP_PG=1 to skip")
+        });
+    let name = format!("gl_test_{}", unique_suffix());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    let url = with_database(&admin_url, &name);
+    let result = async {
+        let store = Store::connect(&url).await.expect("open a PostgreSQL store");
+        store.migrate().await.expect("migrate PostgreSQL");
+        let result = run(
+            test,
+            Db {
+                store: store.clone(),
+                url: url.clone(),
+            },
+        )
+        .await;
+        store.close().await;
+        result
+    }
+    .await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop the test database");
+    let _ = admin.close().await;
+    rethrow(result);
+}
+
+/// Runs a statement on a raw connection, around the store: to try what its API never does.
+async fn raw_execute(url: &str, sql: &str) -> Result<u64, sqlx::Error> {
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        let done = sqlx::query(sql).execute(&mut conn).await?;
+        conn.close().await?;
+        Ok(done.rows_affected())
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        let done = sqlx::query(sql).execute(&mut conn).await?;
+        conn.close().await?;
+        Ok(done.rows_affected())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn code(s: &str) -> Code {
+    Code::parse(s).expect("a valid code")
+}
+
+fn name(s: &str) -> Name {
+    Name::parse(s).expect("a valid name")
+}
+
+fn login(s: &str) -> Login {
+    Login::parse(s).expect("a valid login")
+}
+
+fn reason(s: &str) -> Reason {
+    Reason::parse(s).expect("a valid reason")
+}
+
+fn note(s: &str) -> Note {
+    Note::parse(s).expect("a valid note")
+}
+
+fn sla(response: u32, resolve: u32) -> Sla {
+    Sla::new(response, resolve).expect("a valid SLA")
+}
+
+fn all_slas() -> Vec<(Priority, Sla)> {
+    vec![
+        (Priority::Low, sla(480, 4800)),
+        (Priority::Normal, sla(120, 2400)),
+        (Priority::High, sla(60, 960)),
+        (Priority::Urgent, sla(30, 240)),
+    ]
+}
+
+/// Monday 2 March 2026, 09:00 in Shanghai: a working morning.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+fn new_user(login_name: &str, roles: Vec<Role>) -> NewUser {
+    NewUser {
+        login: login(login_name),
+        name: name(login_name),
+        phone: None,
+        email: None,
+        locale: "zh-CN".to_owned(),
+        roles,
+        posts: vec![],
+        units: vec![],
+        grids: vec![],
+        enterprises: vec![],
+    }
+}
+
+/// A small park: two grids with a post and enterprises each, two units, two categories, and a
+/// person for each role that matters.
+#[derive(Clone)]
+struct Park {
+    workflow: Workflow,
+    chain: Chain,
+    grid_a: Grid,
+    grid_b: Grid,
+    post_a: Post,
+    post_b: Post,
+    ent_a: Enterprise,
+    ent_a2: Enterprise,
+    ent_b: Enterprise,
+    power: Unit,
+    roads: Unit,
+    cat_power: Category,
+    cat_roads: Category,
+    /// Post member of grid A.
+    walker_a: Actor,
+    /// Post member of grid B.
+    walker_b: Actor,
+    dispatcher: Actor,
+    /// Member of the power unit.
+    power_worker: Actor,
+    supervisor: Actor,
+}
+
+async fn park(store: &Store) -> Park {
+    let mut tx = store.transaction().await.expect("begin");
+    let chain = tx
+        .create_chain(code("aluminium"), name("铝产业链"))
+        .await
+        .expect("chain");
+    let grid_a = tx
+        .create_grid(NewGrid {
+            code: code("g-a"),
+            name: name("第一网格"),
+            chain: chain.id,
+        })
+        .await
+        .expect("grid a");
+    let grid_b = tx
+        .create_grid(NewGrid {
+            code: code("g-b"),
+            name: name("第二网格"),
+            chain: chain.id,
+        })
+        .await
+        .expect("grid b");
+    let post_a = tx
+        .create_post(NewPost {
+            code: code("p-a"),
+            name: name("先锋岗 A"),
+            grid: grid_a.id,
+        })
+        .await
+        .expect("post a");
+    let post_b = tx
+        .create_post(NewPost {
+            code: code("p-b"),
+            name: name("先锋岗 B"),
+            grid: grid_b.id,
+        })
+        .await
+        .expect("post b");
+    let enterprise = |grid: &Grid, n: &str| NewEnterprise {
+        name: name(n),
+        grid: grid.id,
+        address: Some(format!("{n} road 1")),
+    };
+    let (ea, ea2, eb) = (
+        enterprise(&grid_a, "Alu Rolling"),
+        enterprise(&grid_a, "Alu Casting"),
+        enterprise(&grid_b, "Alu Foil"),
+    );
+    let ent_a = tx.create_enterprise(ea).await.expect("enterprise a");
+    let ent_a2 = tx.create_enterprise(ea2).await.expect("enterprise a2");
+    let ent_b = tx.create_enterprise(eb).await.expect("enterprise b");
+    let power = tx
+        .create_unit(NewUnit {
+            code: code("power"),
+            name: name("供电所"),
+        })
+        .await
+        .expect("unit power");
+    let roads = tx
+        .create_unit(NewUnit {
+            code: code("roads"),
+            name: name("交通局"),
+        })
+        .await
+        .expect("unit roads");
+    let cat_power = tx
+        .create_category(NewCategory {
+            code: code("power-line"),
+            name: name("电力线路"),
+            default_unit: Some(power.id),
+            slas: all_slas(),
+        })
+        .await
+        .expect("category power");
+    let cat_roads = tx
+        .create_category(NewCategory {
+            code: code("roads"),
+            name: name("道路"),
+            default_unit: Some(roads.id),
+            slas: all_slas(),
+        })
+        .await
+        .expect("category roads");
+    let mut walker_a = new_user("walker-a", vec![Role::PostMember]);
+    walker_a.posts = vec![post_a.id];
+    let mut walker_b = new_user("walker-b", vec![Role::PostMember]);
+    walker_b.posts = vec![post_b.id];
+    let mut power_worker = new_user("power-worker", vec![Role::UnitMember]);
+    power_worker.units = vec![power.id];
+    for user in [
+        walker_a,
+        walker_b,
+        new_user("dispatcher", vec![Role::Dispatcher]),
+        power_worker,
+        new_user("supervisor", vec![Role::Supervisor]),
+    ] {
+        tx.create_user(user).await.expect("user");
+    }
+    let mut actor = async |l: &str| tx.actor(&login(l)).await.expect("actor");
+    let walker_a = actor("walker-a").await;
+    let walker_b = actor("walker-b").await;
+    let dispatcher = actor("dispatcher").await;
+    let power_worker = actor("power-worker").await;
+    let supervisor = actor("supervisor").await;
+    tx.commit().await.expect("commit the park");
+    Park {
+        workflow: Workflow::new(Calendar::default_china()),
+        chain,
+        grid_a,
+        grid_b,
+        post_a,
+        post_b,
+        ent_a,
+        ent_a2,
+        ent_b,
+        power,
+        roads,
+        cat_power,
+        cat_roads,
+        walker_a,
+        walker_b,
+        dispatcher,
+        power_worker,
+        supervisor,
+    }
+}
+
+fn problem(park: &Park, title: &str, enterprise: &Enterprise, key: Option<&str>) -> NewIssue {
+    let category = if enterprise.grid == park.grid_a.id {
+        &park.cat_power
+    } else {
+        &park.cat_roads
+    };
+    NewIssue {
+        enterprise: enterprise.id,
+        category: category.id,
+        title: Title::parse(title).expect("a valid title"),
+        description: Description::parse("seen on the morning walk").expect("a valid description"),
+        priority: Priority::Normal,
+        source: Source::Cli,
+        client_key: key.map(str::to_owned),
+    }
+}
+
+fn request(kind: ActionKind, fields: ActionFields, seen: Option<u32>) -> ActionRequest {
+    ActionRequest {
+        kind,
+        fields,
+        expected_version: seen,
+    }
+}
+
+fn minutes(n: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(n)
+}
+
+async fn report(db: &Db, park: &Park, title: &str, by: &Actor, at: DateTime<Utc>) -> Issue {
+    let enterprise = if by.grids.contains(&park.grid_b.id) {
+        &park.ent_b
+    } else {
+        &park.ent_a
+    };
+    db.store
+        .report(
+            &park.workflow,
+            by,
+            problem(park, title, enterprise, None),
+            at,
+        )
+        .await
+        .expect("report")
+        .issue
+}
+
+async fn act(
+    db: &Db,
+    park: &Park,
+    issue: &Issue,
+    by: &Actor,
+    kind: ActionKind,
+    fields: ActionFields,
+    at: DateTime<Utc>,
+) -> Issue {
+    db.store
+        .act(
+            &park.workflow,
+            issue.id,
+            by,
+            request(kind, fields, Some(issue.version)),
+            at,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{kind} failed: {e}"))
+        .issue
+}
+
+async fn accept_and_assign(
+    db: &Db,
+    park: &Park,
+    issue: &Issue,
+    unit: &Unit,
+    at: DateTime<Utc>,
+) -> Issue {
+    let issue = act(
+        db,
+        park,
+        issue,
+        &park.dispatcher,
+        ActionKind::Accept,
+        ActionFields::default(),
+        at,
+    )
+    .await;
+    let fields = ActionFields {
+        unit: Some(unit.id),
+        ..ActionFields::default()
+    };
+    act(
+        db,
+        park,
+        &issue,
+        &park.dispatcher,
+        ActionKind::Assign,
+        fields,
+        at,
+    )
+    .await
+}
+
+/// Reports, accepts, assigns to power, starts, resolves and verifies: six events.
+async fn full_loop(db: &Db, park: &Park, title: &str) -> Issue {
+    let issue = report(db, park, title, &park.walker_a, minutes(0)).await;
+    let issue = accept_and_assign(db, park, &issue, &park.power, minutes(10)).await;
+    let issue = act(
+        db,
+        park,
+        &issue,
+        &park.power_worker,
+        ActionKind::Start,
+        ActionFields::default(),
+        minutes(30),
+    )
+    .await;
+    let resolved = ActionFields {
+        note: Some(note("line moved")),
+        ..ActionFields::default()
+    };
+    let issue = act(
+        db,
+        park,
+        &issue,
+        &park.power_worker,
+        ActionKind::Resolve,
+        resolved,
+        minutes(90),
+    )
+    .await;
+    let verified = ActionFields {
+        satisfaction: Some(Satisfaction::new(5).expect("1..=5")),
+        ..ActionFields::default()
+    };
+    act(
+        db,
+        park,
+        &issue,
+        &park.walker_a,
+        ActionKind::Verify,
+        verified,
+        minutes(120),
+    )
+    .await
+}
+
+async fn stored(db: &Db, id: IssueId) -> (Issue, usize) {
+    let issue = db
+        .store
+        .issue(id)
+        .await
+        .expect("read")
+        .expect("the issue exists");
+    let events = db.store.events(id).await.expect("events").len();
+    (issue, events)
+}
+
+async fn ids_of(db: &Db, filter: &IssueFilter) -> Vec<IssueId> {
+    let page = db.store.list_issues(filter, 500, None).await.expect("list");
+    assert!(page.next_cursor.is_none());
+    page.items.into_iter().map(|i| i.id).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+async fn migrations_apply_twice_without_changing_anything(db: Db) {
+    let park = park(&db.store).await;
+    db.store.migrate().await.expect("second run");
+    db.store.migrate().await.expect("third run");
+    db.store.ping().await.expect("ping");
+    assert!(["sqlite", "postgres"].contains(&db.store.backend()));
+    assert!(db.url.starts_with(db.store.backend()));
+    assert_eq!(db.store.chains().await.expect("chains"), vec![park.chain]);
+}
+
+async fn reference_data_reads_back_as_it_was_created(db: Db) {
+    let park = park(&db.store).await;
+    let s = &db.store;
+    assert_eq!(
+        s.grids().await.expect("grids"),
+        vec![park.grid_a.clone(), park.grid_b.clone()]
+    );
+    assert_eq!(
+        s.grid_by_code(&code("g-b")).await.expect("by code"),
+        Some(park.grid_b.clone())
+    );
+    assert_eq!(s.grid_by_code(&code("g-z")).await.expect("by code"), None);
+    assert_eq!(
+        s.chain_by_code(&code("aluminium")).await.expect("chain"),
+        Some(park.chain.clone())
+    );
+    assert_eq!(
+        s.posts(None).await.expect("posts"),
+        vec![park.post_a.clone(), park.post_b.clone()]
+    );
+    assert_eq!(
+        s.posts(Some(park.grid_b.id)).await.expect("posts"),
+        vec![park.post_b.clone()]
+    );
+    assert_eq!(
+        s.enterprises(Some(park.grid_a.id))
+            .await
+            .expect("enterprises"),
+        vec![park.ent_a.clone(), park.ent_a2.clone()]
+    );
+    assert_eq!(s.enterprises(None).await.expect("all").len(), 3);
+    assert_eq!(
+        s.enterprise(park.ent_b.id).await.expect("one"),
+        Some(park.ent_b.clone())
+    );
+    assert_eq!(
+        s.units().await.expect("units"),
+        vec![park.power.clone(), park.roads.clone()]
+    );
+    assert_eq!(
+        s.unit(park.roads.id).await.expect("unit"),
+        Some(park.roads.clone())
+    );
+    assert_eq!(
+        s.unit_by_code(&code("power")).await.expect("unit"),
+        Some(park.power.clone())
+    );
+    assert_eq!(
+        s.categories().await.expect("categories"),
+        vec![park.cat_power.clone(), park.cat_roads.clone()]
+    );
+    assert_eq!(
+        s.category(park.cat_roads.id).await.expect("category"),
+        Some(park.cat_roads.clone())
+    );
+    let by_code = s
+        .category_by_code(&code("power-line"))
+        .await
+        .expect("category");
+    assert_eq!(by_code.as_ref().map(|c| c.slas.len()), Some(4));
+    assert_eq!(
+        by_code.and_then(|c| c.sla_for(Priority::Urgent)),
+        Some(sla(30, 240))
+    );
+
+    let mut new = new_user(
+        "commissioner",
+        vec![Role::Commissioner, Role::PostMember, Role::Commissioner],
+    );
+    new.phone = Some(gridloop_core::Phone::parse("13812345678").expect("phone"));
+    new.email = Some(gridloop_core::Email::parse("c@example.cn").expect("email"));
+    new.locale = "en".to_owned();
+    new.posts = vec![park.post_b.id];
+    new.grids = vec![park.grid_a.id];
+    new.units = vec![park.roads.id];
+    new.enterprises = vec![park.ent_b.id];
+    let created = s.create_user(new).await.expect("create user");
+    assert_eq!(created.roles, vec![Role::PostMember, Role::Commissioner]);
+    assert_eq!(
+        s.user(created.id).await.expect("user"),
+        Some(created.clone())
+    );
+    assert_eq!(
+        s.user_by_login(&login("commissioner")).await.expect("user"),
+        Some(created.clone())
+    );
+    assert_eq!(s.users().await.expect("users").len(), 6);
+    let actor = s.actor(&login("commissioner")).await.expect("actor");
+    assert_eq!(actor.user, created.id);
+    assert_eq!(actor.roles, vec![Role::PostMember, Role::Commissioner]);
+    // Its post's grid joined to its own grid.
+    assert_eq!(actor.grids, vec![park.grid_a.id, park.grid_b.id]);
+    assert_eq!(actor.units, vec![park.roads.id]);
+    assert_eq!(actor.enterprises, vec![park.ent_b.id]);
+    assert_eq!(park.walker_a.grids, vec![park.grid_a.id]);
+
+    let err = s.actor(&login("nobody")).await.expect_err("unknown login");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let err = s
+        .create_chain(code("aluminium"), name("again"))
+        .await
+        .expect_err("taken");
+    assert!(
+        matches!(err, StoreError::AlreadyExists { what: "chain", .. }),
+        "{err}"
+    );
+    let err = s
+        .create_user(new_user("walker-a", vec![]))
+        .await
+        .expect_err("taken");
+    assert!(
+        matches!(err, StoreError::AlreadyExists { what: "user", .. }),
+        "{err}"
+    );
+    let mut slas = all_slas();
+    slas.retain(|(p, _)| *p != Priority::Urgent);
+    let err = s
+        .create_category(NewCategory {
+            code: code("lacking"),
+            name: name("lacking"),
+            default_unit: None,
+            slas,
+        })
+        .await
+        .expect_err("no urgent SLA");
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert_eq!(
+        s.category_by_code(&code("lacking")).await.expect("lookup"),
+        None
+    );
+    let mut orphan = new_user("orphan", vec![Role::PostMember]);
+    orphan.posts = vec![gridloop_core::PostId::new(9999).expect("id")];
+    let err = s.create_user(orphan).await.expect_err("unknown post");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "post", .. }),
+        "{err}"
+    );
+    let mut wrong_locale = new_user("wrong-locale", vec![]);
+    wrong_locale.locale = "fr".to_owned();
+    assert_eq!(
+        s.create_user(wrong_locale)
+            .await
+            .expect_err("locale")
+            .kind(),
+        ErrorKind::Invalid
+    );
+    assert_eq!(s.users().await.expect("users").len(), 6);
+}
+
+async fn a_transaction_dropped_before_commit_leaves_nothing(db: Db) {
+    {
+        let mut tx = db.store.transaction().await.expect("begin");
+        tx.create_chain(code("ghost"), name("ghost"))
+            .await
+            .expect("chain");
+        tx.create_unit(NewUnit {
+            code: code("ghost"),
+            name: name("ghost"),
+        })
+        .await
+        .expect("unit");
+    }
+    assert!(db.store.chains().await.expect("chains").is_empty());
+    assert!(db.store.units().await.expect("units").is_empty());
+    let mut tx = db.store.transaction().await.expect("begin");
+    tx.create_chain(code("kept"), name("kept"))
+        .await
+        .expect("chain");
+    tx.rollback().await.expect("rollback");
+    assert!(db.store.chains().await.expect("chains").is_empty());
+}
+
+async fn a_full_loop_records_six_events_and_the_row_is_their_replay(db: Db) {
+    let park = park(&db.store).await;
+    let closed = full_loop(&db, &park, "Power line to be moved").await;
+    let (issue, _) = stored(&db, closed.id).await;
+    assert_eq!(issue, closed, "the stored row is what the workflow decided");
+    assert_eq!(issue.status, Status::Closed);
+    assert_eq!(issue.version, 6);
+    assert_eq!(issue.satisfaction.map(Satisfaction::get), Some(5));
+    assert_eq!(issue.verifier, Some(park.walker_a.user));
+    assert_eq!(issue.reporter, Some(park.walker_a.user));
+    assert_eq!(issue.grid, park.grid_a.id);
+    assert_eq!(issue.closed_at, Some(minutes(120)));
+    let events = db.store.events(issue.id).await.expect("events");
+    let kinds: Vec<&str> = events.iter().map(|e| e.change.kind()).collect();
+    assert_eq!(
+        kinds,
+        ["reported", "accepted", "assigned", "started", "resolved", "verified"]
+    );
+    assert_eq!(
+        events.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
+    assert_eq!(Issue::replay(issue.id, &events).expect("replays"), issue);
+}
+
+async fn instants_are_kept_to_the_microsecond_on_both_backends(db: Db) {
+    let park = park(&db.store).await;
+    let odd = t0() + Duration::nanoseconds(123_456_789);
+    let reported = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Odd time", &park.ent_a, None),
+            odd,
+        )
+        .await
+        .expect("report")
+        .issue;
+    assert_eq!(reported.created_at, t0() + Duration::microseconds(123_456));
+    let (issue, _) = stored(&db, reported.id).await;
+    assert_eq!(issue, reported);
+    let events = db.store.events(issue.id).await.expect("events");
+    assert_eq!(Issue::replay(issue.id, &events).expect("replays"), issue);
+}
+
+async fn the_same_client_key_twice_yields_one_issue(db: Db) {
+    let park = park(&db.store).await;
+    let first = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Road wrecked", &park.ent_a, Some("k-1")),
+            minutes(0),
+        )
+        .await
+        .expect("first");
+    assert!(!first.replayed);
+    let again = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Road wrecked", &park.ent_a, Some("k-1")),
+            minutes(5),
+        )
+        .await
+        .expect("again");
+    assert!(again.replayed);
+    assert_eq!(again.issue, first.issue);
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(
+        db.store.events(first.issue.id).await.expect("events").len(),
+        1
+    );
+
+    // The same key with another request is refused, and writes nothing.
+    let err = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Something else", &park.ent_a, Some("k-1")),
+            minutes(6),
+        )
+        .await
+        .expect_err("key reuse");
+    assert!(matches!(err, StoreError::KeyReuse { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::KeyReuse);
+    // Another reporter's identical key is another request.
+    let other = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_b,
+            problem(&park, "Road wrecked", &park.ent_b, Some("k-1")),
+            minutes(7),
+        )
+        .await
+        .expect("other reporter");
+    assert!(!other.replayed);
+    assert_ne!(other.issue.id, first.issue.id);
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 2);
+}
+
+async fn sixteen_concurrent_reports_with_one_key_create_one_issue(db: Db) {
+    let park = park(&db.store).await;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (store, park) = (db.store.clone(), park.clone());
+        tasks.push(tokio::spawn(async move {
+            let new = problem(&park, "Staff commuting", &park.ent_a, Some("same-key"));
+            store
+                .report(&park.workflow, &park.walker_a, new, minutes(i))
+                .await
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut fresh = 0;
+    for task in tasks {
+        let reported = task.await.expect("task").expect("report");
+        if !reported.replayed {
+            fresh += 1;
+        }
+        ids.push(reported.issue.id);
+    }
+    assert_eq!(fresh, 1, "exactly one report created the issue");
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every report got the same issue");
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 1);
+}
+
+async fn a_stale_version_is_a_conflict_and_writes_nothing(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "Permit stuck", &park.walker_a, minutes(0)).await;
+    let accepted = act(
+        &db,
+        &park,
+        &issue,
+        &park.dispatcher,
+        ActionKind::Accept,
+        ActionFields::default(),
+        minutes(1),
+    )
+    .await;
+    let before = stored(&db, issue.id).await;
+    let fields = ActionFields {
+        reason: Some(reason("not a problem")),
+        ..ActionFields::default()
+    };
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            request(ActionKind::Reject, fields, Some(1)),
+            minutes(2),
+        )
+        .await
+        .expect_err("stale");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(stored(&db, issue.id).await, before);
+    assert_eq!(before.0, accepted);
+}
+
+async fn two_concurrent_actions_at_one_version_let_exactly_one_win(db: Db) {
+    let park = park(&db.store).await;
+    for round in 0..4 {
+        let issue = report(
+            &db,
+            &park,
+            &format!("Race {round}"),
+            &park.walker_a,
+            minutes(round),
+        )
+        .await;
+        let mut tasks = Vec::new();
+        for _ in 0..2 {
+            let (store, park) = (db.store.clone(), park.clone());
+            tasks.push(tokio::spawn(async move {
+                store
+                    .act(
+                        &park.workflow,
+                        issue.id,
+                        &park.dispatcher,
+                        request(ActionKind::Accept, ActionFields::default(), Some(1)),
+                        minutes(round + 1),
+                    )
+                    .await
+            }));
+        }
+        let mut won = 0;
+        let mut conflicts = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(_) => won += 1,
+                Err(StoreError::Conflict { .. }) => conflicts += 1,
+                Err(e) => panic!("unexpected error: {e}"),
+            }
+        }
+        assert_eq!((won, conflicts), (1, 1));
+        let (row, events) = stored(&db, issue.id).await;
+        assert_eq!((row.version, events), (2, 2));
+    }
+}
+
+async fn a_refused_transition_writes_nothing(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "Dust", &park.walker_a, minutes(0)).await;
+    let before = stored(&db, issue.id).await;
+    let fields = ActionFields {
+        unit: Some(park.power.id),
+        ..ActionFields::default()
+    };
+    // Assign needs an accepted issue.
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            request(ActionKind::Assign, fields, Some(1)),
+            minutes(1),
+        )
+        .await
+        .expect_err("not accepted yet");
+    assert!(
+        matches!(
+            err,
+            StoreError::Transition(TransitionError::NoSuchTransition { .. })
+        ),
+        "{err}"
+    );
+    // A post member may not accept.
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.walker_a,
+            request(ActionKind::Accept, ActionFields::default(), None),
+            minutes(1),
+        )
+        .await
+        .expect_err("not a dispatcher");
+    assert!(
+        matches!(
+            err,
+            StoreError::Transition(TransitionError::RoleNotPermitted { .. })
+        ),
+        "{err}"
+    );
+    // Someone who cannot see the issue learns nothing, not even of a stale version.
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.walker_b,
+            request(ActionKind::Accept, ActionFields::default(), Some(7)),
+            minutes(1),
+        )
+        .await
+        .expect_err("out of scope");
+    assert!(
+        matches!(err, StoreError::Transition(TransitionError::OutOfScope)),
+        "{err}"
+    );
+    assert_eq!(stored(&db, issue.id).await, before);
+}
+
+async fn a_missing_required_field_is_invalid_and_writes_nothing(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "Noise", &park.walker_a, minutes(0)).await;
+    let before = stored(&db, issue.id).await;
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            request(ActionKind::Reject, ActionFields::default(), Some(1)),
+            minutes(1),
+        )
+        .await
+        .expect_err("reason missing");
+    match &err {
+        StoreError::Invalid(problems) => {
+            assert_eq!(
+                problems.iter().map(|p| p.field()).collect::<Vec<_>>(),
+                ["reason"]
+            );
+        }
+        other => panic!("expected Invalid, got {other}"),
+    }
+    assert_eq!(stored(&db, issue.id).await, before);
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            IssueId::new(424_242).expect("id"),
+            &park.dispatcher,
+            request(ActionKind::Accept, ActionFields::default(), None),
+            minutes(1),
+        )
+        .await
+        .expect_err("no such issue");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "issue", .. }),
+        "{err}"
+    );
+    let mut unknown = problem(&park, "Nowhere", &park.ent_a, None);
+    unknown.enterprise = EnterpriseId::new(424_242).expect("id");
+    let err = db
+        .store
+        .report(&park.workflow, &park.walker_a, unknown, minutes(2))
+        .await
+        .expect_err("no such enterprise");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                what: "enterprise",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A post member of grid B may not report for grid A's enterprise.
+    let err = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_b,
+            problem(&park, "Elsewhere", &park.ent_a, Some("x")),
+            minutes(2),
+        )
+        .await
+        .expect_err("out of scope");
+    assert!(
+        matches!(err, StoreError::Transition(TransitionError::OutOfScope)),
+        "{err}"
+    );
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 1);
+}
+
+async fn assign_sets_deadlines_from_the_category_sla_on_the_calendar(db: Db) {
+    let park = park(&db.store).await;
+    let mut new = problem(&park, "Transformer hums", &park.ent_a, None);
+    new.priority = Priority::High;
+    let issue = db
+        .store
+        .report(&park.workflow, &park.walker_a, new, minutes(0))
+        .await
+        .expect("report")
+        .issue;
+    let assigned = accept_and_assign(&db, &park, &issue, &park.power, minutes(5)).await;
+    let expected = park.cat_power.sla_for(Priority::High).expect("high SLA");
+    assert_eq!(assigned.sla, Some(expected));
+    assert_eq!(assigned.unit, Some(park.power.id));
+    let calendar = park.workflow.calendar();
+    let response = assigned.response_due_at.expect("response due");
+    let resolve = assigned.resolve_due_at.expect("resolve due");
+    assert!(minutes(5) < response && response <= resolve);
+    assert_eq!(
+        response,
+        calendar.add_working_minutes(minutes(5), expected.response_minutes())
+    );
+    assert_eq!(
+        resolve,
+        calendar.add_working_minutes(minutes(5), expected.resolve_minutes())
+    );
+    assert_eq!(stored(&db, issue.id).await.0, assigned);
+    // An explicit SLA wins over the category's.
+    let other = report(&db, &park, "Pole leaning", &park.walker_a, minutes(6)).await;
+    let other = act(
+        &db,
+        &park,
+        &other,
+        &park.dispatcher,
+        ActionKind::Accept,
+        ActionFields::default(),
+        minutes(7),
+    )
+    .await;
+    let fields = ActionFields {
+        unit: Some(park.power.id),
+        sla: Some(sla(15, 45)),
+        ..ActionFields::default()
+    };
+    let other = act(
+        &db,
+        &park,
+        &other,
+        &park.dispatcher,
+        ActionKind::Assign,
+        fields,
+        minutes(8),
+    )
+    .await;
+    assert_eq!(other.sla, Some(sla(15, 45)));
+    // Assigning to a unit that does not exist is NotFound, and writes nothing.
+    let third = report(&db, &park, "Cable cut", &park.walker_a, minutes(9)).await;
+    let third = act(
+        &db,
+        &park,
+        &third,
+        &park.dispatcher,
+        ActionKind::Accept,
+        ActionFields::default(),
+        minutes(9),
+    )
+    .await;
+    let fields = ActionFields {
+        unit: Some(gridloop_core::UnitId::new(9999).expect("id")),
+        ..ActionFields::default()
+    };
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            third.id,
+            &park.dispatcher,
+            request(ActionKind::Assign, fields, Some(2)),
+            minutes(10),
+        )
+        .await
+        .expect_err("unknown unit");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "unit", .. }),
+        "{err}"
+    );
+    assert_eq!(stored(&db, third.id).await.1, 2);
+}
+
+async fn every_filter_narrows_the_list(db: Db) {
+    let park = park(&db.store).await;
+    let s = &db.store;
+    // Grid A: reported, assigned (power), in progress (power), on hold (power).
+    let reported = report(
+        &db,
+        &park,
+        "Road wrecked by lorries",
+        &park.walker_a,
+        minutes(0),
+    )
+    .await;
+    let assigned = report(&db, &park, "100% blocked drain", &park.walker_a, minutes(1)).await;
+    let assigned = accept_and_assign(&db, &park, &assigned, &park.power, minutes(2)).await;
+    let started = report(&db, &park, "Permit_for site", &park.walker_a, minutes(3)).await;
+    let started = accept_and_assign(&db, &park, &started, &park.power, minutes(4)).await;
+    let started = act(
+        &db,
+        &park,
+        &started,
+        &park.power_worker,
+        ActionKind::Start,
+        ActionFields::default(),
+        minutes(5),
+    )
+    .await;
+    let held = report(
+        &db,
+        &park,
+        "Power line to be moved",
+        &park.walker_a,
+        minutes(6),
+    )
+    .await;
+    let held = accept_and_assign(&db, &park, &held, &park.power, minutes(7)).await;
+    let held = act(
+        &db,
+        &park,
+        &held,
+        &park.power_worker,
+        ActionKind::Start,
+        ActionFields::default(),
+        minutes(8),
+    )
+    .await;
+    let hold = ActionFields {
+        reason: Some(reason("waiting for a part")),
+        ..ActionFields::default()
+    };
+    let held = act(
+        &db,
+        &park,
+        &held,
+        &park.power_worker,
+        ActionKind::Hold,
+        hold,
+        minutes(9),
+    )
+    .await;
+    // Grid B, roads: one assigned, reported by walker B; one for enterprise A2 in grid A.
+    let in_b = report(
+        &db,
+        &park,
+        "Pothole at the gate",
+        &park.walker_b,
+        minutes(10),
+    )
+    .await;
+    let in_b = accept_and_assign(&db, &park, &in_b, &park.roads, minutes(11)).await;
+    let mut other = problem(&park, "Foul smell", &park.ent_a2, None);
+    other.category = park.cat_roads.id;
+    let a2 = s
+        .report(&park.workflow, &park.walker_a, other, minutes(12))
+        .await
+        .expect("report")
+        .issue;
+    let all = [
+        reported.id,
+        assigned.id,
+        started.id,
+        held.id,
+        in_b.id,
+        a2.id,
+    ];
+
+    let db_ref = &db;
+    let by = |f: IssueFilter| async move { ids_of(db_ref, &f).await };
+    let mut everything = all.to_vec();
+    everything.reverse();
+    assert_eq!(by(IssueFilter::default()).await, everything, "newest first");
+    let statuses = IssueFilter {
+        statuses: vec![Status::Assigned, Status::OnHold],
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(statuses).await, [in_b.id, held.id, assigned.id]);
+    let grid = IssueFilter {
+        grid: Some(park.grid_b.id),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(grid).await, [in_b.id]);
+    let unit = IssueFilter {
+        unit: Some(park.power.id),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(unit).await, [held.id, started.id, assigned.id]);
+    let category = IssueFilter {
+        category: Some(park.cat_roads.id),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(category).await, [a2.id, in_b.id]);
+    let enterprise = IssueFilter {
+        enterprise: Some(park.ent_a2.id),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(enterprise).await, [a2.id]);
+    let reporter = IssueFilter {
+        reporter: Some(park.walker_b.user),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(reporter).await, [in_b.id]);
+    let combined = IssueFilter {
+        grid: Some(park.grid_a.id),
+        statuses: vec![Status::Reported],
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(combined).await, [a2.id, reported.id]);
+
+    let title = |t: &str| IssueFilter {
+        title_contains: Some(t.to_owned()),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(title("ROAD")).await, [reported.id], "case-insensitive");
+    assert_eq!(by(title("%")).await, [assigned.id], "% is a literal");
+    assert_eq!(by(title("_")).await, [started.id], "_ is a literal");
+    assert_eq!(by(title("t_be")).await, Vec::<IssueId>::new());
+    assert_eq!(by(title("line to")).await, [held.id]);
+
+    // Overdue, exactly as Issue::is_overdue says, at instants around every deadline.
+    let issues: Vec<Issue> = s
+        .list_issues(&IssueFilter::default(), 500, None)
+        .await
+        .expect("list")
+        .items;
+    let mut instants = vec![minutes(0), minutes(60 * 24 * 30)];
+    for i in &issues {
+        for due in [i.response_due_at, i.resolve_due_at].into_iter().flatten() {
+            instants.extend([due - Duration::minutes(1), due, due + Duration::minutes(1)]);
+        }
+    }
+    let mut saw_overdue = false;
+    for at in instants {
+        let expected: Vec<IssueId> = issues
+            .iter()
+            .filter(|i| i.is_overdue(at))
+            .map(|i| i.id)
+            .collect();
+        saw_overdue |= !expected.is_empty();
+        let overdue = IssueFilter {
+            overdue_at: Some(at),
+            ..IssueFilter::default()
+        };
+        assert_eq!(by(overdue).await, expected, "overdue at {at}");
+    }
+    assert!(saw_overdue);
+    // An issue on hold is never overdue; an assigned one is late once its response is due.
+    let late = IssueFilter {
+        overdue_at: Some(minutes(60 * 24 * 30)),
+        ..IssueFilter::default()
+    };
+    let late = by(late).await;
+    assert!(late.contains(&assigned.id) && late.contains(&started.id) && !late.contains(&held.id));
+
+    // Visibility: a post member of grid B sees grid B and what they reported, nothing of grid A.
+    let visible = |actor: &Actor| IssueFilter {
+        visible_to: Some(actor.clone()),
+        ..IssueFilter::default()
+    };
+    assert_eq!(by(visible(&park.walker_b)).await, [in_b.id]);
+    assert_eq!(
+        by(visible(&park.walker_a)).await,
+        [a2.id, held.id, started.id, assigned.id, reported.id]
+    );
+    assert_eq!(
+        by(visible(&park.power_worker)).await,
+        [held.id, started.id, assigned.id]
+    );
+    assert_eq!(by(visible(&park.dispatcher)).await, everything);
+    for actor in [
+        &park.walker_a,
+        &park.walker_b,
+        &park.power_worker,
+        &park.supervisor,
+    ] {
+        let expected: Vec<IssueId> = issues
+            .iter()
+            .filter(|i| actor.can_see(&i.scope()))
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(by(visible(actor)).await, expected, "as Actor::can_see says");
+    }
+    // A reporter outside any grid still sees their own report.
+    let mut contact = new_user("contact", vec![Role::Enterprise]);
+    contact.enterprises = vec![park.ent_b.id];
+    s.create_user(contact).await.expect("contact");
+    let contact = s.actor(&login("contact")).await.expect("actor");
+    let mut via_open311 = problem(&park, "Gate blocked", &park.ent_b, None);
+    via_open311.source = Source::Open311;
+    let own = s
+        .report(&park.workflow, &contact, via_open311, minutes(13))
+        .await
+        .expect("report")
+        .issue;
+    assert_eq!(by(visible(&contact)).await, [own.id, in_b.id]);
+}
+
+async fn keyset_pagination_covers_every_issue_once(db: Db) {
+    let park = park(&db.store).await;
+    let mut created = Vec::new();
+    for i in 0..23 {
+        created.push(
+            report(
+                &db,
+                &park,
+                &format!("Issue {i}"),
+                &park.walker_a,
+                minutes(i),
+            )
+            .await
+            .id,
+        );
+    }
+    created.reverse();
+    let filter = IssueFilter::default();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = db
+            .store
+            .list_issues(&filter, 5, cursor.as_deref())
+            .await
+            .expect("page");
+        pages += 1;
+        assert!(page.items.len() <= 5);
+        seen.extend(page.items.iter().map(|i| i.id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(seen, created, "no duplicates, no gaps, newest first");
+    // A filter holds across pages.
+    let only_a = IssueFilter {
+        title_contains: Some("Issue 1".to_owned()),
+        ..IssueFilter::default()
+    };
+    let first = db.store.list_issues(&only_a, 6, None).await.expect("page");
+    let rest = db
+        .store
+        .list_issues(&only_a, 6, first.next_cursor.as_deref())
+        .await
+        .expect("page");
+    assert_eq!(
+        first.items.len() + rest.items.len(),
+        11,
+        "Issue 1 and Issue 10..19"
+    );
+    assert!(rest.next_cursor.is_none());
+    // Limits are clamped.
+    let one = db
+        .store
+        .list_issues(&filter, 0, None)
+        .await
+        .expect("clamped up");
+    assert_eq!(one.items.len(), 1);
+    let all = db
+        .store
+        .list_issues(&filter, 100_000, None)
+        .await
+        .expect("clamped down");
+    assert_eq!(all.items.len(), 23);
+    assert!(all.next_cursor.is_none());
+    for bad in ["garbage", "i", "i-5", "42", ""] {
+        let err = db
+            .store
+            .list_issues(&filter, 5, Some(bad))
+            .await
+            .expect_err("bad cursor");
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}");
+    }
+}
+
+async fn events_are_append_only_even_to_raw_sql(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "History", &park.walker_a, minutes(0)).await;
+    let update = raw_execute(&db.url, "UPDATE issue_events SET kind = 'forged'").await;
+    assert!(update.is_err(), "an UPDATE of an event must fail");
+    let delete = raw_execute(&db.url, "DELETE FROM issue_events").await;
+    assert!(delete.is_err(), "a DELETE of an event must fail");
+    let events = db.store.events(issue.id).await.expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].change.kind(), "reported");
+}
+
+async fn a_closed_issue_can_be_reopened_and_loops_again(db: Db) {
+    let park = park(&db.store).await;
+    let closed = full_loop(&db, &park, "Flooded yard").await;
+    let fields = ActionFields {
+        reason: Some(reason("flooded again after rain")),
+        ..ActionFields::default()
+    };
+    let reopened = act(
+        &db,
+        &park,
+        &closed,
+        &park.supervisor,
+        ActionKind::Reopen,
+        fields,
+        minutes(200),
+    )
+    .await;
+    assert_eq!(reopened.status, Status::Accepted);
+    assert_eq!(reopened.version, 7);
+    assert_eq!(reopened.satisfaction, None);
+    assert_eq!(reopened.unit, None);
+    let fields = ActionFields {
+        unit: Some(park.roads.id),
+        ..ActionFields::default()
+    };
+    let again = act(
+        &db,
+        &park,
+        &reopened,
+        &park.dispatcher,
+        ActionKind::Assign,
+        fields,
+        minutes(210),
+    )
+    .await;
+    assert_eq!(again.status, Status::Assigned);
+    let (row, events) = stored(&db, closed.id).await;
+    assert_eq!((row.version, events), (8, 8));
+    let history = db.store.events(closed.id).await.expect("events");
+    assert_eq!(Issue::replay(row.id, &history).expect("replays"), row);
+}
+
+async fn marking_a_duplicate_of_a_missing_issue_is_not_found(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "Twice reported", &park.walker_a, minutes(0)).await;
+    let before = stored(&db, issue.id).await;
+    let fields = ActionFields {
+        duplicate_of: Some(IssueId::new(987_654).expect("id")),
+        ..ActionFields::default()
+    };
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            request(ActionKind::MarkDuplicate, fields, Some(1)),
+            minutes(1),
+        )
+        .await
+        .expect_err("missing target");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "issue", .. }),
+        "{err}"
+    );
+    assert_eq!(stored(&db, issue.id).await, before);
+    // Of itself: the workflow refuses.
+    let fields = ActionFields {
+        duplicate_of: Some(issue.id),
+        ..ActionFields::default()
+    };
+    let err = db
+        .store
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            request(ActionKind::MarkDuplicate, fields, Some(1)),
+            minutes(1),
+        )
+        .await
+        .expect_err("itself");
+    assert_eq!(err.kind(), ErrorKind::Transition);
+    // Of an existing one: done.
+    let survivor = report(&db, &park, "Reported first", &park.walker_a, minutes(2)).await;
+    let fields = ActionFields {
+        duplicate_of: Some(survivor.id),
+        ..ActionFields::default()
+    };
+    let dup = act(
+        &db,
+        &park,
+        &issue,
+        &park.dispatcher,
+        ActionKind::MarkDuplicate,
+        fields,
+        minutes(3),
+    )
+    .await;
+    assert_eq!(
+        (dup.status, dup.duplicate_of),
+        (Status::Duplicate, Some(survivor.id))
+    );
+}
+
+async fn committed_data_survives_reopening_the_store(db: Db) {
+    let park = park(&db.store).await;
+    let issue = full_loop(&db, &park, "Kept across restarts").await;
+    let events = db.store.events(issue.id).await.expect("events");
+    db.store.close().await;
+    drop(db.store);
+    let reopened = Store::connect(&db.url).await.expect("reconnect");
+    reopened.migrate().await.expect("migrate again");
+    assert_eq!(
+        reopened.issue(issue.id).await.expect("read"),
+        Some(issue.clone())
+    );
+    assert_eq!(reopened.events(issue.id).await.expect("events"), events);
+    assert_eq!(
+        reopened.grids().await.expect("grids"),
+        vec![park.grid_a, park.grid_b]
+    );
+    assert_eq!(
+        reopened.actor(&login("walker-a")).await.expect("actor"),
+        park.walker_a
+    );
+    reopened.close().await;
+}
+
+async fn count_by_status_counts_every_status(db: Db) {
+    let park = park(&db.store).await;
+    report(&db, &park, "One", &park.walker_a, minutes(0)).await;
+    report(&db, &park, "Two", &park.walker_a, minutes(1)).await;
+    full_loop(&db, &park, "Three").await;
+    let counts = db.store.count_by_status().await.expect("counts");
+    assert_eq!(counts.len(), Status::ALL.len());
+    let of = |s: Status| counts.iter().find(|(st, _)| *st == s).map(|(_, n)| *n);
+    assert_eq!(of(Status::Reported), Some(2));
+    assert_eq!(of(Status::Closed), Some(1));
+    assert_eq!(of(Status::Duplicate), Some(0));
+}
+
+async fn seeding_hundreds_of_rows_in_one_transaction_is_quick(db: Db) {
+    let started = std::time::Instant::now();
+    let mut tx = db.store.transaction().await.expect("begin");
+    let chain = tx
+        .create_chain(code("seed"), name("seed"))
+        .await
+        .expect("chain");
+    for g in 0..10 {
+        let grid = tx
+            .create_grid(NewGrid {
+                code: code(&format!("g{g}")),
+                name: name(&format!("grid {g}")),
+                chain: chain.id,
+            })
+            .await
+            .expect("grid");
+        for p in 0..8 {
+            tx.create_post(NewPost {
+                code: code(&format!("p{g}-{p}")),
+                name: name(&format!("post {g}-{p}")),
+                grid: grid.id,
+            })
+            .await
+            .expect("post");
+        }
+        for e in 0..10 {
+            let enterprise = tx
+                .create_enterprise(NewEnterprise {
+                    name: name(&format!("enterprise {g}-{e}")),
+                    grid: grid.id,
+                    address: None,
+                })
+                .await
+                .expect("enterprise");
+            let mut contact = new_user(&format!("contact-{g}-{e}"), vec![Role::Enterprise]);
+            contact.enterprises = vec![enterprise.id];
+            tx.create_user(contact).await.expect("user");
+        }
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(db.store.users().await.expect("users").len(), 100);
+    assert_eq!(db.store.posts(None).await.expect("posts").len(), 80);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "seeding took {took:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every test, on both backends.
+
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    crate::on_sqlite(crate::$test).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    crate::on_postgres(crate::$test).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrations_apply_twice_without_changing_anything,
+    reference_data_reads_back_as_it_was_created,
+    a_transaction_dropped_before_commit_leaves_nothing,
+    a_full_loop_records_six_events_and_the_row_is_their_replay,
+    instants_are_kept_to_the_microsecond_on_both_backends,
+    the_same_client_key_twice_yields_one_issue,
+    sixteen_concurrent_reports_with_one_key_create_one_issue,
+    a_stale_version_is_a_conflict_and_writes_nothing,
+    two_concurrent_actions_at_one_version_let_exactly_one_win,
+    a_refused_transition_writes_nothing,
+    a_missing_required_field_is_invalid_and_writes_nothing,
+    assign_sets_deadlines_from_the_category_sla_on_the_calendar,
+    every_filter_narrows_the_list,
+    keyset_pagination_covers_every_issue_once,
+    events_are_append_only_even_to_raw_sql,
+    a_closed_issue_can_be_reopened_and_loops_again,
+    marking_a_duplicate_of_a_missing_issue_is_not_found,
+    committed_data_survives_reopening_the_store,
+    count_by_status_counts_every_status,
+    seeding_hundreds_of_rows_in_one_transaction_is_quick,
+);

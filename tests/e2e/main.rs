@@ -1,0 +1,5 @@
+//! End-to-end tests: the real `gridloop` binary, driven as a user drives it, on a fresh SQLite
+//! file and on a fresh PostgreSQL database.
+
+mod cli;
+mod support;

@@ -15,7 +15,10 @@ pub struct App {
     pub workflow: Workflow,
     /// The instant this command acts at: the wall clock, or `--now` when given.
     pub now: DateTime<Utc>,
+    /// Whether `now` was given with `--now` (the server's clock then stands still there).
+    pub fixed_now: bool,
     pub json: bool,
+    pub settings: Settings,
 }
 
 impl App {
@@ -42,7 +45,9 @@ impl App {
             store,
             workflow: Workflow::new(calendar),
             now,
+            fixed_now: cli.now.is_some(),
             json: cli.json,
+            settings,
         })
     }
 

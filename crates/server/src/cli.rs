@@ -34,6 +34,11 @@ pub enum Command {
     Migrate,
     /// Seed the reference aluminium park into the database (idempotent).
     Demo(DemoArgs),
+    /// Serve the HTTP API, Open311 and the probes until SIGINT/SIGTERM.
+    Serve(ServeArgs),
+    /// API tokens (shown once when created; only a hash is stored).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Report, act on, show and list issues.
     #[command(subcommand)]
     Issue(IssueCommand),
@@ -58,10 +63,38 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default from config: 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Only seed the data; do not go on to serve.
     #[arg(long)]
     pub seed_only: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print it (once).
+    Create {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "phone app".
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Revoke a token by its id (see `token list`).
+    Revoke { id: i64 },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@ const ENV_PREFIX: &str = "GRIDLOOP_";
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
+    pub server: ServerSettings,
     pub calendar: CalendarSettings,
     pub log: LogSettings,
 }
@@ -36,6 +37,14 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("url", &redact_url(&self.url))
             .finish()
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: std::net::SocketAddr,
+    pub data_dir: PathBuf,
+    pub attachment_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

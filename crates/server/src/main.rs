@@ -1,28 +1,9 @@
-//! The `gridloop` binary: command line, configuration and wiring. Errors become one clear line on
-//! stderr and a distinct exit code (see [`exit`]).
-//!
-//! # Layout
-//!
-//! - [`cli`]: the clap definitions.
-//! - [`config`]: layered settings (default file, user file, environment).
-//! - [`calendars`]: the working calendar read from `config/calendars/`.
-//! - [`app`]: what every command shares: store, workflow, clock, output mode.
-//! - [`commands`]: one module per command group.
-//! - [`demo`]: the reference park and its seeding.
-//! - [`exit`]: how errors map to exit codes.
-
-mod app;
-mod calendars;
-mod cli;
-mod commands;
-mod config;
-mod demo;
-mod exit;
-mod render;
+//! The `gridloop` binary: parses the command line and hands over to [`gridloop_server`].
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use gridloop_server::{cli, commands, exit};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -16,6 +16,7 @@
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
+//! - `tokens`: API tokens, stored by the hash of their secret.
 //! - `rows`: raw rows and their parsing into domain types (a bad row is `Corrupt`).
 //! - [`model`]: the records the store reads and writes besides the core's `Issue` and `Event`.
 //! - [`error`]: [`StoreError`] and its coarse [`ErrorKind`].
@@ -31,6 +32,7 @@ pub mod model;
 mod reference;
 mod rows;
 mod store;
+mod tokens;
 
 pub use backend::Tx;
 pub use error::{ErrorKind, StoreError};
@@ -40,3 +42,4 @@ pub use model::{
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
 };
 pub use store::Store;
+pub use tokens::ApiToken;

@@ -21,7 +21,7 @@ use crate::model::{
 /// [`Store::transaction`] and the same methods on [`Tx`].
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: Pool,
+    pub(crate) pool: Pool,
 }
 
 /// Generates `Store` methods that run the `Tx` method of the same name in a transaction of
@@ -44,6 +44,7 @@ macro_rules! in_transaction {
     (@begin $self:ident, read) => { $self.pool.begin_read().await };
     (@begin $self:ident, write) => { $self.pool.begin_write().await };
 }
+pub(crate) use in_transaction;
 
 impl Store {
     /// Connects to `sqlite:…` (creating the folder and file if missing) or

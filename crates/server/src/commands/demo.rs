@@ -6,26 +6,69 @@ use crate::demo::{park::reference_park, seed};
 use crate::render::print_json;
 use crate::render::say;
 
-pub async fn run(app: &App, _args: &DemoArgs) -> anyhow::Result<()> {
+/// The demo users who get a token printed, one per role.
+const ROLE_LOGINS: [(&str, &str); 7] = [
+    ("dispatcher", "dispatch"),
+    ("supervisor", "lead"),
+    ("admin", "admin"),
+    ("post member (grid g1)", "post01"),
+    ("commissioner (grid g1)", "comm01"),
+    ("unit member (power)", "power"),
+    ("unit head (power)", "power-head"),
+];
+
+pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let park = reference_park();
     let seeded = seed(&app.store, &park).await?;
-    if app.json {
-        return print_json(&seeded);
+    if args.seed_only {
+        if app.json {
+            return print_json(&seeded);
+        }
+        print_seeded(&park, &seeded);
+        return Ok(());
     }
+    // Bind before printing, so the URL shown is one that answers.
+    let listener = super::serve::bind(app, &args.serve).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let mut tokens = Vec::new();
+    for (role, login) in ROLE_LOGINS {
+        let (_, secret) = super::token::create(app, login, "demo").await?;
+        tokens.push((role, login, secret));
+    }
+    if app.json {
+        print_json(&serde_json::json!({
+            "seeded": seeded,
+            "url": url,
+            "tokens": tokens.iter().map(|(role, login, token)| serde_json::json!({"role": role, "login": login, "token": token})).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        print_seeded(&park, &seeded);
+        say!("\nServing on {url}  (Ctrl-C to stop)\nTokens for the API (Authorization: Bearer …), created just now:");
+        for (role, login, token) in &tokens {
+            say!("  {role:<24} {login:<11} {token}");
+        }
+        say!(
+            "Try:\n  curl -H 'Authorization: Bearer {}' {url}/api/v1/issues",
+            tokens[0].2
+        );
+    }
+    super::serve::serve_on(app, listener).await
+}
+
+fn print_seeded(park: &crate::demo::park::Park, seeded: &crate::demo::Seeded) {
     if seeded.already_present {
         say!(
-            "The demo park '{}' is already in the database; nothing changed.",
+            "The demo park '{}' is already in the database; nothing changed.\n",
             park.chain.name
         );
     } else {
         say!(
-            "Seeded the demo park '{}': {} grids, {} posts, {} enterprises, {} units, {} categories, {} users.",
+            "Seeded the demo park '{}': {} grids, {} posts, {} enterprises, {} units, {} categories, {} users.\n",
             park.chain.name, seeded.grids, seeded.posts, seeded.enterprises, seeded.units, seeded.categories, seeded.users
         );
     }
     say!(
-        r#"
-Users: dispatch (dispatcher), lead (supervisor), admin, post01…post78 (one per post),
+        r#"Users: dispatch (dispatcher), lead (supervisor), admin, post01…post78 (one per post),
 comm01…comm12 (commissioners), and per unit a member and a head, e.g. power / power-head.
 
 Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
@@ -39,5 +82,4 @@ Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
   gridloop issue list --status closed
 (With cargo: cargo run --release -- issue …)"#
     );
-    Ok(())
 }

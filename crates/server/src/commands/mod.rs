@@ -4,6 +4,8 @@ mod bench;
 mod demo;
 mod issue;
 mod reference;
+mod serve;
+mod token;
 
 use crate::app::App;
 use crate::cli::{Cli, Command};
@@ -26,7 +28,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Serve(args) => serve::run(&app, &args).await,
         Command::Demo(args) => demo::run(&app, &args).await,
+        Command::Token(cmd) => token::run(&app, cmd).await,
         Command::Issue(cmd) => issue::run(&app, cmd).await,
         Command::Unit(_) => reference::units(&app).await,
         Command::Grid(_) => reference::grids(&app).await,

@@ -1,0 +1,48 @@
+//! `gridloop serve`: the HTTP server in the foreground until SIGINT/SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::app::App;
+use crate::cli::ServeArgs;
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::http::{self, state::Shared, AppState};
+use crate::render::say;
+
+pub async fn run(app: &App, args: &ServeArgs) -> anyhow::Result<()> {
+    let listener = bind(app, args).await?;
+    let addr = listener.local_addr()?;
+    say!("gridloop listening on http://{addr}");
+    serve_on(app, listener).await
+}
+
+pub async fn bind(app: &App, args: &ServeArgs) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = args.listen.unwrap_or(app.settings.server.listen);
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))
+}
+
+pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    // With `--now`, the server's clock stands at that instant: demonstrations of deadlines.
+    let clock: Arc<dyn Clock> = if app.fixed_now {
+        Arc::new(ManualClock::new(app.now))
+    } else {
+        Arc::new(SystemClock)
+    };
+    let state = AppState::new(Shared {
+        store: app.store.clone(),
+        workflow: app.workflow.clone(),
+        clock,
+        metrics: http::metrics::Metrics::default(),
+        data_dir: app.settings.server.data_dir.clone(),
+        attachment_max_bytes: app.settings.server.attachment_max_bytes,
+    });
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    http::serve(listener, state, http::shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    app.store.close().await;
+    Ok(())
+}

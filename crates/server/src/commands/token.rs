@@ -1,0 +1,101 @@
+//! `gridloop token create|revoke|list`.
+
+use gridloop_core::Login;
+use gridloop_store::StoreError;
+use serde_json::json;
+
+use crate::app::App;
+use crate::cli::TokenCommand;
+use crate::http::auth::{new_token, token_hash};
+use crate::render::{print_json, say, table};
+
+pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { user, name } => {
+            let (token, secret) = create(app, &user, &name).await?;
+            if app.json {
+                print_json(
+                    &json!({"id": token.id, "user": user, "name": token.name, "token": secret}),
+                )
+            } else {
+                say!("{secret}");
+                eprintln!("token {} for {user}: shown once, keep it safe", token.id);
+                Ok(())
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            app.store.revoke_token(id, app.now).await?;
+            if app.json {
+                print_json(&json!({"revoked": id}))
+            } else {
+                say!("revoked token {id}");
+                Ok(())
+            }
+        }
+        TokenCommand::List { user } => {
+            let user_id = match user {
+                Some(login) => Some(user_by_login(app, &login).await?.id),
+                None => None,
+            };
+            let tokens = app.store.tokens(user_id).await?;
+            if app.json {
+                return print_json(&tokens);
+            }
+            let users = app.store.users().await?;
+            let rows: Vec<_> = tokens
+                .iter()
+                .map(|t| {
+                    let login = users
+                        .iter()
+                        .find(|u| u.id == t.user)
+                        .map(|u| u.login.to_string())
+                        .unwrap_or_default();
+                    vec![
+                        t.id.to_string(),
+                        login,
+                        t.name.clone(),
+                        t.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                        if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        }
+                        .to_owned(),
+                    ]
+                })
+                .collect();
+            say!(
+                "{}",
+                table(&["ID", "USER", "NAME", "CREATED", "STATE"], &rows)
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn user_by_login(app: &App, login: &str) -> anyhow::Result<gridloop_store::User> {
+    let login = Login::parse(login)?;
+    Ok(app
+        .store
+        .user_by_login(&login)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            key: login.to_string(),
+        })?)
+}
+
+/// Creates a token for a user; returns the record and the secret (shown once).
+pub async fn create(
+    app: &App,
+    login: &str,
+    name: &str,
+) -> anyhow::Result<(gridloop_store::ApiToken, String)> {
+    let user = user_by_login(app, login).await?;
+    let secret = new_token().map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
+    let token = app
+        .store
+        .create_token(user.id, name, &token_hash(&secret), app.now)
+        .await?;
+    Ok((token, secret))
+}

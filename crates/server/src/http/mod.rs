@@ -1,0 +1,141 @@
+//! The HTTP face of gridloop: the JSON API under `/api/v1`, Open311 GeoReport v2 under
+//! `/open311/v2`, and the probes `/healthz`, `/readyz`, `/metrics`.
+//!
+//! # Layout
+//!
+//! - [`state`]: what handlers share (store, workflow, clock, metrics, limits).
+//! - [`auth`]: bearer tokens and the [`auth::Caller`] extractor.
+//! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
+//! - [`problem`]: RFC 9457 errors.
+//! - [`health`], [`metrics`]: probes and Prometheus text.
+//! - `issues`, `reference`, `attachments`, `open311`, `openapi`: the resources.
+
+pub mod attachments;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod issues;
+pub mod metrics;
+pub mod open311;
+pub mod openapi;
+pub mod problem;
+pub mod reference;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use problem::Problem;
+pub use state::AppState;
+
+/// Request bodies larger than this are refused with 413 (attachments have their own limit).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole application, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api_routes().split_for_parts();
+    let doc = Arc::new(openapi_document());
+    let api = api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    );
+    Router::new()
+        .merge(health::routes())
+        .nest("/api/v1", api)
+        .nest("/open311/v2", open311::routes())
+        .fallback(|| async { Problem::not_found("resource") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .with_state(state)
+}
+
+/// Every `/api/v1` route, each registered with its OpenAPI operation.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(issues::routes())
+        .merge(reference::routes())
+        .merge(attachments::routes())
+}
+
+/// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = api_routes().split_for_parts().1;
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    doc
+}
+
+/// Counts every request by its route template and times it.
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

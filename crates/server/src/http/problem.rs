@@ -1,0 +1,188 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`).
+//!
+//! Every failure of the API goes through [`Problem`], so a client meets one shape whatever went
+//! wrong: `type`, `title`, `status`, `detail`, and for bad input an `errors` list naming each
+//! field. Internal errors are logged with their cause chain and shown without it.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gridloop_core::{ParseError, TransitionError};
+use gridloop_store::StoreError;
+use serde::Serialize;
+
+/// One bad field of a request.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name, as in the request body or query.
+    pub field: String,
+    pub message: String,
+}
+
+/// A problem details document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+const TYPE_BASE: &str = "https://gridloop.dev/problems/";
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str) -> Self {
+        Self {
+            kind: format!("{TYPE_BASE}{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").detail(detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "The request has invalid fields",
+        )
+        .detail(detail);
+        p.errors = errors;
+        p
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+        )
+        .detail("send a valid bearer token in the Authorization header")
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not permitted").detail(detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found").detail(format!("no such {what}"))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(detail)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+        )
+        .detail("the error was logged; try again later")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<ParseError> for Problem {
+    fn from(e: ParseError) -> Self {
+        Self::field(e.field(), e.message())
+    }
+}
+
+impl From<Vec<ParseError>> for Problem {
+    fn from(errors: Vec<ParseError>) -> Self {
+        Self::validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field().to_owned(),
+                    message: e.message().to_owned(),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<TransitionError> for Problem {
+    fn from(e: TransitionError) -> Self {
+        match &e {
+            TransitionError::NoSuchTransition { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no-such-transition",
+                "The issue's state does not allow this action",
+            )
+            .detail(e.to_string()),
+            TransitionError::Precondition(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "precondition",
+                "The action's preconditions do not hold",
+            )
+            .detail(e.to_string()),
+            TransitionError::RoleNotPermitted { .. } => Self::forbidden(e.to_string()),
+            // Outside the caller's scope: as if the issue did not exist.
+            TransitionError::OutOfScope => Self::not_found("issue"),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, .. } => Self::not_found(what),
+            StoreError::Conflict { expected, actual } => Self::conflict(format!(
+                "the issue is at version {actual}, not {expected}: reload it and try again"
+            )),
+            StoreError::Transition(t) => t.into(),
+            StoreError::Invalid(errors) => errors.into(),
+            StoreError::AlreadyExists { what, key } => {
+                Self::conflict(format!("a {what} '{key}' already exists"))
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                Self::internal()
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The `gridloop` binary's library: command line, configuration, HTTP server and wiring. Errors
+//! become one clear line on stderr and a distinct exit code (see [`exit`]).
+//!
+//! # Layout
+//!
+//! - [`cli`]: the clap definitions.
+//! - [`config`]: layered settings (default file, user file, environment).
+//! - [`calendars`]: the working calendar read from `config/calendars/`.
+//! - [`app`]: what every command shares: store, workflow, clock, output mode.
+//! - [`commands`]: one module per command group.
+//! - [`http`]: the HTTP API, Open311 and probes that `serve` runs.
+//! - [`clock`]: where "now" comes from.
+//! - [`demo`]: the reference park and its seeding.
+//! - [`exit`]: how errors map to exit codes.
+
+pub mod app;
+pub mod calendars;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod exit;
+pub mod http;
+pub mod render;

@@ -45,3 +45,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "tests (unit, conformance on SQLite and PostgreSQL, end-to-end CLI)"
 cargo test --workspace --locked
+
+log "schemathesis against /api/v1/openapi.json of a running server"
+tests/schemathesis.sh target/debug/gridloop

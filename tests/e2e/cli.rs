@@ -38,7 +38,7 @@ fn demo_is_idempotent(db: &Db) {
             count(db, "enterprise"),
         )
     };
-    assert_eq!(counts(db), (6, 7, 10, 107, 120));
+    assert_eq!(counts(db), (6, 7, 10, 108, 120));
     let second = db.run(&["demo", "--seed-only"]);
     second.assert_ok();
     assert!(
@@ -46,7 +46,7 @@ fn demo_is_idempotent(db: &Db) {
         "{}",
         second.stdout()
     );
-    assert_eq!(counts(db), (6, 7, 10, 107, 120));
+    assert_eq!(counts(db), (6, 7, 10, 108, 120));
     let g1 = db.json(&["enterprise", "list", "--grid", "g1"]);
     assert_eq!(g1.as_array().map(Vec::len), Some(20));
 }

@@ -40,7 +40,10 @@ impl ParseError {
 pub enum TransitionError {
     #[error("no such transition: cannot {action} an issue that is {status}")]
     NoSuchTransition { action: ActionKind, status: Status },
-    #[error("not permitted: {action} needs one of the roles {allowed:?}")]
+    #[error(
+        "not permitted: {action} needs one of the roles {}",
+        role_list(allowed)
+    )]
     RoleNotPermitted {
         action: ActionKind,
         allowed: &'static [Role],
@@ -49,4 +52,12 @@ pub enum TransitionError {
     OutOfScope,
     #[error("{0}")]
     Precondition(String),
+}
+
+fn role_list(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

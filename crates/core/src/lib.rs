@@ -42,7 +42,7 @@ pub use error::{ParseError, TransitionError};
 pub use event::{Change, Event, Source};
 pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
 pub use issue::{ExtensionRequest, Issue, ReplayError};
-pub use lifecycle::{available_actions, Decision, Report, Workflow, RULES};
+pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
 pub use priority::{Priority, Satisfaction};
 pub use role::{Actor, Role, Scope};
 pub use sla::Sla;

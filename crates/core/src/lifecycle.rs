@@ -417,6 +417,13 @@ impl Workflow {
     }
 }
 
+/// Whether the actor holds any role that may take this action at all, on any issue: the first
+/// check of [`Workflow::apply`], exposed so callers that must look things up before deciding
+/// (the store, the API) answer "not permitted" before anything else, as the workflow does.
+pub fn may_take(action: ActionKind, actor: &Actor) -> Result<(), TransitionError> {
+    check_role_held(rule(action), actor)
+}
+
 /// Someone who may never take the action is told so (403).
 fn check_role_held(rule: &Rule, actor: &Actor) -> Result<(), TransitionError> {
     if rule.roles.iter().any(|&role| actor.has_role(role)) {

@@ -237,6 +237,27 @@ pub struct ListArgs {
 pub enum BenchCommand {
     /// Lifecycle throughput of the store on SQLite and PostgreSQL.
     Store(BenchStoreArgs),
+    /// Throughput, latency and memory of `gridloop serve`, driven over loopback from this process.
+    Http(BenchHttpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHttpArgs {
+    /// Which backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Concurrent clients, one run per value.
+    #[arg(long, value_delimiter = ',', default_value = "1,16")]
+    pub clients: Vec<usize>,
+    /// Issues reported per run.
+    #[arg(long, default_value_t = 2000)]
+    pub reports: usize,
+    /// Full loops (report … verify, six requests) per run.
+    #[arg(long, default_value_t = 300)]
+    pub cycles: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

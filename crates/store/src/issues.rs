@@ -184,6 +184,9 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
         let now = to_micros(now);
+        // The workflow's order: a role that may never take the action is refused first (it
+        // reveals nothing about the issue), then visibility.
+        gridloop_core::may_take(request.kind, actor)?;
         let issue = self
             .issue(id)
             .await?

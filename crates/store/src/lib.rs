@@ -16,7 +16,10 @@
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
+//! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
 //! - `tokens`: API tokens, stored by the hash of their secret.
+//! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
+//! - `attachments`: files attached to issues, recorded by the hash of their bytes.
 //! - `rows`: raw rows and their parsing into domain types (a bad row is `Corrupt`).
 //! - [`model`]: the records the store reads and writes besides the core's `Issue` and `Event`.
 //! - [`error`]: [`StoreError`] and its coarse [`ErrorKind`].
@@ -24,16 +27,23 @@
 //! Migrations live in `migrations/sqlite` and `migrations/postgres` at the workspace root and
 //! are embedded at build time.
 
+mod admin;
+mod attachments;
 mod backend;
 pub mod error;
 mod issues;
 mod list;
 pub mod model;
+mod open311;
 mod reference;
 mod rows;
 mod store;
 mod tokens;
 
+pub use admin::{CategoryPatch, EnterprisePatch, GridPatch, PostPatch, UnitPatch, UserPatch};
+pub use attachments::{
+    Attachment, AttachmentKind, NewAttachment, MAX_FILENAME_CHARS, MAX_NOTE_CHARS,
+};
 pub use backend::Tx;
 pub use error::{ErrorKind, StoreError};
 pub use list::MAX_PAGE;
@@ -41,5 +51,6 @@ pub use model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
 };
+pub use open311::Open311Details;
 pub use store::Store;
 pub use tokens::ApiToken;

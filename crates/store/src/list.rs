@@ -77,6 +77,22 @@ fn filter_sql(backend: Backend, filter: &IssueFilter, w: &mut Where) {
             w.clauses.push(format!("{column} = {p}"));
         }
     }
+    if !filter.ids.is_empty() {
+        let clause = w.any_of("id", filter.ids.iter().map(|id| id.get().into()));
+        w.clauses.push(clause);
+    }
+    if let Some(source) = filter.source {
+        let p = w.param(source.as_str());
+        w.clauses.push(format!("source = {p}"));
+    }
+    if let Some(from) = filter.created_from {
+        let p = w.param(from);
+        w.clauses.push(format!("created_at >= {p}"));
+    }
+    if let Some(before) = filter.created_before {
+        let p = w.param(before);
+        w.clauses.push(format!("created_at < {p}"));
+    }
     if let Some(at) = filter.overdue_at {
         // Issue::is_overdue, word for word. The status list is literal so that the partial
         // indexes on open issues apply.

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use gridloop_core::{
     ActionFields, ActionKind, CategoryId, ChainId, Code, Description, Email, EnterpriseId, GridId,
-    Issue, Login, Name, Phone, PostId, Priority, Role, Sla, Source, Status, Title, UnitId, UserId,
+    Issue, IssueId, Login, Name, Phone, PostId, Priority, Role, Sla, Source, Status, Title, UnitId,
+    UserId,
 };
 use serde::Serialize;
 
@@ -185,6 +186,14 @@ pub struct IssueFilter {
     pub title_contains: Option<String>,
     /// Only issues this actor may see.
     pub visible_to: Option<gridloop_core::Actor>,
+    /// Any of these issues; empty means all.
+    pub ids: Vec<IssueId>,
+    /// Only issues reported through this channel.
+    pub source: Option<Source>,
+    /// Only issues reported at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only issues reported strictly before this instant.
+    pub created_before: Option<DateTime<Utc>>,
 }
 
 /// A page of a keyset-paginated list, newest first.

@@ -1013,7 +1013,14 @@ async fn a_refused_transition_writes_nothing(db: Db) {
             &park.workflow,
             issue.id,
             &park.walker_b,
-            request(ActionKind::Accept, ActionFields::default(), Some(7)),
+            request(
+                ActionKind::Comment,
+                ActionFields {
+                    note: Some(gridloop_core::Note::parse("seen it?").expect("note")),
+                    ..ActionFields::default()
+                },
+                Some(7),
+            ),
             minutes(1),
         )
         .await

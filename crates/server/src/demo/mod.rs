@@ -10,6 +10,10 @@ use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewU
 
 use park::Park;
 
+/// The login of the demo's Open311 client: an `enterprise` user tied to every enterprise, whose
+/// token serves as the Open311 `api_key`.
+pub const OPEN311_LOGIN: &str = "open311";
+
 /// What seeding did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Seeded {
@@ -33,7 +37,8 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
         enterprises: park.grids.iter().map(|g| g.enterprises.len()).sum(),
         units: park.units.len(),
         categories: park.categories.len(),
-        users: park.users.len(),
+        // The park's people, and the Open311 client.
+        users: park.users.len() + 1,
     };
     let chain_code = Code::parse(&park.chain.code)?;
     if store.chain_by_code(&chain_code).await?.is_some() {
@@ -48,6 +53,7 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
         .await?;
     let mut grids = HashMap::new();
     let mut posts = HashMap::new();
+    let mut enterprises = Vec::new();
     for spec in &park.grids {
         let grid = tx
             .create_grid(NewGrid {
@@ -67,12 +73,14 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
             posts.insert(post.code.clone(), created.id);
         }
         for enterprise in &spec.enterprises {
-            tx.create_enterprise(NewEnterprise {
-                name: Name::parse(&enterprise.name)?,
-                grid: grid.id,
-                address: Some(enterprise.address.clone()),
-            })
-            .await?;
+            let created = tx
+                .create_enterprise(NewEnterprise {
+                    name: Name::parse(&enterprise.name)?,
+                    grid: grid.id,
+                    address: Some(enterprise.address.clone()),
+                })
+                .await?;
+            enterprises.push(created.id);
         }
         grids.insert(spec.code.clone(), grid.id);
     }
@@ -136,6 +144,21 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
         .await
         .with_context(|| format!("user {}", spec.login))?;
     }
+    // The Open311 client: its api_key reports on behalf of any enterprise of the park.
+    tx.create_user(NewUser {
+        login: Login::parse(OPEN311_LOGIN)?,
+        name: Name::parse("Open311 客户端")?,
+        phone: None,
+        email: None,
+        locale: "zh-CN".to_owned(),
+        roles: vec![Role::Enterprise],
+        posts: vec![],
+        units: vec![],
+        grids: vec![],
+        enterprises,
+    })
+    .await
+    .context("user open311")?;
     tx.commit().await?;
     Ok(counts)
 }

@@ -84,6 +84,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = api_routes().split_for_parts().1;
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    openapi::document_common_errors(&mut doc);
     doc
 }
 

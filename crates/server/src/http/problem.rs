@@ -179,6 +179,12 @@ impl From<StoreError> for Problem {
             StoreError::AlreadyExists { what, key } => {
                 Self::conflict(format!("a {what} '{key}' already exists"))
             }
+            StoreError::KeyReuse { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reuse",
+                "The idempotency key was used for a different request",
+            )
+            .detail("send a new key for a new request, or the same body to replay the first"),
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::internal()

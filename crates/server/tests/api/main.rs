@@ -1,5 +1,11 @@
 //! HTTP tests: the router served in-process on a loopback port, each test with its own
 //! database (a temp SQLite file, or a fresh PostgreSQL database), seeded with the demo park.
 
+mod attachments;
+mod bad_input;
+mod issues;
+mod open311;
 mod probes;
+mod reference;
+mod roles;
 mod support;

@@ -2,4 +2,5 @@
 //! file and on a fresh PostgreSQL database.
 
 mod cli;
+mod crash;
 mod support;

@@ -87,8 +87,9 @@ fn check_client_key(key: &str) -> Result<(), StoreError> {
 }
 
 impl Tx {
-    /// Reports a new problem, or returns the issue an earlier report with the same client key
-    /// created (`replayed`). See [`crate::Store::report`].
+    /// Reports a new problem. A client key seen before fails on the unique index (and aborts
+    /// the transaction); [`crate::Store::report`] turns that into the earlier issue
+    /// (`replayed`) or `KeyReuse`.
     pub async fn report(
         &mut self,
         workflow: &Workflow,
@@ -100,23 +101,31 @@ impl Tx {
         let fingerprint = fingerprint(&new);
         if let Some(key) = &new.client_key {
             check_client_key(key)?;
-            if let Some(earlier) = self.reported_with_key(actor, key, &fingerprint).await? {
-                return Ok(earlier);
-            }
         }
-        let enterprise = self
-            .enterprise(new.enterprise)
-            .await?
-            .ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
-        self.must_exist("categories", "category", new.category.get())
+        // No look-up of the client key first: a key seen before hits the unique index on
+        // insert, the transaction rolls back and `Store::report` answers with the earlier issue.
+        // The common case, a new report, saves a round trip. The enterprise's grid and the
+        // category's existence come in one query for the same reason.
+        let found: Option<(i64, Option<i64>)> = self
+            .fetch_optional(
+                "SELECT e.grid_id, (SELECT c.id FROM categories c WHERE c.id = $2) \
+                 FROM enterprises e WHERE e.id = $1",
+                args![new.enterprise.get(), new.category.get()],
+            )
             .await?;
+        let (grid, category) =
+            found.ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
+        if category.is_none() {
+            return Err(StoreError::not_found("category", new.category));
+        }
+        let grid = stored("enterprises", gridloop_core::GridId::new(grid))?;
         let report = Report {
             title: new.title,
             description: new.description,
             category: new.category,
             priority: new.priority,
-            grid: enterprise.grid,
-            enterprise: enterprise.id,
+            grid,
+            enterprise: new.enterprise,
             source: new.source,
         };
         let (event, _effects) = workflow.report(report, actor, now)?;

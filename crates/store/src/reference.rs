@@ -482,6 +482,12 @@ impl Tx {
             .await?
             .filter(|u| u.active)
             .ok_or_else(|| StoreError::not_found("user", login))?;
+        self.actor_of(user).await
+    }
+
+    /// The acting person behind a user record: their grids are those of their posts joined
+    /// to their own.
+    pub(crate) async fn actor_of(&mut self, user: User) -> Result<Actor, StoreError> {
         let post_grids: Vec<(i64,)> = self
             .fetch_all(
                 "SELECT p.grid_id FROM user_posts up JOIN posts p ON p.id = up.post_id \

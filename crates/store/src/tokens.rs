@@ -4,7 +4,7 @@
 //! the database can be replayed as a credential.
 
 use chrono::{DateTime, Utc};
-use gridloop_core::UserId;
+use gridloop_core::{Actor, UserId};
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
@@ -83,6 +83,16 @@ impl Tx {
         }
     }
 
+    /// The active user holding an unrevoked token with this hash, and the actor they are:
+    /// everything authentication needs, in one transaction.
+    pub async fn token_holder(&mut self, hash: &str) -> Result<Option<(User, Actor)>, StoreError> {
+        let Some(user) = self.user_by_token_hash(hash).await? else {
+            return Ok(None);
+        };
+        let actor = self.actor_of(user.clone()).await?;
+        Ok(Some((user, actor)))
+    }
+
     /// Tokens of one user, or all, in id order.
     pub async fn tokens(&mut self, user: Option<UserId>) -> Result<Vec<ApiToken>, StoreError> {
         let rows: Vec<TokenRow> = self
@@ -118,6 +128,8 @@ impl Store {
         write fn create_token(&self, user: UserId, name: &str, hash: &str, now: DateTime<Utc>) -> ApiToken;
         /// The active user holding an unrevoked token with this hash: the API's authentication.
         read fn user_by_token_hash(&self, hash: &str) -> Option<User>;
+        /// The holder of a token and the actor they are, in one read: the API's authentication.
+        read fn token_holder(&self, hash: &str) -> Option<(User, Actor)>;
         /// Tokens of one user, or all.
         read fn tokens(&self, user: Option<UserId>) -> Vec<ApiToken>;
         /// Revokes a token.

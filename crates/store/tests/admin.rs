@@ -1,145 +1,25 @@
 //! Admins' updates of reference data (`crates/store/src/admin.rs`), on both backends.
 //!
-//! The harness is the conformance suite's: each test gets a fresh SQLite file in a folder of
-//! its own, or a fresh PostgreSQL database `gl_admin_…` on `GRIDLOOP_TEST_PG_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`), dropped afterwards. `GRIDLOOP_SKIP_PG=1`
-//! skips the PostgreSQL variants.
+//! The harness is the conformance suite's, in `common/mod.rs`: each test takes the store of a
+//! fresh SQLite file or a fresh PostgreSQL database, and the `both!` macro at the bottom runs
+//! it on each.
 
-use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
+use common::{both, code, login, name, sla, t0};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, Code, Description, Email, EnterpriseId, GridId,
-    Login, Name, Phone, PostId, Priority, Role, Sla, Source, Title, UnitId, UserId, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, Description, Email, EnterpriseId, GridId, Phone,
+    PostId, Priority, Role, Source, Title, UnitId, UserId, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, CategoryPatch, Enterprise, EnterprisePatch, ErrorKind, Grid,
     GridPatch, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post,
     PostPatch, Store, StoreError, Unit, UnitPatch, User, UserPatch,
 };
-use sqlx::Connection;
-
-// ---------------------------------------------------------------------------------------------
-// Harness
-
-fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{:x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
-}
-
-/// Runs the body on its own task so that a panic still lets the harness clean up.
-async fn run<F, Fut>(test: F, store: Store) -> Result<(), tokio::task::JoinError>
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    tokio::spawn(test(store)).await
-}
-
-fn rethrow(result: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = result {
-        match e.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("test task failed: {e}"),
-        }
-    }
-}
-
-async fn on_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = std::env::temp_dir().join(format!("gridloop-admin-{}", unique_suffix()));
-    let url = format!("sqlite://{}", dir.join("gridloop.db").display());
-    let store = Store::connect(&url).await.expect("open a SQLite store");
-    store.migrate().await.expect("migrate SQLite");
-    let result = run(test, store.clone()).await;
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    rethrow(result);
-}
-
-async fn on_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if std::env::var("GRIDLOOP_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("GRIDLOOP_SKIP_PG=1: PostgreSQL variant skipped");
-        return;
-    }
-    let admin_url = std::env::var("GRIDLOOP_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL at {admin_url} is unreachable ({e}); set GRIDLOOP_SKIP_PG=1 to skip")
-        });
-    let name = format!("gl_admin_{}", unique_suffix());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    let base = admin_url
-        .split_once('?')
-        .map_or(admin_url.as_str(), |(b, _)| b);
-    let url = match base.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => format!("{base}/{name}"),
-    };
-    let result = async {
-        let store = Store::connect(&url).await.expect("open a PostgreSQL store");
-        store.migrate().await.expect("migrate PostgreSQL");
-        let result = run(test, store.clone()).await;
-        store.close().await;
-        result
-    }
-    .await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("drop the test database");
-    let _ = admin.close().await;
-    rethrow(result);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-fn code(s: &str) -> Code {
-    Code::parse(s).expect("a valid code")
-}
-
-fn name(s: &str) -> Name {
-    Name::parse(s).expect("a valid name")
-}
-
-fn login(s: &str) -> Login {
-    Login::parse(s).expect("a valid login")
-}
-
-fn sla(response: u32, resolve: u32) -> Sla {
-    Sla::new(response, resolve).expect("a valid SLA")
-}
-
-/// Monday 2 March 2026, 09:00 in Shanghai: a working morning.
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
-        .single()
-        .expect("a valid instant")
-}
 
 fn new_user(login_name: &str, roles: Vec<Role>) -> NewUser {
     NewUser {
@@ -713,28 +593,8 @@ async fn the_last_active_admin_can_be_neither_deactivated_nor_demoted(store: Sto
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
 
-macro_rules! both {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    crate::on_sqlite(crate::$test).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    crate::on_postgres(crate::$test).await;
-                }
-            )*
-        }
-    };
-}
-
 both!(
+    worker_threads = 2;
     grids_posts_enterprises_and_units_are_renamed_and_moved,
     moving_into_a_grid_that_does_not_exist_is_invalid_and_writes_nothing,
     updating_a_row_that_does_not_exist_is_not_found,

@@ -1,176 +1,23 @@
 //! Attachment rows, on both backends.
 //!
-//! The same harness as `conformance.rs`: each test is an `async fn(Db)` run by the `both!`
-//! macro at the bottom on SQLite (a fresh file in a folder of its own) and on PostgreSQL (a
-//! fresh database `gl_test_…` on `GRIDLOOP_TEST_PG_URL`, default
-//! `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards). When PostgreSQL is
-//! unreachable its variants fail, unless `GRIDLOOP_SKIP_PG=1`.
+//! The same harness as `conformance.rs`, in `common/mod.rs`: each test is an `async fn(Db)`
+//! run by the `both!` macro at the bottom on SQLite and on PostgreSQL.
 
-use std::future::Future;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{both, code, name, raw_execute, Db};
 use gridloop_core::{
-    Actor, Calendar, Code, Description, IssueId, Login, Name, Priority, Role, Sla, Source, Title,
-    UserId, Workflow,
+    Actor, Calendar, Description, IssueId, Login, Priority, Role, Sla, Source, Title, UserId,
+    Workflow,
 };
 use gridloop_store::{
     AttachmentKind, ErrorKind, NewAttachment, NewCategory, NewEnterprise, NewGrid, NewIssue,
     NewPost, NewUnit, NewUser, Store, StoreError,
 };
-use sqlx::Connection;
-
-// ---------------------------------------------------------------------------------------------
-// Harness
-
-struct Db {
-    store: Store,
-    url: String,
-}
-
-fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{:x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
-}
-
-/// Runs the test body on its own task, so that a panic still lets the harness clean up.
-async fn run<F, Fut>(test: F, db: Db) -> Result<(), tokio::task::JoinError>
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    tokio::spawn(test(db)).await
-}
-
-fn rethrow(result: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = result {
-        match e.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("test task failed: {e}"),
-        }
-    }
-}
-
-async fn on_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir: PathBuf = std::env::temp_dir().join(format!("gridloop-store-att-{}", unique_suffix()));
-    let url = format!("sqlite://{}", dir.join("gridloop.db").display());
-    let store = Store::connect(&url).await.expect("open a SQLite store");
-    store.migrate().await.expect("migrate SQLite");
-    let result = run(
-        test,
-        Db {
-            store: store.clone(),
-            url,
-        },
-    )
-    .await;
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    rethrow(result);
-}
-
-/// The admin URL with another database name in its path.
-fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (admin_url, None),
-    };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-async fn on_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if std::env::var("GRIDLOOP_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("GRIDLOOP_SKIP_PG=1: PostgreSQL variant skipped");
-        return;
-    }
-    let admin_url = std::env::var("GRIDLOOP_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL at {admin_url} is unreachable ({e}); set GRIDLOOP_SKIP_PG=1 to skip")
-        });
-    let name = format!("gl_test_{}", unique_suffix());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    let url = with_database(&admin_url, &name);
-    let result = async {
-        let store = Store::connect(&url).await.expect("open a PostgreSQL store");
-        store.migrate().await.expect("migrate PostgreSQL");
-        let result = run(
-            test,
-            Db {
-                store: store.clone(),
-                url: url.clone(),
-            },
-        )
-        .await;
-        store.close().await;
-        result
-    }
-    .await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("drop the test database");
-    let _ = admin.close().await;
-    rethrow(result);
-}
-
-/// Runs a statement on a raw connection, around the store: to try what its API never does.
-async fn raw_execute(url: &str, sql: &str) -> Result<u64, sqlx::Error> {
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await?;
-        let done = sqlx::query(sql).execute(&mut conn).await?;
-        conn.close().await?;
-        Ok(done.rows_affected())
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await?;
-        let done = sqlx::query(sql).execute(&mut conn).await?;
-        conn.close().await?;
-        Ok(done.rows_affected())
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-fn code(s: &str) -> Code {
-    Code::parse(s).expect("a valid code")
-}
-
-fn name(s: &str) -> Name {
-    Name::parse(s).expect("a valid name")
-}
 
 /// Monday 2 March 2026, 09:00:00.123456 in Shanghai.
 fn t0() -> DateTime<Utc> {
@@ -582,27 +429,6 @@ async fn the_schema_refuses_an_unknown_kind_or_a_short_hash_even_to_raw_sql(db: 
 
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
-
-macro_rules! both {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    crate::on_sqlite(crate::$test).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    crate::on_postgres(crate::$test).await;
-                }
-            )*
-        }
-    };
-}
 
 both!(
     an_attachment_reads_back_as_it_was_recorded,

@@ -36,6 +36,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         workflow: app.workflow.clone(),
         clock,
         metrics: http::metrics::Metrics::default(),
+        callers: http::auth::CallerCache::default(),
         data_dir: app.settings.server.data_dir.clone(),
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
     });

@@ -3,7 +3,10 @@
 //! A token is `glt_` and 64 hex digits of operating-system randomness (256 bits). The store
 //! keeps only its SHA-256, so the secret is shown once, when created, and never again.
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -79,18 +82,107 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, P
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Err(Problem::unauthorized());
     }
-    let user = state
+    let hash = token_hash(token);
+    let now = Instant::now();
+    if let Some(caller) = state.callers.get(&hash, now) {
+        return Ok(caller);
+    }
+    let (user, actor) = state
         .store
-        .user_by_token_hash(&token_hash(token))
+        .token_holder(&hash)
         .await?
         .ok_or_else(Problem::unauthorized)?;
-    let actor = state.store.actor(&user.login).await?;
-    Ok(Caller { user, actor })
+    let caller = Caller { user, actor };
+    state.callers.put(hash, caller.clone(), now);
+    Ok(caller)
+}
+
+/// Recently authenticated callers, by token hash.
+///
+/// Authentication reads a token, a user, their roles and memberships: a handful of queries per
+/// request, more than most requests' own work. Remembering the answer for a few seconds makes
+/// it free for a client sending a burst. The price is that revoking a token or deactivating a
+/// user from another process (the CLI) takes effect within [`CallerCache::TTL`]; changes made
+/// through this server's API clear the cache at once.
+#[derive(Debug, Default)]
+pub struct CallerCache {
+    // A std Mutex: held for a map look-up or insert, never across an await.
+    entries: Mutex<HashMap<String, (Instant, Caller)>>,
+}
+
+impl CallerCache {
+    pub const TTL: Duration = Duration::from_secs(10);
+    /// Past this many entries the cache starts over rather than grow without bound.
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, hash: &str, now: Instant) -> Option<Caller> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(at, _)| now.duration_since(*at) < Self::TTL)
+            .map(|(_, caller)| caller.clone())
+    }
+
+    fn put(&self, hash: String, caller: Caller, now: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (now, caller));
+    }
+
+    /// Forgets every caller: after a change to users, roles or memberships.
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller() -> Caller {
+        use gridloop_core::{Login, Name, UserId};
+        let id = UserId::new(7).unwrap();
+        Caller {
+            user: User {
+                id,
+                login: Login::parse("post01").unwrap(),
+                name: Name::parse("张伟").unwrap(),
+                phone: None,
+                email: None,
+                locale: "zh-CN".into(),
+                roles: vec![Role::PostMember],
+                posts: vec![],
+                units: vec![],
+                grids: vec![],
+                enterprises: vec![],
+                active: true,
+            },
+            actor: Actor {
+                user: id,
+                roles: vec![Role::PostMember],
+                grids: vec![],
+                units: vec![],
+                enterprises: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn a_cached_caller_expires_after_the_ttl_and_on_clear() {
+        let cache = CallerCache::default();
+        let t0 = Instant::now();
+        cache.put("h".into(), caller(), t0);
+        assert!(cache.get("h", t0 + Duration::from_secs(9)).is_some());
+        assert!(cache.get("h", t0 + CallerCache::TTL).is_none(), "expired");
+        assert!(cache.get("other", t0).is_none());
+        cache.clear();
+        assert!(cache.get("h", t0).is_none(), "cleared");
+    }
 
     #[test]
     fn tokens_are_long_random_and_hashed_consistently() {

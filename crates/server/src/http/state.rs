@@ -8,6 +8,7 @@ use gridloop_core::Workflow;
 use gridloop_store::Store;
 
 use crate::clock::Clock;
+use crate::http::auth::CallerCache;
 use crate::http::metrics::Metrics;
 
 /// Cheap to clone: one `Arc`.
@@ -20,6 +21,8 @@ pub struct Shared {
     pub workflow: Workflow,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+    /// Recently authenticated callers (see [`CallerCache`]).
+    pub callers: CallerCache,
     /// Where attachments are kept, by content hash.
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.

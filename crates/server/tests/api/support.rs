@@ -164,6 +164,7 @@ impl TestApp {
             workflow: Workflow::new(Calendar::default_china()),
             clock: clock.clone(),
             metrics: http::metrics::Metrics::default(),
+            callers: http::auth::CallerCache::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
         });

@@ -253,6 +253,8 @@ async fn patch_post(
         .map(|g| (g.id, g.code.to_string()))
         .collect();
     tx.commit().await?;
+    // Moving a post moves its members' grids, and so their scope.
+    state.callers.clear();
     tracing::info!(id = %post.id, "post updated");
     Ok(Json(view(post, &grids)))
 }

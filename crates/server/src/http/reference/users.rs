@@ -512,6 +512,8 @@ async fn patch_user(
         .await?;
     let codes = Codes::load(&mut tx).await?;
     tx.commit().await?;
+    // Roles, memberships and `active` decide what every token of this user may do.
+    state.callers.clear();
     tracing::info!(id = %user.id, active = user.active, "user updated");
     Ok(Json(view(user, &codes, true)))
 }

@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{FromRow, Postgres, Sqlite, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::StoreError;
 
@@ -53,7 +55,8 @@ impl Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    /// The pool, and the lock that lines up this process's writers (see `begin_write`).
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -92,7 +95,7 @@ impl Pool {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Self::Sqlite(pool))
+            Ok(Self::Sqlite(pool, Arc::new(Mutex::new(()))))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -110,14 +113,14 @@ impl Pool {
 
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -125,7 +128,7 @@ impl Pool {
 
     pub(crate) async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(pool) => {
+            Self::Sqlite(pool, _) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
             Self::Postgres(pool) => {
@@ -137,7 +140,7 @@ impl Pool {
 
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite(pool) => pool.close().await,
+            Self::Sqlite(pool, _) => pool.close().await,
             Self::Postgres(pool) => pool.close().await,
         }
     }
@@ -147,23 +150,36 @@ impl Pool {
     /// and two of them upgrading at once fail with SQLITE_BUSY whatever the busy timeout. On
     /// PostgreSQL a plain `BEGIN` (read committed); the issue updates are compare-and-set.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
-        let inner = match self {
-            Self::Sqlite(pool) => Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => Inner::Postgres(pool.begin().await?),
-        };
-        Ok(Tx { inner })
+        match self {
+            Self::Sqlite(pool, writer) => {
+                // Writers of this process queue here, first come first served, instead of in
+                // SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and so
+                // leaves the database idle while writers wait. The busy timeout still covers
+                // writers in other processes (the CLI next to a running server).
+                let turn = writer.clone().lock_owned().await;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx {
+                    inner: Inner::Sqlite(tx),
+                    _turn: Some(turn),
+                })
+            }
+            Self::Postgres(pool) => Ok(Tx {
+                inner: Inner::Postgres(pool.begin().await?),
+                _turn: None,
+            }),
+        }
     }
 
     /// A read-only transaction, so that a read of several statements sees one snapshot.
     pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match self {
-            Self::Sqlite(pool) => Inner::Sqlite(pool.begin().await?),
+            Self::Sqlite(pool, _) => Inner::Sqlite(pool.begin().await?),
             Self::Postgres(pool) => Inner::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             ),
         };
-        Ok(Tx { inner })
+        Ok(Tx { inner, _turn: None })
     }
 }
 
@@ -259,6 +275,9 @@ impl<T> Decodable for T where
 /// PostgreSQL refuses every further statement in a failed transaction.
 pub struct Tx {
     inner: Inner,
+    /// This process's turn to write to SQLite, held until the transaction ends. Declared after
+    /// `inner` so a dropped transaction is rolled back before the next writer's turn.
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 enum Inner {

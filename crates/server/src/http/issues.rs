@@ -103,16 +103,9 @@ async fn report_issue(
     let mut errors = Errors::default();
     let client_key = idempotency_key(&headers, &mut errors);
     let input = body.parse(&mut errors);
-    let enterprise = match input.enterprise {
-        Some(id) => {
-            let found = state.store.enterprise(id).await?;
-            if found.is_none() {
-                errors.add("enterprise_id", format!("no enterprise {id}"));
-            }
-            found.map(|e| e.id)
-        }
-        None => None,
-    };
+    // The enterprise is checked by the report itself (one transaction fewer); an unknown one
+    // comes back as NotFound and is answered below as the same field error.
+    let enterprise = input.enterprise;
     let category = match input.category {
         Some(CategoryRef::Code(code)) => {
             let found = state.store.category_by_code(&code).await?;
@@ -159,6 +152,10 @@ async fn report_issue(
             StoreError::Transition(TransitionError::OutOfScope) => {
                 Problem::forbidden("you may report only for enterprises in your own grids")
             }
+            StoreError::NotFound {
+                what: "enterprise",
+                key,
+            } => Problem::field("enterprise_id", format!("no enterprise {key}")),
             other => other.into(),
         })?;
     let issue = &reported.issue;

@@ -55,8 +55,8 @@ impl Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// The pool, and the lock that lines up this process's writers (see `begin_write`).
-    Sqlite(SqlitePool, Arc<Mutex<()>>),
+    /// The pool, and what lines up this process's writers (see `begin_write`).
+    Sqlite(SqlitePool, Arc<SqliteWriter>),
     Postgres(PgPool),
 }
 
@@ -95,7 +95,7 @@ impl Pool {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Self::Sqlite(pool, Arc::new(Mutex::new(()))))
+            Ok(Self::Sqlite(pool, Arc::new(SqliteWriter::default())))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -151,22 +151,42 @@ impl Pool {
     /// PostgreSQL a plain `BEGIN` (read committed); the issue updates are compare-and-set.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         match self {
-            Self::Sqlite(pool, writer) => {
+            Self::Sqlite(_, writer) => {
                 // Writers of this process queue here, first come first served, instead of in
                 // SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and so
                 // leaves the database idle while writers wait. The busy timeout still covers
                 // writers in other processes (the CLI next to a running server).
-                let turn = writer.clone().lock_owned().await;
-                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx {
-                    inner: Inner::Sqlite(tx),
-                    _turn: Some(turn),
-                })
+                let turn = writer.turn.clone().lock_owned().await;
+                self.begin_write_in_turn(turn).await
             }
             Self::Postgres(pool) => Ok(Tx {
                 inner: Inner::Postgres(pool.begin().await?),
                 _turn: None,
             }),
+        }
+    }
+
+    /// A SQLite write transaction for a writer that already has its turn.
+    pub(crate) async fn begin_write_in_turn(
+        &self,
+        turn: OwnedMutexGuard<()>,
+    ) -> Result<Tx, StoreError> {
+        match self {
+            Self::Sqlite(pool, _) => Ok(Tx {
+                inner: Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+                _turn: Some(turn),
+            }),
+            Self::Postgres(_) => Err(StoreError::Corrupt(
+                "a SQLite writer's turn was used on PostgreSQL".into(),
+            )),
+        }
+    }
+
+    /// SQLite's writer line, or `None` on PostgreSQL.
+    pub(crate) fn sqlite_writer(&self) -> Option<&Arc<SqliteWriter>> {
+        match self {
+            Self::Sqlite(_, writer) => Some(writer),
+            Self::Postgres(_) => None,
         }
     }
 
@@ -181,6 +201,13 @@ impl Pool {
         };
         Ok(Tx { inner, _turn: None })
     }
+}
+
+/// This process's SQLite writers: whose turn it is, and reports waiting to be written together.
+#[derive(Debug, Default)]
+pub(crate) struct SqliteWriter {
+    pub(crate) turn: Arc<Mutex<()>>,
+    pub(crate) reports: crate::batch::Queue,
 }
 
 /// One value bound to a `$n` placeholder. The few types the schema uses, each nullable.

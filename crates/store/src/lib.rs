@@ -12,6 +12,7 @@
 //! # Layout
 //!
 //! - `backend`: connection pools, transactions ([`Tx`]) and the only code aware of two backends.
+//! - `batch`: group commit of concurrent reports on SQLite.
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
@@ -30,6 +31,7 @@
 mod admin;
 mod attachments;
 mod backend;
+mod batch;
 pub mod error;
 mod issues;
 mod list;

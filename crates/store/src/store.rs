@@ -160,6 +160,10 @@ impl Store {
         new: NewIssue,
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
+        // On SQLite, concurrent reports share one commit (see the `batch` module).
+        if let Some(writer) = self.pool.sqlite_writer() {
+            return crate::batch::report(&self.pool, writer, workflow, actor, new, now).await;
+        }
         let retry = new.client_key.clone().map(|key| (key, fingerprint(&new)));
         let mut tx = self.pool.begin_write().await?;
         match tx.report(workflow, actor, new, now).await {

@@ -701,6 +701,55 @@ async fn sixteen_concurrent_reports_with_one_key_create_one_issue(db: Db) {
     assert_eq!(page.items.len(), 1);
 }
 
+async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
+    // On SQLite concurrent reports share one commit; a bad one must fail alone and the good
+    // ones must all be written, each with its own id and event.
+    let park = park(&db.store).await;
+    let mut tasks = Vec::new();
+    for i in 0..32u32 {
+        let (store, park) = (db.store.clone(), park.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut new = problem(&park, "Lorries block the gate", &park.ent_a, None);
+            new.client_key = Some(format!("key-{i}"));
+            if i % 3 == 0 {
+                new.enterprise = EnterpriseId::new(999_999).expect("an id");
+            }
+            (
+                i,
+                store
+                    .report(&park.workflow, &park.walker_a, new, minutes(i64::from(i)))
+                    .await,
+            )
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (i, outcome) = task.await.expect("task");
+        if i % 3 == 0 {
+            let err = outcome.expect_err("an unknown enterprise");
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+        } else {
+            let reported = outcome.expect("a good report");
+            assert!(!reported.replayed);
+            ids.push(reported.issue.id);
+        }
+    }
+    let good = ids.len();
+    assert_eq!(good, 21);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), good, "every good report has its own issue");
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 100, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), good);
+    for id in ids {
+        assert_eq!(db.store.events(id).await.expect("events").len(), 1);
+    }
+}
+
 async fn a_stale_version_is_a_conflict_and_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let issue = report(&db, &park, "Permit stuck", &park.walker_a, minutes(0)).await;
@@ -1534,6 +1583,7 @@ both!(
     instants_are_kept_to_the_microsecond_on_both_backends,
     the_same_client_key_twice_yields_one_issue,
     sixteen_concurrent_reports_with_one_key_create_one_issue,
+    concurrent_reports_succeed_or_fail_each_on_its_own,
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,
     a_refused_transition_writes_nothing,

@@ -420,3 +420,39 @@ impl Tx {
         Ok(row)
     }
 }
+
+/// Statements outside a [`Tx`] (after `bind_all!` is defined).
+impl Pool {
+    /// Runs one statement outside any explicit transaction (PostgreSQL's autocommit makes a
+    /// single statement atomic on its own): one round trip instead of three.
+    pub(crate) async fn fetch_one_alone<T: Decodable>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<T, StoreError> {
+        Ok(match self {
+            Self::Sqlite(pool, _) => bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?,
+            Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?,
+        })
+    }
+
+    /// Like [`Pool::fetch_one_alone`], for zero or one row.
+    pub(crate) async fn fetch_optional_alone<T: Decodable>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(match self {
+            Self::Sqlite(pool, _) => {
+                bind_all!(sqlx::query_as(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Self::Postgres(pool) => {
+                bind_all!(sqlx::query_as(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+}

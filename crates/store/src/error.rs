@@ -83,6 +83,10 @@ impl StoreError {
     pub(crate) fn is_unique_violation(&self) -> bool {
         matches!(self, Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+
+    pub(crate) fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
+    }
 }
 
 impl From<ReplayError> for StoreError {

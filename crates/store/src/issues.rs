@@ -26,7 +26,7 @@ const MAX_CLIENT_KEY_CHARS: usize = 200;
 pub(crate) static ISSUE_SELECT: LazyLock<String> =
     LazyLock::new(|| format!("id, {}", ISSUE_COLUMNS.join(", ")));
 
-static INSERT_ISSUE: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static INSERT_ISSUE: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=ISSUE_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO issues ({}) VALUES ({}) RETURNING id",
@@ -51,7 +51,7 @@ static UPDATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const INSERT_EVENT: &str = "INSERT INTO issue_events \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO issue_events \
      (issue_id, version, kind, at, actor_id, from_status, to_status, payload) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
@@ -75,7 +75,7 @@ pub(crate) fn fingerprint(new: &NewIssue) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn check_client_key(key: &str) -> Result<(), StoreError> {
+pub(crate) fn check_client_key(key: &str) -> Result<(), StoreError> {
     let chars = key.chars().count();
     if chars == 0 || chars > MAX_CLIENT_KEY_CHARS || key.chars().any(char::is_control) {
         return Err(StoreError::invalid(

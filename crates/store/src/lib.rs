@@ -13,6 +13,7 @@
 //!
 //! - `backend`: connection pools, transactions ([`Tx`]) and the only code aware of two backends.
 //! - `batch`: group commit of concurrent reports on SQLite.
+//! - `pg_report`: reports on PostgreSQL in two round trips (one data-modifying CTE).
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
@@ -37,6 +38,7 @@ mod issues;
 mod list;
 pub mod model;
 mod open311;
+mod pg_report;
 mod reference;
 mod rows;
 mod store;

@@ -8,7 +8,6 @@ use gridloop_core::{
 
 use crate::backend::{Pool, Tx};
 use crate::error::StoreError;
-use crate::issues::fingerprint;
 use crate::model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
@@ -161,27 +160,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
-        if let Some(writer) = self.pool.sqlite_writer() {
-            return crate::batch::report(&self.pool, writer, workflow, actor, new, now).await;
-        }
-        let retry = new.client_key.clone().map(|key| (key, fingerprint(&new)));
-        let mut tx = self.pool.begin_write().await?;
-        match tx.report(workflow, actor, new, now).await {
-            Ok(reported) => {
-                tx.commit().await?;
-                Ok(reported)
+        // On PostgreSQL, two round trips (see the `pg_report` module).
+        match self.pool.sqlite_writer() {
+            Some(writer) => {
+                crate::batch::report(&self.pool, writer, workflow, actor, new, now).await
             }
-            Err(e) if e.is_unique_violation() => {
-                let Some((key, fingerprint)) = retry else {
-                    return Err(e);
-                };
-                tx.rollback().await?;
-                let mut tx = self.pool.begin_read().await?;
-                let earlier = tx.reported_with_key(actor, &key, &fingerprint).await?;
-                tx.commit().await?;
-                earlier.ok_or(e)
-            }
-            Err(e) => Err(e),
+            None => crate::pg_report::report(&self.pool, workflow, actor, new, now).await,
         }
     }
 }

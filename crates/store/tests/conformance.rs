@@ -750,6 +750,62 @@ async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
     }
 }
 
+async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing(db: Db) {
+    let park = park(&db.store).await;
+    let mut new = problem(&park, "Power cut", &park.ent_a, Some("k-unknown"));
+    new.enterprise = EnterpriseId::new(999_999).expect("an id");
+    let err = db
+        .store
+        .report(&park.workflow, &park.walker_a, new, minutes(0))
+        .await
+        .expect_err("unknown enterprise");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                what: "enterprise",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut new = problem(&park, "Power cut", &park.ent_a, Some("k-unknown"));
+    new.category = gridloop_core::CategoryId::new(999_999).expect("an id");
+    let err = db
+        .store
+        .report(&park.workflow, &park.walker_a, new, minutes(1))
+        .await
+        .expect_err("unknown category");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                what: "category",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert!(page.items.is_empty(), "nothing was written");
+    // The key was not spent by the failed reports.
+    let ok = db
+        .store
+        .report(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Power cut", &park.ent_a, Some("k-unknown")),
+            minutes(2),
+        )
+        .await
+        .expect("the key is still free");
+    assert!(!ok.replayed);
+}
+
 async fn a_stale_version_is_a_conflict_and_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let issue = report(&db, &park, "Permit stuck", &park.walker_a, minutes(0)).await;
@@ -1584,6 +1640,7 @@ both!(
     the_same_client_key_twice_yields_one_issue,
     sixteen_concurrent_reports_with_one_key_create_one_issue,
     concurrent_reports_succeed_or_fail_each_on_its_own,
+    a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing,
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,
     a_refused_transition_writes_nothing,

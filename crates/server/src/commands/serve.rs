@@ -37,6 +37,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         clock,
         metrics: http::metrics::Metrics::default(),
         callers: http::auth::CallerCache::default(),
+        category_ids: Default::default(),
         data_dir: app.settings.server.data_dir.clone(),
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
     });

@@ -108,11 +108,11 @@ async fn report_issue(
     let enterprise = input.enterprise;
     let category = match input.category {
         Some(CategoryRef::Code(code)) => {
-            let found = state.store.category_by_code(&code).await?;
+            let found = state.category_id(&code).await?;
             if found.is_none() {
                 errors.add("category", format!("no category '{code}'"));
             }
-            found.map(|c| c.id)
+            found
         }
         Some(CategoryRef::Id(id)) => {
             let found = state.store.category(id).await?;

@@ -1,11 +1,12 @@
 //! What every handler shares.
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use gridloop_core::Workflow;
-use gridloop_store::Store;
+use gridloop_core::{CategoryId, Code, Workflow};
+use gridloop_store::{Store, StoreError};
 
 use crate::clock::Clock;
 use crate::http::auth::CallerCache;
@@ -23,6 +24,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Recently authenticated callers (see [`CallerCache`]).
     pub callers: CallerCache,
+    /// Category ids by code, as found so far (see [`AppState::category_id`]).
+    pub category_ids: Mutex<HashMap<Code, CategoryId>>,
     /// Where attachments are kept, by content hash.
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
@@ -32,6 +35,25 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// The id of the category with this code. Codes never change and categories are never
+    /// deleted, so an id once found stays right and is remembered; an unknown code is asked of
+    /// the database every time, so a category created by another instance is found at once.
+    pub async fn category_id(&self, code: &Code) -> Result<Option<CategoryId>, StoreError> {
+        if let Some(id) = self.lock_category_ids().get(code) {
+            return Ok(Some(*id));
+        }
+        let found = self.store.category_by_code(code).await?.map(|c| c.id);
+        if let Some(id) = found {
+            self.lock_category_ids().insert(code.clone(), id);
+        }
+        Ok(found)
+    }
+
+    // A std Mutex: held for a map look-up or insert, never across an await.
+    fn lock_category_ids(&self) -> std::sync::MutexGuard<'_, HashMap<Code, CategoryId>> {
+        self.category_ids.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

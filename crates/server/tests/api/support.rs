@@ -165,6 +165,7 @@ impl TestApp {
             clock: clock.clone(),
             metrics: http::metrics::Metrics::default(),
             callers: http::auth::CallerCache::default(),
+            category_ids: Default::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
         });

@@ -1,0 +1,120 @@
+//! Reports on PostgreSQL in two round trips instead of six.
+//!
+//! A report is a read (the enterprise's grid, which the workflow needs to check the reporter's
+//! scope) and three inserts (issue, first event, client key). Written as one transaction that
+//! is BEGIN, SELECT, three INSERTs and COMMIT: six round trips, and round trips, not the disk,
+//! bound PostgreSQL here. So the read runs alone, and the three inserts are one statement: a
+//! data-modifying CTE, which PostgreSQL runs atomically in autocommit. A replayed client key
+//! fails that statement on the unique index and nothing of it is written; an unknown category
+//! fails its foreign key the same way. SQLite has no data-modifying CTEs and its cost is the
+//! fsync, which the `batch` module amortises instead.
+//!
+//! This is the store's one statement written for a single dialect; it reuses the shared insert
+//! texts so the column lists cannot drift.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use gridloop_core::{Actor, GridId, Issue, IssueId, Report, Status, Workflow};
+
+use crate::backend::{args, Arg, Pool};
+use crate::error::StoreError;
+use crate::issues::{check_client_key, fingerprint, to_micros, INSERT_EVENT, INSERT_ISSUE};
+use crate::model::{NewIssue, Reported};
+use crate::rows::{issue_args, stored, ISSUE_COLUMNS};
+
+/// Issue columns are `$1..$n`, the event's `$n+1..$n+7`, the key's `$n+8..$n+11`.
+static REPORT: LazyLock<String> = LazyLock::new(|| {
+    let n = ISSUE_COLUMNS.len();
+    let event_columns = INSERT_EVENT
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(cols, _)| cols)
+        .unwrap_or_default();
+    let event_values: Vec<String> = (n + 1..=n + 7).map(|i| format!("${i}")).collect();
+    format!(
+        "WITH i AS ({issue}), \
+         e AS (INSERT INTO issue_events ({event_columns}) SELECT i.id, {event_values} FROM i), \
+         k AS (INSERT INTO issue_keys (reporter_id, client_key, fingerprint, issue_id, created_at) \
+               SELECT ${k1}, ${k2}, ${k3}, i.id, ${k4} FROM i WHERE ${k2}::text IS NOT NULL) \
+         SELECT id FROM i",
+        issue = INSERT_ISSUE.as_str(),
+        event_values = event_values.join(", "),
+        k1 = n + 8,
+        k2 = n + 9,
+        k3 = n + 10,
+        k4 = n + 11,
+    )
+});
+
+/// See the module doc. The outcomes are those of [`crate::Store::report`].
+pub(crate) async fn report(
+    pool: &Pool,
+    workflow: &Workflow,
+    actor: &Actor,
+    new: NewIssue,
+    now: DateTime<Utc>,
+) -> Result<Reported, StoreError> {
+    let now = to_micros(now);
+    let fingerprint = fingerprint(&new);
+    if let Some(key) = &new.client_key {
+        check_client_key(key)?;
+    }
+    let grid: Option<(i64,)> = pool
+        .fetch_optional_alone(
+            "SELECT grid_id FROM enterprises WHERE id = $1",
+            args![new.enterprise.get()],
+        )
+        .await?;
+    let (grid,) = grid.ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
+    let report = Report {
+        title: new.title,
+        description: new.description,
+        category: new.category,
+        priority: new.priority,
+        grid: stored("enterprises", GridId::new(grid))?,
+        enterprise: new.enterprise,
+        source: new.source,
+    };
+    let (event, _effects) = workflow.report(report, actor, now)?;
+    let stand_in = stored("issues", IssueId::new(1))?;
+    let mut issue = Issue::open(stand_in, &event)?;
+    let payload = serde_json::to_value(&event.change)
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
+    let mut all: Vec<Arg> = issue_args(&issue);
+    all.extend(args![
+        event.version,
+        event.change.kind(),
+        event.at,
+        event.actor.map(|u| u.get()),
+        event.from.map(Status::as_str),
+        event.to.as_str(),
+        payload,
+        actor.user.get(),
+        new.client_key.as_deref(),
+        fingerprint.as_str(),
+        now,
+    ]);
+    match pool.fetch_one_alone::<(i64,)>(&REPORT, all).await {
+        Ok((id,)) => {
+            issue.id = stored("issues", IssueId::new(id))?;
+            Ok(Reported {
+                issue,
+                replayed: false,
+            })
+        }
+        Err(e) if e.is_unique_violation() => {
+            let Some(key) = &new.client_key else {
+                return Err(e);
+            };
+            let mut tx = pool.begin_read().await?;
+            let earlier = tx.reported_with_key(actor, key, &fingerprint).await?;
+            tx.commit().await?;
+            earlier.ok_or(e)
+        }
+        Err(e) if e.is_foreign_key_violation() => {
+            Err(StoreError::not_found("category", new.category))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -185,45 +185,6 @@ impl Action {
     /// Builds an action from the loose fields a form or command line carries, naming every
     /// required field that is missing. Fields the action does not use are ignored.
     pub fn from_fields(kind: ActionKind, fields: ActionFields) -> Result<Self, Vec<ParseError>> {
-        let mut missing = Vec::new();
-        let mut need = |name: &'static str, present: bool| {
-            if !present {
-                missing.push(ParseError::new(name, format!("is required to {kind}")));
-            }
-        };
-        match kind {
-            ActionKind::Report => {
-                return Err(vec![ParseError::new(
-                    "action",
-                    "report creates a new issue; it is not an action on an existing one",
-                )])
-            }
-            ActionKind::Reject
-            | ActionKind::Return
-            | ActionKind::Hold
-            | ActionKind::ExtendDeny
-            | ActionKind::Rework
-            | ActionKind::Reopen => need("reason", fields.reason.is_some()),
-            ActionKind::Assign => {
-                need("unit", fields.unit.is_some());
-                need("sla", fields.sla.is_some());
-            }
-            ActionKind::Reassign => need("unit", fields.unit.is_some()),
-            ActionKind::ExtendRequest => {
-                need("until", fields.until.is_some());
-                need("reason", fields.reason.is_some());
-            }
-            ActionKind::Resolve | ActionKind::Comment => need("note", fields.note.is_some()),
-            ActionKind::Verify => need("satisfaction", fields.satisfaction.is_some()),
-            ActionKind::MarkDuplicate => need("duplicate_of", fields.duplicate_of.is_some()),
-            ActionKind::Accept
-            | ActionKind::Start
-            | ActionKind::Resume
-            | ActionKind::ExtendGrant => {}
-        }
-        if !missing.is_empty() {
-            return Err(missing);
-        }
         let ActionFields {
             unit,
             sla,
@@ -235,59 +196,84 @@ impl Action {
             category,
             priority,
         } = fields;
-        // Every `unwrap` below is guarded by the `need` checks above.
-        #[allow(clippy::unwrap_used)]
-        let action = match kind {
-            ActionKind::Report => unreachable!("refused above"),
-            ActionKind::Accept => Self::Accept { category, priority },
-            ActionKind::Reject => Self::Reject {
-                reason: reason.unwrap(),
-            },
-            ActionKind::Assign => Self::Assign {
-                unit: unit.unwrap(),
-                sla: sla.unwrap(),
-            },
-            ActionKind::Return => Self::Return {
-                reason: reason.unwrap(),
-            },
-            ActionKind::Start => Self::Start,
-            ActionKind::Hold => Self::Hold {
-                reason: reason.unwrap(),
-            },
-            ActionKind::Resume => Self::Resume,
-            ActionKind::ExtendRequest => Self::ExtendRequest {
-                until: until.unwrap(),
-                reason: reason.unwrap(),
-            },
-            ActionKind::ExtendGrant => Self::ExtendGrant { until },
-            ActionKind::ExtendDeny => Self::ExtendDeny {
-                reason: reason.unwrap(),
-            },
-            ActionKind::Resolve => Self::Resolve {
-                note: note.unwrap(),
-            },
-            ActionKind::Verify => Self::Verify {
-                satisfaction: satisfaction.unwrap(),
-                note,
-            },
-            ActionKind::Rework => Self::Rework {
-                reason: reason.unwrap(),
-            },
-            ActionKind::Reopen => Self::Reopen {
-                reason: reason.unwrap(),
-            },
-            ActionKind::MarkDuplicate => Self::MarkDuplicate {
-                of: duplicate_of.unwrap(),
-            },
-            ActionKind::Reassign => Self::Reassign {
-                unit: unit.unwrap(),
-                reason,
-            },
-            ActionKind::Comment => Self::Comment {
-                note: note.unwrap(),
-            },
+        let reason_given = reason.is_some();
+        let mut missing = Vec::new();
+        // Each required field passes through here: absent ones are named in `missing`.
+        let mut need = |name: &'static str, present: bool| {
+            if !present {
+                missing.push(ParseError::new(name, format!("is required to {kind}")));
+            }
         };
-        Ok(action)
+        let action = match kind {
+            ActionKind::Report => {
+                return Err(vec![ParseError::new(
+                    "action",
+                    "report creates a new issue; it is not an action on an existing one",
+                )])
+            }
+            ActionKind::Accept => Some(Self::Accept { category, priority }),
+            ActionKind::Reject => reason.map(|reason| Self::Reject { reason }),
+            ActionKind::Assign => {
+                need("unit", unit.is_some());
+                need("sla", sla.is_some());
+                unit.zip(sla).map(|(unit, sla)| Self::Assign { unit, sla })
+            }
+            ActionKind::Return => reason.map(|reason| Self::Return { reason }),
+            ActionKind::Start => Some(Self::Start),
+            ActionKind::Hold => reason.map(|reason| Self::Hold { reason }),
+            ActionKind::Resume => Some(Self::Resume),
+            ActionKind::ExtendRequest => {
+                need("until", until.is_some());
+                until
+                    .zip(reason)
+                    .map(|(until, reason)| Self::ExtendRequest { until, reason })
+            }
+            ActionKind::ExtendGrant => Some(Self::ExtendGrant { until }),
+            ActionKind::ExtendDeny => reason.map(|reason| Self::ExtendDeny { reason }),
+            ActionKind::Resolve => {
+                need("note", note.is_some());
+                note.map(|note| Self::Resolve { note })
+            }
+            ActionKind::Verify => {
+                need("satisfaction", satisfaction.is_some());
+                satisfaction.map(|satisfaction| Self::Verify { satisfaction, note })
+            }
+            ActionKind::Rework => reason.map(|reason| Self::Rework { reason }),
+            ActionKind::Reopen => reason.map(|reason| Self::Reopen { reason }),
+            ActionKind::MarkDuplicate => {
+                need("duplicate_of", duplicate_of.is_some());
+                duplicate_of.map(|of| Self::MarkDuplicate { of })
+            }
+            ActionKind::Reassign => {
+                need("unit", unit.is_some());
+                unit.map(|unit| Self::Reassign { unit, reason })
+            }
+            ActionKind::Comment => {
+                need("note", note.is_some());
+                note.map(|note| Self::Comment { note })
+            }
+        };
+        need("reason", reason_given || !kind.needs_reason());
+        match action {
+            Some(action) if missing.is_empty() => Ok(action),
+            _ => Err(missing),
+        }
+    }
+}
+
+impl ActionKind {
+    /// Actions that must say why: the next person in the loop needs to know.
+    fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Self::Reject
+                | Self::Return
+                | Self::Hold
+                | Self::ExtendRequest
+                | Self::ExtendDeny
+                | Self::Rework
+                | Self::Reopen
+        )
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`issue`]: the projection of an issue's events.
 //! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step.
 //! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
+//! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
 //! - [`error`]: parse and transition errors.
 
 pub mod action;
@@ -29,6 +30,7 @@ pub mod issue;
 pub mod lifecycle;
 pub mod priority;
 pub mod role;
+pub mod schedule;
 pub mod sla;
 pub mod status;
 pub mod text;
@@ -45,6 +47,7 @@ pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
 pub use priority::{Priority, Satisfaction};
 pub use role::{Actor, Role, Scope};
+pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};
 pub use sla::Sla;
 pub use status::Status;
 pub use text::{Description, Name, Note, Reason, Title};

@@ -8,9 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 gl=${1:-target/debug/gridloop}
 
-if ! command -v schemathesis > /dev/null 2>&1; then
+# Installed for the python3 on PATH, and called by its real path: under pyenv a freshly
+# pip-installed command has no shim until a rehash.
+if ! python3 -c 'import schemathesis' > /dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
+st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/schemathesis"
 
 dir=$(mktemp -d)
 db="sqlite://$dir/schemathesis.db"
@@ -35,7 +38,7 @@ run_as() {
   local token
   token=$($gl --database-url "$db" token create --user "$login" --name schemathesis 2> /dev/null)
   echo "-- as $login"
-  schemathesis --no-color run "http://127.0.0.1:$port/api/v1/openapi.json" \
+  "$st" --no-color run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --url "http://127.0.0.1:$port/api/v1" \
     --header "Authorization: Bearer $token" \
     --checks "$checks" \

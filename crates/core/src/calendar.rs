@@ -125,6 +125,11 @@ impl Calendar {
         self.years.get(&year)
     }
 
+    /// Every year with a holiday file, in order.
+    pub fn years(&self) -> impl Iterator<Item = &CalendarYear> + '_ {
+        self.years.values()
+    }
+
     /// Whether `year` has a holiday file; without one it is plain weeks, which is wrong for
     /// China, so the binary warns about it.
     pub fn covers(&self, year: i32) -> bool {

@@ -54,7 +54,8 @@ pub enum TransitionError {
     Precondition(String),
 }
 
-fn role_list(roles: &[Role]) -> String {
+/// Role names as people read them: `post_member, commissioner`.
+pub fn role_list(roles: &[Role]) -> String {
     roles
         .iter()
         .map(|r| r.as_str())

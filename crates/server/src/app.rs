@@ -51,6 +51,16 @@ impl App {
         })
     }
 
+    /// The user with this login; `NotFound` (exit 3) if there is none.
+    pub async fn user(&self, login: &str) -> anyhow::Result<gridloop_store::User> {
+        let login = Login::parse(login)?;
+        let user = self.store.user_by_login(&login).await?;
+        Ok(user.ok_or_else(|| gridloop_store::StoreError::NotFound {
+            what: "user",
+            key: login.to_string(),
+        })?)
+    }
+
     pub async fn actor(&self, login: &str) -> anyhow::Result<Actor> {
         let login = Login::parse(login)?;
         Ok(self.store.actor(&login).await?)

@@ -15,9 +15,7 @@ use crate::config::CalendarSettings;
 /// wrong holidays silently move every deadline.
 pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> anyhow::Result<Calendar> {
     let mut calendar = Calendar::default_china();
-    let builtin: Vec<CalendarYear> = (2000..=2100)
-        .filter_map(|y| calendar.year(y).cloned())
-        .collect();
+    let builtin: Vec<CalendarYear> = calendar.years().cloned().collect();
     calendar = Calendar::new(settings.time_zone, settings.hours.clone());
     if settings.region == "cn" {
         for year in builtin {

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gridloop_core::{
-    Action, ActionKind, Actor, Decision, Event, Issue, IssueId, Report, Status, TransitionError,
-    Workflow,
+    Action, ActionKind, Actor, Decision, Event, GridId, Issue, IssueId, Report, Status,
+    TransitionError, Workflow,
 };
 use sha2::{Digest, Sha256};
 
@@ -62,6 +62,40 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
 }
 
+/// Checks what a report carries before any I/O (the client key's form) and returns its
+/// fingerprint, to store with the key or compare with the one stored.
+pub(crate) fn check_new_issue(new: &NewIssue) -> Result<String, StoreError> {
+    if let Some(key) = &new.client_key {
+        check_client_key(key)?;
+    }
+    Ok(fingerprint(new))
+}
+
+/// Lets the workflow decide a report for an enterprise of `grid`, and opens the issue from
+/// that first event. The database gives the id: until then the issue holds a stand-in (the id
+/// is not among the inserted columns).
+pub(crate) fn decide_report(
+    workflow: &Workflow,
+    actor: &Actor,
+    new: &NewIssue,
+    grid: GridId,
+    now: DateTime<Utc>,
+) -> Result<(Event, Issue), StoreError> {
+    let report = Report {
+        title: new.title.clone(),
+        description: new.description.clone(),
+        category: new.category,
+        priority: new.priority,
+        grid,
+        enterprise: new.enterprise,
+        source: new.source,
+    };
+    let (event, _effects) = workflow.report(report, actor, now)?;
+    let stand_in = stored("issues", IssueId::new(1))?;
+    let issue = Issue::open(stand_in, &event)?;
+    Ok((event, issue))
+}
+
 /// A SHA-256 of what makes two reports the same request, hex-encoded.
 pub(crate) fn fingerprint(new: &NewIssue) -> String {
     let canonical = serde_json::json!([
@@ -75,7 +109,7 @@ pub(crate) fn fingerprint(new: &NewIssue) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn check_client_key(key: &str) -> Result<(), StoreError> {
+fn check_client_key(key: &str) -> Result<(), StoreError> {
     let chars = key.chars().count();
     if chars == 0 || chars > MAX_CLIENT_KEY_CHARS || key.chars().any(char::is_control) {
         return Err(StoreError::invalid(
@@ -87,9 +121,9 @@ pub(crate) fn check_client_key(key: &str) -> Result<(), StoreError> {
 }
 
 impl Tx {
-    /// Reports a new problem. A client key seen before fails on the unique index (and aborts
-    /// the transaction); [`crate::Store::report`] turns that into the earlier issue
-    /// (`replayed`) or `KeyReuse`.
+    /// Reports a new problem. A client key seen before fails on the unique index; the caller
+    /// (the SQLite batch, after rolling back to the report's savepoint) turns that into the
+    /// earlier issue (`replayed`) or `KeyReuse`.
     pub async fn report(
         &mut self,
         workflow: &Workflow,
@@ -98,14 +132,10 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         let now = to_micros(now);
-        let fingerprint = fingerprint(&new);
-        if let Some(key) = &new.client_key {
-            check_client_key(key)?;
-        }
+        let fingerprint = check_new_issue(&new)?;
         // No look-up of the client key first: a key seen before hits the unique index on
-        // insert, the transaction rolls back and `Store::report` answers with the earlier issue.
-        // The common case, a new report, saves a round trip. The enterprise's grid and the
-        // category's existence come in one query for the same reason.
+        // insert. The common case, a new report, saves a round trip. The enterprise's grid and
+        // the category's existence come in one query for the same reason.
         let found: Option<(i64, Option<i64>)> = self
             .fetch_optional(
                 "SELECT e.grid_id, (SELECT c.id FROM categories c WHERE c.id = $2) \
@@ -118,21 +148,8 @@ impl Tx {
         if category.is_none() {
             return Err(StoreError::not_found("category", new.category));
         }
-        let grid = stored("enterprises", gridloop_core::GridId::new(grid))?;
-        let report = Report {
-            title: new.title,
-            description: new.description,
-            category: new.category,
-            priority: new.priority,
-            grid,
-            enterprise: new.enterprise,
-            source: new.source,
-        };
-        let (event, _effects) = workflow.report(report, actor, now)?;
-        // The database gives the id; the projection is folded with a stand-in and then given
-        // the real one (the id is not among the inserted columns).
-        let stand_in = stored("issues", IssueId::new(1))?;
-        let mut issue = Issue::open(stand_in, &event)?;
+        let grid = stored("enterprises", GridId::new(grid))?;
+        let (event, mut issue) = decide_report(workflow, actor, &new, grid, now)?;
         let (id,): (i64,) = self.fetch_one(&INSERT_ISSUE, issue_args(&issue)).await?;
         issue.id = stored("issues", IssueId::new(id))?;
         self.insert_event(issue.id, &event).await?;

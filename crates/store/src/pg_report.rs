@@ -15,11 +15,11 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, GridId, Issue, IssueId, Report, Status, Workflow};
+use gridloop_core::{Actor, GridId, IssueId, Status, Workflow};
 
 use crate::backend::{args, Arg, Pool};
 use crate::error::StoreError;
-use crate::issues::{check_client_key, fingerprint, to_micros, INSERT_EVENT, INSERT_ISSUE};
+use crate::issues::{check_new_issue, decide_report, to_micros, INSERT_EVENT, INSERT_ISSUE};
 use crate::model::{NewIssue, Reported};
 use crate::rows::{issue_args, stored, ISSUE_COLUMNS};
 
@@ -56,10 +56,7 @@ pub(crate) async fn report(
     now: DateTime<Utc>,
 ) -> Result<Reported, StoreError> {
     let now = to_micros(now);
-    let fingerprint = fingerprint(&new);
-    if let Some(key) = &new.client_key {
-        check_client_key(key)?;
-    }
+    let fingerprint = check_new_issue(&new)?;
     let grid: Option<(i64,)> = pool
         .fetch_optional_alone(
             "SELECT grid_id FROM enterprises WHERE id = $1",
@@ -67,18 +64,8 @@ pub(crate) async fn report(
         )
         .await?;
     let (grid,) = grid.ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
-    let report = Report {
-        title: new.title,
-        description: new.description,
-        category: new.category,
-        priority: new.priority,
-        grid: stored("enterprises", GridId::new(grid))?,
-        enterprise: new.enterprise,
-        source: new.source,
-    };
-    let (event, _effects) = workflow.report(report, actor, now)?;
-    let stand_in = stored("issues", IssueId::new(1))?;
-    let mut issue = Issue::open(stand_in, &event)?;
+    let grid = stored("enterprises", GridId::new(grid))?;
+    let (event, mut issue) = decide_report(workflow, actor, &new, grid, now)?;
     let payload = serde_json::to_value(&event.change)
         .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
     let mut all: Vec<Arg> = issue_args(&issue);

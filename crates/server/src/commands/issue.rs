@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{
-    ActionFields, ActionKind, Description, EnterpriseId, IssueId, Login, Note, Priority, Reason,
+    ActionFields, ActionKind, Description, EnterpriseId, IssueId, Note, Priority, Reason,
     Satisfaction, Source, Status, Title, TransitionError,
 };
 use gridloop_store::{ActionRequest, IssueFilter, NewIssue, StoreError};
@@ -237,16 +237,7 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
         filter.category = Some(app.category_id(code).await?);
     }
     if let Some(login) = &args.reporter {
-        let login = Login::parse(login)?;
-        let user = app
-            .store
-            .user_by_login(&login)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "user",
-                key: login.to_string(),
-            })?;
-        filter.reporter = Some(user.id);
+        filter.reporter = Some(app.user(login).await?.id);
     }
     if let Some(login) = &args.as_login {
         filter.visible_to = Some(app.actor(login).await?);

@@ -1,7 +1,5 @@
 //! `gridloop token create|revoke|list`.
 
-use gridloop_core::Login;
-use gridloop_store::StoreError;
 use serde_json::json;
 
 use crate::app::App;
@@ -34,7 +32,7 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List { user } => {
             let user_id = match user {
-                Some(login) => Some(user_by_login(app, &login).await?.id),
+                Some(login) => Some(app.user(&login).await?.id),
                 None => None,
             };
             let tokens = app.store.tokens(user_id).await?;
@@ -73,25 +71,13 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn user_by_login(app: &App, login: &str) -> anyhow::Result<gridloop_store::User> {
-    let login = Login::parse(login)?;
-    Ok(app
-        .store
-        .user_by_login(&login)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "user",
-            key: login.to_string(),
-        })?)
-}
-
 /// Creates a token for a user; returns the record and the secret (shown once).
 pub async fn create(
     app: &App,
     login: &str,
     name: &str,
 ) -> anyhow::Result<(gridloop_store::ApiToken, String)> {
-    let user = user_by_login(app, login).await?;
+    let user = app.user(login).await?;
     let secret = new_token().map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     let token = app
         .store

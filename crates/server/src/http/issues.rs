@@ -22,7 +22,7 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use gridloop_core::{ActionFields, Actor, Issue, IssueId, Role, Source, TransitionError};
+use gridloop_core::{ActionFields, Actor, Issue, IssueId, Source, TransitionError};
 use gridloop_store::{ActionRequest, IssueFilter, NewIssue, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -413,7 +413,7 @@ async fn act_on_issue(
         if !allowed.iter().any(|&role| caller.actor.has_role(role)) {
             return Err(Problem::forbidden(format!(
                 "{kind} needs one of the roles {}",
-                role_list(allowed)
+                gridloop_core::error::role_list(allowed)
             )));
         }
     }
@@ -512,12 +512,4 @@ fn header_value(text: String) -> Result<HeaderValue, Problem> {
         tracing::error!(error = %e, "cannot build a header");
         Problem::internal()
     })
-}
-
-fn role_list(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

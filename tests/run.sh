@@ -2,8 +2,9 @@
 # Runs gridloop's whole test suite on a machine of the project's kind, from a clean clone.
 #
 # It starts whatever real services the tests need on loopback, runs them, and stops what it
-# started. Today that is PostgreSQL (usually already running here; started if not). Later
-# suites add an SMTP sink and a Kannel gateway here.
+# started: PostgreSQL (usually already running here; started if not), and for the notifier's
+# channel tests MailDev (an SMTP sink) and a Kannel SMS gateway with a fake SMS centre
+# (tests/services/*.sh, on free loopback ports, state under target/services/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,12 @@ PG_URL=${GRIDLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export GRIDLOOP_TEST_PG_URL=$PG_URL
 
 started_pg=""
+started_services=()
 cleanup() {
+  for service in "${started_services[@]}"; do
+    log "stopping $service"
+    tests/services/$service.sh stop || true
+  done
   if [ -n "$started_pg" ]; then
     log "stopping the PostgreSQL cluster this script started"
     pg_ctlcluster --skip-systemctl-redirect "$started_pg" main stop || true
@@ -43,7 +49,18 @@ log "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-log "tests (unit, conformance on SQLite and PostgreSQL, end-to-end CLI)"
+log "MailDev and Kannel on loopback for the notifier's channel tests"
+for service in maildev kannel; do
+  started_services+=("$service")
+  if ! tests/services/$service.sh start; then
+    echo "$service did not start (its log is under target/services/$service/)" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC1090
+  . "target/services/$service.env"
+done
+
+log "tests (unit, conformance on SQLite and PostgreSQL, end-to-end CLI, channels on real servers)"
 cargo test --workspace --locked
 
 log "schemathesis against /api/v1/openapi.json of a running server"

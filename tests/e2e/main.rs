@@ -3,4 +3,6 @@
 
 mod cli;
 mod crash;
+mod jobs_crash;
+mod outbox_crash;
 mod support;

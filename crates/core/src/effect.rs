@@ -14,6 +14,8 @@ use crate::ids::{GridId, UnitId, UserId};
 pub enum Audience {
     Dispatchers,
     Supervisors,
+    /// The park's administrators: the last rung of the escalation ladder.
+    Admins,
     /// Every member of the unit.
     Unit(UnitId),
     /// The unit's head only.

@@ -52,6 +52,25 @@ pub enum TransitionError {
     OutOfScope,
     #[error("{0}")]
     Precondition(String),
+    /// A system escalation that does not apply (any more): the scheduler drops its timer.
+    #[error("not escalated: {0}")]
+    EscalationRefused(EscalationRefused),
+}
+
+/// Why [`Workflow::escalate`](crate::Workflow::escalate) would not raise an issue.
+///
+/// Escalation is a step only the system takes, when a timer fires, so these are answers to the
+/// scheduler rather than to a person: each means "drop the timer", never "retry".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum EscalationRefused {
+    #[error("level {level} is not on the ladder (1 to {max})", max = crate::escalation::MAX_LEVEL)]
+    NoSuchLevel { level: u8 },
+    #[error("the unit's clock is not running on an issue that is {status}")]
+    ClockNotRunning { status: Status },
+    #[error("the issue is already at level {current}, not below level {level}")]
+    AlreadyAtLevel { level: u8, current: u8 },
+    #[error("the issue is not overdue")]
+    NotOverdue,
 }
 
 /// Role names as people read them: `post_member, commissioner`.

@@ -125,6 +125,14 @@ pub enum Change {
     Commented {
         note: Note,
     },
+    /// The system raised an overdue issue one or more rungs up its category's escalation
+    /// ladder (督办). The status does not change: escalation is orthogonal to state.
+    Escalated {
+        /// The level reached: 1 the unit's head, 2 the supervisors, 3 the admins.
+        level: u8,
+        /// How long the issue had been overdue, in working minutes, when it was escalated.
+        overdue_minutes: u32,
+    },
 }
 
 impl Change {
@@ -149,6 +157,7 @@ impl Change {
             Self::MarkedDuplicate { .. } => "marked_duplicate",
             Self::Reassigned { .. } => "reassigned",
             Self::Commented { .. } => "commented",
+            Self::Escalated { .. } => "escalated",
         }
     }
 }

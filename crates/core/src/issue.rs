@@ -244,6 +244,7 @@ impl Issue {
                 self.start_clocks(at, *response_due_at, *resolve_due_at);
             }
             Change::Commented { .. } => {}
+            Change::Escalated { level, .. } => self.escalation_level = *level,
         }
         self.status = event.to;
         self.version = event.version;
@@ -300,13 +301,25 @@ impl Issue {
 
     /// Whether a deadline has passed while the unit's clock runs. On hold the clock is paused, so
     /// a held issue is not overdue; an issue not yet started is late once its response is due.
+    ///
+    /// A deadline is missed from the instant it falls due: an issue is overdue *at* its
+    /// deadline, which is also when the first escalation timer fires.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.overdue_since(now).is_some()
+    }
+
+    /// The earliest deadline missed as of `now`, if the issue [is overdue](Self::is_overdue).
+    pub fn overdue_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         if !self.status.sla_clock_runs() {
-            return false;
+            return None;
         }
-        let response_late =
-            self.responded_at.is_none() && self.response_due_at.is_some_and(|due| due <= now);
-        let resolve_late = self.resolve_due_at.is_some_and(|due| due <= now);
-        response_late || resolve_late
+        let response = self
+            .response_due_at
+            .filter(|&due| self.responded_at.is_none() && due <= now);
+        let resolve = self.resolve_due_at.filter(|&due| due <= now);
+        match (response, resolve) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }

@@ -15,7 +15,10 @@
 //! - [`issue`]: the projection of an issue's events.
 //! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step.
 //! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
+//! - [`escalation`]: each category's escalation ladder, and the reminder and escalation timers
+//!   of a deadline watch.
 //! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
+//! - [`visit`]: weekly on-site visit plans, a visit's status, windows and reminders.
 //! - [`error`]: parse and transition errors.
 
 pub mod action;
@@ -24,6 +27,7 @@ pub mod code;
 pub mod contact;
 pub mod effect;
 pub mod error;
+pub mod escalation;
 pub mod event;
 pub mod ids;
 pub mod issue;
@@ -34,13 +38,17 @@ pub mod schedule;
 pub mod sla;
 pub mod status;
 pub mod text;
+pub mod visit;
 
 pub use action::{Action, ActionFields, ActionKind};
 pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours};
 pub use code::Code;
 pub use contact::{Email, Login, Phone};
 pub use effect::{Audience, Effect};
-pub use error::{ParseError, TransitionError};
+pub use error::{EscalationRefused, ParseError, TransitionError};
+pub use escalation::{
+    plan_timers, working_day_minutes, Deadline, EscalationLadder, Share, Step, Timer, TimerKind,
+};
 pub use event::{Change, Event, Source};
 pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
 pub use issue::{ExtensionRequest, Issue, ReplayError};
@@ -51,3 +59,7 @@ pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skip
 pub use sla::Sla;
 pub use status::Status;
 pub use text::{Description, Name, Note, Reason, Title};
+pub use visit::{
+    check_in, complete, miss, misses_in_a_row, occurrences_to_materialise, reminder_at, window_end,
+    VisitError, VisitPlan, VisitStatus, VisitWindow, ESCALATE_AFTER_MISSES,
+};

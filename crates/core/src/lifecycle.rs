@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::action::{Action, ActionKind};
 use crate::calendar::Calendar;
 use crate::effect::{Audience, Effect};
-use crate::error::TransitionError;
+use crate::error::{EscalationRefused, TransitionError};
+use crate::escalation::MAX_LEVEL;
 use crate::event::{Change, Event, Source};
 use crate::ids::{CategoryId, EnterpriseId, GridId};
 use crate::issue::Issue;
@@ -225,6 +226,68 @@ impl Workflow {
             issue: next,
             event,
             effects,
+        })
+    }
+
+    /// Raises an overdue issue to `level` of its escalation ladder: a step the system takes
+    /// when an escalation timer fires, recorded as an event without an actor.
+    ///
+    /// It is not an [`ActionKind`] and not in [`RULES`]: nobody can ask for it, so
+    /// [`may_take`] and [`available_actions`] never offer it. The status does not change.
+    /// Level 1 tells the unit's head, level 2 the supervisors, level 3 the admins.
+    ///
+    /// Refused ([`TransitionError::EscalationRefused`]) for a level outside 1 to 3, an issue
+    /// whose clock is not running (not assigned or in progress: on hold, resolved, closed…),
+    /// a level the issue has already reached, or an issue that is not
+    /// [overdue](Issue::is_overdue) at `now`. On error nothing happened.
+    pub fn escalate(
+        &self,
+        issue: &Issue,
+        level: u8,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, TransitionError> {
+        let refuse = |why| Err(TransitionError::EscalationRefused(why));
+        if !(1..=MAX_LEVEL).contains(&level) {
+            return refuse(EscalationRefused::NoSuchLevel { level });
+        }
+        if !issue.status.sla_clock_runs() {
+            return refuse(EscalationRefused::ClockNotRunning {
+                status: issue.status,
+            });
+        }
+        if level <= issue.escalation_level {
+            return refuse(EscalationRefused::AlreadyAtLevel {
+                level,
+                current: issue.escalation_level,
+            });
+        }
+        let Some(since) = issue.overdue_since(now) else {
+            return refuse(EscalationRefused::NotOverdue);
+        };
+        let unit = assigned_unit(issue)?;
+        let audience = match level {
+            1 => Audience::UnitHead(unit),
+            2 => Audience::Supervisors,
+            _ => Audience::Admins,
+        };
+        let event = Event {
+            version: issue.version + 1,
+            at: now,
+            actor: None,
+            from: Some(issue.status),
+            to: issue.status,
+            change: Change::Escalated {
+                level,
+                overdue_minutes: self.calendar.working_minutes_between(since, now),
+            },
+        };
+        let mut next = issue.clone();
+        next.evolve(&event)
+            .map_err(|e| TransitionError::Precondition(format!("internal: {e}")))?;
+        Ok(Decision {
+            issue: next,
+            event,
+            effects: vec![notify(audience, "escalated")],
         })
     }
 

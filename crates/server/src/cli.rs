@@ -56,10 +56,185 @@ pub enum Command {
     Category(ListOnly),
     /// User accounts.
     #[command(subcommand)]
-    User(ListOnly),
+    User(UserCommand),
+    /// Background jobs: list them, requeue a dead one, run them once.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Cron schedules that enqueue jobs (the weekly report, visit planning, clean-ups).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Weekly on-site visits to enterprises: plans, the week's visits, check-in and logging.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Notifications: list the outbox, retry a failed one, send a test, deliver once.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Measure throughput.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Lists notifications, newest first (addresses masked).
+    List {
+        /// Only notifications in this state: pending, sending, sent, delivered, failed, dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Puts a failed or dead notification back in line to go now, its attempts counted afresh.
+    Retry { id: i64 },
+    /// Sends a test message at once through the configured wire and prints what it answered.
+    Test {
+        #[arg(long, value_enum)]
+        channel: NotifyChannel,
+        /// An email address or an E.164 phone number.
+        #[arg(long)]
+        to: String,
+        /// zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+    },
+    /// Runs one delivery round in this process (claims due notifications, sends them), then exits.
+    Work,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyChannel {
+    Email,
+    Sms,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Lists jobs, newest first.
+    List {
+        /// Only jobs in this state: scheduled, available, running, retryable, completed, dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Requeues a dead or retryable job to run now, with its attempts counted afresh.
+    Retry { id: i64 },
+    /// Runs one scheduler tick in this process: fires due schedules, runs due jobs, then exits.
+    Work,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Visit plans: which commissioner visits which enterprise, when.
+    #[command(subcommand)]
+    Plan(VisitPlanCommand),
+    /// Lists visits, by scheduled time.
+    List {
+        /// Only visits scheduled today or this week (Monday to Sunday), local time.
+        #[arg(long)]
+        due: Option<String>,
+        /// Only this commissioner's visits.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        /// Only visits in this status: planned, checked_in, completed, missed.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Checks in on site (from an hour before the window opens until it ends).
+    Checkin {
+        id: i64,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+    },
+    /// Logs a visit as done, with notes; optionally raises an issue found on site.
+    Complete {
+        id: i64,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        #[arg(long)]
+        notes: String,
+        /// The title of an issue to raise for the enterprise.
+        #[arg(long, value_name = "TITLE")]
+        raise_issue: Option<String>,
+        /// The raised issue's category code (required with --raise-issue).
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "normal")]
+        priority: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitPlanCommand {
+    /// Plans weekly visits to an enterprise by a commissioner.
+    Add {
+        /// The enterprise's id (see `gridloop enterprise list`).
+        #[arg(long)]
+        enterprise: i64,
+        /// The commissioner's login.
+        #[arg(long)]
+        commissioner: String,
+        /// When visits start, as a crontab line.
+        #[arg(long, default_value = "0 9 * * MON")]
+        cron: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+        /// How long a visit's window lasts, in minutes.
+        #[arg(long, default_value_t = 240)]
+        window: u32,
+        /// How long before a visit the commissioner is reminded, in minutes.
+        #[arg(long, default_value_t = 1440)]
+        lead: u32,
+    },
+    /// Lists visit plans.
+    List {
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// Pauses a plan: its future planned visits are removed.
+    Pause { id: i64 },
+    /// Resumes a paused plan.
+    Resume { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Adds a schedule.
+    Add {
+        /// A unique name, e.g. `weekly-report`.
+        name: String,
+        /// A crontab line: five fields (`0 8 * * MON`), six with seconds first, or an alias
+        /// such as `@weekly`. Weekdays 0 or 7 = Sunday, or names.
+        #[arg(long)]
+        cron: String,
+        /// The IANA time zone the expression is read in.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+        /// The kind of job each occurrence enqueues (see `gridloop schedule kinds`).
+        #[arg(long)]
+        job: String,
+        /// The job's payload, a JSON object.
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        /// What to do with occurrences missed while nothing ran: skip, fire_once, fire_all.
+        #[arg(long, default_value = "fire_once")]
+        misfire: String,
+        /// With `fire_all`: at most this many missed occurrences are fired.
+        #[arg(long, default_value_t = 10)]
+        cap: usize,
+    },
+    /// Lists schedules with their next occurrence.
+    List,
+    /// Stops a schedule from firing until resumed.
+    Pause { name: String },
+    /// Resumes a paused schedule from its next occurrence (what was missed is not fired).
+    Resume { name: String },
+    /// Removes a schedule; the jobs it enqueued stay.
+    Remove { name: String },
+    /// The job kinds a schedule can enqueue.
+    Kinds,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +269,22 @@ pub enum TokenCommand {
     List {
         #[arg(long)]
         user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Lists every user.
+    List,
+    /// Shows or sets which channels a user wants for a kind of notification.
+    Prefs {
+        login: String,
+        /// The notification kind, e.g. `assigned`, `due_soon`, `escalated`, `visit_reminder`.
+        #[arg(long, requires = "channels")]
+        kind: Option<String>,
+        /// `email`, `sms`, `email,sms`, `none` (nothing for that kind) or `default`.
+        #[arg(long, requires = "kind")]
+        channels: Option<String>,
     },
 }
 
@@ -235,10 +426,54 @@ pub struct ListArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// No-op jobs enqueued, then drained by scheduler instances: jobs per second.
+    Jobs(BenchJobsArgs),
+    /// The overdue scan over many issues: milliseconds per scan.
+    Overdue(BenchOverdueArgs),
     /// Lifecycle throughput of the store on SQLite and PostgreSQL.
     Store(BenchStoreArgs),
     /// Throughput, latency and memory of `gridloop serve`, driven over loopback from this process.
     Http(BenchHttpArgs),
+    /// The outbox: notifications delivered per second (file, SMTP), and loops per second with
+    /// and without routing.
+    Notify(BenchNotifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchNotifyArgs {
+    /// Which backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Pending notifications written, then drained, per wire and backend.
+    #[arg(long, default_value_t = 2000)]
+    pub notifications: usize,
+    /// Wires to drain through; `smtp` needs `--smtp-port` (or GRIDLOOP_TEST_SMTP_PORT).
+    #[arg(long, value_delimiter = ',', default_value = "file,smtp")]
+    pub channel: Vec<BenchWire>,
+    /// The SMTP sink (plain, no authentication), e.g. MailDev.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub smtp_host: String,
+    #[arg(long, env = "GRIDLOOP_TEST_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// Notifications claimed per round, as `[notify] batch`.
+    #[arg(long, default_value_t = 50)]
+    pub batch: u32,
+    /// Concurrent writers of the routing comparison, one run per value.
+    #[arg(long, value_delimiter = ',', default_value = "1,16")]
+    pub writers: Vec<usize>,
+    /// Full loops (report … verify) per routing run.
+    #[arg(long, default_value_t = 300)]
+    pub cycles: usize,
+}
+
+/// A wire the notify bench drains through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchWire {
+    File,
+    Smtp,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +493,38 @@ pub struct BenchHttpArgs {
     /// Full loops (report … verify, six requests) per run.
     #[arg(long, default_value_t = 300)]
     pub cycles: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchJobsArgs {
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    #[arg(long, default_value_t = 20_000)]
+    pub jobs: usize,
+    /// Scheduler instances draining at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Jobs claimed per round trip.
+    #[arg(long, default_value_t = 100)]
+    pub batch: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchOverdueArgs {
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub issues: usize,
+    /// How many of them are open (assigned); about half of those are overdue.
+    #[arg(long, default_value_t = 100_000)]
+    pub open: usize,
+    /// Scans timed; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

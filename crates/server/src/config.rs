@@ -22,6 +22,85 @@ pub struct Settings {
     pub server: ServerSettings,
     pub calendar: CalendarSettings,
     pub log: LogSettings,
+    pub scheduler: SchedulerSettings,
+    pub notify: NotifySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub poll_ms: u64,
+    pub batch: u32,
+    pub lease_secs: u32,
+    pub backoff_base_secs: u32,
+    pub backoff_cap_secs: u32,
+    pub retention_days: u32,
+    pub due_soon_percent: u8,
+    pub visits_materialise_cron: String,
+}
+
+/// `[notify]`: the delivery worker and its wires (see config/default.toml, key by key).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub enabled: bool,
+    pub poll_ms: u64,
+    pub batch: u32,
+    pub lease_secs: u32,
+    pub max_attempts: u32,
+    pub backoff_base_secs: u32,
+    pub backoff_cap_secs: u32,
+    pub email: EmailWire,
+    pub sms: SmsWire,
+    /// Local `HH:MM` in the calendar's time zone; equal values disable quiet hours.
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub sms_per_hour: u32,
+    pub templates_dir: PathBuf,
+    /// Replaces the built-in 【园区服务】 before every Chinese SMS; empty keeps it.
+    pub signature: String,
+    /// What Kannel must add as `secret=` to a delivery report from a non-loopback address;
+    /// empty: only loopback peers may report.
+    pub dlr_secret: gridloop_notifier::channel::Secret,
+    #[serde(default)]
+    pub file: NotifyFileSettings,
+    #[serde(default)]
+    pub smtp: Option<gridloop_notifier::channel::SmtpConfig>,
+    #[serde(default)]
+    pub kannel: Option<gridloop_notifier::channel::KannelConfig>,
+    #[serde(default)]
+    pub webhook: Option<gridloop_notifier::channel::WebhookConfig>,
+}
+
+/// Which wire email goes out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailWire {
+    File,
+    Smtp,
+}
+
+/// Which wire SMS goes out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsWire {
+    File,
+    Kannel,
+    Webhook,
+}
+
+/// `[notify.file]`: the file channel's folder defaults to `<server.data_dir>/outbox`, which a
+/// static default file cannot say, hence a settings type of its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyFileSettings {
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]

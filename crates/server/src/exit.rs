@@ -29,6 +29,7 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
                 StoreError::NotFound { .. } => NOT_FOUND,
                 StoreError::Conflict { .. } => CONFLICT,
                 StoreError::Transition(t) => transition_code(t),
+                StoreError::Visit(_) => INVALID_TRANSITION,
                 StoreError::Invalid(_) | StoreError::AlreadyExists { .. } => USAGE,
                 _ => INTERNAL,
             };
@@ -39,9 +40,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
 
 fn transition_code(e: &TransitionError) -> u8 {
     match e {
-        TransitionError::NoSuchTransition { .. } | TransitionError::Precondition(_) => {
-            INVALID_TRANSITION
-        }
+        TransitionError::NoSuchTransition { .. }
+        | TransitionError::Precondition(_)
+        | TransitionError::EscalationRefused(_) => INVALID_TRANSITION,
         TransitionError::RoleNotPermitted { .. } => NOT_PERMITTED,
         // Out of scope looks like absence, as it does over HTTP: do not reveal what exists.
         TransitionError::OutOfScope => NOT_FOUND,

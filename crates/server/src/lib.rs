@@ -10,16 +10,19 @@
 //! - [`commands`]: one module per command group.
 //! - [`http`]: the HTTP API, Open311 and probes that `serve` runs.
 //! - [`clock`]: where "now" comes from.
+//! - [`worker`]: the scheduler with every job handler; [`notify`]: the notification delivery worker.
 //! - [`demo`]: the reference park and its seeding.
 //! - [`exit`]: how errors map to exit codes.
 
 pub mod app;
 pub mod calendars;
 pub mod cli;
-pub mod clock;
+pub use gridloop_scheduler::clock;
 pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exit;
 pub mod http;
+pub mod notify;
 pub mod render;
+pub mod worker;

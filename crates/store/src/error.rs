@@ -1,6 +1,6 @@
 //! The store's one error type, and the coarse kinds callers map to exit codes and HTTP statuses.
 
-use gridloop_core::{ParseError, ReplayError, TransitionError};
+use gridloop_core::{ParseError, ReplayError, TransitionError, VisitError};
 use thiserror::Error;
 
 /// Everything that can go wrong in the store.
@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The workflow refused the action (no such transition, role or scope, precondition).
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A visit cannot take that step (its window, its status).
+    #[error(transparent)]
+    Visit(#[from] VisitError),
     /// Missing or malformed input, named field by field.
     #[error("invalid input: {}", join(.0))]
     Invalid(Vec<ParseError>),
@@ -58,7 +61,7 @@ impl StoreError {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Conflict { .. } => ErrorKind::Conflict,
-            Self::Transition(_) => ErrorKind::Transition,
+            Self::Transition(_) | Self::Visit(_) => ErrorKind::Transition,
             Self::Invalid(_) => ErrorKind::Invalid,
             Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
             Self::KeyReuse { .. } => ErrorKind::KeyReuse,

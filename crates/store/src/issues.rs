@@ -266,6 +266,39 @@ impl Tx {
         }
         let action = Action::from_fields(request.kind, fields).map_err(StoreError::Invalid)?;
         let decision = workflow.apply(&issue, action, actor, now)?;
+        self.record(&issue, &decision, now).await?;
+        Ok(decision)
+    }
+
+    /// Raises an issue to escalation `level`: a system step the scheduler takes when an
+    /// escalation timer fires. The workflow refuses (`Transition`) when the issue no longer
+    /// needs it; the event and its notifications are written like any action's.
+    pub async fn escalate(
+        &mut self,
+        workflow: &Workflow,
+        id: IssueId,
+        level: u8,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        let now = to_micros(now);
+        let issue = self
+            .issue(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("issue", id))?;
+        let decision = workflow.escalate(&issue, level, now)?;
+        self.record(&issue, &decision, now).await?;
+        Ok(decision)
+    }
+
+    /// Writes a decision taken on `issue`: the new projection under compare-and-set on the
+    /// version the decision was made on, the event, and the effects.
+    async fn record(
+        &mut self,
+        issue: &Issue,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = issue.id;
         let mut values = issue_args(&decision.issue);
         values.extend(args![id.get(), issue.version]);
         let changed = self.execute(&UPDATE_ISSUE, values).await?;
@@ -279,7 +312,8 @@ impl Tx {
             });
         }
         self.insert_event(id, &decision.event).await?;
-        Ok(decision)
+        self.record_effects(&decision.issue, &decision.event, &decision.effects, now)
+            .await
     }
 
     async fn insert_event(&mut self, id: IssueId, event: &Event) -> Result<(), StoreError> {

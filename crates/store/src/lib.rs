@@ -22,6 +22,12 @@
 //! - `tokens`: API tokens, stored by the hash of their secret.
 //! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
 //! - `attachments`: files attached to issues, recorded by the hash of their bytes.
+//! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
+//! - `jobs`: the durable job queue: claims under a lease, retries, dead jobs.
+//! - `notifications`: the outbox's delivery side: claims, outcomes, delivery reports.
+//! - `schedules`: cron schedules, fired once per occurrence by compare-and-set.
+//! - `visits`: visit plans and their materialised occurrences.
+//! - `prefs`: users' channel choices per kind of notification.
 //! - `rows`: raw rows and their parsing into domain types (a bad row is `Corrupt`).
 //! - [`model`]: the records the store reads and writes besides the core's `Issue` and `Event`.
 //! - [`error`]: [`StoreError`] and its coarse [`ErrorKind`].
@@ -33,28 +39,40 @@ mod admin;
 mod attachments;
 mod backend;
 mod batch;
+mod effects;
 pub mod error;
 mod issues;
+mod jobs;
 mod list;
 pub mod model;
+mod notifications;
 mod open311;
 mod pg_report;
+mod prefs;
 mod reference;
 mod rows;
+mod schedules;
 mod store;
 mod tokens;
+mod visits;
 
 pub use admin::{CategoryPatch, EnterprisePatch, GridPatch, PostPatch, UnitPatch, UserPatch};
 pub use attachments::{
     Attachment, AttachmentKind, NewAttachment, MAX_FILENAME_CHARS, MAX_NOTE_CHARS,
 };
 pub use backend::Tx;
+pub use effects::{Notice, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
+pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;
 pub use model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
 };
+pub use notifications::{DlrEffect, DlrRecorded, Notification, NotificationState, RecentSends};
 pub use open311::Open311Details;
+pub use prefs::CHANNELS;
+pub use schedules::{NewSchedule, ScheduleRecord};
 pub use store::Store;
 pub use tokens::ApiToken;
+pub use visits::{Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

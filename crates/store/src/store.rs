@@ -143,6 +143,8 @@ impl Store {
         /// under compare-and-set on the version and appends the event. The decision's effects
         /// are returned for the caller to act on.
         write fn act(&self, workflow: &Workflow, id: IssueId, actor: &Actor, request: ActionRequest, now: DateTime<Utc>) -> Decision;
+        /// Raises an issue to an escalation level (a system step; see [`Tx::escalate`]).
+        write fn escalate(&self, workflow: &Workflow, id: IssueId, level: u8, now: DateTime<Utc>) -> Decision;
     }
 
     /// Reports a new problem, in one transaction: the issue row, its first event and the

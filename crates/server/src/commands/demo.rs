@@ -19,7 +19,7 @@ const ROLE_LOGINS: [(&str, &str); 7] = [
 
 pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let park = reference_park();
-    let seeded = seed(&app.store, &park).await?;
+    let seeded = seed(&app.store, &park, app.now).await?;
     if args.seed_only {
         if app.json {
             return print_json(&seeded);

@@ -3,9 +3,12 @@
 mod bench;
 mod demo;
 mod issue;
+pub(crate) mod jobs;
+mod notify;
 mod reference;
 mod serve;
 mod token;
+pub(crate) mod visit;
 
 use crate::app::App;
 use crate::cli::{Cli, Command};
@@ -38,7 +41,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             reference::enterprises(&app, grid.as_deref()).await
         }
         Command::Category(_) => reference::categories(&app).await,
-        Command::User(_) => reference::users(&app).await,
+        Command::User(crate::cli::UserCommand::List) => reference::users(&app).await,
+        Command::User(crate::cli::UserCommand::Prefs {
+            login,
+            kind,
+            channels,
+        }) => reference::prefs(&app, &login, kind.as_deref(), channels.as_deref()).await,
+        Command::Jobs(cmd) => jobs::jobs(&app, cmd).await,
+        Command::Schedule(cmd) => jobs::schedule(&app, cmd).await,
+        Command::Visit(cmd) => visit::run(&app, cmd).await,
+        Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Bench(_) => unreachable!("handled above"),
     }
 }

@@ -152,3 +152,51 @@ pub async fn users(app: &App) -> anyhow::Result<()> {
     say!("{}", table(&["LOGIN", "NAME", "ROLES", "PHONE"], &rows));
     Ok(())
 }
+
+/// `gridloop user prefs LOGIN [--kind K --channels C]`: shows a user's notification
+/// preferences, or sets one.
+pub async fn prefs(
+    app: &App,
+    login: &str,
+    kind: Option<&str>,
+    channels: Option<&str>,
+) -> anyhow::Result<()> {
+    let user = app.user(login).await?;
+    if let (Some(kind), Some(channels)) = (kind, channels) {
+        let chosen: Option<Vec<String>> = match channels {
+            "default" => None,
+            "none" => Some(Vec::new()),
+            list => Some(list.split(',').map(|c| c.trim().to_owned()).collect()),
+        };
+        app.store
+            .set_notification_pref(user.id, kind, chosen.as_deref())
+            .await?;
+    }
+    let prefs = app.store.notification_prefs(user.id).await?;
+    if app.json {
+        let map: serde_json::Map<String, serde_json::Value> = prefs
+            .into_iter()
+            .map(|(k, c)| (k, serde_json::json!(c)))
+            .collect();
+        return print_json(&map);
+    }
+    if prefs.is_empty() {
+        say!("{login}: the defaults (email for everything; SMS too for what asks to act soon)");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = prefs
+        .into_iter()
+        .map(|(k, c)| {
+            vec![
+                k,
+                if c.is_empty() {
+                    "none".to_owned()
+                } else {
+                    c.join(",")
+                },
+            ]
+        })
+        .collect();
+    say!("{}", table(&["KIND", "CHANNELS"], &rows));
+    Ok(())
+}

@@ -31,6 +31,39 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         Arc::new(SystemClock)
     };
+    let scheduler = if app.settings.scheduler.enabled {
+        crate::worker::ensure_schedules(&app.store, &app.settings, clock.now()).await?;
+        let scheduler = Arc::new(crate::worker::build(
+            app.store.clone(),
+            &app.workflow,
+            Arc::clone(&clock),
+            &app.settings,
+        )?);
+        let poll = std::time::Duration::from_millis(app.settings.scheduler.poll_ms.max(10));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(Arc::clone(&scheduler).run(poll, async move {
+            let _ = stopped.await;
+        }));
+        Some((stop, task))
+    } else {
+        None
+    };
+    let delivery = if app.settings.notify.enabled {
+        let delivery = Arc::new(crate::notify::Delivery::from_settings(
+            app.store.clone(),
+            Arc::clone(&clock),
+            &app.settings,
+        )?);
+        let poll = std::time::Duration::from_millis(app.settings.notify.poll_ms.max(10));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(delivery.run(poll, async move {
+            let _ = stopped.await;
+        }));
+        Some((stop, task))
+    } else {
+        None
+    };
+    http::notifications::set_dlr_secret(app.settings.notify.dlr_secret.expose());
     let state = AppState::new(Shared {
         store: app.store.clone(),
         workflow: app.workflow.clone(),
@@ -45,6 +78,16 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     http::serve(listener, state, http::shutdown_signal())
         .await
         .context("serving HTTP")?;
+    if let Some((stop, task)) = delivery {
+        // The worker finishes the sends it started; leases cover anything cut short.
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    if let Some((stop, task)) = scheduler {
+        // The scheduler finishes the batch it is running; leases cover anything cut short.
+        let _ = stop.send(());
+        let _ = task.await;
+    }
     app.store.close().await;
     Ok(())
 }

@@ -5,7 +5,11 @@ pub mod park;
 use std::collections::HashMap;
 
 use anyhow::Context;
-use gridloop_core::{Code, Email, Login, Name, Phone, Priority, Role, Sla};
+use chrono::{DateTime, Utc};
+use gridloop_core::{
+    Code, CronExpr, Email, EnterpriseId, Login, Name, Phone, Priority, Role, Schedule, Sla, UserId,
+    VisitPlan,
+};
 use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store};
 
 use park::Park;
@@ -29,7 +33,7 @@ pub struct Seeded {
 /// Writes the park in one transaction, unless its chain is already there: then nothing changes.
 /// One transaction makes seeding all-or-nothing, so "the chain exists" really means "the park
 /// exists", and costs one fsync instead of four hundred.
-pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
+pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
     let counts = Seeded {
         already_present: false,
         grids: park.grids.len(),
@@ -54,6 +58,7 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
     let mut grids = HashMap::new();
     let mut posts = HashMap::new();
     let mut enterprises = Vec::new();
+    let mut grid_enterprises: HashMap<String, Vec<EnterpriseId>> = HashMap::new();
     for spec in &park.grids {
         let grid = tx
             .create_grid(NewGrid {
@@ -81,6 +86,10 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
                 })
                 .await?;
             enterprises.push(created.id);
+            grid_enterprises
+                .entry(spec.code.clone())
+                .or_default()
+                .push(created.id);
         }
         grids.insert(spec.code.clone(), grid.id);
     }
@@ -111,38 +120,73 @@ pub async fn seed(store: &Store, park: &Park) -> anyhow::Result<Seeded> {
         .await
         .with_context(|| format!("category {}", spec.code))?;
     }
+    let mut commissioners: HashMap<String, Vec<UserId>> = HashMap::new();
     for spec in &park.users {
         let roles = spec
             .roles
             .iter()
             .map(|r| r.parse::<Role>())
             .collect::<Result<Vec<_>, _>>()?;
-        tx.create_user(NewUser {
-            login: Login::parse(&spec.login)?,
-            name: Name::parse(&spec.name)?,
-            phone: Some(Phone::parse(&spec.phone)?),
-            email: Some(Email::parse(&spec.email)?),
-            locale: "zh-CN".to_owned(),
-            roles,
-            posts: spec
-                .post
-                .iter()
-                .filter_map(|p| posts.get(p).copied())
-                .collect(),
-            units: spec
-                .unit
-                .iter()
-                .filter_map(|u| units.get(u).copied())
-                .collect(),
-            grids: spec
-                .grids
-                .iter()
-                .filter_map(|g| grids.get(g).copied())
-                .collect(),
-            enterprises: vec![],
-        })
-        .await
-        .with_context(|| format!("user {}", spec.login))?;
+        let user = tx
+            .create_user(NewUser {
+                login: Login::parse(&spec.login)?,
+                name: Name::parse(&spec.name)?,
+                phone: Some(Phone::parse(&spec.phone)?),
+                email: Some(Email::parse(&spec.email)?),
+                locale: "zh-CN".to_owned(),
+                roles,
+                posts: spec
+                    .post
+                    .iter()
+                    .filter_map(|p| posts.get(p).copied())
+                    .collect(),
+                units: spec
+                    .unit
+                    .iter()
+                    .filter_map(|u| units.get(u).copied())
+                    .collect(),
+                grids: spec
+                    .grids
+                    .iter()
+                    .filter_map(|g| grids.get(g).copied())
+                    .collect(),
+                enterprises: vec![],
+            })
+            .await
+            .with_context(|| format!("user {}", spec.login))?;
+        if user.roles.contains(&Role::Commissioner) {
+            for grid in &spec.grids {
+                commissioners.entry(grid.clone()).or_default().push(user.id);
+            }
+        }
+    }
+    // Every enterprise is visited weekly by one of its grid's commissioners, the visits spread
+    // over the working week, mornings and afternoons.
+    for spec in &park.grids {
+        let (Some(visitors), Some(members)) = (
+            commissioners.get(&spec.code),
+            grid_enterprises.get(&spec.code),
+        ) else {
+            continue;
+        };
+        for (i, enterprise) in members.iter().enumerate() {
+            let weekday = ["MON", "TUE", "WED", "THU", "FRI"][(i / visitors.len()) % 5];
+            let hour = if (i / (visitors.len() * 5)) % 2 == 0 {
+                9
+            } else {
+                14
+            };
+            let schedule =
+                Schedule::in_default_tz(CronExpr::parse(&format!("0 {hour} * * {weekday}"))?);
+            tx.add_visit_plan(
+                *enterprise,
+                visitors[i % visitors.len()],
+                &VisitPlan::on(schedule),
+                now,
+            )
+            .await
+            .with_context(|| format!("visit plan for enterprise {enterprise}"))?;
+        }
     }
     // The Open311 client: its api_key reports on behalf of any enterprise of the park.
     tx.create_user(NewUser {

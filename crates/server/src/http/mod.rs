@@ -16,11 +16,13 @@ pub mod extract;
 pub mod health;
 pub mod issues;
 pub mod metrics;
+pub mod notifications;
 pub mod open311;
 pub mod openapi;
 pub mod problem;
 pub mod reference;
 pub mod state;
+pub mod visits;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -78,6 +80,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(issues::routes())
         .merge(reference::routes())
         .merge(attachments::routes())
+        .merge(notifications::routes())
+        .merge(visits::routes())
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
@@ -113,7 +117,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // With the peer's address, which the delivery-report callback checks (loopback only).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

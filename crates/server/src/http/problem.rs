@@ -154,7 +154,9 @@ impl From<TransitionError> for Problem {
                 "The issue's state does not allow this action",
             )
             .detail(e.to_string()),
-            TransitionError::Precondition(_) => Self::new(
+            // Escalation is the scheduler's step and never an API request; were one to
+            // surface here, it is a precondition that does not hold.
+            TransitionError::Precondition(_) | TransitionError::EscalationRefused(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "precondition",
                 "The action's preconditions do not hold",
@@ -175,6 +177,12 @@ impl From<StoreError> for Problem {
                 "the issue is at version {actual}, not {expected}: reload it and try again"
             )),
             StoreError::Transition(t) => t.into(),
+            StoreError::Visit(v) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "visit-state",
+                "The visit's status or window does not allow this",
+            )
+            .detail(v.to_string()),
             StoreError::Invalid(errors) => errors.into(),
             StoreError::AlreadyExists { what, key } => {
                 Self::conflict(format!("a {what} '{key}' already exists"))

@@ -9,3 +9,4 @@ mod probes;
 mod reference;
 mod roles;
 mod support;
+mod visits;

@@ -154,7 +154,7 @@ impl TestApp {
         };
         let store = Store::connect(&url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        seed(&store, &reference_park())
+        seed(&store, &reference_park(), chrono::Utc::now())
             .await
             .expect("seed the demo park");
         let clock = Arc::new(ManualClock::new(now()));

@@ -19,6 +19,8 @@ use gridloop_store::{
 use serde::Serialize;
 
 mod http;
+mod jobs;
+mod notify;
 mod scratch;
 
 use crate::cli::{Backend, BenchCommand, BenchStoreArgs};
@@ -30,6 +32,9 @@ pub async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Store(args) => store(args, json).await,
         BenchCommand::Http(args) => http::run(args, json).await,
+        BenchCommand::Jobs(args) => jobs::jobs(args, json).await,
+        BenchCommand::Overdue(args) => jobs::overdue(args, json).await,
+        BenchCommand::Notify(args) => notify::run(args, json).await,
     }
 }
 

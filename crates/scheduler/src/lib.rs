@@ -1,0 +1,27 @@
+//! gridloop's scheduler: durable jobs, cron schedules, SLA reminders and escalations, and the
+//! weekly on-site visits.
+//!
+//! Everything it does is a job in the store, claimed under a lease and run with no transaction
+//! open (see `gridloop_store::Job`). Time comes from a [`Clock`], so tests move a manual clock
+//! through weeks and call [`Scheduler::tick`] instead of sleeping.
+//!
+//! # Layout
+//!
+//! - [`clock`]: where "now" comes from.
+//! - `backoff`: capped exponential backoff with full jitter.
+//! - `runner`: [`Scheduler`]: ticks schedules, claims jobs, runs their handlers.
+//! - `fire`: which occurrences of a schedule fire at a tick (misfire policy plus a grace period).
+//! - [`sla`]: deadline timers planned from an issue's deadlines, due-soon reminders, escalations.
+//! - [`visits`]: visit plans, their materialised occurrences, reminders and misses.
+
+mod backoff;
+pub mod clock;
+mod error;
+mod fire;
+mod runner;
+pub mod sla;
+pub mod visits;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{JobError, SchedulerError};
+pub use runner::{Handler, HandlerFuture, Scheduler, SchedulerConfig, TickReport};

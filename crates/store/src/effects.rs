@@ -1,0 +1,211 @@
+//! The effects of a transition, made durable in the transaction that records it.
+//!
+//! The workflow returns effects as data; here they become rows, so that nothing decided is lost
+//! if the process dies right after the commit:
+//!
+//! - `Notify` → one outbox row per recipient and channel (`notifications`), routed by SQL in the
+//!   same transaction: who is in the audience now, which addresses they have, which channels
+//!   they want. The notifier renders and delivers them later.
+//! - `WatchDeadlines` → a `sla.plan` job; the scheduler plans the watch's timers from the issue
+//!   (it needs the category's ladder and the calendar, which a transaction should not wait on).
+//! - `StopWatching` → the issue's waiting timers are deleted (they would find nothing to do).
+
+use chrono::{DateTime, Utc};
+use gridloop_core::{Audience, Effect, Event, Issue, IssueId, UserId};
+use serde::Serialize;
+
+use crate::backend::{args, Arg, Tx};
+use crate::error::StoreError;
+use crate::jobs::NewJob;
+
+/// The job kind that plans a deadline watch's timers.
+pub const SLA_PLAN_JOB: &str = "sla.plan";
+
+/// Who a notice goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Recipients {
+    Audience(Audience),
+    /// One person (a commissioner's visit reminder).
+    User(UserId),
+}
+
+/// A notification to write to the outbox, before routing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    pub recipients: Recipients,
+    /// The notification kind, which names its template (`assigned`, `due_soon`, …).
+    pub topic: String,
+    pub issue: Option<IssueId>,
+    /// What the template shows, besides the issue (looked up when rendering).
+    pub params: serde_json::Value,
+    /// Unique per cause: the outbox key adds the recipient and channel to it.
+    pub dedupe: String,
+    /// Urgent notices (escalations from level 2) go out during quiet hours too.
+    pub urgent: bool,
+}
+
+/// Notification kinds that go by SMS as well as email unless a user chose otherwise: the
+/// ones that ask someone to act soon. The rest go by email only.
+pub const SMS_BY_DEFAULT: &[&str] = &[
+    "assigned",
+    "reassigned",
+    "reworked",
+    "due_soon",
+    "escalated",
+    "resolved",
+    "visit_reminder",
+    "visit_missed",
+];
+
+/// The `WHERE` condition selecting the users of an audience, with its one argument (if any)
+/// bound to `$2`.
+fn audience_condition(recipients: Recipients) -> (&'static str, Option<i64>) {
+    match recipients {
+        Recipients::Audience(Audience::Dispatchers) => (
+            "u.id IN (SELECT user_id FROM user_roles WHERE role = 'dispatcher')",
+            None,
+        ),
+        Recipients::Audience(Audience::Supervisors) => (
+            "u.id IN (SELECT user_id FROM user_roles WHERE role = 'supervisor')",
+            None,
+        ),
+        Recipients::Audience(Audience::Admins) => (
+            "u.id IN (SELECT user_id FROM user_roles WHERE role = 'admin')",
+            None,
+        ),
+        Recipients::Audience(Audience::Unit(unit)) => (
+            "u.id IN (SELECT user_id FROM user_units WHERE unit_id = $2)",
+            Some(unit.get()),
+        ),
+        Recipients::Audience(Audience::UnitHead(unit)) => (
+            "u.id IN (SELECT uu.user_id FROM user_units uu JOIN user_roles r \
+             ON r.user_id = uu.user_id AND r.role = 'unit_head' WHERE uu.unit_id = $2)",
+            Some(unit.get()),
+        ),
+        Recipients::Audience(Audience::Reporter(user)) | Recipients::User(user) => {
+            ("u.id = $2", Some(user.get()))
+        }
+        Recipients::Audience(Audience::GridPosts(grid)) => (
+            "u.id IN (SELECT up.user_id FROM user_posts up JOIN posts p ON p.id = up.post_id \
+                 WHERE p.grid_id = $2)",
+            Some(grid.get()),
+        ),
+    }
+}
+
+impl Tx {
+    /// Makes a transition's effects durable (see the module's documentation). `event` is the
+    /// event that caused them; its issue and version make the dedupe keys.
+    pub async fn record_effects(
+        &mut self,
+        issue: &Issue,
+        event: &Event,
+        effects: &[Effect],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for effect in effects {
+            match effect {
+                Effect::Notify { audience, topic } => {
+                    let level = issue.escalation_level;
+                    let notice = Notice {
+                        recipients: Recipients::Audience(*audience),
+                        topic: topic.clone(),
+                        issue: Some(issue.id),
+                        params: serde_json::json!({
+                            "event": event.change.kind(),
+                            "version": event.version,
+                            "level": level,
+                        }),
+                        dedupe: format!("issue:{}:v{}:{topic}", issue.id, event.version),
+                        urgent: topic == "escalated" && level >= 2,
+                    };
+                    self.notify(&notice, now).await?;
+                }
+                Effect::WatchDeadlines { .. } => {
+                    let job = NewJob::new(
+                        SLA_PLAN_JOB,
+                        serde_json::json!({
+                            "issue": issue.id,
+                            "version": event.version,
+                            "armed_at": event.at,
+                        }),
+                        now,
+                    )
+                    .unique(format!("sla.plan:{}:v{}", issue.id, event.version));
+                    self.enqueue(&job, now).await?;
+                }
+                Effect::StopWatching => {
+                    self.execute(
+                        "DELETE FROM jobs WHERE kind = 'sla.timer' AND state = 'scheduled' \
+                         AND unique_key LIKE $1",
+                        args![format!("sla:{}:%", issue.id)],
+                    )
+                    .await?;
+                }
+                Effect::ResponseClockStopped => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a notice to the outbox: one row per recipient and channel they want, skipping
+    /// those without an address for it. Returns how many rows it wrote; a notice written
+    /// before (same dedupe key) writes none.
+    pub async fn notify(&mut self, notice: &Notice, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let (condition, who) = audience_condition(notice.recipients);
+        let sms_default = SMS_BY_DEFAULT.contains(&notice.topic.as_str());
+        let priority: i64 = if notice.urgent { 10 } else { 0 };
+        let mut written = 0;
+        for (channel, column, by_default) in
+            [("email", "email", true), ("sms", "phone", sms_default)]
+        {
+            // A preference row replaces the default for its kind: `["email"]`, `["sms"]`,
+            // `["email","sms"]` or `[]` (nothing).
+            let sql = format!(
+                "INSERT INTO notifications (channel, recipient_id, address, locale, template, \
+                   params, priority, dedupe_key, issue_id, state, next_attempt_at, created_at) \
+                 SELECT '{channel}', u.id, u.{column}, u.locale, $3, $4, $5, \
+                   $6 || ':' || CAST(u.id AS TEXT) || ':{channel}', $7, 'pending', $8, $8 \
+                 FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = $3 \
+                 WHERE {condition} AND u.active = $1 AND u.{column} IS NOT NULL \
+                   AND ((p.channels IS NULL AND $9) \
+                        OR CAST(p.channels AS TEXT) LIKE '%\"{channel}\"%') \
+                 ON CONFLICT DO NOTHING"
+            );
+            let values: Vec<Arg> = args![
+                true,
+                who,
+                notice.topic.as_str(),
+                notice.params.clone(),
+                priority,
+                notice.dedupe.as_str(),
+                notice.issue.map(|i| i.get()),
+                now,
+                by_default,
+            ];
+            written += self.execute(&sql, values).await?;
+        }
+        Ok(written)
+    }
+}
+
+impl Tx {
+    /// The escalation ladder of a category, if it has its own (`None`: the standard one).
+    pub async fn escalation_ladder(
+        &mut self,
+        category: gridloop_core::CategoryId,
+    ) -> Result<Option<gridloop_core::EscalationLadder>, StoreError> {
+        let row: Option<(Option<sqlx::types::Json<serde_json::Value>>,)> = self
+            .fetch_optional(
+                "SELECT escalation_ladder FROM categories WHERE id = $1",
+                args![category.get()],
+            )
+            .await?;
+        match row.and_then(|(ladder,)| ladder) {
+            None => Ok(None),
+            Some(json) => serde_json::from_value(json.0)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("categories: escalation_ladder: {e}"))),
+        }
+    }
+}

@@ -37,6 +37,9 @@ CREATE INDEX notifications_sending ON notifications (lease_expires_at) WHERE sta
 CREATE INDEX notifications_state ON notifications (state, id);
 CREATE INDEX notifications_recipient ON notifications (recipient_id, sent_at);
 
+-- Routing finds an audience by role.
+CREATE INDEX user_roles_role ON user_roles (role, user_id);
+
 -- Which channels a user wants for a kind of notification, overriding their role's defaults.
 CREATE TABLE notification_prefs (
     user_id  BIGINT NOT NULL REFERENCES users (id),

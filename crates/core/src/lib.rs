@@ -19,6 +19,7 @@
 //!   of a deadline watch.
 //! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
 //! - [`visit`]: weekly on-site visit plans, a visit's status, windows and reminders.
+//! - [`report`]: the weekly report's indicators, folded from issue histories.
 //! - [`error`]: parse and transition errors.
 
 pub mod action;
@@ -33,6 +34,7 @@ pub mod ids;
 pub mod issue;
 pub mod lifecycle;
 pub mod priority;
+pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod sla;
@@ -54,6 +56,11 @@ pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId
 pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
 pub use priority::{Priority, Satisfaction};
+pub use report::{
+    Counts, Delta, Durations, Escalations, Headline, Indicators, IsoWeek, IssueFacts, LeagueRow,
+    LeagueTable, Locale, Period, Rates, ReportError, Slice, Times, Trend, TrendPoint, VisitCounts,
+    Visits, WeeklyIndicators, DEFAULT_MIN_RESOLVED, TREND_WEEKS,
+};
 pub use role::{Actor, Role, Scope};
 pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};
 pub use sla::Sla;

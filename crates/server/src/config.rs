@@ -47,6 +47,7 @@ pub struct NotifySettings {
     pub enabled: bool,
     pub poll_ms: u64,
     pub batch: u32,
+    pub concurrency: u32,
     pub lease_secs: u32,
     pub max_attempts: u32,
     pub backoff_base_secs: u32,

@@ -93,6 +93,60 @@ fn audience_condition(recipients: Recipients) -> (&'static str, Option<i64>) {
     }
 }
 
+/// Where [`routing_insert`] takes each value from: a placeholder, or an expression.
+pub(crate) struct Slots<'a> {
+    pub active: &'a str,
+    pub topic: &'a str,
+    pub params: &'a str,
+    pub priority: &'a str,
+    /// The dedupe key's cause part; the recipient and channel are appended.
+    pub dedupe: &'a str,
+    pub issue: &'a str,
+    pub now: &'a str,
+    /// Whether SMS is wanted when the user has no preference for the kind.
+    pub sms_default: &'a str,
+    /// More `FROM` items, e.g. `, i` for a CTE that makes the issue.
+    pub from: &'a str,
+}
+
+/// The one text of outbox routing: an `INSERT … SELECT` writing a row for each active user of
+/// the audience (`condition`, over `u`), for each channel they have an address for and want for
+/// this kind: email by default, SMS by default when `sms_default` holds. A preference row
+/// replaces the default: `["email"]`, `["sms"]`, `["email","sms"]` or `[]` (nothing). One
+/// statement for both channels; written once here for [`Tx::notify`] and the PostgreSQL report
+/// statement.
+pub(crate) fn routing_insert(condition: &str, s: &Slots<'_>) -> String {
+    format!(
+        "INSERT INTO notifications (channel, recipient_id, address, locale, template, \
+           params, priority, dedupe_key, issue_id, state, next_attempt_at, created_at) \
+         SELECT c.channel, u.id, CASE c.channel WHEN 'email' THEN u.email ELSE u.phone END, \
+           u.locale, {topic}, {params}, {priority}, \
+           {dedupe} || ':' || CAST(u.id AS TEXT) || ':' || c.channel, {issue}, 'pending', {now}, {now} \
+         FROM users u \
+           CROSS JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') c \
+           LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = {topic}{from} \
+         WHERE {condition} AND u.active = {active} \
+           AND CASE c.channel WHEN 'email' THEN u.email ELSE u.phone END IS NOT NULL \
+           AND ((p.channels IS NULL AND (c.channel = 'email' OR {sms_default})) \
+                OR CAST(p.channels AS TEXT) LIKE '%\"' || c.channel || '\"%') \
+         ON CONFLICT DO NOTHING",
+        topic = s.topic,
+        params = s.params,
+        priority = s.priority,
+        dedupe = s.dedupe,
+        issue = s.issue,
+        now = s.now,
+        from = s.from,
+        active = s.active,
+        sms_default = s.sms_default,
+    )
+}
+
+/// The routing condition for the dispatchers, who hear of every new report.
+pub(crate) fn dispatchers_condition() -> &'static str {
+    audience_condition(Recipients::Audience(Audience::Dispatchers)).0
+}
+
 impl Tx {
     /// Makes a transition's effects durable (see the module's documentation). `event` is the
     /// event that caused them; its issue and version make the dedupe keys.
@@ -135,10 +189,13 @@ impl Tx {
                     self.enqueue(&job, now).await?;
                 }
                 Effect::StopWatching => {
+                    // A key range rather than LIKE, and the live-key index's own predicate
+                    // spelled out, so that both backends read the index, not every job.
                     self.execute(
-                        "DELETE FROM jobs WHERE kind = 'sla.timer' AND state = 'scheduled' \
-                         AND unique_key LIKE $1",
-                        args![format!("sla:{}:%", issue.id)],
+                        "DELETE FROM jobs WHERE unique_key >= $1 AND unique_key < $2 \
+                         AND unique_key IS NOT NULL AND state NOT IN ('completed', 'dead') \
+                         AND kind = 'sla.timer' AND state = 'scheduled'",
+                        args![format!("sla:{}:", issue.id), format!("sla:{};", issue.id)],
                     )
                     .await?;
                 }
@@ -155,37 +212,32 @@ impl Tx {
         let (condition, who) = audience_condition(notice.recipients);
         let sms_default = SMS_BY_DEFAULT.contains(&notice.topic.as_str());
         let priority: i64 = if notice.urgent { 10 } else { 0 };
-        let mut written = 0;
-        for (channel, column, by_default) in
-            [("email", "email", true), ("sms", "phone", sms_default)]
-        {
-            // A preference row replaces the default for its kind: `["email"]`, `["sms"]`,
-            // `["email","sms"]` or `[]` (nothing).
-            let sql = format!(
-                "INSERT INTO notifications (channel, recipient_id, address, locale, template, \
-                   params, priority, dedupe_key, issue_id, state, next_attempt_at, created_at) \
-                 SELECT '{channel}', u.id, u.{column}, u.locale, $3, $4, $5, \
-                   $6 || ':' || CAST(u.id AS TEXT) || ':{channel}', $7, 'pending', $8, $8 \
-                 FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = $3 \
-                 WHERE {condition} AND u.active = $1 AND u.{column} IS NOT NULL \
-                   AND ((p.channels IS NULL AND $9) \
-                        OR CAST(p.channels AS TEXT) LIKE '%\"{channel}\"%') \
-                 ON CONFLICT DO NOTHING"
-            );
-            let values: Vec<Arg> = args![
-                true,
-                who,
-                notice.topic.as_str(),
-                notice.params.clone(),
-                priority,
-                notice.dedupe.as_str(),
-                notice.issue.map(|i| i.get()),
-                now,
-                by_default,
-            ];
-            written += self.execute(&sql, values).await?;
-        }
-        Ok(written)
+        let sql = routing_insert(
+            condition,
+            &Slots {
+                active: "$1",
+                topic: "$3",
+                params: "$4",
+                priority: "$5",
+                dedupe: "$6",
+                issue: "$7",
+                now: "$8",
+                sms_default: "$9",
+                from: "",
+            },
+        );
+        let values: Vec<Arg> = args![
+            true,
+            who,
+            notice.topic.as_str(),
+            notice.params.clone(),
+            priority,
+            notice.dedupe.as_str(),
+            notice.issue.map(|i| i.get()),
+            now,
+            sms_default,
+        ];
+        self.execute(&sql, values).await
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gridloop_core::{
-    Action, ActionKind, Actor, Decision, Event, GridId, Issue, IssueId, Report, Status,
+    Action, ActionKind, Actor, Decision, Effect, Event, GridId, Issue, IssueId, Report, Status,
     TransitionError, Workflow,
 };
 use sha2::{Digest, Sha256};
@@ -80,7 +80,7 @@ pub(crate) fn decide_report(
     new: &NewIssue,
     grid: GridId,
     now: DateTime<Utc>,
-) -> Result<(Event, Issue), StoreError> {
+) -> Result<(Event, Issue, Vec<Effect>), StoreError> {
     let report = Report {
         title: new.title.clone(),
         description: new.description.clone(),
@@ -90,10 +90,10 @@ pub(crate) fn decide_report(
         enterprise: new.enterprise,
         source: new.source,
     };
-    let (event, _effects) = workflow.report(report, actor, now)?;
+    let (event, effects) = workflow.report(report, actor, now)?;
     let stand_in = stored("issues", IssueId::new(1))?;
     let issue = Issue::open(stand_in, &event)?;
-    Ok((event, issue))
+    Ok((event, issue, effects))
 }
 
 /// A SHA-256 of what makes two reports the same request, hex-encoded.
@@ -149,10 +149,11 @@ impl Tx {
             return Err(StoreError::not_found("category", new.category));
         }
         let grid = stored("enterprises", GridId::new(grid))?;
-        let (event, mut issue) = decide_report(workflow, actor, &new, grid, now)?;
+        let (event, mut issue, effects) = decide_report(workflow, actor, &new, grid, now)?;
         let (id,): (i64,) = self.fetch_one(&INSERT_ISSUE, issue_args(&issue)).await?;
         issue.id = stored("issues", IssueId::new(id))?;
         self.insert_event(issue.id, &event).await?;
+        self.record_effects(&issue, &event, &effects, now).await?;
         if let Some(key) = &new.client_key {
             self.execute(
                 "INSERT INTO issue_keys (reporter_id, client_key, fingerprint, issue_id, created_at) \

@@ -398,7 +398,29 @@ async fn timers_in_2027_without_a_calendar_file_follow_plain_weeks(db: Db) {
     assert_eq!(park.reload(&db.store, &issue).await.escalation_level, 1);
 }
 
+/// A new report tells the dispatchers, in the report's own transaction (on PostgreSQL, in its
+/// one statement): by email, the default for this kind.
+async fn a_report_tells_the_dispatchers_once(db: Db) {
+    let store = db.store.clone();
+    let park = park(&store).await;
+    let issue = park
+        .report_at(
+            &store,
+            &park.enterprise,
+            "路灯不亮",
+            cst(2026, 11, 23, 9, 0),
+        )
+        .await;
+    let to = recipients(&store, "reported").await;
+    assert_eq!(to, vec![Park::user_id(&park.dispatcher)], "{issue:?}");
+    let rows = crate::support::outbox(&store, "reported").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].channel, "email");
+    assert_eq!(rows[0].issue_id, Some(issue.id.get()));
+}
+
 both!(
+    a_report_tells_the_dispatchers_once,
     an_assigned_issue_is_reminded_then_escalated_rung_by_rung,
     a_resolved_issue_is_neither_reminded_nor_escalated,
     time_on_hold_moves_the_deadline_and_only_the_new_timers_escalate,

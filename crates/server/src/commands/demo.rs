@@ -80,6 +80,11 @@ Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
   gridloop issue act 1 verify  --as post01 --satisfaction 5
   gridloop issue history 1
   gridloop issue list --status closed
+While the server runs, every notification is rendered to data/outbox/ (.eml, .txt) and
+  gridloop notify list
+shows them. Each enterprise has a weekly visit:
+  gridloop visit list --due week --as comm01
+  gridloop jobs list                 # reminders, escalations and visit checks waiting
 (With cargo: cargo run --release -- issue …)"#
     );
 }

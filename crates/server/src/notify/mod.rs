@@ -24,6 +24,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
+use futures_util::{stream, StreamExt};
 use gridloop_core::{Email, Phone};
 use gridloop_notifier::channel::{Channel, FileConfig};
 use gridloop_notifier::policy::{not_before, CapDecision, ChannelKind, HourlyCap, QuietHours};
@@ -39,6 +40,8 @@ use crate::config::{EmailWire, NotifySettings, Settings, SmsWire};
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub batch: u32,
+    /// Sends in flight at once within a round.
+    pub concurrency: usize,
     pub lease: Duration,
     pub max_attempts: u32,
     pub backoff_base: Duration,
@@ -59,6 +62,17 @@ pub struct RoundReport {
     pub deferred: u64,
     pub failed: u64,
     pub dead: u64,
+}
+
+impl RoundReport {
+    /// Adds the outcomes of one send (not its claims or rescues, counted once per round).
+    fn add(&mut self, other: &Self) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.deferred += other.deferred;
+        self.failed += other.failed;
+        self.dead += other.dead;
+    }
 }
 
 /// The delivery worker: store, clock, templates and one wire per channel.
@@ -143,6 +157,7 @@ pub fn config(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
     let n = &settings.notify;
     Ok(DeliveryConfig {
         batch: n.batch.max(1),
+        concurrency: usize::try_from(n.concurrency.max(1)).unwrap_or(1),
         lease: Duration::seconds(i64::from(n.lease_secs.max(1))),
         max_attempts: n.max_attempts.max(1),
         backoff_base: Duration::seconds(i64::from(n.backoff_base_secs)),
@@ -317,8 +332,23 @@ impl Delivery {
             .claim_notifications(&self.owner, self.config.batch, self.config.lease, now)
             .await?;
         report.claimed = claimed.len() as u64;
-        for n in &claimed {
-            self.deliver(n, &mut report).await?;
+        // Several sends at once: each waits on its server, not on the others (an SMTP server
+        // answers each message in a round trip or two, and lettre's pool holds connections).
+        let results: Vec<(Result<(), StoreError>, RoundReport)> = stream::iter(claimed)
+            .map(|n: Notification| {
+                let this: &Self = self;
+                async move {
+                    let mut own = RoundReport::default();
+                    let result = this.deliver(&n, &mut own).await;
+                    (result, own)
+                }
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for (result, own) in results {
+            report.add(&own);
+            result?;
         }
         Ok(report)
     }

@@ -15,6 +15,23 @@ use super::{per_second, setup};
 use crate::cli::{Backend, BenchJobsArgs, BenchOverdueArgs};
 use crate::render::{print_json, say, table};
 
+/// Runs `$body` with `$conn` a raw connection of the scratch database's backend: the bulk
+/// load and the timed statement bypass the store on purpose.
+macro_rules! on_connection {
+    ($backend:expr, $url:expr, $conn:ident => $body:block) => {
+        match $backend {
+            Backend::Sqlite => {
+                let mut $conn = sqlx::SqliteConnection::connect($url).await?;
+                $body
+            }
+            Backend::Postgres => {
+                let mut $conn = sqlx::PgConnection::connect($url).await?;
+                $body
+            }
+        }
+    };
+}
+
 fn name(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",
@@ -259,60 +276,31 @@ async fn overdue_on(
     let due_late = now + Duration::days(10);
     let sql = format!("{series}{insert}");
     let started = Instant::now();
-    match backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(url).await?;
-            sqlx::query(&sql)
-                .bind(step as i64)
-                .bind(park.category.get())
-                .bind(park.enterprise.get())
-                .bind(park.unit.get())
-                .bind(now - Duration::days(20))
-                .bind(due_early)
-                .execute(&mut conn)
-                .await?;
-            sqlx::query(
-                "UPDATE issues SET resolve_due_at = $1 WHERE status = 'assigned' AND id % $2 = 0",
-            )
-            .bind(due_late)
-            .bind(2 * step as i64)
+    let analyze = match backend {
+        Backend::Sqlite => "ANALYZE",
+        Backend::Postgres => "VACUUM ANALYZE issues",
+    };
+    on_connection!(backend, url, conn => {
+        sqlx::query(&sql)
+            .bind(step as i64)
+            .bind(park.category.get())
+            .bind(park.enterprise.get())
+            .bind(park.unit.get())
+            .bind(now - Duration::days(20))
+            .bind(due_early)
             .execute(&mut conn)
             .await?;
-            sqlx::query("UPDATE issues SET responded_at = assigned_at WHERE status = 'assigned' AND id % $1 = 0")
-                .bind(2 * step as i64)
-                .execute(&mut conn)
-                .await?;
-            sqlx::query("ANALYZE").execute(&mut conn).await?;
-            conn.close().await?;
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(url).await?;
-            sqlx::query(&sql)
-                .bind(step as i64)
-                .bind(park.category.get())
-                .bind(park.enterprise.get())
-                .bind(park.unit.get())
-                .bind(now - Duration::days(20))
-                .bind(due_early)
-                .execute(&mut conn)
-                .await?;
-            sqlx::query(
-                "UPDATE issues SET resolve_due_at = $1 WHERE status = 'assigned' AND id % $2 = 0",
-            )
-            .bind(due_late)
-            .bind(2 * step as i64)
-            .execute(&mut conn)
-            .await?;
-            sqlx::query("UPDATE issues SET responded_at = assigned_at WHERE status = 'assigned' AND id % $1 = 0")
-                .bind(2 * step as i64)
-                .execute(&mut conn)
-                .await?;
-            sqlx::query("VACUUM ANALYZE issues")
-                .execute(&mut conn)
-                .await?;
-            conn.close().await?;
-        }
-    }
+        sqlx::query(
+            "UPDATE issues SET resolve_due_at = $1, responded_at = assigned_at \
+             WHERE status = 'assigned' AND id % $2 = 0",
+        )
+        .bind(due_late)
+        .bind(2 * step as i64)
+        .execute(&mut conn)
+        .await?;
+        sqlx::query(analyze).execute(&mut conn).await?;
+        conn.close().await?;
+    });
     eprintln!(
         "{}: loaded {issues} issues in {:.1} s",
         name(backend),
@@ -332,53 +320,34 @@ async fn overdue_on(
         anyhow::ensure!(!page.items.is_empty(), "no overdue issue found");
     }
     store.close().await;
-    let (overdue, full, plan) = match backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(url).await?;
-            let mut times = Vec::new();
-            let mut count = 0;
-            for _ in 0..runs.max(1) {
-                let t = Instant::now();
-                let rows: Vec<(i64, Option<chrono::DateTime<Utc>>, i64)> =
-                    sqlx::query_as(SWEEP).bind(now).fetch_all(&mut conn).await?;
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-                count = rows.len();
-            }
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {SWEEP}"))
-                    .bind(now)
-                    .fetch_all(&mut conn)
-                    .await?;
-            conn.close().await?;
-            (
-                count,
-                median(times),
-                plan.into_iter().map(|r| r.3).collect::<Vec<_>>(),
-            )
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(url).await?;
-            let mut times = Vec::new();
-            let mut count = 0;
-            for _ in 0..runs.max(1) {
-                let t = Instant::now();
-                let rows: Vec<(i64, Option<chrono::DateTime<Utc>>, i64)> =
-                    sqlx::query_as(SWEEP).bind(now).fetch_all(&mut conn).await?;
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-                count = rows.len();
-            }
-            let plan: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN ANALYZE {SWEEP}"))
-                .bind(now)
-                .fetch_all(&mut conn)
-                .await?;
-            conn.close().await?;
-            (
-                count,
-                median(times),
-                plan.into_iter().map(|r| r.0).collect(),
-            )
-        }
+    let explain = match backend {
+        Backend::Sqlite => "EXPLAIN QUERY PLAN",
+        Backend::Postgres => "EXPLAIN ANALYZE",
     };
+    let (overdue, full, plan) = on_connection!(backend, url, conn => {
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            let rows: Vec<(i64, Option<chrono::DateTime<Utc>>, i64)> =
+                sqlx::query_as(SWEEP).bind(now).fetch_all(&mut conn).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            count = rows.len();
+        }
+        // The plan's text is the last column of either backend's answer.
+        let plan: Vec<String> = sqlx::query(&format!("{explain} {SWEEP}"))
+            .bind(now)
+            .fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(|row| {
+                use sqlx::Row;
+                row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
+            })
+            .collect();
+        conn.close().await?;
+        (count, median(times), plan)
+    });
     eprintln!("{} plan:\n  {}", name(backend), plan.join("\n  "));
     Ok(OverdueRow {
         backend: name(backend),

@@ -1,0 +1,375 @@
+//! The streaming fold that turns issue histories into [`Indicators`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use super::indicators::ratio;
+use super::indicators::{Counts, Durations, Indicators, Slice, Times, VisitCounts, Visits};
+use super::league::{LeagueTable, DEFAULT_MIN_RESOLVED};
+use super::period::Period;
+use crate::calendar::Calendar;
+use crate::event::{Change, Event, Source};
+use crate::ids::{CategoryId, GridId, IssueId, UnitId};
+use crate::issue::{Issue, ReplayError};
+use crate::status::Status;
+
+/// What the accumulator needs to know about an issue besides its events.
+///
+/// Only the id: the category, unit, grid and enterprise at the time of each event are read
+/// from the issue as folded from its own history, so they can never disagree with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IssueFacts {
+    pub id: IssueId,
+}
+
+impl IssueFacts {
+    pub fn new(id: IssueId) -> Self {
+        Self { id }
+    }
+}
+
+/// An issue history that does not replay: the store is corrupt, or the caller fed events out
+/// of (issue, version) order or split one issue's history in two.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("issue {issue}: {source}")]
+pub struct ReportError {
+    pub issue: IssueId,
+    #[source]
+    pub source: ReplayError,
+}
+
+/// The accumulator of one report run (see the [module docs](super) for the feeding contract).
+#[derive(Debug)]
+pub struct WeeklyIndicators<'c> {
+    period: Period,
+    calendar: &'c Calendar,
+    min_resolved: u64,
+    visits: VisitCounts,
+    totals: Counts,
+    by_category: BTreeMap<CategoryId, Counts>,
+    by_unit: BTreeMap<UnitId, Counts>,
+    without_unit: Counts,
+    by_grid: BTreeMap<GridId, Counts>,
+    first_response: Vec<u32>,
+    to_close: Vec<u32>,
+    current: Option<Current>,
+}
+
+/// The issue being folded.
+#[derive(Debug)]
+enum Current {
+    Folding {
+        /// Boxed: one allocation per issue, and a small `Current` when skipping.
+        issue: Box<Issue>,
+        /// Whether the issue's state at the period's start has been counted.
+        start_counted: bool,
+    },
+    /// Past `to` (or reported after it): the rest of this issue's events are ignored.
+    Skipping { id: IssueId },
+}
+
+impl Current {
+    fn id(&self) -> IssueId {
+        match self {
+            Self::Folding { issue, .. } => issue.id,
+            Self::Skipping { id } => *id,
+        }
+    }
+}
+
+/// Where an event or a state is counted.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    category: CategoryId,
+    unit: Option<UnitId>,
+    grid: GridId,
+}
+
+impl Keys {
+    fn of(issue: &Issue) -> Self {
+        Self {
+            category: issue.category,
+            unit: issue.unit,
+            grid: issue.grid,
+        }
+    }
+}
+
+/// What an event needs to know about the issue as it was just before it.
+#[derive(Debug, Clone, Copy)]
+struct Before {
+    unit: Option<UnitId>,
+    assigned_at: Option<DateTime<Utc>>,
+    resolve_due_at: Option<DateTime<Utc>>,
+}
+
+impl<'c> WeeklyIndicators<'c> {
+    /// An empty run for `period`; durations are measured on `calendar`.
+    pub fn new(period: Period, calendar: &'c Calendar) -> Self {
+        Self {
+            period,
+            calendar,
+            min_resolved: DEFAULT_MIN_RESOLVED,
+            visits: VisitCounts::default(),
+            totals: Counts::default(),
+            by_category: BTreeMap::new(),
+            by_unit: BTreeMap::new(),
+            without_unit: Counts::default(),
+            by_grid: BTreeMap::new(),
+            first_response: Vec::new(),
+            to_close: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// The league table's minimum volume (default [`DEFAULT_MIN_RESOLVED`]).
+    #[must_use]
+    pub fn with_min_resolved(mut self, min_resolved: u64) -> Self {
+        self.min_resolved = min_resolved;
+        self
+    }
+
+    /// The period's visit figures, counted by the caller.
+    #[must_use]
+    pub fn with_visits(mut self, visits: VisitCounts) -> Self {
+        self.visits = visits;
+        self
+    }
+
+    pub fn period(&self) -> &Period {
+        &self.period
+    }
+
+    /// Folds one event in. Events come in (issue, version) order, each issue's history from
+    /// its report; events at or after the period's end may be fed or left out.
+    ///
+    /// On error the run's results are unreliable: the caller should abandon it.
+    pub fn observe(&mut self, facts: &IssueFacts, event: &Event) -> Result<(), ReportError> {
+        let err = |source| ReportError {
+            issue: facts.id,
+            source,
+        };
+        if self.current.as_ref().map(Current::id) != Some(facts.id) {
+            self.flush();
+            if event.at >= self.period.to() {
+                self.current = Some(Current::Skipping { id: facts.id });
+                return Ok(());
+            }
+            let issue = Box::new(Issue::open(facts.id, event).map_err(err)?);
+            // An issue reported in the period did not exist at its start.
+            let start_counted = event.at >= self.period.from();
+            self.count_event(None, &issue, event);
+            self.current = Some(Current::Folding {
+                issue,
+                start_counted,
+            });
+            return Ok(());
+        }
+        let Some(Current::Folding {
+            mut issue,
+            start_counted,
+        }) = self.current.take()
+        else {
+            return Ok(()); // skipping the rest of this issue
+        };
+        if event.at >= self.period.to() {
+            self.finish_issue(&issue, start_counted);
+            self.current = Some(Current::Skipping { id: facts.id });
+            return Ok(());
+        }
+        let start_counted = start_counted || {
+            if event.at >= self.period.from() {
+                self.count_start(&issue);
+                true
+            } else {
+                false
+            }
+        };
+        let before = Before {
+            unit: issue.unit,
+            assigned_at: issue.assigned_at,
+            resolve_due_at: issue.resolve_due_at,
+        };
+        issue.evolve(event).map_err(err)?;
+        self.count_event(Some(before), &issue, event);
+        self.current = Some(Current::Folding {
+            issue,
+            start_counted,
+        });
+        Ok(())
+    }
+
+    /// Folds one issue's whole history in: the per-issue form of [`observe`](Self::observe),
+    /// for a caller that reads issue by issue (memory bounded by one history).
+    pub fn observe_issue(
+        &mut self,
+        facts: &IssueFacts,
+        events: &[Event],
+    ) -> Result<(), ReportError> {
+        events
+            .iter()
+            .try_for_each(|event| self.observe(facts, event))
+    }
+
+    /// The indicators of everything observed.
+    pub fn finish(mut self) -> Indicators {
+        self.flush();
+        let by_unit = slices(self.by_unit);
+        let league = LeagueTable::build(&by_unit, self.min_resolved);
+        let rates = self.totals.rates();
+        let visits = Visits {
+            planned: self.visits.planned,
+            completed: self.visits.completed,
+            missed: self.visits.missed,
+            completion_rate: ratio(self.visits.completed, self.visits.planned),
+            issues_raised: self.totals.reported_on_visits,
+        };
+        Indicators {
+            period: self.period,
+            totals: self.totals,
+            rates,
+            times: Times {
+                first_response: Durations::from_samples(self.first_response),
+                to_close: Durations::from_samples(self.to_close),
+            },
+            visits,
+            by_category: slices(self.by_category),
+            by_unit,
+            without_unit: Slice::from(self.without_unit),
+            by_grid: slices(self.by_grid),
+            league,
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(Current::Folding {
+            issue,
+            start_counted,
+        }) = self.current.take()
+        {
+            self.finish_issue(&issue, start_counted);
+        }
+    }
+
+    /// Counts the issue's state at the period's end (and at its start, if no event of the
+    /// period came to count it): `issue` has folded every event before `to`.
+    fn finish_issue(&mut self, issue: &Issue, start_counted: bool) {
+        if !start_counted {
+            self.count_start(issue);
+        }
+        let (from, to) = (self.period.from(), self.period.to());
+        let open = issue.status.is_open();
+        let overdue = issue.is_overdue(to);
+        let fell_due_unresolved = issue.status.sla_clock_runs()
+            && issue
+                .resolve_due_at
+                .is_some_and(|due| from <= due && due < to);
+        if open || overdue || fell_due_unresolved {
+            self.bump(Keys::of(issue), |c| {
+                c.open_at_end += u64::from(open);
+                c.overdue_at_end += u64::from(overdue);
+                c.overdue_unresolved += u64::from(fell_due_unresolved);
+            });
+        }
+    }
+
+    /// Counts the issue's state at the period's start: `issue` has folded every event before
+    /// `from`.
+    fn count_start(&mut self, issue: &Issue) {
+        if issue.status == Status::Resolved {
+            self.bump(Keys::of(issue), |c| c.awaiting_verification_at_start += 1);
+        }
+    }
+
+    /// Counts one event, if it lies in the period. `issue` is the issue after the event.
+    fn count_event(&mut self, before: Option<Before>, issue: &Issue, event: &Event) {
+        if !self.period.contains(event.at) {
+            return;
+        }
+        let at = event.at;
+        // The unit holding the issue after the event or, for one that took the issue away from
+        // its unit (a return, a reopening), the unit it was taken from.
+        let keys = Keys {
+            unit: issue.unit.or(before.and_then(|b| b.unit)),
+            ..Keys::of(issue)
+        };
+        match &event.change {
+            Change::Reported { source, .. } => {
+                let on_visit = u64::from(*source == Source::Visit);
+                self.bump(keys, |c| {
+                    c.reported += 1;
+                    c.reported_on_visits += on_visit;
+                });
+            }
+            Change::Accepted { .. } => self.bump(keys, |c| c.accepted += 1),
+            Change::Rejected { .. } => self.bump(keys, |c| c.rejected += 1),
+            Change::Assigned { .. } => self.bump(keys, |c| c.assigned += 1),
+            Change::Reassigned { .. } => self.bump(keys, |c| c.reassigned += 1),
+            Change::Returned { .. } => self.bump(keys, |c| c.returned += 1),
+            Change::Started => {
+                if let Some(assigned_at) = before.and_then(|b| b.assigned_at) {
+                    let minutes = self.calendar.working_minutes_between(assigned_at, at);
+                    self.first_response.push(minutes);
+                }
+                self.bump(keys, |c| c.started += 1);
+            }
+            Change::Resolved { .. } => {
+                // No deadline in force cannot happen through the workflow (resolving needs an
+                // assignment); nothing was promised, so nothing was missed.
+                let on_time = before
+                    .and_then(|b| b.resolve_due_at)
+                    .is_none_or(|due| at < due);
+                self.bump(keys, |c| {
+                    c.resolved += 1;
+                    c.resolved_on_time += u64::from(on_time);
+                });
+            }
+            Change::Verified { satisfaction, .. } => {
+                let minutes = self.calendar.working_minutes_between(issue.created_at, at);
+                self.to_close.push(minutes);
+                let score = satisfaction.get();
+                self.bump(keys, |c| {
+                    c.closed += 1;
+                    c.satisfaction_sum += u64::from(score);
+                    c.satisfied += u64::from(score >= 4);
+                });
+            }
+            Change::Reworked { .. } => self.bump(keys, |c| c.reworked += 1),
+            Change::Reopened { .. } => self.bump(keys, |c| c.reopened += 1),
+            Change::ExtensionGranted { .. } => self.bump(keys, |c| c.extensions_granted += 1),
+            Change::Escalated { level, .. } => {
+                let level = *level;
+                self.bump(keys, |c| match level {
+                    0 => {}
+                    1 => c.escalations.level_1 += 1,
+                    2 => c.escalations.level_2 += 1,
+                    _ => c.escalations.level_3 += 1,
+                });
+            }
+            Change::Held { .. }
+            | Change::Resumed { .. }
+            | Change::ExtensionRequested { .. }
+            | Change::ExtensionDenied { .. }
+            | Change::MarkedDuplicate { .. }
+            | Change::Commented { .. } => {}
+        }
+    }
+
+    /// Applies `f` to the totals and to the issue's category, unit and grid slices.
+    fn bump(&mut self, keys: Keys, f: impl Fn(&mut Counts)) {
+        f(&mut self.totals);
+        f(self.by_category.entry(keys.category).or_default());
+        f(self.by_grid.entry(keys.grid).or_default());
+        match keys.unit {
+            Some(unit) => f(self.by_unit.entry(unit).or_default()),
+            None => f(&mut self.without_unit),
+        }
+    }
+}
+
+fn slices<K: Ord>(map: BTreeMap<K, Counts>) -> BTreeMap<K, Slice> {
+    map.into_iter().map(|(k, c)| (k, Slice::from(c))).collect()
+}

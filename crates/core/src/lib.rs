@@ -33,6 +33,7 @@ pub mod event;
 pub mod ids;
 pub mod issue;
 pub mod lifecycle;
+pub mod locale;
 pub mod priority;
 pub mod report;
 pub mod role;

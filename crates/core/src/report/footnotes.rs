@@ -1,51 +1,7 @@
 //! The definitions printed under a report, in the report's language.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
 use super::indicators::Indicators;
-use crate::error::ParseError;
-
-/// The language of a report: Simplified Chinese by default, or English.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Locale {
-    #[default]
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-    #[serde(rename = "en")]
-    En,
-}
-
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ZhCn => "zh-CN",
-            Self::En => "en",
-        }
-    }
-}
-
-impl fmt::Display for Locale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Locale {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "zh-CN" | "zh" | "zh_CN" => Ok(Self::ZhCn),
-            "en" | "en-US" | "en-GB" => Ok(Self::En),
-            other => Err(ParseError::new(
-                "locale",
-                format!("'{other}' is not one of zh-CN, en"),
-            )),
-        }
-    }
-}
+pub use crate::locale::Locale;
 
 impl Indicators {
     /// The report's footnotes: how each figure is defined, matching the doc comments of

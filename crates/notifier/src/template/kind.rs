@@ -140,50 +140,7 @@ impl FromStr for Kind {
     }
 }
 
-/// The language a recipient reads. Chinese is the default because the park works in it.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-pub enum Locale {
-    #[default]
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-    #[serde(rename = "en")]
-    En,
-}
-
-impl Locale {
-    pub const ALL: [Locale; 2] = [Self::ZhCn, Self::En];
-
-    /// The BCP 47 tag, which is also the template folder's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ZhCn => "zh-CN",
-            Self::En => "en",
-        }
-    }
-
-    /// The closest supported locale for a stored tag: any Chinese becomes zh-CN, any English
-    /// becomes en, and anything else the default, so a user's odd setting never stops a
-    /// notification.
-    pub fn negotiate(tag: &str) -> Locale {
-        let lang = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match lang.as_str() {
-            "en" => Self::En,
-            _ => Self::ZhCn,
-        }
-    }
-}
-
-impl fmt::Display for Locale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use gridloop_core::Locale;
 
 #[cfg(test)]
 mod tests {

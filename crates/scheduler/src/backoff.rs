@@ -8,7 +8,7 @@ use chrono::Duration;
 
 /// The delay before attempt `attempts + 1`, after `attempts` failed ones (≥ 1): uniform in
 /// `[0, min(cap, base · 2^(attempts−1))]`. `unit` is a uniform sample in `[0, 1)`.
-pub(crate) fn full_jitter(attempts: u32, base: Duration, cap: Duration, unit: f64) -> Duration {
+pub fn full_jitter(attempts: u32, base: Duration, cap: Duration, unit: f64) -> Duration {
     let exponent = attempts.saturating_sub(1).min(30);
     let bound_ms = base
         .num_milliseconds()
@@ -23,7 +23,7 @@ pub(crate) fn full_jitter(attempts: u32, base: Duration, cap: Duration, unit: f6
 
 /// A uniform sample in `[0, 1)` from the OS's random source (0.5 if it is unavailable: a
 /// deterministic delay is still a correct one).
-pub(crate) fn unit_sample() -> f64 {
+pub fn unit_sample() -> f64 {
     let mut bytes = [0u8; 8];
     if getrandom::fill(&mut bytes).is_err() {
         return 0.5;

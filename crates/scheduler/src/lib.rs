@@ -8,13 +8,13 @@
 //! # Layout
 //!
 //! - [`clock`]: where "now" comes from.
-//! - `backoff`: capped exponential backoff with full jitter.
+//! - [`backoff`]: capped exponential backoff with full jitter (the notifier's retries too).
 //! - `runner`: [`Scheduler`]: ticks schedules, claims jobs, runs their handlers.
 //! - `fire`: which occurrences of a schedule fire at a tick (misfire policy plus a grace period).
 //! - [`sla`]: deadline timers planned from an issue's deadlines, due-soon reminders, escalations.
 //! - [`visits`]: visit plans, their materialised occurrences, reminders and misses.
 
-mod backoff;
+pub mod backoff;
 pub mod clock;
 mod error;
 mod fire;

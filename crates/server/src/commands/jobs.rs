@@ -115,7 +115,6 @@ pub fn parse_tz(raw: &str) -> Result<Tz, UsageError> {
 }
 
 pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
-    let tz = app.settings.calendar.time_zone;
     let show = |s: &ScheduleRecord| -> anyhow::Result<()> {
         if app.json {
             print_json(s)
@@ -183,8 +182,9 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
                             Misfire::FireAll { cap } => format!("fire_all({cap})"),
                         },
                         if s.paused { "paused" } else { "active" }.into(),
-                        when(s.last_fired_at, tz),
-                        when(s.next_fire_at, tz),
+                        // In the schedule's own zone, where its expression reads.
+                        when(s.last_fired_at, s.schedule.tz),
+                        when(s.next_fire_at, s.schedule.tz),
                     ]
                 })
                 .collect();

@@ -30,6 +30,7 @@ use gridloop_notifier::channel::{Channel, FileConfig};
 use gridloop_notifier::policy::{not_before, CapDecision, ChannelKind, HourlyCap, QuietHours};
 use gridloop_notifier::template::{Kind, Locale, Notice, Recipient, Templates};
 use gridloop_notifier::{Address, Message, Outcome, Thread};
+use gridloop_scheduler::backoff::{full_jitter, unit_sample};
 use gridloop_scheduler::Clock;
 use gridloop_store::{Notification, Store, StoreError};
 use serde::Serialize;
@@ -173,10 +174,10 @@ pub fn config(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
     })
 }
 
-/// The delay before the next attempt after `attempts` failed ones: uniform in
-/// `[0, min(cap, base · 2^(attempts−1))]` ("full jitter", so the messages that failed together
-/// when a gateway went down do not all come back at the same instant), and never shorter than
-/// what the server asked for.
+/// The delay before the next attempt after `attempts` failed ones: the scheduler's capped
+/// exponential backoff with full jitter (so the messages that failed together when a gateway
+/// went down do not all come back at the same instant), and never shorter than what the server
+/// asked for.
 pub fn backoff(
     attempts: u32,
     base: Duration,
@@ -184,30 +185,11 @@ pub fn backoff(
     retry_after: Option<std::time::Duration>,
     unit: f64,
 ) -> Duration {
-    let exponent = attempts.saturating_sub(1).min(30);
-    let bound_ms = base
-        .num_milliseconds()
-        .saturating_mul(1_i64 << exponent)
-        .min(cap.num_milliseconds())
-        .max(0);
-    // Precision loss is irrelevant at millisecond delays under a cap of hours.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    let jittered = Duration::milliseconds((bound_ms as f64 * unit.clamp(0.0, 1.0)) as i64);
+    let jittered = full_jitter(attempts, base, cap, unit);
     let asked = retry_after
         .and_then(|d| Duration::from_std(d).ok())
         .unwrap_or_else(Duration::zero);
     jittered.max(asked)
-}
-
-/// A uniform sample in `[0, 1)` from the OS (0.5 if unavailable: a fixed delay is still valid).
-fn unit_sample() -> f64 {
-    let mut bytes = [0u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let unit = (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64;
-    unit
 }
 
 /// Where a row goes, parsed from its stored text. `Err` is a permanent failure.

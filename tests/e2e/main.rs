@@ -6,3 +6,4 @@ mod crash;
 mod jobs_crash;
 mod outbox_crash;
 mod support;
+mod weekly;

@@ -69,6 +69,9 @@ pub enum Command {
     /// Notifications: list the outbox, retry a failed one, send a test, deliver once.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Reports computed from the event log.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Measure throughput.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -285,6 +288,23 @@ pub enum UserCommand {
         /// `email`, `sms`, `email,sms`, `none` (nothing for that kind) or `default`.
         #[arg(long, requires = "kind")]
         channels: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The week's indicators: counts, rates, working-time durations, visits, the units' league
+    /// table, and the definitions behind each figure.
+    Weekly {
+        /// An ISO week such as 2026-W48, in the park's time zone; default the week just ended.
+        #[arg(long)]
+        week: Option<String>,
+        /// `md` (default) or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// The language of the footnotes: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
     },
 }
 

@@ -186,7 +186,7 @@ fn into_jobs(rows: Vec<JobRow>) -> Result<Vec<Job>, StoreError> {
 }
 
 /// A list of ids as one bound value: a JSON array each backend unpacks.
-fn id_list(backend: Backend, column: &str, ids: &[i64]) -> (String, Arg) {
+pub(crate) fn id_list(backend: Backend, column: &str, ids: &[i64]) -> (String, Arg) {
     let sql = match backend {
         Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each($IDS))"),
         Backend::Postgres => {

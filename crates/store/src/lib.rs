@@ -28,6 +28,7 @@
 //! - `schedules`: cron schedules, fired once per occurrence by compare-and-set.
 //! - `visits`: visit plans and their materialised occurrences.
 //! - `prefs`: users' channel choices per kind of notification.
+//! - `reports`: the event log fed, a page of histories at a time, to the weekly indicators.
 //! - `rows`: raw rows and their parsing into domain types (a bad row is `Corrupt`).
 //! - [`model`]: the records the store reads and writes besides the core's `Issue` and `Event`.
 //! - [`error`]: [`StoreError`] and its coarse [`ErrorKind`].
@@ -50,6 +51,7 @@ mod open311;
 mod pg_report;
 mod prefs;
 mod reference;
+mod reports;
 mod rows;
 mod schedules;
 mod store;

@@ -6,6 +6,7 @@ mod issue;
 pub(crate) mod jobs;
 mod notify;
 mod reference;
+mod report;
 mod serve;
 mod token;
 pub(crate) mod visit;
@@ -51,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedule(cmd) => jobs::schedule(&app, cmd).await,
         Command::Visit(cmd) => visit::run(&app, cmd).await,
         Command::Notify(cmd) => notify::run(&app, cmd).await,
+        Command::Report(cmd) => report::run(&app, cmd).await,
         Command::Bench(_) => unreachable!("handled above"),
     }
 }

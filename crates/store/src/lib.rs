@@ -77,4 +77,4 @@ pub use prefs::CHANNELS;
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use store::Store;
 pub use tokens::ApiToken;
-pub use visits::{Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};
+pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

@@ -7,13 +7,15 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{
-    CronExpr, EnterpriseId, IssueId, Schedule, UserId, VisitPlan, VisitStatus, VisitWindow,
+    Actor, CategoryId, CronExpr, Description, EnterpriseId, IssueId, Priority, Schedule, Source,
+    Title, UserId, VisitPlan, VisitStatus, VisitWindow, Workflow,
 };
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
+use crate::model::NewIssue;
 use crate::rows::stored;
 use crate::store::{in_transaction, Store};
 
@@ -44,6 +46,15 @@ pub struct Visit {
     pub notes: Option<String>,
     /// Issues raised during the visit.
     pub issues: Vec<IssueId>,
+}
+
+/// An issue found during a visit, raised for the visited enterprise when the visit is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedIssue {
+    pub category: CategoryId,
+    pub title: Title,
+    pub description: Description,
+    pub priority: Priority,
 }
 
 /// Which visits to list.
@@ -425,6 +436,38 @@ impl Tx {
             .await
     }
 
+    /// Logs the visit as done and raises the issues found on site for its enterprise, all in
+    /// this transaction: a visit that cannot be completed (not theirs, window closed, already
+    /// completed) raises nothing, and a retry of a completed visit raises nothing twice.
+    pub async fn complete_visit_raising(
+        &mut self,
+        workflow: &Workflow,
+        commissioner: &Actor,
+        id: i64,
+        notes: &str,
+        raised: &[RaisedIssue],
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        let mut visit = self
+            .complete_visit(id, commissioner.user, notes, now)
+            .await?;
+        for found in raised {
+            let new = NewIssue {
+                enterprise: visit.enterprise,
+                category: found.category,
+                title: found.title.clone(),
+                description: found.description.clone(),
+                priority: found.priority,
+                source: Source::Visit,
+                client_key: None,
+            };
+            let issue = self.report(workflow, commissioner, new, now).await?.issue;
+            self.link_visit_issue(id, issue.id).await?;
+            visit.issues.push(issue.id);
+        }
+        Ok(visit)
+    }
+
     async fn own_visit(&mut self, id: i64, commissioner: UserId) -> Result<Visit, StoreError> {
         self.visit(id)
             .await?
@@ -478,5 +521,7 @@ impl Store {
         write fn check_in_visit(&self, id: i64, commissioner: UserId, now: DateTime<Utc>) -> Visit;
         /// The commissioner logs the visit as done (see [`Tx::complete_visit`]).
         write fn complete_visit(&self, id: i64, commissioner: UserId, notes: &str, now: DateTime<Utc>) -> Visit;
+        /// Logs the visit and raises the issues found, at once (see [`Tx::complete_visit_raising`]).
+        write fn complete_visit_raising(&self, workflow: &Workflow, commissioner: &Actor, id: i64, notes: &str, raised: &[RaisedIssue], now: DateTime<Utc>) -> Visit;
     }
 }

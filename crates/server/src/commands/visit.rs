@@ -3,9 +3,9 @@
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{
-    CronExpr, Description, EnterpriseId, Priority, Schedule, Source, Title, VisitPlan, VisitStatus,
+    CronExpr, Description, EnterpriseId, Priority, Schedule, Title, VisitPlan, VisitStatus,
 };
-use gridloop_store::{NewIssue, Store, Visit, VisitFilter, VisitPlanRecord};
+use gridloop_store::{RaisedIssue, Store, Visit, VisitFilter, VisitPlanRecord};
 use serde_json::json;
 
 use crate::app::App;
@@ -72,47 +72,25 @@ pub async fn run(app: &App, cmd: VisitCommand) -> anyhow::Result<()> {
         } => {
             let actor = app.actor(&as_login).await?;
             let raised = match raise_issue {
-                None => None,
+                None => Vec::new(),
                 Some(title) => {
-                    let visit = app
-                        .store
-                        .visit(id)
-                        .await?
-                        .filter(|v| v.commissioner == actor.user)
-                        .ok_or_else(|| gridloop_store::StoreError::NotFound {
-                            what: "visit",
-                            key: id.to_string(),
-                        })?;
                     let category = category.ok_or_else(|| {
                         UsageError(
                             "--raise-issue needs --category (see `gridloop category list`)".into(),
                         )
                     })?;
-                    let new = NewIssue {
-                        enterprise: visit.enterprise,
+                    vec![RaisedIssue {
                         category: app.category_id(&category).await?,
                         title: Title::parse(&title)?,
                         description: Description::parse(&description)?,
                         priority: priority.parse::<Priority>()?,
-                        source: Source::Visit,
-                        // A retried command raises the issue once.
-                        client_key: Some(format!("visit:{id}:{title}")),
-                    };
-                    Some(
-                        app.store
-                            .report(&app.workflow, &actor, new, app.now)
-                            .await?
-                            .issue,
-                    )
+                    }]
                 }
             };
-            let mut tx = app.store.transaction().await?;
-            let mut visit = tx.complete_visit(id, actor.user, &notes, app.now).await?;
-            if let Some(issue) = &raised {
-                tx.link_visit_issue(id, issue.id).await?;
-                visit.issues.push(issue.id);
-            }
-            tx.commit().await?;
+            let visit = app
+                .store
+                .complete_visit_raising(&app.workflow, &actor, id, &notes, &raised, app.now)
+                .await?;
             show(app, &visit, "completed")
         }
     }

@@ -9,10 +9,10 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use gridloop_core::visit::{DEFAULT_REMINDER_LEAD_MINUTES, DEFAULT_WINDOW_MINUTES};
 use gridloop_core::{
-    Code, CronExpr, Description, EnterpriseId, Login, Priority, Role, Schedule, Source, Title,
-    VisitPlan, VisitStatus,
+    Code, CronExpr, Description, EnterpriseId, Login, Priority, Role, Schedule, Title, VisitPlan,
+    VisitStatus,
 };
-use gridloop_store::{NewIssue, Visit, VisitFilter, VisitPlanRecord};
+use gridloop_store::{Visit, VisitFilter, VisitPlanRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -205,8 +205,8 @@ pub struct CompleteBody {
     pub raise_issues: Vec<RaisedIssue>,
 }
 
-/// Logs a visit as done, with notes, raising any issues found on site. Retrying the same
-/// request raises each issue once.
+/// Logs a visit as done, with notes, raising any issues found on site, in one transaction: a
+/// visit that cannot be completed raises nothing, and a retry raises nothing twice.
 #[utoipa::path(
     post,
     path = "/visits/{id}/complete",
@@ -228,70 +228,54 @@ async fn complete(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CompleteBody>,
 ) -> Result<Json<VisitView>, Problem> {
-    let now = state.clock.now();
-    let visit = state
-        .store
-        .visit(id)
-        .await?
-        .filter(|v| v.commissioner == caller.user.id)
-        .ok_or_else(|| Problem::not_found("visit"))?;
     let mut fields = Fields::default();
-    let mut new_issues = Vec::new();
-    for (i, raised) in body.raise_issues.iter().enumerate() {
-        let title = fields.take(Title::parse(&raised.title));
-        let description = fields.take(Description::parse(&raised.description));
+    let mut raised = Vec::new();
+    for (i, found) in body.raise_issues.iter().enumerate() {
+        let title = fields.take(Title::parse(&found.title));
+        let description = fields.take(Description::parse(&found.description));
         let priority = fields.take(
-            raised
+            found
                 .priority
                 .as_deref()
                 .unwrap_or("normal")
                 .parse::<Priority>(),
         );
-        let category = match fields.take(Code::parse_field("category", &raised.category)) {
+        let category = match fields.take(Code::parse_field("category", &found.category)) {
             Some(code) => {
-                let found = state.category_id(&code).await?;
-                if found.is_none() {
+                let known = state.category_id(&code).await?;
+                if known.is_none() {
                     fields.add(
                         "category",
                         format!("issue {i}: there is no category '{code}'"),
                     );
                 }
-                found
+                known
             }
             None => None,
         };
         if let (Some(title), Some(description), Some(priority), Some(category)) =
             (title, description, priority, category)
         {
-            new_issues.push(NewIssue {
-                enterprise: visit.enterprise,
+            raised.push(gridloop_store::RaisedIssue {
                 category,
-                client_key: Some(format!("visit:{id}:{}", title.as_str())),
                 title,
                 description,
                 priority,
-                source: Source::Visit,
             });
         }
     }
     fields.check()?;
-    let mut raised = Vec::new();
-    for new in new_issues {
-        let reported = state
-            .store
-            .report(&state.workflow, &caller.actor, new, now)
-            .await?;
-        raised.push(reported.issue.id);
-    }
-    let mut tx = state.store.transaction().await?;
-    let mut visit = tx
-        .complete_visit(id, caller.user.id, &body.notes, now)
+    let visit = state
+        .store
+        .complete_visit_raising(
+            &state.workflow,
+            &caller.actor,
+            id,
+            &body.notes,
+            &raised,
+            state.clock.now(),
+        )
         .await?;
-    for issue in raised {
-        tx.link_visit_issue(id, issue).await?;
-        visit.issues.push(issue);
-    }
-    tx.commit().await?;
     Ok(Json(view(visit)))
 }
 

@@ -138,6 +138,20 @@ both! {
         assert_eq!(still[0]["status"], "planned");
     }
 
+    async fn a_visit_that_cannot_be_completed_raises_nothing(app: &TestApp) {
+        materialise(app).await;
+        let visit = first_visit(app).await;
+        let id = visit["id"].as_i64().expect("id");
+        // The window (14:00–18:00) has closed: the visit can only be missed now.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 11, 27, 10, 30, 0).single().expect("t"));
+        let body = json!({"notes": "n", "raise_issues": [{"title": "厂区电压不稳", "category": "power"}]});
+        app.post_json(&format!("/api/v1/visits/{id}/complete"), Some("comm01"), &body)
+            .await
+            .expect(422);
+        let issues = app.get("/api/v1/issues", Some("dispatch")).await.expect(200).json();
+        assert_eq!(issues["items"].as_array().map(Vec::len), Some(0), "{issues}");
+    }
+
     async fn admins_create_and_pause_plans(app: &TestApp) {
         let enterprise = app.get("/api/v1/enterprises", Some("admin")).await.expect(200).json()[0]["id"].clone();
         let body = json!({"enterprise": enterprise, "commissioner": "comm01", "cron": "30 14 * * WED"});

@@ -240,24 +240,3 @@ impl Tx {
         self.execute(&sql, values).await
     }
 }
-
-impl Tx {
-    /// The escalation ladder of a category, if it has its own (`None`: the standard one).
-    pub async fn escalation_ladder(
-        &mut self,
-        category: gridloop_core::CategoryId,
-    ) -> Result<Option<gridloop_core::EscalationLadder>, StoreError> {
-        let row: Option<(Option<sqlx::types::Json<serde_json::Value>>,)> = self
-            .fetch_optional(
-                "SELECT escalation_ladder FROM categories WHERE id = $1",
-                args![category.get()],
-            )
-            .await?;
-        match row.and_then(|(ladder,)| ladder) {
-            None => Ok(None),
-            Some(json) => serde_json::from_value(json.0)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("categories: escalation_ladder: {e}"))),
-        }
-    }
-}

@@ -6,9 +6,6 @@
 //! that dies leaves a lease that expires; [`Store::rescue_expired_jobs`] puts its jobs back, so
 //! every job runs at least once and handlers must be idempotent.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
@@ -16,66 +13,23 @@ use sqlx::types::Json;
 use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
+use crate::state::state_enum;
 use crate::store::{in_transaction, Store};
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// Waiting for its `run_at`.
-    Scheduled,
-    /// Due, waiting for a worker.
-    Available,
-    /// Claimed by a worker whose lease has not expired.
-    Running,
-    /// Failed or lost its worker; runs again at `run_at`.
-    Retryable,
-    Completed,
-    /// Failed its last allowed attempt; runs again only when requeued by hand.
-    Dead,
-}
-
-impl JobState {
-    pub const ALL: [Self; 6] = [
-        Self::Scheduled,
-        Self::Available,
-        Self::Running,
-        Self::Retryable,
-        Self::Completed,
-        Self::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Available => "available",
-            Self::Running => "running",
-            Self::Retryable => "retryable",
-            Self::Completed => "completed",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for JobState {
-    type Err = StoreError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|state| state.as_str() == s)
-            .ok_or_else(|| {
-                StoreError::invalid(
-                    "state",
-                    "must be one of scheduled, available, running, retryable, completed, dead",
-                )
-            })
+state_enum! {
+    /// Where a job is in its life.
+    pub enum JobState {
+        /// Waiting for its `run_at`.
+        Scheduled => "scheduled",
+        /// Due, waiting for a worker.
+        Available => "available",
+        /// Claimed by a worker whose lease has not expired.
+        Running => "running",
+        /// Failed or lost its worker; runs again at `run_at`.
+        Retryable => "retryable",
+        Completed => "completed",
+        /// Failed its last allowed attempt; runs again only when requeued by hand.
+        Dead => "dead",
     }
 }
 

@@ -54,6 +54,7 @@ mod reference;
 mod reports;
 mod rows;
 mod schedules;
+mod state;
 mod store;
 mod tokens;
 mod visits;

@@ -13,9 +13,6 @@
 //! report); `sending` → `pending` (retry, deferral, expired lease), `failed` (permanent) or
 //! `dead` (attempts used up). Only an operator moves `failed`/`dead` back to `pending`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
@@ -23,67 +20,24 @@ use sqlx::types::Json;
 use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
+use crate::state::state_enum;
 use crate::store::{in_transaction, Store};
 
-/// Where a notification is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationState {
-    /// Waiting for its `next_attempt_at` (and `not_before`).
-    Pending,
-    /// Claimed by a worker whose lease has not expired.
-    Sending,
-    /// Accepted by the server or gateway.
-    Sent,
-    /// A delivery report said it reached the phone.
-    Delivered,
-    /// Refused for good (bad address, refused credentials, a failed delivery report).
-    Failed,
-    /// Every allowed attempt failed.
-    Dead,
-}
-
-impl NotificationState {
-    pub const ALL: [Self; 6] = [
-        Self::Pending,
-        Self::Sending,
-        Self::Sent,
-        Self::Delivered,
-        Self::Failed,
-        Self::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl fmt::Display for NotificationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for NotificationState {
-    type Err = StoreError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|state| state.as_str() == s)
-            .ok_or_else(|| {
-                StoreError::invalid(
-                    "state",
-                    "must be one of pending, sending, sent, delivered, failed, dead",
-                )
-            })
+state_enum! {
+    /// Where a notification is in its life.
+    pub enum NotificationState {
+        /// Waiting for its `next_attempt_at` (and `not_before`).
+        Pending => "pending",
+        /// Claimed by a worker whose lease has not expired.
+        Sending => "sending",
+        /// Accepted by the server or gateway.
+        Sent => "sent",
+        /// A delivery report said it reached the phone.
+        Delivered => "delivered",
+        /// Refused for good (bad address, refused credentials, a failed delivery report).
+        Failed => "failed",
+        /// Every allowed attempt failed.
+        Dead => "dead",
     }
 }
 

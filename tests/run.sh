@@ -4,7 +4,8 @@
 # It starts whatever real services the tests need on loopback, runs them, and stops what it
 # started: PostgreSQL (usually already running here; started if not), and for the notifier's
 # channel tests MailDev (an SMTP sink) and a Kannel SMS gateway with a fake SMS centre
-# (tests/services/*.sh, on free loopback ports, state under target/services/).
+# (tests/services/*.sh, on free loopback ports, state under target/services/). Last, the web
+# pages in headless Chromium (Debian's package, driven by playwright-core; tests/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,3 +66,10 @@ cargo test --workspace --locked
 
 log "schemathesis against /api/v1/openapi.json of a running server"
 tests/schemathesis.sh target/debug/gridloop
+
+log "browser tests in headless Chromium (tests/browser/: the web pages driven by playwright-core)"
+started_services+=(chromium)
+tests/services/chromium.sh install
+# `cargo test` has built the binary already; this only makes sure of it.
+cargo build -p gridloop-server --bin gridloop --locked
+(cd tests/browser && GRIDLOOP_BIN="${CARGO_TARGET_DIR:-target}/debug/gridloop" timeout 280 npm test --silent)

@@ -279,6 +279,10 @@ pub enum TokenCommand {
 pub enum UserCommand {
     /// Lists every user.
     List,
+    /// Sets a user's password for the web pages (argon2id; at least 8 characters). Reads it
+    /// from stdin when stdin is not a terminal (`printf 'secret\n' | gridloop user passwd
+    /// post01`), else asks twice without echo. Ends the user's web sessions.
+    Passwd { login: String },
     /// Shows or sets which channels a user wants for a kind of notification.
     Prefs {
         login: String,

@@ -24,6 +24,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub scheduler: SchedulerSettings,
     pub notify: NotifySettings,
+    pub web: WebSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +126,19 @@ pub struct ServerSettings {
     pub listen: std::net::SocketAddr,
     pub data_dir: PathBuf,
     pub attachment_max_bytes: usize,
+}
+
+/// `[web]`: the web pages' sign-in sessions (see config/default.toml, key by key).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Marks the session cookie `Secure`: set it when a TLS proxy is in front, since
+    /// `gridloop serve` itself speaks plain HTTP.
+    pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub session_idle_minutes: u32,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@
 //! - [`app`]: what every command shares: store, workflow, clock, output mode.
 //! - [`commands`]: one module per command group.
 //! - [`http`]: the HTTP API, Open311 and probes that `serve` runs.
+//! - [`web`]: the web pages `serve` runs beside the API (sign-in, forms, worklists, dashboard).
 //! - [`clock`]: where "now" comes from.
 //! - [`worker`]: the scheduler with every job handler; [`notify`]: the notification delivery worker.
 //! - [`demo`]: the reference park and its seeding.
@@ -25,4 +26,5 @@ pub mod exit;
 pub mod http;
 pub mod notify;
 pub mod render;
+pub mod web;
 pub mod worker;

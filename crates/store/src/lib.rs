@@ -20,6 +20,7 @@
 //! - `list`: issue filters as SQL, keyset pagination.
 //! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
 //! - `tokens`: API tokens, stored by the hash of their secret.
+//! - `sessions`: web sign-in: users' password hashes and browser sessions, by hash.
 //! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
 //! - `attachments`: files attached to issues, recorded by the hash of their bytes.
 //! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
@@ -54,6 +55,7 @@ mod reference;
 mod reports;
 mod rows;
 mod schedules;
+mod sessions;
 mod state;
 mod store;
 mod tokens;
@@ -76,6 +78,7 @@ pub use notifications::{DlrEffect, DlrRecorded, Notification, NotificationState,
 pub use open311::Open311Details;
 pub use prefs::CHANNELS;
 pub use schedules::{NewSchedule, ScheduleRecord};
+pub use sessions::WebSession;
 pub use store::Store;
 pub use tokens::ApiToken;
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::cli::DemoArgs;
-use crate::demo::{park::reference_park, seed};
+use crate::demo::{park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD};
 use crate::render::print_json;
 use crate::render::say;
 
@@ -20,6 +20,8 @@ const ROLE_LOGINS: [(&str, &str); 7] = [
 pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let park = reference_park();
     let seeded = seed(&app.store, &park, app.now).await?;
+    // Every demo user can sign in to the web pages at once (only `demo` does this, never `serve`).
+    set_demo_passwords(&app.store).await?;
     if args.seed_only {
         if app.json {
             return print_json(&seeded);
@@ -39,11 +41,12 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
         print_json(&serde_json::json!({
             "seeded": seeded,
             "url": url,
+            "web_password": DEMO_PASSWORD,
             "tokens": tokens.iter().map(|(role, login, token)| serde_json::json!({"role": role, "login": login, "token": token})).collect::<Vec<_>>(),
         }))?;
     } else {
         print_seeded(&park, &seeded);
-        say!("\nServing on {url}  (Ctrl-C to stop)\nTokens for the API (Authorization: Bearer …), created just now:");
+        say!("\nServing on {url}  (Ctrl-C to stop)\nWeb pages: {url}/login  — every demo user's password is {DEMO_PASSWORD}\n  (e.g. post01, comm01, dispatch, power, power-head, lead, admin)\nTokens for the API (Authorization: Bearer …), created just now:");
         for (role, login, token) in &tokens {
             say!("  {role:<24} {login:<11} {token}");
         }
@@ -70,6 +73,7 @@ fn print_seeded(park: &crate::demo::park::Park, seeded: &crate::demo::Seeded) {
     say!(
         r#"Users: dispatch (dispatcher), lead (supervisor), admin, post01…post78 (one per post),
 comm01…comm12 (commissioners), and per unit a member and a head, e.g. power / power-head.
+Each signs in to the web pages (/login) with the password gridloop-demo.
 
 Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
   gridloop issue report --as post01 --enterprise 1 --category power --title "厂区专线需要迁改"

@@ -5,6 +5,7 @@ mod demo;
 mod issue;
 pub(crate) mod jobs;
 mod notify;
+mod passwd;
 mod reference;
 mod report;
 mod serve;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Category(_) => reference::categories(&app).await,
         Command::User(crate::cli::UserCommand::List) => reference::users(&app).await,
+        Command::User(crate::cli::UserCommand::Passwd { login }) => passwd::run(&app, &login).await,
         Command::User(crate::cli::UserCommand::Prefs {
             login,
             kind,

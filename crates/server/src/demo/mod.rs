@@ -206,3 +206,22 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
     tx.commit().await?;
     Ok(counts)
 }
+
+/// The password every demo user signs in to the web pages with, printed by `gridloop demo`
+/// and written in the README. Never set by `serve`.
+pub const DEMO_PASSWORD: &str = "gridloop-demo";
+
+/// Gives every user who has no password yet [`DEMO_PASSWORD`]; returns how many. One hash
+/// serves them all (argon2 is slow on purpose; a public demo password needs no per-user salt).
+/// Users who already have a password keep it, so running the demo again changes nothing.
+pub async fn set_demo_passwords(store: &Store) -> anyhow::Result<usize> {
+    let phc = crate::web::password::hash_blocking(DEMO_PASSWORD.to_owned()).await?;
+    let mut set = 0;
+    for user in store.users().await? {
+        if user.active && store.password_hash(&user.login).await?.is_none() {
+            store.set_password_hash(user.id, Some(&phc)).await?;
+            set += 1;
+        }
+    }
+    Ok(set)
+}

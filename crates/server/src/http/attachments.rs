@@ -307,13 +307,23 @@ async fn download(
         .attachment(issue, attachment_id)
         .await?
         .ok_or_else(|| Problem::not_found("attachment"))?;
+    attachment_response(&state, attachment, &headers).await
+}
+
+/// The bytes of an attachment the caller may see, with their caching headers: for the API's
+/// download and the web pages' photos alike.
+pub(crate) async fn attachment_response(
+    state: &AppState,
+    attachment: Attachment,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
     let etag = format!("\"{}\"", attachment.sha256);
     let common = [
         (header::ETAG, etag.clone()),
         (header::CACHE_CONTROL, "private".to_owned()),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
     ];
-    if if_none_match(&headers, &etag) {
+    if if_none_match(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
     let path = blob_path(&state.data_dir, &attachment.sha256);
@@ -692,7 +702,7 @@ fn stripe(sha256: &str) -> &'static Mutex<()> {
 /// Writes the file (unless the same bytes are stored already) and records the row. If the row
 /// cannot be written, a file this call created is removed again — unless another row has come
 /// to need it.
-async fn persist(
+pub(crate) async fn persist(
     state: AppState,
     mut new: NewAttachment,
     bytes: Bytes,

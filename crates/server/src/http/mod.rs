@@ -1,5 +1,6 @@
 //! The HTTP face of gridloop: the JSON API under `/api/v1`, Open311 GeoReport v2 under
-//! `/open311/v2`, and the probes `/healthz`, `/readyz`, `/metrics`.
+//! `/open311/v2`, the probes `/healthz`, `/readyz`, `/metrics`, and the web pages (their own
+//! module, [`crate::web`], merged in here).
 //!
 //! # Layout
 //!
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::routes())
+        .merge(crate::web::routes(&state))
         .fallback(|| async { Problem::not_found("resource") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

@@ -30,6 +30,8 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
+    /// The web pages' session settings and sign-in throttle.
+    pub web: crate::web::WebState,
 }
 
 impl AppState {

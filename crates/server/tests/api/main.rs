@@ -10,3 +10,4 @@ mod reference;
 mod roles;
 mod support;
 mod visits;
+mod web;

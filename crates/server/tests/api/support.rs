@@ -168,6 +168,7 @@ impl TestApp {
             category_ids: Default::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
+            web: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -28,6 +28,7 @@ pub async fn serve(store: &Store, park: &Park) -> String {
         category_ids: Default::default(),
         data_dir: park.data_dir(),
         attachment_max_bytes: 1024,
+        web: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -1,0 +1,81 @@
+//! Posted forms: [`WebForm`] reads a URL-encoded body only after the session and its CSRF token
+//! have been checked, so no handler can act on a forged request by forgetting to check.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::Form;
+
+use crate::http::state::AppState;
+use crate::web::csrf;
+use crate::web::render::PageError;
+use crate::web::session::Viewer;
+
+/// A form's fields as posted, in order; a name may repeat (checkboxes).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// The first value of a field, trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of a field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The values to put back into a form re-rendered with its errors (never the token).
+    pub fn echo(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k != csrf::FIELD)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// A POSTed form from a signed-in viewer, its CSRF token and origin checked.
+#[derive(Debug)]
+pub struct WebForm {
+    pub viewer: Viewer,
+    pub fields: Fields,
+}
+
+impl FromRequest<AppState> for WebForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
+        let (mut parts, body) = request.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        if !csrf::same_origin(&parts.headers) {
+            tracing::warn!(user_id = %viewer.user.id, "a cross-site POST was refused");
+            return Err(PageError::Csrf);
+        }
+        let request = Request::from_parts(parts, body);
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            // A body that is not a form carries no token either.
+            .map_err(|_| PageError::Csrf)?;
+        let fields = Fields::new(pairs);
+        if !csrf::matches(&viewer.csrf, fields.get(csrf::FIELD)) {
+            tracing::warn!(user_id = %viewer.user.id, "a POST without a valid CSRF token was refused");
+            return Err(PageError::Csrf);
+        }
+        Ok(Self { viewer, fields })
+    }
+}

@@ -1,0 +1,291 @@
+//! The pages' strings in each locale, and the language switch.
+//!
+//! One table, one row per string with both languages side by side, so a string cannot exist in
+//! one language and be missing in the other. Templates read them as `t.key`; keys use
+//! underscores so that `t["status_" ~ issue.status]` works for machine values.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gridloop_core::Locale;
+use serde::Deserialize;
+
+/// The cookie holding the chosen language.
+pub const COOKIE: &str = "gridloop_lang";
+
+/// `(key, zh-CN, en)`.
+#[rustfmt::skip]
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app_name", "园区服务闭环", "gridloop"),
+    ("skip_to_content", "跳到正文", "Skip to content"),
+    ("sign_in", "登录", "Sign in"),
+    ("sign_out", "退出", "Sign out"),
+    ("login", "登录名", "Login"),
+    ("password", "密码", "Password"),
+    ("wrong_credentials", "登录名或密码不正确。", "The login or the password is wrong."),
+    ("throttled", "尝试次数过多，请 15 分钟后再试。", "Too many attempts: try again in 15 minutes."),
+    ("signed_in_as", "当前用户", "Signed in as"),
+    ("nav_report", "上报问题", "Report a problem"),
+    ("nav_my", "我的问题", "My issues"),
+    ("nav_verify", "待验收", "To verify"),
+    ("nav_visits", "本周走访", "Visits"),
+    ("nav_worklist", "待办", "Worklist"),
+    ("nav_intake", "受理", "Intake"),
+    ("nav_returned", "退回", "Returned"),
+    ("nav_dashboard", "看板", "Dashboard"),
+    ("nav_extensions", "延期申请", "Extensions"),
+    ("nav_admin", "管理", "Admin"),
+    ("main_nav", "主菜单", "Main menu"),
+    // The report form.
+    ("report_title", "上报问题", "Report a problem"),
+    ("enterprise", "企业", "Enterprise"),
+    ("enterprise_search", "输入名称筛选", "Type to filter the list"),
+    ("choose", "请选择", "Choose…"),
+    ("category", "问题类别", "Category"),
+    ("title", "标题", "Title"),
+    ("description", "详细描述", "Description"),
+    ("priority", "紧急程度", "Priority"),
+    ("photo", "照片", "Photo"),
+    ("photo_url", "或照片链接", "Or a photo link"),
+    ("photo_hint", "可拍照或从相册选择，最大 10 MB。", "Take a photo or pick one; up to 10 MB."),
+    ("submit_report", "上报", "Report"),
+    ("sending", "正在提交…", "Sending…"),
+    ("no_enterprises", "您的网格中没有企业，无法上报。", "There are no enterprises in your grids to report for."),
+    ("priority_low", "低", "low"),
+    ("priority_normal", "一般", "normal"),
+    ("priority_high", "高", "high"),
+    ("priority_urgent", "紧急", "urgent"),
+    // Lists.
+    ("my_title", "我上报的问题", "My issues"),
+    ("verify_title", "待我验收的问题", "Issues waiting for my verification"),
+    ("worklist_title", "本单位待办", "The unit's worklist"),
+    ("intake_title", "待受理的问题", "Intake"),
+    ("returned_title", "被退回的问题", "Returned issues"),
+    ("nothing_here", "暂无。", "Nothing here."),
+    ("col_issue", "编号", "Issue"),
+    ("col_status", "状态", "Status"),
+    ("col_updated", "更新", "Updated"),
+    ("col_due", "办结时限", "Due"),
+    ("col_actions", "操作", "Actions"),
+    ("col_unit", "承办单位", "Unit"),
+    ("col_reported", "上报", "Reported"),
+    ("overdue", "已超期", "overdue"),
+    ("open_issue", "查看", "Open"),
+    // Statuses.
+    ("status", "状态", "Status"),
+    ("status_reported", "已上报", "reported"),
+    ("status_accepted", "已受理", "accepted"),
+    ("status_assigned", "已交办", "assigned"),
+    ("status_in_progress", "办理中", "in progress"),
+    ("status_on_hold", "已挂起", "on hold"),
+    ("status_resolved", "已办结待验收", "resolved"),
+    ("status_closed", "已关闭", "closed"),
+    ("status_rejected", "已驳回", "rejected"),
+    ("status_duplicate", "重复", "duplicate"),
+    // The issue page.
+    ("details", "详情", "Details"),
+    ("unit", "承办单位", "Unit"),
+    ("reporter", "上报人", "Reported by"),
+    ("reported_at", "上报时间", "Reported at"),
+    ("response_due", "响应时限", "Response due"),
+    ("resolve_due", "办结时限", "Resolution due"),
+    ("escalation", "督办级别", "Escalation level"),
+    ("resolution", "办理结果", "Resolution"),
+    ("satisfaction", "满意度", "Satisfaction"),
+    ("pending_extension", "待批延期", "Extension requested"),
+    ("duplicate_of", "重复于", "Duplicate of"),
+    ("timeline", "流转记录", "Timeline"),
+    ("photos", "照片", "Photos"),
+    ("actions", "可执行的操作", "What you can do"),
+    ("system", "系统", "system"),
+    ("reason", "原因", "Reason"),
+    ("note", "说明", "Note"),
+    ("score", "满意度评分", "Satisfaction"),
+    ("star_1", "1 星", "1 star"),
+    ("star_2", "2 星", "2 stars"),
+    ("star_3", "3 星", "3 stars"),
+    ("star_4", "4 星", "4 stars"),
+    ("star_5", "5 星", "5 stars"),
+    ("duplicate_of_id", "重复的问题编号", "Duplicate of issue number"),
+    ("extend_until", "延期至", "Extend until"),
+    ("extend_minutes", "或延长分钟数", "Or extend by minutes"),
+    ("changed_meanwhile", "该问题已被他人更新，请查看最新状态后再操作。", "The issue changed meanwhile: check its current state and try again."),
+    ("not_allowed_now", "当前状态不允许此操作。", "The issue's state does not allow this."),
+    ("comment", "备注", "Comment"),
+    // Buttons: the English ones are what the browser tests click.
+    ("act_accept", "受理", "Accept"),
+    ("act_reject", "驳回", "Reject"),
+    ("act_assign", "交办", "Assign"),
+    ("act_mark_duplicate", "标记重复", "Mark duplicate"),
+    ("act_start", "开始办理", "Start"),
+    ("act_hold", "挂起", "Hold"),
+    ("act_resume", "恢复办理", "Resume"),
+    ("act_extend_request", "申请延期", "Request extension"),
+    ("act_extend_grant", "批准", "Grant"),
+    ("act_extend_deny", "不批准", "Deny"),
+    ("act_resolve", "办结", "Resolve"),
+    ("act_return", "退回", "Return"),
+    ("act_verify", "验收通过", "Verify"),
+    ("act_rework", "返工", "Rework"),
+    ("act_reopen", "重新打开", "Reopen"),
+    ("act_reassign", "改派", "Reassign"),
+    ("act_comment", "添加备注", "Comment"),
+    // Events on the timeline.
+    ("ev_reported", "上报", "reported"),
+    ("ev_accepted", "受理", "accepted"),
+    ("ev_rejected", "驳回", "rejected"),
+    ("ev_assigned", "交办", "assigned"),
+    ("ev_returned", "退回", "returned"),
+    ("ev_started", "开始办理", "started"),
+    ("ev_held", "挂起", "put on hold"),
+    ("ev_resumed", "恢复办理", "resumed"),
+    ("ev_extension_requested", "申请延期", "extension requested"),
+    ("ev_extension_granted", "批准延期", "extension granted"),
+    ("ev_extension_denied", "不批准延期", "extension denied"),
+    ("ev_resolved", "办结", "resolved"),
+    ("ev_verified", "验收通过", "verified"),
+    ("ev_reworked", "返工", "sent back for rework"),
+    ("ev_reopened", "重新打开", "reopened"),
+    ("ev_marked_duplicate", "标记为重复", "marked duplicate"),
+    ("ev_reassigned", "改派", "reassigned"),
+    ("ev_commented", "备注", "comment"),
+    ("ev_escalated", "督办升级", "escalated"),
+    // Visits.
+    ("visits_title", "本周走访", "This week's visits"),
+    ("scheduled_at", "计划时间", "Scheduled"),
+    ("window_end", "截止", "Window ends"),
+    ("visit_status_planned", "待走访", "planned"),
+    ("visit_status_checked_in", "已签到", "checked in"),
+    ("visit_status_completed", "已完成", "completed"),
+    ("visit_status_missed", "已错过", "missed"),
+    ("check_in", "签到", "Check in"),
+    ("complete_visit", "完成走访", "Complete the visit"),
+    ("visit_notes", "走访记录", "Visit notes"),
+    ("raise_title", "发现问题（标题，可选）", "Raise an issue (title, optional)"),
+    ("raise_category", "问题类别", "Category of the issue"),
+    ("raised", "走访中发现的问题", "Issues raised"),
+    // Supervisor.
+    ("dashboard_title", "督办看板", "Dashboard"),
+    ("open_issues", "未办结", "Open"),
+    ("overdue_issues", "已超期", "Overdue"),
+    ("escalated_level", "督办级别", "Escalated, level"),
+    ("this_week", "本周指标", "This week"),
+    ("trend", "近八周趋势", "Trend, last eight weeks"),
+    ("league", "承办单位排名", "Units' league table"),
+    ("rank", "名次", "Rank"),
+    ("on_time_rate", "按时办结率", "On-time rate"),
+    ("resolved_count", "办结数", "Resolved"),
+    ("week", "周", "Week"),
+    ("new_issues", "新上报", "New"),
+    ("closed_issues", "已关闭", "Closed"),
+    ("rework_rate", "返工率", "Rework rate"),
+    ("satisfaction_mean", "平均满意度", "Mean satisfaction"),
+    ("median_close", "办结时长中位数（工作小时）", "Median time to close (working hours)"),
+    ("visits_done", "走访完成/计划", "Visits done / planned"),
+    ("extensions_title", "待批的延期申请", "Pending extension requests"),
+    ("requested_until", "申请延期至", "Requested until"),
+    // Admin.
+    ("admin_title", "系统管理", "Administration"),
+    ("admin_grids", "网格", "Grids"),
+    ("admin_posts", "先锋岗", "Posts"),
+    ("admin_enterprises", "企业", "Enterprises"),
+    ("admin_units", "承办单位", "Units"),
+    ("admin_users", "用户", "Users"),
+    ("admin_categories", "问题类别与时限", "Categories and SLAs"),
+    ("admin_visit_plans", "走访计划", "Visit plans"),
+    ("admin_schedules", "定时任务", "Schedules"),
+    ("admin_notifications", "发送失败的通知", "Dead notifications"),
+    ("code", "代码", "Code"),
+    ("name", "名称", "Name"),
+    ("grid", "网格", "Grid"),
+    ("address", "地址", "Address"),
+    ("roles", "角色", "Roles"),
+    ("active", "启用", "Active"),
+    ("create", "新建", "Create"),
+    ("save", "保存", "Save"),
+    ("retry", "重新发送", "Retry"),
+    ("default_unit", "默认承办单位", "Default unit"),
+    ("sla", "时限（响应/办结，工作分钟）", "SLA (response/resolution, working minutes)"),
+    ("commissioner", "服务专员", "Commissioner"),
+    ("cron", "周期", "Schedule"),
+    ("paused", "已暂停", "paused"),
+    ("job", "任务", "Job"),
+    ("next_fire", "下次执行", "Next run"),
+    ("channel", "渠道", "Channel"),
+    ("recipient", "接收人", "Recipient"),
+    ("error", "错误", "Error"),
+    ("attempts", "尝试次数", "Attempts"),
+    ("saved", "已保存。", "Saved."),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+];
+
+/// The strings of one locale, by key.
+pub fn strings(locale: Locale) -> &'static BTreeMap<&'static str, &'static str> {
+    static ZH: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+    static EN: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+    match locale {
+        Locale::ZhCn => ZH.get_or_init(|| STRINGS.iter().map(|(k, zh, _)| (*k, *zh)).collect()),
+        Locale::En => EN.get_or_init(|| STRINGS.iter().map(|(k, _, en)| (*k, *en)).collect()),
+    }
+}
+
+/// One string (for messages built in handlers rather than templates).
+pub fn text(locale: Locale, key: &str) -> &'static str {
+    strings(locale).get(key).copied().unwrap_or("")
+}
+
+/// The language a request asks for: the switch's cookie, else the user's own setting, else
+/// zh-CN.
+pub fn locale_of(headers: &HeaderMap, user_locale: Option<&str>) -> Locale {
+    match crate::web::session::cookie(headers, COOKIE) {
+        Some(tag) => Locale::negotiate(&tag),
+        None => user_locale.map(Locale::negotiate).unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SwitchQuery {
+    next: Option<String>,
+}
+
+/// `GET /lang/{zh-CN|en}?next=/path`: remembers the language for a year and goes back.
+pub async fn switch(Path(lang): Path<String>, Query(query): Query<SwitchQuery>) -> Response {
+    let Ok(locale) = lang.parse::<Locale>() else {
+        return crate::web::render::PageError::NotFound.into_response();
+    };
+    let next = crate::web::session::local_path(query.next.as_deref()).unwrap_or("/");
+    let cookie = format!(
+        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.as_str()
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(next) {
+        headers.insert(LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        headers.insert(SET_COOKIE, v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_has_both_languages() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, zh, en) in STRINGS {
+            assert!(seen.insert(*key), "{key} twice");
+            assert!(!zh.is_empty() && !en.is_empty(), "{key} is empty");
+        }
+        assert_eq!(text(Locale::En, "submit_report"), "Report");
+        assert_eq!(text(Locale::ZhCn, "submit_report"), "上报");
+    }
+}

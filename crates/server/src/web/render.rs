@@ -1,0 +1,222 @@
+//! Templates, the context every page shares, and the error pages.
+//!
+//! The templates are compiled into the binary (`include_str!`), so `gridloop` serves its pages
+//! with no files beside it. minijinja escapes every value in a `.html` template; nothing is
+//! marked safe.
+
+use std::sync::OnceLock;
+
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use gridloop_core::TransitionError;
+use gridloop_store::StoreError;
+use minijinja::Environment;
+
+/// Each template by name, with its source.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("macros.html", include_str!("templates/macros.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("report.html", include_str!("templates/report.html")),
+    ("issues.html", include_str!("templates/issues.html")),
+    ("issue.html", include_str!("templates/issue.html")),
+    ("visits.html", include_str!("templates/visits.html")),
+    ("dashboard.html", include_str!("templates/dashboard.html")),
+    ("admin.html", include_str!("templates/admin.html")),
+];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            // A template that does not compile is a bug caught by the tests that render it;
+            // it is logged here rather than taking the process down.
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "a page template does not compile");
+            }
+        }
+        env
+    })
+}
+
+/// Renders a template to a 200 page.
+pub fn page(name: &str, ctx: minijinja::Value) -> Result<Response, PageError> {
+    page_with(StatusCode::OK, name, ctx)
+}
+
+/// Renders a template with a status of its own (a form re-rendered with its errors).
+pub fn page_with(
+    status: StatusCode,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<Response, PageError> {
+    let html = env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| {
+            tracing::error!(template = name, error = %e, "cannot render a page");
+            PageError::Internal
+        })?;
+    let mut response = (status, Html(html)).into_response();
+    protect(&mut response);
+    Ok(response)
+}
+
+/// What every page's answer carries: pages show personal data, so never from a shared cache;
+/// nothing but our own files may run or style them, they may not be framed (clickjacking), and
+/// forms may only post to this site.
+fn protect(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+             frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+}
+
+/// A 303 to a page of ours.
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, v);
+    }
+    response
+}
+
+/// A time as the park reads it: local, to the minute.
+pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Why a page cannot be shown. Rendered in both languages: the page that failed may not have
+/// known who asked, or in which language.
+#[derive(Debug)]
+pub enum PageError {
+    /// No such page or issue, or one the viewer may not see: the same answer for both.
+    NotFound,
+    /// The viewer's role may not open this page.
+    Forbidden,
+    /// A POST without a valid CSRF token, or from another site.
+    Csrf,
+    /// No live session: to the sign-in page, then back to `next`.
+    SignIn { next: String },
+    /// A request no page of ours sends.
+    BadRequest,
+    /// An upload larger than `server.attachment_max_bytes`.
+    TooLarge,
+    /// Logged where it happened.
+    Internal,
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } | StoreError::Transition(TransitionError::OutOfScope) => {
+                Self::NotFound
+            }
+            other => {
+                tracing::error!(error = %other, "store error on a web page");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, zh, en) = match &self {
+            Self::SignIn { next } => {
+                let target = if next == "/" || next.is_empty() {
+                    "/login".to_owned()
+                } else {
+                    format!("/login?next={}", query_escape(next))
+                };
+                return see_other(&target);
+            }
+            Self::NotFound => (StatusCode::NOT_FOUND, "未找到该页面或问题。", "Not found."),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "您的角色无权打开此页面。",
+                "Your role may not open this page.",
+            ),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "表单已失效（CSRF 校验未通过），未做任何更改。请返回、刷新页面后重试。",
+                "The form has expired (CSRF check failed); nothing was changed. Go back, reload the page and try again.",
+            ),
+            Self::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "请求无效。",
+                "The request is not one these pages send.",
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "照片太大，未做任何更改。请返回并选择较小的照片。",
+                "The photo is too large; nothing was changed. Go back and choose a smaller one.",
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器出错，已记录，请稍后再试。",
+                "Something went wrong on the server; it was logged. Try again later.",
+            ),
+        };
+        let html = format!(
+            "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{code}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+             <body><main id=\"main\" class=\"error-page\"><h1>{code}</h1>\
+             <p role=\"alert\">{zh}</p><p lang=\"en\">{en}</p>\
+             <p><a href=\"/\">返回首页 / Home</a></p></main></body></html>\n",
+            code = status.as_u16(),
+        );
+        let mut response = (status, Html(html)).into_response();
+        protect(&mut response);
+        response
+    }
+}
+
+/// Percent-encodes what a query value must not carry raw.
+pub fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            assert!(env().get_template(name).is_ok(), "{name} does not compile");
+        }
+    }
+
+    #[test]
+    fn sign_in_redirects_keep_where_the_person_was_going() {
+        let r = PageError::SignIn {
+            next: "/issues/3?x=1".into(),
+        }
+        .into_response();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()[LOCATION], "/login?next=/issues/3%3Fx%3D1");
+    }
+}

@@ -1,0 +1,428 @@
+//! Sessions: the `gridloop_session` cookie, the [`Viewer`] behind it, sign-in and sign-out.
+//!
+//! The cookie holds 256 random bits; the database holds only their SHA-256 (as for API
+//! tokens), with the user, when the session began, when it was last used and when it ends.
+//! A session ends when unused for `web.session_idle_minutes`, `web.session_max_days` after
+//! sign-in, or at sign-out, which deletes its row; any instance on the same database honours
+//! all three at once. The cookie is `HttpOnly` (no script reads it), `SameSite=Lax` (other
+//! sites' forms do not carry it) and `Secure` when `web.secure_cookies` says TLS is in front.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use gridloop_core::{Actor, Locale, Login, Role};
+use gridloop_store::User;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::http::auth::token_hash;
+use crate::http::state::AppState;
+use crate::web::csrf;
+use crate::web::i18n;
+use crate::web::password;
+use crate::web::render::{page_with, see_other, PageError};
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "gridloop_session";
+/// A session's last use is written at most this often, so reading pages is not a write each.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// The value of one cookie of the request, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `next` if it is a path on this site (`/…`, not `//host`), for redirects after sign-in.
+pub fn local_path(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| {
+        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n'])
+    })
+}
+
+/// The signed-in person looking at a page.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub actor: Actor,
+    /// The session's CSRF token, for the forms of the page.
+    pub csrf: String,
+    pub locale: Locale,
+    /// The path and query of the request, for the language switch to come back to.
+    pub path: String,
+    session_hash: String,
+}
+
+impl Viewer {
+    pub fn has(&self, role: Role) -> bool {
+        self.actor.has_role(role)
+    }
+
+    /// `Forbidden` unless the viewer holds one of the roles.
+    pub fn require(&self, roles: &[Role]) -> Result<(), PageError> {
+        if roles.iter().any(|&r| self.has(r)) {
+            Ok(())
+        } else {
+            Err(PageError::Forbidden)
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::text(self.locale, key)
+    }
+
+    /// What every page's template gets: the language and its strings, who is signed in, the
+    /// menu for their roles and the CSRF token.
+    pub fn base(&self, title: &str) -> minijinja::Value {
+        context! {
+            lang => self.locale.as_str(),
+            v => crate::web::assets::version(),
+            t => minijinja::Value::from_serialize(i18n::strings(self.locale)),
+            title => title,
+            csrf => self.csrf,
+            path => self.path,
+            path_q => crate::web::render::query_escape(&self.path),
+            me => context! {
+                login => self.user.login.as_str(),
+                name => self.user.name.as_str(),
+            },
+            nav => nav(&self.actor),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct NavItem {
+    href: &'static str,
+    key: &'static str,
+}
+
+/// The menu: each page the viewer's roles open, in the loop's order.
+fn nav(actor: &Actor) -> Vec<NavItem> {
+    let mut items = Vec::new();
+    let mut add = |href, key| {
+        if !items.iter().any(|i: &NavItem| i.href == href) {
+            items.push(NavItem { href, key });
+        }
+    };
+    let reporter = [Role::PostMember, Role::Commissioner, Role::Enterprise]
+        .iter()
+        .any(|&r| actor.has_role(r));
+    if reporter {
+        add("/issues/new", "nav_report");
+        add("/my", "nav_my");
+    }
+    if actor.has_role(Role::Commissioner) {
+        add("/visits", "nav_visits");
+    }
+    if actor.has_role(Role::UnitMember) || actor.has_role(Role::UnitHead) {
+        add("/worklist", "nav_worklist");
+    }
+    if actor.has_role(Role::Dispatcher) {
+        add("/intake", "nav_intake");
+        add("/returned", "nav_returned");
+    }
+    if [Role::PostMember, Role::Commissioner, Role::Dispatcher]
+        .iter()
+        .any(|&r| actor.has_role(r))
+    {
+        add("/verify", "nav_verify");
+    }
+    if actor.has_role(Role::Supervisor) {
+        add("/dashboard", "nav_dashboard");
+        add("/extensions", "nav_extensions");
+    }
+    if actor.has_role(Role::Admin) {
+        add("/admin", "nav_admin");
+    }
+    items
+}
+
+/// The page a role starts on.
+fn home_of(actor: &Actor) -> &'static str {
+    let order = [
+        (Role::PostMember, "/my"),
+        (Role::Commissioner, "/my"),
+        (Role::UnitMember, "/worklist"),
+        (Role::UnitHead, "/worklist"),
+        (Role::Dispatcher, "/intake"),
+        (Role::Supervisor, "/dashboard"),
+        (Role::Admin, "/admin"),
+        (Role::Enterprise, "/my"),
+    ];
+    order
+        .iter()
+        .find(|(role, _)| actor.has_role(*role))
+        .map_or("/my", |(_, path)| path)
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let sign_in = || PageError::SignIn {
+            next: if parts.method == axum::http::Method::GET {
+                path.clone()
+            } else {
+                "/".to_owned()
+            },
+        };
+        let Some(secret) = cookie(&parts.headers, COOKIE_NAME) else {
+            return Err(sign_in());
+        };
+        let hash = token_hash(&secret);
+        let now = state.clock.now();
+        let Some((session, user, actor)) = state
+            .store
+            .session_holder(&hash, now, now - state.web.idle)
+            .await?
+        else {
+            return Err(sign_in());
+        };
+        if now - session.last_seen_at >= TOUCH_EVERY {
+            state.store.touch_session(&hash, now).await?;
+        }
+        let locale = i18n::locale_of(&parts.headers, Some(&user.locale));
+        Ok(Self {
+            csrf: csrf::token_for(&secret),
+            user,
+            actor,
+            locale,
+            path,
+            session_hash: hash,
+        })
+    }
+}
+
+/// `GET /`: the viewer's own start page.
+pub async fn home(viewer: Viewer) -> Response {
+    see_other(home_of(&viewer.actor))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// `GET /login`.
+pub async fn login_page(headers: HeaderMap, Query(query): Query<NextQuery>) -> Response {
+    let locale = i18n::locale_of(&headers, None);
+    let next = local_path(query.next.as_deref()).unwrap_or("/").to_owned();
+    login_form(&headers, locale, &next, "", None, StatusCode::OK)
+}
+
+/// The sign-in form, with the token of its own cookie (set now if the browser has none).
+fn login_form(
+    headers: &HeaderMap,
+    locale: Locale,
+    next: &str,
+    login: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (token, set) = match cookie(headers, csrf::LOGIN_COOKIE) {
+        Some(token) => (token, false),
+        None => match csrf::random_token() {
+            Ok(token) => (token, true),
+            Err(e) => {
+                tracing::error!(error = %e, "no randomness for a sign-in form");
+                return PageError::Internal.into_response();
+            }
+        },
+    };
+    let ctx = context! {
+        lang => locale.as_str(),
+        v => crate::web::assets::version(),
+        t => minijinja::Value::from_serialize(i18n::strings(locale)),
+        title => i18n::text(locale, "sign_in"),
+        path_q => crate::web::render::query_escape(&format!("/login?next={next}")),
+        csrf => token,
+        next => next,
+        login => login,
+        error => error,
+    };
+    let mut response = match page_with(status, "login.html", ctx) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    if set {
+        let cookie = format!(
+            "{}={token}; Path=/login; HttpOnly; SameSite=Strict",
+            csrf::LOGIN_COOKIE
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /login`: checks the password and starts a session. An unknown login and a wrong
+/// password get the same answer, after the same work.
+#[tracing::instrument(name = "web_login", skip_all)]
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let locale = i18n::locale_of(&headers, None);
+    let next = local_path(Some(&form.next)).unwrap_or("/").to_owned();
+    let expected = cookie(&headers, csrf::LOGIN_COOKIE).unwrap_or_default();
+    if !csrf::same_origin(&headers) || !csrf::matches(&expected, Some(&form.csrf)) {
+        return PageError::Csrf.into_response();
+    }
+    let ip: Option<IpAddr> = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let typed = form.login.trim().to_owned();
+    let refuse = |key: &str, status: StatusCode| {
+        login_form(
+            &headers,
+            locale,
+            &next,
+            &typed,
+            Some(i18n::text(locale, key)),
+            status,
+        )
+    };
+    let started = std::time::Instant::now();
+    if !state.web.throttle.allows(&typed, ip, started) {
+        tracing::warn!("sign-in refused: too many failures from this address");
+        return refuse("throttled", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let found = match Login::parse(&typed) {
+        Ok(login) => match state.store.password_hash(&login).await {
+            Ok(found) => found,
+            Err(e) => return PageError::from(e).into_response(),
+        },
+        Err(_) => None,
+    };
+    let (user, phc) = match found {
+        Some((user, phc)) => (Some(user), Some(phc)),
+        None => (None, None),
+    };
+    let ok = password::verify_blocking(form.password, phc).await;
+    let Some(user) = user.filter(|_| ok) else {
+        state.web.throttle.failed(&typed, ip, started);
+        tracing::info!("sign-in failed");
+        return refuse("wrong_credentials", StatusCode::UNAUTHORIZED);
+    };
+    state.web.throttle.succeeded(&typed, ip);
+    // 256 random bits; distinct in shape from API tokens (`glt_…`), which it never works as.
+    let secret = match csrf::random_token() {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::error!(error = %e, "no randomness for a session");
+            return PageError::Internal.into_response();
+        }
+    };
+    let now = state.clock.now();
+    if let Err(e) = state
+        .store
+        .create_session(user, &token_hash(&secret), now, now + state.web.max_age)
+        .await
+    {
+        return PageError::from(e).into_response();
+    }
+    // Housekeeping on the way: sessions that ended are refused anyway; this keeps the table small.
+    if let Err(e) = state.store.prune_sessions(now, now - state.web.idle).await {
+        tracing::warn!(error = %e, "could not prune ended sessions");
+    }
+    tracing::info!(user_id = %user, "signed in");
+    let mut response = see_other(&next);
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &secret)) {
+        headers.append(SET_COOKIE, v);
+    }
+    response
+}
+
+fn session_cookie(state: &AppState, secret: &str) -> String {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{COOKIE_NAME}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        state.web.max_age.num_seconds()
+    )
+}
+
+/// `POST /logout`: deletes the session's row and the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    form: crate::web::form::WebForm,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .delete_session(&form.viewer.session_hash)
+        .await?;
+    tracing::info!(user_id = %form.viewer.user.id, "signed out");
+    let mut response = see_other("/login");
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let expired = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_name_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; gridloop_session=abc; gridloop_lang=en"),
+        );
+        assert_eq!(cookie(&h, "gridloop_session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "gridloop_lang").as_deref(), Some("en"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/issues/1")), Some("/issues/1"));
+        assert_eq!(local_path(Some("//evil.example")), None);
+        assert_eq!(local_path(Some("https://evil.example")), None);
+        assert_eq!(local_path(Some("/\\evil")), None);
+        assert_eq!(local_path(None), None);
+    }
+}

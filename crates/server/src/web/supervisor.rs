@@ -1,0 +1,223 @@
+//! Supervisors (督办): a dashboard of what is open, late and escalated, this week's indicators
+//! with an eight-week trend and the units' league table, and the extension requests to decide.
+//!
+//! The figures are the weekly report's own (`Store::indicators` on the core's periods), so the
+//! dashboard and the emailed report never disagree.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use gridloop_core::{ActionKind, Issue, Period, Role, Status, TREND_WEEKS};
+use gridloop_store::IssueFilter;
+use minijinja::context;
+use serde::Serialize;
+
+use crate::http::state::AppState;
+use crate::web::issue::{action_views, issue_rows, Names};
+use crate::web::render::{local_time, page, PageError};
+use crate::web::session::Viewer;
+
+/// Pages of open issues read for the dashboard's counts (500 each).
+const MAX_PAGES: usize = 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/extensions", get(extensions))
+}
+
+/// Every open issue, a page at a time.
+async fn open_issues(state: &AppState, viewer: &Viewer) -> Result<Vec<Issue>, PageError> {
+    let filter = IssueFilter {
+        statuses: Status::OPEN.to_vec(),
+        visible_to: Some(viewer.actor.clone()),
+        ..IssueFilter::default()
+    };
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page_of = state
+            .store
+            .list_issues(&filter, gridloop_store::MAX_PAGE, cursor.as_deref())
+            .await?;
+        all.extend(page_of.items);
+        match page_of.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(all)
+}
+
+#[derive(Debug, Serialize)]
+struct Bar {
+    label: String,
+    reported: u64,
+    closed: u64,
+    /// Bar heights in the SVG, out of 100.
+    reported_h: u64,
+    closed_h: u64,
+    x: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct LeagueView {
+    rank: Option<u32>,
+    unit: String,
+    resolved: u64,
+    on_time: String,
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.0}%", r * 100.0))
+}
+
+/// `GET /dashboard`.
+async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(&[Role::Supervisor, Role::Admin])?;
+    let now = state.clock.now();
+    let calendar = state.workflow.calendar();
+    let open = open_issues(&state, &viewer).await?;
+    let overdue: Vec<Issue> = open.iter().filter(|i| i.is_overdue(now)).cloned().collect();
+    let mut escalated: BTreeMap<u8, u64> = BTreeMap::new();
+    for issue in open.iter().filter(|i| i.escalation_level > 0) {
+        *escalated.entry(issue.escalation_level).or_default() += 1;
+    }
+    let week = Period::week_containing(now, calendar.tz());
+    let mut runs = Vec::new();
+    for period in week.trailing(TREND_WEEKS) {
+        runs.push(state.store.indicators(period, calendar).await?);
+    }
+    let Some(this_week) = runs.last() else {
+        return Err(PageError::Internal);
+    };
+    let headline = this_week.headline();
+    let peak = runs
+        .iter()
+        .map(|r| r.totals.reported.max(r.totals.closed))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let trend: Vec<Bar> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| Bar {
+            label: run
+                .period
+                .iso()
+                .map_or_else(|| run.period.to_string(), |w| format!("W{:02}", w.week)),
+            reported: run.totals.reported,
+            closed: run.totals.closed,
+            reported_h: run.totals.reported * 100 / peak,
+            closed_h: run.totals.closed * 100 / peak,
+            x: i * 40,
+        })
+        .collect();
+    let names = Names::load(&state).await?;
+    let unit_name = |id| {
+        names
+            .unit(id)
+            .map(|u| u.name.to_string())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let league: Vec<LeagueView> = this_week
+        .league
+        .ranked
+        .iter()
+        .map(|row| LeagueView {
+            rank: Some(row.rank),
+            unit: unit_name(row.unit),
+            resolved: row.resolved,
+            on_time: percent(row.on_time_rate),
+        })
+        .chain(
+            this_week
+                .league
+                .too_few_to_rank
+                .iter()
+                .map(|row| LeagueView {
+                    rank: None,
+                    unit: unit_name(row.unit),
+                    resolved: row.resolved,
+                    on_time: percent(row.on_time_rate),
+                }),
+        )
+        .collect();
+    let mut overdue_sorted = overdue.clone();
+    overdue_sorted.sort_by_key(|i| (i.resolve_due_at, i.id));
+    let overdue_rows = issue_rows(&state, &names, &overdue_sorted);
+    let ctx = context! {
+        open_count => open.len(),
+        overdue_count => overdue.len(),
+        escalated => escalated.into_iter().collect::<Vec<_>>(),
+        week => week.to_string(),
+        week_from => local_time(week.from(), calendar.tz()),
+        headline => context! {
+            reported => headline.reported,
+            closed => headline.closed,
+            on_time => percent(headline.on_time_resolution),
+            rework => percent(headline.rework),
+            satisfaction => headline.satisfaction_mean.map(|s| format!("{s:.1}")),
+            median_close_hours => headline.median_close_minutes.map(|m| format!("{:.1}", f64::from(m) / 60.0)),
+        },
+        visits => format!("{} / {}", this_week.visits.completed, this_week.visits.planned),
+        trend,
+        trend_width => runs.len() * 40,
+        league,
+        overdue_rows,
+        ..viewer.base(viewer.t("dashboard_title"))
+    };
+    page("dashboard.html", ctx)
+}
+
+#[derive(Debug, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// `GET /extensions`: issues with an extension request waiting, oldest request first.
+async fn extensions(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(&[Role::Supervisor])?;
+    let mut waiting: Vec<Issue> = open_issues(&state, &viewer)
+        .await?
+        .into_iter()
+        .filter(|i| i.pending_extension.is_some())
+        .collect();
+    waiting.sort_by_key(|i| i.pending_extension.as_ref().map(|p| p.requested_at));
+    let names = Names::load(&state).await?;
+    let tz = state.workflow.calendar().tz();
+    let mut rows = issue_rows(&state, &names, &waiting);
+    for (row, issue) in rows.iter_mut().zip(&waiting) {
+        row.actions = action_views(
+            issue,
+            &viewer.actor,
+            &[ActionKind::ExtendGrant, ActionKind::ExtendDeny],
+        );
+        row.extra = issue.pending_extension.as_ref().map(|p| {
+            format!(
+                "{}: {} — {}: {} — {}",
+                viewer.t("requested_until"),
+                local_time(p.until, tz),
+                viewer.t("resolve_due"),
+                issue
+                    .resolve_due_at
+                    .map(|d| local_time(d, tz))
+                    .unwrap_or_default(),
+                p.reason
+            )
+        });
+    }
+    let units: Vec<Choice> = Vec::new();
+    let ctx = context! {
+        rows,
+        units,
+        queue => "/extensions",
+        heading => viewer.t("extensions_title"),
+        ..viewer.base(viewer.t("extensions_title"))
+    };
+    page("issues.html", ctx)
+}

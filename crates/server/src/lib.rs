@@ -25,4 +25,5 @@ pub mod exit;
 pub mod http;
 pub mod notify;
 pub mod render;
+pub mod reports;
 pub mod worker;

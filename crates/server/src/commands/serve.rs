@@ -73,6 +73,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         category_ids: Default::default(),
         data_dir: app.settings.server.data_dir.clone(),
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
+        reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
     });
     tracing::info!(addr = %listener.local_addr()?, "serving");
     http::serve(listener, state, http::shutdown_signal())

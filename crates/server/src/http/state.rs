@@ -30,6 +30,8 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
+    /// How weekly reports are made (`[report]`).
+    pub reports: gridloop_scheduler::reports::ReportSettings,
 }
 
 impl AppState {

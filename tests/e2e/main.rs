@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod jobs_crash;
+mod monday_report;
 mod outbox_crash;
 mod support;
 mod weekly;

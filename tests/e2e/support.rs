@@ -83,12 +83,18 @@ impl Db {
 
     /// Runs `gridloop ARGS` on this database, from the repository root (where `config/` is).
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs `gridloop ARGS` with more environment variables (configuration overrides).
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         let output = Command::new(env!("CARGO_BIN_EXE_gridloop"))
             .args(args)
             .current_dir(root)
             .env("GRIDLOOP_DATABASE_URL", &self.url)
             .env("GRIDLOOP_NOW", NOW)
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .output()
             .expect("run gridloop");

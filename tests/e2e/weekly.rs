@@ -98,7 +98,7 @@ fn week_counts(db: &Db) {
     );
 
     let week = db.json(&["report", "weekly", "--week", "2026-W48", "--format", "json"]);
-    let totals = &week["totals"];
+    let totals = &week["counts"];
     assert_eq!(totals["reported"], 2, "{week}");
     assert_eq!(totals["assigned"], 1);
     assert_eq!(totals["resolved"], 1);
@@ -111,12 +111,12 @@ fn week_counts(db: &Db) {
 
     // The next week saw nothing happen; the Sunday report is still open at its end.
     let next = db.json(&["report", "weekly", "--week", "2026-W49", "--format", "json"]);
-    assert_eq!(next["totals"]["reported"], 0, "{next}");
-    assert_eq!(next["totals"]["open_at_end"], 1);
+    assert_eq!(next["counts"]["reported"], 0, "{next}");
+    assert_eq!(next["counts"]["open_at_end"], 1);
     assert!(next["rates"]["on_time_resolution"].is_null());
 
     db.run(&["report", "weekly", "--week", "2026-W99"])
         .assert_fails(2, "week");
     db.run(&["report", "weekly", "--format", "pdf"])
-        .assert_fails(2, "--format");
+        .assert_fails(2, "format");
 }

@@ -58,9 +58,11 @@ pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
 pub use priority::{Priority, Satisfaction};
 pub use report::{
-    Counts, Delta, Durations, Escalations, Headline, Indicators, IsoWeek, IssueFacts, LeagueRow,
-    LeagueTable, Locale, Period, Rates, ReportError, Slice, Times, Trend, TrendPoint, VisitCounts,
-    Visits, WeeklyIndicators, DEFAULT_MIN_RESOLVED, TREND_WEEKS,
+    Counts, Delta, DocumentError, Durations, Escalations, Headline, Indicators, IsoWeek,
+    IssueFacts, LeagueLine, LeagueRow, LeagueTable, Locale, NamedSlice, Names, OverdueIssue,
+    OverdueLine, Period, Rates, ReportError, ReportOptions, ReportScope, Slice, Times, Trend,
+    TrendLine, TrendPoint, VisitCounts, Visits, WeeklyIndicators, WeeklyReport,
+    DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
 };
 pub use role::{Actor, Role, Scope};
 pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};

@@ -36,10 +36,13 @@
 //! - `accumulate`: [`WeeklyIndicators`], the fold.
 //! - `league`: [`LeagueTable`] of units with a minimum-volume rule.
 //! - `compare`: [`Delta`] week over week and the eight-week [`Trend`].
+//! - `document`: [`WeeklyReport`], the report of one [`ReportScope`] with names, as renderers
+//!   and stored copies hold it.
 //! - `footnotes`: the definitions in zh-CN and en ([`Indicators::footnotes`]).
 
 mod accumulate;
 mod compare;
+mod document;
 mod footnotes;
 mod indicators;
 mod league;
@@ -47,9 +50,14 @@ mod period;
 
 pub use accumulate::{IssueFacts, ReportError, WeeklyIndicators};
 pub use compare::{Delta, Headline, Trend, TrendPoint, TREND_WEEKS};
+pub use document::{
+    DocumentError, LeagueLine, NamedSlice, Names, OverdueLine, ReportOptions, ReportScope,
+    TrendLine, WeeklyReport, OVERDUE_LIMIT,
+};
 pub use footnotes::Locale;
 pub use indicators::{
-    Counts, Durations, Escalations, Indicators, Rates, Slice, Times, VisitCounts, Visits,
+    Counts, Durations, Escalations, Indicators, OverdueIssue, Rates, Slice, Times, VisitCounts,
+    Visits,
 };
 pub use league::{LeagueRow, LeagueTable, DEFAULT_MIN_RESOLVED};
 pub use period::{IsoWeek, Period};

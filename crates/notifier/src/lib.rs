@@ -11,4 +11,4 @@ pub mod policy;
 pub mod template;
 
 pub use error::NotifierError;
-pub use message::{Address, Content, Message, Outcome, Thread};
+pub use message::{Address, Content, Inline, Message, Outcome, Thread};

@@ -24,10 +24,23 @@ pub enum Content {
         subject: String,
         text: String,
         html: Option<String>,
+        /// Images the HTML shows by `cid:` reference (a report's chart), sent as inline parts of
+        /// a `multipart/related` body, which mail clients display where `data:` URIs are blocked.
+        inline: Vec<Inline>,
     },
     Sms {
         text: String,
     },
+}
+
+/// An image carried inside an email and shown by its HTML as `cid:{content_id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inline {
+    /// Without the angle brackets: `trend` for `<img src="cid:trend">`.
+    pub content_id: String,
+    /// `image/png`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One notification ready to send: the outbox row's id, rendered content and address.

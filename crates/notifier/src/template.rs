@@ -243,6 +243,7 @@ impl Templates {
                 subject: subject.to_owned(),
                 text,
                 html: Some(html),
+                inline: Vec::new(),
             },
             sms: None,
         })

@@ -30,6 +30,7 @@ fn every_kind_renders_on_every_channel_in_every_locale_as_snapshotted() {
                         subject,
                         text,
                         html,
+                        ..
                     } => format!(
                         "subject: {subject}\n\n----- text -----\n{text}\n----- html -----\n{}",
                         html.unwrap_or_default()

@@ -13,6 +13,8 @@ pub enum SchedulerError {
         kind: String,
         reason: String,
     },
+    #[error(transparent)]
+    Report(#[from] gridloop_core::DocumentError),
 }
 
 /// Why one run of a job failed, and whether trying again could help.

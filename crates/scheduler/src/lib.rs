@@ -18,6 +18,7 @@ pub mod backoff;
 pub mod clock;
 mod error;
 mod fire;
+pub mod reports;
 mod runner;
 pub mod sla;
 pub mod visits;

@@ -297,18 +297,50 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// The week's indicators: counts, rates, working-time durations, visits, the units' league
-    /// table, and the definitions behind each figure.
+    /// The week's report computed now from the event log: counts, rates, working-time
+    /// durations, visits, the units' league table, the overdue list, the week against the week
+    /// before, the 8-week trend, and the definitions behind each figure. Nothing is stored.
     Weekly {
         /// An ISO week such as 2026-W48, in the park's time zone; default the week just ended.
         #[arg(long)]
         week: Option<String>,
-        /// `md` (default) or `json`.
+        /// One grid's slice (its code), as the grid's post members receive it.
+        #[arg(long, conflicts_with = "unit")]
+        grid: Option<String>,
+        /// One unit's slice (its code), as the unit's head receives it.
+        #[arg(long)]
+        unit: Option<String>,
+        /// `md` (default), `html`, `csv` or `json`.
         #[arg(long, default_value = "md")]
         format: String,
-        /// The language of the footnotes: zh-CN or en.
-        #[arg(long, default_value = "zh-CN")]
-        locale: String,
+        /// The report's language, zh-CN or en; default `report.locale` from the configuration.
+        #[arg(long)]
+        locale: Option<String>,
+    },
+    /// Stored copies of the reports that were sent, newest week first.
+    List {
+        /// Only this week's (2026-W48).
+        #[arg(long)]
+        week: Option<String>,
+        /// Only this scope: `park`, `unit:ID` or `grid:ID`.
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One stored report, exactly as it was sent.
+    Show {
+        id: i64,
+        /// `md` (default), `html`, `csv` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// Stores and sends the reports of a week now (the Monday schedule does this by itself);
+    /// a week already stored is not sent again.
+    Send {
+        /// An ISO week such as 2026-W48; default the week just ended.
+        #[arg(long)]
+        week: Option<String>,
     },
 }
 

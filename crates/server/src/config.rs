@@ -25,6 +25,26 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub notify: NotifySettings,
     pub web: WebSettings,
+    pub report: ReportSettings,
+}
+
+/// `[report]`: the weekly report's schedule and dress (see config/default.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    pub cron: String,
+    pub locale: gridloop_core::Locale,
+    pub park_name: String,
+    pub base_url: String,
+    pub min_resolved: u64,
+}
+
+impl ReportSettings {
+    /// The base URL, if one is set.
+    pub fn base_url(&self) -> Option<String> {
+        let trimmed = self.base_url.trim().trim_end_matches('/');
+        (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

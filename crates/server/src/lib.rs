@@ -26,5 +26,6 @@ pub mod exit;
 pub mod http;
 pub mod notify;
 pub mod render;
+pub mod reports;
 pub mod web;
 pub mod worker;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{CronExpr, Misfire, Schedule, Share, Workflow};
+use gridloop_scheduler::reports::{ReportSettings, WEEKLY_REPORT_JOB};
 use gridloop_scheduler::sla::{SlaSettings, SLA_TIMER_JOB};
 use gridloop_scheduler::visits::{END_JOB, MATERIALISE_JOB, REMIND_JOB};
 use gridloop_scheduler::{Clock, JobError, Scheduler, SchedulerConfig};
@@ -39,6 +40,10 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         END_JOB,
         "marks a visit missed when its window ends unlogged",
+    ),
+    (
+        WEEKLY_REPORT_JOB,
+        "stores and emails the weekly reports of the week before (or of `week`)",
     ),
 ];
 
@@ -85,8 +90,23 @@ pub fn build(
     let due_soon = Share::new(settings.scheduler.due_soon_percent)?;
     let workflow = Arc::new(workflow.clone());
     gridloop_scheduler::visits::register(&mut scheduler, Arc::new(workflow.calendar().clone()));
+    gridloop_scheduler::reports::register(
+        &mut scheduler,
+        Arc::new(report_settings(settings, workflow.calendar())),
+    );
     gridloop_scheduler::sla::register(&mut scheduler, SlaSettings { workflow, due_soon });
     Ok(scheduler)
+}
+
+/// How reports are made, from `[report]`.
+pub fn report_settings(settings: &Settings, calendar: &gridloop_core::Calendar) -> ReportSettings {
+    ReportSettings {
+        calendar: Arc::new(calendar.clone()),
+        locale: settings.report.locale,
+        park_name: settings.report.park_name.clone(),
+        base_url: settings.report.base_url(),
+        min_resolved: settings.report.min_resolved,
+    }
 }
 
 /// Creates the built-in schedules that do not exist yet.
@@ -95,11 +115,18 @@ pub async fn ensure_schedules(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let builtin = [(
-        "visits-materialise",
-        settings.scheduler.visits_materialise_cron.as_str(),
-        MATERIALISE_JOB,
-    )];
+    let builtin = [
+        (
+            "visits-materialise",
+            settings.scheduler.visits_materialise_cron.as_str(),
+            MATERIALISE_JOB,
+        ),
+        (
+            "weekly-report",
+            settings.report.cron.as_str(),
+            WEEKLY_REPORT_JOB,
+        ),
+    ];
     for (name, cron, kind) in builtin {
         if store.schedule_by_name(name).await?.is_some() {
             continue;

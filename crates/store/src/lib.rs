@@ -52,6 +52,7 @@ mod open311;
 mod pg_report;
 mod prefs;
 mod reference;
+mod report_copies;
 mod reports;
 mod rows;
 mod schedules;
@@ -77,6 +78,7 @@ pub use model::{
 pub use notifications::{DlrEffect, DlrRecorded, Notification, NotificationState, RecentSends};
 pub use open311::Open311Details;
 pub use prefs::CHANNELS;
+pub use report_copies::{ReportFilter, ReportSummary, StoredReport, WEEKLY_REPORT_TOPIC};
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
 pub use store::Store;

@@ -1,9 +1,11 @@
 //! The event log as the weekly indicators read it: issue by issue, a page at a time, so that a
-//! report over millions of events holds one page of histories in memory, never the log.
+//! report over millions of events holds one page of histories in memory, never the log; and
+//! the frozen copies of the reports that were sent (`reports`).
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
     Calendar, Event, Indicators, IssueFacts, IssueId, Period, VisitCounts, WeeklyIndicators,
+    DEFAULT_MIN_RESOLVED,
 };
 
 use crate::backend::{args, Arg};
@@ -26,18 +28,48 @@ const PAGE: u32 = 1000;
 
 impl Store {
     /// Computes a period's indicators from the event log.
-    ///
-    /// Reads every issue that may matter — reported before the period ends and either still
-    /// open or changed since it began (a superset is safe: the accumulator ignores the rest) —
-    /// in pages of histories ordered by (issue, version), each read in its own snapshot.
     pub async fn indicators(
         &self,
         period: Period,
         calendar: &Calendar,
     ) -> Result<Indicators, StoreError> {
-        let (from, to) = (to_micros(period.from()), to_micros(period.to()));
-        let visits = self.visit_counts(from, to).await?;
-        let mut acc = WeeklyIndicators::new(period, calendar).with_visits(visits);
+        let mut runs = self
+            .indicators_runs(&[period], calendar, DEFAULT_MIN_RESOLVED)
+            .await?;
+        Ok(runs.pop().expect("one run per period"))
+    }
+
+    /// Computes the indicators of several periods (a trend's weeks) in one pass over the log.
+    ///
+    /// Reads every issue that may matter to any of them — reported before the last period ends
+    /// and either still open or changed since the first began (a superset is safe: each
+    /// accumulator ignores the rest) — in pages of histories ordered by (issue, version), each
+    /// page in its own snapshot, and folds each history into every period's accumulator. Memory
+    /// holds one page of histories and the accumulators, never the log.
+    pub async fn indicators_runs(
+        &self,
+        periods: &[Period],
+        calendar: &Calendar,
+        min_resolved: u64,
+    ) -> Result<Vec<Indicators>, StoreError> {
+        let (Some(first), Some(last)) = (
+            periods.iter().map(Period::from).min(),
+            periods.iter().map(Period::to).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let mut runs = Vec::with_capacity(periods.len());
+        for period in periods {
+            let visits = self
+                .visit_counts(to_micros(period.from()), to_micros(period.to()))
+                .await?;
+            runs.push(
+                WeeklyIndicators::new(*period, calendar)
+                    .with_min_resolved(min_resolved)
+                    .with_visits(visits),
+            );
+        }
+        let (from, to) = (to_micros(first), to_micros(last));
         let mut after = 0_i64;
         loop {
             let mut tx = self.pool.begin_read().await?;
@@ -80,18 +112,18 @@ impl Store {
                     Some((id, events)) if *id == issue => events.push(event),
                     _ => {
                         if let Some((id, events)) = current.take() {
-                            observe(&mut acc, id, &events)?;
+                            observe(&mut runs, id, &events)?;
                         }
                         current = Some((issue, vec![event]));
                     }
                 }
             }
             if let Some((id, events)) = current {
-                observe(&mut acc, id, &events)?;
+                observe(&mut runs, id, &events)?;
             }
             after = last;
         }
-        Ok(acc.finish())
+        Ok(runs.into_iter().map(WeeklyIndicators::finish).collect())
     }
 
     /// Visits whose occurrence falls in `[from, to)`, by outcome.
@@ -123,8 +155,11 @@ impl Store {
     }
 }
 
-fn observe(acc: &mut WeeklyIndicators<'_>, id: i64, events: &[Event]) -> Result<(), StoreError> {
-    let id = stored("issue_events", IssueId::new(id))?;
-    acc.observe_issue(&IssueFacts::new(id), events)
-        .map_err(|e| StoreError::Corrupt(format!("issue {id}: {e}")))
+fn observe(runs: &mut [WeeklyIndicators<'_>], id: i64, events: &[Event]) -> Result<(), StoreError> {
+    let facts = IssueFacts::new(stored("issue_events", IssueId::new(id))?);
+    for run in runs {
+        run.observe_issue(&facts, events)
+            .map_err(|e| StoreError::Corrupt(format!("issue {id}: {e}")))?;
+    }
+    Ok(())
 }

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::indicators::ratio;
-use super::indicators::{Counts, Durations, Indicators, Slice, Times, VisitCounts, Visits};
+use super::indicators::{
+    Counts, Durations, Indicators, OverdueIssue, Slice, Times, VisitCounts, Visits,
+};
 use super::league::{LeagueTable, DEFAULT_MIN_RESOLVED};
 use super::period::Period;
 use crate::calendar::Calendar;
@@ -55,6 +57,7 @@ pub struct WeeklyIndicators<'c> {
     by_grid: BTreeMap<GridId, Counts>,
     first_response: Vec<u32>,
     to_close: Vec<u32>,
+    overdue: Vec<OverdueIssue>,
     current: Option<Current>,
 }
 
@@ -121,6 +124,7 @@ impl<'c> WeeklyIndicators<'c> {
             by_grid: BTreeMap::new(),
             first_response: Vec::new(),
             to_close: Vec::new(),
+            overdue: Vec::new(),
             current: None,
         }
     }
@@ -220,6 +224,8 @@ impl<'c> WeeklyIndicators<'c> {
         let by_unit = slices(self.by_unit);
         let league = LeagueTable::build(&by_unit, self.min_resolved);
         let rates = self.totals.rates();
+        let mut overdue = self.overdue;
+        overdue.sort_by(|a, b| a.since.cmp(&b.since).then(a.id.cmp(&b.id)));
         let visits = Visits {
             planned: self.visits.planned,
             completed: self.visits.completed,
@@ -241,6 +247,7 @@ impl<'c> WeeklyIndicators<'c> {
             without_unit: Slice::from(self.without_unit),
             by_grid: slices(self.by_grid),
             league,
+            overdue,
         }
     }
 
@@ -262,7 +269,8 @@ impl<'c> WeeklyIndicators<'c> {
         }
         let (from, to) = (self.period.from(), self.period.to());
         let open = issue.status.is_open();
-        let overdue = issue.is_overdue(to);
+        let overdue_since = issue.overdue_since(to);
+        let overdue = overdue_since.is_some();
         let fell_due_unresolved = issue.status.sla_clock_runs()
             && issue
                 .resolve_due_at
@@ -272,6 +280,18 @@ impl<'c> WeeklyIndicators<'c> {
                 c.open_at_end += u64::from(open);
                 c.overdue_at_end += u64::from(overdue);
                 c.overdue_unresolved += u64::from(fell_due_unresolved);
+            });
+        }
+        if let Some(since) = overdue_since {
+            self.overdue.push(OverdueIssue {
+                id: issue.id,
+                title: issue.title.as_str().to_owned(),
+                category: issue.category,
+                unit: issue.unit,
+                grid: issue.grid,
+                since,
+                overdue_minutes: self.calendar.working_minutes_between(since, to),
+                escalation_level: issue.escalation_level,
             });
         }
     }

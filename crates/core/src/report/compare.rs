@@ -1,15 +1,15 @@
 //! Week against week, and the eight-week trend.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::indicators::Indicators;
+use super::indicators::{Indicators, Slice};
 use super::period::Period;
 
 /// How many periods the trend chart shows.
 pub const TREND_WEEKS: usize = 8;
 
 /// The numbers a report leads with, and that the trend plots.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Headline {
     pub reported: u64,
     pub accepted: u64,
@@ -30,7 +30,7 @@ pub struct Headline {
 /// This period minus the previous one. Counts are signed differences; rates differ in
 /// fractions (0.05 is five percentage points) and are `None` unless both periods have one;
 /// times are signed working minutes, `None` unless both periods have one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Delta {
     pub previous: Option<Period>,
     pub reported: i64,
@@ -72,7 +72,35 @@ impl Indicators {
 
     /// The change from `previous` (normally the week before) to this run.
     pub fn delta(&self, previous: &Indicators) -> Delta {
-        let (now, then) = (self.headline(), previous.headline());
+        self.headline().minus(&previous.headline(), previous.period)
+    }
+}
+
+impl Headline {
+    /// The headline of one slice: its counts and rates, without times (those are park-wide).
+    pub fn of_slice(slice: &Slice) -> Self {
+        let (counts, rates) = (&slice.counts, &slice.rates);
+        Self {
+            reported: counts.reported,
+            accepted: counts.accepted,
+            resolved: counts.resolved,
+            closed: counts.closed,
+            open_at_end: counts.open_at_end,
+            overdue_at_end: counts.overdue_at_end,
+            escalations: counts.escalations.total(),
+            on_time_resolution: rates.on_time_resolution,
+            closure: rates.closure,
+            rework: rates.rework,
+            extension: rates.extension,
+            satisfaction_mean: rates.satisfaction_mean,
+            median_close_minutes: None,
+            p90_close_minutes: None,
+        }
+    }
+
+    /// This headline minus `then`, the headline of `previous`.
+    pub fn minus(&self, then: &Headline, previous: Period) -> Delta {
+        let now = self;
         let count = |a: u64, b: u64| {
             i64::try_from(a)
                 .unwrap_or(i64::MAX)
@@ -81,7 +109,7 @@ impl Indicators {
         let rate = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
         let minutes = |a: Option<u32>, b: Option<u32>| Some(i64::from(a?) - i64::from(b?));
         Delta {
-            previous: Some(previous.period),
+            previous: Some(previous),
             reported: count(now.reported, then.reported),
             accepted: count(now.accepted, then.accepted),
             resolved: count(now.resolved, then.resolved),
@@ -101,7 +129,7 @@ impl Indicators {
 }
 
 /// One point of the trend.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrendPoint {
     pub period: Period,
     pub headline: Headline,
@@ -110,7 +138,7 @@ pub struct TrendPoint {
 /// The headline numbers of the last [`TREND_WEEKS`] periods, oldest first. The caller runs
 /// the report for each of [`Period::trailing`]`(TREND_WEEKS)` (or reads stored copies) and
 /// assembles them here.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     pub points: Vec<TrendPoint>,
 }

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::league::LeagueTable;
 use super::period::Period;
-use crate::ids::{CategoryId, GridId, UnitId};
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CategoryId, GridId, IssueId, UnitId};
 
 /// Escalation events in the period by the level they reached (督办).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalations {
     /// Raised to the unit's head.
     pub level_1: u64,
@@ -41,7 +43,7 @@ impl AddAssign<&Escalations> for Escalations {
 /// means the issue as folded from all its events before `to`. Every counter adds up over
 /// slices: the park's value is the sum of the by-unit values plus the no-unit bucket, and the
 /// sum of the by-grid values, and the sum of the by-category values.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Issues reported in the period (上报).
     pub reported: u64,
@@ -157,7 +159,7 @@ pub(crate) fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
 
 /// The rates of a report, as fractions (0.875 is 87.5 %). Each is `None` when its denominator
 /// is 0: "no data" is not 0 % and not 100 %.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rates {
     /// 按期处置率: [`resolved_on_time`](Counts::resolved_on_time) ÷
     /// [`due_for_resolution`](Counts::due_for_resolution). A late resolution counts against
@@ -180,7 +182,7 @@ pub struct Rates {
 }
 
 /// The counters of one slice (a category, a unit, a grid) with their rates.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Slice {
     pub counts: Counts,
     pub rates: Rates,
@@ -199,7 +201,7 @@ impl From<Counts> for Slice {
 /// is the smallest sample such that at least p % of the samples are no greater, i.e. the
 /// `ceil(p/100 × n)`-th smallest. The median is the 50th percentile (for an even count, the
 /// lower of the two middle samples), so every figure is a duration that actually occurred.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Durations {
     pub count: u64,
     pub median_minutes: Option<u32>,
@@ -225,7 +227,7 @@ fn nearest_rank(sorted: &[u32], percent: usize) -> Option<u32> {
 
 /// Durations in working minutes on the working calendar (so nights, weekends and holidays do
 /// not count; time on hold does).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Times {
     /// 首次响应: for each start event in the period, from the assignment it answers (the
     /// latest assign, reassign or rework before it) to the start.
@@ -248,7 +250,7 @@ pub struct VisitCounts {
 }
 
 /// Weekly on-site visits (走访).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Visits {
     pub planned: u64,
     pub completed: u64,
@@ -262,7 +264,7 @@ pub struct Visits {
 
 /// Everything a weekly report shows, computed by
 /// [`WeeklyIndicators`](super::WeeklyIndicators).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicators {
     pub period: Period,
     /// The whole park (or whatever the caller fed in).
@@ -278,4 +280,23 @@ pub struct Indicators {
     pub without_unit: Slice,
     pub by_grid: BTreeMap<GridId, Slice>,
     pub league: LeagueTable,
+    /// The issues counted in [`Counts::overdue_at_end`], most overdue first: the list leaders
+    /// act on. One small record per overdue issue, which bounds the accumulator's memory by the
+    /// backlog, not by the event log.
+    pub overdue: Vec<OverdueIssue>,
+}
+
+/// An issue overdue at the end of the period, as it stood then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueIssue {
+    pub id: IssueId,
+    pub title: String,
+    pub category: CategoryId,
+    pub unit: Option<UnitId>,
+    pub grid: GridId,
+    /// The earliest deadline missed ([`Issue::overdue_since`](crate::Issue::overdue_since)).
+    pub since: DateTime<Utc>,
+    /// Working minutes from `since` to the period's end.
+    pub overdue_minutes: u32,
+    pub escalation_level: u8,
 }

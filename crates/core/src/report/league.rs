@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::indicators::Slice;
 use crate::ids::UnitId;
@@ -12,7 +12,7 @@ use crate::ids::UnitId;
 pub const DEFAULT_MIN_RESOLVED: u64 = 5;
 
 /// One unit's line in the league table.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LeagueRow {
     /// 1 for the best; units with equal on-time rate and volume share a rank (1, 2, 2, 4).
     /// 0 for units listed as too few to rank.
@@ -27,7 +27,7 @@ pub struct LeagueRow {
 /// Units ranked by on-time resolution rate, then by volume (resolutions in the period), then
 /// by id; units with fewer than `min_resolved` resolutions are listed apart, by id, so that a
 /// unit with two issues neither tops nor bottoms the table by chance.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeagueTable {
     pub min_resolved: u64,
     pub ranked: Vec<LeagueRow>,

@@ -6,12 +6,12 @@ use chrono::{
     DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
 
 /// An ISO 8601 week: `2026-W48` is `{ year: 2026, week: 48 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct IsoWeek {
     pub year: i32,
     pub week: u32,
@@ -29,7 +29,7 @@ impl fmt::Display for IsoWeek {
 /// An event belongs to the period when `from <= at < to`. The days are local, not UTC: in
 /// Asia/Shanghai an event at Sunday 23:30 (15:30 UTC) belongs to that Sunday's week, and one at
 /// Monday 00:30 (Sunday 16:30 UTC) to the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Period {
     /// The ISO week, when the period is one.
     iso_week: Option<IsoWeek>,

@@ -1,9 +1,9 @@
 //! Building one RFC 5322 message from a [`Message`], shared by the SMTP and file channels so that a
 //! mail written to a folder is byte for byte what would have gone over the wire.
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 
-use crate::{Address, Content, Message};
+use crate::{Address, Content, Inline, Message};
 
 /// Why a message cannot be turned into a mail. Every case is permanent: sending it again will not
 /// change the address or the content.
@@ -19,6 +19,7 @@ pub(crate) fn build(
         subject,
         text,
         html,
+        inline,
     } = &msg.content
     else {
         return Err("SMS content cannot go out as an email".to_owned());
@@ -43,6 +44,19 @@ pub(crate) fn build(
         builder = builder.in_reply_to(root.clone()).references(root);
     }
     let built = match html {
+        Some(html) if !inline.is_empty() => {
+            // alternative(text, related(html, images…)): clients that show HTML find the
+            // images by Content-ID; the others read the text.
+            let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
+            for image in inline {
+                related = related.singlepart(inline_part(image)?);
+            }
+            builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(text.clone()))
+                    .multipart(related),
+            )
+        }
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(
             text.clone(),
             html.clone(),
@@ -54,6 +68,12 @@ pub(crate) fn build(
         ),
     };
     built.map_err(|e| format!("mail cannot be built: {e}"))
+}
+
+fn inline_part(image: &Inline) -> Result<SinglePart, String> {
+    let content_type = ContentType::parse(&image.content_type)
+        .map_err(|e| format!("inline image '{}': {e}", image.content_id))?;
+    Ok(Attachment::new_inline(image.content_id.clone()).body(image.bytes.clone(), content_type))
 }
 
 /// `<n{id}@{domain}>`: the `n` keeps the local part from starting with a digit, which some
@@ -86,6 +106,7 @@ mod tests {
                 subject: "工单 #7 已派单".to_owned(),
                 text: "请处理。".to_owned(),
                 html: html.map(str::to_owned),
+                inline: Vec::new(),
             },
             thread,
         }
@@ -121,6 +142,32 @@ mod tests {
         let raw = formatted(&mail(Some("<p>请处理。</p>"), None));
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("text/html"), "{raw}");
+    }
+
+    #[test]
+    fn a_mail_with_inline_images_nests_them_in_multipart_related() {
+        let mut msg = mail(Some("<img src=\"cid:trend\">"), None);
+        if let Content::Email { inline, .. } = &mut msg.content {
+            inline.push(Inline {
+                content_id: "trend".into(),
+                content_type: "image/png".into(),
+                bytes: vec![0x89, b'P', b'N', b'G'],
+            });
+        }
+        let raw = formatted(&msg);
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("multipart/related"), "{raw}");
+        assert!(raw.contains("Content-ID: <trend>"), "{raw}");
+        assert!(raw.contains("Content-Disposition: inline"), "{raw}");
+        assert!(raw.contains("Content-Type: image/png"), "{raw}");
+        let (alternative, related) = (
+            raw.find("multipart/alternative").expect("alternative"),
+            raw.find("multipart/related").expect("related"),
+        );
+        assert!(
+            alternative < related,
+            "related nests inside alternative: {raw}"
+        );
     }
 
     #[test]

@@ -218,6 +218,7 @@ pub fn email(id: i64, subject: &str, html: Option<&str>, issue: Option<i64>) -> 
             subject: subject.to_owned(),
             text: "3号楼东侧路灯不亮，请处理。".to_owned(),
             html: html.map(str::to_owned),
+            inline: Vec::new(),
         },
         thread: issue.map(|issue| Thread { issue }),
     }

@@ -15,6 +15,7 @@ mod support;
 
 mod jobs;
 mod multi;
+mod reports;
 mod schedules;
 mod sla;
 mod visits;

@@ -1,100 +1,108 @@
-//! `gridloop report weekly`: the week's indicators from the event log.
+//! `gridloop report`: the weekly report on demand, the stored copies, and sending a week now.
 
-use gridloop_core::{Locale, Period};
-use serde_json::Value;
+use gridloop_core::Locale;
+use gridloop_scheduler::reports::send_weekly;
+use gridloop_store::ReportFilter;
 
 use crate::app::App;
 use crate::cli::ReportCommand;
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
+use crate::reports::{self, Format};
+use crate::worker::report_settings;
 
 pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
-    let ReportCommand::Weekly {
-        week,
-        format,
-        locale,
-    } = cmd;
-    let tz = app.settings.calendar.time_zone;
-    let period = match week {
-        Some(raw) => Period::parse_week(&raw, tz)?,
-        None => Period::week_containing(app.now, tz).previous(),
-    };
-    let locale: Locale = locale.parse()?;
-    let indicators = app
-        .store
-        .indicators(period, app.workflow.calendar())
-        .await?;
-    match format.as_str() {
-        "json" => {
-            let mut doc = serde_json::to_value(&indicators)?;
-            if let Some(object) = doc.as_object_mut() {
-                object.insert(
-                    "footnotes".into(),
-                    serde_json::json!(indicators.footnotes(locale)),
-                );
+    let mut settings = report_settings(&app.settings, app.workflow.calendar());
+    match cmd {
+        ReportCommand::Weekly {
+            week,
+            grid,
+            unit,
+            format,
+            locale,
+        } => {
+            let format: Format = format.parse()?;
+            if let Some(locale) = locale {
+                settings.locale = locale.parse::<Locale>()?;
             }
-            print_json(&doc)
-        }
-        "md" => {
-            let doc = serde_json::to_value(&indicators)?;
-            say!("# {} {period}\n", heading(locale));
-            say!("{}", section(&doc["totals"]));
-            say!("{}", section(&doc["rates"]));
-            say!("{}", section(&doc["visits"]));
-            say!("{}", league(&doc["league"]));
-            for (i, note) in indicators.footnotes(locale).iter().enumerate() {
-                say!("{}. {note}", i + 1);
-            }
+            let period = reports::period(week.as_deref(), &settings, app.now)
+                .map_err(reports::ReportRequestError::into_anyhow)?;
+            let scope = reports::scope(&app.store, grid.as_deref(), unit.as_deref())
+                .await
+                .map_err(reports::ReportRequestError::into_anyhow)?;
+            let report = reports::on_demand(&app.store, &settings, period, scope, app.now)
+                .await
+                .map_err(reports::ReportRequestError::into_anyhow)?;
+            print!("{}", format.render(&report));
             Ok(())
         }
-        other => Err(UsageError(format!("--format '{other}': expected md or json")).into()),
-    }
-}
-
-fn heading(locale: Locale) -> &'static str {
-    match locale {
-        Locale::ZhCn => "周报",
-        Locale::En => "Weekly report",
-    }
-}
-
-/// A flat JSON object as a two-column table; nested values are shown as JSON.
-fn section(value: &Value) -> String {
-    let rows: Vec<Vec<String>> = value
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    let shown = match v {
-                        Value::Null => "-".to_owned(),
-                        Value::Number(n) => n
-                            .as_f64()
-                            .filter(|f| f.fract() != 0.0)
-                            .map_or_else(|| n.to_string(), |f| format!("{f:.3}")),
-                        other => other.to_string(),
-                    };
-                    vec![k.clone(), shown]
+        ReportCommand::List { week, scope, limit } => {
+            let filter = ReportFilter {
+                period: week,
+                scope,
+                limit,
+            };
+            let copies = app.store.report_copies(&filter).await?;
+            if app.json {
+                return print_json(&copies);
+            }
+            let rows: Vec<Vec<String>> = copies
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.id.to_string(),
+                        c.period.clone(),
+                        c.scope.clone(),
+                        c.scope_name.clone(),
+                        c.locale.clone(),
+                        c.created_at.to_rfc3339(),
+                    ]
                 })
-                .collect()
-        })
-        .unwrap_or_default();
-    table(&["", ""], &rows)
-}
-
-fn league(value: &Value) -> String {
-    let rows: Vec<Vec<String>> = ["ranked", "too_few_to_rank"]
-        .iter()
-        .flat_map(|part| value[*part].as_array().cloned().unwrap_or_default())
-        .map(|row| {
-            vec![
-                row["rank"].to_string(),
-                row["unit"].to_string(),
-                row["resolved"].to_string(),
-                row["on_time_rate"]
-                    .as_f64()
-                    .map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
-            ]
-        })
-        .collect();
-    table(&["RANK", "UNIT", "RESOLVED", "ON TIME"], &rows)
+                .collect();
+            say!(
+                "{}",
+                table(
+                    &["ID", "WEEK", "SCOPE", "NAME", "LOCALE", "STORED AT"],
+                    &rows
+                )
+            );
+            Ok(())
+        }
+        ReportCommand::Show { id, format } => {
+            let format: Format = format.parse()?;
+            let stored = app.store.report_copy(id).await?.ok_or_else(|| {
+                gridloop_store::StoreError::NotFound {
+                    what: "report",
+                    key: id.to_string(),
+                }
+            })?;
+            print!("{}", format.render(&stored.report));
+            Ok(())
+        }
+        ReportCommand::Send { week } => {
+            let period = reports::period(week.as_deref(), &settings, app.now)
+                .map_err(reports::ReportRequestError::into_anyhow)?;
+            if period.to() > app.now {
+                return Err(UsageError(format!(
+                    "{period} has not ended yet: a report is sent for a whole week"
+                ))
+                .into());
+            }
+            let ids = send_weekly(&app.store, &settings, period, app.now).await?;
+            if app.json {
+                return print_json(
+                    &serde_json::json!({ "period": period.to_string(), "reports": ids }),
+                );
+            }
+            say!(
+                "stored and queued {} reports of {period} (ids {})",
+                ids.len(),
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+    }
 }

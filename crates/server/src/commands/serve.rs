@@ -74,6 +74,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         data_dir: app.settings.server.data_dir.clone(),
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
         web: crate::web::WebState::from_settings(&app.settings.web),
+        reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
     });
     tracing::info!(addr = %listener.local_addr()?, "serving");
     http::serve(listener, state, http::shutdown_signal())

@@ -22,6 +22,7 @@ pub mod open311;
 pub mod openapi;
 pub mod problem;
 pub mod reference;
+pub mod reports;
 pub mod state;
 pub mod visits;
 
@@ -84,6 +85,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(attachments::routes())
         .merge(notifications::routes())
         .merge(visits::routes())
+        .merge(reports::routes())
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.

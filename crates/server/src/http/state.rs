@@ -32,6 +32,8 @@ pub struct Shared {
     pub attachment_max_bytes: usize,
     /// The web pages' session settings and sign-in throttle.
     pub web: crate::web::WebState,
+    /// How weekly reports are made (`[report]`).
+    pub reports: gridloop_scheduler::reports::ReportSettings,
 }
 
 impl AppState {

@@ -14,8 +14,10 @@
 //!
 //! - this file: [`Delivery`] (configuration, rounds, the loop, `notify test`).
 //! - [`notice`]: from a row's ids and parameters to the template's facts.
+//! - `report`: a weekly report's email (with its chart inline) or SMS, from its stored copy.
 
 pub mod notice;
+mod report;
 
 use std::future::Future;
 use std::path::Path;
@@ -32,7 +34,7 @@ use gridloop_notifier::template::{Kind, Locale, Notice, Recipient, Templates};
 use gridloop_notifier::{Address, Message, Outcome, Thread};
 use gridloop_scheduler::backoff::{full_jitter, unit_sample};
 use gridloop_scheduler::Clock;
-use gridloop_store::{Notification, Store, StoreError};
+use gridloop_store::{Notification, Store, StoreError, WEEKLY_REPORT_TOPIC};
 use serde::Serialize;
 
 use crate::config::{EmailWire, NotifySettings, Settings, SmsWire};
@@ -458,11 +460,17 @@ impl Delivery {
         let Some(channel) = channel_kind(&n.channel) else {
             return Ok(Step::Fail(format!("unknown channel '{}'", n.channel)));
         };
-        let Some(kind) = Kind::from_topic(&n.template) else {
-            return Ok(Step::Fail(format!(
-                "no template for the kind '{}'",
-                n.template
-            )));
+        // A weekly report is rendered from its stored copy; every other kind from a template.
+        let kind = if n.template == WEEKLY_REPORT_TOPIC {
+            None
+        } else {
+            let Some(kind) = Kind::from_topic(&n.template) else {
+                return Ok(Step::Fail(format!(
+                    "no template for the kind '{}'",
+                    n.template
+                )));
+            };
+            Some(kind)
         };
         if channel == ChannelKind::Sms && !n.is_urgent() {
             if let Some(until) = not_before(now, self.config.time_zone, self.config.quiet, false) {
@@ -481,6 +489,18 @@ impl Delivery {
         let to = match address(channel, &n.address) {
             Ok(to) => to,
             Err(e) => return Ok(Step::Fail(e)),
+        };
+        let Some(kind) = kind else {
+            return Ok(match report::content(&self.store, n, channel).await? {
+                Ok((content, to_name)) => Step::Send(Message {
+                    id: n.id,
+                    to,
+                    to_name,
+                    content,
+                    thread: None,
+                }),
+                Err(e) => Step::Fail(e),
+            });
         };
         let facts = notice::build(&self.store, n, kind, self.config.time_zone, now).await?;
         let locale = Locale::negotiate(&n.locale);

@@ -170,6 +170,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("raised", "走访中发现的问题", "Issues raised"),
     // Supervisor.
     ("dashboard_title", "督办看板", "Dashboard"),
+    ("weekly_report", "上周周报（含趋势图、排名与超期清单）", "Last week's report (trend chart, league, overdue list)"),
     ("open_issues", "未办结", "Open"),
     ("overdue_issues", "已超期", "Overdue"),
     ("escalated_level", "督办级别", "Escalated, level"),

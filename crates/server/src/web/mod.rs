@@ -37,6 +37,7 @@ pub mod supervisor;
 pub mod throttle;
 pub mod unit;
 pub mod visits;
+pub mod weekly;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -95,4 +96,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(supervisor::routes())
         .merge(visits::routes())
         .merge(admin::routes())
+        .merge(weekly::routes())
 }

@@ -1,7 +1,7 @@
 //! Supervisors (督办): a dashboard of what is open, late and escalated, this week's indicators
 //! with an eight-week trend and the units' league table, and the extension requests to decide.
 //!
-//! The figures are the weekly report's own (`Store::indicators` on the core's periods), so the
+//! The figures are the weekly report's own (`Store::indicators_runs` on the core's periods), so the
 //! dashboard and the emailed report never disagree.
 
 use std::collections::BTreeMap;
@@ -87,10 +87,15 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         *escalated.entry(issue.escalation_level).or_default() += 1;
     }
     let week = Period::week_containing(now, calendar.tz());
-    let mut runs = Vec::new();
-    for period in week.trailing(TREND_WEEKS) {
-        runs.push(state.store.indicators(period, calendar).await?);
-    }
+    // The eight weeks in one pass over the event log, as the Monday report reads them.
+    let runs = state
+        .store
+        .indicators_runs(
+            &week.trailing(TREND_WEEKS),
+            calendar,
+            state.reports.min_resolved,
+        )
+        .await?;
     let Some(this_week) = runs.last() else {
         return Err(PageError::Internal);
     };

@@ -7,6 +7,7 @@ mod issues;
 mod open311;
 mod probes;
 mod reference;
+mod reports;
 mod roles;
 mod support;
 mod visits;

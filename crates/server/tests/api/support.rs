@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use gridloop_scheduler::reports::ReportSettings;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -169,6 +170,7 @@ impl TestApp {
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
             web: Default::default(),
+            reports: ReportSettings::new(Arc::new(Calendar::default_china())),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -582,6 +582,28 @@ both! {
         assert!(granted["pending_extension"].is_null(), "{granted}");
     }
 
+    async fn the_weekly_report_opens_in_the_browser_for_its_readers(app: &TestApp) {
+        report(app, "post01", "Street light out").await;
+        with_password(app, "lead").await;
+        with_password(app, "power-head").await;
+        let mut lead = Browser::new(app);
+        lead.sign_in("lead").await;
+        let dashboard = lead.get("/dashboard").await.text();
+        assert!(dashboard.contains("href=\"&#x2f;weekly-report\"") || dashboard.contains("href=\"/weekly-report\""), "{dashboard}");
+        let page = lead.get("/weekly-report?week=2026-W48").await;
+        assert_eq!(page.status.as_u16(), 200, "{}", page.text());
+        let html = page.text();
+        assert!(html.contains("2026-W48") && html.contains("data:image/png;base64,"), "{html}");
+        // A unit's head gets the unit's slice by default, and not the park's when asked.
+        let mut head = Browser::new(app);
+        head.sign_in("power-head").await;
+        let own = head.get("/weekly-report?week=2026-W48").await;
+        assert_eq!(own.status.as_u16(), 200);
+        assert!(own.text().contains("国网重庆市电力公司金桥供电分公司"), "the unit's name heads its slice");
+        assert_eq!(head.get("/weekly-report?unit=tax").await.status.as_u16(), 403);
+        assert_eq!(head.get("/weekly-report?week=soon").await.status.as_u16(), 400);
+    }
+
     async fn the_admin_lists_reference_data_and_creates_a_unit(app: &TestApp) {
         with_password(app, "admin").await;
         let mut browser = Browser::new(app);

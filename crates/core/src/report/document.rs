@@ -1,0 +1,349 @@
+//! The weekly report as a document: what a leader reads, with names instead of ids, ready for
+//! any renderer, and serialisable so a sent report can be kept frozen and shown again as sent.
+//!
+//! A [`WeeklyReport`] is built from the runs of the trend's periods (oldest first, the report's
+//! own period last) for one [`ReportScope`]: the whole park, a unit's slice (for its head) or a
+//! grid's slice (for its posts). Slices carry counts and rates; times and visits are park-wide
+//! figures, so a slice's report shows them only for the park.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::compare::{Delta, Headline};
+use super::indicators::{Counts, Indicators, OverdueIssue, Rates, Slice, Times, Visits};
+use super::period::Period;
+use crate::ids::{CategoryId, GridId, UnitId};
+use crate::locale::Locale;
+
+/// Which part of the park a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ReportScope {
+    Park,
+    Unit(UnitId),
+    Grid(GridId),
+}
+
+impl ReportScope {
+    /// A stable key for the scope, used in stored copies' uniqueness: `park`, `unit:3`, `grid:2`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Park => "park".to_owned(),
+            Self::Unit(id) => format!("unit:{id}"),
+            Self::Grid(id) => format!("grid:{id}"),
+        }
+    }
+}
+
+/// The display names of the park's reference data, looked up by the caller; an id without a
+/// name shows as `#id`.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub park: String,
+    pub units: BTreeMap<UnitId, String>,
+    pub grids: BTreeMap<GridId, String>,
+    pub categories: BTreeMap<CategoryId, String>,
+}
+
+impl Names {
+    fn unit(&self, id: UnitId) -> String {
+        self.units
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    fn grid(&self, id: GridId) -> String {
+        self.grids
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    fn category(&self, id: CategoryId) -> String {
+        self.categories
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+}
+
+/// How a report is dressed: language, time of generation, where issue links point, how long
+/// the overdue list may grow.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub locale: Locale,
+    pub generated_at: DateTime<Utc>,
+    /// The web address issues link to, e.g. `https://gridloop.example.org`; no links without.
+    pub base_url: Option<String>,
+    /// The longest overdue list shown (the total is always given).
+    pub overdue_limit: usize,
+}
+
+/// The default length of the overdue list in a report.
+pub const OVERDUE_LIMIT: usize = 50;
+
+/// A report that cannot be built from the runs given.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DocumentError {
+    #[error("a report needs at least the run of its own period")]
+    NoRuns,
+}
+
+/// One slice's line in a table of slices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedSlice {
+    pub name: String,
+    pub counts: Counts,
+    pub rates: Rates,
+}
+
+/// One unit's line in the league table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeagueLine {
+    /// `None` for a unit with too few resolutions to rank.
+    pub rank: Option<u32>,
+    pub unit: String,
+    pub resolved: u64,
+    pub resolved_on_time: u64,
+    pub due_for_resolution: u64,
+    pub on_time_rate: Option<f64>,
+    /// The unit the report is about (a unit head's own line).
+    pub own: bool,
+}
+
+/// One point of the trend, labelled for a chart axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendLine {
+    /// `W48` for an ISO week, else the first date (`11-23`).
+    pub label: String,
+    pub period: Period,
+    pub headline: Headline,
+}
+
+/// One overdue issue as the report lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverdueLine {
+    pub id: i64,
+    pub title: String,
+    pub category: String,
+    pub unit: Option<String>,
+    pub grid: String,
+    /// The missed deadline, in the period's zone, `2026-11-20 17:30`.
+    pub since: String,
+    /// Working hours overdue at the period's end, to one decimal.
+    pub overdue_hours: f64,
+    pub escalation_level: u8,
+    pub link: Option<String>,
+}
+
+/// The weekly report of one scope (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeeklyReport {
+    pub period: Period,
+    /// `2026-W48`, or `2026-11-23..2026-11-29` for a range of dates.
+    pub label: String,
+    pub scope: ReportScope,
+    /// The park's, the unit's or the grid's name.
+    pub scope_name: String,
+    pub locale: Locale,
+    pub generated_at: DateTime<Utc>,
+    pub counts: Counts,
+    pub rates: Rates,
+    pub headline: Headline,
+    /// Against the previous period, when its run was given.
+    pub delta: Option<Delta>,
+    /// The park's times and visits; `None` for a slice.
+    pub times: Option<Times>,
+    pub visits: Option<Visits>,
+    /// The park's breakdowns; empty for a slice.
+    pub by_category: Vec<NamedSlice>,
+    pub by_unit: Vec<NamedSlice>,
+    pub by_grid: Vec<NamedSlice>,
+    pub league: Vec<LeagueLine>,
+    pub league_min_resolved: u64,
+    /// Oldest first, this period last.
+    pub trend: Vec<TrendLine>,
+    /// The scope's overdue issues at the period's end, most overdue first, at most
+    /// [`ReportOptions::overdue_limit`] of them.
+    pub overdue: Vec<OverdueLine>,
+    /// How many issues of the scope were overdue at the period's end.
+    pub overdue_total: u64,
+    pub footnotes: Vec<String>,
+}
+
+impl WeeklyReport {
+    /// Builds the report of `scope` from `runs`: the trend's periods, oldest first, ending
+    /// with the report's own.
+    pub fn build(
+        runs: &[Indicators],
+        scope: ReportScope,
+        names: &Names,
+        options: &ReportOptions,
+    ) -> Result<Self, DocumentError> {
+        let (current, earlier) = runs.split_last().ok_or(DocumentError::NoRuns)?;
+        let headline_of = |run: &Indicators| match scope {
+            ReportScope::Park => run.headline(),
+            _ => Headline::of_slice(&scoped(run, scope)),
+        };
+        let slice = scoped(current, scope);
+        let headline = headline_of(current);
+        let delta = earlier
+            .last()
+            .map(|previous| headline.minus(&headline_of(previous), previous.period));
+        let park = scope == ReportScope::Park;
+        let named = |name: String, slice: &Slice| NamedSlice {
+            name,
+            counts: slice.counts.clone(),
+            rates: slice.rates,
+        };
+        let (by_category, by_unit, by_grid) = if park {
+            let mut by_unit: Vec<NamedSlice> = current
+                .by_unit
+                .iter()
+                .map(|(&id, s)| named(names.unit(id), s))
+                .collect();
+            if current.without_unit.counts != Counts::default() {
+                let label = match options.locale {
+                    Locale::ZhCn => "未交办",
+                    Locale::En => "Not assigned",
+                };
+                by_unit.push(named(label.to_owned(), &current.without_unit));
+            }
+            (
+                current
+                    .by_category
+                    .iter()
+                    .map(|(&id, s)| named(names.category(id), s))
+                    .collect(),
+                by_unit,
+                current
+                    .by_grid
+                    .iter()
+                    .map(|(&id, s)| named(names.grid(id), s))
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
+        let own_unit = match scope {
+            ReportScope::Unit(id) => Some(id),
+            _ => None,
+        };
+        let league = current
+            .league
+            .ranked
+            .iter()
+            .map(|row| (Some(row.rank), row))
+            .chain(current.league.too_few_to_rank.iter().map(|row| (None, row)))
+            .map(|(rank, row)| LeagueLine {
+                rank,
+                unit: names.unit(row.unit),
+                resolved: row.resolved,
+                resolved_on_time: row.resolved_on_time,
+                due_for_resolution: row.due_for_resolution,
+                on_time_rate: row.on_time_rate,
+                own: own_unit == Some(row.unit),
+            })
+            .collect();
+        let trend = runs
+            .iter()
+            .map(|run| TrendLine {
+                label: short_label(&run.period),
+                period: run.period,
+                headline: headline_of(run),
+            })
+            .collect();
+        let in_scope = |issue: &&OverdueIssue| match scope {
+            ReportScope::Park => true,
+            ReportScope::Unit(id) => issue.unit == Some(id),
+            ReportScope::Grid(id) => issue.grid == id,
+        };
+        let overdue_total = current.overdue.iter().filter(in_scope).count() as u64;
+        let tz = current.period.tz();
+        let overdue = current
+            .overdue
+            .iter()
+            .filter(in_scope)
+            .take(options.overdue_limit)
+            .map(|issue| OverdueLine {
+                id: issue.id.get(),
+                title: issue.title.clone(),
+                category: names.category(issue.category),
+                unit: issue.unit.map(|id| names.unit(id)),
+                grid: names.grid(issue.grid),
+                since: issue
+                    .since
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                overdue_hours: (f64::from(issue.overdue_minutes) / 6.0).round() / 10.0,
+                escalation_level: issue.escalation_level,
+                link: options
+                    .base_url
+                    .as_deref()
+                    .map(|base| format!("{}/issues/{}", base.trim_end_matches('/'), issue.id)),
+            })
+            .collect();
+        let scope_name = match scope {
+            ReportScope::Park => names.park.clone(),
+            ReportScope::Unit(id) => names.unit(id),
+            ReportScope::Grid(id) => names.grid(id),
+        };
+        Ok(Self {
+            period: current.period,
+            label: long_label(&current.period),
+            scope,
+            scope_name,
+            locale: options.locale,
+            generated_at: options.generated_at,
+            counts: slice.counts,
+            rates: slice.rates,
+            headline,
+            delta,
+            times: park.then_some(current.times),
+            visits: park.then_some(current.visits),
+            by_category,
+            by_unit,
+            by_grid,
+            league,
+            league_min_resolved: current.league.min_resolved,
+            trend,
+            overdue,
+            overdue_total,
+            footnotes: current.footnotes(options.locale),
+        })
+    }
+}
+
+/// The scope's counts and rates in one run; an absent unit or grid had nothing happen.
+fn scoped(run: &Indicators, scope: ReportScope) -> Slice {
+    match scope {
+        ReportScope::Park => Slice {
+            counts: run.totals.clone(),
+            rates: run.rates,
+        },
+        ReportScope::Unit(id) => run.by_unit.get(&id).cloned().unwrap_or_default(),
+        ReportScope::Grid(id) => run.by_grid.get(&id).cloned().unwrap_or_default(),
+    }
+}
+
+fn long_label(period: &Period) -> String {
+    match period.iso() {
+        Some(week) => week.to_string(),
+        None => {
+            let last = period.end_date().pred_opt().unwrap_or(period.end_date());
+            format!("{}..{last}", period.start_date())
+        }
+    }
+}
+
+fn short_label(period: &Period) -> String {
+    match period.iso() {
+        Some(week) => format!("W{:02}", week.week),
+        None => period.start_date().format("%m-%d").to_string(),
+    }
+}

@@ -1,0 +1,174 @@
+//! The weekly report: computed for the week just ended, stored frozen, and sent.
+//!
+//! `report.weekly` runs from a cron schedule (`0 8 * * MON` by default). It computes the
+//! indicators of the eight weeks ending with the one before its occurrence in one pass over the
+//! event log, builds the park's report and each unit's and grid's slice, and stores each with
+//! its emails in one transaction: supervisors get the park, a unit's head the unit's slice, a
+//! grid's post members the grid's slice. A copy is written once per week and scope, so a job
+//! run again (after a crash, or by hand) sends nothing twice.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use gridloop_core::{
+    Audience, Calendar, Locale, Names, Period, ReportOptions, ReportScope, WeeklyReport,
+    DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
+};
+use gridloop_store::{Job, Recipients, Store, StoreError};
+use serde::Deserialize;
+
+use crate::error::{JobError, SchedulerError};
+use crate::runner::Scheduler;
+
+pub const WEEKLY_REPORT_JOB: &str = "report.weekly";
+
+/// How reports are made, from the configuration.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    pub calendar: Arc<Calendar>,
+    pub locale: Locale,
+    /// The heading of the park's report.
+    pub park_name: String,
+    /// Where issue links in reports point; no links without.
+    pub base_url: Option<String>,
+    /// The league table's minimum volume.
+    pub min_resolved: u64,
+}
+
+impl ReportSettings {
+    /// The defaults of `config/default.toml` on `calendar`.
+    pub fn new(calendar: Arc<Calendar>) -> Self {
+        Self {
+            calendar,
+            locale: Locale::ZhCn,
+            park_name: "产业园区".to_owned(),
+            base_url: None,
+            min_resolved: DEFAULT_MIN_RESOLVED,
+        }
+    }
+
+    fn options(&self, now: DateTime<Utc>) -> ReportOptions {
+        ReportOptions {
+            locale: self.locale,
+            generated_at: now,
+            base_url: self.base_url.clone(),
+            overdue_limit: OVERDUE_LIMIT,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    /// Set by the schedule: the occurrence that fired.
+    occurrence: Option<DateTime<Utc>>,
+    /// Set by hand (`2026-W48`): that week instead of the one before the occurrence.
+    week: Option<String>,
+}
+
+/// Registers the handler.
+pub fn register(scheduler: &mut Scheduler, settings: Arc<ReportSettings>) {
+    let store = scheduler.store().clone();
+    scheduler.register(WEEKLY_REPORT_JOB, move |job: Job, now: DateTime<Utc>| {
+        let store = store.clone();
+        let settings = Arc::clone(&settings);
+        async move {
+            let payload: Payload = serde_json::from_value(job.payload.clone())
+                .map_err(|e| JobError::permanent(format!("job {}: bad payload: {e}", job.id)))?;
+            let tz = settings.calendar.tz();
+            let period = match payload.week {
+                Some(week) => Period::parse_week(&week, tz)
+                    .map_err(|e| JobError::permanent(format!("job {}: {e}", job.id)))?,
+                None => Period::week_containing(payload.occurrence.unwrap_or(now), tz).previous(),
+            };
+            let sent = send_weekly(&store, &settings, period, now).await?;
+            tracing::info!(period = %period, reports = sent.len(), "weekly reports stored and queued");
+            Ok(())
+        }
+    });
+}
+
+/// Every scope a weekly run covers: the park, each unit, each grid.
+pub async fn all_scopes(store: &Store) -> Result<Vec<ReportScope>, StoreError> {
+    let units = store.units().await?;
+    let grids = store.grids().await?;
+    Ok(std::iter::once(ReportScope::Park)
+        .chain(units.iter().map(|u| ReportScope::Unit(u.id)))
+        .chain(grids.iter().map(|g| ReportScope::Grid(g.id)))
+        .collect())
+}
+
+/// Who receives a scope's report.
+pub fn recipients(scope: ReportScope) -> Recipients {
+    Recipients::Audience(match scope {
+        ReportScope::Park => Audience::Supervisors,
+        ReportScope::Unit(unit) => Audience::UnitHead(unit),
+        ReportScope::Grid(grid) => Audience::GridPosts(grid),
+    })
+}
+
+/// Computes, stores and queues the reports of `period` for every scope; returns the stored
+/// copies' ids (existing ones for scopes stored before).
+pub async fn send_weekly(
+    store: &Store,
+    settings: &ReportSettings,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, SchedulerError> {
+    let scopes = all_scopes(store).await?;
+    let reports = weekly_reports(store, settings, period, &scopes, now).await?;
+    let mut ids = Vec::with_capacity(reports.len());
+    for report in &reports {
+        let id = store
+            .save_report_copy(report, Some(recipients(report.scope)), now)
+            .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The reports of `period` for `scopes`, computed now from the event log (not stored), with
+/// the trend of the [`TREND_WEEKS`] weeks ending with it.
+pub async fn weekly_reports(
+    store: &Store,
+    settings: &ReportSettings,
+    period: Period,
+    scopes: &[ReportScope],
+    now: DateTime<Utc>,
+) -> Result<Vec<WeeklyReport>, SchedulerError> {
+    let periods = period.trailing(TREND_WEEKS);
+    let runs = store
+        .indicators_runs(&periods, &settings.calendar, settings.min_resolved)
+        .await?;
+    let names = names(store, settings).await?;
+    let options = settings.options(now);
+    scopes
+        .iter()
+        .map(|&scope| {
+            WeeklyReport::build(&runs, scope, &names, &options).map_err(SchedulerError::from)
+        })
+        .collect()
+}
+
+async fn names(store: &Store, settings: &ReportSettings) -> Result<Names, StoreError> {
+    Ok(Names {
+        park: settings.park_name.clone(),
+        units: store
+            .units()
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name.as_str().to_owned()))
+            .collect(),
+        grids: store
+            .grids()
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.name.as_str().to_owned()))
+            .collect(),
+        categories: store
+            .categories()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name.as_str().to_owned()))
+            .collect(),
+    })
+}

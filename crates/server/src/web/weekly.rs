@@ -1,0 +1,61 @@
+//! The weekly report in the browser: the page the Monday email carries, computed for the week
+//! asked (the last one by default), for the scopes the viewer may read.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use gridloop_report::Chart;
+use gridloop_store::StoreError;
+use serde::Deserialize;
+
+use crate::http::state::AppState;
+use crate::reports::{self, ReportRequestError};
+use crate::web::render::PageError;
+use crate::web::session::Viewer;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/weekly-report", axum::routing::get(show))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WeeklyQuery {
+    week: Option<String>,
+    unit: Option<String>,
+    grid: Option<String>,
+}
+
+impl From<ReportRequestError> for PageError {
+    fn from(e: ReportRequestError) -> Self {
+        match e {
+            ReportRequestError::Store(StoreError::NotFound { .. }) => PageError::NotFound,
+            ReportRequestError::Store(e) => e.into(),
+            ReportRequestError::BothScopes | ReportRequestError::Invalid(_) => {
+                PageError::BadRequest
+            }
+            ReportRequestError::Scheduler(e) => {
+                tracing::error!(error = %e, "weekly report failed");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+/// `GET /weekly-report?week=2026-W48&unit=power`.
+async fn show(
+    viewer: Viewer,
+    State(state): State<AppState>,
+    Query(query): Query<WeeklyQuery>,
+) -> Result<Response, PageError> {
+    let now = state.clock.now();
+    let period = reports::period(query.week.as_deref(), &state.reports, now)?;
+    let scope = match (query.grid.as_deref(), query.unit.as_deref()) {
+        (None, None) => reports::default_scope(&viewer.actor),
+        (grid, unit) => reports::scope(&state.store, grid, unit).await?,
+    };
+    if !reports::may_read(&viewer.actor, scope) {
+        return Err(PageError::Forbidden);
+    }
+    let mut settings = state.reports.clone();
+    settings.locale = viewer.locale;
+    let report = reports::on_demand(&state.store, &settings, period, scope, now).await?;
+    Ok(Html(gridloop_report::html(&report, Chart::Embedded)).into_response())
+}

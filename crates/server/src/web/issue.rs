@@ -678,7 +678,7 @@ async fn act(
             let fallback = if viewer.actor.can_see(&decision.issue.scope()) {
                 format!("/issues/{}", issue.id)
             } else {
-                "/".to_owned()
+                crate::web::session::home_of(&viewer.actor).to_owned()
             };
             let next = crate::web::session::local_path(fields.get("_next"))
                 .map(str::to_owned)

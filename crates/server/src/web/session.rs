@@ -151,7 +151,7 @@ fn nav(actor: &Actor) -> Vec<NavItem> {
 }
 
 /// The page a role starts on.
-fn home_of(actor: &Actor) -> &'static str {
+pub fn home_of(actor: &Actor) -> &'static str {
     let order = [
         (Role::PostMember, "/my"),
         (Role::Commissioner, "/my"),

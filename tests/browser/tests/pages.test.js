@@ -67,6 +67,8 @@ const PAGES = () => [
   ['worklist-head', USERS.unitHead, '/worklist'],
   ['dashboard', USERS.supervisor, '/dashboard'],
   ['extensions', USERS.supervisor, '/extensions'],
+  ['weekly-report', USERS.supervisor, '/weekly-report'],
+  ['weekly-report-unit', USERS.unitHead, '/weekly-report'],
   ['admin', USERS.admin, '/admin'],
 ];
 

@@ -109,6 +109,15 @@ pub fn report_settings(settings: &Settings, calendar: &gridloop_core::Calendar) 
     }
 }
 
+/// The names of the schedules [`ensure_schedules`] creates; every start creates them again, so
+/// they can be paused but not removed.
+pub const BUILTIN_SCHEDULES: [&str; 2] = ["visits-materialise", "weekly-report"];
+
+/// Whether a schedule is one of [`BUILTIN_SCHEDULES`].
+pub fn is_builtin_schedule(name: &str) -> bool {
+    BUILTIN_SCHEDULES.contains(&name)
+}
+
 /// Creates the built-in schedules that do not exist yet.
 pub async fn ensure_schedules(
     store: &Store,
@@ -117,12 +126,12 @@ pub async fn ensure_schedules(
 ) -> anyhow::Result<()> {
     let builtin = [
         (
-            "visits-materialise",
+            BUILTIN_SCHEDULES[0],
             settings.scheduler.visits_materialise_cron.as_str(),
             MATERIALISE_JOB,
         ),
         (
-            "weekly-report",
+            BUILTIN_SCHEDULES[1],
             settings.report.cron.as_str(),
             WEEKLY_REPORT_JOB,
         ),

@@ -67,12 +67,18 @@ impl Tx {
         if changed == 0 {
             return Err(StoreError::not_found("user", user.get()));
         }
+        self.end_sessions(user).await?;
+        Ok(())
+    }
+
+    /// Ends every web session of a user (deactivated, or told to sign in again); returns how
+    /// many there were.
+    pub async fn end_sessions(&mut self, user: UserId) -> Result<u64, StoreError> {
         self.execute(
             "DELETE FROM web_sessions WHERE user_id = $1",
             args![user.get()],
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     /// The id and password hash of the active user with this login, if they have a password.

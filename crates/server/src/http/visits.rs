@@ -377,6 +377,20 @@ async fn create_plan(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPlanBody>,
 ) -> Result<Response, Problem> {
+    let record = add_plan(&state, &body).await?;
+    Ok(created(
+        format!("/api/v1/visit-plans/{}", record.id),
+        plan_view(record),
+    ))
+}
+
+/// Checks a new plan as `POST /visit-plans` does (defaults: `0 9 * * MON` in the park's time
+/// zone, the core's window and reminder lead), adds it and plans its next fortnight of visits.
+/// The web pages' visit plan form comes here too.
+pub(crate) async fn add_plan(
+    state: &AppState,
+    body: &NewPlanBody,
+) -> Result<VisitPlanRecord, Problem> {
     let now = state.clock.now();
     let mut fields = Fields::default();
     let expr = fields.take(CronExpr::parse(
@@ -431,10 +445,7 @@ async fn create_plan(
         })?;
     tx.commit().await?;
     tracing::info!(id = record.id, "visit plan created");
-    Ok(created(
-        format!("/api/v1/visit-plans/{}", record.id),
-        plan_view(record),
-    ))
+    Ok(record)
 }
 
 /// Pauses or resumes a plan.
@@ -474,10 +485,22 @@ async fn patch_plan(
             Err(gridloop_core::ParseError::new("id", "must be positive"))
         }
     })?;
+    Ok(Json(plan_view(
+        set_plan_active(&state, id, body.active).await?,
+    )))
+}
+
+/// Pauses a plan (its future planned visits are removed) or resumes it (its next fortnight is
+/// planned again), as `PATCH /visit-plans/{id}` does; the web pages' buttons come here too.
+pub(crate) async fn set_plan_active(
+    state: &AppState,
+    id: i64,
+    active: bool,
+) -> Result<VisitPlanRecord, Problem> {
     let now = state.clock.now();
     let mut tx = state.store.transaction().await?;
-    let record = tx.set_visit_plan_active(id, body.active, now).await?;
-    if body.active {
+    let record = tx.set_visit_plan_active(id, active, now).await?;
+    if active {
         gridloop_scheduler::visits::materialise(&mut tx, &record, state.workflow.calendar(), now)
             .await
             .map_err(|e| {
@@ -486,5 +509,6 @@ async fn patch_plan(
             })?;
     }
     tx.commit().await?;
-    Ok(Json(plan_view(record)))
+    tracing::info!(id, active, "visit plan paused or resumed");
+    Ok(record)
 }

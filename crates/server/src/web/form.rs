@@ -39,14 +39,39 @@ impl Fields {
             .collect()
     }
 
-    /// The values to put back into a form re-rendered with its errors (never the token).
+    /// The first value of a field exactly as sent, untrimmed (a password's spaces count).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of each field, to check the boxes and select the options of a form
+    /// re-rendered with its errors (never the token).
+    pub fn echo_lists(&self) -> BTreeMap<String, Vec<String>> {
+        let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in &self.0 {
+            if echoed(k) {
+                lists.entry(k.clone()).or_default().push(v.clone());
+            }
+        }
+        lists
+    }
+
+    /// The values to put back into a form re-rendered with its errors (never the token, never a password).
     pub fn echo(&self) -> BTreeMap<String, String> {
         self.0
             .iter()
-            .filter(|(k, _)| k != csrf::FIELD)
+            .filter(|(k, _)| echoed(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
+}
+
+/// Whether a field goes back into a re-rendered form: not the token, never a password.
+fn echoed(name: &str) -> bool {
+    name != csrf::FIELD && !name.starts_with("password")
 }
 
 /// A POSTed form from a signed-in viewer, its CSRF token and origin checked.

@@ -28,6 +28,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("visits.html", include_str!("templates/visits.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),
     ("admin.html", include_str!("templates/admin.html")),
+    (
+        "admin_forms.html",
+        include_str!("templates/admin_forms.html"),
+    ),
+    ("admin_edit.html", include_str!("templates/admin_edit.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

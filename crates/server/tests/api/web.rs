@@ -172,6 +172,11 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// A page's text with the slashes minijinja escapes (`&#x2f;`) put back, for reading values.
+fn unslash(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+}
+
 fn location(reply: &Reply) -> String {
     reply.header("location").expect("a redirect")
 }
@@ -617,10 +622,219 @@ both! {
         assert!(users.contains("p***@demo.gridloop.example"));
         let csrf = hidden(&users, "_csrf");
         let r = browser.post("/admin/units", &[("_csrf", &csrf), ("code", "water"), ("name", "自来水公司")]).await;
-        assert_eq!(location(&r), "/admin/units");
+        assert_eq!(location(&r), "/admin/units?saved");
         assert!(browser.get("/admin/units").await.text().contains("自来水公司"));
         let again = browser.post("/admin/units", &[("_csrf", &csrf), ("code", "water"), ("name", "自来水公司")]).await;
         assert_eq!(again.status.as_u16(), 422);
         assert!(again.text().contains("role=\"alert\""));
+    }
+
+    async fn an_admin_creates_a_user_with_roles_who_signs_in_once_given_a_password(app: &TestApp) {
+        with_password(app, "admin").await;
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let csrf = admin.csrf("/admin/users").await;
+        let post = app.store.posts(None).await.expect("posts")[0].code.to_string();
+        let users_before = app.store.users().await.expect("users").len();
+        // A login already taken: 422, the alert, what was typed kept, nothing created.
+        let taken = admin.post("/admin/users", &[("_csrf", &csrf), ("login", "post01"), ("name", "重名"), ("roles", "post_member"), ("posts", &post)]).await;
+        assert_eq!(taken.status.as_u16(), 422, "{}", taken.text());
+        let html = taken.text();
+        assert!(html.contains("role=\"alert\"") && html.contains("value=\"重名\""), "{html}");
+        assert!(html.contains("value=\"post_member\" checked"), "the role box stays checked: {html}");
+        assert_eq!(app.store.users().await.expect("users").len(), users_before);
+        let r = admin.post("/admin/users", &[
+            ("_csrf", &csrf), ("login", "newpost"), ("name", "新岗员"), ("phone", "13800138000"),
+            ("email", "newpost@example.cn"), ("locale", "en"), ("roles", "post_member"),
+            ("roles", "commissioner"), ("posts", &post), ("grids", "g1"),
+        ]).await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        assert_eq!(location(&r), "/admin/users?saved");
+        let list = admin.get(&location(&r)).await.text();
+        assert!(list.contains("newpost") && list.contains("role=\"status\""), "{list}");
+        assert!(!list.contains("13800138000") && !list.contains("newpost@example.cn"), "contacts are masked in the list");
+        let user = app.store.user_by_login(&Login::parse("newpost").expect("login")).await.expect("lookup").expect("created");
+        assert_eq!(user.roles, vec![gridloop_core::Role::PostMember, gridloop_core::Role::Commissioner]);
+        assert_eq!((user.posts.len(), user.grids.len(), user.locale.as_str()), (1, 1, "en"));
+        // No password yet: signing in fails alike.
+        let page = format!("/admin/users/{}", user.id);
+        let edit = admin.get(&page).await;
+        assert_eq!(edit.status.as_u16(), 200, "{}", edit.text());
+        assert!(edit.text().contains("13800138000"), "the admin's edit page shows the number in full");
+        let short = admin.post(&format!("{page}/password"), &[("_csrf", &csrf), ("password", "short"), ("password_again", "short")]).await;
+        assert_eq!(short.status.as_u16(), 422);
+        assert!(short.text().contains("role=\"alert\"") && !short.text().contains("value=\"short\""));
+        let differ = admin.post(&format!("{page}/password"), &[("_csrf", &csrf), ("password", PASSWORD), ("password_again", "something else")]).await;
+        assert_eq!(differ.status.as_u16(), 422);
+        assert!(app.store.password_hash(&user.login).await.expect("lookup").is_none(), "nothing was set");
+        let set = admin.post(&format!("{page}/password"), &[("_csrf", &csrf), ("password", PASSWORD), ("password_again", PASSWORD)]).await;
+        assert_eq!(set.status.as_u16(), 303, "{}", set.text());
+        let mut newcomer = Browser::new(app);
+        newcomer.sign_in("newpost").await;
+        assert_eq!(location(&newcomer.get("/").await), "/my");
+        assert_eq!(newcomer.get("/my").await.status.as_u16(), 200);
+    }
+
+    async fn deactivating_a_user_ends_their_web_sessions(app: &TestApp) {
+        with_password(app, "admin").await;
+        with_password(app, "post01").await;
+        let mut member = Browser::new(app);
+        member.sign_in("post01").await;
+        assert_eq!(member.get("/my").await.status.as_u16(), 200);
+        let user = app.store.user_by_login(&Login::parse("post01").expect("login")).await.expect("lookup").expect("demo user");
+        assert_eq!(app.store.sessions(user.id).await.expect("sessions").len(), 1);
+        let posts: Vec<String> = app.store.posts(None).await.expect("posts").into_iter().filter(|p| user.posts.contains(&p.id)).map(|p| p.code.to_string()).collect();
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let page = format!("/admin/users/{}", user.id);
+        let csrf = admin.csrf(&page).await;
+        let mut fields = vec![("_csrf", csrf.as_str()), ("name", user.name.as_str()), ("locale", "zh-CN"), ("roles", "post_member")];
+        fields.extend(posts.iter().map(|p| ("posts", p.as_str())));
+        // No `active` box: deactivated.
+        let r = admin.post(&page, &fields).await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        assert!(app.store.sessions(user.id).await.expect("sessions").is_empty(), "the session rows are gone");
+        let after = member.get("/my").await;
+        assert_eq!(after.status.as_u16(), 303);
+        assert!(location(&after).starts_with("/login"));
+        let stored = app.store.user(user.id).await.expect("lookup").expect("user");
+        assert!(!stored.active);
+        assert_eq!(stored.posts, user.posts, "memberships kept");
+        // Reactivated, the old session stays ended; the password was kept.
+        fields.push(("active", "on"));
+        assert_eq!(admin.post(&page, &fields).await.status.as_u16(), 303);
+        assert!(location(&member.get("/my").await).starts_with("/login"));
+        let mut again = Browser::new(app);
+        again.sign_in("post01").await;
+        // The last admin cannot lock themselves out: 422 with the alert.
+        let me = app.store.user_by_login(&Login::parse("admin").expect("login")).await.expect("lookup").expect("admin");
+        let mine = format!("/admin/users/{}", me.id);
+        let refused = admin.post(&mine, &[("_csrf", &csrf), ("name", me.name.as_str()), ("roles", "admin")]).await;
+        assert_eq!(refused.status.as_u16(), 422, "{}", refused.text());
+        assert!(refused.text().contains("role=\"alert\""));
+        assert!(app.store.user(me.id).await.expect("lookup").expect("admin").active);
+    }
+
+    async fn an_admin_edits_a_categorys_sla_and_sees_it_in_the_list(app: &TestApp) {
+        with_password(app, "admin").await;
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let category = app.store.categories().await.expect("categories")[0].clone();
+        let page = format!("/admin/categories/{}", category.id);
+        let csrf = admin.csrf(&page).await;
+        let unit = app.store.units().await.expect("units")[1].code.to_string();
+        let sla = |urgent: (&'static str, &'static str)| {
+            vec![
+                ("sla_low_response", "480"), ("sla_low_resolve", "9600"),
+                ("sla_normal_response", "240"), ("sla_normal_resolve", "4800"),
+                ("sla_high_response", "60"), ("sla_high_resolve", "960"),
+                ("sla_urgent_response", urgent.0), ("sla_urgent_resolve", urgent.1),
+            ]
+        };
+        let mut fields = vec![("_csrf", csrf.as_str()), ("name", "供电抢修"), ("default_unit", unit.as_str())];
+        // Resolution before response: refused whole, nothing changes.
+        let mut bad = fields.clone();
+        bad.extend(sla(("600", "60")));
+        let refused = admin.post(&page, &bad).await;
+        assert_eq!(refused.status.as_u16(), 422, "{}", refused.text());
+        assert!(refused.text().contains("role=\"alert\"") && refused.text().contains("value=\"600\""));
+        let not_a_number = admin.post(&page, &[("_csrf", &csrf), ("name", "x"), ("sla_urgent_response", "soon")]).await;
+        assert_eq!(not_a_number.status.as_u16(), 422);
+        assert_eq!(app.store.category(category.id).await.expect("lookup").expect("category"), category);
+        fields.extend(sla(("15", "240")));
+        let r = admin.post(&page, &fields).await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        let stored = app.store.category(category.id).await.expect("lookup").expect("category");
+        let urgent = stored.sla_for(gridloop_core::Priority::Urgent).expect("urgent SLA");
+        assert_eq!((urgent.response_minutes(), urgent.resolve_minutes()), (15, 240));
+        assert_eq!(stored.name.as_str(), "供电抢修");
+        let list = unslash(&admin.get("/admin/categories").await.text());
+        assert!(list.contains("供电抢修") && list.contains("15/240"), "{list}");
+        // A new category needs every priority's SLA.
+        let created = admin.post("/admin/categories", &[("_csrf", &csrf), ("code", "noise"), ("name", "噪音"), ("sla_low_response", "60"), ("sla_low_resolve", "600")]).await;
+        assert_eq!(created.status.as_u16(), 422, "{}", created.text());
+        let mut complete = vec![("_csrf", csrf.as_str()), ("code", "noise"), ("name", "噪音")];
+        complete.extend(sla(("30", "480")));
+        assert_eq!(location(&admin.post("/admin/categories", &complete).await), "/admin/categories?saved");
+        assert!(admin.get("/admin/categories").await.text().contains("噪音"));
+    }
+
+    async fn an_admin_adds_a_visit_plan_and_pauses_it(app: &TestApp) {
+        with_password(app, "admin").await;
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let form = unslash(&admin.get("/admin/visit-plans").await.text());
+        assert!(form.contains("value=\"Asia/Shanghai\"") && form.contains("value=\"0 9 * * MON\""), "the API's defaults: {form}");
+        let csrf = hidden(&form, "_csrf");
+        let enterprise = enterprise_in(app, "g1", 0).await.to_string();
+        let before = app.store.visit_plans(None).await.expect("plans").len();
+        let plan = |cron: &'static str| {
+            vec![("enterprise", enterprise.clone()), ("commissioner", "comm01".to_owned()), ("cron", cron.to_owned()),
+                 ("time_zone", "Asia/Shanghai".to_owned()), ("window_minutes", "120".to_owned()), ("reminder_lead_minutes", "60".to_owned())]
+        };
+        let send = |fields: Vec<(&'static str, String)>| {
+            let mut all = vec![("_csrf", csrf.clone())];
+            all.extend(fields);
+            all
+        };
+        let bad = send(plan("61 * * * *"));
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = admin.post("/admin/visit-plans", &bad).await;
+        assert_eq!(refused.status.as_u16(), 422, "{}", refused.text());
+        assert!(refused.text().contains("role=\"alert\"") && refused.text().contains("value=\"61 * * * *\""));
+        assert_eq!(app.store.visit_plans(None).await.expect("plans").len(), before);
+        let good = send(plan("0 10 * * TUE"));
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = admin.post("/admin/visit-plans", &good).await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        let plans = app.store.visit_plans(None).await.expect("plans");
+        let added = plans.iter().find(|p| p.plan.schedule().expr.to_string() == "0 10 * * TUE").expect("the new plan");
+        assert!(added.plan.is_active());
+        assert_eq!(added.plan.window_minutes(), 120);
+        let paused = admin.post(&format!("/admin/visit-plans/{}/pause", added.id), &[("_csrf", &csrf)]).await;
+        assert_eq!(location(&paused), "/admin/visit-plans?saved");
+        let plans = app.store.visit_plans(None).await.expect("plans");
+        assert!(!plans.iter().find(|p| p.id == added.id).expect("plan").plan.is_active());
+        let page = unslash(&admin.get("/admin/visit-plans").await.text());
+        assert!(page.contains(&format!("/admin/visit-plans/{}/resume", added.id)), "{page}");
+        admin.post(&format!("/admin/visit-plans/{}/resume", added.id), &[("_csrf", &csrf)]).await;
+        let plans = app.store.visit_plans(None).await.expect("plans");
+        assert!(plans.iter().find(|p| p.id == added.id).expect("plan").plan.is_active());
+    }
+
+    async fn an_admin_pauses_resumes_and_removes_schedules(app: &TestApp) {
+        use gridloop_core::{CronExpr, Misfire, Schedule};
+        use gridloop_server::clock::Clock as _;
+        with_password(app, "admin").await;
+        let now = app.clock.now();
+        for name in ["weekly-report", "nightly-extra"] {
+            app.store.add_schedule(&gridloop_store::NewSchedule {
+                name: name.to_owned(),
+                schedule: Schedule::new(CronExpr::parse("0 3 * * *").expect("cron"), chrono_tz::Asia::Shanghai),
+                job_kind: "visits.materialise".to_owned(),
+                payload: json!({}),
+                misfire: Misfire::Skip,
+            }, now).await.expect("add schedule");
+        }
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let list = admin.get("/admin/schedules").await.text();
+        assert!(list.contains("nightly-extra") && list.contains("03:00"), "next run in local time: {list}");
+        let csrf = hidden(&list, "_csrf");
+        let r = admin.post("/admin/schedules/pause", &[("_csrf", &csrf), ("name", "nightly-extra")]).await;
+        assert_eq!(location(&r), "/admin/schedules?saved");
+        assert!(app.store.schedule_by_name("nightly-extra").await.expect("lookup").expect("schedule").paused);
+        admin.post("/admin/schedules/resume", &[("_csrf", &csrf), ("name", "nightly-extra")]).await;
+        assert!(!app.store.schedule_by_name("nightly-extra").await.expect("lookup").expect("schedule").paused);
+        // A built-in schedule is paused, never removed.
+        let refused = admin.post("/admin/schedules/remove", &[("_csrf", &csrf), ("name", "weekly-report")]).await;
+        assert_eq!(refused.status.as_u16(), 422);
+        assert!(refused.text().contains("role=\"alert\""));
+        assert!(app.store.schedule_by_name("weekly-report").await.expect("lookup").is_some());
+        let removed = admin.post("/admin/schedules/remove", &[("_csrf", &csrf), ("name", "nightly-extra")]).await;
+        assert_eq!(location(&removed), "/admin/schedules?saved");
+        assert!(app.store.schedule_by_name("nightly-extra").await.expect("lookup").is_none());
+        let unknown = admin.post("/admin/schedules/pause", &[("_csrf", &csrf), ("name", "nothing-such")]).await;
+        assert_eq!(unknown.status.as_u16(), 404);
     }
 }

@@ -251,6 +251,17 @@ async fn create_category(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewCategoryBody>,
 ) -> Result<Response, Problem> {
+    let category = insert(&state, &body).await?;
+    let units = unit_codes(&state).await?;
+    Ok(created(
+        format!("/api/v1/categories/{}", category.id),
+        view(category, &units)?,
+    ))
+}
+
+/// Checks a new category as `POST /categories` does and creates it. The web pages' category
+/// form comes here too.
+pub(crate) async fn insert(state: &AppState, body: &NewCategoryBody) -> Result<Category, Problem> {
     let mut fields = Fields::default();
     let code = fields.take(Code::parse(&body.code));
     let name = fields.take(Name::parse(&body.name));
@@ -276,13 +287,7 @@ async fn create_category(
         .await?;
     tx.commit().await?;
     tracing::info!(id = %category.id, code = %category.code, "category created");
-    let units = unit
-        .map(|u| HashMap::from([(u.id, u.code.to_string())]))
-        .unwrap_or_default();
-    Ok(created(
-        format!("/api/v1/categories/{}", category.id),
-        view(category, &units)?,
-    ))
+    Ok(category)
 }
 
 /// Renames a category, changes its default unit or its SLAs (admins only).
@@ -309,6 +314,18 @@ async fn patch_category(
     ApiJson(body): ApiJson<CategoryPatchBody>,
 ) -> Result<Json<CategoryView>, Problem> {
     let id = path_id(id, "category", CategoryId::new)?;
+    let category = update(&state, id, &body).await?;
+    let units = unit_codes(&state).await?;
+    Ok(Json(view(category, &units)?))
+}
+
+/// Checks and applies a change to a category as `PATCH /categories/{id}` does. The web pages'
+/// category form comes here too.
+pub(crate) async fn update(
+    state: &AppState,
+    id: CategoryId,
+    body: &CategoryPatchBody,
+) -> Result<Category, Problem> {
     let mut fields = Fields::default();
     let name = body
         .name
@@ -341,13 +358,7 @@ async fn patch_category(
             },
         )
         .await?;
-    let units = tx
-        .units()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.code.to_string()))
-        .collect();
     tx.commit().await?;
     tracing::info!(id = %category.id, "category updated");
-    Ok(Json(view(category, &units)?))
+    Ok(category)
 }

@@ -18,12 +18,12 @@
 //! - this file: the admin-only extractor, the field-error collector, shared response types.
 //! - `grids`, `posts`, `enterprises`, `units`, `categories`, `users`: one resource each.
 
-mod categories;
+pub(crate) mod categories;
 mod enterprises;
 mod grids;
 mod posts;
 mod units;
-mod users;
+pub(crate) mod users;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::LOCATION;

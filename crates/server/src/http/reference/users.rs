@@ -3,8 +3,9 @@
 //! Phone numbers and email addresses are personal data: an admin, and the person themselves,
 //! see them in full; everyone else sees them masked (`+86138****5678`, `z***@example.cn`).
 //! Users are never deleted (their names stay on the history they made); `"active": false`
-//! deactivates one, which also stops every token they hold. The last active admin can be
-//! neither deactivated nor demoted, so the park can always be administered.
+//! deactivates one, which also stops every token they hold and ends their web sessions. The
+//! last active admin can be neither deactivated nor demoted, so the park can always be
+//! administered.
 
 use std::collections::HashMap;
 
@@ -134,29 +135,6 @@ struct Codes {
 }
 
 impl Codes {
-    async fn load(tx: &mut Tx) -> Result<Self, Problem> {
-        Ok(Self {
-            posts: tx
-                .posts(None)
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p.code.to_string()))
-                .collect(),
-            units: tx
-                .units()
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.code.to_string()))
-                .collect(),
-            grids: tx
-                .grids()
-                .await?
-                .into_iter()
-                .map(|g| (g.id, g.code.to_string()))
-                .collect(),
-        })
-    }
-
     async fn load_from(state: &AppState) -> Result<Self, Problem> {
         Ok(Self {
             posts: state
@@ -389,6 +367,17 @@ async fn create_user(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<Response, Problem> {
+    let user = insert(&state, &body).await?;
+    let codes = Codes::load_from(&state).await?;
+    Ok(created(
+        format!("/api/v1/users/{}", user.id),
+        view(user, &codes, true),
+    ))
+}
+
+/// Checks a new user as `POST /users` does (every bad field in one 422, a taken login 409) and
+/// creates them, active. The web pages' user form comes here too.
+pub(crate) async fn insert(state: &AppState, body: &NewUserBody) -> Result<User, Problem> {
     let mut fields = Fields::default();
     let login = fields.take(Login::parse(&body.login));
     let name = fields.take(Name::parse(&body.name));
@@ -421,13 +410,9 @@ async fn create_user(
             enterprises,
         })
         .await?;
-    let codes = Codes::load(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(id = %user.id, login = %user.login, "user created");
-    Ok(created(
-        format!("/api/v1/users/{}", user.id),
-        view(user, &codes, true),
-    ))
+    Ok(user)
 }
 
 /// Edits a user's profile, roles and memberships, or deactivates them (admins only).
@@ -454,6 +439,19 @@ async fn patch_user(
     ApiJson(body): ApiJson<UserPatchBody>,
 ) -> Result<Json<UserView>, Problem> {
     let id = path_id(id, "user", UserId::new)?;
+    let user = update(&state, id, &body).await?;
+    let codes = Codes::load_from(&state).await?;
+    Ok(Json(view(user, &codes, true)))
+}
+
+/// Checks and applies a change to a user as `PATCH /users/{id}` does. Deactivating a user also
+/// ends their web sessions (their password stays, for a later reactivation); the web pages'
+/// edit form comes here too.
+pub(crate) async fn update(
+    state: &AppState,
+    id: UserId,
+    body: &UserPatchBody,
+) -> Result<User, Problem> {
     let mut fields = Fields::default();
     let name = body
         .name
@@ -473,9 +471,9 @@ async fn patch_user(
         .and_then(|raw| locale(&mut fields, raw));
     let new_roles = body.roles.as_deref().map(|raw| roles(&mut fields, raw));
     let mut tx = state.store.transaction().await?;
-    if tx.user(id).await?.is_none() {
+    let Some(before) = tx.user(id).await? else {
         return Err(Problem::not_found("user"));
-    }
+    };
     let new_posts = match &body.posts {
         Some(raw) => Some(posts(&mut tx, &mut fields, raw).await?),
         None => None,
@@ -493,6 +491,7 @@ async fn patch_user(
         None => None,
     };
     fields.check()?;
+    let deactivating = before.active && body.active == Some(false);
     let user = tx
         .update_user(
             id,
@@ -510,10 +509,13 @@ async fn patch_user(
             },
         )
         .await?;
-    let codes = Codes::load(&mut tx).await?;
+    if deactivating {
+        // In this transaction: a deactivated user is signed out everywhere at once.
+        tx.end_sessions(id).await?;
+    }
     tx.commit().await?;
     // Roles, memberships and `active` decide what every token of this user may do.
     state.callers.clear();
     tracing::info!(id = %user.id, active = user.active, "user updated");
-    Ok(Json(view(user, &codes, true)))
+    Ok(user)
 }

@@ -1,9 +1,24 @@
-//! Admins: the reference data as lists (grids, posts, enterprises, units, users, categories with
-//! their SLAs, visit plans, schedules), create forms where the JSON API creates the same thing
-//! simply (grids, posts, enterprises, units), and dead-lettered notifications with a retry
-//! button. Everything goes through the store methods the API and the CLI use.
+//! Admins: the park's reference data without the command line. Lists of grids, posts,
+//! enterprises, units, users, categories with their SLAs, visit plans, schedules and
+//! dead-lettered notifications; create forms for all but the last two; edit pages for users
+//! (roles, contacts, active, a password) and categories (SLA per priority, default unit);
+//! pause and resume for visit plans and schedules. Everything goes through the functions and
+//! store methods the JSON API and the CLI use, so a form is checked exactly as the API checks
+//! the same request.
+//!
+//! # Layout
+//!
+//! - this file: the index, the lists, grids/posts/enterprises/units, notifications.
+//! - [`users`], [`categories`], [`visit_plans`], [`schedules`]: one section each.
 
-use axum::extract::{Path, State};
+mod categories;
+mod schedules;
+mod users;
+mod visit_plans;
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,10 +28,11 @@ use gridloop_store::{NewEnterprise, NewGrid, NewPost, NewUnit, NotificationState
 use minijinja::context;
 use serde::Serialize;
 
+use crate::http::problem::Problem;
 use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
 use crate::web::issue::Names;
-use crate::web::render::{local_time, page_with, see_other, PageError};
+use crate::web::render::{page_with, see_other, PageError};
 use crate::web::session::Viewer;
 
 /// The sections, in the index's order: (path segment, label key).
@@ -40,6 +56,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(index))
         .route("/admin/{section}", get(section).post(create))
         .route("/admin/notifications/{id}/retry", post(retry))
+        .merge(users::routes())
+        .merge(categories::routes())
+        .merge(visit_plans::routes())
+        .merge(schedules::routes())
 }
 
 #[derive(Debug, Serialize)]
@@ -52,13 +72,63 @@ struct Link {
 struct Table {
     headers: Vec<&'static str>,
     rows: Vec<TableRow>,
+    /// Whether any row has buttons (the table then has an actions column).
+    actions: bool,
+}
+
+impl Table {
+    fn new(headers: Vec<&'static str>, rows: Vec<TableRow>) -> Self {
+        let actions = rows.iter().any(|r| !r.actions.is_empty());
+        Self {
+            headers,
+            rows,
+            actions,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
 struct TableRow {
     cells: Vec<String>,
-    /// A dead notification's id, for its retry button.
-    retry: Option<i64>,
+    /// The row's own page, linked from its first cell.
+    href: Option<String>,
+    /// The row's buttons, each a small form.
+    actions: Vec<RowAction>,
+}
+
+/// A button on a row: a form posting to `action`, with the hidden `name` field when set.
+#[derive(Debug, Serialize)]
+struct RowAction {
+    action: String,
+    /// The label's key.
+    label: &'static str,
+    danger: bool,
+    name: Option<String>,
+}
+
+impl RowAction {
+    fn new(action: String, label: &'static str) -> Self {
+        Self {
+            action,
+            label,
+            danger: false,
+            name: None,
+        }
+    }
+}
+
+/// A section's page beyond its table: the options of its form's selects, and what a blank
+/// form starts with.
+#[derive(Debug, Default)]
+struct Extra {
+    options: Option<minijinja::Value>,
+    defaults: BTreeMap<String, String>,
+}
+
+/// `?saved` after a change: the page says so.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Saved {
+    saved: Option<String>,
 }
 
 /// One field of a create form.
@@ -95,27 +165,45 @@ async fn section(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(name): Path<String>,
+    Query(saved): Query<Saved>,
 ) -> Result<Response, PageError> {
     viewer.require(&[Role::Admin])?;
-    render(&state, &viewer, &name, None, StatusCode::OK).await
+    let outcome = match saved.saved {
+        Some(_) => Outcome::Saved,
+        None => Outcome::Blank,
+    };
+    render(&state, &viewer, &name, outcome, StatusCode::OK).await
 }
 
 fn row(cells: Vec<String>) -> TableRow {
-    TableRow { cells, retry: None }
+    TableRow {
+        cells,
+        href: None,
+        actions: Vec::new(),
+    }
+}
+
+/// How a section's page comes to be shown.
+#[derive(Debug)]
+enum Outcome {
+    Blank,
+    /// After a change that was made.
+    Saved,
+    /// A form refused: what was typed, and why.
+    Failed(Fields, String),
 }
 
 async fn render(
     state: &AppState,
     viewer: &Viewer,
     name: &str,
-    failed: Option<(Fields, String)>,
+    outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (_, heading) = SECTIONS
         .iter()
         .find(|(path, _)| *path == name)
         .ok_or(PageError::NotFound)?;
-    let tz = state.workflow.calendar().tz();
     let names = Names::load(state).await?;
     let grids = state.store.grids().await?;
     let grid_code = |id| {
@@ -138,32 +226,20 @@ async fn render(
         label,
         options: None,
     };
-    let mut table = Table::default();
     let mut inputs: Vec<Input> = Vec::new();
-    match name {
+    let mut extra = Extra::default();
+    let table = match name {
         "grids" => {
-            table.headers = vec!["code", "name"];
-            table.rows = grids
-                .iter()
-                .map(|g| row(vec![g.code.to_string(), g.name.to_string()]))
-                .collect();
             inputs = vec![text("code", "code"), text("name", "name")];
+            Table::new(
+                vec!["code", "name"],
+                grids
+                    .iter()
+                    .map(|g| row(vec![g.code.to_string(), g.name.to_string()]))
+                    .collect(),
+            )
         }
         "posts" => {
-            table.headers = vec!["code", "name", "grid"];
-            table.rows = state
-                .store
-                .posts(None)
-                .await?
-                .into_iter()
-                .map(|p| {
-                    row(vec![
-                        p.code.to_string(),
-                        p.name.to_string(),
-                        grid_code(p.grid),
-                    ])
-                })
-                .collect();
             inputs = vec![
                 text("code", "code"),
                 text("name", "name"),
@@ -173,23 +249,24 @@ async fn render(
                     options: grid_options(),
                 },
             ];
+            Table::new(
+                vec!["code", "name", "grid"],
+                state
+                    .store
+                    .posts(None)
+                    .await?
+                    .into_iter()
+                    .map(|p| {
+                        row(vec![
+                            p.code.to_string(),
+                            p.name.to_string(),
+                            grid_code(p.grid),
+                        ])
+                    })
+                    .collect(),
+            )
         }
         "enterprises" => {
-            table.headers = vec!["col_issue", "name", "grid", "address"];
-            table.rows = state
-                .store
-                .enterprises(None)
-                .await?
-                .into_iter()
-                .map(|e| {
-                    row(vec![
-                        e.id.to_string(),
-                        e.name.to_string(),
-                        grid_code(e.grid),
-                        e.address.unwrap_or_default(),
-                    ])
-                })
-                .collect();
             inputs = vec![
                 text("name", "name"),
                 Input {
@@ -199,125 +276,55 @@ async fn render(
                 },
                 text("address", "address"),
             ];
+            Table::new(
+                vec!["col_issue", "name", "grid", "address"],
+                state
+                    .store
+                    .enterprises(None)
+                    .await?
+                    .into_iter()
+                    .map(|e| {
+                        row(vec![
+                            e.id.to_string(),
+                            e.name.to_string(),
+                            grid_code(e.grid),
+                            e.address.unwrap_or_default(),
+                        ])
+                    })
+                    .collect(),
+            )
         }
         "units" => {
-            table.headers = vec!["code", "name"];
-            table.rows = names
-                .units()
-                .iter()
-                .map(|u| row(vec![u.code.to_string(), u.name.to_string()]))
-                .collect();
             inputs = vec![text("code", "code"), text("name", "name")];
+            Table::new(
+                vec!["code", "name"],
+                names
+                    .units()
+                    .iter()
+                    .map(|u| row(vec![u.code.to_string(), u.name.to_string()]))
+                    .collect(),
+            )
         }
         "users" => {
-            // Phone numbers and emails are shown masked: a list on a screen is a list seen.
-            table.headers = vec!["login", "name", "roles", "active", "channel"];
-            table.rows = state
-                .store
-                .users()
-                .await?
-                .into_iter()
-                .map(|u| {
-                    let contact = [
-                        u.phone.as_ref().map(|p| p.masked()),
-                        u.email.as_ref().map(|e| e.masked()),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                    row(vec![
-                        u.login.to_string(),
-                        u.name.to_string(),
-                        u.roles
-                            .iter()
-                            .map(|r| r.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        viewer.t(if u.active { "yes" } else { "no" }).to_owned(),
-                        contact,
-                    ])
-                })
-                .collect();
+            extra.options = Some(users::options(state).await?);
+            users::table(state, viewer).await?
         }
         "categories" => {
-            table.headers = vec!["code", "name", "default_unit", "sla"];
-            table.rows = names
-                .categories()
-                .iter()
-                .map(|c| {
-                    let slas = c
-                        .slas
-                        .iter()
-                        .map(|(p, s)| {
-                            format!(
-                                "{}: {}/{}",
-                                viewer.t(&format!("priority_{}", p.as_str())),
-                                s.response_minutes(),
-                                s.resolve_minutes()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    row(vec![
-                        c.code.to_string(),
-                        c.name.to_string(),
-                        c.default_unit
-                            .and_then(|u| names.unit(u))
-                            .map(|u| u.name.to_string())
-                            .unwrap_or_default(),
-                        slas,
-                    ])
-                })
-                .collect();
+            extra.options = Some(categories::options(&names));
+            categories::table(viewer, &names)
         }
         "visit-plans" => {
-            let users = state.store.users().await?;
-            table.headers = vec!["enterprise", "commissioner", "cron", "active"];
-            table.rows = state
-                .store
-                .visit_plans(None)
-                .await?
-                .into_iter()
-                .map(|p| {
-                    row(vec![
-                        names.enterprise(p.enterprise),
-                        users
-                            .iter()
-                            .find(|u| u.id == p.commissioner)
-                            .map(|u| u.login.to_string())
-                            .unwrap_or_default(),
-                        format!("{} ({})", p.plan.schedule().expr, p.plan.schedule().tz),
-                        viewer
-                            .t(if p.plan.is_active() { "yes" } else { "no" })
-                            .to_owned(),
-                    ])
-                })
-                .collect();
+            let (options, defaults) = visit_plans::form(state).await?;
+            extra = Extra {
+                options: Some(options),
+                defaults,
+            };
+            visit_plans::table(state, viewer, &names).await?
         }
-        "schedules" => {
-            table.headers = vec!["name", "job", "cron", "next_fire", "paused"];
-            table.rows = state
-                .store
-                .schedules()
-                .await?
-                .into_iter()
-                .map(|s| {
-                    row(vec![
-                        s.name,
-                        s.job_kind,
-                        format!("{} ({})", s.schedule.expr, s.schedule.tz),
-                        s.next_fire_at
-                            .map(|t| local_time(t, tz))
-                            .unwrap_or_default(),
-                        viewer.t(if s.paused { "yes" } else { "no" }).to_owned(),
-                    ])
-                })
-                .collect();
-        }
-        "notifications" => {
-            table.headers = vec!["col_issue", "channel", "recipient", "attempts", "error"];
-            table.rows = state
+        "schedules" => schedules::table(state, viewer).await?,
+        "notifications" => Table::new(
+            vec!["col_issue", "channel", "recipient", "attempts", "error"],
+            state
                 .store
                 .notifications(Some(NotificationState::Dead), DEAD_LIMIT)
                 .await?
@@ -330,15 +337,20 @@ async fn render(
                         n.attempts.to_string(),
                         n.last_error.unwrap_or_default(),
                     ],
-                    retry: Some(n.id),
+                    href: None,
+                    actions: vec![RowAction::new(
+                        format!("/admin/notifications/{}/retry", n.id),
+                        "retry",
+                    )],
                 })
-                .collect();
-        }
+                .collect(),
+        ),
         _ => return Err(PageError::NotFound),
-    }
-    let (form, error) = match failed {
-        Some((fields, error)) => (fields.echo(), Some(error)),
-        None => (Default::default(), None),
+    };
+    let (form, lists, error, saved) = match outcome {
+        Outcome::Failed(fields, error) => (fields.echo(), fields.echo_lists(), Some(error), false),
+        Outcome::Saved => (extra.defaults, BTreeMap::new(), None, true),
+        Outcome::Blank => (extra.defaults, BTreeMap::new(), None, false),
     };
     let ctx = context! {
         sections => links(),
@@ -346,14 +358,18 @@ async fn render(
         heading => viewer.t(heading),
         table,
         inputs,
+        options => extra.options,
         form,
+        lists,
         error,
+        saved,
         ..viewer.base(viewer.t(heading))
     };
     page_with(status, "admin.html", ctx)
 }
 
-/// `POST /admin/{section}`: creates a grid, post, enterprise or unit.
+/// `POST /admin/{section}`: creates a grid, post, enterprise, unit, user, category or visit
+/// plan.
 #[tracing::instrument(name = "web_admin_create", skip_all, fields(user_id = %form.viewer.user.id, section = %name))]
 async fn create(
     State(state): State<AppState>,
@@ -423,23 +439,54 @@ async fn create(
             (Err(e), _) => Err(e.to_string()),
             (_, None) => Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))),
         },
+        "users" => users::create(&state, &viewer, &fields).await?,
+        "categories" => categories::create(&state, &viewer, &fields).await?,
+        "visit-plans" => visit_plans::create(&state, &viewer, &fields).await?,
         _ => return Err(PageError::NotFound),
     };
     match result {
         Ok(()) => {
             tracing::info!("reference data created from the web");
-            Ok(see_other(&format!("/admin/{name}")))
+            Ok(see_other(&format!("/admin/{name}?saved")))
         }
         Err(message) => {
             render(
                 &state,
                 &viewer,
                 &name,
-                Some((fields, message)),
+                Outcome::Failed(fields, message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
+    }
+}
+
+/// Why the API's checks refused a form, as the form's message; `Err` for what is no fault of
+/// the form (logged where it happened).
+fn refusal(viewer: &Viewer, problem: Problem) -> Result<String, PageError> {
+    match problem.status {
+        404 | 409 | 422 => Ok(format!(
+            "{} {}",
+            viewer.t("not_saved"),
+            problem.detail.unwrap_or(problem.title)
+        )),
+        _ => Err(PageError::Internal),
+    }
+}
+
+/// A whole number of minutes typed into a form; blank is none, anything else not a number is
+/// the form's message.
+fn minutes(viewer: &Viewer, field: &str, raw: Option<&str>) -> Result<Option<u32>, String> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => raw.parse::<u32>().map(Some).map_err(|_| {
+            format!(
+                "{} {field}: '{raw}' {}",
+                viewer.t("not_saved"),
+                viewer.t("not_minutes")
+            )
+        }),
     }
 }
 
@@ -472,5 +519,5 @@ async fn retry(
         .retry_notification(id, state.clock.now())
         .await?;
     tracing::info!(notification = id, "notification retried from the web");
-    Ok(see_other("/admin/notifications"))
+    Ok(see_other("/admin/notifications?saved"))
 }

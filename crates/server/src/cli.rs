@@ -486,6 +486,9 @@ pub enum BenchCommand {
     Jobs(BenchJobsArgs),
     /// The overdue scan over many issues: milliseconds per scan.
     Overdue(BenchOverdueArgs),
+    /// The weekly report (8-week trend, every scope) over a generated park of many issues:
+    /// milliseconds per run against the 2-second target, and memory.
+    Report(BenchReportArgs),
     /// Lifecycle throughput of the store on SQLite and PostgreSQL.
     Store(BenchStoreArgs),
     /// Throughput, latency and memory of `gridloop serve`, driven over loopback from this process.
@@ -580,6 +583,26 @@ pub struct BenchOverdueArgs {
     pub open: usize,
     /// Scans timed; the median is reported.
     #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchReportArgs {
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Issues generated, reported evenly over `--weeks`.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub issues: usize,
+    /// Events per issue on average: the total is exactly issues × this (at least 5).
+    #[arg(long, default_value_t = 5)]
+    pub events_per_issue: usize,
+    /// Weeks of history, ending with the week reported on.
+    #[arg(long, default_value_t = 104)]
+    pub weeks: u32,
+    /// Weekly runs timed; the median is reported.
+    #[arg(long, default_value_t = 3)]
     pub runs: usize,
 }
 

@@ -141,6 +141,20 @@ impl Tx {
         row.map(CopyRow::into_stored).transpose()
     }
 
+    /// Every stored report of a period (`2026-W48`), one per scope.
+    pub async fn report_copies_of(
+        &mut self,
+        period: &str,
+    ) -> Result<Vec<StoredReport>, StoreError> {
+        let rows: Vec<CopyRow> = self
+            .fetch_all(
+                &format!("SELECT {SUMMARY_COLUMNS}, document FROM reports WHERE period = $1"),
+                args![period],
+            )
+            .await?;
+        rows.into_iter().map(CopyRow::into_stored).collect()
+    }
+
     /// The stored report of a period (`2026-W48`) and scope (`park`, `unit:3`, `grid:2`).
     pub async fn report_copy_for(
         &mut self,
@@ -168,6 +182,8 @@ impl Store {
         read fn report_copies(&self, filter: &ReportFilter) -> Vec<ReportSummary>;
         /// One stored report.
         read fn report_copy(&self, id: i64) -> Option<StoredReport>;
+        /// Every stored report of a period.
+        read fn report_copies_of(&self, period: &str) -> Vec<StoredReport>;
         /// The stored report of a period and scope.
         read fn report_copy_for(&self, period: &str, scope: &str) -> Option<StoredReport>;
     }

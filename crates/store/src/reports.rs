@@ -4,15 +4,15 @@
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Calendar, Event, Indicators, IssueFacts, IssueId, Period, VisitCounts, WeeklyIndicators,
-    DEFAULT_MIN_RESOLVED,
+    Calendar, Event, Indicators, IssueFacts, IssueId, Period, Status, VisitCounts,
+    WeeklyIndicators, DEFAULT_MIN_RESOLVED,
 };
 
 use crate::backend::{args, Arg};
 use crate::error::StoreError;
-use crate::issues::to_micros;
+use crate::issues::{to_micros, ISSUE_SELECT};
 use crate::jobs::id_list;
-use crate::rows::{stored, EventRow};
+use crate::rows::{stored, EventRow, IssueRow};
 use crate::store::Store;
 
 /// An event with its issue, as the feed reads them.
@@ -41,11 +41,20 @@ impl Store {
 
     /// Computes the indicators of several periods (a trend's weeks) in one pass over the log.
     ///
-    /// Reads every issue that may matter to any of them — reported before the last period ends
-    /// and either still open or changed since the first began (a superset is safe: each
-    /// accumulator ignores the rest) — in pages of histories ordered by (issue, version), each
-    /// page in its own snapshot, and folds each history into every period's accumulator. Memory
-    /// holds one page of histories and the accumulators, never the log.
+    /// One read transaction (one snapshot, so no issue is counted twice or missed while others
+    /// write) reads two sets:
+    ///
+    /// - the open backlog that no event touched since the first period began: its state was
+    ///   the same throughout, so its row stands for its history
+    ///   ([`WeeklyIndicators::observe_unchanged`]), a page of rows at a time;
+    /// - every issue reported before the last period ends and changed since the first began
+    ///   (found by the `updated_at` index), whose histories are read a page of issues at a time
+    ///   and folded into every period's accumulator.
+    ///
+    /// Closed, rejected and duplicate issues untouched since before the first period count in
+    /// none of them and are not read. Memory holds the changed issues' ids, one page of rows or
+    /// histories, and the accumulators; never the log. Only the last period keeps its list of
+    /// overdue issues (a trend shows the others' counts).
     pub async fn indicators_runs(
         &self,
         periods: &[Period],
@@ -59,35 +68,58 @@ impl Store {
             return Ok(Vec::new());
         };
         let mut runs = Vec::with_capacity(periods.len());
-        for period in periods {
+        for (i, period) in periods.iter().enumerate() {
             let visits = self
                 .visit_counts(to_micros(period.from()), to_micros(period.to()))
                 .await?;
-            runs.push(
-                WeeklyIndicators::new(*period, calendar)
-                    .with_min_resolved(min_resolved)
-                    .with_visits(visits),
-            );
+            let run = WeeklyIndicators::new(*period, calendar)
+                .with_min_resolved(min_resolved)
+                .with_visits(visits);
+            runs.push(if i + 1 == periods.len() {
+                run
+            } else {
+                run.without_overdue_list()
+            });
         }
         let (from, to) = (to_micros(first), to_micros(last));
-        let mut after = 0_i64;
-        loop {
-            let mut tx = self.pool.begin_read().await?;
-            let ids: Vec<(i64,)> = tx
-                .fetch_all(
-                    "SELECT id FROM issues WHERE id > $1 AND created_at < $2 \
-                     AND (status IN ('reported', 'accepted', 'assigned', 'in_progress', 'on_hold', \
-                          'resolved') OR updated_at >= $3) \
-                     ORDER BY id LIMIT $4",
-                    args![after, to, from, PAGE],
-                )
-                .await?;
-            let Some((last,)) = ids.last().copied() else {
-                tx.commit().await?;
-                break;
-            };
-            let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
-            let (in_ids, list) = id_list(tx.backend(), "issue_id", &ids);
+        let mut tx = self.pool.begin_read().await?;
+        for status in Status::OPEN {
+            let mut after = 0_i64;
+            loop {
+                let rows: Vec<IssueRow> = tx
+                    .fetch_all(
+                        &format!(
+                            "SELECT {} FROM issues WHERE status = $1 AND id > $2 \
+                             AND updated_at < $3 AND created_at < $4 ORDER BY id LIMIT $5",
+                            *ISSUE_SELECT
+                        ),
+                        args![status.as_str(), after, from, to, PAGE],
+                    )
+                    .await?;
+                let Some(last_id) = rows.last().map(IssueRow::id) else {
+                    break;
+                };
+                for row in rows {
+                    let issue = row.into_domain()?;
+                    for run in &mut runs {
+                        run.observe_unchanged(&issue);
+                    }
+                }
+                after = last_id;
+            }
+        }
+        let mut changed: Vec<i64> = tx
+            .fetch_all::<(i64,)>(
+                "SELECT id FROM issues WHERE updated_at >= $1 AND created_at < $2",
+                args![from, to],
+            )
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        changed.sort_unstable();
+        for page in changed.chunks(PAGE as usize) {
+            let (in_ids, list) = id_list(tx.backend(), "issue_id", page);
             let mut values: Vec<Arg> = args![to];
             values.push(list);
             let rows: Vec<FeedRow> = tx
@@ -100,7 +132,6 @@ impl Store {
                     values,
                 )
                 .await?;
-            tx.commit().await?;
             let mut current: Option<(i64, Vec<Event>)> = None;
             for FeedRow {
                 issue_id: issue,
@@ -121,8 +152,8 @@ impl Store {
             if let Some((id, events)) = current {
                 observe(&mut runs, id, &events)?;
             }
-            after = last;
         }
+        tx.commit().await?;
         Ok(runs.into_iter().map(WeeklyIndicators::finish).collect())
     }
 

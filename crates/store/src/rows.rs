@@ -297,6 +297,10 @@ pub(crate) struct IssueRow {
 }
 
 impl IssueRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
     pub(crate) fn into_domain(self) -> Result<Issue, StoreError> {
         const T: &str = "issues";
         let sla = match (self.sla_response_minutes, self.sla_resolve_minutes) {

@@ -58,6 +58,8 @@ pub struct WeeklyIndicators<'c> {
     first_response: Vec<u32>,
     to_close: Vec<u32>,
     overdue: Vec<OverdueIssue>,
+    /// Whether `overdue` is kept (a trend's earlier weeks need only the counts).
+    list_overdue: bool,
     current: Option<Current>,
 }
 
@@ -125,6 +127,7 @@ impl<'c> WeeklyIndicators<'c> {
             first_response: Vec::new(),
             to_close: Vec::new(),
             overdue: Vec::new(),
+            list_overdue: true,
             current: None,
         }
     }
@@ -140,6 +143,13 @@ impl<'c> WeeklyIndicators<'c> {
     #[must_use]
     pub fn with_visits(mut self, visits: VisitCounts) -> Self {
         self.visits = visits;
+        self
+    }
+
+    /// Counts the overdue issues without listing them: for runs whose list nobody shows.
+    #[must_use]
+    pub fn without_overdue_list(mut self) -> Self {
+        self.list_overdue = false;
         self
     }
 
@@ -218,6 +228,21 @@ impl<'c> WeeklyIndicators<'c> {
             .try_for_each(|event| self.observe(facts, event))
     }
 
+    /// Counts an issue that no event changed since before the period began, from its current
+    /// state (the store's row), without reading its history: its state at the period's start
+    /// and end is this one. For the open backlog a report would otherwise re-read in full.
+    ///
+    /// The caller must be sure: `issue.updated_at` (its last event) before the period's start.
+    /// An issue that does not meet that is ignored here and must be fed by its history.
+    pub fn observe_unchanged(&mut self, issue: &Issue) -> bool {
+        if issue.updated_at >= self.period.from() {
+            return false;
+        }
+        self.flush();
+        self.finish_issue(issue, false);
+        true
+    }
+
     /// The indicators of everything observed.
     pub fn finish(mut self) -> Indicators {
         self.flush();
@@ -282,7 +307,7 @@ impl<'c> WeeklyIndicators<'c> {
                 c.overdue_unresolved += u64::from(fell_due_unresolved);
             });
         }
-        if let Some(since) = overdue_since {
+        if let Some(since) = overdue_since.filter(|_| self.list_overdue) {
             self.overdue.push(OverdueIssue {
                 id: issue.id,
                 title: issue.title.as_str().to_owned(),
@@ -290,7 +315,6 @@ impl<'c> WeeklyIndicators<'c> {
                 unit: issue.unit,
                 grid: issue.grid,
                 since,
-                overdue_minutes: self.calendar.working_minutes_between(since, to),
                 escalation_level: issue.escalation_level,
             });
         }

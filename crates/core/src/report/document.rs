@@ -15,6 +15,7 @@ use thiserror::Error;
 use super::compare::{Delta, Headline};
 use super::indicators::{Counts, Indicators, OverdueIssue, Rates, Slice, Times, Visits};
 use super::period::Period;
+use crate::calendar::Calendar;
 use crate::ids::{CategoryId, GridId, UnitId};
 use crate::locale::Locale;
 
@@ -144,7 +145,7 @@ pub struct OverdueLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeeklyReport {
     pub period: Period,
-    /// `2026-W48`, or `2026-11-23..2026-11-29` for a range of dates.
+    /// `2026-W48`, or `2026-11-23/2026-11-29` for a range of dates.
     pub label: String,
     pub scope: ReportScope,
     /// The park's, the unit's or the grid's name.
@@ -178,11 +179,13 @@ pub struct WeeklyReport {
 impl WeeklyReport {
     /// Builds the report of `scope` from `runs`: the trend's periods, oldest first, ending
     /// with the report's own.
+    /// Overdue hours are working hours on `calendar`, counted for the lines shown only.
     pub fn build(
         runs: &[Indicators],
         scope: ReportScope,
         names: &Names,
         options: &ReportOptions,
+        calendar: &Calendar,
     ) -> Result<Self, DocumentError> {
         let (current, earlier) = runs.split_last().ok_or(DocumentError::NoRuns)?;
         let headline_of = |run: &Indicators| match scope {
@@ -280,7 +283,11 @@ impl WeeklyReport {
                     .with_timezone(&tz)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
-                overdue_hours: (f64::from(issue.overdue_minutes) / 6.0).round() / 10.0,
+                overdue_hours: {
+                    let minutes =
+                        calendar.working_minutes_between(issue.since, current.period.to());
+                    (f64::from(minutes) / 6.0).round() / 10.0
+                },
                 escalation_level: issue.escalation_level,
                 link: options
                     .base_url
@@ -319,6 +326,32 @@ impl WeeklyReport {
     }
 }
 
+impl WeeklyReport {
+    /// Adds the trend lines of earlier periods taken from elsewhere, typically the reports
+    /// stored when those weeks were sent: the week before and the trend then need not be
+    /// computed again from the event log. Lines of periods the report has already are kept;
+    /// the trend keeps the latest [`TREND_WEEKS`](super::TREND_WEEKS) periods, and the delta is
+    /// taken against the period just before this one when there is a line for it.
+    #[must_use]
+    pub fn with_earlier(mut self, earlier: impl IntoIterator<Item = TrendLine>) -> Self {
+        for line in earlier {
+            if !self.trend.iter().any(|t| t.period == line.period) {
+                self.trend.push(line);
+            }
+        }
+        self.trend.sort_by_key(|t| t.period.from());
+        let excess = self.trend.len().saturating_sub(super::TREND_WEEKS);
+        self.trend.drain(..excess);
+        let previous = self.period.previous();
+        self.delta = self
+            .trend
+            .iter()
+            .find(|t| t.period == previous)
+            .map(|t| self.headline.minus(&t.headline, t.period));
+        self
+    }
+}
+
 /// The scope's counts and rates in one run; an absent unit or grid had nothing happen.
 fn scoped(run: &Indicators, scope: ReportScope) -> Slice {
     match scope {
@@ -331,19 +364,205 @@ fn scoped(run: &Indicators, scope: ReportScope) -> Slice {
     }
 }
 
+/// `2026-W48`, or `2026-11-23/2026-11-29`: the period as stored copies are keyed.
 fn long_label(period: &Period) -> String {
-    match period.iso() {
-        Some(week) => week.to_string(),
-        None => {
-            let last = period.end_date().pred_opt().unwrap_or(period.end_date());
-            format!("{}..{last}", period.start_date())
-        }
-    }
+    period.to_string()
 }
 
 fn short_label(period: &Period) -> String {
     match period.iso() {
         Some(week) => format!("W{:02}", week.week),
         None => period.start_date().format("%m-%d").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Shanghai;
+
+    use super::*;
+    use crate::ids::IssueId;
+    use crate::report::WeeklyIndicators;
+
+    fn unit(id: i64) -> UnitId {
+        UnitId::new(id).expect("positive")
+    }
+
+    fn grid(id: i64) -> GridId {
+        GridId::new(id).expect("positive")
+    }
+
+    /// Eight empty weeks ending with 2026-W48, the last with three overdue issues.
+    fn runs(calendar: &Calendar) -> Vec<Indicators> {
+        let week = Period::iso_week(2026, 48, Shanghai).expect("week");
+        let mut runs: Vec<Indicators> = week
+            .trailing(8)
+            .into_iter()
+            .map(|p| WeeklyIndicators::new(p, calendar).finish())
+            .collect();
+        let last = runs.last_mut().expect("eight runs");
+        for (id, unit_id, grid_id) in [(7, Some(1), 1), (8, Some(2), 1), (9, None, 2)] {
+            last.overdue.push(OverdueIssue {
+                id: IssueId::new(id).expect("id"),
+                title: format!("issue {id}"),
+                category: CategoryId::new(1).expect("id"),
+                unit: unit_id.map(unit),
+                grid: grid(grid_id),
+                // Friday 27 November, 16:30 in Shanghai: 90 working minutes before the week
+                // ends (office hours end at 18:00).
+                since: Utc
+                    .with_ymd_and_hms(2026, 11, 27, 8, 30, 0)
+                    .single()
+                    .expect("t"),
+                escalation_level: 1,
+            });
+        }
+        last.totals.reported = 4;
+        last.by_unit.insert(
+            unit(1),
+            Slice::from(Counts {
+                reported: 1,
+                ..Counts::default()
+            }),
+        );
+        runs
+    }
+
+    fn options(limit: usize) -> ReportOptions {
+        ReportOptions {
+            locale: Locale::En,
+            generated_at: Utc
+                .with_ymd_and_hms(2026, 11, 30, 0, 0, 0)
+                .single()
+                .expect("t"),
+            base_url: Some("https://park.example/".into()),
+            overdue_limit: limit,
+        }
+    }
+
+    #[test]
+    fn a_report_needs_the_run_of_its_own_period() {
+        let calendar = Calendar::default_china();
+        let built = WeeklyReport::build(
+            &[],
+            ReportScope::Park,
+            &Names::default(),
+            &options(5),
+            &calendar,
+        );
+        assert_eq!(built, Err(DocumentError::NoRuns));
+    }
+
+    #[test]
+    fn the_park_lists_every_overdue_issue_up_to_the_limit_with_links_and_the_total() {
+        let calendar = Calendar::default_china();
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Park,
+            &Names::default(),
+            &options(2),
+            &calendar,
+        )
+        .expect("report");
+        assert_eq!(report.label, "2026-W48");
+        assert_eq!(report.overdue_total, 3);
+        assert_eq!(report.overdue.len(), 2);
+        let first = &report.overdue[0];
+        assert_eq!(first.link.as_deref(), Some("https://park.example/issues/7"));
+        assert_eq!(first.since, "2026-11-27 16:30", "in the period's zone");
+        assert!(
+            (first.overdue_hours - 1.5).abs() < f64::EPSILON,
+            "{}",
+            first.overdue_hours
+        );
+        assert_eq!(first.unit.as_deref(), Some("#1"), "an id without a name");
+        let labels: Vec<&str> = report.trend.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["W41", "W42", "W43", "W44", "W45", "W46", "W47", "W48"]
+        );
+        assert_eq!(report.delta.map(|d| d.reported), Some(4));
+        assert!(report.times.is_some() && report.visits.is_some());
+    }
+
+    #[test]
+    fn a_units_slice_has_its_counts_and_overdue_issues_only() {
+        let calendar = Calendar::default_china();
+        let mut names = Names::default();
+        names.units.insert(unit(1), "供电所".into());
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Unit(unit(1)),
+            &names,
+            &options(50),
+            &calendar,
+        )
+        .expect("report");
+        assert_eq!(report.scope_name, "供电所");
+        assert_eq!(report.counts.reported, 1);
+        assert_eq!(report.overdue_total, 1);
+        assert_eq!(report.overdue[0].id, 7);
+        assert!(report.times.is_none() && report.by_unit.is_empty());
+        // A grid's slice: the grid's overdue issues, whoever holds them.
+        let grid_report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Grid(grid(1)),
+            &names,
+            &options(50),
+            &calendar,
+        )
+        .expect("report");
+        assert_eq!(grid_report.overdue_total, 2);
+        assert_eq!(
+            grid_report.counts,
+            Counts::default(),
+            "nothing counted for grid 1"
+        );
+    }
+
+    #[test]
+    fn earlier_weeks_from_stored_copies_complete_the_trend_and_the_delta() {
+        let calendar = Calendar::default_china();
+        let all = runs(&calendar);
+        let full = WeeklyReport::build(
+            &all,
+            ReportScope::Park,
+            &Names::default(),
+            &options(5),
+            &calendar,
+        )
+        .expect("report");
+        let alone = WeeklyReport::build(
+            &all[7..],
+            ReportScope::Park,
+            &Names::default(),
+            &options(5),
+            &calendar,
+        )
+        .expect("report");
+        assert_eq!(alone.trend.len(), 1);
+        assert_eq!(alone.delta, None);
+        let stored: Vec<TrendLine> = full.trend[..7].to_vec();
+        let completed = alone.with_earlier(stored);
+        assert_eq!(completed.trend, full.trend);
+        assert_eq!(completed.delta, full.delta);
+    }
+
+    #[test]
+    fn a_stored_report_reads_back_equal() {
+        let calendar = Calendar::default_china();
+        let report = WeeklyReport::build(
+            &runs(&calendar),
+            ReportScope::Park,
+            &Names::default(),
+            &options(50),
+            &calendar,
+        )
+        .expect("report");
+        let json = serde_json::to_string(&report).expect("serialise");
+        let back: WeeklyReport = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back, report);
+        assert_eq!(ReportScope::Unit(unit(3)).key(), "unit:3");
     }
 }

@@ -282,7 +282,8 @@ pub struct Indicators {
     pub league: LeagueTable,
     /// The issues counted in [`Counts::overdue_at_end`], most overdue first: the list leaders
     /// act on. One small record per overdue issue, which bounds the accumulator's memory by the
-    /// backlog, not by the event log.
+    /// backlog, not by the event log. Empty when the run was made without the list
+    /// ([`WeeklyIndicators::without_overdue_list`](super::WeeklyIndicators::without_overdue_list)).
     pub overdue: Vec<OverdueIssue>,
 }
 
@@ -295,8 +296,8 @@ pub struct OverdueIssue {
     pub unit: Option<UnitId>,
     pub grid: GridId,
     /// The earliest deadline missed ([`Issue::overdue_since`](crate::Issue::overdue_since)).
+    /// How long ago in working time is left to whoever shows the issue: counting it for every
+    /// overdue issue of a large backlog would cost more than the rest of the report.
     pub since: DateTime<Utc>,
-    /// Working minutes from `since` to the period's end.
-    pub overdue_minutes: u32,
     pub escalation_level: u8,
 }

@@ -16,6 +16,7 @@ use crate::support::{
 both!(
     the_monday_schedule_stores_each_scope_once_and_emails_its_readers,
     a_stored_report_is_frozen_and_a_second_run_sends_nothing,
+    the_trend_read_from_stored_weeks_equals_the_trend_computed_afresh,
 );
 
 fn settings(park: &Park) -> ReportSettings {
@@ -214,4 +215,49 @@ async fn a_stored_report_is_frozen_and_a_second_run_sends_nothing(db: Db) {
     .await
     .expect("fresh");
     assert_eq!(fresh[0].scope_name, "城区供电所");
+}
+
+async fn the_trend_read_from_stored_weeks_equals_the_trend_computed_afresh(db: Db) {
+    let store = &db.store;
+    let park = park(store).await;
+    park.assigned_at(store, "配电箱漏电", cst(2026, 11, 4, 9, 0))
+        .await;
+    park.report_at(
+        store,
+        &park.enterprise,
+        "路灯不亮",
+        cst(2026, 11, 11, 10, 0),
+    )
+    .await;
+    park.assigned_at(store, "井盖松动", cst(2026, 11, 18, 9, 0))
+        .await;
+    park.report_at(
+        store,
+        &park.enterprise,
+        "围墙破损",
+        cst(2026, 11, 24, 10, 0),
+    )
+    .await;
+    let settings = settings(&park);
+    let scopes = gridloop_scheduler::reports::all_scopes(store)
+        .await
+        .expect("scopes");
+    let week = Period::iso_week(2026, 48, SHANGHAI).expect("week");
+    let monday = cst(2026, 11, 30, 8, 0);
+    let cold = gridloop_scheduler::reports::weekly_reports(store, &settings, week, &scopes, monday)
+        .await
+        .expect("cold");
+    // The seven Mondays before sent their weeks; this Monday's trend reads them back.
+    for earlier in &week.trailing(8)[..7] {
+        send_weekly(store, &settings, *earlier, earlier.to())
+            .await
+            .expect("an earlier Monday");
+    }
+    let warm = gridloop_scheduler::reports::weekly_reports(store, &settings, week, &scopes, monday)
+        .await
+        .expect("warm");
+    assert_eq!(warm, cold);
+    let park_report = &warm[0];
+    assert_eq!(park_report.trend.len(), 8);
+    assert_eq!(park_report.delta.map(|d| d.reported), Some(0));
 }

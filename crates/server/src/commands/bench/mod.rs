@@ -21,6 +21,7 @@ use serde::Serialize;
 mod http;
 mod jobs;
 mod notify;
+mod report;
 mod scratch;
 
 use crate::cli::{Backend, BenchCommand, BenchStoreArgs};
@@ -34,6 +35,7 @@ pub async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Http(args) => http::run(args, json).await,
         BenchCommand::Jobs(args) => jobs::jobs(args, json).await,
         BenchCommand::Overdue(args) => jobs::overdue(args, json).await,
+        BenchCommand::Report(args) => report::run(args, json).await,
         BenchCommand::Notify(args) => notify::run(args, json).await,
     }
 }

@@ -9,7 +9,7 @@ use crate::cli::Cli;
 use crate::config::{redact_url, Settings};
 use crate::exit::UsageError;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct App {
     pub store: Store,
     pub workflow: Workflow,

@@ -65,6 +65,10 @@ impl StoreError {
             Self::Invalid(_) => ErrorKind::Invalid,
             Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
             Self::KeyReuse { .. } => ErrorKind::KeyReuse,
+            // A stored value that does not decode will not decode on a retry either.
+            Self::Database(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
+                ErrorKind::Corrupt
+            }
             Self::Database(_) => ErrorKind::Unavailable,
             Self::Migrate(_) => ErrorKind::Migrate,
             Self::Corrupt(_) => ErrorKind::Corrupt,

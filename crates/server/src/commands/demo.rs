@@ -55,7 +55,12 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
             tokens[0].2
         );
     }
-    super::serve::serve_on(app, listener).await
+    // The demo's pages are at this address: its reports link their issues there.
+    let mut serving = app.clone();
+    if serving.settings.report.base_url.trim().is_empty() {
+        serving.settings.report.base_url = url;
+    }
+    super::serve::serve_on(&serving, listener).await
 }
 
 fn print_seeded(park: &crate::demo::park::Park, seeded: &crate::demo::Seeded) {

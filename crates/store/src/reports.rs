@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Calendar, Event, Indicators, IssueFacts, IssueId, Period, Status, VisitCounts,
-    WeeklyIndicators, DEFAULT_MIN_RESOLVED,
+    Calendar, Event, Indicators, IssueFacts, IssueId, Period, Status, VisitCounts, WeeklyIndicators,
 };
 
 use crate::backend::{args, Arg};
@@ -27,18 +26,6 @@ struct FeedRow {
 const PAGE: u32 = 1000;
 
 impl Store {
-    /// Computes a period's indicators from the event log.
-    pub async fn indicators(
-        &self,
-        period: Period,
-        calendar: &Calendar,
-    ) -> Result<Indicators, StoreError> {
-        let mut runs = self
-            .indicators_runs(&[period], calendar, DEFAULT_MIN_RESOLVED)
-            .await?;
-        Ok(runs.pop().expect("one run per period"))
-    }
-
     /// Computes the indicators of several periods (a trend's weeks) in one pass over the log.
     ///
     /// One read transaction (one snapshot, so no issue is counted twice or missed while others

@@ -37,6 +37,20 @@ impl ReportScope {
             Self::Grid(id) => format!("grid:{id}"),
         }
     }
+
+    /// The scope of a [`key`](Self::key); `None` for anything else.
+    pub fn from_key(raw: &str) -> Option<Self> {
+        if raw == "park" {
+            return Some(Self::Park);
+        }
+        let (kind, id) = raw.split_once(':')?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "unit" => UnitId::new(id).ok().map(Self::Unit),
+            "grid" => GridId::new(id).ok().map(Self::Grid),
+            _ => None,
+        }
+    }
 }
 
 /// The display names of the park's reference data, looked up by the caller; an id without a
@@ -563,6 +577,14 @@ mod tests {
         let json = serde_json::to_string(&report).expect("serialise");
         let back: WeeklyReport = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, report);
+        for scope in [
+            ReportScope::Park,
+            ReportScope::Unit(unit(3)),
+            ReportScope::Grid(grid(2)),
+        ] {
+            assert_eq!(ReportScope::from_key(&scope.key()), Some(scope));
+        }
         assert_eq!(ReportScope::Unit(unit(3)).key(), "unit:3");
+        assert_eq!(ReportScope::from_key("unit:0"), None);
     }
 }

@@ -46,10 +46,6 @@ impl From<ReportRequestError> for Problem {
     }
 }
 
-fn may_read(caller: &Caller, scope: ReportScope) -> bool {
-    reports::may_read(&caller.actor, scope)
-}
-
 fn forbidden() -> Problem {
     Problem::forbidden(
         "reports of the whole park are for supervisors, dispatchers and admins; \
@@ -123,7 +119,7 @@ async fn weekly(
     let now = state.clock.now();
     let period = reports::period(query.week.as_deref(), &state.reports, now)?;
     let scope = reports::scope(&state.store, query.grid.as_deref(), query.unit.as_deref()).await?;
-    if !may_read(&caller, scope) {
+    if !reports::may_read(&caller.actor, scope) {
         return Err(forbidden());
     }
     let report = reports::on_demand(&state.store, &state.reports, period, scope, now).await?;
@@ -170,23 +166,12 @@ async fn list_reports(
     let copies = state.store.report_copies(&filter).await?;
     let copies = copies
         .into_iter()
-        .filter(|c| parse_scope(&c.scope).is_some_and(|scope| may_read(&caller, scope)))
+        .filter(|c| {
+            ReportScope::from_key(&c.scope)
+                .is_some_and(|scope| reports::may_read(&caller.actor, scope))
+        })
         .collect();
     Ok(Json(copies))
-}
-
-/// `park`, `unit:3`, `grid:2` as stored.
-fn parse_scope(raw: &str) -> Option<ReportScope> {
-    if raw == "park" {
-        return Some(ReportScope::Park);
-    }
-    let (kind, id) = raw.split_once(':')?;
-    let id: i64 = id.parse().ok()?;
-    match kind {
-        "unit" => gridloop_core::UnitId::new(id).ok().map(ReportScope::Unit),
-        "grid" => gridloop_core::GridId::new(id).ok().map(ReportScope::Grid),
-        _ => None,
-    }
 }
 
 /// The format of a stored report.
@@ -229,7 +214,7 @@ async fn show_report(
         .store
         .report_copy(id)
         .await?
-        .filter(|s| may_read(&caller, s.report.scope))
+        .filter(|s| reports::may_read(&caller.actor, s.report.scope))
         // A report the caller may not read looks absent, as an issue out of scope does.
         .ok_or_else(|| Problem::not_found("report"))?;
     Ok(respond(&stored.report, format))

@@ -25,7 +25,10 @@ fn instant(params: &Value, key: &str) -> Option<DateTime<Utc>> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
-async fn user_name(store: &Store, id: Option<i64>) -> Result<Option<String>, StoreError> {
+pub(super) async fn user_name(
+    store: &Store,
+    id: Option<i64>,
+) -> Result<Option<String>, StoreError> {
     let Some(id) = id.and_then(|id| UserId::new(id).ok()) else {
         return Ok(None);
     };

@@ -1,7 +1,7 @@
 //! A weekly report as a notification, rendered at sending time from the copy stored when the
 //! report was made, so a retry next morning sends the same numbers.
 
-use gridloop_core::{Locale, UserId, WeeklyReport};
+use gridloop_core::{Locale, WeeklyReport};
 use gridloop_notifier::policy::ChannelKind;
 use gridloop_notifier::{Content, Inline};
 use gridloop_report::Chart;
@@ -25,10 +25,7 @@ pub(super) async fn content(
     let Some(stored) = store.report_copy(id).await? else {
         return Ok(Err(format!("report {id} is not stored")));
     };
-    let name = match n.recipient_id.and_then(|id| UserId::new(id).ok()) {
-        Some(user) => store.user(user).await?.map(|u| u.name.as_str().to_owned()),
-        None => None,
-    };
+    let name = super::notice::user_name(store, n.recipient_id).await?;
     let report = &stored.report;
     let content = match channel {
         ChannelKind::Email => Content::Email {

@@ -1,8 +1,9 @@
 //! Supervisors (督办): a dashboard of what is open, late and escalated, this week's indicators
 //! with an eight-week trend and the units' league table, and the extension requests to decide.
 //!
-//! The figures are the weekly report's own (`Store::indicators_runs` on the core's periods), so the
-//! dashboard and the emailed report never disagree.
+//! The figures are the weekly report's own (`reports::on_demand` for the week so far, the
+//! earlier weeks read back from their stored copies), so the dashboard and the emailed report
+//! never disagree.
 
 use std::collections::BTreeMap;
 
@@ -10,12 +11,13 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use gridloop_core::{ActionKind, Issue, Period, Role, Status, TREND_WEEKS};
+use gridloop_core::{ActionKind, Issue, Period, ReportScope, Role, Status};
 use gridloop_store::IssueFilter;
 use minijinja::context;
 use serde::Serialize;
 
 use crate::http::state::AppState;
+use crate::reports;
 use crate::web::issue::{action_views, issue_rows, Names};
 use crate::web::render::{local_time, page, PageError};
 use crate::web::session::Viewer;
@@ -87,70 +89,46 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         *escalated.entry(issue.escalation_level).or_default() += 1;
     }
     let week = Period::week_containing(now, calendar.tz());
-    // The eight weeks in one pass over the event log, as the Monday report reads them.
-    let runs = state
-        .store
-        .indicators_runs(
-            &week.trailing(TREND_WEEKS),
-            calendar,
-            state.reports.min_resolved,
-        )
-        .await?;
-    let Some(this_week) = runs.last() else {
-        return Err(PageError::Internal);
-    };
-    let headline = this_week.headline();
-    let peak = runs
+    // The park's report of this week so far: the earlier weeks of its trend are read back from
+    // the copies stored on their Mondays, so a page load computes one week from the event log.
+    let mut settings = state.reports.clone();
+    settings.locale = viewer.locale;
+    let this_week = reports::on_demand(&state.store, &settings, week, ReportScope::Park, now)
+        .await
+        .map_err(PageError::from)?;
+    let headline = this_week.headline;
+    let peak = this_week
+        .trend
         .iter()
-        .map(|r| r.totals.reported.max(r.totals.closed))
+        .map(|t| t.headline.reported.max(t.headline.closed))
         .max()
         .unwrap_or(0)
         .max(1);
-    let trend: Vec<Bar> = runs
+    let trend: Vec<Bar> = this_week
+        .trend
         .iter()
         .enumerate()
-        .map(|(i, run)| Bar {
-            label: run
-                .period
-                .iso()
-                .map_or_else(|| run.period.to_string(), |w| format!("W{:02}", w.week)),
-            reported: run.totals.reported,
-            closed: run.totals.closed,
-            reported_h: run.totals.reported * 100 / peak,
-            closed_h: run.totals.closed * 100 / peak,
+        .map(|(i, line)| Bar {
+            label: line.label.clone(),
+            reported: line.headline.reported,
+            closed: line.headline.closed,
+            reported_h: line.headline.reported * 100 / peak,
+            closed_h: line.headline.closed * 100 / peak,
             x: i * 40,
         })
         .collect();
-    let names = Names::load(&state).await?;
-    let unit_name = |id| {
-        names
-            .unit(id)
-            .map(|u| u.name.to_string())
-            .unwrap_or_else(|| format!("#{id}"))
-    };
     let league: Vec<LeagueView> = this_week
         .league
-        .ranked
         .iter()
         .map(|row| LeagueView {
-            rank: Some(row.rank),
-            unit: unit_name(row.unit),
+            rank: row.rank,
+            unit: row.unit.clone(),
             resolved: row.resolved,
             on_time: percent(row.on_time_rate),
         })
-        .chain(
-            this_week
-                .league
-                .too_few_to_rank
-                .iter()
-                .map(|row| LeagueView {
-                    rank: None,
-                    unit: unit_name(row.unit),
-                    resolved: row.resolved,
-                    on_time: percent(row.on_time_rate),
-                }),
-        )
         .collect();
+    let visits = this_week.visits.unwrap_or_default();
+    let names = Names::load(&state).await?;
     let mut overdue_sorted = overdue.clone();
     overdue_sorted.sort_by_key(|i| (i.resolve_due_at, i.id));
     let overdue_rows = issue_rows(&state, &names, &overdue_sorted);
@@ -168,9 +146,9 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
             satisfaction => headline.satisfaction_mean.map(|s| format!("{s:.1}")),
             median_close_hours => headline.median_close_minutes.map(|m| format!("{:.1}", f64::from(m) / 60.0)),
         },
-        visits => format!("{} / {}", this_week.visits.completed, this_week.visits.planned),
+        visits => format!("{} / {}", visits.completed, visits.planned),
+        trend_width => trend.len() * 40,
         trend,
-        trend_width => runs.len() * 40,
         league,
         overdue_rows,
         ..viewer.base(viewer.t("dashboard_title"))

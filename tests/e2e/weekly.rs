@@ -119,4 +119,18 @@ fn week_counts(db: &Db) {
         .assert_fails(2, "week");
     db.run(&["report", "weekly", "--format", "pdf"])
         .assert_fails(2, "format");
+    db.run(&["report", "weekly", "--unit", "nosuch"])
+        .assert_fails(3, "nosuch");
+    let both = db.run(&["report", "weekly", "--grid", "g1", "--unit", "power"]);
+    assert_eq!(both.code(), 2, "{}", both.stderr());
+    assert!(
+        both.stderr().contains("cannot be used with"),
+        "{}",
+        both.stderr()
+    );
+    db.run(&["report", "show", "999"]).assert_fails(3, "report");
+    // A week that has not ended is not sent, and nothing is stored.
+    db.run(&["report", "send", "--week", "2026-W48"])
+        .assert_fails(2, "has not ended");
+    assert_eq!(db.json(&["report", "list"]), serde_json::json!([]));
 }

@@ -60,3 +60,56 @@ fn sms(report: &WeeklyReport) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+    use gridloop_core::{
+        Calendar, Names, Period, ReportOptions, ReportScope, WeeklyIndicators, OVERDUE_LIMIT,
+    };
+
+    use super::*;
+
+    fn report(locale: Locale) -> WeeklyReport {
+        let calendar = Arc::new(Calendar::default_china());
+        let week = Period::iso_week(2026, 48, chrono_tz::Asia::Shanghai).expect("week");
+        let mut run = WeeklyIndicators::new(week, &calendar).finish();
+        run.totals.reported = 12;
+        run.totals.resolved = 9;
+        run.totals.resolved_on_time = 6;
+        run.totals.open_at_end = 30;
+        run.totals.overdue_at_end = 4;
+        run.rates = run.totals.rates();
+        let names = Names {
+            park: "产业园区".into(),
+            ..Names::default()
+        };
+        let options = ReportOptions {
+            locale,
+            generated_at: Utc
+                .with_ymd_and_hms(2026, 11, 30, 0, 0, 0)
+                .single()
+                .expect("t"),
+            base_url: None,
+            overdue_limit: OVERDUE_LIMIT,
+        };
+        WeeklyReport::build(&[run], ReportScope::Park, &names, &options, &calendar).expect("report")
+    }
+
+    #[test]
+    fn the_sms_carries_the_week_and_its_leading_numbers_in_one_segment() {
+        let zh = sms(&report(Locale::ZhCn));
+        assert_eq!(
+            zh,
+            "【周报】2026-W48 产业园区：上报12，办结9，按期处置率67%，期末在办30，超期4。详见邮件。"
+        );
+        assert!(zh.chars().count() <= 70, "one UCS-2 segment: {zh}");
+        let en = sms(&report(Locale::En));
+        assert!(
+            en.starts_with("Weekly report 2026-W48 产业园区: 12 reported, 9 resolved, 67% on time"),
+            "{en}"
+        );
+    }
+}

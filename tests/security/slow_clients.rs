@@ -1,0 +1,1 @@
+//! Finding 3: slow and half-open clients neither starve others nor hold up shutdown.

@@ -1,0 +1,1 @@
+//! Finding 13: web actions require the version the page showed.

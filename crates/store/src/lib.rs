@@ -21,6 +21,8 @@
 //! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
 //! - `tokens`: API tokens, stored by the hash of their secret.
 //! - `sessions`: web sign-in: users' password hashes and browser sessions, by hash.
+//! - `sign_in_attempts`: the sign-in throttle's counts per address and per login at an address,
+//!   decided and recorded in one statement.
 //! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
 //! - `attachments`: files attached to issues, recorded by the hash of their bytes.
 //! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
@@ -57,6 +59,7 @@ mod reports;
 mod rows;
 mod schedules;
 mod sessions;
+mod sign_in_attempts;
 mod state;
 mod store;
 mod tokens;
@@ -81,6 +84,9 @@ pub use prefs::CHANNELS;
 pub use report_copies::{ReportFilter, ReportSummary, StoredReport, WEEKLY_REPORT_TOPIC};
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
+pub use sign_in_attempts::{
+    SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits,
+};
 pub use store::Store;
 pub use tokens::ApiToken;
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

@@ -1,12 +1,16 @@
-//! Web sign-in (`crates/store/src/sessions.rs`): password hashes and browser sessions, on both
-//! backends. The harness is the conformance suite's, in `common/mod.rs`.
+//! Web sign-in (`crates/store/src/sessions.rs`, `sign_in_attempts.rs`): password hashes,
+//! browser sessions and the sign-in throttle's counts, on both backends. The harness is the
+//! conformance suite's, in `common/mod.rs`.
 
 mod common;
 
 use chrono::Duration;
 use common::{both, login, name, t0};
 use gridloop_core::Role;
-use gridloop_store::{NewUser, Store, User, UserPatch};
+use gridloop_store::{
+    NewUser, SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits, Store, User,
+    UserPatch,
+};
 
 async fn user(store: &Store, login_name: &str, roles: Vec<Role>) -> User {
     store
@@ -196,10 +200,225 @@ async fn a_deactivated_user_has_no_live_session(store: Store) {
         .is_none());
 }
 
+// ---------------------------------------------------------------------------------------------
+// The sign-in throttle's counts
+
+/// Five free failures per login at an address, thirty per address; 30 s doubling up to 15 min;
+/// forgotten after an hour.
+fn limits() -> SignInLimits {
+    SignInLimits::new(
+        SignInLimit::new(5, Duration::seconds(30), Duration::minutes(15)),
+        SignInLimit::new(30, Duration::seconds(30), Duration::minutes(15)),
+        Duration::hours(1),
+    )
+}
+
+fn key(address: &str, login: &str) -> SignInKey {
+    SignInKey::new(Some(address.parse().expect("an address")), login)
+}
+
+async fn failures(store: &Store, key: &SignInKey, now: chrono::DateTime<chrono::Utc>) -> SignInFailures {
+    store
+        .sign_in_failures(key, &limits(), now)
+        .await
+        .expect("read the counts")
+}
+
+async fn forty_parallel_tries_at_one_login_let_exactly_the_free_failures_through(store: Store) {
+    let now = t0();
+    let tries = (0..40).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .sign_in_attempt(&key("192.0.2.1", "post01"), &limits(), now)
+                .await
+                .expect("decide")
+        })
+    });
+    let mut through = 0;
+    let mut refused = 0;
+    for decided in futures_join(tries).await {
+        match decided {
+            SignInAttempt::LetThrough => through += 1,
+            SignInAttempt::Refused { until } => {
+                assert_eq!(until, now + Duration::seconds(30), "the first delay");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((through, refused), (5, 35));
+    assert_eq!(
+        failures(&store, &key("192.0.2.1", "post01"), now).await,
+        SignInFailures { at_address: 5, for_login: 5 },
+        "refused tries record nothing"
+    );
+}
+
+/// Awaits every task, in order.
+async fn futures_join<T: Send + 'static>(
+    tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for task in tasks.collect::<Vec<_>>() {
+        out.push(task.await.expect("task"));
+    }
+    out
+}
+
+async fn waits_double_after_the_free_failures_and_a_success_clears_the_login(store: Store) {
+    let walker = key("192.0.2.1", "post01");
+    let mut now = t0();
+    for _ in 0..5 {
+        let decided = store.sign_in_attempt(&walker, &limits(), now).await.expect("decide");
+        assert_eq!(decided, SignInAttempt::LetThrough);
+    }
+    for wait in [30, 60, 120, 240, 480, 900, 900] {
+        let until = now + Duration::seconds(wait);
+        assert_eq!(
+            store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+            SignInAttempt::Refused { until },
+            "a wait of {wait} s"
+        );
+        let almost = until - Duration::milliseconds(1);
+        assert_eq!(
+            store.sign_in_attempt(&walker, &limits(), almost).await.expect("decide"),
+            SignInAttempt::Refused { until }
+        );
+        now = until;
+        assert_eq!(
+            store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+            SignInAttempt::LetThrough,
+            "let through once the wait of {wait} s is over"
+        );
+    }
+    assert_eq!(
+        failures(&store, &walker, now).await,
+        SignInFailures { at_address: 12, for_login: 12 }
+    );
+    // Another login from the same address, and the same login from elsewhere, are not held.
+    let other = key("192.0.2.1", "post02");
+    assert_eq!(
+        store.sign_in_attempt(&other, &limits(), now).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    let elsewhere = key("198.51.100.7", "post01");
+    assert_eq!(
+        store.sign_in_attempt(&elsewhere, &limits(), now).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    // The owner waits out the delay, signs in, and starts afresh.
+    now += Duration::minutes(15);
+    assert_eq!(
+        store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    store.sign_in_succeeded(&walker).await.expect("success");
+    assert_eq!(
+        failures(&store, &walker, now).await,
+        SignInFailures { at_address: 13, for_login: 0 },
+        "the login's count is cleared; the address keeps only real failures"
+    );
+    assert_eq!(
+        store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    store.sign_in_unchecked(&walker).await.expect("unchecked");
+    assert_eq!(
+        failures(&store, &walker, now).await,
+        SignInFailures { at_address: 13, for_login: 0 },
+        "a try that checked no password is taken back from both counts"
+    );
+}
+
+async fn an_address_is_held_after_its_free_failures_whatever_the_login(store: Store) {
+    let now = t0();
+    for n in 0..30 {
+        let decided = store
+            .sign_in_attempt(&key("2001:db8:1:2::1", &format!("user{n}")), &limits(), now)
+            .await
+            .expect("decide");
+        assert_eq!(decided, SignInAttempt::LetThrough, "try {n}");
+    }
+    // Another address in the same /64 is the same address.
+    let next = key("2001:db8:1:2:ffff::9", "post01");
+    assert_eq!(
+        store.sign_in_attempt(&next, &limits(), now).await.expect("decide"),
+        SignInAttempt::Refused { until: now + Duration::seconds(30) }
+    );
+    assert_eq!(
+        failures(&store, &next, now).await,
+        SignInFailures { at_address: 30, for_login: 0 },
+        "the refused try left no count for its login"
+    );
+    let other_net = key("2001:db8:1:3::1", "post01");
+    assert_eq!(
+        store.sign_in_attempt(&other_net, &limits(), now).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+}
+
+async fn counts_go_only_once_forgotten_and_no_volume_evicts_one(store: Store) {
+    let now = t0();
+    let target = key("192.0.2.1", "post01");
+    for _ in 0..5 {
+        store.sign_in_attempt(&target, &limits(), now).await.expect("decide");
+    }
+    // A flood of other counts: many addresses, many logins, garbage.
+    let mut tx_keys = Vec::new();
+    for n in 0..1500u32 {
+        let address = format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256);
+        let login = if n % 2 == 0 { format!("ghost{n}") } else { "x".repeat(2000) };
+        tx_keys.push(key(&address, &login));
+    }
+    for k in &tx_keys {
+        store.sign_in_attempt(k, &limits(), now).await.expect("decide");
+    }
+    assert_eq!(store.sign_in_attempt_rows().await.expect("rows"), 2 + 1500 * 2);
+    assert_eq!(
+        store.prune_sign_in_attempts(&limits(), now + Duration::minutes(59)).await.expect("prune"),
+        0,
+        "nothing is forgotten within the window"
+    );
+    assert!(matches!(
+        store.sign_in_attempt(&target, &limits(), now).await.expect("decide"),
+        SignInAttempt::Refused { .. }
+    ));
+    // A try on the target later keeps its count alive past the others'.
+    let later = now + Duration::minutes(30);
+    assert_eq!(
+        store.sign_in_attempt(&target, &limits(), later).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    let pruned = store
+        .prune_sign_in_attempts(&limits(), now + Duration::hours(1))
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 1500 * 2, "the flood's counts, forgotten, go");
+    assert_eq!(
+        failures(&store, &target, later).await,
+        SignInFailures { at_address: 6, for_login: 6 }
+    );
+    // Once forgotten, a count starts again from nothing.
+    let much_later = later + Duration::hours(1);
+    assert_eq!(failures(&store, &target, much_later).await, SignInFailures::default());
+    assert_eq!(
+        store.sign_in_attempt(&target, &limits(), much_later).await.expect("decide"),
+        SignInAttempt::LetThrough
+    );
+    assert_eq!(
+        failures(&store, &target, much_later).await,
+        SignInFailures { at_address: 1, for_login: 1 }
+    );
+}
+
 both!(
     worker_threads = 2;
     a_password_hash_is_found_by_login_only_for_an_active_user_who_has_one,
     a_session_lives_until_idle_or_its_absolute_end_and_ends_when_deleted,
     a_new_password_and_pruning_end_sessions,
     a_deactivated_user_has_no_live_session,
+    forty_parallel_tries_at_one_login_let_exactly_the_free_failures_through,
+    waits_double_after_the_free_failures_and_a_success_clears_the_login,
+    an_address_is_held_after_its_free_failures_whatever_the_login,
+    counts_go_only_once_forgotten_and_no_volume_evicts_one,
 );

@@ -148,7 +148,8 @@ pub struct ServerSettings {
     pub attachment_max_bytes: usize,
 }
 
-/// `[web]`: the web pages' sign-in sessions (see config/default.toml, key by key).
+/// `[web]`: the web pages' sign-in sessions, the sign-in throttle, the bound on password
+/// hashing and the proxies trusted for client addresses (see config/default.toml, key by key).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebSettings {
@@ -159,6 +160,34 @@ pub struct WebSettings {
     pub session_idle_minutes: u32,
     /// A session ends this long after sign-in, however busy.
     pub session_max_days: u32,
+    /// Peers (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::http::client_addr::TrustedProxies,
+    /// Failed sign-ins for one login from one address before tries must wait.
+    pub sign_in_free_failures: u32,
+    /// Failed sign-ins from one address, whatever the login, before tries must wait.
+    pub sign_in_free_failures_per_address: u32,
+    /// The first wait, in seconds; it doubles with each further failure.
+    pub sign_in_first_delay_secs: u32,
+    /// The longest wait, in seconds.
+    pub sign_in_max_delay_secs: u32,
+    /// Failures are forgotten this long after the last try let through.
+    pub sign_in_forget_minutes: u32,
+    /// Password hashes computed at once; 0: one per CPU core.
+    pub hash_concurrency: u32,
+    /// Password checks that may wait for a turn; more are refused at once (503).
+    pub hash_queue: u32,
+    /// How long a password check waits for a turn before it is refused (503), in ms.
+    pub hash_wait_ms: u32,
+}
+
+/// The `[web]` section of the built-in config/default.toml, for servers started in-process
+/// (tests) that read no file.
+impl Default for WebSettings {
+    fn default() -> Self {
+        Settings::load(None, std::iter::empty())
+            .map(|settings| settings.web)
+            .expect("the built-in config/default.toml is valid (see its tests)")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +307,28 @@ mod tests {
         assert_eq!(s.calendar.time_zone, chrono_tz::Asia::Shanghai);
         assert_eq!(s.database.url, "sqlite://data/gridloop.db");
         assert_eq!(s.calendar.hours, WorkingHours::default());
+        assert_eq!(
+            s.web.trusted_proxies,
+            crate::http::client_addr::TrustedProxies::default(),
+            "no proxy is trusted unless configured"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_a_list_and_a_bad_entry_is_an_error() {
+        let env = [(
+            "GRIDLOOP_WEB__TRUSTED_PROXIES".to_owned(),
+            r#"["127.0.0.1", "10.0.0.0/8", "fd00::/8"]"#.to_owned(),
+        )];
+        let s = Settings::load(None, env).unwrap();
+        assert!(s.web.trusted_proxies.trusts("10.20.30.40".parse().unwrap()));
+        assert!(!s.web.trusted_proxies.trusts("192.0.2.1".parse().unwrap()));
+        let env = [(
+            "GRIDLOOP_WEB__TRUSTED_PROXIES".to_owned(),
+            r#"["10.0.0.0/40"]"#.to_owned(),
+        )];
+        let err = Settings::load(None, env).unwrap_err();
+        assert!(format!("{err:#}").contains("10.0.0.0/40"), "{err:#}");
     }
 
     #[test]

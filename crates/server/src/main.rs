@@ -5,10 +5,17 @@ use std::process::ExitCode;
 use clap::Parser;
 use gridloop_server::{cli, commands, exit};
 
+/// The most threads tokio's blocking pool may start (its default is 512). Blocking work here is
+/// password hashing, itself bounded by `[web] hash_concurrency` (see `web::password`), and a
+/// little file reading; an unbounded pool let 300 parallel sign-ins start 300 threads, each with
+/// its own 19 MiB hash and, with glibc, up to one malloc arena each. Extra work queues.
+const MAX_BLOCKING_THREADS: usize = 32;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
     {
         Ok(rt) => rt,

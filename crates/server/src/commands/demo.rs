@@ -21,7 +21,8 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let park = reference_park();
     let seeded = seed(&app.store, &park, app.now).await?;
     // Every demo user can sign in to the web pages at once (only `demo` does this, never `serve`).
-    set_demo_passwords(&app.store).await?;
+    let hasher = crate::web::password::Hasher::from_settings(&app.settings.web);
+    set_demo_passwords(&app.store, &hasher).await?;
     if args.seed_only {
         if app.json {
             return print_json(&seeded);

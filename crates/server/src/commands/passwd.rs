@@ -13,7 +13,9 @@ use crate::web::password::{self, PasswordError};
 pub async fn run(app: &App, login: &str) -> anyhow::Result<()> {
     let user = app.user(login).await?;
     let secret = read_password()?;
-    let phc = password::hash_blocking(secret).await.map_err(|e| match e {
+    // Through the same bound on hashing as the server, with the same `[web]` limits.
+    let hasher = password::Hasher::from_settings(&app.settings.web);
+    let phc = hasher.hash(secret).await.map_err(|e| match e {
         PasswordError::TooShort | PasswordError::TooLong => {
             anyhow::Error::new(UsageError(e.to_string()))
         }

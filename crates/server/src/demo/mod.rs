@@ -214,8 +214,11 @@ pub const DEMO_PASSWORD: &str = "gridloop-demo";
 /// Gives every user who has no password yet [`DEMO_PASSWORD`]; returns how many. One hash
 /// serves them all (argon2 is slow on purpose; a public demo password needs no per-user salt).
 /// Users who already have a password keep it, so running the demo again changes nothing.
-pub async fn set_demo_passwords(store: &Store) -> anyhow::Result<usize> {
-    let phc = crate::web::password::hash_blocking(DEMO_PASSWORD.to_owned()).await?;
+pub async fn set_demo_passwords(
+    store: &Store,
+    hasher: &crate::web::password::Hasher,
+) -> anyhow::Result<usize> {
+    let phc = hasher.hash(DEMO_PASSWORD.to_owned()).await?;
     let mut set = 0;
     for user in store.users().await? {
         if user.active && store.password_hash(&user.login).await?.is_none() {

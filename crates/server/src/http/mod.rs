@@ -13,6 +13,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod client_addr;
 pub mod extract;
 pub mod health;
 pub mod issues;

@@ -9,9 +9,9 @@
 //!
 //! # Layout
 //!
-//! - [`password`]: argon2id hashes of passwords (PHC strings).
+//! - [`password`]: argon2id hashes of passwords (PHC strings), and the bound on hashing.
 //! - [`session`]: session cookies, the [`session::Viewer`] extractor, sign-in and sign-out.
-//! - [`throttle`]: failed sign-ins remembered per login and address, in memory.
+//! - [`throttle`]: the sign-in throttle's limits over counts kept in the database.
 //! - [`csrf`]: the per-session token and the origin checks of every POST.
 //! - [`form`]: posted fields, read after the CSRF check.
 //! - [`i18n`]: the pages' strings per locale and the language switch.
@@ -43,9 +43,11 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::config::WebSettings;
+use crate::http::client_addr::TrustedProxies;
 use crate::http::state::AppState;
 
-/// What the web pages keep besides the shared state: session lifetimes and the sign-in throttle.
+/// What the web pages keep besides the shared state: session lifetimes, the sign-in throttle,
+/// the bound on password hashing and the proxies trusted for client addresses.
 #[derive(Debug)]
 pub struct WebState {
     /// Whether the session cookie is marked `Secure` (only behind a TLS proxy).
@@ -55,6 +57,10 @@ pub struct WebState {
     /// A session ends this long after sign-in.
     pub max_age: chrono::Duration,
     pub throttle: throttle::Throttle,
+    /// Every password hash this process computes goes through it.
+    pub passwords: password::Hasher,
+    /// Whose `X-Forwarded-For` names the client (see [`crate::http::client_addr`]).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl WebState {
@@ -63,19 +69,18 @@ impl WebState {
             secure_cookies: settings.secure_cookies,
             idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
             max_age: chrono::Duration::days(i64::from(settings.session_max_days.max(1))),
-            throttle: throttle::Throttle::default(),
+            throttle: throttle::Throttle::from_settings(settings),
+            passwords: password::Hasher::from_settings(settings),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
 }
 
-/// The defaults of `config/default.toml`: three days idle, thirty days at most, no `Secure`.
+/// The defaults of `config/default.toml`: three days idle, thirty days at most, no `Secure`, no
+/// trusted proxy.
 impl Default for WebState {
     fn default() -> Self {
-        Self::from_settings(&WebSettings {
-            secure_cookies: false,
-            session_idle_minutes: 3 * 24 * 60,
-            session_max_days: 30,
-        })
+        Self::from_settings(&WebSettings::default())
     }
 }
 

@@ -7,24 +7,23 @@
 //! all three at once. The cookie is `HttpOnly` (no script reads it), `SameSite=Lax` (other
 //! sites' forms do not carry it) and `Secure` when `web.secure_cookies` says TLS is in front.
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use gridloop_core::{Actor, Locale, Login, Role};
-use gridloop_store::User;
+use gridloop_store::{SignInAttempt, SignInKey, User};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::http::auth::token_hash;
+use crate::http::client_addr::ClientAddr;
 use crate::http::state::AppState;
 use crate::web::csrf;
 use crate::web::i18n;
-use crate::web::password;
+use crate::web::password::PasswordError;
 use crate::web::render::{page_with, see_other, PageError};
 
 /// The session cookie's name.
@@ -287,11 +286,16 @@ pub struct LoginForm {
 
 /// `POST /login`: checks the password and starts a session. An unknown login and a wrong
 /// password get the same answer, after the same work.
+///
+/// Before any password is checked the try is decided and counted by the sign-in throttle (in
+/// the database, per login at the client's address and per address): a refused try answers 429
+/// with `Retry-After`. The password check then waits its turn for the process's bounded
+/// hashing; when there is none soon, 503 with `Retry-After` and the try is not counted.
 #[tracing::instrument(name = "web_login", skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
-    extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let locale = i18n::locale_of(&headers, None);
@@ -300,24 +304,24 @@ pub async fn login(
     if !csrf::same_origin(&headers) || !csrf::matches(&expected, Some(&form.csrf)) {
         return PageError::Csrf.into_response();
     }
-    let ip: Option<IpAddr> = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
     let typed = form.login.trim().to_owned();
-    let refuse = |key: &str, status: StatusCode| {
-        login_form(
-            &headers,
-            locale,
-            &next,
-            &typed,
-            Some(i18n::text(locale, key)),
-            status,
-        )
+    let refuse = |message: &str, status: StatusCode| {
+        login_form(&headers, locale, &next, &typed, Some(message), status)
     };
-    let started = std::time::Instant::now();
-    if !state.web.throttle.allows(&typed, ip, started) {
-        tracing::warn!("sign-in refused: too many failures from this address");
-        return refuse("throttled", StatusCode::TOO_MANY_REQUESTS);
+    let key = SignInKey::new(client.0, &typed);
+    let now = state.clock.now();
+    match state.web.throttle.attempt(&state.store, &key, now).await {
+        Ok(SignInAttempt::LetThrough) => {}
+        Ok(SignInAttempt::Refused { until }) => {
+            let secs = u64::try_from((until - now).num_milliseconds())
+                .unwrap_or(0)
+                .div_ceil(1000)
+                .max(1);
+            tracing::warn!(retry_after = secs, "sign-in refused: too many failures");
+            let message = i18n::text(locale, "throttled").replace("{wait}", &wait_text(locale, secs));
+            return retry_after(refuse(&message, StatusCode::TOO_MANY_REQUESTS), secs);
+        }
+        Err(e) => return PageError::from(e).into_response(),
     }
     let found = match Login::parse(&typed) {
         Ok(login) => match state.store.password_hash(&login).await {
@@ -330,13 +334,33 @@ pub async fn login(
         Some((user, phc)) => (Some(user), Some(phc)),
         None => (None, None),
     };
-    let ok = password::verify_blocking(form.password, phc).await;
-    let Some(user) = user.filter(|_| ok) else {
-        state.web.throttle.failed(&typed, ip, started);
-        tracing::info!("sign-in failed");
-        return refuse("wrong_credentials", StatusCode::UNAUTHORIZED);
+    let ok = match state.web.passwords.verify(form.password, phc).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // No password was checked: the try does not count against anyone.
+            if let Err(e) = state.store.sign_in_unchecked(&key).await {
+                tracing::warn!(error = %e, "could not take back an unchecked sign-in try");
+            }
+            if let PasswordError::Busy = e {
+                tracing::warn!("sign-in refused: password hashing is saturated");
+                let secs = state.web.passwords.retry_after_secs();
+                let message = i18n::text(locale, "busy");
+                return retry_after(refuse(message, StatusCode::SERVICE_UNAVAILABLE), secs);
+            }
+            tracing::error!(error = %e, "cannot check a password");
+            return PageError::Internal.into_response();
+        }
     };
-    state.web.throttle.succeeded(&typed, ip);
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!("sign-in failed");
+        return refuse(
+            i18n::text(locale, "wrong_credentials"),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    if let Err(e) = state.store.sign_in_succeeded(&key).await {
+        tracing::warn!(error = %e, "could not clear the sign-in count");
+    }
     // 256 random bits; distinct in shape from API tokens (`glt_…`), which it never works as.
     let secret = match csrf::random_token() {
         Ok(secret) => secret,
@@ -345,7 +369,6 @@ pub async fn login(
             return PageError::Internal.into_response();
         }
     };
-    let now = state.clock.now();
     if let Err(e) = state
         .store
         .create_session(user, &token_hash(&secret), now, now + state.web.max_age)
@@ -363,6 +386,25 @@ pub async fn login(
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &secret)) {
         headers.append(SET_COOKIE, v);
     }
+    response
+}
+
+/// A wait as the sign-in page says it: seconds under two minutes, else whole minutes (rounded
+/// up, so nobody is told to come back too early).
+fn wait_text(locale: Locale, secs: u64) -> String {
+    let (key, n) = if secs < 120 {
+        ("wait_seconds", secs)
+    } else {
+        ("wait_minutes", secs.div_ceil(60))
+    };
+    i18n::text(locale, key).replace("{n}", &n.to_string())
+}
+
+/// Adds `Retry-After: secs` to a refusal.
+fn retry_after(mut response: Response, secs: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(secs));
     response
 }
 
@@ -415,6 +457,14 @@ mod tests {
         assert_eq!(cookie(&h, "gridloop_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "gridloop_lang").as_deref(), Some("en"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn waits_are_told_in_seconds_then_in_whole_minutes() {
+        assert_eq!(wait_text(Locale::En, 30), "30 s");
+        assert_eq!(wait_text(Locale::En, 119), "119 s");
+        assert_eq!(wait_text(Locale::En, 121), "3 min");
+        assert_eq!(wait_text(Locale::ZhCn, 900), " 15 分钟");
     }
 
     #[test]

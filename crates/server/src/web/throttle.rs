@@ -1,65 +1,88 @@
-//! Failed sign-ins, remembered per login and client address, to slow down password guessing.
+//! The sign-in throttle: its limits, from `[web]`, over counts kept in the database.
 //!
-//! In memory and per process: behind several instances an attacker gets a few more tries, which
-//! is acceptable for a nice-to-have; argon2's cost already bounds the rate. Keyed by login *and*
-//! address so that someone guessing at a login from elsewhere cannot lock its owner out.
+//! The counts live in the store (`gridloop_store`'s `sign_in_attempts`), not in this process:
+//! every instance on one database shares them, a restart forgets nothing, and there is no map
+//! that a flood of cheap failures could fill until it clears itself. The store decides and
+//! records each try in one statement, so parallel tries cannot all slip past the check; this
+//! module only turns settings into limits and prunes forgotten counts now and then.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI64, Ordering};
 
-/// Failures allowed in one window before sign-ins from that address to that login are refused.
-pub const MAX_FAILURES: u32 = 5;
-/// How long failures are remembered, counted from the first.
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Past this many keys the map starts over rather than grow without bound.
-const MAX_KEYS: usize = 10_000;
+use chrono::{DateTime, Duration, Utc};
+use gridloop_store::{SignInAttempt, SignInKey, SignInLimit, SignInLimits, Store, StoreError};
 
-/// Whose attempts: a login (lower-cased) from an address.
-type Key = (String, Option<IpAddr>);
-/// Since when failures are counted, and how many.
-type Failures = (Instant, u32);
+use crate::config::WebSettings;
 
-#[derive(Debug, Default)]
+/// Forgotten counts are pruned at most this often per process: pruning is housekeeping (a
+/// forgotten count decides nothing), so it need not run on every try.
+const PRUNE_EVERY: Duration = Duration::minutes(1);
+
+#[derive(Debug)]
 pub struct Throttle {
-    // A std Mutex: held for a look-up or an update, never across an await.
-    failures: Mutex<HashMap<Key, Failures>>,
+    limits: SignInLimits,
+    /// When this process last pruned, in Unix milliseconds.
+    pruned_at_ms: AtomicI64,
 }
 
 impl Throttle {
-    fn key(login: &str, ip: Option<IpAddr>) -> Key {
-        (login.trim().to_lowercase(), ip)
-    }
-
-    /// Whether another attempt is allowed now.
-    pub fn allows(&self, login: &str, ip: Option<IpAddr>, now: Instant) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(&Self::key(login, ip)) {
-            Some((since, count)) => now.duration_since(*since) >= WINDOW || *count < MAX_FAILURES,
-            None => true,
+    pub fn new(limits: SignInLimits) -> Self {
+        Self {
+            limits,
+            pruned_at_ms: AtomicI64::new(i64::MIN),
         }
     }
 
-    /// Counts a failed attempt.
-    pub fn failed(&self, login: &str, ip: Option<IpAddr>, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() >= MAX_KEYS {
-            failures.clear();
-        }
-        let entry = failures.entry(Self::key(login, ip)).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
+    pub fn from_settings(settings: &WebSettings) -> Self {
+        let delays = |free| {
+            SignInLimit::new(
+                free,
+                Duration::seconds(i64::from(settings.sign_in_first_delay_secs)),
+                Duration::seconds(i64::from(settings.sign_in_max_delay_secs)),
+            )
+        };
+        Self::new(SignInLimits::new(
+            delays(settings.sign_in_free_failures),
+            delays(settings.sign_in_free_failures_per_address),
+            Duration::minutes(i64::from(settings.sign_in_forget_minutes)),
+        ))
     }
 
-    /// Forgets the failures after a successful sign-in.
-    pub fn succeeded(&self, login: &str, ip: Option<IpAddr>) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&Self::key(login, ip));
+    pub fn limits(&self) -> &SignInLimits {
+        &self.limits
+    }
+
+    /// Decides one try and, if it may go ahead, counts it as a failure until told otherwise
+    /// ([`Store::sign_in_succeeded`], [`Store::sign_in_unchecked`]).
+    pub async fn attempt(
+        &self,
+        store: &Store,
+        key: &SignInKey,
+        now: DateTime<Utc>,
+    ) -> Result<SignInAttempt, StoreError> {
+        let decided = store.sign_in_attempt(key, &self.limits, now).await?;
+        self.prune_now_and_then(store, now).await;
+        Ok(decided)
+    }
+
+    /// Removes forgotten counts if this process has not in the last [`PRUNE_EVERY`]. Only
+    /// forgotten ones: the table is bounded by the tries let through within the window, and
+    /// never by evicting a count that still holds someone back.
+    async fn prune_now_and_then(&self, store: &Store, now: DateTime<Utc>) {
+        let now_ms = now.timestamp_millis();
+        let last = self.pruned_at_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) < PRUNE_EVERY.num_milliseconds()
+            || self
+                .pruned_at_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        match store.prune_sign_in_attempts(&self.limits, now).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "forgotten sign-in counts pruned"),
+            Err(e) => tracing::warn!(error = %e, "could not prune forgotten sign-in counts"),
+        }
     }
 }
 
@@ -68,26 +91,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_block_that_login_from_that_address_for_the_window() {
-        let throttle = Throttle::default();
-        let ip = Some(IpAddr::from([127, 0, 0, 1]));
-        let other = Some(IpAddr::from([10, 0, 0, 1]));
-        let t0 = Instant::now();
-        for _ in 0..MAX_FAILURES {
-            assert!(throttle.allows("post01", ip, t0));
-            throttle.failed("post01", ip, t0);
-        }
-        assert!(
-            !throttle.allows("POST01", ip, t0),
-            "logins compare without case"
-        );
-        assert!(throttle.allows("post01", other, t0), "another address");
-        assert!(throttle.allows("post02", ip, t0), "another login");
-        assert!(
-            throttle.allows("post01", ip, t0 + WINDOW),
-            "the window passed"
-        );
-        throttle.succeeded("post01", ip);
-        assert!(throttle.allows("post01", ip, t0));
+    fn the_defaults_free_five_failures_per_login_and_wait_at_most_a_quarter_hour() {
+        let throttle = Throttle::from_settings(&WebSettings::default());
+        let limits = throttle.limits();
+        assert_eq!(limits.per_login.free_failures(), 5);
+        assert_eq!(limits.per_address.free_failures(), 30);
+        assert_eq!(limits.per_login.wait_after(4), Duration::zero());
+        assert_eq!(limits.per_login.wait_after(5), Duration::seconds(30));
+        assert_eq!(limits.per_login.wait_after(6), Duration::seconds(60));
+        assert_eq!(limits.per_login.wait_after(50), Duration::minutes(15));
+        assert_eq!(limits.forget_after(), Duration::hours(1));
     }
 }

@@ -22,7 +22,7 @@ use super::{links, refusal, row, Outcome, Saved, Table};
 use crate::http::reference::users::{self as api, NewUserBody, UserPatchBody};
 use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
-use crate::web::password::{self, PasswordError};
+use crate::web::password::PasswordError;
 use crate::web::render::{page_with, see_other, PageError};
 use crate::web::session::Viewer;
 
@@ -344,16 +344,22 @@ async fn set_password(
     let user = load(&state, id).await?;
     let secret = fields.raw("password").unwrap_or_default().to_owned();
     let refuse = |key: &str| format!("{} {}", viewer.t("not_saved"), viewer.t(key));
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let failed = if fields.raw("password_again") != Some(secret.as_str()) {
         Some(refuse("passwords_differ"))
     } else {
-        match password::hash_blocking(secret).await {
+        // Through the process's one bound on hashing, like sign-in.
+        match state.web.passwords.hash(secret).await {
             Ok(phc) => {
                 state.store.set_password_hash(user.id, Some(&phc)).await?;
                 None
             }
             Err(PasswordError::TooShort) => Some(refuse("password_too_short")),
             Err(PasswordError::TooLong) => Some(refuse("password_too_long")),
+            Err(PasswordError::Busy) => {
+                status = StatusCode::SERVICE_UNAVAILABLE;
+                Some(refuse("busy"))
+            }
             Err(e @ PasswordError::Hash(_)) => {
                 tracing::error!(error = %e, "cannot hash a password");
                 return Err(PageError::Internal);
@@ -366,14 +372,14 @@ async fn set_password(
             Ok(see_other(&format!("/admin/users/{id}?saved")))
         }
         Some(message) => {
-            page(
-                &state,
-                &viewer,
-                &user,
-                Outcome::Failed(fields, message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let mut response = page(&state, &viewer, &user, Outcome::Failed(fields, message), status).await?;
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    state.web.passwords.retry_after_secs().into(),
+                );
+            }
+            Ok(response)
         }
     }
 }

@@ -84,9 +84,7 @@ pub use prefs::CHANNELS;
 pub use report_copies::{ReportFilter, ReportSummary, StoredReport, WEEKLY_REPORT_TOPIC};
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
-pub use sign_in_attempts::{
-    SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits,
-};
+pub use sign_in_attempts::{SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits};
 pub use store::Store;
 pub use tokens::ApiToken;
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

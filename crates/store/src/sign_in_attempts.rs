@@ -373,9 +373,7 @@ mod tests {
     #[test]
     fn waits_are_free_then_double_up_to_the_cap() {
         let limit = SignInLimit::new(3, Duration::seconds(30), Duration::seconds(200));
-        let waits: Vec<i64> = (0..8)
-            .map(|f| limit.wait_after(f).num_seconds())
-            .collect();
+        let waits: Vec<i64> = (0..8).map(|f| limit.wait_after(f).num_seconds()).collect();
         assert_eq!(waits, [0, 0, 0, 30, 60, 120, 200, 200]);
         assert_eq!(limit.wait_after(u32::MAX).num_seconds(), 200, "no overflow");
     }

@@ -217,7 +217,11 @@ fn key(address: &str, login: &str) -> SignInKey {
     SignInKey::new(Some(address.parse().expect("an address")), login)
 }
 
-async fn failures(store: &Store, key: &SignInKey, now: chrono::DateTime<chrono::Utc>) -> SignInFailures {
+async fn failures(
+    store: &Store,
+    key: &SignInKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> SignInFailures {
     store
         .sign_in_failures(key, &limits(), now)
         .await
@@ -249,7 +253,10 @@ async fn forty_parallel_tries_at_one_login_let_exactly_the_free_failures_through
     assert_eq!((through, refused), (5, 35));
     assert_eq!(
         failures(&store, &key("192.0.2.1", "post01"), now).await,
-        SignInFailures { at_address: 5, for_login: 5 },
+        SignInFailures {
+            at_address: 5,
+            for_login: 5
+        },
         "refused tries record nothing"
     );
 }
@@ -269,63 +276,96 @@ async fn waits_double_after_the_free_failures_and_a_success_clears_the_login(sto
     let walker = key("192.0.2.1", "post01");
     let mut now = t0();
     for _ in 0..5 {
-        let decided = store.sign_in_attempt(&walker, &limits(), now).await.expect("decide");
+        let decided = store
+            .sign_in_attempt(&walker, &limits(), now)
+            .await
+            .expect("decide");
         assert_eq!(decided, SignInAttempt::LetThrough);
     }
     for wait in [30, 60, 120, 240, 480, 900, 900] {
         let until = now + Duration::seconds(wait);
         assert_eq!(
-            store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+            store
+                .sign_in_attempt(&walker, &limits(), now)
+                .await
+                .expect("decide"),
             SignInAttempt::Refused { until },
             "a wait of {wait} s"
         );
         let almost = until - Duration::milliseconds(1);
         assert_eq!(
-            store.sign_in_attempt(&walker, &limits(), almost).await.expect("decide"),
+            store
+                .sign_in_attempt(&walker, &limits(), almost)
+                .await
+                .expect("decide"),
             SignInAttempt::Refused { until }
         );
         now = until;
         assert_eq!(
-            store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+            store
+                .sign_in_attempt(&walker, &limits(), now)
+                .await
+                .expect("decide"),
             SignInAttempt::LetThrough,
             "let through once the wait of {wait} s is over"
         );
     }
     assert_eq!(
         failures(&store, &walker, now).await,
-        SignInFailures { at_address: 12, for_login: 12 }
+        SignInFailures {
+            at_address: 12,
+            for_login: 12
+        }
     );
     // Another login from the same address, and the same login from elsewhere, are not held.
     let other = key("192.0.2.1", "post02");
     assert_eq!(
-        store.sign_in_attempt(&other, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&other, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     let elsewhere = key("198.51.100.7", "post01");
     assert_eq!(
-        store.sign_in_attempt(&elsewhere, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&elsewhere, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     // The owner waits out the delay, signs in, and starts afresh.
     now += Duration::minutes(15);
     assert_eq!(
-        store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&walker, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     store.sign_in_succeeded(&walker).await.expect("success");
     assert_eq!(
         failures(&store, &walker, now).await,
-        SignInFailures { at_address: 13, for_login: 0 },
+        SignInFailures {
+            at_address: 13,
+            for_login: 0
+        },
         "the login's count is cleared; the address keeps only real failures"
     );
     assert_eq!(
-        store.sign_in_attempt(&walker, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&walker, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     store.sign_in_unchecked(&walker).await.expect("unchecked");
     assert_eq!(
         failures(&store, &walker, now).await,
-        SignInFailures { at_address: 13, for_login: 0 },
+        SignInFailures {
+            at_address: 13,
+            for_login: 0
+        },
         "a try that checked no password is taken back from both counts"
     );
 }
@@ -342,17 +382,28 @@ async fn an_address_is_held_after_its_free_failures_whatever_the_login(store: St
     // Another address in the same /64 is the same address.
     let next = key("2001:db8:1:2:ffff::9", "post01");
     assert_eq!(
-        store.sign_in_attempt(&next, &limits(), now).await.expect("decide"),
-        SignInAttempt::Refused { until: now + Duration::seconds(30) }
+        store
+            .sign_in_attempt(&next, &limits(), now)
+            .await
+            .expect("decide"),
+        SignInAttempt::Refused {
+            until: now + Duration::seconds(30)
+        }
     );
     assert_eq!(
         failures(&store, &next, now).await,
-        SignInFailures { at_address: 30, for_login: 0 },
+        SignInFailures {
+            at_address: 30,
+            for_login: 0
+        },
         "the refused try left no count for its login"
     );
     let other_net = key("2001:db8:1:3::1", "post01");
     assert_eq!(
-        store.sign_in_attempt(&other_net, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&other_net, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
 }
@@ -361,32 +412,54 @@ async fn counts_go_only_once_forgotten_and_no_volume_evicts_one(store: Store) {
     let now = t0();
     let target = key("192.0.2.1", "post01");
     for _ in 0..5 {
-        store.sign_in_attempt(&target, &limits(), now).await.expect("decide");
+        store
+            .sign_in_attempt(&target, &limits(), now)
+            .await
+            .expect("decide");
     }
     // A flood of other counts: many addresses, many logins, garbage.
     let mut tx_keys = Vec::new();
     for n in 0..1500u32 {
         let address = format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256);
-        let login = if n % 2 == 0 { format!("ghost{n}") } else { "x".repeat(2000) };
+        let login = if n % 2 == 0 {
+            format!("ghost{n}")
+        } else {
+            "x".repeat(2000)
+        };
         tx_keys.push(key(&address, &login));
     }
     for k in &tx_keys {
-        store.sign_in_attempt(k, &limits(), now).await.expect("decide");
+        store
+            .sign_in_attempt(k, &limits(), now)
+            .await
+            .expect("decide");
     }
-    assert_eq!(store.sign_in_attempt_rows().await.expect("rows"), 2 + 1500 * 2);
     assert_eq!(
-        store.prune_sign_in_attempts(&limits(), now + Duration::minutes(59)).await.expect("prune"),
+        store.sign_in_attempt_rows().await.expect("rows"),
+        2 + 1500 * 2
+    );
+    assert_eq!(
+        store
+            .prune_sign_in_attempts(&limits(), now + Duration::minutes(59))
+            .await
+            .expect("prune"),
         0,
         "nothing is forgotten within the window"
     );
     assert!(matches!(
-        store.sign_in_attempt(&target, &limits(), now).await.expect("decide"),
+        store
+            .sign_in_attempt(&target, &limits(), now)
+            .await
+            .expect("decide"),
         SignInAttempt::Refused { .. }
     ));
     // A try on the target later keeps its count alive past the others'.
     let later = now + Duration::minutes(30);
     assert_eq!(
-        store.sign_in_attempt(&target, &limits(), later).await.expect("decide"),
+        store
+            .sign_in_attempt(&target, &limits(), later)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     let pruned = store
@@ -396,18 +469,30 @@ async fn counts_go_only_once_forgotten_and_no_volume_evicts_one(store: Store) {
     assert_eq!(pruned, 1500 * 2, "the flood's counts, forgotten, go");
     assert_eq!(
         failures(&store, &target, later).await,
-        SignInFailures { at_address: 6, for_login: 6 }
+        SignInFailures {
+            at_address: 6,
+            for_login: 6
+        }
     );
     // Once forgotten, a count starts again from nothing.
     let much_later = later + Duration::hours(1);
-    assert_eq!(failures(&store, &target, much_later).await, SignInFailures::default());
     assert_eq!(
-        store.sign_in_attempt(&target, &limits(), much_later).await.expect("decide"),
+        failures(&store, &target, much_later).await,
+        SignInFailures::default()
+    );
+    assert_eq!(
+        store
+            .sign_in_attempt(&target, &limits(), much_later)
+            .await
+            .expect("decide"),
         SignInAttempt::LetThrough
     );
     assert_eq!(
         failures(&store, &target, much_later).await,
-        SignInFailures { at_address: 1, for_login: 1 }
+        SignInFailures {
+            at_address: 1,
+            for_login: 1
+        }
     );
 }
 

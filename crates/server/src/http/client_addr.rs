@@ -34,11 +34,15 @@ impl IpRange {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -205,7 +209,14 @@ mod tests {
         assert!(!v6.contains(ip("10.0.0.1")));
         let all: IpRange = "0.0.0.0/0".parse().expect("range");
         assert!(all.contains(ip("203.0.113.5")));
-        for bad in ["", "10.0.0.0/33", "::/129", "10.0.0/8", "proxy.example", "10.0.0.0/x"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0/8",
+            "proxy.example",
+            "10.0.0.0/x",
+        ] {
             assert!(bad.parse::<IpRange>().is_err(), "{bad:?}");
         }
         let err = TrustedProxies::try_from(vec!["10.0.0.0/8".to_owned(), "nope".to_owned()])
@@ -217,7 +228,10 @@ mod tests {
     fn a_spoofed_header_from_an_untrusted_peer_is_ignored() {
         let headers = forwarded(&["198.51.100.1"]);
         let peer = ip("203.0.113.9");
-        assert_eq!(client_addr(peer, &headers, &TrustedProxies::default()), peer);
+        assert_eq!(
+            client_addr(peer, &headers, &TrustedProxies::default()),
+            peer
+        );
         assert_eq!(client_addr(peer, &headers, &proxies(&["10.0.0.0/8"])), peer);
     }
 
@@ -247,7 +261,14 @@ mod tests {
     fn garbage_in_the_header_stops_at_the_last_hop_vouched_for() {
         let trusted = proxies(&["10.0.0.0/8", "127.0.0.1"]);
         let peer = ip("127.0.0.1");
-        for garbage in ["unknown", "", "not an address", "999.1.1.1", "_hidden", "1.2.3.4 5"] {
+        for garbage in [
+            "unknown",
+            "",
+            "not an address",
+            "999.1.1.1",
+            "_hidden",
+            "1.2.3.4 5",
+        ] {
             let headers = forwarded(&[garbage]);
             assert_eq!(client_addr(peer, &headers, &trusted), peer, "{garbage:?}");
         }

@@ -127,7 +127,12 @@ fn verify_in(password: &str, phc: &str, memory: &mut Memory) -> bool {
     let argon2 = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
     let computed = if params.block_count() <= memory.0.len() {
-        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory.0[..])
+        argon2.hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut memory.0[..],
+        )
     } else {
         argon2.hash_password_into_with_memory(
             password.as_bytes(),
@@ -240,7 +245,11 @@ impl Hasher {
     /// Whether the password matches the hash; without a hash (an unknown login, one without a
     /// password) the same work is done against [`NOBODY`] and the answer is no. A password
     /// longer than [`MAX_CHARS`] is wrong at once, without a hash, whoever it is for.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, PasswordError> {
         if password.chars().count() > MAX_CHARS {
             return Ok(false);
         }
@@ -288,11 +297,8 @@ impl Hasher {
         if ahead >= gate.limits.queue {
             return Err(PasswordError::Busy);
         }
-        match tokio::time::timeout(
-            gate.limits.wait,
-            Arc::clone(&gate.permits).acquire_owned(),
-        )
-        .await
+        match tokio::time::timeout(gate.limits.wait, Arc::clone(&gate.permits).acquire_owned())
+            .await
         {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out (or the semaphore closed, which it never is).
@@ -365,8 +371,18 @@ mod tests {
         let params = Params::try_from(&parsed).expect("params");
         let default = Params::default();
         assert_eq!(
-            (params.m_cost(), params.t_cost(), params.p_cost(), params.output_len()),
-            (default.m_cost(), default.t_cost(), default.p_cost(), Some(Params::DEFAULT_OUTPUT_LEN))
+            (
+                params.m_cost(),
+                params.t_cost(),
+                params.p_cost(),
+                params.output_len()
+            ),
+            (
+                default.m_cost(),
+                default.t_cost(),
+                default.p_cost(),
+                Some(Params::DEFAULT_OUTPUT_LEN)
+            )
         );
         assert!(!verify("", NOBODY));
         assert!(!verify("gridloop-demo", NOBODY));
@@ -399,11 +415,9 @@ mod tests {
             .map(|_| {
                 let hasher = hasher.clone();
                 let phc = phc.clone();
-                tokio::spawn(async move {
-                    hasher
-                        .verify("correct horse".to_owned(), Some(phc))
-                        .await
-                })
+                tokio::spawn(
+                    async move { hasher.verify("correct horse".to_owned(), Some(phc)).await },
+                )
             })
             .collect();
         let mut matched = 0;

@@ -318,7 +318,8 @@ pub async fn login(
                 .div_ceil(1000)
                 .max(1);
             tracing::warn!(retry_after = secs, "sign-in refused: too many failures");
-            let message = i18n::text(locale, "throttled").replace("{wait}", &wait_text(locale, secs));
+            let message =
+                i18n::text(locale, "throttled").replace("{wait}", &wait_text(locale, secs));
             return retry_after(refuse(&message, StatusCode::TOO_MANY_REQUESTS), secs);
         }
         Err(e) => return PageError::from(e).into_response(),

@@ -117,6 +117,12 @@ impl TestApp {
     /// Seeds the demo park and serves it. PostgreSQL is skipped (`None`) only when
     /// GRIDLOOP_SKIP_PG=1; an unreachable server fails the test.
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, Default::default()).await
+    }
+
+    /// Like [`TestApp::spawn`], with the web pages' state given: e.g. trusted proxies or other
+    /// sign-in limits (`WebState::from_settings`).
+    pub async fn spawn_with(backend: Backend, web: gridloop_server::web::WebState) -> Option<Self> {
         let folder = std::env::temp_dir().join(unique("gridloop-api"));
         std::fs::create_dir_all(&folder).expect("temp dir");
         let (url, cleanup) = match backend {
@@ -169,7 +175,7 @@ impl TestApp {
             category_ids: Default::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
-            web: Default::default(),
+            web,
             reports: ReportSettings::new(Arc::new(Calendar::default_china())),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

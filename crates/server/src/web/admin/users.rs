@@ -372,7 +372,14 @@ async fn set_password(
             Ok(see_other(&format!("/admin/users/{id}?saved")))
         }
         Some(message) => {
-            let mut response = page(&state, &viewer, &user, Outcome::Failed(fields, message), status).await?;
+            let mut response = page(
+                &state,
+                &viewer,
+                &user,
+                Outcome::Failed(fields, message),
+                status,
+            )
+            .await?;
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 response.headers_mut().insert(
                     axum::http::header::RETRY_AFTER,

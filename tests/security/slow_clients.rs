@@ -219,3 +219,37 @@ async fn sigterm_with_a_half_sent_request_and_slow_uploads_exits_zero_within_the
         .expect("the stuck upload's connection is closed");
     db.drop_async().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_that_stops_halfway_is_answered_408_when_the_request_timeout_runs_out() {
+    let db = Db::sqlite();
+    seed(&db);
+    let post01 = token(&db, "post01");
+    let server = Server::start(&db, &[("GRIDLOOP_SERVER__REQUEST_TIMEOUT_SECS", "1")]).await;
+    let mut upload = TcpStream::connect(server.addr()).await.expect("connect");
+    upload
+        .write_all(
+            format!(
+                "POST /api/v1/issues HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {post01}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\": "
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let answer = closed_by_server(&mut upload, Duration::from_secs(5))
+        .await
+        .expect("answered and closed");
+    let took = started.elapsed();
+    let text = String::from_utf8_lossy(&answer);
+    assert_eq!(status_of(&answer), Some(408), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{text}"
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    drop(server);
+    db.drop_async().await;
+}

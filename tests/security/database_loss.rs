@@ -179,7 +179,9 @@ impl Seen {
                 let issue: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
                 match issue["id"].as_i64() {
                     Some(id) => self.acknowledged.push(id),
-                    None => self.wrong.push(format!("201 without an id: {}", answer.text())),
+                    None => self
+                        .wrong
+                        .push(format!("201 without an id: {}", answer.text())),
                 }
             }
             503 if answer
@@ -287,10 +289,16 @@ async fn a_postgresql_crash_under_load_answers_503_and_recovers_without_losing_a
     cluster.crash();
     let crashed = Instant::now();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let ready = server.get("/readyz").await.expect("readyz during the outage");
+    let ready = server
+        .get("/readyz")
+        .await
+        .expect("readyz during the outage");
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(ready.headers.contains_key("retry-after"));
-    let health = server.get("/healthz").await.expect("healthz during the outage");
+    let health = server
+        .get("/healthz")
+        .await
+        .expect("healthz during the outage");
     assert_eq!(health.status, 200);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let during = std::mem::take(&mut seen.lock().await.statuses);

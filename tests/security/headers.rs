@@ -20,7 +20,12 @@ async fn session_cookie(app: &TestApp, login: &str) -> String {
         .expect("demo user");
     let secret = format!("headers-test-session-{login}");
     app.store
-        .create_session(user.id, &token_hash(&secret), now(), now() + Duration::days(1))
+        .create_session(
+            user.id,
+            &token_hash(&secret),
+            now(),
+            now() + Duration::days(1),
+        )
         .await
         .expect("session");
     format!("gridloop_session={secret}")
@@ -83,7 +88,10 @@ async fn every_route_family_carries_the_security_headers_including_the_weekly_re
     assert!(!csp.contains("script-src"), "{csp}");
 
     // The API: JSON, problem+json errors (refused, unknown, method not allowed).
-    let issues = app.get("/api/v1/issues", Some("dispatch")).await.expect(200);
+    let issues = app
+        .get("/api/v1/issues", Some("dispatch"))
+        .await
+        .expect(200);
     assert_protected("an API answer", &issues);
     assert_not_stored("an API answer", &issues);
     let refused = app.get("/api/v1/issues", None).await.expect(401);

@@ -9,7 +9,12 @@ use hyper::Method;
 use crate::support::{Backend, TestApp};
 
 async fn metric_lines(app: &TestApp) -> usize {
-    app.get("/metrics", None).await.expect(200).text().lines().count()
+    app.get("/metrics", None)
+        .await
+        .expect(200)
+        .text()
+        .lines()
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

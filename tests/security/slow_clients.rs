@@ -126,7 +126,10 @@ async fn a_flood_of_connections_past_the_limit_waits_in_the_queue_and_costs_no_d
     // Queued behind 60 slow clients (three rounds of 20, one header timeout each), a normal
     // request is still answered once slots free.
     let started = Instant::now();
-    let health = server.get("/healthz").await.expect("healthz after the queue");
+    let health = server
+        .get("/healthz")
+        .await
+        .expect("healthz after the queue");
     println!(
         "/healthz behind 60 queued half-open connections: {} ms",
         started.elapsed().as_millis()

@@ -155,7 +155,10 @@ pub async fn serve(
 /// retrying at once would spin.
 async fn accept_failed(e: &std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
         return;
     }
     tracing::error!(error = %e, "cannot accept connections");
@@ -476,8 +479,8 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_alive_connection_waits_the_idle_timeout_then_the_header_timeout_from_its_first_byte(
-    ) {
+    fn a_kept_alive_connection_waits_the_idle_timeout_then_the_header_timeout_from_its_first_byte()
+    {
         let t0 = Instant::now();
         let a = Arc::new(Activity::new(t0));
         drop(InFlight::start(&a));

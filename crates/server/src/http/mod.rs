@@ -122,12 +122,9 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     let method = metrics::Method::of(request.method());
     let route = metrics::Route::of(request.extensions().get::<MatchedPath>());
     let response = next.run(request).await;
-    state.metrics.record(
-        method,
-        route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    state
+        .metrics
+        .record(method, route, response.status().as_u16(), started.elapsed());
     response
 }
 

@@ -85,18 +85,25 @@ async fn three_hundred_half_open_requests_neither_starve_a_normal_request_nor_ou
     assert!(healthz_took < Duration::from_secs(1), "{healthz_took:?}");
     assert!(readyz_took < Duration::from_secs(1), "{readyz_took:?}");
 
-    // Each half-open connection is closed by the server once its 2 s are up, not before.
+    // Each half-open connection is closed by the server once its 2 s are up, not before (the
+    // first one was opened first, so it is the first to go).
+    let mut first_closed = None;
     for socket in &mut attackers {
         let left = Duration::from_secs(6).saturating_sub(opened.elapsed());
         let answer = closed_by_server(socket, left)
             .await
             .expect("a half-sent request is closed by the server after the header timeout");
         assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+        first_closed.get_or_insert(opened.elapsed());
     }
+    let first_closed = first_closed.expect("300 sockets");
+    println!(
+        "the first half-open connection was closed {} ms after it opened (header timeout 2 s)",
+        first_closed.as_millis()
+    );
     assert!(
-        opened.elapsed() >= Duration::from_secs(2),
-        "closed before the header timeout: {:?}",
-        opened.elapsed()
+        first_closed >= Duration::from_millis(1950),
+        "closed before the header timeout: {first_closed:?}"
     );
     drop(server);
     db.drop_async().await;
@@ -253,6 +260,51 @@ async fn an_upload_that_stops_halfway_is_answered_408_when_the_request_timeout_r
         "{text}"
     );
     assert!(took < Duration::from_secs(3), "{took:?}");
+    drop(server);
+    db.drop_async().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_alive_connection_left_idle_is_closed_after_the_idle_timeout_not_the_header_timeout()
+{
+    let db = Db::sqlite();
+    seed(&db);
+    let server = Server::start(
+        &db,
+        &[
+            ("GRIDLOOP_SERVER__HEADER_READ_TIMEOUT_SECS", "1"),
+            ("GRIDLOOP_SERVER__IDLE_TIMEOUT_SECS", "3"),
+        ],
+    )
+    .await;
+    let mut socket = TcpStream::connect(server.addr()).await.expect("connect");
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut buf = [0u8; 1024];
+    socket.write_all(request).await.expect("write");
+    let n = socket.read(&mut buf).await.expect("answer");
+    assert_eq!(status_of(&buf[..n]), Some(200));
+    let answered = Instant::now();
+    // Idle for longer than the header timeout: still open, and serves the next request.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    socket.write_all(request).await.expect("write again");
+    let n = socket.read(&mut buf).await.expect("second answer");
+    assert_eq!(
+        status_of(&buf[..n]),
+        Some(200),
+        "the kept-alive connection was cut"
+    );
+    let answered_again = Instant::now();
+    let closed = closed_by_server(&mut socket, Duration::from_secs(6)).await;
+    let idle_for = answered_again.elapsed();
+    assert!(
+        closed.is_some(),
+        "an idle connection was kept past the idle timeout"
+    );
+    assert!(
+        idle_for >= Duration::from_millis(2900) && idle_for < Duration::from_secs(5),
+        "closed after {idle_for:?} idle, first answer {:?} ago",
+        answered.elapsed()
+    );
     drop(server);
     db.drop_async().await;
 }

@@ -14,11 +14,12 @@
 //!   stopped reading its answer) is cut.
 //! - **idle**: kept alive between requests, closed after [`Limits::idle_timeout`].
 //!
-//! hyper has a `header_read_timeout` of its own, but (as of hyper 1.4+) its timer also starts
-//! when a kept-alive connection goes idle, so it is the idle timeout as well: with it, a
-//! short header timeout would cut a reverse proxy's pooled connections every few seconds, and
-//! a long one would let a slow client hold its head open as long. It is switched off and both
-//! are kept here, apart.
+//! hyper has a `header_read_timeout` of its own, but in the hyper this builds on (1.12) its
+//! timer starts again the moment a kept-alive connection goes idle, not at the next request's
+//! first byte, so it is the idle timeout as well (hyper has no separate one): a short header
+//! timeout would cut a reverse proxy's pooled connections every few seconds, and a long one
+//! would let a slow client hold its head open as long. It is switched off and both are kept
+//! here, apart.
 //!
 //! The connection limit is a semaphore taken *before* `accept`: beyond it, new connections
 //! wait in the kernel's listen queue. They cost the process no file descriptor there, they are

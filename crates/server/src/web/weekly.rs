@@ -32,6 +32,8 @@ impl From<ReportRequestError> for PageError {
             ReportRequestError::BothScopes | ReportRequestError::Invalid(_) => {
                 PageError::BadRequest
             }
+            // The database went away while the report was computed: 503, like any page.
+            ReportRequestError::Scheduler(gridloop_scheduler::SchedulerError::Store(e)) => e.into(),
             ReportRequestError::Scheduler(e) => {
                 tracing::error!(error = %e, "weekly report failed");
                 PageError::Internal

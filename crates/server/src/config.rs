@@ -146,6 +146,16 @@ pub struct ServerSettings {
     pub listen: std::net::SocketAddr,
     pub data_dir: PathBuf,
     pub attachment_max_bytes: usize,
+    /// How long a connection may take to deliver a request's head.
+    pub header_read_timeout_secs: u32,
+    /// How long reading a request (body included) and answering it may take.
+    pub request_timeout_secs: u32,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout_secs: u32,
+    /// Connections served at once; more wait in the kernel's listen queue.
+    pub max_connections: u32,
+    /// How long requests in progress get to finish after SIGTERM.
+    pub shutdown_grace_secs: u32,
 }
 
 /// `[web]`: the web pages' sign-in sessions, the sign-in throttle, the bound on password

@@ -97,9 +97,17 @@ impl Pool {
                 .await?;
             Ok(Self::Sqlite(pool, Arc::new(SqliteWriter::default())))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // A server that restarts, or a network that drops, leaves the pool with dead
+            // connections and refused new ones. The pool heals by itself: every idle connection
+            // is pinged before it is handed out (`test_before_acquire`, sqlx's default, made
+            // explicit here) and a broken one replaced, and a refused connect is retried with
+            // backoff. The acquire timeout bounds that retrying: a request waits at most this
+            // long for a connection before it fails as "unavailable" (503 with Retry-After,
+            // well inside the request timeout) instead of hanging while the database is away.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(true)
                 .connect(url)
                 .await?;
             Ok(Self::Postgres(pool))

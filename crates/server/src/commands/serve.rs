@@ -77,7 +77,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
     });
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    http::serve(listener, state, http::shutdown_signal())
+    let limits = http::Limits::from(&app.settings.server);
+    http::serve_with(listener, state, limits, http::shutdown_signal())
         .await
         .context("serving HTTP")?;
     if let Some((stop, task)) = delivery {

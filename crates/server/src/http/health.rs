@@ -1,5 +1,7 @@
 //! Probes: `/healthz` (the process answers), `/readyz` (the database answers), `/metrics`.
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,16 +22,22 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// How long `/readyz` waits for the database. Shorter than the pool's acquire timeout (which
+/// keeps retrying a refused connection), so a probe with a timeout of a few seconds reads a
+/// 503 rather than timing out itself.
+const READY_WITHIN: Duration = Duration::from_secs(2);
+
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => "ready\n".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness probe: database unreachable");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
-                .detail("the database does not answer")
-                .into_response()
-        }
-    }
+    let error = match tokio::time::timeout(READY_WITHIN, state.store.ping()).await {
+        Ok(Ok(())) => return "ready\n".into_response(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {} s", READY_WITHIN.as_secs()),
+    };
+    tracing::warn!(%error, "readiness probe: database unreachable");
+    let mut problem = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
+        .detail("the database does not answer");
+    problem.retry_after = Some(crate::http::problem::RETRY_AFTER_SECS);
+    problem.into_response()
 }
 
 async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {

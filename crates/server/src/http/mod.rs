@@ -9,14 +9,19 @@
 //! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
 //! - [`problem`]: RFC 9457 errors.
 //! - [`health`], [`metrics`]: probes and Prometheus text.
+//! - [`listener`]: the accept loop: connection limit, header/idle timeouts, graceful shutdown.
+//! - [`timeout`]: the request timeout (408 or 503).
+//! - [`headers`]: the security headers every answer carries.
 //! - `issues`, `reference`, `attachments`, `open311`, `openapi`: the resources.
 
 pub mod attachments;
 pub mod auth;
 pub mod client_addr;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod issues;
+pub mod listener;
 pub mod metrics;
 pub mod notifications;
 pub mod open311;
@@ -25,6 +30,7 @@ pub mod problem;
 pub mod reference;
 pub mod reports;
 pub mod state;
+pub mod timeout;
 pub mod visits;
 
 use std::future::Future;
@@ -40,14 +46,22 @@ use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use listener::Limits;
 pub use problem::Problem;
 pub use state::AppState;
 
 /// Request bodies larger than this are refused with 413 (attachments have their own limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The whole application, ready to serve.
+/// The whole application with the default limits of `config/default.toml`.
 pub fn router(state: AppState) -> Router {
+    router_with(state, &Limits::default())
+}
+
+/// The whole application, ready to serve. Its layers, outermost first: the security headers
+/// (on every answer, timeouts and errors included), metrics, the request timeout, the body
+/// limit.
+pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let (api, _) = api_routes().split_for_parts();
     let doc = Arc::new(openapi_document());
     let api = api.route(
@@ -72,9 +86,14 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
+            limits.request_timeout,
+            timeout::limit,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
         ))
+        .layer(middleware::from_fn(headers::secure))
         .with_state(state)
 }
 
@@ -97,36 +116,37 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Counts every request by its route template and times it.
+/// Counts every request by its method and route template and times it. Both labels come from
+/// closed sets (known methods, the routes that exist), whatever a client sends.
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = metrics::Method::of(request.method());
+    let route = metrics::Route::of(request.extensions().get::<MatchedPath>());
     let response = next.run(request).await;
-    state.metrics.record(
-        &method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    state
+        .metrics
+        .record(method, route, response.status().as_u16(), started.elapsed());
     response
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.
+/// Serves with the default [`Limits`] until `shutdown` resolves (see [`serve_with`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // With the peer's address, which the delivery-report callback checks (loopback only).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, state, Limits::default(), shutdown).await
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, closes idle and half-sent
+/// connections, and gives requests in progress [`Limits::shutdown_grace`] to finish.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listener::serve(listener, router_with(state, &limits), limits, shutdown).await
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -149,5 +169,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: finishing requests in progress");
 }

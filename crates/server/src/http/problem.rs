@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use gridloop_core::{ParseError, TransitionError};
 use gridloop_store::StoreError;
 use serde::Serialize;
+use sqlx::error::DatabaseError as _;
 
 /// One bad field of a request.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -30,7 +31,14 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds to send as `Retry-After` (a 503's advice to come back later).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
+
+/// What a 503 advises a client to wait before trying again: a database restart or a burst
+/// usually passes within seconds.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 const TYPE_BASE: &str = "https://gridloop.dev/problems/";
 
@@ -42,6 +50,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -107,6 +116,19 @@ impl Problem {
         .detail("the error was logged; try again later")
     }
 
+    /// 503 with `Retry-After`: nothing is wrong with the request, the server cannot serve it now
+    /// (its database is unreachable, or it took too long).
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+        )
+        .detail(detail);
+        p.retry_after = Some(RETRY_AFTER_SECS);
+        p
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -121,6 +143,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }
@@ -193,10 +220,51 @@ impl From<StoreError> for Problem {
                 "The idempotency key was used for a different request",
             )
             .detail("send a new key for a new request, or the same body to replay the first"),
+            other if is_unavailable(&other) => {
+                tracing::warn!(error = %other, "database unavailable");
+                Self::unavailable("the database cannot be reached; nothing was changed")
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::internal()
             }
         }
+    }
+}
+
+/// Whether a store error says the database cannot be reached right now (it is down,
+/// restarting, or every connection is busy) rather than that something is wrong: a 503 with
+/// `Retry-After`, not a 500. The pool reconnects by itself when the database is back.
+///
+/// A write that failed this way was not acknowledged; one whose commit reached the database
+/// just before the connection broke may have happened, which a client retrying with the same
+/// `Idempotency-Key` finds out without doing it twice.
+pub fn is_unavailable(e: &StoreError) -> bool {
+    let StoreError::Database(e) = e else {
+        return false;
+    };
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                let code = pg.code();
+                // Class 08: connection exceptions; 57P01-03: the server is shutting down,
+                // crashed or still starting; 53300: too many connections.
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+            } else if let Some(lite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY and its extended codes: another process holds the lock for
+                // longer than the busy timeout.
+                lite.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| c & 0xff == 5)
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }

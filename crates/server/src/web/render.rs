@@ -6,9 +6,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-};
+use axum::http::header::{LOCATION, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -68,26 +66,9 @@ pub fn page_with(
             tracing::error!(template = name, error = %e, "cannot render a page");
             PageError::Internal
         })?;
-    let mut response = (status, Html(html)).into_response();
-    protect(&mut response);
-    Ok(response)
-}
-
-/// What every page's answer carries: pages show personal data, so never from a shared cache;
-/// nothing but our own files may run or style them, they may not be framed (clickjacking), and
-/// forms may only post to this site.
-fn protect(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-             frame-ancestors 'none'; form-action 'self'",
-        ),
-    );
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // The security headers (no-store, CSP, nosniff, …) come from the router's layer,
+    // `crate::http::headers`, like every other answer's.
+    Ok((status, Html(html)).into_response())
 }
 
 /// A 303 to a page of ours.
@@ -120,6 +101,8 @@ pub enum PageError {
     BadRequest,
     /// An upload larger than `server.attachment_max_bytes`.
     TooLarge,
+    /// The database cannot be reached now; the page works again once it is back.
+    Unavailable,
     /// Logged where it happened.
     Internal,
 }
@@ -129,6 +112,10 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::NotFound { .. } | StoreError::Transition(TransitionError::OutOfScope) => {
                 Self::NotFound
+            }
+            other if crate::http::problem::is_unavailable(&other) => {
+                tracing::warn!(error = %other, "database unavailable for a web page");
+                Self::Unavailable
             }
             other => {
                 tracing::error!(error = %other, "store error on a web page");
@@ -170,6 +157,11 @@ impl IntoResponse for PageError {
                 "照片太大，未做任何更改。请返回并选择较小的照片。",
                 "The photo is too large; nothing was changed. Go back and choose a smaller one.",
             ),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "数据库暂时无法访问，未做任何更改。请稍后再试。",
+                "The database cannot be reached right now; nothing was changed. Try again in a moment.",
+            ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "服务器出错，已记录，请稍后再试。",
@@ -186,7 +178,12 @@ impl IntoResponse for PageError {
             code = status.as_u16(),
         );
         let mut response = (status, Html(html)).into_response();
-        protect(&mut response);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                RETRY_AFTER,
+                HeaderValue::from(crate::http::problem::RETRY_AFTER_SECS),
+            );
+        }
         response
     }
 }

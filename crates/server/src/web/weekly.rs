@@ -2,6 +2,7 @@
 //! asked (the last one by default), for the scopes the viewer may read.
 
 use axum::extract::{Query, State};
+use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::response::{Html, IntoResponse, Response};
 use gridloop_report::Chart;
 use gridloop_store::StoreError;
@@ -31,6 +32,8 @@ impl From<ReportRequestError> for PageError {
             ReportRequestError::BothScopes | ReportRequestError::Invalid(_) => {
                 PageError::BadRequest
             }
+            // The database went away while the report was computed: 503, like any page.
+            ReportRequestError::Scheduler(gridloop_scheduler::SchedulerError::Store(e)) => e.into(),
             ReportRequestError::Scheduler(e) => {
                 tracing::error!(error = %e, "weekly report failed");
                 PageError::Internal
@@ -57,5 +60,16 @@ async fn show(
     let mut settings = state.reports.clone();
     settings.locale = viewer.locale;
     let report = reports::on_demand(&state.store, &settings, period, scope, now).await?;
-    Ok(Html(gridloop_report::html(&report, Chart::Embedded)).into_response())
+    Ok((
+        [(CONTENT_SECURITY_POLICY, REPORT_POLICY)],
+        Html(gridloop_report::html(&report, Chart::Embedded)),
+    )
+        .into_response())
 }
+
+/// The report page's own policy, kept by the router's header layer in place of the pages' one.
+/// The page is the email's HTML, made for mail clients that drop `<style>` blocks and linked
+/// files, so it is styled with inline `style` attributes: those are allowed, and nothing else
+/// is, since the page needs nothing else (no script, no stylesheet, the chart a `data:` PNG).
+const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'none'";

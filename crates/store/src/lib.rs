@@ -19,7 +19,8 @@
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
 //! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
-//! - `tokens`: API tokens, stored by the hash of their secret.
+//! - `tokens`: API tokens, stored by the hash of their secret, each with its scope.
+//! - `secrets`: secrets generated once per deployment (the delivery-report secret).
 //! - `sessions`: web sign-in: users' password hashes and browser sessions, by hash.
 //! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
 //! - `attachments`: files attached to issues, recorded by the hash of their bytes.
@@ -56,6 +57,7 @@ mod report_copies;
 mod reports;
 mod rows;
 mod schedules;
+mod secrets;
 mod sessions;
 mod state;
 mod store;
@@ -82,5 +84,5 @@ pub use report_copies::{ReportFilter, ReportSummary, StoredReport, WEEKLY_REPORT
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
 pub use store::Store;
-pub use tokens::ApiToken;
+pub use tokens::{ApiToken, TokenHolder, TokenScope};
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

@@ -9,7 +9,7 @@ use gridloop_server::clock::ManualClock;
 use gridloop_server::http::auth::{new_token, token_hash};
 use gridloop_server::http::state::Shared;
 use gridloop_server::http::{self, AppState};
-use gridloop_store::{NotificationState, Store};
+use gridloop_store::{NotificationState, Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
@@ -50,7 +50,13 @@ async fn token(store: &Store, login: &str) -> String {
         .expect("a demo user");
     let secret = new_token().expect("randomness");
     store
-        .create_token(user.id, "test", &token_hash(&secret), instant(DAY))
+        .create_token(
+            user.id,
+            "test",
+            TokenScope::Api,
+            &token_hash(&secret),
+            instant(DAY),
+        )
         .await
         .expect("token");
     secret

@@ -114,7 +114,7 @@ fn status_notes_json(reply: &Reply, id: i64) -> String {
         .as_array()
         .expect("a list")
         .iter()
-        .find(|r| r["service_request_id"] == id.to_string())
+        .find(|r| r["service_request_id"].as_str() == Some(id.to_string().as_str()))
         .and_then(|r| r["status_notes"].as_str())
         .expect("status_notes")
         .to_owned()

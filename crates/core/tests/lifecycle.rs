@@ -590,6 +590,7 @@ fn all_fields() -> ActionFields {
         sla: Some(day_sla()),
         reason: Some(reason("a reason")),
         note: Some(note("a note")),
+        public_note: Some(note("a note for the requester")),
         satisfaction: Some(satisfaction(5)),
         duplicate_of: Some(issue_id(OTHER_ISSUE)),
         until: Some(far_future()),

@@ -130,7 +130,7 @@ impl Tx {
             return Err(StoreError::invalid(
                 "scope",
                 format!(
-                    "an {scope} token is only for a user with the enterprise role; {} has not",
+                    "an {scope} key is only for a user with the enterprise role, which {} lacks",
                     holder.login
                 ),
             ));

@@ -134,8 +134,12 @@ pub enum Action {
     ExtendDeny {
         reason: Reason,
     },
+    /// `note` is internal: for the loop's own people. `public_note`, if any, is what the
+    /// requester may read (Open311's `status_notes`): the two are kept apart because the unit's
+    /// working note often names people and phone numbers.
     Resolve {
         note: Note,
+        public_note: Option<Note>,
     },
     Verify {
         satisfaction: Satisfaction,
@@ -190,6 +194,7 @@ impl Action {
             sla,
             reason,
             note,
+            public_note,
             satisfaction,
             duplicate_of,
             until,
@@ -232,7 +237,7 @@ impl Action {
             ActionKind::ExtendDeny => reason.map(|reason| Self::ExtendDeny { reason }),
             ActionKind::Resolve => {
                 need("note", note.is_some());
-                note.map(|note| Self::Resolve { note })
+                note.map(|note| Self::Resolve { note, public_note })
             }
             ActionKind::Verify => {
                 need("satisfaction", satisfaction.is_some());
@@ -284,6 +289,8 @@ pub struct ActionFields {
     pub sla: Option<Sla>,
     pub reason: Option<Reason>,
     pub note: Option<Note>,
+    /// `resolve`: the note for the requester, shown outside the loop (Open311).
+    pub public_note: Option<Note>,
     pub satisfaction: Option<Satisfaction>,
     pub duplicate_of: Option<IssueId>,
     pub until: Option<DateTime<Utc>>,

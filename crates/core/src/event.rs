@@ -98,7 +98,12 @@ pub enum Change {
         reason: Reason,
     },
     Resolved {
+        /// The unit's internal note.
         note: Note,
+        /// The note for the requester, if the unit wrote one. Events from before it existed
+        /// have none, and then nothing was made public.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_note: Option<Note>,
     },
     Verified {
         satisfaction: Satisfaction,

@@ -53,7 +53,12 @@ pub struct Issue {
     pub escalation_level: u8,
     pub rework_count: u32,
     pub return_count: u32,
+    /// The unit's internal resolution note: never shown outside the loop.
     pub resolution: Option<Note>,
+    /// What the unit told the requester when it resolved: the only resolution text Open311
+    /// shows. `None` when it said nothing for the requester.
+    #[serde(default)]
+    pub public_resolution: Option<Note>,
     pub satisfaction: Option<Satisfaction>,
     pub verifier: Option<UserId>,
     pub duplicate_of: Option<IssueId>,
@@ -125,6 +130,7 @@ impl Issue {
             rework_count: 0,
             return_count: 0,
             resolution: None,
+            public_resolution: None,
             satisfaction: None,
             verifier: None,
             duplicate_of: None,
@@ -207,9 +213,10 @@ impl Issue {
                 self.escalation_level = 0;
             }
             Change::ExtensionDenied { .. } => self.pending_extension = None,
-            Change::Resolved { note } => {
+            Change::Resolved { note, public_note } => {
                 self.resolved_at = Some(at);
                 self.resolution = Some(note.clone());
+                self.public_resolution = public_note.clone();
                 self.pending_extension = None;
             }
             Change::Verified { satisfaction, .. } => {
@@ -265,6 +272,7 @@ impl Issue {
         self.responded_at = None;
         self.resolved_at = None;
         self.resolution = None;
+        self.public_resolution = None;
         self.held_since = None;
         self.held_minutes = 0;
         self.escalation_level = 0;
@@ -281,6 +289,7 @@ impl Issue {
         self.responded_at = None;
         self.resolved_at = None;
         self.resolution = None;
+        self.public_resolution = None;
         self.closed_at = None;
         self.satisfaction = None;
         self.verifier = None;

@@ -400,11 +400,11 @@ impl Workflow {
                     vec![notify(Audience::Unit(unit), "extension_denied")],
                 )
             }
-            Action::Resolve { note } => {
+            Action::Resolve { note, public_note } => {
                 let mut effects = vec![notify(Audience::GridPosts(issue.grid), "resolved")];
                 effects.extend(reporter.map(|a| notify(a, "resolved")));
                 effects.push(Effect::StopWatching);
-                (Change::Resolved { note }, effects)
+                (Change::Resolved { note, public_note }, effects)
             }
             Action::Verify { satisfaction, note } => {
                 let unit = assigned_unit(issue)?;

@@ -591,6 +591,7 @@ fn resolving_makes_every_timer_stale() {
     walk.act(
         Action::Resolve {
             note: Note::parse("line moved, power restored").expect("a note"),
+            public_note: None,
         },
         sh(2026, 3, 16, 15, 0),
     );

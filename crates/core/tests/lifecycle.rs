@@ -8,9 +8,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{
     available_actions, Action, ActionFields, ActionKind, Actor, Audience, Calendar, CategoryId,
-    Decision, Description, Effect, EnterpriseId, Event, GridId, Issue, IssueId, Note, Priority,
-    Reason, Report, Role, Satisfaction, Sla, Source, Status, Title, TransitionError, UnitId,
-    UserId, Workflow,
+    Change, Decision, Description, Effect, EnterpriseId, Event, GridId, Issue, IssueId, Note,
+    Priority, Reason, Report, Role, Satisfaction, Sla, Source, Status, Title, TransitionError,
+    UnitId, UserId, Workflow,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError};
@@ -261,6 +261,7 @@ fn sample(kind: ActionKind) -> Action {
         },
         ActionKind::Resolve => Action::Resolve {
             note: note("potholes filled and the surface rolled"),
+            public_note: None,
         },
         ActionKind::Verify => Action::Verify {
             satisfaction: satisfaction(4),
@@ -589,6 +590,7 @@ fn all_fields() -> ActionFields {
         sla: Some(day_sla()),
         reason: Some(reason("a reason")),
         note: Some(note("a note")),
+        public_note: Some(note("a note for the requester")),
         satisfaction: Some(satisfaction(5)),
         duplicate_of: Some(issue_id(OTHER_ISSUE)),
         until: Some(far_future()),
@@ -1711,4 +1713,47 @@ proptest! {
     ) {
         run_lifecycle(reporter, start, &steps, true)?;
     }
+}
+
+#[test]
+fn a_public_note_is_kept_apart_from_the_internal_one_and_cleared_by_rework() {
+    let (mut track, _) = assigned_at(monday_morning(), day_sla());
+    let unit1 = unit_member_of(1);
+    track.apply(Action::Start, &unit1);
+    track.apply(
+        Action::Resolve {
+            note: note("called Mr Wang on 13812345678, cable replaced"),
+            public_note: Some(note("the cable was replaced")),
+        },
+        &unit1,
+    );
+    assert_eq!(
+        track.issue.resolution,
+        Some(note("called Mr Wang on 13812345678, cable replaced"))
+    );
+    assert_eq!(
+        track.issue.public_resolution,
+        Some(note("the cable was replaced"))
+    );
+    track.apply(sample(ActionKind::Rework), &post_member_of_grid(1));
+    assert_eq!(track.issue.public_resolution, None);
+}
+
+#[test]
+fn a_resolved_event_stored_before_public_notes_decodes_as_not_public() {
+    let old = serde_json::json!({"kind": "resolved", "note": "fixed"});
+    let change: Change = serde_json::from_value(old).expect("an old payload decodes");
+    assert_eq!(
+        change,
+        Change::Resolved {
+            note: note("fixed"),
+            public_note: None
+        }
+    );
+    // And without a public note the payload is written as before.
+    let written = serde_json::to_value(&change).expect("encodes");
+    assert_eq!(
+        written,
+        serde_json::json!({"kind": "resolved", "note": "fixed"})
+    );
 }

@@ -87,6 +87,7 @@ fn accept() -> Action {
 fn resolve() -> Action {
     Action::Resolve {
         note: Note::parse("fixed").expect("a note"),
+        public_note: None,
     }
 }
 

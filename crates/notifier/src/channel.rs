@@ -93,6 +93,19 @@ impl Channel {
         }
     }
 
+    /// Whether this wire asks for delivery reports and still needs the deployment's secret to
+    /// put in their URL (only Kannel's does).
+    pub fn needs_dlr_secret(&self) -> bool {
+        matches!(self, Self::Kannel(c) if c.needs_dlr_secret())
+    }
+
+    /// Gives the wire the deployment's delivery-report secret (ignored by wires without reports).
+    pub fn set_dlr_secret(&self, secret: Secret) {
+        if let Self::Kannel(c) = self {
+            c.set_dlr_secret(secret);
+        }
+    }
+
     /// The configured bound on one send.
     pub fn timeout(&self) -> Duration {
         match self {

@@ -265,6 +265,10 @@ pub enum TokenCommand {
         /// What the token is for, e.g. "phone app".
         #[arg(long, default_value = "cli")]
         name: String,
+        /// `api` (a bearer token for /api/v1) or `open311` (an Open311 api_key, usable only
+        /// under /open311/v2; only for users with the enterprise role).
+        #[arg(long, default_value = "api", value_parser = parse_scope)]
+        scope: gridloop_store::TokenScope,
     },
     /// Revoke a token by its id (see `token list`).
     Revoke { id: i64 },
@@ -423,9 +427,13 @@ pub struct ActArgs {
     pub unit: Option<String>,
     #[arg(long)]
     pub reason: Option<String>,
-    /// Resolution note (resolve), comment text (comment) or verification note (verify).
+    /// Resolution note (resolve; internal, never shown to the requester), comment text
+    /// (comment) or verification note (verify).
     #[arg(long)]
     pub note: Option<String>,
+    /// For resolve: what the requester is told (the only resolution text Open311 shows).
+    #[arg(long)]
+    pub public_note: Option<String>,
     /// 1 to 5, for verify.
     #[arg(long)]
     pub satisfaction: Option<String>,
@@ -629,6 +637,12 @@ pub struct BenchStoreArgs {
     /// Full loops (report … verify) per run.
     #[arg(long, default_value_t = 300)]
     pub cycles: usize,
+}
+
+/// A token's scope on the command line (`--scope api|open311`).
+fn parse_scope(raw: &str) -> Result<gridloop_store::TokenScope, String> {
+    raw.parse()
+        .map_err(|e: gridloop_core::ParseError| e.message().to_owned())
 }
 
 #[cfg(test)]

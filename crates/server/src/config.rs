@@ -82,8 +82,9 @@ pub struct NotifySettings {
     pub templates_dir: PathBuf,
     /// Replaces the built-in 【园区服务】 before every Chinese SMS; empty keeps it.
     pub signature: String,
-    /// What Kannel must add as `secret=` to a delivery report from a non-loopback address;
-    /// empty: only loopback peers may report.
+    /// The secret every delivery report must carry as `secret=` (gridloop puts it in the
+    /// `dlr-url` it gives Kannel); empty: one generated per deployment and kept in the database
+    /// (see `notify::dlr`). At least 16 URL-safe characters when set.
     pub dlr_secret: gridloop_notifier::channel::Secret,
     #[serde(default)]
     pub file: NotifyFileSettings,

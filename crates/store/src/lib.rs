@@ -19,7 +19,8 @@
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
 //! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
-//! - `tokens`: API tokens, stored by the hash of their secret.
+//! - `tokens`: API tokens, stored by the hash of their secret, each with its scope.
+//! - `secrets`: secrets generated once per deployment (the delivery-report secret).
 //! - `sessions`: web sign-in: users' password hashes and browser sessions, by hash.
 //! - `sign_in_attempts`: the sign-in throttle's counts per address and per login at an address,
 //!   decided and recorded in one statement.
@@ -58,6 +59,7 @@ mod report_copies;
 mod reports;
 mod rows;
 mod schedules;
+mod secrets;
 mod sessions;
 mod sign_in_attempts;
 mod state;
@@ -86,5 +88,5 @@ pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
 pub use sign_in_attempts::{SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits};
 pub use store::Store;
-pub use tokens::ApiToken;
+pub use tokens::{ApiToken, TokenHolder, TokenScope};
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

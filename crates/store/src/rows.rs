@@ -179,7 +179,7 @@ pub(crate) struct UserRow {
 }
 
 /// The columns of `issues` besides `id`, in the order of [`issue_args`].
-pub(crate) const ISSUE_COLUMNS: [&str; 34] = [
+pub(crate) const ISSUE_COLUMNS: [&str; 35] = [
     "version",
     "status",
     "title",
@@ -214,6 +214,7 @@ pub(crate) const ISSUE_COLUMNS: [&str; 34] = [
     "extension_requested_at",
     "created_at",
     "updated_at",
+    "public_resolution",
 ];
 
 /// The values of an issue for [`ISSUE_COLUMNS`], in that order.
@@ -254,6 +255,7 @@ pub(crate) fn issue_args(issue: &Issue) -> Vec<Arg> {
         ext.map(|e| e.requested_at),
         issue.created_at,
         issue.updated_at,
+        issue.public_resolution.as_ref().map(Note::as_str),
     ]
 }
 
@@ -294,6 +296,7 @@ pub(crate) struct IssueRow {
     extension_requested_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    public_resolution: Option<String>,
 }
 
 impl IssueRow {
@@ -380,6 +383,10 @@ impl IssueRow {
             return_count: u32_of(T, "return_count", self.return_count)?,
             resolution: self
                 .resolution
+                .map(|r| stored(T, Note::parse(&r)))
+                .transpose()?,
+            public_resolution: self
+                .public_resolution
                 .map(|r| stored(T, Note::parse(&r)))
                 .transpose()?,
             satisfaction,

@@ -2,9 +2,16 @@
 //!
 //! The store never sees a secret, only its hash (computed by the caller), so nothing here or in
 //! the database can be replayed as a credential.
+//!
+//! Every token has a [`TokenScope`]: the one surface it opens. An Open311 key is handed to an
+//! outside 311 client; if it also opened `/api/v1`, whoever holds that client's configuration
+//! could read and act on everything its user may see there.
+
+use std::fmt;
+use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, UserId};
+use gridloop_core::{Actor, ParseError, Role, UserId};
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
@@ -13,14 +20,70 @@ use crate::model::User;
 use crate::rows::stored;
 use crate::store::{in_transaction, Store};
 
+/// The surface a token opens: exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// A bearer token for the JSON API under `/api/v1`; not accepted as an Open311 `api_key`.
+    Api,
+    /// An Open311 `api_key`, accepted only under `/open311/v2`, where it reports requests and
+    /// reads back the ones it reported. Only for users with the `enterprise` role.
+    Open311,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [Self::Api, Self::Open311];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Open311 => "open311",
+        }
+    }
+
+    /// Whether a user with these roles may hold a token of this scope: an Open311 key speaks
+    /// for enterprises, so only an `enterprise` user gets one.
+    pub fn allowed_for(self, roles: &[Role]) -> bool {
+        match self {
+            Self::Api => true,
+            Self::Open311 => roles.contains(&Role::Enterprise),
+        }
+    }
+}
+
+impl fmt::Display for TokenScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TokenScope {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s.trim())
+            .ok_or_else(|| ParseError::new("scope", format!("'{s}' is not api or open311")))
+    }
+}
+
 /// A token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiToken {
     pub id: i64,
     pub user: UserId,
     pub name: String,
+    pub scope: TokenScope,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Who holds a live token, as authentication needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub user: User,
+    pub actor: Actor,
+    pub scope: TokenScope,
 }
 
 #[derive(sqlx::FromRow)]
@@ -28,6 +91,7 @@ struct TokenRow {
     id: i64,
     user_id: i64,
     name: String,
+    scope: String,
     created_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
 }
@@ -38,59 +102,82 @@ impl TokenRow {
             id: self.id,
             user: stored("api_tokens", UserId::new(self.user_id))?,
             name: self.name,
+            scope: stored("api_tokens", self.scope.parse())?,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
         })
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, user_id, name, scope, created_at, revoked_at";
 
 impl Tx {
-    /// Records a token by the hash of its secret. `NotFound` for an unknown user.
+    /// Records a token by the hash of its secret. `NotFound` for an unknown user; `Invalid`
+    /// (field `scope`) for an Open311 key of a user without the `enterprise` role.
     pub async fn create_token(
         &mut self,
         user: UserId,
         name: &str,
+        scope: TokenScope,
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<ApiToken, StoreError> {
-        self.must_exist("users", "user", user.get()).await?;
+        let holder = self
+            .user(user)
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", user.get()))?;
+        if !scope.allowed_for(&holder.roles) {
+            return Err(StoreError::invalid(
+                "scope",
+                format!(
+                    "an {scope} key is only for a user with the enterprise role, which {} lacks",
+                    holder.login
+                ),
+            ));
+        }
         let row: TokenRow = self
             .fetch_one(
                 &format!(
-                    "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
-                     VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
+                    "INSERT INTO api_tokens (user_id, name, scope, token_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING {TOKEN_COLUMNS}"
                 ),
-                args![user.get(), name, hash, now],
+                args![user.get(), name, scope.as_str(), hash, now],
             )
             .await?;
         row.into_domain()
     }
 
-    /// The active user holding an unrevoked token with this hash.
+    /// The active user holding an unrevoked token with this hash, whatever its scope.
     pub async fn user_by_token_hash(&mut self, hash: &str) -> Result<Option<User>, StoreError> {
-        let found: Option<(i64,)> = self
+        Ok(self.live_token(hash).await?.map(|(user, _)| user))
+    }
+
+    async fn live_token(&mut self, hash: &str) -> Result<Option<(User, TokenScope)>, StoreError> {
+        let found: Option<(i64, String)> = self
             .fetch_optional(
-                "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT t.user_id, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2",
                 args![hash, true],
             )
             .await?;
-        match found {
-            Some((id,)) => self.user(stored("api_tokens", UserId::new(id))?).await,
-            None => Ok(None),
-        }
+        let Some((id, scope)) = found else {
+            return Ok(None);
+        };
+        let scope = stored("api_tokens", scope.parse())?;
+        Ok(self
+            .user(stored("api_tokens", UserId::new(id))?)
+            .await?
+            .map(|user| (user, scope)))
     }
 
-    /// The active user holding an unrevoked token with this hash, and the actor they are:
-    /// everything authentication needs, in one transaction.
-    pub async fn token_holder(&mut self, hash: &str) -> Result<Option<(User, Actor)>, StoreError> {
-        let Some(user) = self.user_by_token_hash(hash).await? else {
+    /// The active user holding an unrevoked token with this hash, the actor they are and what
+    /// the token opens: everything authentication needs, in one transaction.
+    pub async fn token_holder(&mut self, hash: &str) -> Result<Option<TokenHolder>, StoreError> {
+        let Some((user, scope)) = self.live_token(hash).await? else {
             return Ok(None);
         };
         let actor = self.actor_of(user.clone()).await?;
-        Ok(Some((user, actor)))
+        Ok(Some(TokenHolder { user, actor, scope }))
     }
 
     /// Tokens of one user, or all, in id order.
@@ -125,11 +212,12 @@ impl Tx {
 impl Store {
     in_transaction! {
         /// Records a token by the hash of its secret.
-        write fn create_token(&self, user: UserId, name: &str, hash: &str, now: DateTime<Utc>) -> ApiToken;
-        /// The active user holding an unrevoked token with this hash: the API's authentication.
+        write fn create_token(&self, user: UserId, name: &str, scope: TokenScope, hash: &str, now: DateTime<Utc>) -> ApiToken;
+        /// The active user holding an unrevoked token with this hash, whatever its scope.
         read fn user_by_token_hash(&self, hash: &str) -> Option<User>;
-        /// The holder of a token and the actor they are, in one read: the API's authentication.
-        read fn token_holder(&self, hash: &str) -> Option<(User, Actor)>;
+        /// The holder of a token, the actor they are and the token's scope, in one read: the
+        /// API's and Open311's authentication.
+        read fn token_holder(&self, hash: &str) -> Option<TokenHolder>;
         /// Tokens of one user, or all.
         read fn tokens(&self, user: Option<UserId>) -> Vec<ApiToken>;
         /// Revokes a token.

@@ -15,7 +15,7 @@ use gridloop_core::{
 use gridloop_store::{
     ActionRequest, Category, CategoryPatch, Enterprise, EnterprisePatch, ErrorKind, Grid,
     GridPatch, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post,
-    PostPatch, Store, StoreError, Unit, UnitPatch, User, UserPatch,
+    PostPatch, Store, StoreError, TokenScope, Unit, UnitPatch, User, UserPatch,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +488,13 @@ async fn a_user_patch_names_every_missing_reference_and_writes_nothing(store: St
 async fn a_deactivated_user_can_neither_authenticate_nor_act_until_reactivated(store: Store) {
     let park = park(&store).await;
     store
-        .create_token(park.walker.id, "phone", "hash-of-walker", t0())
+        .create_token(
+            park.walker.id,
+            "phone",
+            TokenScope::Api,
+            "hash-of-walker",
+            t0(),
+        )
         .await
         .expect("token");
     assert!(store

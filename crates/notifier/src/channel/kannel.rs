@@ -3,7 +3,13 @@
 //! Kannel answers 202 both when it handed the SMS to an SMS centre (`0: Accepted`) and when no
 //! centre is online and it keeps the SMS for later (`3: Queued`); both mean the gateway took
 //! responsibility, and the delivery report tells the rest.
+//!
+//! The delivery-report URL handed to Kannel carries the deployment's secret (`secret=`), which
+//! gridloop's endpoint requires of every report: without it anyone who can reach the endpoint
+//! could mark messages delivered or failed. The channel is told the secret once it is known
+//! ([`KannelChannel::set_dlr_secret`]); until then it sends nothing that asks for reports.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -40,6 +46,7 @@ pub struct KannelConfig {
     #[serde(default)]
     pub from: Option<String>,
     /// Base URL of gridloop's delivery-report endpoint; no reports are asked for when absent.
+    /// The deployment's secret is added to it (see [`KannelChannel::set_dlr_secret`]).
     #[serde(default)]
     pub dlr_url: Option<String>,
     /// Which reports Kannel sends: 1 delivered, 2 failed, 4 queued at the SMS centre, 8 accepted by
@@ -55,6 +62,9 @@ pub struct KannelConfig {
 pub struct KannelChannel {
     config: KannelConfig,
     client: HttpClient,
+    /// The delivery-report secret, set once by whoever knows it (the server reads it from its
+    /// settings or the database, which this crate does not see).
+    dlr_secret: OnceLock<Secret>,
 }
 
 impl KannelChannel {
@@ -74,6 +84,7 @@ impl KannelChannel {
         Ok(Self {
             config,
             client: http::client(),
+            dlr_secret: OnceLock::new(),
         })
     }
 
@@ -81,7 +92,25 @@ impl KannelChannel {
         Duration::from_secs(self.config.timeout_secs.max(1))
     }
 
+    /// Whether this channel asks for delivery reports but does not know the secret yet.
+    pub fn needs_dlr_secret(&self) -> bool {
+        self.config.dlr_url.is_some() && self.dlr_secret.get().is_none()
+    }
+
+    /// Gives the channel the deployment's delivery-report secret; the first call wins (a
+    /// deployment's secret does not change while it runs).
+    pub fn set_dlr_secret(&self, secret: Secret) {
+        let _ = self.dlr_secret.set(secret);
+    }
+
     pub async fn send(&self, msg: &Message) -> Outcome {
+        if self.needs_dlr_secret() {
+            // Sent now, its reports would be refused; the secret comes with the next round.
+            return Outcome::Transient {
+                error: "the delivery-report secret is not known yet".to_owned(),
+                retry_after: None,
+            };
+        }
         let uri = match self.sendsms_uri(msg) {
             Ok(uri) => uri,
             Err(error) => return Outcome::Permanent { error },
@@ -135,8 +164,12 @@ impl KannelChannel {
             params.push(("from", from.clone()));
         }
         if let Some(dlr) = &c.dlr_url {
+            let secret = self
+                .dlr_secret
+                .get()
+                .ok_or("the delivery-report secret is not known yet")?;
             params.push(("dlr-mask", c.dlr_mask.to_string()));
-            params.push(("dlr-url", dlr_url(dlr, msg.id)));
+            params.push(("dlr-url", dlr_url(dlr, secret, msg.id)));
         }
         let query = params
             .iter()
@@ -147,10 +180,13 @@ impl KannelChannel {
     }
 }
 
-/// The URL Kannel calls back with a report; Kannel replaces `%d` with the report type.
-fn dlr_url(base: &str, id: i64) -> String {
+/// The URL Kannel calls back with a report; Kannel replaces `%d` with the report type. The
+/// secret is percent-encoded like any value, though the server only ever gives one of URL-safe
+/// characters: a `%` in it could be taken by Kannel for one of its escapes.
+fn dlr_url(base: &str, secret: &Secret, id: i64) -> String {
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}id={id}&status=%d")
+    let secret = utf8_percent_encode(secret.expose(), QUERY_VALUE);
+    format!("{base}{sep}secret={secret}&id={id}&status=%d")
 }
 
 fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -> Outcome {
@@ -206,7 +242,7 @@ mod tests {
     use super::*;
 
     fn channel(dlr: Option<&str>) -> KannelChannel {
-        KannelChannel::new(KannelConfig {
+        let channel = KannelChannel::new(KannelConfig {
             url: "http://127.0.0.1:13013/".to_owned(),
             username: "gl".to_owned(),
             password: Secret::new("p&w d+"),
@@ -215,7 +251,9 @@ mod tests {
             dlr_mask: 31,
             timeout_secs: 10,
         })
-        .expect("valid config")
+        .expect("valid config");
+        channel.set_dlr_secret(Secret::new("0f1e2d3c"));
+        channel
     }
 
     fn sms(text: &str) -> Message {
@@ -240,8 +278,29 @@ mod tests {
             "http://127.0.0.1:13013/cgi-bin/sendsms?username=gl&password=p%26w%20d%2B\
              &to=%2B8613800138000&text=%E4%BD%A0%E5%A5%BD%20a%2Bb&charset=UTF-8&coding=2\
              &from=%E5%9B%AD%E5%8C%BA&dlr-mask=31\
-             &dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fapi%2Fv1%2Fnotifications%2Fdlr%3Fid%3D9%26status%3D%25d"
+             &dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fapi%2Fv1%2Fnotifications%2Fdlr\
+             %3Fsecret%3D0f1e2d3c%26id%3D9%26status%3D%25d"
         );
+    }
+
+    #[test]
+    fn a_channel_that_asks_for_reports_sends_nothing_before_it_knows_the_secret() {
+        let channel = KannelChannel::new(KannelConfig {
+            url: "http://127.0.0.1:13013/".to_owned(),
+            username: "gl".to_owned(),
+            password: Secret::new("pw"),
+            from: None,
+            dlr_url: Some("http://127.0.0.1:8080/api/v1/notifications/dlr".to_owned()),
+            dlr_mask: 31,
+            timeout_secs: 10,
+        })
+        .expect("valid config");
+        assert!(channel.needs_dlr_secret());
+        assert!(channel.sendsms_uri(&sms("hi")).is_err());
+        channel.set_dlr_secret(Secret::new("s3cret"));
+        assert!(!channel.needs_dlr_secret());
+        let uri = channel.sendsms_uri(&sms("hi")).expect("uri");
+        assert!(uri.contains("secret%3Ds3cret"), "{uri}");
     }
 
     #[test]

@@ -116,9 +116,9 @@ async fn kannel_reports_delivery_to_the_dlr_url_with_our_id() {
 
     let id = unique_id();
     let dlr = format!("http://{addr}/api/v1/notifications/dlr");
-    let outcome = channel(&kannel, &kannel.password, Some(dlr))
-        .send(&sms(id, "回执测试"))
-        .await;
+    let reporting = channel(&kannel, &kannel.password, Some(dlr));
+    reporting.set_dlr_secret(Secret::new("kannel-test-secret"));
+    let outcome = reporting.send(&sms(id, "回执测试")).await;
     assert!(accepted(&outcome), "{outcome:?}");
 
     let mut statuses = Vec::new();
@@ -128,6 +128,13 @@ async fn kannel_reports_delivery_to_the_dlr_url_with_our_id() {
             .expect("Kannel calls the DLR URL within 30 s")
             .expect("listener alive");
         assert_eq!(report.get("id"), Some(&id.to_string()), "{report:?}");
+        // The deployment's secret comes back with every report: gridloop refuses reports
+        // without it.
+        assert_eq!(
+            report.get("secret").map(String::as_str),
+            Some("kannel-test-secret"),
+            "{report:?}"
+        );
         let code: u32 = report["status"].parse().expect("numeric status");
         statuses.push(DlrStatus::from_kannel(code).expect("known status"));
     }

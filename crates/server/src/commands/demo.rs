@@ -2,9 +2,10 @@
 
 use crate::app::App;
 use crate::cli::DemoArgs;
-use crate::demo::{park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD};
+use crate::demo::{park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD, OPEN311_LOGIN};
 use crate::render::print_json;
 use crate::render::say;
+use gridloop_store::TokenScope;
 
 /// The demo users who get a token printed, one per role.
 const ROLE_LOGINS: [(&str, &str); 7] = [
@@ -35,15 +36,19 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let url = format!("http://{}", listener.local_addr()?);
     let mut tokens = Vec::new();
     for (role, login) in ROLE_LOGINS {
-        let (_, secret) = super::token::create(app, login, "demo").await?;
+        let (_, secret) = super::token::create(app, login, "demo", TokenScope::Api).await?;
         tokens.push((role, login, secret));
     }
+    // The Open311 client's key opens /open311/v2 and nothing else.
+    let (_, open311_key) =
+        super::token::create(app, OPEN311_LOGIN, "demo", TokenScope::Open311).await?;
     if app.json {
         print_json(&serde_json::json!({
             "seeded": seeded,
             "url": url,
             "web_password": DEMO_PASSWORD,
             "tokens": tokens.iter().map(|(role, login, token)| serde_json::json!({"role": role, "login": login, "token": token})).collect::<Vec<_>>(),
+            "open311_api_key": open311_key,
         }))?;
     } else {
         print_seeded(&park, &seeded);
@@ -51,6 +56,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
         for (role, login, token) in &tokens {
             say!("  {role:<24} {login:<11} {token}");
         }
+        say!("Open311 api_key ({OPEN311_LOGIN}; works only under {url}/open311/v2):\n  {open311_key}");
         say!(
             "Try:\n  curl -H 'Authorization: Bearer {}' {url}/api/v1/issues",
             tokens[0].2

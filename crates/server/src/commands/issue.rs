@@ -79,6 +79,7 @@ async fn act(app: &App, args: ActArgs) -> anyhow::Result<()> {
     let mut fields = ActionFields {
         reason: args.reason.as_deref().map(Reason::parse).transpose()?,
         note: args.note.as_deref().map(Note::parse).transpose()?,
+        public_note: args.public_note.as_deref().map(Note::parse).transpose()?,
         satisfaction: args
             .satisfaction
             .as_deref()

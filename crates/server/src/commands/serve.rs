@@ -63,7 +63,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         None
     };
-    http::notifications::set_dlr_secret(app.settings.notify.dlr_secret.expose());
+    let dlr = crate::notify::dlr::DlrSecret::from_setting(&app.settings.notify.dlr_secret)
+        .map_err(anyhow::Error::msg)?;
     let state = AppState::new(Shared {
         store: app.store.clone(),
         workflow: app.workflow.clone(),
@@ -75,7 +76,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
         web: crate::web::WebState::from_settings(&app.settings.web),
         reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
-    });
+    })
+    .with_dlr_secret(dlr);
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let limits = http::Limits::from(&app.settings.server);
     http::serve_with(listener, state, limits, http::shutdown_signal())

@@ -1,5 +1,9 @@
 //! `gridloop token create|revoke|list`.
+//!
+//! A token opens one surface, its scope: `api` (bearer tokens for `/api/v1`, the default) or
+//! `open311` (an Open311 `api_key`, for users with the enterprise role only).
 
+use gridloop_store::TokenScope;
 use serde_json::json;
 
 use crate::app::App;
@@ -9,15 +13,22 @@ use crate::render::{print_json, say, table};
 
 pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
-        TokenCommand::Create { user, name } => {
-            let (token, secret) = create(app, &user, &name).await?;
+        TokenCommand::Create { user, name, scope } => {
+            let (token, secret) = create(app, &user, &name, scope).await?;
             if app.json {
-                print_json(
-                    &json!({"id": token.id, "user": user, "name": token.name, "token": secret}),
-                )
+                print_json(&json!({
+                    "id": token.id,
+                    "user": user,
+                    "name": token.name,
+                    "scope": token.scope,
+                    "token": secret,
+                }))
             } else {
                 say!("{secret}");
-                eprintln!("token {} for {user}: shown once, keep it safe", token.id);
+                eprintln!(
+                    "{} token {} for {user}: shown once, keep it safe",
+                    token.scope, token.id
+                );
                 Ok(())
             }
         }
@@ -52,6 +63,7 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
                         t.id.to_string(),
                         login,
                         t.name.clone(),
+                        t.scope.to_string(),
                         t.created_at.format("%Y-%m-%d %H:%M").to_string(),
                         if t.revoked_at.is_some() {
                             "revoked"
@@ -64,24 +76,25 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
                 .collect();
             say!(
                 "{}",
-                table(&["ID", "USER", "NAME", "CREATED", "STATE"], &rows)
+                table(&["ID", "USER", "NAME", "SCOPE", "CREATED", "STATE"], &rows)
             );
             Ok(())
         }
     }
 }
 
-/// Creates a token for a user; returns the record and the secret (shown once).
+/// Creates a token of a scope for a user; returns the record and the secret (shown once).
 pub async fn create(
     app: &App,
     login: &str,
     name: &str,
+    scope: TokenScope,
 ) -> anyhow::Result<(gridloop_store::ApiToken, String)> {
     let user = app.user(login).await?;
     let secret = new_token().map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     let token = app
         .store
-        .create_token(user.id, name, &token_hash(&secret), app.now)
+        .create_token(user.id, name, scope, &token_hash(&secret), app.now)
         .await?;
     Ok((token, secret))
 }

@@ -15,7 +15,7 @@ use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewU
 use park::Park;
 
 /// The login of the demo's Open311 client: an `enterprise` user tied to every enterprise, whose
-/// token serves as the Open311 `api_key`.
+/// `open311`-scoped token serves as the Open311 `api_key` (and opens nothing else).
 pub const OPEN311_LOGIN: &str = "open311";
 
 /// What seeding did.

@@ -5,7 +5,12 @@
 //!   the bytes themselves (JPEG, PNG, GIF, WebP, HEIC/HEIF, PDF), never from the file name or
 //!   the declared type, and the size is capped by `attachment_max_bytes`.
 //! - `GET /issues/{id}/attachments` lists an issue's attachments, oldest first.
-//! - `GET /issues/{id}/attachments/{attachment_id}` serves the bytes.
+//! - `GET /issues/{id}/attachments/{attachment_id}` serves the bytes, as content that can do
+//!   nothing in a browser: its name's extension follows the type read from the bytes (a PNG
+//!   uploaded as `page.html` is served as `page.png`), it is a download (`attachment`) unless it
+//!   is an image, it carries a sandboxing `Content-Security-Policy` and `nosniff`. These headers
+//!   are the handler's own, so a general security-headers layer that only fills in what a
+//!   handler left unset never weakens them.
 //!
 //! Whoever may see the issue may attach to it and read its attachments (a post member's
 //! "before" photo, the handling unit's "after" photo); anyone else gets 404, as for a missing
@@ -205,6 +210,8 @@ async fn upload(
         .filename
         .as_deref()
         .and_then(sanitise_filename)
+        // Named for what it is; cut again, keeping the extension, should that make it too long.
+        .and_then(|name| sanitise_filename(&named_as(&name, content_type)))
         .unwrap_or_else(|| format!("attachment.{}", extension(content_type)));
     let new = NewAttachment {
         issue,
@@ -285,7 +292,8 @@ async fn list(
             headers(
                 ("ETag" = String, description = "The SHA-256 of the bytes, quoted"),
                 ("Cache-Control" = String, description = "private"),
-                ("Content-Disposition" = String, description = "inline, with the file name RFC 5987-encoded"),
+                ("Content-Disposition" = String, description = "inline for images, attachment otherwise, with the file name (its extension that of the type) RFC 5987-encoded"),
+                ("Content-Security-Policy" = String, description = "sandbox; default-src 'none'; frame-ancestors 'none'"),
                 ("X-Content-Type-Options" = String, description = "nosniff"),
             )),
         (status = 304, description = "The client's copy (If-None-Match) is current"),
@@ -310,8 +318,13 @@ async fn download(
     attachment_response(&state, attachment, &headers).await
 }
 
-/// The bytes of an attachment the caller may see, with their caching headers: for the API's
-/// download and the web pages' photos alike.
+/// What an attachment may do once in a browser: nothing. `sandbox` gives a document opened
+/// from it an opaque origin with no scripts, forms or plugins; `default-src 'none'` lets it load
+/// nothing; `frame-ancestors 'none'` keeps it out of frames.
+pub const ATTACHMENT_CSP: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+/// The bytes of an attachment the caller may see, with their caching and safety headers: for
+/// the API's download and the web pages' photos alike.
 pub(crate) async fn attachment_response(
     state: &AppState,
     attachment: Attachment,
@@ -322,6 +335,11 @@ pub(crate) async fn attachment_response(
         (header::ETAG, etag.clone()),
         (header::CACHE_CONTROL, "private".to_owned()),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CONTENT_SECURITY_POLICY, ATTACHMENT_CSP.to_owned()),
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin".to_owned(),
+        ),
     ];
     if if_none_match(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
@@ -346,7 +364,7 @@ pub(crate) async fn attachment_response(
         );
         return Err(Problem::internal());
     }
-    let disposition = format!("inline; filename*=UTF-8''{}", rfc5987(&attachment.filename));
+    let disposition = content_disposition(&attachment.filename, &attachment.content_type);
     Ok((
         StatusCode::OK,
         common,
@@ -602,6 +620,56 @@ fn describe(bytes: &[u8]) -> &'static str {
             }
         }
         _ => "application/octet-stream",
+    }
+}
+
+/// The `Content-Disposition` of a download: `inline` only for images (shown by the browser as an
+/// image, never as a document), `attachment` for anything else; the name, its extension that of
+/// the type, only as RFC 5987's `filename*` (RFC 6266 §4.3). Every byte outside `attr-char` is
+/// percent-encoded there, so no quote, semicolon, CR or LF of a name can end the value early;
+/// the plain `filename=` fallback is left out, as every browser in use reads `filename*`.
+fn content_disposition(filename: &str, content_type: &str) -> String {
+    let kind = if content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let name = named_as(filename, content_type);
+    format!("{kind}; filename*=UTF-8''{}", rfc5987(&name))
+}
+
+/// The name with the extension of `content_type`: kept when it is already one of that type's
+/// (in any case, `.JPEG` for a JPEG), else replaced (`page.html` for a PNG becomes `page.png`),
+/// else added (`photo` becomes `photo.jpg`).
+fn named_as(filename: &str, content_type: &str) -> String {
+    let wanted = extension(content_type);
+    let (stem, ext) = match filename.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, Some(ext)),
+        _ => (filename, None),
+    };
+    match ext {
+        Some(ext)
+            if extensions(content_type)
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext)) =>
+        {
+            filename.to_owned()
+        }
+        _ => format!("{stem}.{wanted}"),
+    }
+}
+
+/// Every extension that names a type, the usual one first.
+fn extensions(content_type: &str) -> &'static [&'static str] {
+    match content_type {
+        "image/jpeg" => &["jpg", "jpeg", "jpe"],
+        "image/png" => &["png"],
+        "image/gif" => &["gif"],
+        "image/webp" => &["webp"],
+        "image/heic" => &["heic"],
+        "image/heif" => &["heif", "heic"],
+        "application/pdf" => &["pdf"],
+        _ => &["bin"],
     }
 }
 
@@ -882,6 +950,37 @@ mod tests {
         assert!(cut.ends_with(".jpeg"));
         let no_ext = "x".repeat(300);
         assert_eq!(sanitise_filename(&no_ext).expect("a name").len(), 255);
+    }
+
+    #[test]
+    fn a_served_name_takes_the_extension_of_the_sniffed_type() {
+        assert_eq!(named_as("page.html", "image/png"), "page.png");
+        assert_eq!(named_as("photo.JPEG", "image/jpeg"), "photo.JPEG");
+        assert_eq!(named_as("photo", "image/jpeg"), "photo.jpg");
+        assert_eq!(named_as("a.pdf.exe", "application/pdf"), "a.pdf.pdf");
+        assert_eq!(named_as("report.pdf", "application/pdf"), "report.pdf");
+        assert_eq!(named_as("hidden", "image/gif"), "hidden.gif");
+    }
+
+    #[test]
+    fn only_images_are_inline_and_names_cannot_break_out_of_the_header() {
+        assert_eq!(
+            content_disposition("现场.png", "image/png"),
+            "inline; filename*=UTF-8''%E7%8E%B0%E5%9C%BA.png"
+        );
+        assert_eq!(
+            content_disposition("合同.pdf", "application/pdf"),
+            "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.pdf"
+        );
+        let hostile = content_disposition("a\";\r\nSet-Cookie: x=1;.html", "application/pdf");
+        assert!(
+            hostile.starts_with("attachment; filename*=UTF-8''"),
+            "{hostile}"
+        );
+        let value = hostile.split_once("''").map(|(_, v)| v).unwrap_or_default();
+        assert!(!value.contains(['"', ';', '\r', '\n', ' ']), "{hostile}");
+        assert!(hostile.ends_with(".pdf"), "{hostile}");
+        assert!(HeaderValue::from_str(&hostile).is_ok());
     }
 
     #[test]

@@ -2,6 +2,11 @@
 //!
 //! A token is `glt_` and 64 hex digits of operating-system randomness (256 bits). The store
 //! keeps only its SHA-256, so the secret is shown once, when created, and never again.
+//!
+//! Each token opens one surface, its [`TokenScope`]: the [`Caller`] extractor of `/api/v1`
+//! admits only `api` tokens, Open311 only `open311` keys. An Open311 key lives in an outside
+//! 311 client's configuration; refusing it everywhere else keeps a leaked key from reading or
+//! acting on what its user could reach through the API.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -12,7 +17,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use gridloop_core::{Actor, Role};
-use gridloop_store::User;
+use gridloop_store::{TokenHolder, TokenScope, User};
 use sha2::{Digest, Sha256};
 
 use crate::http::problem::Problem;
@@ -47,6 +52,8 @@ pub fn token_hash(token: &str) -> String {
 pub struct Caller {
     pub user: User,
     pub actor: Actor,
+    /// What the token opens.
+    pub scope: TokenScope,
 }
 
 impl Caller {
@@ -73,12 +80,29 @@ impl FromRequestParts<AppState> for Caller {
                 scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
             })
             .ok_or_else(Problem::unauthorized)?;
-        caller_for_token(state, token).await
+        caller_for_token(state, token, TokenScope::Api).await
     }
 }
 
-/// Resolves a token (from a header, or Open311's `api_key`) to its caller; 401 if unknown.
-pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, Problem> {
+/// Resolves a token (from a header, or Open311's `api_key`) to its caller: 401 if unknown,
+/// 403 if it is of another scope than the surface it was sent to.
+pub async fn caller_for_token(
+    state: &AppState,
+    token: &str,
+    surface: TokenScope,
+) -> Result<Caller, Problem> {
+    let caller = holder_of(state, token).await?;
+    if caller.scope == surface {
+        return Ok(caller);
+    }
+    Err(Problem::forbidden(match caller.scope {
+        TokenScope::Open311 => "this token is an Open311 api_key: it works only under /open311/v2",
+        TokenScope::Api => "this token is an API token: it works only under /api/v1",
+    }))
+}
+
+/// The live token's holder, whatever its scope; 401 if there is none.
+async fn holder_of(state: &AppState, token: &str) -> Result<Caller, Problem> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Err(Problem::unauthorized());
     }
@@ -87,12 +111,12 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, P
     if let Some(caller) = state.callers.get(&hash, now) {
         return Ok(caller);
     }
-    let (user, actor) = state
+    let TokenHolder { user, actor, scope } = state
         .store
         .token_holder(&hash)
         .await?
         .ok_or_else(Problem::unauthorized)?;
-    let caller = Caller { user, actor };
+    let caller = Caller { user, actor, scope };
     state.callers.put(hash, caller.clone(), now);
     Ok(caller)
 }
@@ -169,6 +193,7 @@ mod tests {
                 units: vec![],
                 enterprises: vec![],
             },
+            scope: TokenScope::Api,
         }
     }
 

@@ -421,6 +421,7 @@ async fn act_on_issue(
     let mut fields = ActionFields {
         reason: input.reason,
         note: input.note,
+        public_note: input.public_note,
         satisfaction: input.satisfaction,
         duplicate_of: input.duplicate_of,
         until: input.until,

@@ -1,10 +1,7 @@
 //! `/notifications`: the outbox for admins, and the delivery-report callback for Kannel.
 
-use std::net::SocketAddr;
-use std::sync::OnceLock;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::Extensions;
+use axum::extract::{Query, State};
+use axum::http::Uri;
 use axum::Json;
 use gridloop_notifier::channel::DlrStatus;
 use gridloop_store::{DlrEffect, DlrRecorded, NotificationState};
@@ -17,26 +14,13 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::http::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
 use crate::http::state::AppState;
-use crate::notify::NotificationView;
+use crate::notify::{dlr, NotificationView};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_notifications))
         .routes(routes!(retry_notification))
         .routes(routes!(delivery_report))
-}
-
-/// The secret a delivery report from a non-loopback peer must carry, set once by `serve` from
-/// `notify.dlr_secret`. A process-wide value rather than a field of the shared state because
-/// only this endpoint reads it and the state is built in several places (serve, tests); left
-/// unset, only loopback peers may report.
-static DLR_SECRET: OnceLock<String> = OnceLock::new();
-
-/// Sets the delivery-report secret (the first call wins; empty means loopback only).
-pub fn set_dlr_secret(secret: &str) {
-    if !secret.is_empty() {
-        let _ = DLR_SECRET.set(secret.to_owned());
-    }
 }
 
 /// Filters of the outbox listing.
@@ -106,16 +90,20 @@ async fn retry_notification(
     Ok(Json(NotificationView::from(&n)))
 }
 
-/// What Kannel's `dlr-url` carries back: `id` (ours) and `status` (its `%d`).
+/// What Kannel's `dlr-url` carries back: the deployment's `secret`, `id` (ours) and `status`
+/// (its `%d`). Documentation only: the handler reads the query itself, after the secret.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct DlrQuery {
+    /// The deployment's delivery-report secret, as put in the `dlr-url` Kannel is given
+    /// (`notify.dlr_secret`, or the one generated and stored in the database). Required from
+    /// every caller; without it, or wrong, the answer is 404 as for a path that does not exist.
+    pub secret: String,
     /// The notification's id.
     pub id: Option<String>,
     /// Kannel's report type: 1 delivered, 2 failed, 4 queued, 8 accepted, 16 rejected.
     pub status: Option<String>,
-    /// `notify.dlr_secret`, required unless the report comes from loopback.
-    pub secret: Option<String>,
 }
 
 /// What the report did.
@@ -126,8 +114,10 @@ pub struct DlrAnswer {
 }
 
 /// Receives a delivery report from the SMS gateway. No bearer token (Kannel cannot send one):
-/// accepted from loopback peers, or from elsewhere with the configured `secret`. A report
-/// received twice changes nothing the second time.
+/// the deployment's `secret` in the query instead, from every caller, loopback included. Without
+/// it the answer is the 404 of a path that does not exist, before anything else is looked at,
+/// so the endpoint tells a prober nothing. A report received twice changes nothing the second
+/// time.
 #[utoipa::path(
     get,
     path = "/notifications/dlr",
@@ -137,36 +127,38 @@ pub struct DlrAnswer {
     responses(
         (status = 200, description = "Recorded (or a repeat, which changes nothing)", body = DlrAnswer),
         (status = 400, description = "A missing or malformed id or status", content_type = "application/problem+json"),
-        Forbidden,
         NotFound,
     )
 )]
+// `skip_all`: the query string holds the secret, which is never logged.
 #[tracing::instrument(name = "delivery report", skip_all)]
 async fn delivery_report(
     State(state): State<AppState>,
-    extensions: Extensions,
-    ApiQuery(query): ApiQuery<DlrQuery>,
+    uri: Uri,
 ) -> Result<Json<DlrAnswer>, Problem> {
-    let loopback = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
-    let secret_ok = match (DLR_SECRET.get(), query.secret.as_deref()) {
-        (Some(want), Some(got)) => constant_time_eq(want.as_bytes(), got.as_bytes()),
-        _ => false,
+    // As for any path the router does not know (see `http::router`).
+    let absent = || Problem::not_found("resource");
+    let query = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|Query(pairs)| pairs)
+        .unwrap_or_default();
+    let first = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     };
-    if !loopback && !secret_ok {
-        return Err(Problem::forbidden(
-            "delivery reports are accepted from loopback or with the configured secret",
-        ));
+    let given = first("secret").ok_or_else(absent)?;
+    let secret = state
+        .dlr_secret()
+        .get(&state.store, state.clock.now())
+        .await?;
+    if !dlr::matches(secret, given) {
+        return Err(absent());
     }
-    let id: i64 = query
-        .id
-        .as_deref()
+    let id: i64 = first("id")
         .and_then(|s| s.trim().parse().ok())
         .ok_or_else(|| Problem::bad_request("`id` must be a notification id"))?;
-    let code: u32 = query
-        .status
-        .as_deref()
+    let code: u32 = first("status")
         .and_then(|s| s.trim().parse().ok())
         .ok_or_else(|| Problem::bad_request("`status` must be a Kannel report type"))?;
     let effect = match DlrStatus::from_kannel(code) {
@@ -192,9 +184,4 @@ async fn delivery_report(
     Ok(Json(DlrAnswer {
         recorded: recorded.to_owned(),
     }))
-}
-
-/// Compares without an early exit, so the time taken does not tell how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -11,10 +11,11 @@ use gridloop_store::{Store, StoreError};
 use crate::clock::Clock;
 use crate::http::auth::CallerCache;
 use crate::http::metrics::Metrics;
+use crate::notify::dlr::DlrSecret;
 
-/// Cheap to clone: one `Arc`.
+/// Cheap to clone: two `Arc`s.
 #[derive(Debug, Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct AppState(Arc<Shared>, Arc<DlrSecret>);
 
 #[derive(Debug)]
 pub struct Shared {
@@ -37,8 +38,21 @@ pub struct Shared {
 }
 
 impl AppState {
+    /// The state; delivery reports are checked against the deployment's generated secret
+    /// unless [`AppState::with_dlr_secret`] says otherwise.
     pub fn new(shared: Shared) -> Self {
-        Self(Arc::new(shared))
+        Self(Arc::new(shared), Arc::default())
+    }
+
+    /// The same state with the delivery-report secret from the settings (`notify.dlr_secret`).
+    #[must_use]
+    pub fn with_dlr_secret(self, dlr: DlrSecret) -> Self {
+        Self(self.0, Arc::new(dlr))
+    }
+
+    /// The secret every delivery report must carry.
+    pub fn dlr_secret(&self) -> &DlrSecret {
+        &self.1
     }
 
     /// The id of the category with this code. Codes never change and categories are never

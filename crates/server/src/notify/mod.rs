@@ -14,8 +14,11 @@
 //!
 //! - this file: [`Delivery`] (configuration, rounds, the loop, `notify test`).
 //! - [`notice`]: from a row's ids and parameters to the template's facts.
+//! - [`dlr`]: the deployment's delivery-report secret, put in Kannel's `dlr-url` and required
+//!   by the report endpoint.
 //! - `report`: a weekly report's email (with its chart inline) or SMS, from its stored copy.
 
+pub mod dlr;
 pub mod notice;
 mod report;
 
@@ -88,6 +91,8 @@ pub struct Delivery {
     email: Channel,
     sms: Channel,
     config: DeliveryConfig,
+    /// What the SMS wire puts in the URLs it asks delivery reports on.
+    dlr: dlr::DlrSecret,
 }
 
 fn parse_time(key: &str, raw: &str) -> anyhow::Result<NaiveTime> {
@@ -294,6 +299,8 @@ impl Delivery {
             email,
             sms,
             config: config(settings)?,
+            dlr: dlr::DlrSecret::from_setting(&settings.notify.dlr_secret)
+                .map_err(anyhow::Error::msg)?,
         })
     }
 
@@ -307,6 +314,11 @@ impl Delivery {
     /// One round: rescue expired leases, claim a batch, deliver each row.
     pub async fn round(&self) -> Result<RoundReport, StoreError> {
         let now = self.clock.now();
+        if self.sms.needs_dlr_secret() {
+            // Once per process: the first round that could send an SMS learns the secret.
+            let secret = self.dlr.get(&self.store, now).await?;
+            self.sms.set_dlr_secret(secret.clone());
+        }
         let mut report = RoundReport {
             rescued: self.store.rescue_expired_notifications(now).await?,
             ..RoundReport::default()

@@ -107,6 +107,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("system", "系统", "system"),
     ("reason", "原因", "Reason"),
     ("note", "说明", "Note"),
+    ("public_note", "给提出人的答复（公开）", "Reply to the requester (public)"),
+    ("public_note_hint", "只有这段答复会通过 Open311 告知提出人；上面的说明仅内部可见。", "Only this reply reaches the requester through Open311; the note above stays internal."),
     ("score", "满意度评分", "Satisfaction"),
     ("star_1", "1 星", "1 star"),
     ("star_2", "2 星", "2 stars"),

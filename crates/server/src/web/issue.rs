@@ -440,9 +440,14 @@ fn event_view(
             label("requested_until", &local_time(*until, tz)),
             label("reason", reason.as_str()),
         ],
-        Change::Resolved { note } | Change::Commented { note } => {
-            vec![label("note", note.as_str())]
+        Change::Resolved { note, public_note } => {
+            let mut d = vec![label("note", note.as_str())];
+            if let Some(public) = public_note {
+                d.push(label("public_note", public.as_str()));
+            }
+            d
         }
+        Change::Commented { note } => vec![label("note", note.as_str())],
         Change::Verified { satisfaction, note } => {
             let mut d = vec![label(
                 "satisfaction",
@@ -543,6 +548,14 @@ async fn act(
             Reason::parse,
         ),
         note: parse_opt(&fields, "note", &mut errors, &viewer, "note", Note::parse),
+        public_note: parse_opt(
+            &fields,
+            "public_note",
+            &mut errors,
+            &viewer,
+            "public_note",
+            Note::parse,
+        ),
         satisfaction: parse_opt(&fields, "score", &mut errors, &viewer, "score", |s| {
             s.parse::<u8>()
                 .map_err(|_| ParseError::new("score", "must be 1 to 5"))

@@ -123,8 +123,15 @@ fn with(fields: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, 
     fields
 }
 
+/// The demo Open311 client's key (scope `open311`).
 async fn key(app: &TestApp) -> String {
-    app.token("open311").await
+    app.open311_key("open311").await
+}
+
+/// `path` with the demo client's `api_key` added to its query string.
+async fn keyed(app: &TestApp, path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}api_key={}", key(app).await)
 }
 
 async fn all_issues(app: &TestApp) -> Vec<Issue> {
@@ -387,7 +394,7 @@ both! {
             })
             .await
             .expect("user");
-        let acme = app.token("acme").await;
+        let acme = app.open311_key("acme").await;
         let reply = post_form(app, &path, &request(&acme)).await;
         assert_error(&reply, 403, false);
         assert!(reply.json()[0]["description"].as_str().expect("valid").contains("enterprise 1"));
@@ -490,30 +497,30 @@ both! {
         let s = |id: IssueId| id.to_string();
         let list = |query: &str| format!("{BASE}/requests.json{query}");
         // The last 90 days by default, newest first.
-        assert_eq!(ids(app.get(&list(""), None).await), [s(power), s(roads)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("")).await, None).await), [s(power), s(roads)]);
         // By ids, whatever their age; other sources' ids are not found.
         assert_eq!(
-            ids(app.get(&list(&format!("?service_request_id={old},{roads},{cli}")), None).await),
+            ids(app.get(&keyed(app, &list(&format!("?service_request_id={old},{roads},{cli}"))).await, None).await),
             [s(roads), s(old)]
         );
-        assert_eq!(ids(app.get(&list("?service_code=power"), None).await), [s(power)]);
-        assert_eq!(ids(app.get(&list("?status=closed"), None).await), [s(power)]);
-        assert_eq!(ids(app.get(&list("?status=open"), None).await), [s(roads)]);
-        assert_eq!(ids(app.get(&list("?status=open,closed"), None).await), [s(power), s(roads)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?service_code=power")).await, None).await), [s(power)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?status=closed")).await, None).await), [s(power)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?status=open")).await, None).await), [s(roads)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?status=open,closed")).await, None).await), [s(power), s(roads)]);
         // A date range, with offsets (the + encoded, or sent bare and read as a space).
         let range = "?start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-11-20T00:00:00+08:00";
-        assert_eq!(ids(app.get(&list(range), None).await), [s(roads), s(old)]);
-        assert_eq!(ids(app.get(&list("?start_date=2026-11-01"), None).await), [s(power), s(roads)]);
-        assert_eq!(ids(app.get(&list("?end_date=2026-11-20T00:00:00Z"), None).await), [s(roads)]);
-        assert!(ids(app.get(&list("?service_code=power&status=open"), None).await).is_empty());
+        assert_eq!(ids(app.get(&keyed(app, &list(range)).await, None).await), [s(roads), s(old)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?start_date=2026-11-01")).await, None).await), [s(power), s(roads)]);
+        assert_eq!(ids(app.get(&keyed(app, &list("?end_date=2026-11-20T00:00:00Z")).await, None).await), [s(roads)]);
+        assert!(ids(app.get(&keyed(app, &list("?service_code=power&status=open")).await, None).await).is_empty());
 
         for bad in ["?status=pending", "?start_date=yesterday", "?service_request_id=abc",
                     "?service_code=nothing", "?start_date=2026-11-20&end_date=2026-11-01",
                     "?extensions=maybe"] {
-            assert_error(&app.get(&list(bad), None).await, 400, false);
+            assert_error(&app.get(&keyed(app, &list(bad)).await, None).await, 400, false);
         }
         // XML lists the same.
-        let xml = assert_xml(&app.get(&format!("{BASE}/requests.xml"), None).await);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/requests.xml")).await, None).await);
         assert_eq!(xml_values(&xml, "service_request_id"), [s(power), s(roads)]);
         assert_eq!(xml_values(&xml, "status"), ["closed", "open"]);
     }
@@ -521,7 +528,7 @@ both! {
     async fn one_request_is_an_array_of_one_in_both_formats_with_its_location(app: &TestApp) {
         let key = key(app).await;
         let id = report(app, &request(&key)).await;
-        let json = assert_json(&app.get(&format!("{BASE}/requests/{id}.json"), None).await);
+        let json = assert_json(&app.get(&keyed(app, &format!("{BASE}/requests/{id}.json")).await, None).await);
         let all = json.as_array().expect("array");
         assert_eq!(all.len(), 1);
         let r = &all[0];
@@ -546,36 +553,36 @@ both! {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
 
-        let xml = assert_xml(&app.get(&format!("{BASE}/requests/{id}.xml"), None).await);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/requests/{id}.xml")).await, None).await);
         assert!(xml.contains("<service_requests><request><service_request_id>"), "{xml}");
         assert_eq!(xml_values(&xml, "service_request_id"), [id.to_string()]);
         assert_eq!(xml_values(&xml, "lat"), ["29.5647"]);
         assert_eq!(xml_values(&xml, "requested_datetime"), ["2026-11-27T10:00:00+08:00"]);
         assert!(xml.contains("<expected_datetime/>"), "{xml}");
 
-        assert_error(&app.get(&format!("{BASE}/requests/99999.json"), None).await, 404, false);
-        assert_error(&app.get(&format!("{BASE}/requests/99999.xml"), None).await, 404, true);
-        assert_error(&app.get(&format!("{BASE}/requests/abc.json"), None).await, 404, false);
+        assert_error(&app.get(&keyed(app, &format!("{BASE}/requests/99999.json")).await, None).await, 404, false);
+        assert_error(&app.get(&keyed(app, &format!("{BASE}/requests/99999.xml")).await, None).await, 404, true);
+        assert_error(&app.get(&keyed(app, &format!("{BASE}/requests/abc.json")).await, None).await, 404, false);
     }
 
     async fn a_token_stands_for_the_request_created_at_once(app: &TestApp) {
         let key = key(app).await;
         let id = report(app, &request(&key)).await;
-        let json = assert_json(&app.get(&format!("{BASE}/tokens/{id}.json"), None).await);
+        let json = assert_json(&app.get(&keyed(app, &format!("{BASE}/tokens/{id}.json")).await, None).await);
         assert_eq!(json, serde_json::json!([{"service_request_id": id.to_string(), "token": id.to_string()}]));
-        let xml = assert_xml(&app.get(&format!("{BASE}/tokens/{id}.xml"), None).await);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/tokens/{id}.xml")).await, None).await);
         assert_eq!(xml_values(&xml, "token"), [id.to_string()]);
         assert_eq!(xml_values(&xml, "service_request_id"), [id.to_string()]);
-        assert_error(&app.get(&format!("{BASE}/tokens/424242.xml"), None).await, 404, true);
+        assert_error(&app.get(&keyed(app, &format!("{BASE}/tokens/424242.xml")).await, None).await, 404, true);
     }
 
     async fn an_unknown_jurisdiction_is_404_and_the_chain_or_a_blank_one_is_accepted(app: &TestApp) {
         let key = key(app).await;
         for path in ["discovery", "services", "services/roads", "requests"] {
-            assert_error(&app.get(&format!("{BASE}/{path}.json?jurisdiction_id=elsewhere"), None).await, 404, false);
-            assert_error(&app.get(&format!("{BASE}/{path}.xml?jurisdiction_id=elsewhere"), None).await, 404, true);
-            assert_eq!(app.get(&format!("{BASE}/{path}.json?jurisdiction_id=aluminium"), None).await.status, 200);
-            assert_eq!(app.get(&format!("{BASE}/{path}.json?jurisdiction_id="), None).await.status, 200);
+            assert_error(&app.get(&keyed(app, &format!("{BASE}/{path}.json?jurisdiction_id=elsewhere")).await, None).await, 404, false);
+            assert_error(&app.get(&keyed(app, &format!("{BASE}/{path}.xml?jurisdiction_id=elsewhere")).await, None).await, 404, true);
+            assert_eq!(app.get(&keyed(app, &format!("{BASE}/{path}.json?jurisdiction_id=aluminium")).await, None).await.status, 200);
+            assert_eq!(app.get(&keyed(app, &format!("{BASE}/{path}.json?jurisdiction_id=")).await, None).await.status, 200);
         }
         let path = format!("{BASE}/requests.json");
         assert_error(&post_form(app, &path, &with(request(&key), "jurisdiction_id", "elsewhere")).await, 404, false);
@@ -589,7 +596,7 @@ both! {
         let key = key(app).await;
         let id = report(app, &request(&key)).await;
         let one = |ext: bool| {
-            let path = format!("{BASE}/requests/{id}.json{}", if ext { "?extensions=true" } else { "" });
+            let path = format!("{BASE}/requests/{id}.json?api_key={key}{}", if ext { "&extensions=true" } else { "" });
             async move { assert_json(&app.get(&path, None).await)[0].clone() }
         };
         let transport = app.store.unit_by_code(&Code::parse("transport").expect("valid")).await.expect("valid").expect("valid");
@@ -610,7 +617,11 @@ both! {
         assert_eq!(r["extended_attributes"]["gridloop_status"], "in_progress");
         assert_eq!(r["extended_attributes"]["enterprise_id"], 1);
 
-        act(app, id, "transport", ActionKind::Resolve, ActionFields { note: Some(Note::parse("路面已修复").expect("valid")), ..ActionFields::default() }).await;
+        act(app, id, "transport", ActionKind::Resolve, ActionFields {
+            note: Some(Note::parse("联系王工 13812345678 修复").expect("valid")),
+            public_note: Some(Note::parse("路面已修复").expect("valid")),
+            ..ActionFields::default()
+        }).await;
         act(app, id, "dispatch", ActionKind::Verify, ActionFields { satisfaction: Some(Satisfaction::new(5).expect("valid")), ..ActionFields::default() }).await;
         let r = one(true).await;
         assert_eq!(r["status"], "closed");
@@ -618,10 +629,10 @@ both! {
         assert_eq!(r["extended_attributes"]["gridloop_status"], "closed");
         assert_eq!(r["extended_attributes"]["satisfaction"], 5);
         assert!(r["extended_attributes"]["closed_datetime"].as_str().is_some_and(|t| t.ends_with("+08:00")));
-        let xml = assert_xml(&app.get(&format!("{BASE}/requests/{id}.xml?extensions=true"), None).await);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/requests/{id}.xml?extensions=true")).await, None).await);
         assert_eq!(xml_values(&xml, "status"), ["closed"]);
         assert!(xml.contains("<extended_attributes><gridloop_status>closed</gridloop_status>"), "{xml}");
-        let listed = assert_json(&app.get(&format!("{BASE}/requests.json?status=closed&extensions=true"), None).await);
+        let listed = assert_json(&app.get(&keyed(app, &format!("{BASE}/requests.json?status=closed&extensions=true")).await, None).await);
         assert_eq!(listed[0]["extended_attributes"]["gridloop_status"], "closed");
     }
 

@@ -16,7 +16,7 @@ use gridloop_server::demo::{park::reference_park, seed};
 use gridloop_server::http::auth::{new_token, token_hash};
 use gridloop_server::http::state::Shared;
 use gridloop_server::http::{self, AppState};
-use gridloop_store::Store;
+use gridloop_store::{Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, StatusCode};
@@ -201,10 +201,21 @@ impl TestApp {
         })
     }
 
-    /// A bearer token for a demo login, minted on first use.
+    /// A bearer token (scope `api`) for a demo login, minted on first use.
     pub async fn token(&self, login: &str) -> String {
+        self.scoped_token(login, TokenScope::Api).await
+    }
+
+    /// An Open311 `api_key` (scope `open311`) for a demo login with the enterprise role, minted
+    /// on first use.
+    pub async fn open311_key(&self, login: &str) -> String {
+        self.scoped_token(login, TokenScope::Open311).await
+    }
+
+    async fn scoped_token(&self, login: &str, scope: TokenScope) -> String {
         let mut tokens = self.tokens.lock().await;
-        if let Some(t) = tokens.get(login) {
+        let key = format!("{scope}:{login}");
+        if let Some(t) = tokens.get(&key) {
             return t.clone();
         }
         let user = self
@@ -215,10 +226,10 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no demo user {login}"));
         let secret = new_token().expect("randomness");
         self.store
-            .create_token(user.id, "test", &token_hash(&secret), now())
+            .create_token(user.id, "test", scope, &token_hash(&secret), now())
             .await
             .expect("create token");
-        tokens.insert(login.to_owned(), secret.clone());
+        tokens.insert(key, secret.clone());
         secret
     }
 

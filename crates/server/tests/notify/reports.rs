@@ -9,7 +9,8 @@ use gridloop_server::clock::ManualClock;
 use gridloop_server::http::auth::{new_token, token_hash};
 use gridloop_server::http::state::Shared;
 use gridloop_server::http::{self, AppState};
-use gridloop_store::{NotificationState, Store};
+use gridloop_server::notify::dlr::DlrSecret;
+use gridloop_store::{NotificationState, Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
@@ -50,7 +51,13 @@ async fn token(store: &Store, login: &str) -> String {
         .expect("a demo user");
     let secret = new_token().expect("randomness");
     store
-        .create_token(user.id, "test", &token_hash(&secret), instant(DAY))
+        .create_token(
+            user.id,
+            "test",
+            TokenScope::Api,
+            &token_hash(&secret),
+            instant(DAY),
+        )
         .await
         .expect("token");
     secret
@@ -99,8 +106,16 @@ async fn a_delivery_report_moves_a_sent_sms_to_delivered_once() {
         .find(|n| n.channel == "sms")
         .expect("a sent SMS");
     let base = serve(&store, &park).await;
-    let dlr =
-        |id: String, status: &str| format!("{base}/notifications/dlr?id={id}&status={status}");
+    // The deployment's secret, as the Kannel channel puts it in the dlr-url.
+    let secret = DlrSecret::default()
+        .get(&store, instant(DAY))
+        .await
+        .expect("the deployment's secret")
+        .expose()
+        .to_owned();
+    let dlr = |id: String, status: &str| {
+        format!("{base}/notifications/dlr?secret={secret}&id={id}&status={status}")
+    };
 
     let (status, _, body) = call(Method::GET, &dlr(sms.id.to_string(), "8"), None).await;
     assert_eq!((status, body["recorded"].as_str()), (200, Some("applied")));

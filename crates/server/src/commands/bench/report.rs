@@ -586,6 +586,7 @@ impl Generator<'_> {
                 Some(Status::Resolved),
                 Change::Resolved {
                     note: note("已修复"),
+                    public_note: None,
                 },
             )
         };

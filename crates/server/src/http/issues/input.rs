@@ -179,8 +179,12 @@ pub struct ActionBody {
     /// `reject`, `return`, `hold`, `extend_request`, `extend_deny`, `rework`, `reopen` (required);
     /// `reassign` (optional).
     pub reason: Option<String>,
-    /// `resolve`, `comment` (required); `verify` (optional).
+    /// `resolve`, `comment` (required); `verify` (optional). Internal: never shown outside the
+    /// loop.
     pub note: Option<String>,
+    /// `resolve` (optional): what the requester is told. The only resolution text Open311
+    /// shows (`status_notes`); without it Open311 shows just the status.
+    pub public_note: Option<String>,
     /// `verify`: 1 to 5.
     #[schema(minimum = 1, maximum = 5)]
     pub satisfaction: Option<u8>,
@@ -205,6 +209,7 @@ pub struct ActionInput {
     pub category: Option<Code>,
     pub reason: Option<Reason>,
     pub note: Option<Note>,
+    pub public_note: Option<Note>,
     pub satisfaction: Option<Satisfaction>,
     pub duplicate_of: Option<IssueId>,
     pub until: Option<DateTime<Utc>>,
@@ -227,7 +232,8 @@ fn fields_used(kind: ActionKind) -> &'static [&'static str] {
         | ActionKind::Reopen => &["reason"],
         ActionKind::ExtendRequest => &["until", "reason"],
         ActionKind::ExtendGrant => &["until"],
-        ActionKind::Resolve | ActionKind::Comment => &["note"],
+        ActionKind::Resolve => &["note", "public_note"],
+        ActionKind::Comment => &["note"],
         ActionKind::Verify => &["satisfaction", "note"],
         ActionKind::MarkDuplicate => &["duplicate_of"],
         ActionKind::Start | ActionKind::Resume => &[],
@@ -236,11 +242,12 @@ fn fields_used(kind: ActionKind) -> &'static [&'static str] {
 
 impl ActionBody {
     /// Which of the optional fields were sent, by name.
-    fn present(&self) -> [(&'static str, bool); 8] {
+    fn present(&self) -> [(&'static str, bool); 9] {
         [
             ("unit", self.unit.is_some()),
             ("reason", self.reason.is_some()),
             ("note", self.note.is_some()),
+            ("public_note", self.public_note.is_some()),
             ("satisfaction", self.satisfaction.is_some()),
             ("duplicate_of", self.duplicate_of.is_some()),
             ("until", self.until.is_some()),
@@ -284,6 +291,7 @@ impl ActionBody {
         });
         let reason = errors.optional("reason", self.reason.as_deref(), Reason::parse);
         let note = errors.optional("note", self.note.as_deref(), Note::parse);
+        let public_note = errors.optional("public_note", self.public_note.as_deref(), Note::parse);
         let satisfaction = self
             .satisfaction
             .and_then(|s| errors.take("satisfaction", Satisfaction::new(s)));
@@ -299,6 +307,7 @@ impl ActionBody {
             category,
             reason,
             note,
+            public_note,
             satisfaction,
             duplicate_of,
             until,

@@ -17,8 +17,10 @@
 //! - the request id is the issue id, created at once, so a *token* is the id too;
 //! - `status` is `open` or `closed` (closed, rejected, duplicate); the detailed state is in
 //!   `status_notes` and, with `extensions=true`, in `extended_attributes`;
-//! - the reads (discovery, services, requests) need no key and show only issues that came in
-//!   through Open311: what the loop's own people report stays behind the scoped `/api/v1`;
+//! - discovery and the services need no key; requests and tokens need an `api_key` of scope
+//!   `open311` (see `requests`), and show only the requests that key's user reported through
+//!   Open311: what the loop's own people report stays behind the scoped `/api/v1`, and one 311
+//!   client never sees another's;
 //! - `jurisdiction_id` is optional; when given it must be a chain's code (`aluminium`).
 //!
 //! Times are ISO 8601 in the park's time zone (Asia/Shanghai, `+08:00`).
@@ -141,7 +143,7 @@ async fn get_token(
     answer(&file, |token, format| async move {
         let params = Params::from_query(request.uri())?;
         check_jurisdiction(&state, &params).await?;
-        let doc = requests::token(&state, &token).await?;
+        let doc = requests::token(&state, &token, &params).await?;
         Ok(doc.respond(StatusCode::OK, "service_requests", format))
     })
     .await

@@ -1,4 +1,9 @@
 //! Service requests: posting one (a new issue), listing and reading them, and tokens.
+//!
+//! Every one of them needs an `api_key`: a token of scope `open311` (an API token is refused,
+//! as an Open311 key is under `/api/v1`). A key reads back only the requests its user reported:
+//! another's is "not found", exactly as one that does not exist, and lists leave them out. So a
+//! 311 client learns nothing about the park beyond what it sent in itself.
 
 use std::collections::HashMap;
 
@@ -7,13 +12,13 @@ use gridloop_core::{
     Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source, Status,
     Title, TransitionError,
 };
-use gridloop_store::{IssueFilter, NewIssue, Open311Details, StoreError, MAX_PAGE};
+use gridloop_store::{IssueFilter, NewIssue, Open311Details, StoreError, TokenScope, MAX_PAGE};
 
 use super::doc::{Doc, Failure};
 use super::form::Params;
 use super::services::{ENTERPRISE_ATTRIBUTE, PRIORITY_ATTRIBUTE};
 use super::{datetime, ZONE};
-use crate::http::auth::caller_for_token;
+use crate::http::auth::{caller_for_token, Caller};
 use crate::http::state::AppState;
 
 /// The most requests one `GET /requests` answers.
@@ -28,15 +33,7 @@ const MAX_URL_CHARS: usize = 2000;
 /// `POST /requests`: checks the key, then every field, then reports — nothing is stored unless
 /// all of it is good. Answers `[{service_request_id, service_notice, account_id}]`.
 pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
-    let key_refused = || Failure::forbidden("api_key is missing or invalid");
-    let key = params.get("api_key").ok_or_else(key_refused)?;
-    let caller = caller_for_token(state, key).await.map_err(|p| {
-        if p.status().is_server_error() {
-            Failure::internal()
-        } else {
-            key_refused()
-        }
-    })?;
+    let caller = key_holder(state, params).await?;
     if !caller.actor.has_role(Role::Enterprise) {
         return Err(Failure::forbidden(
             "this api_key's user may not report: it needs the enterprise role",
@@ -141,6 +138,27 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
     ))
 }
 
+/// The holder of the request's `api_key`, which must be a live Open311 key (scope `open311`):
+/// 403 otherwise, in the spec's shape.
+async fn key_holder(state: &AppState, params: &Params) -> Result<Caller, Failure> {
+    let key_refused = || Failure::forbidden("api_key is missing or invalid");
+    let key = params.get("api_key").ok_or_else(key_refused)?;
+    caller_for_token(state, key, TokenScope::Open311)
+        .await
+        .map_err(|p| {
+            if p.status().is_server_error() {
+                Failure::internal()
+            } else if p.status() == axum::http::StatusCode::FORBIDDEN {
+                Failure::forbidden(
+                    "this api_key is an API token; Open311 needs a key of scope open311 \
+                     (gridloop token create --scope open311)",
+                )
+            } else {
+                key_refused()
+            }
+        })
+}
+
 /// The location, media and contact fields, each checked. A location is required: `lat` and
 /// `long`, an `address_string` or an `address_id`.
 fn details(params: &Params) -> Result<Open311Details, Failure> {
@@ -240,12 +258,14 @@ fn title_for(description: &Description, service_name: &str) -> Result<Title, Fai
     Title::parse(&title).map_err(|e| Failure::bad_request(format!("description {}", e.message())))
 }
 
-/// `GET /requests`: by ids (`service_request_id`, a comma list, which overrides the other
-/// filters), or by `service_code`, `status` (`open`, `closed`) and `start_date`..`end_date`
-/// (the last 90 days by default); newest first, at most 1,000.
+/// `GET /requests`: the key's own requests, by ids (`service_request_id`, a comma list, which
+/// overrides the other filters), or by `service_code`, `status` (`open`, `closed`) and
+/// `start_date`..`end_date` (the last 90 days by default); newest first, at most 1,000.
 pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Doc), Failure> {
+    let caller = key_holder(state, params).await?;
     let mut filter = IssueFilter {
         source: Some(Source::Open311),
+        reporter: Some(caller.user.id),
         ..IssueFilter::default()
     };
     if let Some(ids) = params.get("service_request_id") {
@@ -306,20 +326,22 @@ pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Do
     }
     issues.truncate(MAX_REQUESTS);
     let extensions = extensions(params)?;
-    let doc = render(state, &issues, extensions).await?;
+    let doc = render(state, &caller, &issues, extensions).await?;
     Ok(("service_requests", doc))
 }
 
-/// `GET /requests/{id}`: an array of one; 404 for an unknown id or an issue that did not come
-/// through Open311.
+/// `GET /requests/{id}`: an array of one; 404 for an unknown id, an issue that did not come
+/// through Open311, or one another key's user reported.
 pub async fn one(state: &AppState, id: &str, params: &Params) -> Result<Doc, Failure> {
-    let issue = open311_issue(state, id).await?;
-    render(state, &[issue], extensions(params)?).await
+    let caller = key_holder(state, params).await?;
+    let issue = open311_issue(state, &caller, id).await?;
+    render(state, &caller, &[issue], extensions(params)?).await
 }
 
 /// `GET /tokens/{token}`: requests are created at once, so the token is the request's id.
-pub async fn token(state: &AppState, token: &str) -> Result<Doc, Failure> {
-    let issue = open311_issue(state, token).await?;
+pub async fn token(state: &AppState, token: &str, params: &Params) -> Result<Doc, Failure> {
+    let caller = key_holder(state, params).await?;
+    let issue = open311_issue(state, &caller, token).await?;
     Ok(Doc::List(
         "request",
         vec![Doc::Record(vec![
@@ -329,14 +351,16 @@ pub async fn token(state: &AppState, token: &str) -> Result<Doc, Failure> {
     ))
 }
 
-async fn open311_issue(state: &AppState, id: &str) -> Result<Issue, Failure> {
+/// The request, if it came through Open311 from the caller's user; "not found" alike for one
+/// that does not exist and one that is another's.
+async fn open311_issue(state: &AppState, caller: &Caller, id: &str) -> Result<Issue, Failure> {
     let unknown = || Failure::not_found(format!("service request '{id}' not found"));
     let id = parse_id(id).map_err(|_| unknown())?;
     state
         .store
         .issue(id)
         .await?
-        .filter(|i| i.source == Source::Open311)
+        .filter(|i| i.source == Source::Open311 && i.reporter == Some(caller.user.id))
         .ok_or_else(unknown)
 }
 
@@ -404,7 +428,18 @@ fn extensions(params: &Params) -> Result<bool, Failure> {
 }
 
 /// The requests as the spec shows them, with the names and details looked up once for all.
-async fn render(state: &AppState, issues: &[Issue], extensions: bool) -> Result<Doc, Failure> {
+///
+/// Only what the requester may know leaves here: their own words (title, description,
+/// location, media), the service and the agency responsible (an organisation, not a person),
+/// the state and its times, and the note the unit wrote *for the requester* when resolving.
+/// The unit's internal resolution note, reasons (rejection, return, hold, extension),
+/// comments, and who acted never do; nor the id of a surviving duplicate the key cannot read.
+async fn render(
+    state: &AppState,
+    caller: &Caller,
+    issues: &[Issue],
+    extensions: bool,
+) -> Result<Doc, Failure> {
     let categories: HashMap<_, _> = state
         .store
         .categories()
@@ -433,6 +468,14 @@ async fn render(state: &AppState, issues: &[Issue], extensions: bool) -> Result<
         .await?
         .into_iter()
         .collect();
+    let duplicates_shown = own_requests(
+        state,
+        caller,
+        issues.iter().filter_map(|i| i.duplicate_of).collect(),
+    )
+    .await?;
+    let shown_duplicate =
+        |issue: &Issue| issue.duplicate_of.filter(|d| duplicates_shown.contains(d));
     let items = issues
         .iter()
         .map(|issue| {
@@ -451,7 +494,10 @@ async fn render(state: &AppState, issues: &[Issue], extensions: bool) -> Result<
             let mut fields = vec![
                 ("service_request_id", Doc::text(issue.id.to_string())),
                 ("status", Doc::text(open311_status(issue.status))),
-                ("status_notes", Doc::text(status_notes(issue))),
+                (
+                    "status_notes",
+                    Doc::text(status_notes(issue, shown_duplicate(issue))),
+                ),
                 (
                     "service_name",
                     Doc::opt_text(category.map(|c| c.name.to_string())),
@@ -487,7 +533,11 @@ async fn render(state: &AppState, issues: &[Issue], extensions: bool) -> Result<
             if extensions {
                 fields.push((
                     "extended_attributes",
-                    extended_attributes(issue, enterprise.map(|e| e.name.to_string())),
+                    extended_attributes(
+                        issue,
+                        enterprise.map(|e| e.name.to_string()),
+                        shown_duplicate(issue),
+                    ),
                 ));
             }
             Doc::Record(fields)
@@ -504,9 +554,31 @@ fn open311_status(status: Status) -> &'static str {
     }
 }
 
-/// gridloop's own state, with what a requester wants to know about it.
-fn status_notes(issue: &Issue) -> String {
-    match (issue.status, &issue.resolution, issue.duplicate_of) {
+/// Which of `ids` are Open311 requests the caller's user reported: the only ones a key may be
+/// pointed to.
+async fn own_requests(
+    state: &AppState,
+    caller: &Caller,
+    ids: Vec<IssueId>,
+) -> Result<std::collections::HashSet<IssueId>, Failure> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let filter = IssueFilter {
+        ids,
+        source: Some(Source::Open311),
+        reporter: Some(caller.user.id),
+        ..IssueFilter::default()
+    };
+    let page = state.store.list_issues(&filter, MAX_PAGE, None).await?;
+    Ok(page.items.into_iter().map(|i| i.id).collect())
+}
+
+/// gridloop's own state, with what the requester may be told about it: the unit's public note
+/// once resolved (never its internal one), and the surviving request of a duplicate when the
+/// requester may read it.
+fn status_notes(issue: &Issue, duplicate_of: Option<IssueId>) -> String {
+    match (issue.status, &issue.public_resolution, duplicate_of) {
         (Status::Duplicate, _, Some(of)) => format!("duplicate: see request {of}"),
         (Status::Resolved | Status::Closed, Some(note), _) => {
             format!("{}: {note}", issue.status)
@@ -515,8 +587,12 @@ fn status_notes(issue: &Issue) -> String {
     }
 }
 
-/// The detailed state, with `extensions=true`.
-fn extended_attributes(issue: &Issue, enterprise: Option<String>) -> Doc {
+/// The detailed state, with `extensions=true`: facts and times, never free text the loop wrote.
+fn extended_attributes(
+    issue: &Issue,
+    enterprise: Option<String>,
+    duplicate_of: Option<IssueId>,
+) -> Doc {
     let time = |t: Option<DateTime<Utc>>| Doc::opt_text(t.map(datetime));
     Doc::Record(vec![
         ("gridloop_status", Doc::text(issue.status.as_str())),
@@ -537,7 +613,7 @@ fn extended_attributes(issue: &Issue, enterprise: Option<String>) -> Doc {
         ("closed_datetime", time(issue.closed_at)),
         (
             "duplicate_of",
-            Doc::opt_text(issue.duplicate_of.map(|d| d.to_string())),
+            Doc::opt_text(duplicate_of.map(|d| d.to_string())),
         ),
         (
             "satisfaction",

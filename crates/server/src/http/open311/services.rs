@@ -36,8 +36,9 @@ pub fn discovery(headers: &HeaderMap) -> (&'static str, Doc) {
         (
             "key_service",
             Doc::text(
-                "api_keys are gridloop tokens of an enterprise user, issued by an admin: \
-                 gridloop token create --user <login>",
+                "api_keys are gridloop tokens of scope open311 for an enterprise user, issued \
+                 by an admin: gridloop token create --user <login> --scope open311; reading \
+                 requests needs one too, and shows only its own",
             ),
         ),
         (

@@ -9,6 +9,7 @@
 //! - [`ids`]: typed numeric ids of stored things.
 //! - [`text`], [`contact`], [`code`], [`priority`]: values parsed once at the boundary
 //!   (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction).
+//! - [`dates`]: the span of years dates, weeks and instants from outside must fall in.
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
 //! - [`action`]: what people ask to do, with the fields each action needs.
 //! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
@@ -26,6 +27,7 @@ pub mod action;
 pub mod calendar;
 pub mod code;
 pub mod contact;
+pub mod dates;
 pub mod effect;
 pub mod error;
 pub mod escalation;

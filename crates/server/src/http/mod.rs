@@ -69,6 +69,9 @@ pub fn router(state: AppState) -> Router {
                 "Method not allowed",
             )
         })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            problem::panicked,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),

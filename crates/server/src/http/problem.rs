@@ -125,6 +125,19 @@ impl IntoResponse for Problem {
     }
 }
 
+/// The answer to a request whose handler panicked (tower-http's `CatchPanicLayer`): a
+/// problem+json 500 instead of a dropped connection, and the panic logged. A safety net only:
+/// each panic found is fixed where it happens.
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned());
+    tracing::error!(panic = %message, "a request handler panicked");
+    Problem::internal().into_response()
+}
+
 impl From<ParseError> for Problem {
     fn from(e: ParseError) -> Self {
         Self::field(e.field(), e.message())

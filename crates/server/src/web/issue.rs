@@ -511,11 +511,12 @@ fn parse_local(raw: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ParseError
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
         .map_err(|_| ParseError::new("until", "is not a date and time like 2026-12-01T17:00"))?;
-    naive
+    let at = naive
         .and_local_timezone(tz)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ParseError::new("until", "does not exist in the park's time zone"))
+        .ok_or_else(|| ParseError::new("until", "does not exist in the park's time zone"))?;
+    gridloop_core::dates::check_instant("until", at)
 }
 
 /// `POST /issues/{id}/{action}`: takes the action, then back to the issue page (or to `_next`,
@@ -680,9 +681,10 @@ async fn act(
             } else {
                 crate::web::session::home_of(&viewer.actor).to_owned()
             };
-            let next = crate::web::session::local_path(fields.get("_next"))
-                .map(str::to_owned)
-                .unwrap_or(fallback);
+            let next = fields
+                .get("_next")
+                .and_then(crate::web::next::LocalPath::parse)
+                .map_or(fallback, |p| p.as_str().to_owned());
             return Ok(see_other(&next));
         }
         Err(StoreError::NotFound { what: "issue", .. })

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::TransitionError;
+use gridloop_core::{Locale, TransitionError};
 use gridloop_store::StoreError;
 use minijinja::Environment;
 
@@ -120,6 +120,13 @@ pub enum PageError {
     BadRequest,
     /// An upload larger than `server.attachment_max_bytes`.
     TooLarge,
+    /// A request refused for what it asked (a week out of range), said in the viewer's
+    /// language: the message is one of [`i18n`](crate::web::i18n)'s strings, never the input.
+    Refused {
+        status: StatusCode,
+        locale: Locale,
+        message: &'static str,
+    },
     /// Logged where it happened.
     Internal,
 }
@@ -149,6 +156,11 @@ impl IntoResponse for PageError {
                 };
                 return see_other(&target);
             }
+            Self::Refused {
+                status,
+                locale,
+                message,
+            } => return refused(*status, *locale, message),
             Self::NotFound => (StatusCode::NOT_FOUND, "未找到该页面或问题。", "Not found."),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -189,6 +201,23 @@ impl IntoResponse for PageError {
         protect(&mut response);
         response
     }
+}
+
+/// The page of a [`PageError::Refused`]: the message alone, in the viewer's language.
+fn refused(status: StatusCode, locale: Locale, message: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{code}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+         <body><main id=\"main\" class=\"error-page\"><h1>{code}</h1>\
+         <p role=\"alert\">{message}</p><p><a href=\"/\">{home}</a></p></main></body></html>\n",
+        lang = locale.as_str(),
+        code = status.as_u16(),
+        home = crate::web::i18n::text(locale, "home"),
+    );
+    let mut response = (status, Html(html)).into_response();
+    protect(&mut response);
+    response
 }
 
 /// Percent-encodes what a query value must not carry raw.

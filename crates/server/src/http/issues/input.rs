@@ -308,14 +308,7 @@ impl ActionBody {
 }
 
 fn parse_instant(raw: &str) -> Result<DateTime<Utc>, ParseError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            ParseError::new(
-                "until",
-                format!("'{raw}' is not an RFC 3339 time such as 2026-12-01T18:00:00+08:00"),
-            )
-        })
+    gridloop_core::dates::parse_instant("until", raw)
 }
 
 /// Filters and paging of `GET /issues`. Every filter given narrows the list; the caller only

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use gridloop_core::{
-    Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source, Status,
-    Title, TransitionError,
+    dates, Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source,
+    Status, Title, TransitionError,
 };
 use gridloop_store::{IssueFilter, NewIssue, Open311Details, StoreError, MAX_PAGE};
 
@@ -368,28 +368,31 @@ fn statuses(raw: &str) -> Result<Vec<Status>, Failure> {
 const CLOSED: [Status; 3] = [Status::Closed, Status::Rejected, Status::Duplicate];
 
 /// An ISO 8601 instant with an offset; a bare date means its midnight in the park's zone. A `+`
-/// that arrived as a space (an unencoded query string) is taken for the `+` it was.
-fn date(name: &str, raw: &str) -> Result<DateTime<Utc>, Failure> {
+/// that arrived as a space (an unencoded query string) is taken for the `+` it was. Either is
+/// held to the core's span of years, so the default window's arithmetic cannot overflow.
+fn date(name: &'static str, raw: &str) -> Result<DateTime<Utc>, Failure> {
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
-    if let Ok(t) = parse(raw) {
-        return Ok(t);
-    }
-    if let Some((head, tail)) = raw.rsplit_once(' ') {
-        if let Ok(t) = parse(&format!("{head}+{tail}")) {
-            return Ok(t);
-        }
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        if let Some(t) = day
-            .and_hms_opt(0, 0, 0)
+    let spaced = || {
+        raw.rsplit_once(' ')
+            .and_then(|(head, tail)| parse(&format!("{head}+{tail}")).ok())
+    };
+    let day = || {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|day| dates::check_date(name, day).ok())
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
             .and_then(|t| t.and_local_timezone(ZONE).single())
-        {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    Err(Failure::bad_request(format!(
-        "{name} '{raw}' is not an ISO 8601 date-time with an offset, e.g. 2026-11-27T10:00:00+08:00"
-    )))
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let at = parse(raw).ok().or_else(spaced).or_else(day).ok_or_else(|| {
+        Failure::bad_request(format!(
+            "{name} '{raw}' is not an ISO 8601 date-time with an offset, e.g. 2026-11-27T10:00:00+08:00, \
+             from {} to {}",
+            dates::YEARS.start(),
+            dates::YEARS.end()
+        ))
+    })?;
+    dates::check_instant(name, at).map_err(|e| Failure::bad_request(e.to_string()))
 }
 
 fn extensions(params: &Params) -> Result<bool, Failure> {

@@ -75,6 +75,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
         web: crate::web::WebState::from_settings(&app.settings.web),
         reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
+        limits: app.settings.limits,
     });
     tracing::info!(addr = %listener.local_addr()?, "serving");
     http::serve(listener, state, http::shutdown_signal())

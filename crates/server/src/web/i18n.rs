@@ -117,6 +117,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("home", "返回首页", "Home"),
     ("bad_week", "周次无效：请写成 2026-W48 这样的 ISO 周，年份在 2000 至 2100 之间。", "Not a week: write an ISO week such as 2026-W48, in a year from 2000 to 2100."),
     ("bad_report_scope", "请只选择一个网格或一个承办单位，并使用其代码。", "Name one grid or one unit, by its code, not both."),
+    ("version_required", "表单未注明页面显示的问题版本，未做任何更改。请刷新页面后重试。", "The form did not say which version of the issue the page showed; nothing was changed. Reload the page and try again."),
     ("not_allowed_now", "当前状态不允许此操作。", "The issue's state does not allow this."),
     ("comment", "备注", "Comment"),
     // Buttons: the English ones are what the browser tests click.

@@ -641,6 +641,15 @@ async fn act(
             errors.push(format!("{}: {}", viewer.t(key), e.message()));
         }
     }
+    // The version the page showed, required as the API requires it: a step taken from a stale
+    // page is a conflict, never applied to an issue the person has not seen.
+    let expected_version = match fields.get("version").map(str::parse::<u32>) {
+        Some(Ok(version)) => Some(version),
+        _ => {
+            errors.push(viewer.t("version_required").to_owned());
+            None
+        }
+    };
     let failed = |errors: Vec<String>| Failed {
         slug: Some(slug),
         fields: fields.clone(),
@@ -656,7 +665,6 @@ async fn act(
         )
         .await;
     }
-    let expected_version = fields.get("version").and_then(|v| v.parse::<u32>().ok());
     let request = ActionRequest {
         kind,
         fields: action,

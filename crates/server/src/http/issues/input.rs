@@ -359,10 +359,15 @@ pub struct ListInput {
 
 impl ListQuery {
     pub fn parse(self, errors: &mut Errors) -> ListInput {
+        // A set: `status=reported,reported,…` repeated must not become thousands of binds.
         let mut statuses = Vec::new();
         for part in self.status.as_deref().unwrap_or("").split(',') {
             if !part.trim().is_empty() {
-                statuses.extend(errors.take("status", part.parse::<Status>()));
+                if let Some(status) = errors.take("status", part.parse::<Status>()) {
+                    if !statuses.contains(&status) {
+                        statuses.push(status);
+                    }
+                }
             }
         }
         let enterprise = errors.optional("enterprise", self.enterprise.as_deref(), |s| {

@@ -172,9 +172,12 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
                     Err(Failure::bad_request(format!(
                         "{name} is longer than {max} characters"
                     )))
-                } else if v.chars().any(char::is_control) {
+                } else if v
+                    .chars()
+                    .any(|c| c.is_control() || gridloop_core::text::is_bidi_control(c))
+                {
                     Err(Failure::bad_request(format!(
-                        "{name} must not contain control characters"
+                        "{name} must not contain control or bidirectional control characters"
                     )))
                 } else {
                     Ok(v.to_owned())
@@ -222,14 +225,18 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
 }
 
 /// The issue's title: the description's first non-blank line, shortened to fit, or the
-/// service's name when there is no description.
+/// service's name when there is no description. A title is one line, so the TABs (and Unicode
+/// line separators) a description may hold become spaces.
 fn title_for(description: &Description, service_name: &str) -> Result<Title, Failure> {
-    let first = description
+    let first: String = description
         .as_str()
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or(service_name);
+        .unwrap_or(service_name)
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
     let title = if first.chars().count() > Title::MAX_CHARS {
         let mut cut: String = first.chars().take(Title::MAX_CHARS - 1).collect();
         cut.push('…');
@@ -347,13 +354,20 @@ fn parse_id(raw: &str) -> Result<IssueId, Failure> {
         .ok_or_else(|| Failure::bad_request(format!("'{raw}' is not a service_request_id")))
 }
 
-/// `open`, `closed`, or both as a comma list.
+/// `open`, `closed`, or both as a comma list; each state once, however often it is named.
 fn statuses(raw: &str) -> Result<Vec<Status>, Failure> {
-    let mut out = Vec::new();
+    let mut out: Vec<Status> = Vec::new();
+    let mut add = |states: &[Status]| {
+        for s in states {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+    };
     for part in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match part.to_ascii_lowercase().as_str() {
-            "open" => out.extend(Status::OPEN),
-            "closed" => out.extend(CLOSED),
+            "open" => add(&Status::OPEN),
+            "closed" => add(&CLOSED),
             _ => {
                 return Err(Failure::bad_request(format!(
                     "status '{part}' is not open or closed"

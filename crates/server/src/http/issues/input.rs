@@ -307,6 +307,20 @@ impl ActionBody {
     }
 }
 
+/// Text to look for in titles: one line, as a title is, and no longer than one (a NUL or a
+/// control character is no title's, and PostgreSQL refuses a NUL in text outright).
+fn parse_search(raw: &str) -> Result<String, ParseError> {
+    let q = raw.trim();
+    if q.chars().count() > Title::MAX_CHARS {
+        return Err(ParseError::new(
+            "q",
+            format!("is longer than a title ({} characters)", Title::MAX_CHARS),
+        ));
+    }
+    gridloop_core::text::check("q", q, gridloop_core::text::Lines::One)?;
+    Ok(q.to_owned())
+}
+
 fn parse_instant(raw: &str) -> Result<DateTime<Utc>, ParseError> {
     gridloop_core::dates::parse_instant("until", raw)
 }
@@ -417,7 +431,11 @@ impl ListQuery {
             enterprise,
             reporter: errors.optional("reporter", self.reporter.as_deref(), Login::parse),
             overdue,
-            q: self.q.filter(|q| !q.trim().is_empty()),
+            q: errors.optional(
+                "q",
+                self.q.as_deref().filter(|q| !q.trim().is_empty()),
+                parse_search,
+            ),
             limit,
             cursor: self.cursor,
         }

@@ -70,7 +70,7 @@ pub use role::{Actor, Role, Scope};
 pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};
 pub use sla::Sla;
 pub use status::Status;
-pub use text::{Description, Name, Note, Reason, Title};
+pub use text::{Description, Name, Note, Reason, Title, VisitNotes};
 pub use visit::{
     check_in, complete, miss, misses_in_a_row, occurrences_to_materialise, reminder_at, window_end,
     VisitError, VisitPlan, VisitStatus, VisitWindow, ESCALATE_AFTER_MISSES,

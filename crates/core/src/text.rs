@@ -225,6 +225,14 @@ text_type!(
     Lines::Many
 );
 text_type!(
+    /// What a commissioner logs of a visit. May be empty: a visit with nothing to note.
+    VisitNotes,
+    "notes",
+    4000,
+    true,
+    Lines::Many
+);
+text_type!(
     /// A display name of a person or an organisation.
     Name,
     "name",

@@ -9,6 +9,7 @@
 //! - [`ids`]: typed numeric ids of stored things.
 //! - [`text`], [`contact`], [`code`], [`priority`]: values parsed once at the boundary
 //!   (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction).
+//! - [`dates`]: the span of years dates, weeks and instants from outside must fall in.
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
 //! - [`action`]: what people ask to do, with the fields each action needs.
 //! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
@@ -26,6 +27,7 @@ pub mod action;
 pub mod calendar;
 pub mod code;
 pub mod contact;
+pub mod dates;
 pub mod effect;
 pub mod error;
 pub mod escalation;
@@ -68,7 +70,7 @@ pub use role::{Actor, Role, Scope};
 pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};
 pub use sla::Sla;
 pub use status::Status;
-pub use text::{Description, Name, Note, Reason, Title};
+pub use text::{Description, Name, Note, Reason, Title, VisitNotes};
 pub use visit::{
     check_in, complete, miss, misses_in_a_row, occurrences_to_materialise, reminder_at, window_end,
     VisitError, VisitPlan, VisitStatus, VisitWindow, ESCALATE_AFTER_MISSES,

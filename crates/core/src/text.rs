@@ -1,8 +1,17 @@
-//! Free text typed by people: titles, descriptions, reasons and notes.
+//! Free text typed by people: titles, names, descriptions, reasons and notes.
 //!
 //! Each is trimmed once at the boundary and bounded, so a blank reason or a 2 MB title never
 //! reaches the event log. Lengths count characters, not bytes: a Chinese title of 100 characters
 //! is 300 bytes of UTF-8 and should still fit.
+//!
+//! Titles and names are one line ([`Lines::One`]): they head worklists, SMS texts, CSV cells
+//! and email subjects, where a line break forges a line of its own and a TAB shifts a column.
+//! Descriptions, reasons and notes may hold paragraphs ([`Lines::Many`]): line breaks and TABs,
+//! with a browser's CRLF stored as LF. Neither kind may hold the other control characters, nor
+//! the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
+//! make text display in an order other than the one stored: `invoice.exe` shown as
+//! `exe.eciovni`, or a "resolved" note that reads otherwise on screen (the "Trojan Source"
+//! trick). Text stored before these rules is not rewritten.
 
 use std::fmt;
 
@@ -10,11 +19,79 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
 
+/// Whether a kind of text may span lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// A single line: no control character at all, nor a Unicode line or paragraph separator.
+    One,
+    /// Paragraphs: line feeds and TABs allowed; a CR, alone or in CRLF, is stored as LF.
+    Many,
+}
+
+/// The Unicode bidirectional formatting characters that reorder what follows them: the
+/// embeddings and overrides LRE, RLE, PDF, LRO, RLO (U+202A–U+202E) and the isolates LRI, RLI,
+/// FSI, PDI (U+2066–U+2069). The implicit marks (LRM, RLM, ALM) only nudge neutral characters
+/// and stay allowed, as right-to-left names need them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Why `c` may not appear in text of this kind, if it may not.
+fn refusal(c: char, lines: Lines) -> Option<&'static str> {
+    if is_bidi_control(c) {
+        return Some(
+            "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)",
+        );
+    }
+    match lines {
+        Lines::One if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+            Some("must be one line, without control characters (line breaks, TAB)")
+        }
+        Lines::Many if c.is_control() && c != '\n' && c != '\t' => {
+            Some("must not contain control characters other than line breaks and TAB")
+        }
+        _ => None,
+    }
+}
+
+/// Checks `raw` (already trimmed and normalised) against the rules of its kind.
+pub fn check(field: &'static str, raw: &str, lines: Lines) -> Result<(), ParseError> {
+    match raw.chars().find_map(|c| refusal(c, lines)) {
+        Some(message) => Err(ParseError::new(field, message)),
+        None => Ok(()),
+    }
+}
+
+/// Text read back from the database or the event log. It was checked when it was written,
+/// possibly under earlier rules (before titles were held to one line, a TAB was allowed), so
+/// it is held only to what always held: bounded, and no control characters besides line
+/// breaks and TAB. Stored text is not rewritten; reading it must not fail.
+fn check_stored(field: &'static str, raw: &str) -> Result<(), ParseError> {
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(ParseError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Where text comes from: typed by someone now, or read back as stored.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Input(Lines),
+    Stored,
+}
+
 fn parse_text(
     field: &'static str,
     raw: &str,
     max_chars: usize,
     allow_empty: bool,
+    source: Source,
 ) -> Result<String, ParseError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() && !allow_empty {
@@ -27,30 +104,50 @@ fn parse_text(
             format!("is {chars} characters long; at most {max_chars} are allowed"),
         ));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(ParseError::new(
-            field,
-            "must not contain control characters",
-        ));
+    match source {
+        Source::Stored => {
+            check_stored(field, trimmed)?;
+            Ok(trimmed.to_owned())
+        }
+        Source::Input(lines) => {
+            // Browsers send a textarea's line breaks as CRLF: one line break each, stored as
+            // LF. A lone CR (a return to the line's start on a terminal) is a line break too.
+            let text = match lines {
+                Lines::Many if trimmed.contains('\r') => {
+                    trimmed.replace("\r\n", "\n").replace('\r', "\n")
+                }
+                _ => trimmed.to_owned(),
+            };
+            check(field, &text, lines)?;
+            Ok(text)
+        }
     }
-    Ok(trimmed.to_owned())
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $max:expr, $allow_empty:expr) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:expr, $allow_empty:expr, $lines:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        ///
+        /// Parsed from input with `parse` (or `TryFrom<String>`); read back from storage with
+        /// `from_stored` (and `Deserialize`, for the event log), which accepts what earlier
+        /// rules let in.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(into = "String")]
         pub struct $name(String);
 
         impl $name {
             pub const MAX_CHARS: usize = $max;
+            /// Whether this text may span lines.
+            pub const LINES: Lines = $lines;
 
+            /// Text typed by someone: trimmed, bounded, and held to this kind's rules.
             pub fn parse(raw: &str) -> Result<Self, ParseError> {
-                parse_text($field, raw, $max, $allow_empty).map(Self)
+                parse_text($field, raw, $max, $allow_empty, Source::Input($lines)).map(Self)
+            }
+
+            /// Text read back from the database, written under this or an earlier rule.
+            pub fn from_stored(raw: &str) -> Result<Self, ParseError> {
+                parse_text($field, raw, $max, $allow_empty, Source::Stored).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -63,6 +160,13 @@ macro_rules! text_type {
 
             fn try_from(raw: String) -> Result<Self, Self::Error> {
                 Self::parse(&raw)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                Self::from_stored(&raw).map_err(serde::de::Error::custom)
             }
         }
 
@@ -91,7 +195,8 @@ text_type!(
     Title,
     "title",
     200,
-    false
+    false,
+    Lines::One
 );
 text_type!(
     /// The longer account of a problem. May be empty: on a phone in a factory yard the title is
@@ -99,7 +204,8 @@ text_type!(
     Description,
     "description",
     4000,
-    true
+    true,
+    Lines::Many
 );
 text_type!(
     /// Why someone rejected, returned, held, reworked or reopened an issue. Required for those
@@ -107,19 +213,100 @@ text_type!(
     Reason,
     "reason",
     1000,
-    false
+    false,
+    Lines::Many
 );
 text_type!(
     /// A resolution note or a comment.
     Note,
     "note",
     4000,
-    false
+    false,
+    Lines::Many
+);
+text_type!(
+    /// What a commissioner logs of a visit. May be empty: a visit with nothing to note.
+    VisitNotes,
+    "notes",
+    4000,
+    true,
+    Lines::Many
 );
 text_type!(
     /// A display name of a person or an organisation.
     Name,
     "name",
     100,
-    false
+    false,
+    Lines::One
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BIDI: [char; 9] = [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}',
+    ];
+
+    #[test]
+    fn titles_and_names_are_one_line() {
+        for bad in [
+            "a\nb",
+            "a\rb",
+            "a\r\nb",
+            "a\tb",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{7}b",
+            "a\u{85}b",
+        ] {
+            let e = Title::parse(bad).unwrap_err();
+            assert_eq!(e.field(), "title", "{bad:?}");
+            assert!(Name::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            Title::parse("  厂区道路破损 ").unwrap().as_str(),
+            "厂区道路破损"
+        );
+        assert_eq!(Name::parse("Zhang Wei").unwrap().as_str(), "Zhang Wei");
+    }
+
+    #[test]
+    fn no_text_holds_a_bidi_override_or_isolate() {
+        for c in BIDI {
+            let raw = format!("invoice{c}exe.pdf");
+            assert!(Title::parse(&raw).is_err(), "title {c:?}");
+            assert!(Name::parse(&raw).is_err(), "name {c:?}");
+            assert!(Description::parse(&raw).is_err(), "description {c:?}");
+            assert!(Note::parse(&raw).is_err(), "note {c:?}");
+            assert!(Reason::parse(&raw).is_err(), "reason {c:?}");
+        }
+        // The implicit marks are not overrides: right-to-left names need them.
+        assert!(Name::parse("\u{200F}שלום").is_ok());
+    }
+
+    #[test]
+    fn paragraphs_keep_line_breaks_and_tabs_and_store_crlf_as_lf() {
+        let d = Description::parse("第一行\r\n第二行\r第三行\n\t缩进").unwrap();
+        assert_eq!(d.as_str(), "第一行\n第二行\n第三行\n\t缩进");
+        assert_eq!(Note::parse("a\r\nb").unwrap().as_str(), "a\nb");
+        assert_eq!(Reason::parse("a\tb").unwrap().as_str(), "a\tb");
+        assert!(Note::parse("a\u{0}b").is_err());
+        assert!(Note::parse("a\u{1b}[31mb").is_err());
+    }
+
+    #[test]
+    fn stored_text_from_before_the_one_line_rule_still_reads() {
+        // A title stored with a TAB before titles were held to one line.
+        let old = Title::from_stored("旧\t标题").unwrap();
+        assert_eq!(old.as_str(), "旧\t标题");
+        let json = serde_json::to_string(&old).unwrap();
+        let back: Title = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, old);
+        // Input through serde's TryFrom is still held to the rule.
+        assert!(Title::try_from("a\tb".to_owned()).is_err());
+        assert!(Title::from_stored("a\u{0}b").is_err());
+    }
+}

@@ -651,6 +651,24 @@ fn weeks_parse_and_step_back_across_years() {
 }
 
 #[test]
+fn weeks_far_outside_the_span_of_years_are_refused_not_computed() {
+    for raw in [
+        "262143-W01",
+        "-262143-W01",
+        "1999-W52",
+        "2101-W01",
+        "2147483647-W01",
+    ] {
+        let e = Period::parse_week(raw, Shanghai).expect_err(raw);
+        assert_eq!(e.field(), "week", "{raw}");
+    }
+    assert!(Period::parse_week("2000-W01", Shanghai).is_ok());
+    assert!(Period::parse_week("2100-W52", Shanghai).is_ok());
+    let far = chrono::NaiveDate::from_ymd_opt(262_000, 1, 1).expect("a date");
+    assert!(Period::dates(far, far + chrono::TimeDelta::days(7), Shanghai).is_err());
+}
+
+#[test]
 fn the_delta_and_trend_compare_runs() {
     let log = park();
     let runs: Vec<Indicators> = week(2026, 49)

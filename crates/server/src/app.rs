@@ -27,9 +27,8 @@ impl App {
         let settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
         init_logging(&settings.log.filter);
         let now = match &cli.now {
-            Some(raw) => DateTime::parse_from_rfc3339(raw)
-                .map_err(|e| UsageError(format!("--now '{raw}' is not an RFC 3339 instant: {e}")))?
-                .with_timezone(&Utc),
+            Some(raw) => gridloop_core::dates::parse_instant("--now", raw)
+                .map_err(|e| UsageError(e.to_string()))?,
             None => Utc::now(),
         };
         let calendar = crate::calendars::load(&settings.calendar, now)?;

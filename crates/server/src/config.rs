@@ -26,6 +26,29 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub web: WebSettings,
     pub report: ReportSettings,
+    pub limits: LimitsSettings,
+}
+
+/// `[limits]`: how many entries the lists in one request may hold (see config/default.toml).
+/// Each list a request carries costs work per entry (an issue and its notifications, a lookup
+/// in a transaction), so each is bounded, and a longer one is refused whole with a 422.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSettings {
+    /// Issues one visit's completion may raise.
+    pub visit_max_issues: usize,
+    /// Entries in any other list of a request body: a user's roles and memberships.
+    pub list_max_items: usize,
+}
+
+/// The defaults of `config/default.toml`.
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        Self {
+            visit_max_issues: 20,
+            list_max_items: 100,
+        }
+    }
 }
 
 /// `[report]`: the weekly report's schedule and dress (see config/default.toml).
@@ -340,6 +363,27 @@ mod tests {
         )];
         let err = Settings::load(None, env).unwrap_err();
         assert!(format!("{err:#}").contains("10.0.0.0/40"), "{err:#}");
+    }
+
+    #[test]
+    fn the_limits_default_as_the_file_says_and_can_be_changed() {
+        let s = Settings::load(None, []).unwrap();
+        assert_eq!(
+            s.limits.visit_max_issues,
+            LimitsSettings::default().visit_max_issues
+        );
+        assert_eq!(
+            s.limits.list_max_items,
+            LimitsSettings::default().list_max_items
+        );
+        let env = [(
+            "GRIDLOOP_LIMITS__VISIT_MAX_ISSUES".to_owned(),
+            "5".to_owned(),
+        )];
+        assert_eq!(
+            Settings::load(None, env).unwrap().limits.visit_max_issues,
+            5
+        );
     }
 
     #[test]

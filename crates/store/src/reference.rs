@@ -450,7 +450,7 @@ impl Tx {
                 Ok(Category {
                     id: stored(T, CategoryId::new(row.id))?,
                     code: stored(T, Code::parse(&row.code))?,
-                    name: stored(T, Name::parse(&row.name))?,
+                    name: stored(T, Name::from_stored(&row.name))?,
                     default_unit: stored_opt(T, row.default_unit_id, UnitId::new)?,
                     slas: own,
                 })
@@ -586,7 +586,7 @@ impl Tx {
             users.push(User {
                 id: stored(T, UserId::new(row.id))?,
                 login: stored(T, Login::parse(&row.login))?,
-                name: stored(T, Name::parse(&row.name))?,
+                name: stored(T, Name::from_stored(&row.name))?,
                 phone: row.phone.map(|p| stored(T, Phone::parse(&p))).transpose()?,
                 email: row.email.map(|e| stored(T, Email::parse(&e))).transpose()?,
                 locale: row.locale,

@@ -429,10 +429,14 @@ impl Tx {
         notes: &str,
         now: DateTime<Utc>,
     ) -> Result<Visit, StoreError> {
+        // Held to the rules of notes here, for every front end: bounded, no control characters
+        // but line breaks and TAB, no bidi overrides (and no NUL, which PostgreSQL refuses).
+        let notes =
+            gridloop_core::VisitNotes::parse(notes).map_err(|e| StoreError::Invalid(vec![e]))?;
         let visit = self.own_visit(id, commissioner).await?;
         let window = VisitWindow::new(visit.scheduled_at, window_minutes(&visit));
         let to = gridloop_core::visit::complete(visit.status, now, &window)?;
-        self.set_visit_status(id, visit.status, to, Some(notes), now)
+        self.set_visit_status(id, visit.status, to, Some(notes.as_str()), now)
             .await
     }
 

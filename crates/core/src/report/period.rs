@@ -44,8 +44,9 @@ pub struct Period {
 
 impl Period {
     /// The ISO week `week` of ISO year `year` (Monday to Sunday) in `tz`. Week 53 exists only
-    /// in long years.
+    /// in long years; the year must lie in [`YEARS`](crate::dates::YEARS).
     pub fn iso_week(year: i32, week: u32, tz: Tz) -> Result<Self, ParseError> {
+        crate::dates::check_year("week", year)?;
         let start = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
             .ok_or_else(|| ParseError::new("week", format!("{year} has no ISO week {week}")))?;
         let end = start + TimeDelta::days(7);
@@ -65,8 +66,11 @@ impl Period {
         Self::iso_week(year, week, tz)
     }
 
-    /// The local dates `start` up to, not including, `end`, in `tz`.
+    /// The local dates `start` up to, not including, `end`, in `tz`, both in
+    /// [`YEARS`](crate::dates::YEARS).
     pub fn dates(start: NaiveDate, end: NaiveDate, tz: Tz) -> Result<Self, ParseError> {
+        crate::dates::check_date("period", start)?;
+        crate::dates::check_date("period", end)?;
         if end <= start {
             return Err(ParseError::new(
                 "period",

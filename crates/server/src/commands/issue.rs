@@ -294,8 +294,11 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
 /// working hours.
 fn parse_until(raw: &str, tz: Tz, app: &App) -> anyhow::Result<DateTime<Utc>> {
     let raw = raw.trim();
+    let in_span = |t: DateTime<Utc>| {
+        gridloop_core::dates::check_instant("--until", t).map_err(|e| UsageError(e.to_string()))
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
+        return Ok(in_span(t.with_timezone(&Utc))?);
     }
     let local = if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M") {
         t
@@ -315,8 +318,10 @@ fn parse_until(raw: &str, tz: Tz, app: &App) -> anyhow::Result<DateTime<Utc>> {
         ))
         .into());
     };
-    tz.from_local_datetime(&local)
+    let at = tz
+        .from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| UsageError(format!("--until '{raw}' does not exist in {tz}")).into())
+        .ok_or_else(|| UsageError(format!("--until '{raw}' does not exist in {tz}")))?;
+    Ok(in_span(at)?)
 }

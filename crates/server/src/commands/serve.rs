@@ -76,6 +76,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
         web: crate::web::WebState::from_settings(&app.settings.web),
         reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
+        limits: app.settings.limits,
     })
     .with_dlr_secret(dlr);
     tracing::info!(addr = %listener.local_addr()?, "serving");

@@ -84,6 +84,9 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
                 "Method not allowed",
             )
         })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            problem::panicked,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             limits.request_timeout,

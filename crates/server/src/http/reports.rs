@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gridloop_core::{ReportScope, WeeklyReport};
+use gridloop_core::{Period, ReportScope, WeeklyReport};
 use gridloop_store::{ReportFilter, ReportSummary, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -158,9 +158,27 @@ async fn list_reports(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ReportSummary>>, Problem> {
+    // Parsed, not passed through: the stored copies are keyed by the week's and the scope's
+    // canonical forms, and anything else (a NUL, which PostgreSQL refuses) matches nothing.
+    let period = query
+        .week
+        .as_deref()
+        .map(|w| Period::parse_week(w, state.reports.calendar.tz()).map(|p| p.to_string()))
+        .transpose()?;
+    let scope = query
+        .scope
+        .as_deref()
+        .map(|s| {
+            ReportScope::from_key(s.trim())
+                .map(|s| s.key())
+                .ok_or_else(|| {
+                    Problem::field("scope", format!("'{s}' is not park, unit:ID or grid:ID"))
+                })
+        })
+        .transpose()?;
     let filter = ReportFilter {
-        period: query.week,
-        scope: query.scope,
+        period,
+        scope,
         limit: query.limit.unwrap_or(50).clamp(1, 1000),
     };
     let copies = state.store.report_copies(&filter).await?;

@@ -35,6 +35,8 @@ pub struct Shared {
     pub web: crate::web::WebState,
     /// How weekly reports are made (`[report]`).
     pub reports: gridloop_scheduler::reports::ReportSettings,
+    /// How long the lists in a request may be (`[limits]`).
+    pub limits: crate::config::LimitsSettings,
 }
 
 impl AppState {

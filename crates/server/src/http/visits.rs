@@ -200,7 +200,8 @@ pub struct RaisedIssue {
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     pub notes: String,
-    /// Issues found on site, raised for the visited enterprise.
+    /// Issues found on site, raised for the visited enterprise: at most `limits.visit_max_issues`
+    /// (20 by default).
     #[serde(default)]
     pub raise_issues: Vec<RaisedIssue>,
 }
@@ -228,6 +229,18 @@ async fn complete(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CompleteBody>,
 ) -> Result<Json<VisitView>, Problem> {
+    // Each raised issue is an issue and its notifications: one request may raise only so many
+    // (`limits.visit_max_issues`), and a longer list is refused before anything is read.
+    let max = state.limits.visit_max_issues;
+    if body.raise_issues.len() > max {
+        return Err(Problem::field(
+            "raise_issues",
+            format!(
+                "{} issues to raise; one visit may raise at most {max}",
+                body.raise_issues.len()
+            ),
+        ));
+    }
     let mut fields = Fields::default();
     let mut raised = Vec::new();
     for (i, found) in body.raise_issues.iter().enumerate() {

@@ -119,6 +119,10 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("extend_until", "延期至", "Extend until"),
     ("extend_minutes", "或延长分钟数", "Or extend by minutes"),
     ("changed_meanwhile", "该问题已被他人更新，请查看最新状态后再操作。", "The issue changed meanwhile: check its current state and try again."),
+    ("home", "返回首页", "Home"),
+    ("bad_week", "周次无效：请写成 2026-W48 这样的 ISO 周，年份在 2000 至 2100 之间。", "Not a week: write an ISO week such as 2026-W48, in a year from 2000 to 2100."),
+    ("bad_report_scope", "请只选择一个网格或一个承办单位，并使用其代码。", "Name one grid or one unit, by its code, not both."),
+    ("version_required", "表单未注明页面显示的问题版本，未做任何更改。请刷新页面后重试。", "The form did not say which version of the issue the page showed; nothing was changed. Reload the page and try again."),
     ("not_allowed_now", "当前状态不允许此操作。", "The issue's state does not allow this."),
     ("comment", "备注", "Comment"),
     // Buttons: the English ones are what the browser tests click.
@@ -324,14 +328,14 @@ pub async fn switch(Path(lang): Path<String>, Query(query): Query<SwitchQuery>) 
     let Ok(locale) = lang.parse::<Locale>() else {
         return crate::web::render::PageError::NotFound.into_response();
     };
-    let next = crate::web::session::local_path(query.next.as_deref()).unwrap_or("/");
+    let next = crate::web::next::LocalPath::or_home(query.next.as_deref());
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         locale.as_str()
     );
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(next) {
+    if let Ok(v) = HeaderValue::from_str(next.as_str()) {
         headers.insert(LOCATION, v);
     }
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -516,11 +516,12 @@ fn parse_local(raw: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ParseError
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
         .map_err(|_| ParseError::new("until", "is not a date and time like 2026-12-01T17:00"))?;
-    naive
+    let at = naive
         .and_local_timezone(tz)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ParseError::new("until", "does not exist in the park's time zone"))
+        .ok_or_else(|| ParseError::new("until", "does not exist in the park's time zone"))?;
+    gridloop_core::dates::check_instant("until", at)
 }
 
 /// `POST /issues/{id}/{action}`: takes the action, then back to the issue page (or to `_next`,
@@ -653,6 +654,15 @@ async fn act(
             errors.push(format!("{}: {}", viewer.t(key), e.message()));
         }
     }
+    // The version the page showed, required as the API requires it: a step taken from a stale
+    // page is a conflict, never applied to an issue the person has not seen.
+    let expected_version = match fields.get("version").map(str::parse::<u32>) {
+        Some(Ok(version)) => Some(version),
+        _ => {
+            errors.push(viewer.t("version_required").to_owned());
+            None
+        }
+    };
     let failed = |errors: Vec<String>| Failed {
         slug: Some(slug),
         fields: fields.clone(),
@@ -668,7 +678,6 @@ async fn act(
         )
         .await;
     }
-    let expected_version = fields.get("version").and_then(|v| v.parse::<u32>().ok());
     let request = ActionRequest {
         kind,
         fields: action,
@@ -693,9 +702,10 @@ async fn act(
             } else {
                 crate::web::session::home_of(&viewer.actor).to_owned()
             };
-            let next = crate::web::session::local_path(fields.get("_next"))
-                .map(str::to_owned)
-                .unwrap_or(fallback);
+            let next = fields
+                .get("_next")
+                .and_then(crate::web::next::LocalPath::parse)
+                .map_or(fallback, |p| p.as_str().to_owned());
             return Ok(see_other(&next));
         }
         Err(StoreError::NotFound { what: "issue", .. })

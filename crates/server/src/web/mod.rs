@@ -15,6 +15,7 @@
 //! - [`csrf`]: the per-session token and the origin checks of every POST.
 //! - [`form`]: posted fields, read after the CSRF check.
 //! - [`i18n`]: the pages' strings per locale and the language switch.
+//! - [`next`]: the parsed local path a page may send the browser back to (`next=`).
 //! - [`render`]: the templates (embedded), the page context and the error pages.
 //! - [`assets`]: the one stylesheet and the one small script.
 //! - Audiences: [`report`] (post members and commissioners: report, mine, verify),
@@ -29,6 +30,7 @@ pub mod dispatch;
 pub mod form;
 pub mod i18n;
 pub mod issue;
+pub mod next;
 pub mod password;
 pub mod render;
 pub mod report;

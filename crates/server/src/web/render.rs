@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::TransitionError;
+use gridloop_core::{Locale, TransitionError};
 use gridloop_store::StoreError;
 use minijinja::Environment;
 
@@ -103,6 +103,13 @@ pub enum PageError {
     TooLarge,
     /// The database cannot be reached now; the page works again once it is back.
     Unavailable,
+    /// A request refused for what it asked (a week out of range), said in the viewer's
+    /// language: the message is one of [`i18n`](crate::web::i18n)'s strings, never the input.
+    Refused {
+        status: StatusCode,
+        locale: Locale,
+        message: &'static str,
+    },
     /// Logged where it happened.
     Internal,
 }
@@ -136,6 +143,11 @@ impl IntoResponse for PageError {
                 };
                 return see_other(&target);
             }
+            Self::Refused {
+                status,
+                locale,
+                message,
+            } => return refused(*status, *locale, message),
             Self::NotFound => (StatusCode::NOT_FOUND, "未找到该页面或问题。", "Not found."),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -186,6 +198,21 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// The page of a [`PageError::Refused`]: the message alone, in the viewer's language.
+fn refused(status: StatusCode, locale: Locale, message: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{code}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+         <body><main id=\"main\" class=\"error-page\"><h1>{code}</h1>\
+         <p role=\"alert\">{message}</p><p><a href=\"/\">{home}</a></p></main></body></html>\n",
+        lang = locale.as_str(),
+        code = status.as_u16(),
+        home = crate::web::i18n::text(locale, "home"),
+    );
+    (status, Html(html)).into_response()
 }
 
 /// Percent-encodes what a query value must not carry raw.

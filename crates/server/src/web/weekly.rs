@@ -3,6 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use gridloop_report::Chart;
 use gridloop_store::StoreError;
@@ -42,6 +43,20 @@ impl From<ReportRequestError> for PageError {
     }
 }
 
+/// A bad `week`, `grid` or `unit`, said in the viewer's language.
+fn refused(viewer: &Viewer, e: ReportRequestError) -> PageError {
+    let message = match &e {
+        ReportRequestError::Invalid(p) if p.field() == "week" => "bad_week",
+        ReportRequestError::Invalid(_) | ReportRequestError::BothScopes => "bad_report_scope",
+        _ => return e.into(),
+    };
+    PageError::Refused {
+        status: StatusCode::BAD_REQUEST,
+        locale: viewer.locale,
+        message: viewer.t(message),
+    }
+}
+
 /// `GET /weekly-report?week=2026-W48&unit=power`.
 async fn show(
     viewer: Viewer,
@@ -49,10 +64,13 @@ async fn show(
     Query(query): Query<WeeklyQuery>,
 ) -> Result<Response, PageError> {
     let now = state.clock.now();
-    let period = reports::period(query.week.as_deref(), &state.reports, now)?;
+    let period = reports::period(query.week.as_deref(), &state.reports, now)
+        .map_err(|e| refused(&viewer, e))?;
     let scope = match (query.grid.as_deref(), query.unit.as_deref()) {
         (None, None) => reports::default_scope(&viewer.actor),
-        (grid, unit) => reports::scope(&state.store, grid, unit).await?,
+        (grid, unit) => reports::scope(&state.store, grid, unit)
+            .await
+            .map_err(|e| refused(&viewer, e))?,
     };
     if !reports::may_read(&viewer.actor, scope) {
         return Err(PageError::Forbidden);

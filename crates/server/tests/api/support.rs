@@ -177,6 +177,7 @@ impl TestApp {
             attachment_max_bytes: 10 * 1024 * 1024,
             web,
             reports: ReportSettings::new(Arc::new(Calendar::default_china())),
+            limits: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -32,6 +32,7 @@ pub async fn serve(store: &Store, park: &Park) -> String {
         attachment_max_bytes: 1024,
         web: Default::default(),
         reports: ReportSettings::new(Arc::new(Calendar::default_china())),
+        limits: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

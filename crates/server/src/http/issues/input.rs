@@ -316,15 +316,22 @@ impl ActionBody {
     }
 }
 
+/// Text to look for in titles: one line, as a title is, and no longer than one (a NUL or a
+/// control character is no title's, and PostgreSQL refuses a NUL in text outright).
+fn parse_search(raw: &str) -> Result<String, ParseError> {
+    let q = raw.trim();
+    if q.chars().count() > Title::MAX_CHARS {
+        return Err(ParseError::new(
+            "q",
+            format!("is longer than a title ({} characters)", Title::MAX_CHARS),
+        ));
+    }
+    gridloop_core::text::check("q", q, gridloop_core::text::Lines::One)?;
+    Ok(q.to_owned())
+}
+
 fn parse_instant(raw: &str) -> Result<DateTime<Utc>, ParseError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            ParseError::new(
-                "until",
-                format!("'{raw}' is not an RFC 3339 time such as 2026-12-01T18:00:00+08:00"),
-            )
-        })
+    gridloop_core::dates::parse_instant("until", raw)
 }
 
 /// Filters and paging of `GET /issues`. Every filter given narrows the list; the caller only
@@ -375,10 +382,15 @@ pub struct ListInput {
 
 impl ListQuery {
     pub fn parse(self, errors: &mut Errors) -> ListInput {
+        // A set: `status=reported,reported,…` repeated must not become thousands of binds.
         let mut statuses = Vec::new();
         for part in self.status.as_deref().unwrap_or("").split(',') {
             if !part.trim().is_empty() {
-                statuses.extend(errors.take("status", part.parse::<Status>()));
+                if let Some(status) = errors.take("status", part.parse::<Status>()) {
+                    if !statuses.contains(&status) {
+                        statuses.push(status);
+                    }
+                }
             }
         }
         let enterprise = errors.optional("enterprise", self.enterprise.as_deref(), |s| {
@@ -428,7 +440,11 @@ impl ListQuery {
             enterprise,
             reporter: errors.optional("reporter", self.reporter.as_deref(), Login::parse),
             overdue,
-            q: self.q.filter(|q| !q.trim().is_empty()),
+            q: errors.optional(
+                "q",
+                self.q.as_deref().filter(|q| !q.trim().is_empty()),
+                parse_search,
+            ),
             limit,
             cursor: self.cursor,
         }

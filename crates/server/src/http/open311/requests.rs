@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use gridloop_core::{
-    Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source, Status,
-    Title, TransitionError,
+    dates, Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source,
+    Status, Title, TransitionError,
 };
 use gridloop_store::{IssueFilter, NewIssue, Open311Details, StoreError, TokenScope, MAX_PAGE};
 
@@ -190,9 +190,12 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
                     Err(Failure::bad_request(format!(
                         "{name} is longer than {max} characters"
                     )))
-                } else if v.chars().any(char::is_control) {
+                } else if v
+                    .chars()
+                    .any(|c| c.is_control() || gridloop_core::text::is_bidi_control(c))
+                {
                     Err(Failure::bad_request(format!(
-                        "{name} must not contain control characters"
+                        "{name} must not contain control or bidirectional control characters"
                     )))
                 } else {
                     Ok(v.to_owned())
@@ -240,14 +243,18 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
 }
 
 /// The issue's title: the description's first non-blank line, shortened to fit, or the
-/// service's name when there is no description.
+/// service's name when there is no description. A title is one line, so the TABs (and Unicode
+/// line separators) a description may hold become spaces.
 fn title_for(description: &Description, service_name: &str) -> Result<Title, Failure> {
-    let first = description
+    let first: String = description
         .as_str()
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or(service_name);
+        .unwrap_or(service_name)
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
     let title = if first.chars().count() > Title::MAX_CHARS {
         let mut cut: String = first.chars().take(Title::MAX_CHARS - 1).collect();
         cut.push('…');
@@ -371,13 +378,20 @@ fn parse_id(raw: &str) -> Result<IssueId, Failure> {
         .ok_or_else(|| Failure::bad_request(format!("'{raw}' is not a service_request_id")))
 }
 
-/// `open`, `closed`, or both as a comma list.
+/// `open`, `closed`, or both as a comma list; each state once, however often it is named.
 fn statuses(raw: &str) -> Result<Vec<Status>, Failure> {
-    let mut out = Vec::new();
+    let mut out: Vec<Status> = Vec::new();
+    let mut add = |states: &[Status]| {
+        for s in states {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+    };
     for part in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match part.to_ascii_lowercase().as_str() {
-            "open" => out.extend(Status::OPEN),
-            "closed" => out.extend(CLOSED),
+            "open" => add(&Status::OPEN),
+            "closed" => add(&CLOSED),
             _ => {
                 return Err(Failure::bad_request(format!(
                     "status '{part}' is not open or closed"
@@ -392,28 +406,31 @@ fn statuses(raw: &str) -> Result<Vec<Status>, Failure> {
 const CLOSED: [Status; 3] = [Status::Closed, Status::Rejected, Status::Duplicate];
 
 /// An ISO 8601 instant with an offset; a bare date means its midnight in the park's zone. A `+`
-/// that arrived as a space (an unencoded query string) is taken for the `+` it was.
-fn date(name: &str, raw: &str) -> Result<DateTime<Utc>, Failure> {
+/// that arrived as a space (an unencoded query string) is taken for the `+` it was. Either is
+/// held to the core's span of years, so the default window's arithmetic cannot overflow.
+fn date(name: &'static str, raw: &str) -> Result<DateTime<Utc>, Failure> {
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
-    if let Ok(t) = parse(raw) {
-        return Ok(t);
-    }
-    if let Some((head, tail)) = raw.rsplit_once(' ') {
-        if let Ok(t) = parse(&format!("{head}+{tail}")) {
-            return Ok(t);
-        }
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        if let Some(t) = day
-            .and_hms_opt(0, 0, 0)
+    let spaced = || {
+        raw.rsplit_once(' ')
+            .and_then(|(head, tail)| parse(&format!("{head}+{tail}")).ok())
+    };
+    let day = || {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|day| dates::check_date(name, day).ok())
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
             .and_then(|t| t.and_local_timezone(ZONE).single())
-        {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    Err(Failure::bad_request(format!(
-        "{name} '{raw}' is not an ISO 8601 date-time with an offset, e.g. 2026-11-27T10:00:00+08:00"
-    )))
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let at = parse(raw).ok().or_else(spaced).or_else(day).ok_or_else(|| {
+        Failure::bad_request(format!(
+            "{name} '{raw}' is not an ISO 8601 date-time with an offset, e.g. 2026-11-27T10:00:00+08:00, \
+             from {} to {}",
+            dates::YEARS.start(),
+            dates::YEARS.end()
+        ))
+    })?;
+    dates::check_instant(name, at).map_err(|e| Failure::bad_request(e.to_string()))
 }
 
 fn extensions(params: &Params) -> Result<bool, Failure> {

@@ -224,6 +224,28 @@ fn locale(fields: &mut Fields, raw: &str) -> Option<String> {
     }
 }
 
+/// Refuses (422, every field named) lists longer than `limits.list_max_items` before anything
+/// is looked up: each entry is a query in the request's transaction.
+fn bounded(
+    fields: &mut Fields,
+    state: &AppState,
+    lists: &[(&'static str, usize)],
+) -> Result<(), Problem> {
+    let max = state.limits.list_max_items;
+    let mut too_long = false;
+    for &(name, len) in lists {
+        if len > max {
+            fields.add(name, format!("{len} entries; at most {max} are allowed"));
+            too_long = true;
+        }
+    }
+    if too_long {
+        fields.check()
+    } else {
+        Ok(())
+    }
+}
+
 fn roles(fields: &mut Fields, raw: &[String]) -> Vec<Role> {
     raw.iter()
         .filter_map(|r| fields.take_as("roles", r.parse::<Role>()))
@@ -384,6 +406,17 @@ pub(crate) async fn insert(state: &AppState, body: &NewUserBody) -> Result<User,
     let phone = phone(&mut fields, body.phone.as_deref());
     let email = email(&mut fields, body.email.as_deref());
     let locale = locale(&mut fields, body.locale.as_deref().unwrap_or("zh-CN"));
+    bounded(
+        &mut fields,
+        state,
+        &[
+            ("roles", body.roles.len()),
+            ("posts", body.posts.len()),
+            ("units", body.units.len()),
+            ("grids", body.grids.len()),
+            ("enterprises", body.enterprises.len()),
+        ],
+    )?;
     let roles = roles(&mut fields, &body.roles);
     let mut tx = state.store.transaction().await?;
     let posts = posts(&mut tx, &mut fields, &body.posts).await?;
@@ -469,6 +502,17 @@ pub(crate) async fn update(
         .locale
         .as_deref()
         .and_then(|raw| locale(&mut fields, raw));
+    bounded(
+        &mut fields,
+        state,
+        &[
+            ("roles", body.roles.as_ref().map_or(0, Vec::len)),
+            ("posts", body.posts.as_ref().map_or(0, Vec::len)),
+            ("units", body.units.as_ref().map_or(0, Vec::len)),
+            ("grids", body.grids.as_ref().map_or(0, Vec::len)),
+            ("enterprises", body.enterprises.as_ref().map_or(0, Vec::len)),
+        ],
+    )?;
     let new_roles = body.roles.as_deref().map(|raw| roles(&mut fields, raw));
     let mut tx = state.store.transaction().await?;
     let Some(before) = tx.user(id).await? else {

@@ -56,6 +56,7 @@ both! {
     }
 
     async fn open311_requests_ending_in_the_year_minus_262143_are_a_400_not_a_panic(app: &TestApp) {
+        let key = app.open311_key("open311").await;
         for query in [
             "end_date=-262143-01-02",
             "start_date=-262143-01-02",
@@ -63,11 +64,15 @@ both! {
             "start_date=1970-01-01T00:00:00Z",
             "end_date=2102-01-01T00:00:00%2B08:00",
         ] {
-            let reply = app.get(&format!("/open311/v2/requests.json?{query}"), None).await;
+            let reply = app
+                .get(&format!("/open311/v2/requests.json?{query}&api_key={key}"), None)
+                .await;
             assert_eq!(reply.status.as_u16(), 400, "{query}: {}", reply.text());
             assert_eq!(reply.json()[0]["code"], 400, "{query}");
         }
-        let fine = app.get("/open311/v2/requests.json?end_date=2026-11-27", None).await;
+        let fine = app
+            .get(&format!("/open311/v2/requests.json?end_date=2026-11-27&api_key={key}"), None)
+            .await;
         assert_eq!(fine.status.as_u16(), 200, "{}", fine.text());
     }
 }
@@ -82,6 +87,8 @@ enum Who {
     Lead,
     /// The admin's web session.
     AdminPage,
+    /// The demo's Open311 client, with its key as `api_key` (reads need one).
+    Open311,
 }
 
 /// A route that parses what it is sent: `{}` in the path is a generated segment, each query
@@ -157,17 +164,17 @@ const ROUTES: &[Route] = &[
             "extensions",
             "jurisdiction_id",
         ],
-        Who::Nobody,
+        Who::Open311,
     ),
     route(
         "/open311/v2/requests.xml",
         &["start_date", "end_date", "status"],
-        Who::Nobody,
+        Who::Open311,
     ),
     route(
         "/open311/v2/requests/{}.json",
         &["extensions", "jurisdiction_id"],
-        Who::Nobody,
+        Who::Open311,
     ),
     route(
         "/open311/v2/services/{}.xml",
@@ -376,6 +383,7 @@ fn no_route_answers_a_5xx(backend: Backend, cases: u32) {
     let (lead, admin) =
         rt.block_on(async { (session(&app, "lead").await, session(&app, "admin").await) });
     let token = rt.block_on(app.token("admin"));
+    let key = rt.block_on(app.open311_key("open311"));
     let bearer = format!("Bearer {token}");
     let mut failures = Vec::new();
     for (route, target) in ROUTES
@@ -389,13 +397,18 @@ fn no_route_answers_a_5xx(backend: Backend, cases: u32) {
             ..Config::default()
         });
         let headers: Vec<(&str, &str)> = match route.who {
-            Who::Nobody => vec![],
+            Who::Nobody | Who::Open311 => vec![],
             Who::Admin => vec![("authorization", bearer.as_str())],
             Who::Lead => vec![("cookie", lead.as_str())],
             Who::AdminPage => vec![("cookie", admin.as_str())],
         };
         let result = runner.run(&probe(route, target), |(segments, query)| {
-            let url = url_of(route, &segments, &query);
+            let mut url = url_of(route, &segments, &query);
+            if let Who::Open311 = route.who {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str("api_key=");
+                url.push_str(&key);
+            }
             let reply = rt.block_on(app.send(Method::GET, &url, None, &headers, Bytes::new()));
             prop_assert!(
                 reply.status.as_u16() < 500,

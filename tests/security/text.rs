@@ -215,7 +215,7 @@ both! {
     }
 
     async fn open311_refuses_a_bidi_override_in_the_description_or_a_name_and_stores_nothing(app: &TestApp) {
-        let key = app.token("open311").await;
+        let key = app.open311_key("open311").await;
         let before = titles(app).await;
         let base = [
             ("api_key", key.as_str()),

@@ -169,4 +169,55 @@ both! {
         let issue = app.get(&format!("/api/v1/issues/{id}"), Some("dispatch")).await.expect(200).json();
         assert_eq!(issue["resolution"], INTERNAL);
     }
+
+    async fn the_resolved_notice_to_an_open311_requester_carries_the_public_note_never_the_internal_one(app: &TestApp) {
+        use gridloop_notifier::template::Kind;
+        use gridloop_server::notify::notice;
+
+        let key = app.open311_key("open311").await;
+        let requester = app
+            .store
+            .user_by_login(&gridloop_core::Login::parse("open311").expect("login"))
+            .await
+            .expect("read")
+            .expect("the demo's Open311 user");
+        // An enterprise's own account with an address, so it is told when its request is resolved.
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", requester.id),
+            Some("admin"),
+            &[("content-type", "application/json")],
+            Bytes::from(json!({"email": "office@enterprise.example"}).to_string()),
+        )
+        .await
+        .expect(200);
+        let id = request(app, &key, "厂区断电").await;
+        in_progress(app, id).await;
+        act(app, id, "power", json!({"action": "resolve", "note": INTERNAL, "public_note": PUBLIC})).await;
+
+        let resolved: Vec<_> = app
+            .store
+            .notifications(None, 1000)
+            .await
+            .expect("notifications")
+            .into_iter()
+            .filter(|n| n.template == "resolved" && n.issue_id == Some(id))
+            .collect();
+        let to_requester: Vec<_> = resolved
+            .iter()
+            .filter(|n| n.recipient_id == Some(requester.id.get()))
+            .collect();
+        assert!(!to_requester.is_empty(), "the requester is told ({} others are)", resolved.len());
+        for n in &resolved {
+            let built = notice::build(&app.store, n, Kind::Resolved, chrono_tz::Asia::Shanghai, gridloop_server::clock::Clock::now(app.clock.as_ref()))
+                .await
+                .expect("notice");
+            let note = built.note.unwrap_or_default();
+            if n.recipient_id == Some(requester.id.get()) {
+                assert_eq!(note, PUBLIC, "the requester reads the public note");
+            } else {
+                assert_eq!(note, INTERNAL, "staff read the internal note");
+            }
+        }
+    }
 }

@@ -69,9 +69,48 @@ impl StoreError {
             Self::Database(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
                 ErrorKind::Corrupt
             }
+            // Not only an unreachable database (see [`StoreError::is_unavailable`]): any
+            // failure of the database itself, which a later retry may not meet again.
             Self::Database(_) => ErrorKind::Unavailable,
             Self::Migrate(_) => ErrorKind::Migrate,
             Self::Corrupt(_) => ErrorKind::Corrupt,
+        }
+    }
+
+    /// Whether a store error says the database cannot be reached right now (it is down,
+    /// restarting, or every connection is busy) rather than that something is wrong: a 503 with
+    /// `Retry-After`, not a 500. The pool reconnects by itself when the database is back.
+    ///
+    /// A write that failed this way was not acknowledged; one whose commit reached the database
+    /// just before the connection broke may have happened, which a client retrying with the same
+    /// `Idempotency-Key` finds out without doing it twice.
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    let code = pg.code();
+                    // Class 08: connection exceptions; 57P01-03: the server is shutting down,
+                    // crashed or still starting; 53300: too many connections.
+                    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                } else if let Some(lite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                    // SQLITE_BUSY and its extended codes: another process holds the lock for
+                    // longer than the busy timeout.
+                    sqlx::error::DatabaseError::code(lite)
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| c & 0xff == 5)
+                } else {
+                    false
+                }
+            }
+            _ => false,
         }
     }
 

@@ -9,6 +9,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gridloop_core::{Period, ReportScope, WeeklyReport};
+use gridloop_scheduler::SchedulerError;
 use gridloop_store::{ReportFilter, ReportSummary, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -38,6 +39,7 @@ impl From<ReportRequestError> for Problem {
                 Problem::field(what, format!("no {what} with the code '{key}'"))
             }
             ReportRequestError::Store(e) => e.into(),
+            ReportRequestError::Scheduler(SchedulerError::Store(e)) => e.into(),
             ReportRequestError::Scheduler(e) => {
                 tracing::error!(error = %e, "weekly report failed");
                 Problem::internal()

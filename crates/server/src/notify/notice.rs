@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{EnterpriseId, IssueId, UserId};
+use gridloop_core::{EnterpriseId, IssueId, Role, UserId};
 use gridloop_notifier::template::{
     AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, Kind, MissedVisitFacts, Notice,
     Recipient, VisitFacts,
@@ -73,9 +73,20 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<Notice, StoreError> {
     let params = &n.params;
+    let recipient = match n.recipient_id.and_then(|id| UserId::new(id).ok()) {
+        Some(id) => store.user(id).await?,
+        None => None,
+    };
+    // Someone outside the park's staff (an enterprise's own user, an Open311 client) reads
+    // only what a unit wrote for the requester: the internal note may name people and phones.
+    let outsider = recipient
+        .as_ref()
+        .is_some_and(|u| u.roles.iter().all(|&r| r == Role::Enterprise));
     let mut notice = Notice {
         recipient: Recipient {
-            name: user_name(store, n.recipient_id).await?.unwrap_or_default(),
+            name: recipient
+                .map(|u| u.name.as_str().to_owned())
+                .unwrap_or_default(),
             time_zone,
         },
         at: Some(n.created_at),
@@ -108,7 +119,12 @@ pub async fn build(
                     percent_used: share.unwrap_or(75),
                 });
             }
-            notice.note = issue.resolution.as_ref().map(|r| r.as_str().to_owned());
+            let note = if outsider {
+                issue.public_resolution.as_ref()
+            } else {
+                issue.resolution.as_ref()
+            };
+            notice.note = note.map(|r| r.as_str().to_owned());
             notice.satisfaction = issue.satisfaction.map(|s| s.get());
             notice.duplicate_of = issue.duplicate_of.map(IssueId::get);
             notice.extension_until = issue

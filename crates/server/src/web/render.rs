@@ -120,7 +120,7 @@ impl From<StoreError> for PageError {
             StoreError::NotFound { .. } | StoreError::Transition(TransitionError::OutOfScope) => {
                 Self::NotFound
             }
-            other if crate::http::problem::is_unavailable(&other) => {
+            other if other.is_unavailable() => {
                 tracing::warn!(error = %other, "database unavailable for a web page");
                 Self::Unavailable
             }

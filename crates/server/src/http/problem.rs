@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use gridloop_core::{ParseError, TransitionError};
 use gridloop_store::StoreError;
 use serde::Serialize;
-use sqlx::error::DatabaseError as _;
 
 /// One bad field of a request.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ParseError;
 use crate::ids::{CategoryId, IssueId, UnitId};
 use crate::priority::{Priority, Satisfaction};
+use crate::rule::Rule;
 use crate::sla::Sla;
 use crate::text::{Note, Reason};
 
@@ -57,6 +58,27 @@ impl ActionKind {
         Self::Reassign,
         Self::Comment,
     ];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "report",
+        "accept",
+        "reject",
+        "assign",
+        "return",
+        "start",
+        "hold",
+        "resume",
+        "extend_request",
+        "extend_grant",
+        "extend_deny",
+        "resolve",
+        "verify",
+        "rework",
+        "reopen",
+        "mark_duplicate",
+        "reassign",
+        "comment",
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -95,7 +117,14 @@ impl FromStr for ActionKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == wanted)
-            .ok_or_else(|| ParseError::new("action", format!("'{s}' is not an action")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "action",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }
 
@@ -206,16 +235,11 @@ impl Action {
         // Each required field passes through here: absent ones are named in `missing`.
         let mut need = |name: &'static str, present: bool| {
             if !present {
-                missing.push(ParseError::new(name, format!("is required to {kind}")));
+                missing.push(ParseError::new(name, Rule::RequiredFor { action: kind }));
             }
         };
         let action = match kind {
-            ActionKind::Report => {
-                return Err(vec![ParseError::new(
-                    "action",
-                    "report creates a new issue; it is not an action on an existing one",
-                )])
-            }
+            ActionKind::Report => return Err(vec![ParseError::new("action", Rule::NotAnAction)]),
             ActionKind::Accept => Some(Self::Accept { category, priority }),
             ActionKind::Reject => reason.map(|reason| Self::Reject { reason }),
             ActionKind::Assign => {

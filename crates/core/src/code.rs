@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::{Format, Rule};
 
 /// A code: 1–32 characters of lowercase ASCII letters, digits, `-` and `_`, starting with a
 /// letter or digit.
@@ -22,20 +23,14 @@ impl Code {
     pub fn parse_field(field: &'static str, raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
         if s.is_empty() || s.len() > 32 {
-            return Err(ParseError::new(
-                field,
-                "must be a code of 1 to 32 characters",
-            ));
+            return Err(ParseError::new(field, Rule::Length { min: 1, max: 32 }));
         }
         if !s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
             || s.starts_with(['-', '_'])
         {
-            return Err(ParseError::new(
-                field,
-                format!("'{s}' is not a code: use lowercase letters, digits, '-' and '_'"),
-            ));
+            return Err(ParseError::new(field, Rule::Format(Format::Code)));
         }
         Ok(Self(s.to_owned()))
     }

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::{Format, Rule};
 
 /// A login name: 2–32 characters of lowercase ASCII letters, digits, `-`, `_` and `.`, starting
 /// with a letter. Kept ASCII so it types the same on every phone keyboard and in a shell.
@@ -21,22 +22,16 @@ impl Login {
         let s = raw.trim();
         let len = s.chars().count();
         if !(2..=32).contains(&len) {
-            return Err(ParseError::new("login", "must be 2 to 32 characters long"));
+            return Err(ParseError::new("login", Rule::Length { min: 2, max: 32 }));
         }
         if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return Err(ParseError::new(
-                "login",
-                "must start with a lowercase letter",
-            ));
+            return Err(ParseError::new("login", Rule::Format(Format::Login)));
         }
         if !s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
         {
-            return Err(ParseError::new(
-                "login",
-                "may hold only lowercase letters, digits, '-', '_' and '.'",
-            ));
+            return Err(ParseError::new("login", Rule::Format(Format::Login)));
         }
         Ok(Self(s.to_owned()))
     }
@@ -87,22 +82,13 @@ impl Phone {
         } else if compact.len() == 11 && compact.starts_with('1') {
             format!("86{compact}")
         } else {
-            return Err(ParseError::new(
-                "phone",
-                "must be in international form, e.g. +8613812345678",
-            ));
+            return Err(ParseError::new("phone", Rule::Format(Format::Phone)));
         };
         if !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ParseError::new(
-                "phone",
-                "may hold only digits after the '+'",
-            ));
+            return Err(ParseError::new("phone", Rule::Format(Format::Phone)));
         }
         if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
-            return Err(ParseError::new(
-                "phone",
-                "must have a country code and 8 to 15 digits in all",
-            ));
+            return Err(ParseError::new("phone", Rule::Format(Format::Phone)));
         }
         Ok(Self(format!("+{digits}")))
     }
@@ -150,13 +136,10 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
         if s.len() > 254 {
-            return Err(ParseError::new(
-                "email",
-                "must be at most 254 characters long",
-            ));
+            return Err(ParseError::new("email", Rule::TooLong { max: 254 }));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
-            return Err(ParseError::new("email", "must contain an '@'"));
+            return Err(ParseError::new("email", Rule::Format(Format::Email)));
         };
         let ok_local = !local.is_empty()
             && local.len() <= 64
@@ -174,10 +157,7 @@ impl Email {
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
         if !ok_local || !ok_domain {
-            return Err(ParseError::new(
-                "email",
-                format!("'{}' is not an email address", mask_email(s)),
-            ));
+            return Err(ParseError::new("email", Rule::Format(Format::Email)));
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
     }

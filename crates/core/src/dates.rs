@@ -14,6 +14,7 @@ use std::ops::RangeInclusive;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::error::ParseError;
+use crate::rule::{Format, Rule};
 
 /// The years a date, week or instant given from outside may fall in (UTC for instants, the
 /// date as written for dates and ISO weeks).
@@ -26,11 +27,10 @@ pub fn check_year(field: &'static str, year: i32) -> Result<i32, ParseError> {
     } else {
         Err(ParseError::new(
             field,
-            format!(
-                "the year {year} is out of range: use a year from {} to {}",
-                YEARS.start(),
-                YEARS.end()
-            ),
+            Rule::Years {
+                min: *YEARS.start(),
+                max: *YEARS.end(),
+            },
         ))
     }
 }
@@ -49,7 +49,7 @@ pub fn check_instant(field: &'static str, at: DateTime<Utc>) -> Result<DateTime<
 pub fn parse_date(field: &'static str, raw: &str) -> Result<NaiveDate, ParseError> {
     let raw = raw.trim();
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| ParseError::new(field, format!("'{raw}' is not a date like 2026-11-27")))?;
+        .map_err(|_| ParseError::new(field, Rule::Format(Format::Date)))?;
     check_date(field, date)
 }
 
@@ -58,12 +58,7 @@ pub fn parse_instant(field: &'static str, raw: &str) -> Result<DateTime<Utc>, Pa
     let raw = raw.trim();
     let at = DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            ParseError::new(
-                field,
-                format!("'{raw}' is not an RFC 3339 time such as 2026-12-01T18:00:00+08:00"),
-            )
-        })?;
+        .map_err(|_| ParseError::new(field, Rule::Format(Format::DateTime)))?;
     check_instant(field, at)
 }
 
@@ -82,7 +77,8 @@ mod tests {
         for raw in ["1999-12-31", "2101-01-01", "-262143-01-02", "+262142-12-31"] {
             let e = parse_date("end_date", raw).unwrap_err();
             assert_eq!(e.field(), "end_date");
-            assert!(e.message().contains("out of range"), "{raw}: {e}");
+            assert!(matches!(e.rule(), Rule::Years { .. }), "{raw}: {e}");
+            assert!(e.to_string().contains("out of range"), "{raw}: {e}");
         }
         assert!(parse_date("d", "2026-02-30").is_err());
         assert!(parse_date("d", "yesterday").is_err());

@@ -1,33 +1,35 @@
 //! The core's error types.
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::action::ActionKind;
+use crate::issue::ReplayError;
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::status::Status;
 
-/// Raw input that does not make a valid domain value. Names the field so an API can point at it.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{field}: {message}")]
+/// Raw input that does not make a valid domain value: the field, as the API names it, and
+/// the [`Rule`] its value broke. Data rather than a sentence, so that each front end can say
+/// it in its reader's language; `Display` is the English for logs, the CLI and the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("{field}: {rule}")]
 pub struct ParseError {
     field: &'static str,
-    message: String,
+    rule: Rule,
 }
 
 impl ParseError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+    pub fn new(field: &'static str, rule: Rule) -> Self {
+        Self { field, rule }
     }
 
     pub fn field(&self) -> &'static str {
         self.field
     }
 
-    pub fn message(&self) -> &str {
-        &self.message
+    pub fn rule(&self) -> Rule {
+        self.rule
     }
 }
 
@@ -51,10 +53,42 @@ pub enum TransitionError {
     #[error("not permitted: the issue is outside your scope")]
     OutOfScope,
     #[error("{0}")]
-    Precondition(String),
+    Precondition(Precondition),
     /// A system escalation that does not apply (any more): the scheduler drops its timer.
     #[error("not escalated: {0}")]
     EscalationRefused(EscalationRefused),
+}
+
+/// A step the transition table allows, refused by what the issue holds now. Each variant is
+/// one check in [`lifecycle`](crate::lifecycle).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Precondition {
+    #[error("an extension must move the deadline later than {}", .earliest.to_rfc3339())]
+    ExtensionNotLater {
+        /// The later of the current deadline and now: the new one must come after it.
+        earliest: DateTime<Utc>,
+    },
+    #[error("there is no extension request to grant")]
+    NoExtensionToGrant,
+    #[error("a granted deadline must lie in the future")]
+    GrantedDeadlinePast,
+    #[error("there is no extension request to deny")]
+    NoExtensionToDeny,
+    #[error("the issue has no SLA to rework against")]
+    NoSlaToRework,
+    #[error("an issue cannot be a duplicate of itself")]
+    DuplicateOfItself,
+    #[error("the issue is already assigned to that unit")]
+    AlreadyAssignedToUnit,
+    #[error("the issue has no SLA to reassign with")]
+    NoSlaToReassign,
+    #[error("the issue has no assigned unit")]
+    NoAssignedUnit,
+    #[error("the issue has no resolution deadline")]
+    NoResolutionDeadline,
+    /// The event the workflow decided does not apply to the issue: a bug, not the request's fault.
+    #[error("internal: {0}")]
+    Replay(ReplayError),
 }
 
 /// Why [`Workflow::escalate`](crate::Workflow::escalate) would not raise an issue.

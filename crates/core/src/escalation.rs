@@ -20,6 +20,7 @@ use crate::calendar::{Calendar, WorkingHours};
 use crate::error::ParseError;
 use crate::ids::{IssueId, UnitId};
 use crate::issue::Issue;
+use crate::rule::Rule;
 
 /// The top of every ladder: 1 the unit's head, 2 the supervisors, 3 the admins.
 pub const MAX_LEVEL: u8 = 3;
@@ -58,39 +59,24 @@ impl EscalationLadder {
     const MAX_AFTER_MINUTES: u32 = 250 * 8 * 60;
 
     pub fn new(steps: Vec<Step>) -> Result<Self, ParseError> {
-        let err = |message: String| Err(ParseError::new("escalation", message));
+        let err = |rule: Rule| Err(ParseError::new("escalation", rule));
         if steps.is_empty() {
-            return err("a ladder needs at least one step".into());
+            return err(Rule::LadderEmpty);
         }
         let mut previous: Option<Step> = None;
         for step in &steps {
             if !(1..=MAX_LEVEL).contains(&step.level) {
-                return err(format!(
-                    "level {} is not a level (1 to {MAX_LEVEL})",
-                    step.level
-                ));
+                return err(Rule::NoSuchLevel { max: MAX_LEVEL });
             }
             if step.after_working_minutes > Self::MAX_AFTER_MINUTES {
-                return err(format!(
-                    "level {} waits longer than a working year",
-                    step.level
-                ));
+                return err(Rule::LongerThanWorkingYear);
             }
             if let Some(prev) = previous {
                 if step.level <= prev.level {
-                    return err(format!(
-                        "levels must increase: level {} follows level {}",
-                        step.level, prev.level
-                    ));
+                    return err(Rule::LevelsMustIncrease);
                 }
                 if step.after_working_minutes < prev.after_working_minutes {
-                    return err(format!(
-                        "level {} ({} min) cannot come before level {} ({} min)",
-                        step.level,
-                        step.after_working_minutes,
-                        prev.level,
-                        prev.after_working_minutes
-                    ));
+                    return err(Rule::StepBeforePrevious);
                 }
             }
             previous = Some(*step);
@@ -186,7 +172,7 @@ impl Share {
         } else {
             Err(ParseError::new(
                 "due_soon_share",
-                format!("must be a percentage from 1 to 99, got {percent}"),
+                Rule::Range { min: 1, max: 99 },
             ))
         }
     }

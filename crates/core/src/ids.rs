@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::{Format, Rule};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -23,7 +24,7 @@ macro_rules! id_type {
                 if raw > 0 {
                     Ok(Self(raw))
                 } else {
-                    Err(ParseError::new($what, format!("must be a positive number, got {raw}")))
+                    Err(ParseError::new($what, Rule::Positive))
                 }
             }
 
@@ -45,7 +46,7 @@ macro_rules! id_type {
                 let trimmed = s.trim().trim_start_matches('#');
                 let raw: i64 = trimmed
                     .parse()
-                    .map_err(|_| ParseError::new($what, format!("'{s}' is not a number")))?;
+                    .map_err(|_| ParseError::new($what, Rule::Format(Format::Id)))?;
                 Self::new(raw)
             }
         }

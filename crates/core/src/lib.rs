@@ -21,7 +21,9 @@
 //! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
 //! - [`visit`]: weekly on-site visit plans, a visit's status, windows and reminders.
 //! - [`report`]: the weekly report's indicators, folded from issue histories.
-//! - [`error`]: parse and transition errors.
+//! - [`rule`]: what a piece of input broke ([`Rule`], [`Format`]), as data for each front
+//!   end to say in its reader's language.
+//! - [`error`]: parse and transition errors, and the preconditions an action may fail.
 
 pub mod action;
 pub mod calendar;
@@ -39,6 +41,7 @@ pub mod locale;
 pub mod priority;
 pub mod report;
 pub mod role;
+pub mod rule;
 pub mod schedule;
 pub mod sla;
 pub mod status;
@@ -50,7 +53,7 @@ pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours}
 pub use code::Code;
 pub use contact::{Email, Login, Phone};
 pub use effect::{Audience, Effect};
-pub use error::{EscalationRefused, ParseError, TransitionError};
+pub use error::{EscalationRefused, ParseError, Precondition, TransitionError};
 pub use escalation::{
     plan_timers, working_day_minutes, Deadline, EscalationLadder, Share, Step, Timer, TimerKind,
 };
@@ -67,7 +70,10 @@ pub use report::{
     DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
 };
 pub use role::{Actor, Role, Scope};
-pub use schedule::{due_occurrences, CronExpr, Due, Fire, Misfire, Schedule, Skipped};
+pub use rule::{Format, Rule};
+pub use schedule::{
+    due_occurrences, CronExpr, CronField, CronProblem, Due, Fire, Misfire, Schedule, Skipped,
+};
 pub use sla::Sla;
 pub use status::Status;
 pub use text::{Description, Name, Note, Reason, Title, VisitNotes};

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::action::{Action, ActionKind};
 use crate::calendar::Calendar;
 use crate::effect::{Audience, Effect};
-use crate::error::{EscalationRefused, TransitionError};
+use crate::error::{EscalationRefused, Precondition, TransitionError};
 use crate::escalation::MAX_LEVEL;
 use crate::event::{Change, Event, Source};
 use crate::ids::{CategoryId, EnterpriseId, GridId};
@@ -221,7 +221,7 @@ impl Workflow {
         };
         let mut next = issue.clone();
         next.evolve(&event)
-            .map_err(|e| TransitionError::Precondition(format!("internal: {e}")))?;
+            .map_err(|e| TransitionError::Precondition(Precondition::Replay(e)))?;
         Ok(Decision {
             issue: next,
             event,
@@ -283,7 +283,7 @@ impl Workflow {
         };
         let mut next = issue.clone();
         next.evolve(&event)
-            .map_err(|e| TransitionError::Precondition(format!("internal: {e}")))?;
+            .map_err(|e| TransitionError::Precondition(Precondition::Replay(e)))?;
         Ok(Decision {
             issue: next,
             event,
@@ -359,10 +359,11 @@ impl Workflow {
             Action::ExtendRequest { until, reason } => {
                 let due = require_due(issue)?;
                 if until <= due || until <= now {
-                    return Err(TransitionError::Precondition(format!(
-                        "an extension must move the deadline later than {}",
-                        due.max(now).to_rfc3339()
-                    )));
+                    return Err(TransitionError::Precondition(
+                        Precondition::ExtensionNotLater {
+                            earliest: due.max(now),
+                        },
+                    ));
                 }
                 (
                     Change::ExtensionRequested { until, reason },
@@ -372,13 +373,13 @@ impl Workflow {
             Action::ExtendGrant { until } => {
                 let Some(pending) = &issue.pending_extension else {
                     return Err(TransitionError::Precondition(
-                        "there is no extension request to grant".into(),
+                        Precondition::NoExtensionToGrant,
                     ));
                 };
                 let resolve_due_at = until.unwrap_or(pending.until);
                 if resolve_due_at <= now {
                     return Err(TransitionError::Precondition(
-                        "a granted deadline must lie in the future".into(),
+                        Precondition::GrantedDeadlinePast,
                     ));
                 }
                 let unit = assigned_unit(issue)?;
@@ -391,7 +392,7 @@ impl Workflow {
             Action::ExtendDeny { reason } => {
                 if issue.pending_extension.is_none() {
                     return Err(TransitionError::Precondition(
-                        "there is no extension request to deny".into(),
+                        Precondition::NoExtensionToDeny,
                     ));
                 }
                 let unit = assigned_unit(issue)?;
@@ -414,9 +415,9 @@ impl Workflow {
             }
             Action::Rework { reason } => {
                 let unit = assigned_unit(issue)?;
-                let sla = issue.sla.ok_or_else(|| {
-                    TransitionError::Precondition("the issue has no SLA to rework against".into())
-                })?;
+                let sla = issue
+                    .sla
+                    .ok_or_else(|| TransitionError::Precondition(Precondition::NoSlaToRework))?;
                 let response_due_at = cal.add_working_minutes(now, sla.response_minutes());
                 let resolve_due_at = cal.add_working_minutes(now, sla.resolve_minutes());
                 (
@@ -438,7 +439,7 @@ impl Workflow {
             Action::MarkDuplicate { of } => {
                 if of == issue.id {
                     return Err(TransitionError::Precondition(
-                        "an issue cannot be a duplicate of itself".into(),
+                        Precondition::DuplicateOfItself,
                     ));
                 }
                 let mut effects: Vec<Effect> = reporter
@@ -452,12 +453,12 @@ impl Workflow {
                 let from_unit = assigned_unit(issue)?;
                 if unit == from_unit {
                     return Err(TransitionError::Precondition(
-                        "the issue is already assigned to that unit".into(),
+                        Precondition::AlreadyAssignedToUnit,
                     ));
                 }
-                let sla = issue.sla.ok_or_else(|| {
-                    TransitionError::Precondition("the issue has no SLA to reassign with".into())
-                })?;
+                let sla = issue
+                    .sla
+                    .ok_or_else(|| TransitionError::Precondition(Precondition::NoSlaToReassign))?;
                 let response_due_at = cal.add_working_minutes(now, sla.response_minutes());
                 let resolve_due_at = cal.add_working_minutes(now, sla.resolve_minutes());
                 (
@@ -520,13 +521,13 @@ fn check_role_covers(rule: &Rule, actor: &Actor, scope: &Scope) -> Result<(), Tr
 fn assigned_unit(issue: &Issue) -> Result<crate::ids::UnitId, TransitionError> {
     issue
         .unit
-        .ok_or_else(|| TransitionError::Precondition("the issue has no assigned unit".into()))
+        .ok_or(TransitionError::Precondition(Precondition::NoAssignedUnit))
 }
 
 fn require_due(issue: &Issue) -> Result<DateTime<Utc>, TransitionError> {
-    issue
-        .resolve_due_at
-        .ok_or_else(|| TransitionError::Precondition("the issue has no resolution deadline".into()))
+    issue.resolve_due_at.ok_or(TransitionError::Precondition(
+        Precondition::NoResolutionDeadline,
+    ))
 }
 
 fn notify(audience: Audience, topic: &str) -> Effect {

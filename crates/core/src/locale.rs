@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// A supported language.
 #[derive(
@@ -22,6 +23,8 @@ pub enum Locale {
 
 impl Locale {
     pub const ALL: [Locale; 2] = [Self::ZhCn, Self::En];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &["zh-CN", "en"];
 
     /// The BCP 47 tag, which is also the template folder's name.
     pub fn as_str(self) -> &'static str {
@@ -61,9 +64,11 @@ impl FromStr for Locale {
         match s.trim() {
             "zh-CN" | "zh" | "zh_CN" => Ok(Self::ZhCn),
             "en" | "en-US" | "en-GB" => Ok(Self::En),
-            other => Err(ParseError::new(
+            _ => Err(ParseError::new(
                 "locale",
-                format!("'{other}' is not one of zh-CN, en"),
+                Rule::OneOf {
+                    allowed: Self::NAMES,
+                },
             )),
         }
     }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// An issue's priority. The SLA of a category is set per priority.
 #[derive(
@@ -22,6 +23,8 @@ pub enum Priority {
 
 impl Priority {
     pub const ALL: [Priority; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &["low", "normal", "high", "urgent"];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,7 +51,9 @@ impl FromStr for Priority {
             .ok_or_else(|| {
                 ParseError::new(
                     "priority",
-                    format!("'{s}' is not one of low, normal, high, urgent"),
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
                 )
             })
     }
@@ -66,7 +71,7 @@ impl Satisfaction {
         } else {
             Err(ParseError::new(
                 "satisfaction",
-                format!("must be a whole number from 1 to 5, got {score}"),
+                Rule::Range { min: 1, max: 5 },
             ))
         }
     }
@@ -92,12 +97,10 @@ impl From<Satisfaction> for u8 {
 impl FromStr for Satisfaction {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let n: u8 = s.trim().parse().map_err(|_| {
-            ParseError::new(
-                "satisfaction",
-                format!("'{s}' is not a whole number from 1 to 5"),
-            )
-        })?;
+        let n: u8 = s
+            .trim()
+            .parse()
+            .map_err(|_| ParseError::new("satisfaction", Rule::Range { min: 1, max: 5 }))?;
         Self::new(n)
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
 use crate::ids::{EnterpriseId, GridId, UnitId, UserId};
+use crate::rule::Rule;
 
 /// A role a user holds. A user may hold several (a dispatcher who is also an admin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,6 +42,17 @@ impl Role {
         Self::Admin,
         Self::Enterprise,
     ];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "post_member",
+        "commissioner",
+        "dispatcher",
+        "unit_member",
+        "unit_head",
+        "supervisor",
+        "admin",
+        "enterprise",
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,7 +80,14 @@ impl FromStr for Role {
         Self::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| ParseError::new("role", format!("'{s}' is not a role")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "role",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }
 

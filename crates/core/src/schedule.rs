@@ -13,6 +13,6 @@ pub mod expr;
 pub mod misfire;
 pub mod zoned;
 
-pub use expr::CronExpr;
+pub use expr::{CronExpr, CronField, CronProblem};
 pub use misfire::{due_occurrences, Due, Fire, Misfire, Skipped, SKIP_COUNT_LIMIT};
 pub use zoned::{Schedule, DEFAULT_TZ};

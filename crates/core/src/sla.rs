@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// Response and resolution times in working minutes, counted from assignment on the working
 /// calendar. One `Sla` is set per category and priority; the issue keeps a copy when assigned so
@@ -26,24 +27,13 @@ impl Sla {
 
     pub fn new(response_minutes: u32, resolve_minutes: u32) -> Result<Self, ParseError> {
         if response_minutes == 0 || resolve_minutes == 0 {
-            return Err(ParseError::new(
-                "sla",
-                "response and resolution times must be positive",
-            ));
+            return Err(ParseError::new("sla", Rule::SlaNotPositive));
         }
         if response_minutes > resolve_minutes {
-            return Err(ParseError::new(
-                "sla",
-                format!(
-                    "the response time ({response_minutes} min) must not exceed the resolution time ({resolve_minutes} min)"
-                ),
-            ));
+            return Err(ParseError::new("sla", Rule::ResponseAfterResolution));
         }
         if resolve_minutes > Self::MAX_MINUTES {
-            return Err(ParseError::new(
-                "sla",
-                "the resolution time is longer than a working year",
-            ));
+            return Err(ParseError::new("sla", Rule::LongerThanWorkingYear));
         }
         Ok(Self {
             response_minutes,

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// An issue's state. The main line runs reported → accepted → assigned → in_progress → resolved →
 /// closed; `on_hold`, `rejected` and `duplicate` are the side states.
@@ -34,6 +35,18 @@ impl Status {
         Self::Closed,
         Self::Rejected,
         Self::Duplicate,
+    ];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "reported",
+        "accepted",
+        "assigned",
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "closed",
+        "rejected",
+        "duplicate",
     ];
 
     /// States in which someone still has work to do on the issue.
@@ -82,6 +95,13 @@ impl FromStr for Status {
         Self::ALL
             .into_iter()
             .find(|st| st.as_str() == s.trim())
-            .ok_or_else(|| ParseError::new("status", format!("'{s}' is not a status")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "status",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }

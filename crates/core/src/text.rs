@@ -18,6 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// Whether a kind of text may span lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,18 +38,14 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 /// Why `c` may not appear in text of this kind, if it may not.
-fn refusal(c: char, lines: Lines) -> Option<&'static str> {
+fn refusal(c: char, lines: Lines) -> Option<Rule> {
     if is_bidi_control(c) {
-        return Some(
-            "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)",
-        );
+        return Some(Rule::BidiOverride);
     }
     match lines {
-        Lines::One if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-            Some("must be one line, without control characters (line breaks, TAB)")
-        }
+        Lines::One if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => Some(Rule::OneLine),
         Lines::Many if c.is_control() && c != '\n' && c != '\t' => {
-            Some("must not contain control characters other than line breaks and TAB")
+            Some(Rule::ControlCharacterBesidesLineBreaks)
         }
         _ => None,
     }
@@ -57,7 +54,7 @@ fn refusal(c: char, lines: Lines) -> Option<&'static str> {
 /// Checks `raw` (already trimmed and normalised) against the rules of its kind.
 pub fn check(field: &'static str, raw: &str, lines: Lines) -> Result<(), ParseError> {
     match raw.chars().find_map(|c| refusal(c, lines)) {
-        Some(message) => Err(ParseError::new(field, message)),
+        Some(rule) => Err(ParseError::new(field, rule)),
         None => Ok(()),
     }
 }
@@ -73,7 +70,7 @@ fn check_stored(field: &'static str, raw: &str) -> Result<(), ParseError> {
     {
         return Err(ParseError::new(
             field,
-            "must not contain control characters",
+            Rule::ControlCharacterBesidesLineBreaks,
         ));
     }
     Ok(())
@@ -95,14 +92,11 @@ fn parse_text(
 ) -> Result<String, ParseError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() && !allow_empty {
-        return Err(ParseError::new(field, "must not be empty"));
+        return Err(ParseError::new(field, Rule::Blank));
     }
     let chars = trimmed.chars().count();
     if chars > max_chars {
-        return Err(ParseError::new(
-            field,
-            format!("is {chars} characters long; at most {max_chars} are allowed"),
-        ));
+        return Err(ParseError::new(field, Rule::TooLong { max: max_chars }));
     }
     match source {
         Source::Stored => {

@@ -35,6 +35,7 @@ use thiserror::Error;
 
 use crate::calendar::{Calendar, DayKind};
 use crate::error::ParseError;
+use crate::rule::Rule;
 use crate::schedule::Schedule;
 
 /// How long a visit's window stays open unless configured: a morning.
@@ -101,13 +102,19 @@ impl VisitPlan {
         if !(1..=MAX_MINUTES).contains(&window_minutes) {
             return Err(ParseError::new(
                 "window_minutes",
-                format!("must be from 1 minute to a week ({MAX_MINUTES}), got {window_minutes}"),
+                Rule::Minutes {
+                    min: 1,
+                    max: MAX_MINUTES,
+                },
             ));
         }
         if reminder_lead_minutes > MAX_MINUTES {
             return Err(ParseError::new(
                 "reminder_lead_minutes",
-                format!("must be at most a week ({MAX_MINUTES}), got {reminder_lead_minutes}"),
+                Rule::Minutes {
+                    min: 0,
+                    max: MAX_MINUTES,
+                },
             ));
         }
         Ok(Self {
@@ -274,6 +281,8 @@ impl VisitStatus {
         Self::Completed,
         Self::Missed,
     ];
+    /// The names [`Self::ALL`] goes by, in its order: what a parser accepts.
+    pub const NAMES: &'static [&'static str] = &["planned", "checked_in", "completed", "missed"];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -297,7 +306,14 @@ impl FromStr for VisitStatus {
         Self::ALL
             .into_iter()
             .find(|st| st.as_str() == s.trim())
-            .ok_or_else(|| ParseError::new("visit status", format!("'{s}' is not a visit status")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "visit status",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }
 

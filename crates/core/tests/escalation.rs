@@ -229,7 +229,7 @@ fn a_ladder_must_climb_from_level_one_to_three_without_going_back_in_time() {
         let err = EscalationLadder::new(steps.clone())
             .expect_err(&format!("{steps:?} should be refused"));
         assert_eq!(err.field(), "escalation");
-        err.message().to_owned()
+        err.rule().to_string()
     };
     assert!(refused(vec![]).contains("at least one step"));
     assert!(refused(vec![step(0, 0)]).contains("not a level"));

@@ -642,7 +642,7 @@ pub struct BenchStoreArgs {
 /// A token's scope on the command line (`--scope api|open311`).
 fn parse_scope(raw: &str) -> Result<gridloop_store::TokenScope, String> {
     raw.parse()
-        .map_err(|e: gridloop_core::ParseError| e.message().to_owned())
+        .map_err(|e: gridloop_core::ParseError| e.rule().to_string())
 }
 
 #[cfg(test)]

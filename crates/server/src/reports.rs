@@ -69,7 +69,9 @@ impl FromStr for Format {
             "md" | "markdown" => Ok(Self::Md),
             _ => Err(ParseError::new(
                 "format",
-                format!("'{raw}' is not html, csv, json or md"),
+                gridloop_core::Rule::OneOf {
+                    allowed: &["html", "csv", "json", "md"],
+                },
             )),
         }
     }

@@ -13,8 +13,8 @@
 //! configuration, so they are not editable.
 
 use gridloop_core::{
-    Email, EnterpriseId, GridId, Name, ParseError, Phone, PostId, Priority, Role, Sla, UnitId,
-    UserId,
+    Email, EnterpriseId, GridId, Name, ParseError, Phone, PostId, Priority, Role, Rule, Sla,
+    UnitId, UserId,
 };
 
 use crate::backend::{args, Tx};
@@ -95,7 +95,6 @@ impl Tx {
         &mut self,
         table: &'static str,
         field: &'static str,
-        what: &str,
         id: i64,
     ) -> Result<Option<ParseError>, StoreError> {
         let found: Option<(i64,)> = self
@@ -103,7 +102,7 @@ impl Tx {
             .await?;
         Ok(found
             .is_none()
-            .then(|| ParseError::new(field, format!("there is no {what} with id {id}"))))
+            .then(|| ParseError::new(field, Rule::NoSuch)))
     }
 
     pub async fn grid(&mut self, id: GridId) -> Result<Option<Grid>, StoreError> {
@@ -161,10 +160,7 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::not_found("post", id))?;
         if let Some(grid) = patch.grid {
-            if let Some(e) = self
-                .missing_reference("grids", "grid", "grid", grid.get())
-                .await?
-            {
+            if let Some(e) = self.missing_reference("grids", "grid", grid.get()).await? {
                 return Err(StoreError::Invalid(vec![e]));
             }
             post.grid = grid;
@@ -190,10 +186,7 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::not_found("enterprise", id))?;
         if let Some(grid) = patch.grid {
-            if let Some(e) = self
-                .missing_reference("grids", "grid", "grid", grid.get())
-                .await?
-            {
+            if let Some(e) = self.missing_reference("grids", "grid", grid.get()).await? {
                 return Err(StoreError::Invalid(vec![e]));
             }
             enterprise.grid = grid;
@@ -248,15 +241,12 @@ impl Tx {
         for priority in Priority::ALL {
             let n = patch.slas.iter().filter(|(p, _)| *p == priority).count();
             if n > 1 {
-                problems.push(ParseError::new(
-                    "sla",
-                    format!("{n} SLAs given for priority {priority}; give one"),
-                ));
+                problems.push(ParseError::new("sla", Rule::OneSlaPerPriority { priority }));
             }
         }
         if let Some(Some(unit)) = patch.default_unit {
             problems.extend(
-                self.missing_reference("units", "default_unit", "unit", unit.get())
+                self.missing_reference("units", "default_unit", unit.get())
                     .await?,
             );
         }
@@ -308,39 +298,22 @@ impl Tx {
         let mut problems = Vec::new();
         if let Some(locale) = &patch.locale {
             if !LOCALES.contains(&locale.as_str()) {
-                problems.push(ParseError::new(
-                    "locale",
-                    format!("'{locale}' is not one of zh-CN, en"),
-                ));
+                problems.push(ParseError::new("locale", Rule::OneOf { allowed: &LOCALES }));
             }
         }
         for post in patch.posts.iter().flatten() {
-            problems.extend(
-                self.missing_reference("posts", "posts", "post", post.get())
-                    .await?,
-            );
+            problems.extend(self.missing_reference("posts", "posts", post.get()).await?);
         }
         for unit in patch.units.iter().flatten() {
-            problems.extend(
-                self.missing_reference("units", "units", "unit", unit.get())
-                    .await?,
-            );
+            problems.extend(self.missing_reference("units", "units", unit.get()).await?);
         }
         for grid in patch.grids.iter().flatten() {
-            problems.extend(
-                self.missing_reference("grids", "grids", "grid", grid.get())
-                    .await?,
-            );
+            problems.extend(self.missing_reference("grids", "grids", grid.get()).await?);
         }
         for enterprise in patch.enterprises.iter().flatten() {
             problems.extend(
-                self.missing_reference(
-                    "enterprises",
-                    "enterprises",
-                    "enterprise",
-                    enterprise.get(),
-                )
-                .await?,
+                self.missing_reference("enterprises", "enterprises", enterprise.get())
+                    .await?,
             );
         }
         if !problems.is_empty() {
@@ -420,10 +393,7 @@ impl Tx {
             .await?;
         if admins == 0 {
             let field = if user.active { "roles" } else { "active" };
-            return Err(StoreError::invalid(
-                field,
-                "this would leave no active admin: make another user admin first",
-            ));
+            return Err(StoreError::invalid(field, Rule::LastAdmin));
         }
         Ok(user)
     }

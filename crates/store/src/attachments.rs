@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{IssueId, ParseError, UserId};
+use gridloop_core::{Format, IssueId, ParseError, Rule, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{args, Tx};
@@ -55,7 +55,14 @@ impl FromStr for AttachmentKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| ParseError::new("kind", format!("'{s}' is not before or after")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "kind",
+                    Rule::OneOf {
+                        allowed: &["before", "after"],
+                    },
+                )
+            })
     }
 }
 
@@ -134,10 +141,7 @@ fn check(new: &NewAttachment) -> Result<(), StoreError> {
     let mut errors = Vec::new();
     let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
     if new.sha256.len() != 64 || !new.sha256.chars().all(hex) {
-        errors.push(ParseError::new(
-            "sha256",
-            "must be 64 lowercase hexadecimal digits",
-        ));
+        errors.push(ParseError::new("sha256", Rule::Format(Format::Sha256)));
     }
     let media = |c: char| c.is_ascii_graphic() || c == ' ';
     if new.content_type.is_empty()
@@ -146,15 +150,21 @@ fn check(new: &NewAttachment) -> Result<(), StoreError> {
     {
         errors.push(ParseError::new(
             "content_type",
-            "must be 1 to 100 printable ASCII characters",
+            Rule::Format(Format::ContentType),
         ));
     }
     let chars = new.filename.chars().count();
-    if chars == 0 || chars > MAX_FILENAME_CHARS || new.filename.chars().any(char::is_control) {
+    if chars == 0 {
+        errors.push(ParseError::new("filename", Rule::Blank));
+    } else if chars > MAX_FILENAME_CHARS {
         errors.push(ParseError::new(
             "filename",
-            format!("must be 1 to {MAX_FILENAME_CHARS} characters without control characters"),
+            Rule::TooLong {
+                max: MAX_FILENAME_CHARS,
+            },
         ));
+    } else if new.filename.chars().any(char::is_control) {
+        errors.push(ParseError::new("filename", Rule::ControlCharacter));
     }
     if new
         .note
@@ -163,11 +173,13 @@ fn check(new: &NewAttachment) -> Result<(), StoreError> {
     {
         errors.push(ParseError::new(
             "note",
-            format!("must be at most {MAX_NOTE_CHARS} characters"),
+            Rule::TooLong {
+                max: MAX_NOTE_CHARS,
+            },
         ));
     }
     if i64::try_from(new.size).is_err() {
-        errors.push(ParseError::new("size", "is too large"));
+        errors.push(ParseError::new("size", Rule::TooLarge));
     }
     if errors.is_empty() {
         Ok(())
@@ -189,7 +201,7 @@ impl Tx {
         self.must_exist("users", "user", new.uploaded_by.get())
             .await?;
         let size =
-            i64::try_from(new.size).map_err(|_| StoreError::invalid("size", "is too large"))?;
+            i64::try_from(new.size).map_err(|_| StoreError::invalid("size", Rule::TooLarge))?;
         let row: AttachmentRow = self
             .fetch_one(
                 &format!(

@@ -7,6 +7,7 @@
 //! checks it against both. The few real dialect differences are methods of [`Backend`] and the
 //! connection settings in [`Pool::connect`].
 
+use gridloop_core::{Format, Rule};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -114,7 +115,7 @@ impl Pool {
         } else {
             Err(StoreError::invalid(
                 "database_url",
-                "must start with sqlite: or postgres: (or postgresql:)",
+                Rule::Format(Format::DatabaseUrl),
             ))
         }
     }

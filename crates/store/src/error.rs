@@ -1,6 +1,6 @@
 //! The store's one error type, and the coarse kinds callers map to exit codes and HTTP statuses.
 
-use gridloop_core::{ParseError, ReplayError, TransitionError, VisitError};
+use gridloop_core::{ParseError, ReplayError, Rule, TransitionError, VisitError};
 use thiserror::Error;
 
 /// Everything that can go wrong in the store.
@@ -121,8 +121,8 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![ParseError::new(field, message)])
+    pub(crate) fn invalid(field: &'static str, rule: Rule) -> Self {
+        Self::Invalid(vec![ParseError::new(field, rule)])
     }
 
     /// Whether this is the database refusing a duplicate key.

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gridloop_core::{
-    Action, ActionKind, Actor, Decision, Effect, Event, GridId, Issue, IssueId, Report, Status,
-    TransitionError, Workflow,
+    Action, ActionKind, Actor, Decision, Effect, Event, GridId, Issue, IssueId, Report, Rule,
+    Status, TransitionError, Workflow,
 };
 use sha2::{Digest, Sha256};
 
@@ -114,7 +114,10 @@ fn check_client_key(key: &str) -> Result<(), StoreError> {
     if chars == 0 || chars > MAX_CLIENT_KEY_CHARS || key.chars().any(char::is_control) {
         return Err(StoreError::invalid(
             "client_key",
-            format!("must be 1 to {MAX_CLIENT_KEY_CHARS} characters without control characters"),
+            Rule::Length {
+                min: 1,
+                max: MAX_CLIENT_KEY_CHARS,
+            },
         ));
     }
     Ok(())
@@ -244,10 +247,9 @@ impl Tx {
                     fields.sla = Some(category.sla_for(issue.priority).ok_or_else(|| {
                         StoreError::invalid(
                             "sla",
-                            format!(
-                                "category '{}' has no SLA for priority {}",
-                                category.code, issue.priority
-                            ),
+                            Rule::NoSlaFor {
+                                priority: issue.priority,
+                            },
                         )
                     })?);
                 }

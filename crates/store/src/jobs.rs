@@ -7,6 +7,7 @@
 //! every job runs at least once and handlers must be idempotent.
 
 use chrono::{DateTime, Duration, Utc};
+use gridloop_core::Rule;
 use serde::Serialize;
 use sqlx::types::Json;
 
@@ -165,10 +166,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
         if job.kind.is_empty() || job.max_attempts == 0 {
-            return Err(StoreError::invalid(
-                "job",
-                "needs a kind and at least one attempt",
-            ));
+            return Err(StoreError::invalid("job", Rule::JobIncomplete));
         }
         let now = to_micros(now);
         let run_at = to_micros(job.run_at);
@@ -233,10 +231,10 @@ impl Tx {
         if !matches!(job.state, JobState::Dead | JobState::Retryable) {
             return Err(StoreError::invalid(
                 "id",
-                format!(
-                    "job {id} is {}; only dead or retryable jobs can be retried",
-                    job.state
-                ),
+                Rule::NotRetryable {
+                    now: job.state.as_str(),
+                    retryable: &["dead", "retryable"],
+                },
             ));
         }
         let row: JobRow = self

@@ -1,6 +1,6 @@
 //! Listing issues: filters translated to SQL, and keyset pagination, newest first.
 
-use gridloop_core::{IssueId, Role};
+use gridloop_core::{Format, IssueId, Role, Rule};
 
 use crate::backend::{Arg, Backend, Tx};
 use crate::error::StoreError;
@@ -38,7 +38,7 @@ fn encode_cursor(id: IssueId) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<IssueId, StoreError> {
-    let bad = || StoreError::invalid("cursor", "is not a cursor this server handed out");
+    let bad = || StoreError::invalid("cursor", Rule::Format(Format::Cursor));
     let hex = cursor.strip_prefix('i').ok_or_else(bad)?;
     if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());

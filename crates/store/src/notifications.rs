@@ -14,6 +14,7 @@
 //! `dead` (attempts used up). Only an operator moves `failed`/`dead` back to `pending`.
 
 use chrono::{DateTime, Duration, Utc};
+use gridloop_core::Rule;
 use serde::Serialize;
 use sqlx::types::Json;
 
@@ -236,10 +237,10 @@ impl Tx {
         ) {
             return Err(StoreError::invalid(
                 "id",
-                format!(
-                    "notification {id} is {}; only failed or dead notifications can be retried",
-                    found.state
-                ),
+                Rule::NotRetryable {
+                    now: found.state.as_str(),
+                    retryable: &["failed", "dead"],
+                },
             ));
         }
         let row: NotificationRow = self

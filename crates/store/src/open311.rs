@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, Email, IssueId, Phone, Workflow};
+use gridloop_core::{Actor, Email, IssueId, Phone, Rule, Workflow};
 
 use crate::backend::{args, Arg, Tx};
 use crate::error::StoreError;
@@ -112,11 +112,13 @@ impl Tx {
         if !has_location {
             return Err(StoreError::invalid(
                 "location",
-                "needs lat and long, an address_string or an address_id",
+                Rule::AnyOf {
+                    fields: &["lat and long", "address_string", "address_id"],
+                },
             ));
         }
         if details.lat.is_some() != details.long.is_some() {
-            return Err(StoreError::invalid("lat", "lat and long go together"));
+            return Err(StoreError::invalid("lat", Rule::Together { other: "long" }));
         }
         let reported = self.report(workflow, actor, new, now).await?;
         if reported.replayed {
@@ -158,10 +160,7 @@ impl Tx {
             return Ok(Vec::new());
         }
         if ids.len() > MAX_IDS {
-            return Err(StoreError::invalid(
-                "ids",
-                format!("at most {MAX_IDS} at once"),
-            ));
+            return Err(StoreError::invalid("ids", Rule::TooMany { max: MAX_IDS }));
         }
         let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let rows: Vec<DetailsRow> = self

@@ -4,7 +4,7 @@
 //! someone to act soon: see [`crate::SMS_BY_DEFAULT`]); the outbox routing reads it in the
 //! transaction that writes the notification.
 
-use gridloop_core::UserId;
+use gridloop_core::{Format, Rule, UserId};
 use sqlx::types::Json;
 
 use crate::backend::{args, Tx};
@@ -30,10 +30,7 @@ impl Tx {
             || kind.len() > MAX_KIND_CHARS
             || !kind.chars().all(|c| c.is_ascii_lowercase() || c == '_')
         {
-            return Err(StoreError::invalid(
-                "kind",
-                "must be a notification kind such as assigned or due_soon",
-            ));
+            return Err(StoreError::invalid("kind", Rule::Format(Format::Code)));
         }
         self.must_exist("users", "user", user.get()).await?;
         self.execute(
@@ -50,7 +47,7 @@ impl Tx {
                 .iter()
                 .find(|c| **c == channel.as_str())
                 .ok_or_else(|| {
-                    StoreError::invalid("channels", format!("'{channel}' is not email or sms"))
+                    StoreError::invalid("channels", Rule::OneOf { allowed: CHANNELS })
                 })?;
             if !chosen.contains(known) {
                 chosen.push(known);

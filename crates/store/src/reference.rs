@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use gridloop_core::{
     Actor, CategoryId, ChainId, Code, Email, EnterpriseId, GridId, Login, Name, Phone, PostId,
-    Priority, Role, UnitId, UserId,
+    Priority, Role, Rule, UnitId, UserId,
 };
 
 use crate::backend::{args, Arg, Tx};
@@ -149,11 +149,7 @@ impl Tx {
             if n != 1 {
                 problems.push(gridloop_core::ParseError::new(
                     "sla",
-                    if n == 0 {
-                        format!("the category needs an SLA for priority {priority}")
-                    } else {
-                        format!("the category has {n} SLAs for priority {priority}; give one")
-                    },
+                    Rule::OneSlaPerPriority { priority },
                 ));
             }
         }
@@ -194,7 +190,7 @@ impl Tx {
         if !LOCALES.contains(&new.locale.as_str()) {
             return Err(StoreError::invalid(
                 "locale",
-                format!("'{}' is not one of zh-CN, en", new.locale),
+                Rule::OneOf { allowed: &LOCALES },
             ));
         }
         let roles = sorted(new.roles);

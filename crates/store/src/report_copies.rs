@@ -77,7 +77,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let document = serde_json::to_string(report)
-            .map_err(|e| StoreError::invalid("report", e.to_string()))?;
+            .map_err(|e| StoreError::Corrupt(format!("a report that does not serialise: {e}")))?;
         let scope = report.scope.key();
         self.execute(
             "INSERT INTO reports (period, period_from, scope, scope_name, locale, document, \

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{CronExpr, Misfire, Schedule};
+use gridloop_core::{CronExpr, Misfire, Rule, Schedule};
 use serde::Serialize;
 use sqlx::types::Json;
 
@@ -116,23 +116,25 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<ScheduleRecord, StoreError> {
         let name = new.name.trim();
-        if name.is_empty()
-            || name.chars().count() > MAX_NAME_CHARS
-            || name.chars().any(char::is_control)
-        {
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", Rule::Blank));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
             return Err(StoreError::invalid(
                 "name",
-                format!("must be 1 to {MAX_NAME_CHARS} characters without control characters"),
+                Rule::TooLong {
+                    max: MAX_NAME_CHARS,
+                },
             ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(StoreError::invalid("name", Rule::ControlCharacter));
         }
         if new.job_kind.is_empty() {
-            return Err(StoreError::invalid("job_kind", "must not be empty"));
+            return Err(StoreError::invalid("job_kind", Rule::Blank));
         }
         if let Misfire::FireAll { cap: 0 } = new.misfire {
-            return Err(StoreError::invalid(
-                "misfire",
-                "fire_all needs a cap of 1 or more",
-            ));
+            return Err(StoreError::invalid("misfire", Rule::MisfireCap));
         }
         let now = to_micros(now);
         let exists: Option<(i64,)> = self

@@ -18,6 +18,8 @@ macro_rules! state_enum {
 
         impl $name {
             pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+            /// The stored names, in the order of [`Self::ALL`].
+            pub const NAMES: &'static [&'static str] = &[$($text),*];
 
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -36,13 +38,12 @@ macro_rules! state_enum {
             type Err = $crate::error::StoreError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL.iter().copied().find(|state| state.as_str() == s).ok_or_else(|| {
-                    let names: Vec<&str> = Self::ALL.iter().map(|state| state.as_str()).collect();
+                Self::ALL.iter().copied().find(|state| state.as_str() == s).ok_or(
                     $crate::error::StoreError::invalid(
                         "state",
-                        format!("must be one of {}", names.join(", ")),
-                    )
-                })
+                        gridloop_core::Rule::OneOf { allowed: Self::NAMES },
+                    ),
+                )
             }
         }
     };

@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, ParseError, Role, UserId};
+use gridloop_core::{Actor, ParseError, Role, Rule, UserId};
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
@@ -63,7 +63,14 @@ impl FromStr for TokenScope {
         Self::ALL
             .into_iter()
             .find(|scope| scope.as_str() == s.trim())
-            .ok_or_else(|| ParseError::new("scope", format!("'{s}' is not api or open311")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "scope",
+                    Rule::OneOf {
+                        allowed: &["api", "open311"],
+                    },
+                )
+            })
     }
 }
 
@@ -129,10 +136,9 @@ impl Tx {
         if !scope.allowed_for(&holder.roles) {
             return Err(StoreError::invalid(
                 "scope",
-                format!(
-                    "an {scope} key is only for a user with the enterprise role, which {} lacks",
-                    holder.login
-                ),
+                Rule::NeedsRole {
+                    role: Role::Enterprise,
+                },
             ));
         }
         let row: TokenRow = self

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{
-    Actor, CategoryId, CronExpr, Description, EnterpriseId, IssueId, Priority, Schedule, Source,
-    Title, UserId, VisitPlan, VisitStatus, VisitWindow, Workflow,
+    Actor, CategoryId, CronExpr, Description, EnterpriseId, IssueId, Priority, Role, Rule,
+    Schedule, Source, Title, UserId, VisitPlan, VisitStatus, VisitWindow, Workflow,
 };
 use serde::Serialize;
 
@@ -180,7 +180,9 @@ impl Tx {
         if is_commissioner.is_none() {
             return Err(StoreError::invalid(
                 "commissioner",
-                format!("user {commissioner} is not an active commissioner"),
+                Rule::NeedsRole {
+                    role: Role::Commissioner,
+                },
             ));
         }
         let row: PlanRow = self
@@ -377,7 +379,9 @@ impl Tx {
             if notes.chars().count() > MAX_VISIT_NOTES_CHARS {
                 return Err(StoreError::invalid(
                     "notes",
-                    format!("must be at most {MAX_VISIT_NOTES_CHARS} characters"),
+                    Rule::TooLong {
+                        max: MAX_VISIT_NOTES_CHARS,
+                    },
                 ));
             }
         }
@@ -399,7 +403,9 @@ impl Tx {
                 .ok_or_else(|| StoreError::not_found("visit", id))?;
             return Err(StoreError::invalid(
                 "status",
-                format!("visit {id} is {} now, not {}", current.status, from),
+                Rule::Changed {
+                    now: current.status.as_str(),
+                },
             ));
         }
         self.visit(id)

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::{Format, Rule};
 
 /// An ISO 8601 week: `2026-W48` is `{ year: 2026, week: 48 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -48,14 +49,14 @@ impl Period {
     pub fn iso_week(year: i32, week: u32, tz: Tz) -> Result<Self, ParseError> {
         crate::dates::check_year("week", year)?;
         let start = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
-            .ok_or_else(|| ParseError::new("week", format!("{year} has no ISO week {week}")))?;
+            .ok_or_else(|| ParseError::new("week", Rule::NoSuchWeek))?;
         let end = start + TimeDelta::days(7);
         Ok(Self::build(Some(IsoWeek { year, week }), start, end, tz))
     }
 
     /// Parses `2026-W48` (the `W` may be lower case) into that ISO week in `tz`.
     pub fn parse_week(raw: &str, tz: Tz) -> Result<Self, ParseError> {
-        let bad = || ParseError::new("week", format!("'{raw}' is not an ISO week like 2026-W48"));
+        let bad = || ParseError::new("week", Rule::Format(Format::Week));
         let trimmed = raw.trim();
         let (year, week) = trimmed
             .split_once("-W")
@@ -72,10 +73,7 @@ impl Period {
         crate::dates::check_date("period", start)?;
         crate::dates::check_date("period", end)?;
         if end <= start {
-            return Err(ParseError::new(
-                "period",
-                format!("the end {end} must come after the start {start}"),
-            ));
+            return Err(ParseError::new("period", Rule::EndNotAfterStart));
         }
         Ok(Self::build(None, start, end, tz))
     }

@@ -17,6 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
+use crate::rule::Rule;
 
 /// The first and last years the `cron` crate searches; outside them there are no occurrences.
 pub(crate) const FIRST_YEAR: i32 = 1970;
@@ -56,7 +57,7 @@ impl CronExpr {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let source = text.trim();
         if source.is_empty() {
-            return Err(err("is empty; expected five fields such as `0 9 * * MON`"));
+            return Err(err(CronProblem::Empty));
         }
         let expanded = if source.starts_with('@') {
             alias(source)?
@@ -67,12 +68,7 @@ impl CronExpr {
         let (seconds, rest) = match fields.len() {
             5 => ("0", &fields[..]),
             6 => (fields[0], &fields[1..]),
-            n => {
-                return Err(err(format!(
-                    "expected 5 fields (minute hour day-of-month month day-of-week) \
-                     or 6 with seconds first, found {n}"
-                )))
-            }
+            found => return Err(err(CronProblem::FieldCount { found })),
         };
         let [minute, hour, dom, month, dow] = [rest[0], rest[1], rest[2], rest[3], rest[4]];
 
@@ -103,8 +99,8 @@ impl CronExpr {
         let parts = texts
             .iter()
             .map(|t| {
-                cron::Schedule::from_str(t)
-                    .map_err(|e| err(format!("could not be translated ({t}): {e}")))
+                // Only plain numbers reach the `cron` crate, so this cannot fail on input.
+                cron::Schedule::from_str(t).map_err(|_| err(CronProblem::Untranslatable))
             })
             .collect::<Result<Vec<_>, _>>()?;
 
@@ -117,11 +113,9 @@ impl CronExpr {
         // rather than let a plan silently never run.
         let start = NaiveDate::from_ymd_opt(FIRST_YEAR, 1, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .ok_or_else(|| err("internal: no start date"))?;
+            .ok_or_else(|| err(CronProblem::Untranslatable))?;
         if expr.next_local(start).is_none() {
-            return Err(err(
-                "never fires: no day matches the day-of-month and month fields together",
-            ));
+            return Err(err(CronProblem::NeverFires));
         }
         Ok(expr)
     }
@@ -198,8 +192,154 @@ impl From<CronExpr> for String {
     }
 }
 
-fn err(message: impl Into<String>) -> ParseError {
-    ParseError::new("schedule", message)
+/// Why a crontab line does not parse. It names the part of the line at fault, never the
+/// characters typed there: the person who typed them has them in front of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CronProblem {
+    Empty,
+    /// Not five fields (or six with seconds first): `found` of them.
+    FieldCount {
+        found: usize,
+    },
+    /// An `@` word that is not one of the aliases.
+    UnknownAlias,
+    EmptyListItem {
+        part: CronField,
+    },
+    /// A range such as `17-9` outside the day of week, where wrapping means something.
+    Backwards {
+        part: CronField,
+    },
+    StepNotNumber {
+        part: CronField,
+    },
+    StepZero {
+        part: CronField,
+    },
+    StepTooLarge {
+        part: CronField,
+    },
+    MissingValue {
+        part: CronField,
+    },
+    OutOfRange {
+        part: CronField,
+    },
+    /// Neither a number nor one of the part's names (`JAN`, `MON`).
+    NotAValue {
+        part: CronField,
+    },
+    /// Parses, but no day matches the day-of-month and month fields together (`0 0 30 2 *`).
+    NeverFires,
+    /// The line could not be handed to the calendar search (a bug, not the input's fault).
+    Untranslatable,
+}
+
+/// The fields of a crontab line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CronField {
+    Second,
+    Minute,
+    Hour,
+    DayOfMonth,
+    Month,
+    DayOfWeek,
+}
+
+impl CronField {
+    pub const ALL: [CronField; 6] = [
+        Self::Second,
+        Self::Minute,
+        Self::Hour,
+        Self::DayOfMonth,
+        Self::Month,
+        Self::DayOfWeek,
+    ];
+
+    /// The field's name as `man 5 crontab` calls it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Second => "second",
+            Self::Minute => "minute",
+            Self::Hour => "hour",
+            Self::DayOfMonth => "day of month",
+            Self::Month => "month",
+            Self::DayOfWeek => "day of week",
+        }
+    }
+
+    /// What a valid value looks like.
+    pub fn hint(self) -> &'static str {
+        self.field().hint
+    }
+
+    fn field(self) -> &'static Field {
+        match self {
+            Self::Second => &SECOND,
+            Self::Minute => &MINUTE,
+            Self::Hour => &HOUR,
+            Self::DayOfMonth => &DAY_OF_MONTH,
+            Self::Month => &MONTH,
+            Self::DayOfWeek => &DAY_OF_WEEK,
+        }
+    }
+}
+
+impl fmt::Display for CronField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for CronProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Empty => f.write_str("is empty; expected five fields such as `0 9 * * MON`"),
+            Self::FieldCount { found } => write!(
+                f,
+                "expected 5 fields (minute hour day-of-month month day-of-week) \
+                 or 6 with seconds first, found {found}"
+            ),
+            Self::UnknownAlias => f.write_str(
+                "unknown alias; use one of @yearly, @annually, @monthly, @weekly, @daily, \
+                 @midnight, @hourly",
+            ),
+            Self::EmptyListItem { part } => write!(f, "{part}: empty list item"),
+            Self::Backwards { part } => write!(
+                f,
+                "{part}: a range runs backwards; write the smaller value first"
+            ),
+            Self::StepNotNumber { part } => {
+                write!(f, "{part}: a step is not a positive whole number")
+            }
+            Self::StepZero { part } => write!(f, "{part}: step must be at least 1"),
+            Self::StepTooLarge { part } => write!(
+                f,
+                "{part}: a step is larger than the field's range ({})",
+                part.hint()
+            ),
+            Self::MissingValue { part } => write!(f, "{part}: a range is missing a value"),
+            Self::OutOfRange { part } => {
+                write!(f, "{part}: a value is out of range ({})", part.hint())
+            }
+            Self::NotAValue { part } => {
+                let what = match part {
+                    CronField::Month => "a month",
+                    CronField::DayOfWeek => "a weekday",
+                    _ => "a number",
+                };
+                write!(f, "{part}: a value is not {what} ({})", part.hint())
+            }
+            Self::NeverFires => f.write_str(
+                "never fires: no day matches the day-of-month and month fields together",
+            ),
+            Self::Untranslatable => f.write_str("could not be translated for the calendar search"),
+        }
+    }
+}
+
+fn err(problem: CronProblem) -> ParseError {
+    ParseError::new("schedule", Rule::Cron(problem))
 }
 
 /// The `@` aliases, as the five-field lines they stand for.
@@ -210,18 +350,13 @@ fn alias(text: &str) -> Result<&'static str, ParseError> {
         "@weekly" => "0 0 * * 0",
         "@daily" | "@midnight" => "0 0 * * *",
         "@hourly" => "0 * * * *",
-        _ => {
-            return Err(err(format!(
-                "unknown alias '{text}'; use one of @yearly, @annually, @monthly, @weekly, \
-                 @daily, @midnight, @hourly"
-            )))
-        }
+        _ => return Err(err(CronProblem::UnknownAlias)),
     })
 }
 
 /// What one field accepts.
 struct Field {
-    name: &'static str,
+    part: CronField,
     min: u32,
     max: u32,
     /// Names and the numbers they stand for.
@@ -233,7 +368,7 @@ struct Field {
 }
 
 const SECOND: Field = Field {
-    name: "second",
+    part: CronField::Second,
     min: 0,
     max: 59,
     names: &[],
@@ -241,7 +376,7 @@ const SECOND: Field = Field {
     weekday: false,
 };
 const MINUTE: Field = Field {
-    name: "minute",
+    part: CronField::Minute,
     min: 0,
     max: 59,
     names: &[],
@@ -249,7 +384,7 @@ const MINUTE: Field = Field {
     weekday: false,
 };
 const HOUR: Field = Field {
-    name: "hour",
+    part: CronField::Hour,
     min: 0,
     max: 23,
     names: &[],
@@ -257,7 +392,7 @@ const HOUR: Field = Field {
     weekday: false,
 };
 const DAY_OF_MONTH: Field = Field {
-    name: "day of month",
+    part: CronField::DayOfMonth,
     min: 1,
     max: 31,
     names: &[],
@@ -265,7 +400,7 @@ const DAY_OF_MONTH: Field = Field {
     weekday: false,
 };
 const MONTH: Field = Field {
-    name: "month",
+    part: CronField::Month,
     min: 1,
     max: 12,
     names: &[
@@ -286,7 +421,7 @@ const MONTH: Field = Field {
     weekday: false,
 };
 const DAY_OF_WEEK: Field = Field {
-    name: "day of week",
+    part: CronField::DayOfWeek,
     min: 0,
     max: 7,
     names: &[
@@ -304,11 +439,11 @@ const DAY_OF_WEEK: Field = Field {
 
 /// Expands one field into the set of values it matches (weekdays as 0–6, Sunday = 0).
 fn parse_field(field: &Field, text: &str) -> Result<BTreeSet<u32>, ParseError> {
-    let name = field.name;
+    let part = field.part;
     let mut set = BTreeSet::new();
     for item in text.split(',') {
         if item.is_empty() {
-            return Err(err(format!("{name}: empty list item in '{text}'")));
+            return Err(err(CronProblem::EmptyListItem { part }));
         }
         let (range, step) = match item.split_once('/') {
             Some((range, step)) => (range, Some(parse_step(field, step)?)),
@@ -334,9 +469,7 @@ fn parse_field(field: &Field, text: &str) -> Result<BTreeSet<u32>, ParseError> {
                 (lo..=6).chain(0..=hi).collect()
             }
         } else {
-            return Err(err(format!(
-                "{name}: range '{range}' runs backwards; write the smaller value first"
-            )));
+            return Err(err(CronProblem::Backwards { part }));
         };
         let step = usize::try_from(step.unwrap_or(1)).unwrap_or(usize::MAX);
         for v in values.into_iter().step_by(step) {
@@ -347,44 +480,33 @@ fn parse_field(field: &Field, text: &str) -> Result<BTreeSet<u32>, ParseError> {
 }
 
 fn parse_step(field: &Field, text: &str) -> Result<u32, ParseError> {
-    let name = field.name;
+    let part = field.part;
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err(format!(
-            "{name}: step '{text}' is not a positive whole number"
-        )));
+        return Err(err(CronProblem::StepNotNumber { part }));
     }
     match text.parse::<u32>() {
-        Ok(0) => Err(err(format!("{name}: step must be at least 1"))),
+        Ok(0) => Err(err(CronProblem::StepZero { part })),
         Ok(step) if step <= field.max => Ok(step),
-        _ => Err(err(format!(
-            "{name}: step {text} is larger than the field's range ({})",
-            field.hint
-        ))),
+        _ => Err(err(CronProblem::StepTooLarge { part })),
     }
 }
 
 fn value(field: &Field, text: &str) -> Result<u32, ParseError> {
-    let name = field.name;
-    let hint = field.hint;
+    let part = field.part;
     if text.is_empty() {
-        return Err(err(format!("{name}: a range is missing a value")));
+        return Err(err(CronProblem::MissingValue { part }));
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return match text.parse::<u32>() {
             Ok(v) if (field.min..=field.max).contains(&v) => Ok(v),
-            _ => Err(err(format!("{name}: {text} is out of range ({hint})"))),
+            _ => Err(err(CronProblem::OutOfRange { part })),
         };
     }
     let upper = text.to_ascii_uppercase();
     if let Some(&(_, v)) = field.names.iter().find(|(n, _)| *n == upper) {
         return Ok(v);
     }
-    let what = match name {
-        "month" => "a month",
-        "day of week" => "a weekday",
-        _ => "a number",
-    };
-    Err(err(format!("{name}: '{text}' is not {what} ({hint})")))
+    Err(err(CronProblem::NotAValue { part }))
 }
 
 /// A field's set as `cron` crate text: `*` when full, else the explicit list.

@@ -166,7 +166,7 @@ pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 impl From<ParseError> for Problem {
     fn from(e: ParseError) -> Self {
-        Self::field(e.field(), e.message())
+        Self::field(e.field(), e.rule().to_string())
     }
 }
 
@@ -177,7 +177,7 @@ impl From<Vec<ParseError>> for Problem {
                 .into_iter()
                 .map(|e| FieldError {
                     field: e.field().to_owned(),
-                    message: e.message().to_owned(),
+                    message: e.rule().to_string(),
                 })
                 .collect(),
         )

@@ -495,7 +495,10 @@ async fn patch_plan(
         if raw > 0 {
             Ok(raw)
         } else {
-            Err(gridloop_core::ParseError::new("id", "must be positive"))
+            Err(gridloop_core::ParseError::new(
+                "id",
+                gridloop_core::Rule::Positive,
+            ))
         }
     })?;
     Ok(Json(plan_view(

@@ -504,7 +504,7 @@ fn parse_opt<T>(
     match parse(raw) {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.push(format!("{}: {}", viewer.t(label), e.message()));
+            errors.push(format!("{}: {}", viewer.t(label), e.rule()));
             None
         }
     }
@@ -515,12 +515,17 @@ fn parse_local(raw: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ParseError
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
-        .map_err(|_| ParseError::new("until", "is not a date and time like 2026-12-01T17:00"))?;
+        .map_err(|_| {
+            ParseError::new(
+                "until",
+                gridloop_core::Rule::Format(gridloop_core::Format::LocalDateTime),
+            )
+        })?;
     let at = naive
         .and_local_timezone(tz)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ParseError::new("until", "does not exist in the park's time zone"))?;
+        .ok_or_else(|| ParseError::new("until", gridloop_core::Rule::NotInZone))?;
     gridloop_core::dates::check_instant("until", at)
 }
 
@@ -559,7 +564,9 @@ async fn act(
         ),
         satisfaction: parse_opt(&fields, "score", &mut errors, &viewer, "score", |s| {
             s.parse::<u8>()
-                .map_err(|_| ParseError::new("score", "must be 1 to 5"))
+                .map_err(|_| {
+                    ParseError::new("score", gridloop_core::Rule::Range { min: 1, max: 5 })
+                })
                 .and_then(Satisfaction::new)
         }),
         priority: parse_opt(
@@ -591,7 +598,13 @@ async fn act(
                 s.parse::<u32>()
                     .ok()
                     .filter(|m| (1..=525_600).contains(m))
-                    .ok_or_else(|| ParseError::new("minutes", "must be a number of minutes"))
+                    .ok_or_else(|| {
+                        let rule = gridloop_core::Rule::Minutes {
+                            min: 1,
+                            max: 525_600,
+                        };
+                        ParseError::new("minutes", rule)
+                    })
             },
         ) {
             let from = issue.resolve_due_at.unwrap_or_else(|| state.clock.now());
@@ -651,7 +664,7 @@ async fn act(
                 "until" => "extend_until",
                 other => other,
             };
-            errors.push(format!("{}: {}", viewer.t(key), e.message()));
+            errors.push(format!("{}: {}", viewer.t(key), e.rule()));
         }
     }
     // The version the page showed, required as the API requires it: a step taken from a stale
@@ -723,7 +736,7 @@ async fn act(
         Err(StoreError::Invalid(list)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             list.iter()
-                .map(|e| format!("{}: {}", e.field(), e.message()))
+                .map(|e| format!("{}: {}", e.field(), e.rule()))
                 .collect::<Vec<_>>()
                 .join("; "),
         ),

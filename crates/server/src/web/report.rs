@@ -238,7 +238,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         errors.push(format!("{}: {}", label("category"), label("choose")));
     }
     let title = Title::parse(fields.get("title").unwrap_or_default())
-        .map_err(|e| errors.push(format!("{}: {}", label("title"), e.message())))
+        .map_err(|e| errors.push(format!("{}: {}", label("title"), e.rule())))
         .ok();
     let mut description = fields.get("description").unwrap_or_default().to_owned();
     if let Some(url) = fields.get("photo_url") {
@@ -257,10 +257,10 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         }
     }
     let description = Description::parse(&description)
-        .map_err(|e| errors.push(format!("{}: {}", label("description"), e.message())))
+        .map_err(|e| errors.push(format!("{}: {}", label("description"), e.rule())))
         .ok();
     let priority = Priority::from_str(fields.get("priority").unwrap_or("normal"))
-        .map_err(|e| errors.push(format!("{}: {}", label("priority"), e.message())))
+        .map_err(|e| errors.push(format!("{}: {}", label("priority"), e.rule())))
         .ok();
     let photo_type = match &photo {
         Some(p) => match crate::http::attachments::sniff(&p.bytes) {

@@ -124,7 +124,7 @@ fn refusal(viewer: &Viewer, e: StoreError) -> Result<String, PageError> {
         StoreError::Visit(v) => Ok(format!("{} ({v})", viewer.t("not_allowed_now"))),
         StoreError::Invalid(list) => Ok(list
             .iter()
-            .map(|e| format!("{}: {}", e.field(), e.message()))
+            .map(|e| format!("{}: {}", e.field(), e.rule()))
             .collect::<Vec<_>>()
             .join("; ")),
         other => Err(other.into()),
@@ -200,7 +200,7 @@ async fn complete(
                 .await;
             }
             (_, Err(e)) => {
-                let message = format!("{}: {}", viewer.t("raise_title"), e.message());
+                let message = format!("{}: {}", viewer.t("raise_title"), e.rule());
                 return render(
                     &state,
                     &viewer,

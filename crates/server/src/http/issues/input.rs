@@ -36,7 +36,7 @@ impl Errors {
         match parsed {
             Ok(value) => Some(value),
             Err(e) => {
-                self.add(field, e.message());
+                self.add(field, e.rule().to_string());
                 None
             }
         }
@@ -323,7 +323,9 @@ fn parse_search(raw: &str) -> Result<String, ParseError> {
     if q.chars().count() > Title::MAX_CHARS {
         return Err(ParseError::new(
             "q",
-            format!("is longer than a title ({} characters)", Title::MAX_CHARS),
+            gridloop_core::Rule::TooLong {
+                max: Title::MAX_CHARS,
+            },
         ));
     }
     gridloop_core::text::check("q", q, gridloop_core::text::Lines::One)?;
@@ -396,16 +398,19 @@ impl ListQuery {
         let enterprise = errors.optional("enterprise", self.enterprise.as_deref(), |s| {
             s.trim()
                 .parse::<i64>()
-                .map_err(|_| ParseError::new("enterprise", format!("'{s}' is not an id")))
+                .map_err(|_| {
+                    let rule = gridloop_core::Rule::Format(gridloop_core::Format::Id);
+                    ParseError::new("enterprise", rule)
+                })
                 .and_then(EnterpriseId::new)
         });
         let overdue = errors
             .optional("overdue", self.overdue.as_deref(), |s| match s.trim() {
                 "true" | "1" => Ok(true),
                 "false" | "0" | "" => Ok(false),
-                other => Err(ParseError::new(
+                _ => Err(ParseError::new(
                     "overdue",
-                    format!("'{other}' is not true or false"),
+                    gridloop_core::Rule::Format(gridloop_core::Format::Boolean),
                 )),
             })
             .unwrap_or(false);
@@ -418,10 +423,10 @@ impl ListQuery {
                     .ok_or_else(|| {
                         ParseError::new(
                             "limit",
-                            format!(
-                                "must be a whole number from 1 to {}",
-                                gridloop_store::MAX_PAGE
-                            ),
+                            gridloop_core::Rule::Range {
+                                min: 1,
+                                max: i64::from(gridloop_store::MAX_PAGE),
+                            },
                         )
                     })
             })
@@ -456,7 +461,7 @@ pub fn parse_if_match(raw: &[u8]) -> Result<u32, ParseError> {
     let bad = || {
         ParseError::new(
             "If-Match",
-            "must be one entity tag as returned in ETag, such as \"3\"",
+            gridloop_core::Rule::Format(gridloop_core::Format::ETag),
         )
     };
     let text = std::str::from_utf8(raw).map_err(|_| bad())?.trim();

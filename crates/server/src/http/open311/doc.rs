@@ -176,7 +176,7 @@ impl From<StoreError> for Failure {
             StoreError::Invalid(errors) => Self::bad_request(
                 errors
                     .iter()
-                    .map(|e| format!("{}: {}", e.field(), e.message()))
+                    .map(|e| format!("{}: {}", e.field(), e.rule()))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),

@@ -79,7 +79,7 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
         None => Priority::Normal,
     };
     let description = Description::parse(params.raw("description").unwrap_or(""))
-        .map_err(|e| Failure::bad_request(format!("description {}", e.message())))?;
+        .map_err(|e| Failure::bad_request(format!("description {}", e.rule())))?;
     let title = title_for(&description, category.name.as_str())?;
 
     let new = NewIssue {
@@ -228,7 +228,7 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
         .get("phone")
         .map(Phone::parse)
         .transpose()
-        .map_err(|e| Failure::bad_request(format!("phone {}", e.message())))?;
+        .map_err(|e| Failure::bad_request(format!("phone {}", e.rule())))?;
     Ok(Open311Details {
         lat,
         long,
@@ -262,7 +262,7 @@ fn title_for(description: &Description, service_name: &str) -> Result<Title, Fai
     } else {
         first.to_owned()
     };
-    Title::parse(&title).map_err(|e| Failure::bad_request(format!("description {}", e.message())))
+    Title::parse(&title).map_err(|e| Failure::bad_request(format!("description {}", e.rule())))
 }
 
 /// `GET /requests`: the key's own requests, by ids (`service_request_id`, a comma list, which

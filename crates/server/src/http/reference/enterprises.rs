@@ -85,7 +85,9 @@ fn address(raw: Option<&str>) -> Result<Option<String>, ParseError> {
     if s.chars().count() > MAX_ADDRESS_CHARS {
         return Err(ParseError::new(
             "address",
-            format!("must be at most {MAX_ADDRESS_CHARS} characters long"),
+            gridloop_core::Rule::TooLong {
+                max: MAX_ADDRESS_CHARS,
+            },
         ));
     }
     Ok(Some(s.to_owned()))

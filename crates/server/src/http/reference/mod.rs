@@ -73,13 +73,17 @@ pub(crate) struct Fields(Vec<FieldError>);
 impl Fields {
     /// The value, or `None` with the error recorded under the field the parser named.
     pub(crate) fn take<T>(&mut self, parsed: Result<T, ParseError>) -> Option<T> {
-        parsed.map_err(|e| self.add(e.field(), e.message())).ok()
+        parsed
+            .map_err(|e| self.add(e.field(), e.rule().to_string()))
+            .ok()
     }
 
     /// The value, or `None` with the error recorded under `field` (for nested names such as
     /// `sla.low` that a core parser cannot know).
     pub(crate) fn take_as<T>(&mut self, field: &str, parsed: Result<T, ParseError>) -> Option<T> {
-        parsed.map_err(|e| self.add(field, e.message())).ok()
+        parsed
+            .map_err(|e| self.add(field, e.rule().to_string()))
+            .ok()
     }
 
     pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {

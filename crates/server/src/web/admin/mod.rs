@@ -496,7 +496,7 @@ fn describe(e: StoreError) -> String {
         StoreError::AlreadyExists { what, key } => format!("{what} '{key}' already exists"),
         StoreError::Invalid(list) => list
             .iter()
-            .map(|e| format!("{}: {}", e.field(), e.message()))
+            .map(|e| format!("{}: {}", e.field(), e.rule()))
             .collect::<Vec<_>>()
             .join("; "),
         StoreError::NotFound { what, key } => format!("no {what} {key}"),

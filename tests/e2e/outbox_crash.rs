@@ -124,7 +124,7 @@ async fn seed(db: &Db) -> Store {
     for i in 0..PENDING {
         let notice = Notice {
             recipients: Recipients::User(dispatcher),
-            topic: "reported".into(),
+            kind: gridloop_core::NotificationKind::Reported,
             issue: Some(issue),
             params: serde_json::json!({"event": "reported", "version": 1, "level": 0}),
             dedupe: format!("e2e-crash:{i}"),

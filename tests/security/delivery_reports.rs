@@ -51,7 +51,7 @@ async fn a_sent_sms(app: &TestApp) -> Notification {
         .expect("claim");
     let sms = claimed
         .into_iter()
-        .find(|n| n.channel == "sms")
+        .find(|n| n.channel == gridloop_core::Channel::Sms)
         .expect("the assignment is told to the unit by SMS");
     assert!(app
         .store

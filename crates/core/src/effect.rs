@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{GridId, UnitId, UserId};
+use crate::notification::NotificationKind;
 
 /// Who should hear about a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,8 +31,11 @@ pub enum Audience {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
-    /// Tell someone; `topic` is the event kind (`assigned`, `resolved`, …).
-    Notify { audience: Audience, topic: String },
+    /// Tell someone what happened.
+    Notify {
+        audience: Audience,
+        kind: NotificationKind,
+    },
     /// (Re)arm the deadline watch: reminders before and escalation checks at these times.
     /// Replaces any watch armed before for the issue.
     WatchDeadlines {

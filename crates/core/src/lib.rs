@@ -13,6 +13,7 @@
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
 //! - [`action`]: what people ask to do, with the fields each action needs.
 //! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
+//! - [`notification`]: what a notification is about and the channel it goes out on.
 //! - [`issue`]: the projection of an issue's events.
 //! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step.
 //! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
@@ -38,6 +39,7 @@ pub mod ids;
 pub mod issue;
 pub mod lifecycle;
 pub mod locale;
+pub mod notification;
 pub mod priority;
 pub mod report;
 pub mod role;
@@ -61,6 +63,7 @@ pub use event::{Change, Event, Source};
 pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
 pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
+pub use notification::{Channel, NotificationKind};
 pub use priority::{Priority, Satisfaction};
 pub use report::{
     Counts, Delta, DocumentError, Durations, Escalations, Headline, Indicators, IsoWeek,

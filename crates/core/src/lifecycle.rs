@@ -15,6 +15,7 @@ use crate::escalation::MAX_LEVEL;
 use crate::event::{Change, Event, Source};
 use crate::ids::{CategoryId, EnterpriseId, GridId};
 use crate::issue::Issue;
+use crate::notification::NotificationKind;
 use crate::priority::Priority;
 use crate::role::{Actor, Role, Scope};
 use crate::status::Status::{self, *};
@@ -176,7 +177,7 @@ impl Workflow {
                 source: report.source,
             },
         };
-        let effects = vec![notify(Audience::Dispatchers, "reported")];
+        let effects = vec![notify(Audience::Dispatchers, NotificationKind::Reported)];
         Ok((event, effects))
     }
 
@@ -287,7 +288,7 @@ impl Workflow {
         Ok(Decision {
             issue: next,
             event,
-            effects: vec![notify(audience, "escalated")],
+            effects: vec![notify(audience, NotificationKind::Escalated)],
         })
     }
 
@@ -311,7 +312,7 @@ impl Workflow {
             Action::Reject { reason } => (
                 Change::Rejected { reason },
                 reporter
-                    .map(|a| notify(a, "rejected"))
+                    .map(|a| notify(a, NotificationKind::Rejected))
                     .into_iter()
                     .collect(),
             ),
@@ -326,7 +327,7 @@ impl Workflow {
                         resolve_due_at,
                     },
                     vec![
-                        notify(Audience::Unit(unit), "assigned"),
+                        notify(Audience::Unit(unit), NotificationKind::Assigned),
                         watch(Some(response_due_at), resolve_due_at),
                     ],
                 )
@@ -336,7 +337,7 @@ impl Workflow {
                 (
                     Change::Returned { unit, reason },
                     vec![
-                        notify(Audience::Dispatchers, "returned"),
+                        notify(Audience::Dispatchers, NotificationKind::Returned),
                         Effect::StopWatching,
                     ],
                 )
@@ -367,7 +368,10 @@ impl Workflow {
                 }
                 (
                     Change::ExtensionRequested { until, reason },
-                    vec![notify(Audience::Supervisors, "extension_requested")],
+                    vec![notify(
+                        Audience::Supervisors,
+                        NotificationKind::ExtensionRequested,
+                    )],
                 )
             }
             Action::ExtendGrant { until } => {
@@ -383,7 +387,10 @@ impl Workflow {
                     ));
                 }
                 let unit = assigned_unit(issue)?;
-                let mut effects = vec![notify(Audience::Unit(unit), "extension_granted")];
+                let mut effects = vec![notify(
+                    Audience::Unit(unit),
+                    NotificationKind::ExtensionGranted,
+                )];
                 if issue.status.sla_clock_runs() {
                     effects.push(watch(None, resolve_due_at));
                 }
@@ -398,19 +405,25 @@ impl Workflow {
                 let unit = assigned_unit(issue)?;
                 (
                     Change::ExtensionDenied { reason },
-                    vec![notify(Audience::Unit(unit), "extension_denied")],
+                    vec![notify(
+                        Audience::Unit(unit),
+                        NotificationKind::ExtensionDenied,
+                    )],
                 )
             }
             Action::Resolve { note, public_note } => {
-                let mut effects = vec![notify(Audience::GridPosts(issue.grid), "resolved")];
-                effects.extend(reporter.map(|a| notify(a, "resolved")));
+                let mut effects = vec![notify(
+                    Audience::GridPosts(issue.grid),
+                    NotificationKind::Resolved,
+                )];
+                effects.extend(reporter.map(|a| notify(a, NotificationKind::Resolved)));
                 effects.push(Effect::StopWatching);
                 (Change::Resolved { note, public_note }, effects)
             }
             Action::Verify { satisfaction, note } => {
                 let unit = assigned_unit(issue)?;
-                let mut effects = vec![notify(Audience::Unit(unit), "verified")];
-                effects.extend(reporter.map(|a| notify(a, "verified")));
+                let mut effects = vec![notify(Audience::Unit(unit), NotificationKind::Closed)];
+                effects.extend(reporter.map(|a| notify(a, NotificationKind::Closed)));
                 (Change::Verified { satisfaction, note }, effects)
             }
             Action::Rework { reason } => {
@@ -427,14 +440,14 @@ impl Workflow {
                         resolve_due_at,
                     },
                     vec![
-                        notify(Audience::Unit(unit), "reworked"),
+                        notify(Audience::Unit(unit), NotificationKind::Reworked),
                         watch(Some(response_due_at), resolve_due_at),
                     ],
                 )
             }
             Action::Reopen { reason } => (
                 Change::Reopened { reason },
-                vec![notify(Audience::Dispatchers, "reopened")],
+                vec![notify(Audience::Dispatchers, NotificationKind::Reopened)],
             ),
             Action::MarkDuplicate { of } => {
                 if of == issue.id {
@@ -443,7 +456,7 @@ impl Workflow {
                     ));
                 }
                 let mut effects: Vec<Effect> = reporter
-                    .map(|a| notify(a, "marked_duplicate"))
+                    .map(|a| notify(a, NotificationKind::MarkedDuplicate))
                     .into_iter()
                     .collect();
                 effects.push(Effect::StopWatching);
@@ -470,8 +483,8 @@ impl Workflow {
                         resolve_due_at,
                     },
                     vec![
-                        notify(Audience::Unit(unit), "assigned"),
-                        notify(Audience::Unit(from_unit), "reassigned"),
+                        notify(Audience::Unit(unit), NotificationKind::Assigned),
+                        notify(Audience::Unit(from_unit), NotificationKind::Reassigned),
                         watch(Some(response_due_at), resolve_due_at),
                     ],
                 )
@@ -530,11 +543,8 @@ fn require_due(issue: &Issue) -> Result<DateTime<Utc>, TransitionError> {
     ))
 }
 
-fn notify(audience: Audience, topic: &str) -> Effect {
-    Effect::Notify {
-        audience,
-        topic: topic.to_owned(),
-    }
+fn notify(audience: Audience, kind: NotificationKind) -> Effect {
+    Effect::Notify { audience, kind }
 }
 
 fn watch(response_due_at: Option<DateTime<Utc>>, resolve_due_at: DateTime<Utc>) -> Effect {

@@ -73,3 +73,17 @@ impl FromStr for Locale {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_are_negotiated_from_loose_tags() {
+        assert_eq!(Locale::negotiate("en-US"), Locale::En);
+        assert_eq!(Locale::negotiate("EN_gb"), Locale::En);
+        assert_eq!(Locale::negotiate("zh-Hans"), Locale::ZhCn);
+        assert_eq!(Locale::negotiate("fr"), Locale::ZhCn);
+        assert_eq!(Locale::negotiate(""), Locale::ZhCn);
+    }
+}

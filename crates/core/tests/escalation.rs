@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use gridloop_core::{
     available_actions, plan_timers, working_day_minutes, Action, Actor, Audience, Calendar,
     CategoryId, Change, Deadline, Description, Effect, EnterpriseId, EscalationLadder,
-    EscalationRefused, Event, GridId, Issue, IssueId, Note, Priority, Reason, Report, Role, Share,
-    Sla, Source, Status, Step, Timer, TimerKind, Title, TransitionError, UnitId, UserId, Workflow,
-    WorkingHours,
+    EscalationRefused, Event, GridId, Issue, IssueId, Note, NotificationKind, Priority, Reason,
+    Report, Role, Share, Sla, Source, Status, Step, Timer, TimerKind, Title, TransitionError,
+    UnitId, UserId, Workflow, WorkingHours,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -635,7 +635,7 @@ fn escalating_records_a_system_event_that_keeps_the_status_and_tells_each_level_
         effects,
         vec![Effect::Notify {
             audience: Audience::UnitHead(unit(1)),
-            topic: "escalated".into()
+            kind: NotificationKind::Escalated
         }]
     );
 
@@ -652,7 +652,7 @@ fn escalating_records_a_system_event_that_keeps_the_status_and_tells_each_level_
         effects,
         vec![Effect::Notify {
             audience: Audience::Supervisors,
-            topic: "escalated".into()
+            kind: NotificationKind::Escalated
         }]
     );
 
@@ -661,7 +661,7 @@ fn escalating_records_a_system_event_that_keeps_the_status_and_tells_each_level_
         effects,
         vec![Effect::Notify {
             audience: Audience::Admins,
-            topic: "escalated".into()
+            kind: NotificationKind::Escalated
         }]
     );
     assert_eq!(walk.issue.escalation_level, 3);

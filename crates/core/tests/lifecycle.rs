@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{
     available_actions, Action, ActionFields, ActionKind, Actor, Audience, Calendar, CategoryId,
     Change, Decision, Description, Effect, EnterpriseId, Event, GridId, Issue, IssueId, Note,
-    Priority, Reason, Report, Role, Satisfaction, Sla, Source, Status, Title, TransitionError,
-    UnitId, UserId, Workflow,
+    NotificationKind, Priority, Reason, Report, Role, Satisfaction, Sla, Source, Status, Title,
+    TransitionError, UnitId, UserId, Workflow,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError};
@@ -1052,7 +1052,7 @@ fn granting_an_extension_moves_the_resolve_deadline_to_the_requested_time() {
     assert_eq!(track.issue.status, Status::InProgress);
     assert!(granted.effects.contains(&Effect::Notify {
         audience: Audience::Unit(unit(1)),
-        topic: "extension_granted".into(),
+        kind: NotificationKind::ExtensionGranted,
     }));
 }
 
@@ -1231,7 +1231,7 @@ fn assigning_notifies_the_unit_and_watches_both_deadlines() {
         vec![
             Effect::Notify {
                 audience: Audience::Unit(unit(1)),
-                topic: "assigned".into(),
+                kind: NotificationKind::Assigned,
             },
             Effect::WatchDeadlines {
                 response_due_at: track.issue.response_due_at,
@@ -1248,7 +1248,7 @@ fn resolving_notifies_the_grids_posts_and_stops_watching() {
     assert!(
         decision.effects.contains(&Effect::Notify {
             audience: Audience::GridPosts(grid(1)),
-            topic: "resolved".into(),
+            kind: NotificationKind::Resolved,
         }),
         "{:?}",
         decision.effects
@@ -1260,7 +1260,7 @@ fn resolving_notifies_the_grids_posts_and_stops_watching() {
     );
     assert!(decision.effects.contains(&Effect::Notify {
         audience: Audience::Reporter(superuser().user),
-        topic: "resolved".into(),
+        kind: NotificationKind::Resolved,
     }));
 }
 
@@ -1277,7 +1277,7 @@ fn reporting_notifies_the_dispatchers() {
         effects,
         vec![Effect::Notify {
             audience: Audience::Dispatchers,
-            topic: "reported".into(),
+            kind: NotificationKind::Reported,
         }]
     );
     assert_eq!(event.version, 1);

@@ -10,10 +10,6 @@ pub enum NotifierError {
     /// A template is missing or does not render.
     #[error("template {name}: {reason}")]
     Template { name: String, reason: String },
-    /// A notification kind nobody wrote templates for (a typo in stored preferences or a
-    /// topic the core added later).
-    #[error("unknown notification kind '{0}'")]
-    UnknownKind(String),
     /// An operator's template folder cannot be read.
     #[error("template folder {path}: {source}")]
     TemplateDir {

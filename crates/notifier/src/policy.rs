@@ -17,15 +17,15 @@ pub mod quiet;
 pub mod sms;
 
 pub use cap::{build_digest, CapDecision, Digest, DigestItem, HourlyCap};
-pub use channels::{default_channels, ChannelKind, ChannelSet, Preferences};
+pub use channels::{default_channels, ChannelSet, Preferences};
 pub use quiet::{not_before, not_before_on, QuietHours};
 pub use sms::{fit_sms, sms_segments, SmsEncoding, MAX_SMS_SEGMENTS};
 
-use crate::template::Kind;
+use gridloop_core::NotificationKind;
 
 /// Whether a notification may bypass quiet hours and the hourly cap. Only escalations to
 /// supervisors and beyond (level 2 and up) qualify: a unit head can wait for the morning, a
 /// problem already on a leader's desk cannot.
-pub fn is_urgent(kind: Kind, level: Option<u8>) -> bool {
-    kind == Kind::Escalated && level.is_some_and(|l| l >= 2)
+pub fn is_urgent(kind: NotificationKind, level: Option<u8>) -> bool {
+    kind == NotificationKind::Escalated && level.is_some_and(|l| l >= 2)
 }

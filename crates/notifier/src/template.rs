@@ -9,7 +9,6 @@ mod example;
 mod filters;
 pub mod format;
 mod html;
-mod kind;
 pub mod notice;
 mod view;
 
@@ -17,13 +16,14 @@ use std::path::Path;
 
 use minijinja::{context, Environment, UndefinedBehavior, Value};
 
-pub use kind::{Kind, Locale};
+pub use gridloop_core::Locale;
+use gridloop_core::{Channel, NotificationKind};
 pub use notice::{
     AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
     ReportFacts, VisitFacts,
 };
 
-use crate::policy::{fit_sms, ChannelKind, SmsEncoding, MAX_SMS_SEGMENTS};
+use crate::policy::{fit_sms, SmsEncoding, MAX_SMS_SEGMENTS};
 use crate::{Content, NotifierError};
 use view::View;
 
@@ -138,8 +138,8 @@ impl Templates {
     /// Renders every kind on every channel in every locale from [`Notice::example`].
     pub fn check(&self) -> Result<(), NotifierError> {
         for locale in Locale::ALL {
-            for kind in Kind::ALL {
-                for channel in ChannelKind::ALL {
+            for kind in NotificationKind::ALL {
+                for channel in Channel::ALL {
                     self.render(kind, channel, locale, &Notice::example(kind, locale))?;
                 }
             }
@@ -154,21 +154,21 @@ impl Templates {
     /// [`fit_sms`] for why cutting beats refusing); [`Rendered::sms`] says when that happened.
     pub fn render(
         &self,
-        kind: Kind,
-        channel: ChannelKind,
+        kind: NotificationKind,
+        channel: Channel,
         locale: Locale,
         notice: &Notice,
     ) -> Result<Rendered, NotifierError> {
         let view = Value::from_serialize(View::new(kind, locale, notice));
         match channel {
-            ChannelKind::Sms => self.render_sms(kind, locale, view),
-            ChannelKind::Email => self.render_email(kind, locale, view),
+            Channel::Sms => self.render_sms(kind, locale, view),
+            Channel::Email => self.render_email(kind, locale, view),
         }
     }
 
     fn render_sms(
         &self,
-        kind: Kind,
+        kind: NotificationKind,
         locale: Locale,
         view: Value,
     ) -> Result<Rendered, NotifierError> {
@@ -202,7 +202,7 @@ impl Templates {
 
     fn render_email(
         &self,
-        kind: Kind,
+        kind: NotificationKind,
         locale: Locale,
         view: Value,
     ) -> Result<Rendered, NotifierError> {
@@ -263,7 +263,7 @@ fn is_extra(file: &str) -> bool {
     file.starts_with('_')
         || file
             .strip_suffix(".email.html")
-            .is_some_and(|kind| Kind::from_topic(kind).is_some() && kind != "verified")
+            .is_some_and(|kind| NotificationKind::ALL.iter().any(|k| k.as_str() == kind))
 }
 
 /// Splits `subject: …` off the first line; the body is what follows, blank lines trimmed.

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::America::New_York;
 use chrono_tz::Asia::Shanghai;
-use gridloop_core::Role;
+use gridloop_core::{Channel, NotificationKind, Role};
 use gridloop_notifier::policy::{
-    build_digest, default_channels, is_urgent, not_before, not_before_on, CapDecision, ChannelKind,
-    ChannelSet, DigestItem, HourlyCap, Preferences, QuietHours,
+    build_digest, default_channels, is_urgent, not_before, not_before_on, CapDecision, ChannelSet,
+    DigestItem, HourlyCap, Preferences, QuietHours,
 };
-use gridloop_notifier::template::{Kind, Locale, Notice, Templates};
+use gridloop_notifier::template::{Locale, Notice, Templates};
 use gridloop_notifier::Content;
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -20,8 +20,8 @@ fn utc(s: &str) -> DateTime<Utc> {
 fn a_level_two_escalation_at_night_goes_out_at_once_and_a_level_one_waits() {
     let night = utc("2025-11-27T16:00:00Z"); // 00:00 in Shanghai
     let quiet = QuietHours::default();
-    let supervisors = is_urgent(Kind::Escalated, Some(2));
-    let unit_head = is_urgent(Kind::Escalated, Some(1));
+    let supervisors = is_urgent(NotificationKind::Escalated, Some(2));
+    let unit_head = is_urgent(NotificationKind::Escalated, Some(1));
     assert!(supervisors && !unit_head);
     assert_eq!(not_before(night, Shanghai, quiet, supervisors), None);
     assert_eq!(
@@ -32,10 +32,13 @@ fn a_level_two_escalation_at_night_goes_out_at_once_and_a_level_one_waits() {
 
 #[test]
 fn only_escalations_are_ever_urgent() {
-    for kind in Kind::ALL {
-        assert_eq!(is_urgent(kind, Some(3)), kind == Kind::Escalated);
+    for kind in NotificationKind::ALL {
+        assert_eq!(
+            is_urgent(kind, Some(3)),
+            kind == NotificationKind::Escalated
+        );
     }
-    assert!(!is_urgent(Kind::Escalated, None));
+    assert!(!is_urgent(NotificationKind::Escalated, None));
 }
 
 #[test]
@@ -62,7 +65,7 @@ fn email_ignores_quiet_hours() {
     let night = utc("2025-11-27T16:00:00Z");
     let quiet = QuietHours::default();
     assert_eq!(
-        not_before_on(ChannelKind::Email, night, Shanghai, quiet, false),
+        not_before_on(Channel::Email, night, Shanghai, quiet, false),
         None
     );
 }
@@ -85,7 +88,7 @@ fn the_sixth_sms_in_an_hour_is_folded_and_the_digest_renders_within_one_sms_budg
         match cap.decide(sent, false) {
             CapDecision::Send => sent += 1,
             CapDecision::Fold => folded.push(DigestItem {
-                kind: Kind::Assigned,
+                kind: NotificationKind::Assigned,
                 issue_id: Some(2000 + i as i64),
                 title: Some((*title).to_owned()),
             }),
@@ -98,7 +101,12 @@ fn the_sixth_sms_in_an_hour_is_folded_and_the_digest_renders_within_one_sms_budg
         ..Notice::default()
     };
     let rendered = Templates::builtin()
-        .render(Kind::Digest, ChannelKind::Sms, Locale::ZhCn, &notice)
+        .render(
+            NotificationKind::Digest,
+            Channel::Sms,
+            Locale::ZhCn,
+            &notice,
+        )
         .unwrap();
     assert_eq!(
         rendered.content,
@@ -116,19 +124,19 @@ fn preferences_stored_as_json_override_the_defaults_and_urgent_sms_survives_muti
     let stored = r#"{"assigned": ["email"], "escalated": []}"#;
     let prefs: Preferences = serde_json::from_str(stored).unwrap();
     assert_eq!(
-        default_channels(Kind::Assigned, Role::UnitMember),
+        default_channels(NotificationKind::Assigned, Role::UnitMember),
         ChannelSet::BOTH
     );
     assert_eq!(
-        prefs.channels(Kind::Assigned, Role::UnitMember, false),
+        prefs.channels(NotificationKind::Assigned, Role::UnitMember, false),
         ChannelSet::EMAIL
     );
-    let urgent = is_urgent(Kind::Escalated, Some(2));
+    let urgent = is_urgent(NotificationKind::Escalated, Some(2));
     let channels: Vec<_> = prefs
-        .channels(Kind::Escalated, Role::Supervisor, urgent)
+        .channels(NotificationKind::Escalated, Role::Supervisor, urgent)
         .iter()
         .collect();
-    assert_eq!(channels, vec![ChannelKind::Sms]);
+    assert_eq!(channels, vec![Channel::Sms]);
     assert_eq!(
         serde_json::from_str::<Preferences>(&serde_json::to_string(&prefs).unwrap()).unwrap(),
         prefs

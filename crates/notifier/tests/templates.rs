@@ -1,19 +1,20 @@
 //! Every built-in template, rendered from the example notices and compared with the reviewed
 //! snapshots in `tests/snapshots/`; plus the SMS length promises and the override folder.
 
-use gridloop_notifier::policy::{sms_segments, ChannelKind, SmsEncoding};
-use gridloop_notifier::template::{Kind, Locale, Notice, Templates};
+use gridloop_core::{Channel, NotificationKind};
+use gridloop_notifier::policy::{sms_segments, SmsEncoding};
+use gridloop_notifier::template::{Locale, Notice, Templates};
 use gridloop_notifier::{Content, NotifierError};
 
-fn render(kind: Kind, channel: ChannelKind, locale: Locale, notice: &Notice) -> Content {
+fn render(kind: NotificationKind, channel: Channel, locale: Locale, notice: &Notice) -> Content {
     Templates::builtin()
         .render(kind, channel, locale, notice)
         .unwrap_or_else(|e| panic!("{locale} {kind} {channel}: {e}"))
         .content
 }
 
-fn sms_text(kind: Kind, locale: Locale, notice: &Notice) -> String {
-    match render(kind, ChannelKind::Sms, locale, notice) {
+fn sms_text(kind: NotificationKind, locale: Locale, notice: &Notice) -> String {
+    match render(kind, Channel::Sms, locale, notice) {
         Content::Sms { text } => text,
         other => panic!("expected an SMS, got {other:?}"),
     }
@@ -22,9 +23,9 @@ fn sms_text(kind: Kind, locale: Locale, notice: &Notice) -> String {
 #[test]
 fn every_kind_renders_on_every_channel_in_every_locale_as_snapshotted() {
     for locale in Locale::ALL {
-        for kind in Kind::ALL {
+        for kind in NotificationKind::ALL {
             let notice = Notice::example(kind, locale);
-            for channel in ChannelKind::ALL {
+            for channel in Channel::ALL {
                 let shown = match render(kind, channel, locale, &notice) {
                     Content::Email {
                         subject,
@@ -59,7 +60,7 @@ fn every_sms_starts_with_the_signature_and_fits_three_segments() {
     let long = "园区东路与工业大道交叉口路面被重载货车长期碾压后出现大面积坑洼积水，影响企业原料运输和员工通勤安全"
         .repeat(3);
     for locale in Locale::ALL {
-        for kind in Kind::ALL {
+        for kind in NotificationKind::ALL {
             let mut notice = Notice::example(kind, locale);
             if let Some(issue) = notice.issue.as_mut() {
                 issue.title = long.clone();
@@ -86,10 +87,10 @@ fn every_sms_starts_with_the_signature_and_fits_three_segments() {
 fn common_sms_fit_one_segment_with_a_typical_title() {
     for locale in Locale::ALL {
         for kind in [
-            Kind::Assigned,
-            Kind::DueSoon,
-            Kind::Escalated,
-            Kind::Resolved,
+            NotificationKind::Assigned,
+            NotificationKind::DueSoon,
+            NotificationKind::Escalated,
+            NotificationKind::Resolved,
         ] {
             let text = sms_text(kind, locale, &Notice::example(kind, locale));
             assert_eq!(sms_segments(&text).1, 1, "{locale} {kind}: {text}");
@@ -99,7 +100,7 @@ fn common_sms_fit_one_segment_with_a_typical_title() {
 
 #[test]
 fn english_sms_with_english_names_stay_gsm7() {
-    for kind in Kind::ALL {
+    for kind in NotificationKind::ALL {
         let text = sms_text(kind, Locale::En, &Notice::example(kind, Locale::En));
         assert_eq!(sms_segments(&text).0, SmsEncoding::Gsm7, "{kind}: {text}");
     }
@@ -107,11 +108,16 @@ fn english_sms_with_english_names_stay_gsm7() {
 
 #[test]
 fn a_template_that_runs_long_is_cut_to_three_segments_and_says_so() {
-    let mut notice = Notice::example(Kind::Rejected, Locale::ZhCn);
+    let mut notice = Notice::example(NotificationKind::Rejected, Locale::ZhCn);
     notice.reason = Some("理由".repeat(200));
     let long = Templates::builtin()
         .with_signature(Locale::ZhCn, "【一个非常非常长的园区服务平台签名】")
-        .render(Kind::Rejected, ChannelKind::Sms, Locale::ZhCn, &notice)
+        .render(
+            NotificationKind::Rejected,
+            Channel::Sms,
+            Locale::ZhCn,
+            &notice,
+        )
         .unwrap();
     // The template shortens the reason itself; the hard limit is for what it does not.
     assert!(!long.sms.unwrap().truncated);
@@ -121,7 +127,12 @@ fn a_template_that_runs_long_is_cut_to_three_segments_and_says_so() {
     std::fs::write(dir.join("zh-CN/rejected.sms.txt"), "{{ reason }}").unwrap();
     let rendered = Templates::from_dir(&dir)
         .unwrap()
-        .render(Kind::Rejected, ChannelKind::Sms, Locale::ZhCn, &notice)
+        .render(
+            NotificationKind::Rejected,
+            Channel::Sms,
+            Locale::ZhCn,
+            &notice,
+        )
         .unwrap();
     let fit = rendered.sms.unwrap();
     assert!(fit.truncated);
@@ -135,11 +146,14 @@ fn a_template_that_runs_long_is_cut_to_three_segments_and_says_so() {
 
 #[test]
 fn html_email_escapes_what_users_typed_and_text_email_keeps_it() {
-    let mut notice = Notice::example(Kind::Returned, Locale::ZhCn);
+    let mut notice = Notice::example(NotificationKind::Returned, Locale::ZhCn);
     notice.reason = Some("<script>alert('x')</script> & 其他".to_owned());
-    let Content::Email { text, html, .. } =
-        render(Kind::Returned, ChannelKind::Email, Locale::ZhCn, &notice)
-    else {
+    let Content::Email { text, html, .. } = render(
+        NotificationKind::Returned,
+        Channel::Email,
+        Locale::ZhCn,
+        &notice,
+    ) else {
         panic!("expected an email");
     };
     let html = html.unwrap();
@@ -151,9 +165,9 @@ fn html_email_escapes_what_users_typed_and_text_email_keeps_it() {
 
 #[test]
 fn times_follow_the_recipients_time_zone() {
-    let mut notice = Notice::example(Kind::Assigned, Locale::En);
+    let mut notice = Notice::example(NotificationKind::Assigned, Locale::En);
     notice.recipient.time_zone = chrono_tz::America::New_York;
-    let text = sms_text(Kind::Assigned, Locale::En, &notice);
+    let text = sms_text(NotificationKind::Assigned, Locale::En, &notice);
     // Due 2025-11-28 06:30 UTC: 14:30 in Shanghai, 01:30 in New York.
     assert!(text.contains("28 Nov 01:30"), "{text}");
 }
@@ -174,10 +188,15 @@ fn an_operator_folder_overrides_some_files_and_keeps_the_rest_built_in() {
     .unwrap();
     std::fs::write(dir.join("zh-CN/notes.md"), "ignored").unwrap();
     let templates = Templates::from_dir(&dir).unwrap();
-    let notice = Notice::example(Kind::Assigned, Locale::ZhCn);
+    let notice = Notice::example(NotificationKind::Assigned, Locale::ZhCn);
 
     let sms = templates
-        .render(Kind::Assigned, ChannelKind::Sms, Locale::ZhCn, &notice)
+        .render(
+            NotificationKind::Assigned,
+            Channel::Sms,
+            Locale::ZhCn,
+            &notice,
+        )
         .unwrap();
     assert_eq!(
         sms.content,
@@ -186,7 +205,12 @@ fn an_operator_folder_overrides_some_files_and_keeps_the_rest_built_in() {
         }
     );
     let Content::Email { html, .. } = templates
-        .render(Kind::Assigned, ChannelKind::Email, Locale::ZhCn, &notice)
+        .render(
+            NotificationKind::Assigned,
+            Channel::Email,
+            Locale::ZhCn,
+            &notice,
+        )
         .unwrap()
         .content
     else {
@@ -195,15 +219,16 @@ fn an_operator_folder_overrides_some_files_and_keeps_the_rest_built_in() {
     assert!(html.unwrap().starts_with("<p>新交办问题：#1043"));
 
     let builtin = Templates::builtin();
-    for (kind, locale) in [(Kind::DueSoon, Locale::ZhCn), (Kind::Assigned, Locale::En)] {
+    for (kind, locale) in [
+        (NotificationKind::DueSoon, Locale::ZhCn),
+        (NotificationKind::Assigned, Locale::En),
+    ] {
         let notice = Notice::example(kind, locale);
         assert_eq!(
             templates
-                .render(kind, ChannelKind::Sms, locale, &notice)
+                .render(kind, Channel::Sms, locale, &notice)
                 .unwrap(),
-            builtin
-                .render(kind, ChannelKind::Sms, locale, &notice)
-                .unwrap()
+            builtin.render(kind, Channel::Sms, locale, &notice).unwrap()
         );
     }
 }
@@ -235,13 +260,13 @@ fn an_email_template_without_a_subject_line_is_refused() {
 #[test]
 fn a_missing_folder_means_the_builtins() {
     let templates = Templates::from_dir(&temp_dir("absent").join("nowhere")).unwrap();
-    let notice = Notice::example(Kind::Test, Locale::ZhCn);
+    let notice = Notice::example(NotificationKind::Test, Locale::ZhCn);
     assert_eq!(
         templates
-            .render(Kind::Test, ChannelKind::Sms, Locale::ZhCn, &notice)
+            .render(NotificationKind::Test, Channel::Sms, Locale::ZhCn, &notice)
             .unwrap(),
         Templates::builtin()
-            .render(Kind::Test, ChannelKind::Sms, Locale::ZhCn, &notice)
+            .render(NotificationKind::Test, Channel::Sms, Locale::ZhCn, &notice)
             .unwrap()
     );
 }
@@ -252,9 +277,9 @@ fn the_repositorys_template_folder_loads_and_matches_the_builtins() {
     let from_dir = Templates::from_dir(&dir).unwrap();
     let builtin = Templates::builtin();
     for locale in Locale::ALL {
-        for kind in Kind::ALL {
+        for kind in NotificationKind::ALL {
             let notice = Notice::example(kind, locale);
-            for channel in ChannelKind::ALL {
+            for channel in Channel::ALL {
                 assert_eq!(
                     from_dir.render(kind, channel, locale, &notice).unwrap(),
                     builtin.render(kind, channel, locale, &notice).unwrap()

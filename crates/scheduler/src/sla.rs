@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Audience, EscalationLadder, IssueId, Share, Timer, TimerKind, TransitionError, Workflow,
+    Audience, EscalationLadder, IssueId, NotificationKind, Share, Timer, TimerKind,
+    TransitionError, Workflow,
 };
 use gridloop_store::{Job, NewJob, Notice, Recipients, Store, StoreError, SLA_PLAN_JOB};
 use serde::Deserialize;
@@ -110,7 +111,7 @@ async fn fire(
         TimerKind::DueSoon { deadline } => {
             let notice = Notice {
                 recipients: Recipients::Audience(Audience::Unit(timer.unit)),
-                topic: "due_soon".into(),
+                kind: NotificationKind::DueSoon,
                 issue: Some(issue.id),
                 params: serde_json::json!({
                     "deadline": deadline.as_str(),

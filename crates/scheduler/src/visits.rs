@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{
     misses_in_a_row, occurrences_to_materialise, visit::MATERIALISE_HORIZON_DAYS, Audience,
-    Calendar, Status, VisitStatus, ESCALATE_AFTER_MISSES,
+    Calendar, NotificationKind, Status, VisitStatus, ESCALATE_AFTER_MISSES,
 };
 use gridloop_store::{
     IssueFilter, Job, NewJob, Notice, Recipients, Store, Tx, Visit, VisitPlanRecord,
@@ -121,7 +121,7 @@ async fn remind(store: &Store, job: &Job, now: DateTime<Utc>) -> Result<(), JobE
     let agenda = agenda(&mut tx, &visit).await?;
     let notice = Notice {
         recipients: Recipients::User(visit.commissioner),
-        topic: "visit_reminder".into(),
+        kind: NotificationKind::VisitReminder,
         issue: None,
         params: serde_json::json!({
             "visit": visit.id,
@@ -189,7 +189,7 @@ async fn end_of_window(store: &Store, job: &Job, now: DateTime<Utc>) -> Result<(
     if misses >= ESCALATE_AFTER_MISSES {
         let notice = Notice {
             recipients: Recipients::Audience(Audience::Supervisors),
-            topic: "visit_missed".into(),
+            kind: NotificationKind::VisitMissed,
             issue: None,
             params: serde_json::json!({
                 "visit": visit.id,

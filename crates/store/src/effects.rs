@@ -11,7 +11,7 @@
 //! - `StopWatching` → the issue's waiting timers are deleted (they would find nothing to do).
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Audience, Effect, Event, Issue, IssueId, UserId};
+use gridloop_core::{Audience, Effect, Event, Issue, IssueId, NotificationKind, UserId};
 use serde::Serialize;
 
 use crate::backend::{args, Arg, Tx};
@@ -33,8 +33,9 @@ pub enum Recipients {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
     pub recipients: Recipients,
-    /// The notification kind, which names its template (`assigned`, `due_soon`, …).
-    pub topic: String,
+    /// What the notice is about; it names the template. The outbox stores its
+    /// [`stored_name`](NotificationKind::stored_name).
+    pub kind: NotificationKind,
     pub issue: Option<IssueId>,
     /// What the template shows, besides the issue (looked up when rendering).
     pub params: serde_json::Value,
@@ -46,15 +47,15 @@ pub struct Notice {
 
 /// Notification kinds that go by SMS as well as email unless a user chose otherwise: the
 /// ones that ask someone to act soon. The rest go by email only.
-pub const SMS_BY_DEFAULT: &[&str] = &[
-    "assigned",
-    "reassigned",
-    "reworked",
-    "due_soon",
-    "escalated",
-    "resolved",
-    "visit_reminder",
-    "visit_missed",
+pub const SMS_BY_DEFAULT: &[NotificationKind] = &[
+    NotificationKind::Assigned,
+    NotificationKind::Reassigned,
+    NotificationKind::Reworked,
+    NotificationKind::DueSoon,
+    NotificationKind::Escalated,
+    NotificationKind::Resolved,
+    NotificationKind::VisitReminder,
+    NotificationKind::VisitMissed,
 ];
 
 /// The `WHERE` condition selecting the users of an audience, with its one argument (if any)
@@ -96,7 +97,8 @@ fn audience_condition(recipients: Recipients) -> (&'static str, Option<i64>) {
 /// Where [`routing_insert`] takes each value from: a placeholder, or an expression.
 pub(crate) struct Slots<'a> {
     pub active: &'a str,
-    pub topic: &'a str,
+    /// The kind's stored name (also what preferences are looked up by).
+    pub kind: &'a str,
     pub params: &'a str,
     pub priority: &'a str,
     /// The dedupe key's cause part; the recipient and channel are appended.
@@ -120,17 +122,17 @@ pub(crate) fn routing_insert(condition: &str, s: &Slots<'_>) -> String {
         "INSERT INTO notifications (channel, recipient_id, address, locale, template, \
            params, priority, dedupe_key, issue_id, state, next_attempt_at, created_at) \
          SELECT c.channel, u.id, CASE c.channel WHEN 'email' THEN u.email ELSE u.phone END, \
-           u.locale, {topic}, {params}, {priority}, \
+           u.locale, {kind}, {params}, {priority}, \
            {dedupe} || ':' || CAST(u.id AS TEXT) || ':' || c.channel, {issue}, 'pending', {now}, {now} \
          FROM users u \
            CROSS JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') c \
-           LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = {topic}{from} \
+           LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = {kind}{from} \
          WHERE {condition} AND u.active = {active} \
            AND CASE c.channel WHEN 'email' THEN u.email ELSE u.phone END IS NOT NULL \
            AND ((p.channels IS NULL AND (c.channel = 'email' OR {sms_default})) \
                 OR CAST(p.channels AS TEXT) LIKE '%\"' || c.channel || '\"%') \
          ON CONFLICT DO NOTHING",
-        topic = s.topic,
+        kind = s.kind,
         params = s.params,
         priority = s.priority,
         dedupe = s.dedupe,
@@ -159,19 +161,24 @@ impl Tx {
     ) -> Result<(), StoreError> {
         for effect in effects {
             match effect {
-                Effect::Notify { audience, topic } => {
+                Effect::Notify { audience, kind } => {
                     let level = issue.escalation_level;
                     let notice = Notice {
                         recipients: Recipients::Audience(*audience),
-                        topic: topic.clone(),
+                        kind: *kind,
                         issue: Some(issue.id),
                         params: serde_json::json!({
                             "event": event.change.kind(),
                             "version": event.version,
                             "level": level,
                         }),
-                        dedupe: format!("issue:{}:v{}:{topic}", issue.id, event.version),
-                        urgent: topic == "escalated" && level >= 2,
+                        dedupe: format!(
+                            "issue:{}:v{}:{}",
+                            issue.id,
+                            event.version,
+                            kind.stored_name()
+                        ),
+                        urgent: *kind == NotificationKind::Escalated && level >= 2,
                     };
                     self.notify(&notice, now).await?;
                 }
@@ -210,13 +217,13 @@ impl Tx {
     /// before (same dedupe key) writes none.
     pub async fn notify(&mut self, notice: &Notice, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let (condition, who) = audience_condition(notice.recipients);
-        let sms_default = SMS_BY_DEFAULT.contains(&notice.topic.as_str());
+        let sms_default = SMS_BY_DEFAULT.contains(&notice.kind);
         let priority: i64 = if notice.urgent { 10 } else { 0 };
         let sql = routing_insert(
             condition,
             &Slots {
                 active: "$1",
-                topic: "$3",
+                kind: "$3",
                 params: "$4",
                 priority: "$5",
                 dedupe: "$6",
@@ -229,7 +236,7 @@ impl Tx {
         let values: Vec<Arg> = args![
             true,
             who,
-            notice.topic.as_str(),
+            notice.kind.stored_name(),
             notice.params.clone(),
             priority,
             notice.dedupe.as_str(),

@@ -83,7 +83,7 @@ pub use model::{
 pub use notifications::{DlrEffect, DlrRecorded, Notification, NotificationState, RecentSends};
 pub use open311::Open311Details;
 pub use prefs::CHANNELS;
-pub use report_copies::{ReportFilter, ReportSummary, StoredReport, WEEKLY_REPORT_TOPIC};
+pub use report_copies::{ReportFilter, ReportSummary, StoredReport};
 pub use schedules::{NewSchedule, ScheduleRecord};
 pub use sessions::WebSession;
 pub use sign_in_attempts::{SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits};

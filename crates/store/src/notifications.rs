@@ -14,13 +14,14 @@
 //! `dead` (attempts used up). Only an operator moves `failed`/`dead` back to `pending`.
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::Rule;
+use gridloop_core::{Channel, NotificationKind, Rule};
 use serde::Serialize;
 use sqlx::types::Json;
 
 use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
+use crate::rows::stored;
 use crate::state::state_enum;
 use crate::store::{in_transaction, Store};
 
@@ -49,14 +50,14 @@ state_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notification {
     pub id: i64,
-    /// `email` or `sms`.
-    pub channel: String,
+    pub channel: Channel,
     pub recipient_id: Option<i64>,
     pub address: String,
     /// `zh-CN` or `en`.
     pub locale: String,
-    /// The notification kind, which names the template.
-    pub template: String,
+    /// What it is about; it names the template (stored in the `template` column under the
+    /// kind's [`stored_name`](NotificationKind::stored_name)).
+    pub kind: NotificationKind,
     pub params: serde_json::Value,
     /// Higher first; 10 and above is urgent.
     pub priority: i64,
@@ -118,11 +119,11 @@ impl NotificationRow {
     fn into_domain(self) -> Result<Notification, StoreError> {
         Ok(Notification {
             id: self.id,
-            channel: self.channel,
+            channel: stored("notifications", self.channel.parse())?,
             recipient_id: self.recipient_id,
             address: self.address,
             locale: self.locale,
-            template: self.template,
+            kind: stored("notifications", self.template.parse())?,
             params: self.params.0,
             priority: self.priority,
             dedupe_key: self.dedupe_key,
@@ -312,7 +313,7 @@ impl Tx {
     pub async fn sent_in_last_hour(
         &mut self,
         recipient_id: i64,
-        channel: &str,
+        channel: Channel,
         now: DateTime<Utc>,
     ) -> Result<RecentSends, StoreError> {
         let (count, oldest): (i64, Option<DateTime<Utc>>) = self
@@ -321,7 +322,7 @@ impl Tx {
                  WHERE recipient_id = $1 AND channel = $2 AND sent_at > $3 AND sent_at <= $4",
                 args![
                     recipient_id,
-                    channel,
+                    channel.as_str(),
                     to_micros(now - Duration::hours(1)),
                     to_micros(now)
                 ],
@@ -367,7 +368,7 @@ impl Store {
         /// Records a delivery report once (see [`Tx::record_dlr`]).
         write fn record_dlr(&self, id: i64, status: u32, effect: DlrEffect, now: DateTime<Utc>) -> DlrRecorded;
         /// Sends to a recipient on a channel in the past hour, for the hourly cap.
-        read fn sent_in_last_hour(&self, recipient_id: i64, channel: &str, now: DateTime<Utc>) -> RecentSends;
+        read fn sent_in_last_hour(&self, recipient_id: i64, channel: Channel, now: DateTime<Utc>) -> RecentSends;
         /// How many notifications are in each state.
         read fn count_notifications(&self) -> Vec<(NotificationState, u64)>;
     }

@@ -16,7 +16,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, Audience, Effect, GridId, IssueId, Status, Workflow};
+use gridloop_core::{Actor, Audience, Effect, GridId, IssueId, NotificationKind, Status, Workflow};
 
 use crate::backend::{args, Arg, Pool};
 use crate::effects::{dispatchers_condition, routing_insert, Slots, SMS_BY_DEFAULT};
@@ -39,8 +39,9 @@ static REPORT: LazyLock<String> = LazyLock::new(|| {
     // statement: the same routing text as every other notification, reading the new issue's id.
     let now = format!("${}", n + 11);
     let params = format!("${}", n + 12);
-    let dedupe = format!("'issue:' || CAST(i.id AS TEXT) || ':v1:{REPORTED}'");
-    let topic = format!("'{REPORTED}'");
+    let stored = REPORTED.stored_name();
+    let dedupe = format!("'issue:' || CAST(i.id AS TEXT) || ':v1:{stored}'");
+    let kind = format!("'{stored}'");
     let sms_default = if SMS_BY_DEFAULT.contains(&REPORTED) {
         "TRUE"
     } else {
@@ -50,7 +51,7 @@ static REPORT: LazyLock<String> = LazyLock::new(|| {
         dispatchers_condition(),
         &Slots {
             active: "TRUE",
-            topic: &topic,
+            kind: &kind,
             params: &params,
             priority: "0",
             dedupe: &dedupe,
@@ -76,8 +77,8 @@ static REPORT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The topic of the notification a report sends.
-const REPORTED: &str = "reported";
+/// The kind of the notification a report sends.
+const REPORTED: NotificationKind = NotificationKind::Reported;
 
 /// See the module doc. The outcomes are those of [`crate::Store::report`].
 pub(crate) async fn report(
@@ -101,7 +102,10 @@ pub(crate) async fn report(
     // The statement above routes exactly this; a new effect of reports must be added there.
     debug_assert!(matches!(
         effects.as_slice(),
-        [Effect::Notify { audience: Audience::Dispatchers, topic }] if topic == REPORTED
+        [Effect::Notify {
+            audience: Audience::Dispatchers,
+            kind: REPORTED
+        }]
     ));
     let payload = serde_json::to_value(&event.change)
         .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;

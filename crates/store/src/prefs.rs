@@ -4,7 +4,7 @@
 //! someone to act soon: see [`crate::SMS_BY_DEFAULT`]); the outbox routing reads it in the
 //! transaction that writes the notification.
 
-use gridloop_core::{Format, Rule, UserId};
+use gridloop_core::{Channel, NotificationKind, UserId};
 use sqlx::types::Json;
 
 use crate::backend::{args, Tx};
@@ -12,75 +12,67 @@ use crate::error::StoreError;
 use crate::store::{in_transaction, Store};
 
 /// The channels a preference may name.
-pub const CHANNELS: &[&str] = &["email", "sms"];
-
-/// The longest notification kind accepted (kinds are short snake_case words).
-const MAX_KIND_CHARS: usize = 40;
+pub const CHANNELS: &[Channel] = &Channel::ALL;
 
 impl Tx {
     /// Sets a user's channels for one kind: a subset of [`CHANNELS`], possibly empty (nothing
-    /// is sent for that kind). `None` removes the preference, back to the default.
+    /// is sent for that kind). `None` removes the preference, back to the default. Stored under
+    /// the kind's [`stored_name`](NotificationKind::stored_name), which is what the outbox
+    /// routing looks preferences up by.
     pub async fn set_notification_pref(
         &mut self,
         user: UserId,
-        kind: &str,
-        channels: Option<&[String]>,
+        kind: NotificationKind,
+        channels: Option<&[Channel]>,
     ) -> Result<(), StoreError> {
-        if kind.is_empty()
-            || kind.len() > MAX_KIND_CHARS
-            || !kind.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-        {
-            return Err(StoreError::invalid("kind", Rule::Format(Format::Code)));
-        }
         self.must_exist("users", "user", user.get()).await?;
         self.execute(
             "DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2",
-            args![user.get(), kind],
+            args![user.get(), kind.stored_name()],
         )
         .await?;
         let Some(channels) = channels else {
             return Ok(());
         };
-        let mut chosen: Vec<&str> = Vec::new();
+        let mut chosen: Vec<Channel> = Vec::new();
         for channel in channels {
-            let known = CHANNELS
-                .iter()
-                .find(|c| **c == channel.as_str())
-                .ok_or_else(|| {
-                    StoreError::invalid("channels", Rule::OneOf { allowed: CHANNELS })
-                })?;
-            if !chosen.contains(known) {
-                chosen.push(known);
+            if !chosen.contains(channel) {
+                chosen.push(*channel);
             }
         }
         self.execute(
             "INSERT INTO notification_prefs (user_id, kind, channels) VALUES ($1, $2, $3)",
-            args![user.get(), kind, serde_json::json!(chosen)],
+            args![user.get(), kind.stored_name(), serde_json::json!(chosen)],
         )
         .await?;
         Ok(())
     }
 
-    /// A user's preferences, by kind.
+    /// A user's preferences, by kind. A row for a kind that does not exist is left out: before
+    /// kinds were checked any word could be stored, and such a row never matched a
+    /// notification.
     pub async fn notification_prefs(
         &mut self,
         user: UserId,
-    ) -> Result<Vec<(String, Vec<String>)>, StoreError> {
-        let rows: Vec<(String, Json<Vec<String>>)> = self
+    ) -> Result<Vec<(NotificationKind, Vec<Channel>)>, StoreError> {
+        let rows: Vec<(String, Json<Vec<Channel>>)> = self
             .fetch_all(
                 "SELECT kind, channels FROM notification_prefs WHERE user_id = $1 ORDER BY kind",
                 args![user.get()],
             )
             .await?;
-        Ok(rows.into_iter().map(|(k, c)| (k, c.0)).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(kind, channels)| Some((kind.parse().ok()?, channels.0)))
+            .collect())
     }
 }
 
 impl Store {
     in_transaction! {
         /// Sets (or with `None` clears) a user's channels for one kind of notification.
-        write fn set_notification_pref(&self, user: UserId, kind: &str, channels: Option<&[String]>) -> ();
+        write fn set_notification_pref(&self, user: UserId, kind: NotificationKind, channels: Option<&[Channel]>) -> ();
         /// A user's notification preferences, by kind.
-        read fn notification_prefs(&self, user: UserId) -> Vec<(String, Vec<String>)>;
+        read fn notification_prefs(&self, user: UserId) -> Vec<(NotificationKind, Vec<Channel>)>;
     }
 }

@@ -3,7 +3,7 @@
 //! re-categorised.
 
 use chrono::{DateTime, Utc};
-use gridloop_core::WeeklyReport;
+use gridloop_core::{NotificationKind, WeeklyReport};
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
@@ -11,9 +11,6 @@ use crate::effects::{Notice, Recipients};
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::store::{in_transaction, Store};
-
-/// The notification kind that carries a weekly report.
-pub const WEEKLY_REPORT_TOPIC: &str = "weekly_report";
 
 /// A stored report without its document, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -102,7 +99,7 @@ impl Tx {
         if let Some(recipients) = recipients {
             let notice = Notice {
                 recipients,
-                topic: WEEKLY_REPORT_TOPIC.to_owned(),
+                kind: NotificationKind::WeeklyReport,
                 issue: None,
                 params: serde_json::json!({ "report": id }),
                 dedupe: format!("report:{id}"),

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::{Email, Phone, Role, UserId};
+use gridloop_core::{Channel, Email, NotificationKind, Phone, Role, UserId};
 use gridloop_store::{
     DlrEffect, DlrRecorded, ErrorKind, NewUser, Notice, Notification, NotificationState,
     Recipients, Store,
@@ -36,12 +36,23 @@ async fn user(store: &Store, who: &str) -> UserId {
 }
 
 async fn notify(store: &Store, to: UserId, key: &str, urgent: bool, now: DateTime<Utc>) -> u64 {
+    notify_of(store, NotificationKind::Assigned, to, key, urgent, now).await
+}
+
+async fn notify_of(
+    store: &Store,
+    kind: NotificationKind,
+    to: UserId,
+    key: &str,
+    urgent: bool,
+    now: DateTime<Utc>,
+) -> u64 {
     let mut tx = store.transaction().await.expect("tx");
     let written = tx
         .notify(
             &Notice {
                 recipients: Recipients::User(to),
-                topic: "assigned".into(),
+                kind,
                 issue: None,
                 params: serde_json::json!({"k": key}),
                 dedupe: key.into(),
@@ -252,7 +263,7 @@ async fn the_hourly_count_sees_only_the_last_hour_of_one_channel(store: Store) {
     }
     let now = t0() + Duration::minutes(70);
     let recent = store
-        .sent_in_last_hour(u.get(), "sms", now)
+        .sent_in_last_hour(u.get(), Channel::Sms, now)
         .await
         .expect("store");
     assert_eq!(recent.count, 2);
@@ -269,42 +280,68 @@ async fn the_hourly_count_sees_only_the_last_hour_of_one_channel(store: Store) {
 /// brings the default back. Bad input changes nothing.
 async fn preferences_choose_the_channels_of_a_kind(store: Store) {
     let u = user(&store, "bea").await;
-    let sms_only = vec!["sms".to_owned()];
+    let assigned = NotificationKind::Assigned;
     store
-        .set_notification_pref(u, "assigned", Some(&sms_only))
+        .set_notification_pref(u, assigned, Some(&[Channel::Sms]))
         .await
         .expect("set");
     assert_eq!(notify(&store, u, "p1", false, t0()).await, 1);
     let rows = claim(&store, "w", t0()).await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].channel, "sms", "{rows:?}");
+    assert_eq!(rows[0].channel, Channel::Sms, "{rows:?}");
 
     store
-        .set_notification_pref(u, "assigned", Some(&[]))
+        .set_notification_pref(u, assigned, Some(&[]))
         .await
         .expect("silence");
     assert_eq!(notify(&store, u, "p2", false, t0()).await, 0);
 
-    let bad = vec!["pigeon".to_owned()];
-    let err = store
-        .set_notification_pref(u, "assigned", Some(&bad))
-        .await
-        .expect_err("an unknown channel");
-    assert_eq!(err.kind(), ErrorKind::Invalid);
+    // An unknown channel cannot reach the store: it is refused where it is parsed.
+    let bad = "pigeon".parse::<Channel>().expect_err("an unknown channel");
+    assert_eq!(bad.field(), "channel");
     assert_eq!(
         store.notification_prefs(u).await.expect("read"),
-        vec![("assigned".to_owned(), vec![])]
+        vec![(assigned, vec![])]
     );
 
     store
-        .set_notification_pref(u, "assigned", None)
+        .set_notification_pref(u, assigned, None)
         .await
         .expect("clear");
     assert_eq!(notify(&store, u, "p3", false, t0()).await, 2);
 }
 
+/// The close is stored as `verified`, the name it had before kinds were typed; a preference
+/// set for it is found by the routing, and rows read back as the close.
+async fn a_preference_for_the_close_applies_to_the_close(store: Store) {
+    let u = user(&store, "cy").await;
+    let closed = NotificationKind::Closed;
+    assert_eq!(
+        notify_of(&store, closed, u, "c1", false, t0()).await,
+        1,
+        "email only by default"
+    );
+    store
+        .set_notification_pref(
+            u,
+            closed,
+            Some(&[Channel::Email, Channel::Sms, Channel::Sms]),
+        )
+        .await
+        .expect("set");
+    assert_eq!(
+        store.notification_prefs(u).await.expect("read"),
+        vec![(closed, vec![Channel::Email, Channel::Sms])]
+    );
+    assert_eq!(notify_of(&store, closed, u, "c2", false, t0()).await, 2);
+    let rows = claim(&store, "w", t0()).await;
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|n| n.kind == closed), "{rows:?}");
+}
+
 both!(
     preferences_choose_the_channels_of_a_kind,
+    a_preference_for_the_close_applies_to_the_close,
     claims_take_due_rows_urgent_first_once_each_and_count_an_attempt,
     only_the_lease_owner_records_an_outcome,
     a_retry_waits_for_its_time_and_a_deferral_costs_no_attempt,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::template::Kind;
+use gridloop_core::NotificationKind;
 
 /// The most SMS one recipient gets in any hour. A unit head whose ten issues all turn overdue
 /// at 09:00 should get one message saying so, not ten.
@@ -40,7 +40,7 @@ impl HourlyCap {
 /// One folded notification, as the digest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestItem {
-    pub kind: Kind,
+    pub kind: NotificationKind,
     pub issue_id: Option<i64>,
     pub title: Option<String>,
 }
@@ -64,9 +64,9 @@ pub struct Digest {
 pub fn build_digest(pending: &[DigestItem], max_listed: usize) -> Digest {
     let mut items: Vec<DigestItem> = pending.to_vec();
     items.sort_by_key(|item| match item.kind {
-        Kind::Escalated => 0,
-        Kind::DueSoon => 1,
-        Kind::Assigned | Kind::Reworked => 2,
+        NotificationKind::Escalated => 0,
+        NotificationKind::DueSoon => 1,
+        NotificationKind::Assigned | NotificationKind::Reworked => 2,
         _ => 3,
     });
     items.truncate(max_listed);
@@ -81,7 +81,7 @@ pub fn build_digest(pending: &[DigestItem], max_listed: usize) -> Digest {
 mod tests {
     use super::*;
 
-    fn item(kind: Kind, id: i64) -> DigestItem {
+    fn item(kind: NotificationKind, id: i64) -> DigestItem {
         DigestItem {
             kind,
             issue_id: Some(id),
@@ -112,11 +112,11 @@ mod tests {
     #[test]
     fn a_digest_counts_everything_and_names_the_most_pressing_first() {
         let pending = vec![
-            item(Kind::Reassigned, 1),
-            item(Kind::DueSoon, 2),
-            item(Kind::Assigned, 3),
-            item(Kind::Escalated, 4),
-            item(Kind::Resolved, 5),
+            item(NotificationKind::Reassigned, 1),
+            item(NotificationKind::DueSoon, 2),
+            item(NotificationKind::Assigned, 3),
+            item(NotificationKind::Escalated, 4),
+            item(NotificationKind::Resolved, 5),
         ];
         let digest = build_digest(&pending, 3);
         assert_eq!(digest.count, 5);
@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn a_small_digest_names_all_in_pending_order_within_a_kind() {
-        let pending = vec![item(Kind::Assigned, 7), item(Kind::Assigned, 3)];
+        let pending = vec![
+            item(NotificationKind::Assigned, 7),
+            item(NotificationKind::Assigned, 3),
+        ];
         let digest = build_digest(&pending, 5);
         assert_eq!(digest.count, 2);
         assert_eq!(digest.more, 0);

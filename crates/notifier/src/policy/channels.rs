@@ -1,42 +1,14 @@
 //! Which channels a recipient hears each kind of notification on.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use gridloop_core::Role;
+use gridloop_core::{Channel, NotificationKind, Role};
 use serde::{Deserialize, Serialize};
-
-use crate::template::Kind;
-
-/// A way of reaching a person that has its own templates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChannelKind {
-    Email,
-    Sms,
-}
-
-impl ChannelKind {
-    pub const ALL: [ChannelKind; 2] = [Self::Email, Self::Sms];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-        }
-    }
-}
-
-impl fmt::Display for ChannelKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A set of channels; serialised as a list (`["email", "sms"]`) so that stored preferences
 /// read naturally and survive a channel being added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "Vec<ChannelKind>", into = "Vec<ChannelKind>")]
+#[serde(from = "Vec<Channel>", into = "Vec<Channel>")]
 pub struct ChannelSet {
     email: bool,
     sms: bool,
@@ -60,17 +32,17 @@ impl ChannelSet {
         sms: true,
     };
 
-    pub fn contains(self, channel: ChannelKind) -> bool {
+    pub fn contains(self, channel: Channel) -> bool {
         match channel {
-            ChannelKind::Email => self.email,
-            ChannelKind::Sms => self.sms,
+            Channel::Email => self.email,
+            Channel::Sms => self.sms,
         }
     }
 
-    pub fn with(mut self, channel: ChannelKind) -> Self {
+    pub fn with(mut self, channel: Channel) -> Self {
         match channel {
-            ChannelKind::Email => self.email = true,
-            ChannelKind::Sms => self.sms = true,
+            Channel::Email => self.email = true,
+            Channel::Sms => self.sms = true,
         }
         self
     }
@@ -87,20 +59,18 @@ impl ChannelSet {
     }
 
     /// The channels in a stable order, email first.
-    pub fn iter(self) -> impl Iterator<Item = ChannelKind> {
-        ChannelKind::ALL
-            .into_iter()
-            .filter(move |c| self.contains(*c))
+    pub fn iter(self) -> impl Iterator<Item = Channel> {
+        Channel::ALL.into_iter().filter(move |c| self.contains(*c))
     }
 }
 
-impl From<Vec<ChannelKind>> for ChannelSet {
-    fn from(channels: Vec<ChannelKind>) -> Self {
+impl From<Vec<Channel>> for ChannelSet {
+    fn from(channels: Vec<Channel>) -> Self {
         channels.into_iter().fold(Self::NONE, Self::with)
     }
 }
 
-impl From<ChannelSet> for Vec<ChannelKind> {
+impl From<ChannelSet> for Vec<Channel> {
     fn from(set: ChannelSet) -> Self {
         set.iter().collect()
     }
@@ -111,18 +81,24 @@ impl From<ChannelSet> for Vec<ChannelKind> {
 /// SMS is kept for what someone must act on soon, away from a desk: work landing on a unit,
 /// deadlines, escalations, verification on site, visits. Everything else is email, which
 /// costs nothing and keeps the detail.
-pub fn default_channels(kind: Kind, role: Role) -> ChannelSet {
+pub fn default_channels(kind: NotificationKind, role: Role) -> ChannelSet {
     let in_the_field = matches!(
         role,
         Role::PostMember | Role::Commissioner | Role::Enterprise
     );
     let in_a_unit = matches!(role, Role::UnitMember | Role::UnitHead);
     match kind {
-        Kind::Escalated | Kind::Test | Kind::VisitReminder => ChannelSet::BOTH,
-        Kind::Assigned | Kind::Reworked if in_a_unit => ChannelSet::BOTH,
-        Kind::DueSoon | Kind::Digest => ChannelSet::SMS,
-        Kind::Resolved | Kind::Closed | Kind::Rejected if in_the_field => ChannelSet::SMS,
-        Kind::WeeklyReport => ChannelSet::EMAIL,
+        NotificationKind::Escalated | NotificationKind::Test | NotificationKind::VisitReminder => {
+            ChannelSet::BOTH
+        }
+        NotificationKind::Assigned | NotificationKind::Reworked if in_a_unit => ChannelSet::BOTH,
+        NotificationKind::DueSoon | NotificationKind::Digest => ChannelSet::SMS,
+        NotificationKind::Resolved | NotificationKind::Closed | NotificationKind::Rejected
+            if in_the_field =>
+        {
+            ChannelSet::SMS
+        }
+        NotificationKind::WeeklyReport => ChannelSet::EMAIL,
         _ => ChannelSet::EMAIL,
     }
 }
@@ -133,20 +109,20 @@ pub fn default_channels(kind: Kind, role: Role) -> ChannelSet {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Preferences {
-    pub by_kind: BTreeMap<Kind, ChannelSet>,
+    pub by_kind: BTreeMap<NotificationKind, ChannelSet>,
 }
 
 impl Preferences {
     /// The channels to use for `kind`. Escalations of level 2 and up always keep SMS: a
     /// supervisor cannot mute the alarm that exists because everyone else was too quiet.
-    pub fn channels(&self, kind: Kind, role: Role, urgent: bool) -> ChannelSet {
+    pub fn channels(&self, kind: NotificationKind, role: Role, urgent: bool) -> ChannelSet {
         let chosen = self
             .by_kind
             .get(&kind)
             .copied()
             .unwrap_or_else(|| default_channels(kind, role));
         if urgent {
-            chosen.with(ChannelKind::Sms)
+            chosen.with(Channel::Sms)
         } else {
             chosen
         }
@@ -160,18 +136,21 @@ mod tests {
     #[test]
     fn escalations_go_by_email_and_sms_to_everyone() {
         for role in Role::ALL {
-            assert_eq!(default_channels(Kind::Escalated, role), ChannelSet::BOTH);
+            assert_eq!(
+                default_channels(NotificationKind::Escalated, role),
+                ChannelSet::BOTH
+            );
         }
     }
 
     #[test]
     fn unit_members_hear_of_assignments_by_email_and_sms_dispatchers_by_email() {
         assert_eq!(
-            default_channels(Kind::Assigned, Role::UnitMember),
+            default_channels(NotificationKind::Assigned, Role::UnitMember),
             ChannelSet::BOTH
         );
         assert_eq!(
-            default_channels(Kind::Assigned, Role::Dispatcher),
+            default_channels(NotificationKind::Assigned, Role::Dispatcher),
             ChannelSet::EMAIL
         );
     }
@@ -179,26 +158,26 @@ mod tests {
     #[test]
     fn reminders_and_verification_requests_go_by_sms() {
         assert_eq!(
-            default_channels(Kind::DueSoon, Role::UnitMember),
+            default_channels(NotificationKind::DueSoon, Role::UnitMember),
             ChannelSet::SMS
         );
         assert_eq!(
-            default_channels(Kind::Resolved, Role::PostMember),
+            default_channels(NotificationKind::Resolved, Role::PostMember),
             ChannelSet::SMS
         );
         assert_eq!(
-            default_channels(Kind::VisitReminder, Role::Commissioner),
+            default_channels(NotificationKind::VisitReminder, Role::Commissioner),
             ChannelSet::BOTH
         );
         assert_eq!(
-            default_channels(Kind::WeeklyReport, Role::Supervisor),
+            default_channels(NotificationKind::WeeklyReport, Role::Supervisor),
             ChannelSet::EMAIL
         );
     }
 
     #[test]
     fn every_kind_reaches_every_role_somehow_by_default() {
-        for kind in Kind::ALL {
+        for kind in NotificationKind::ALL {
             for role in Role::ALL {
                 assert!(!default_channels(kind, role).is_empty(), "{kind} {role}");
             }
@@ -210,14 +189,14 @@ mod tests {
         let prefs: Preferences =
             serde_json::from_str(r#"{"due_soon": ["email"], "reported": []}"#).unwrap();
         assert_eq!(
-            prefs.channels(Kind::DueSoon, Role::UnitMember, false),
+            prefs.channels(NotificationKind::DueSoon, Role::UnitMember, false),
             ChannelSet::EMAIL
         );
         assert!(prefs
-            .channels(Kind::Reported, Role::Dispatcher, false)
+            .channels(NotificationKind::Reported, Role::Dispatcher, false)
             .is_empty());
         assert_eq!(
-            prefs.channels(Kind::Assigned, Role::UnitMember, false),
+            prefs.channels(NotificationKind::Assigned, Role::UnitMember, false),
             ChannelSet::BOTH
         );
         let json = serde_json::to_string(&prefs).unwrap();
@@ -228,11 +207,11 @@ mod tests {
     fn urgent_escalations_keep_sms_even_when_muted() {
         let prefs: Preferences = serde_json::from_str(r#"{"escalated": []}"#).unwrap();
         assert_eq!(
-            prefs.channels(Kind::Escalated, Role::Supervisor, true),
+            prefs.channels(NotificationKind::Escalated, Role::Supervisor, true),
             ChannelSet::SMS
         );
         assert!(prefs
-            .channels(Kind::Escalated, Role::UnitHead, false)
+            .channels(NotificationKind::Escalated, Role::UnitHead, false)
             .is_empty());
     }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTim
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::channels::ChannelKind;
+use gridloop_core::Channel;
 
 /// A daily window, in local wall-clock time, during which SMS is held. `start > end` means the
 /// window crosses midnight (the usual case); `start == end` means no quiet hours at all.
@@ -57,15 +57,15 @@ pub fn not_before(
 
 /// [`not_before`] for any channel: email is never held, because nobody's phone rings for it.
 pub fn not_before_on(
-    channel: ChannelKind,
+    channel: Channel,
     now: DateTime<Utc>,
     tz: Tz,
     quiet: QuietHours,
     urgent: bool,
 ) -> Option<DateTime<Utc>> {
     match channel {
-        ChannelKind::Email => None,
-        ChannelKind::Sms => not_before(now, tz, quiet, urgent),
+        Channel::Email => None,
+        Channel::Sms => not_before(now, tz, quiet, urgent),
     }
 }
 
@@ -169,11 +169,8 @@ mod tests {
     fn email_is_never_held() {
         let now = utc("2025-11-27T15:10:00Z");
         let q = QuietHours::default();
-        assert_eq!(
-            not_before_on(ChannelKind::Email, now, Shanghai, q, false),
-            None
-        );
-        assert!(not_before_on(ChannelKind::Sms, now, Shanghai, q, false).is_some());
+        assert_eq!(not_before_on(Channel::Email, now, Shanghai, q, false), None);
+        assert!(not_before_on(Channel::Sms, now, Shanghai, q, false).is_some());
     }
 
     #[test]

@@ -8,8 +8,9 @@ use super::notice::{
     AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
     ReportFacts, VisitFacts,
 };
-use super::{Kind, Locale};
+use super::Locale;
 use crate::policy::{build_digest, DigestItem};
+use gridloop_core::NotificationKind;
 
 /// 2025-11-27 14:30 in Shanghai: a Thursday afternoon.
 fn base() -> DateTime<Utc> {
@@ -21,7 +22,7 @@ fn base() -> DateTime<Utc> {
 impl Notice {
     /// A realistic notice of `kind` with every fact that kind uses, worded for `locale`.
     /// The names are made up; the times are fixed, so renderings are reproducible.
-    pub fn example(kind: Kind, locale: Locale) -> Notice {
+    pub fn example(kind: NotificationKind, locale: Locale) -> Notice {
         let zh = locale == Locale::ZhCn;
         let pick = |a: &str, b: &str| if zh { a.to_owned() } else { b.to_owned() };
         let now = base();
@@ -51,48 +52,48 @@ impl Notice {
             status,
         };
         match kind {
-            Kind::Rejected => {
+            NotificationKind::Rejected => {
                 n.reason = Some(pick("不属于园区服务范围", "Outside the park's remit"))
             }
-            Kind::Returned => {
+            NotificationKind::Returned => {
                 n.reason = Some(pick(
                     "该路段归交通局管养",
                     "That road is maintained by the Transport Bureau",
                 ))
             }
-            Kind::ExtensionRequested => {
+            NotificationKind::ExtensionRequested => {
                 n.extension_until = Some(now + Duration::days(5));
                 n.note = Some(pick("需等待沥青供货", "Waiting for asphalt delivery"));
             }
-            Kind::ExtensionGranted => n.extension_until = Some(now + Duration::days(5)),
-            Kind::ExtensionDenied => {
+            NotificationKind::ExtensionGranted => n.extension_until = Some(now + Duration::days(5)),
+            NotificationKind::ExtensionDenied => {
                 n.reason = Some(pick(
                     "影响企业正常运输，请按期完成",
                     "Lorries must get through; keep the due date",
                 ))
             }
-            Kind::Resolved => {
+            NotificationKind::Resolved => {
                 n.note = Some(pick(
                     "已完成路面修补，请现场验收",
                     "The surface is patched; please check on site",
                 ))
             }
-            Kind::Reworked => {
+            NotificationKind::Reworked => {
                 n.reason = Some(pick("修补处又出现坑洼", "The patch has potholes again"))
             }
-            Kind::Closed => n.satisfaction = Some(5),
-            Kind::Reopened => {
+            NotificationKind::Closed => n.satisfaction = Some(5),
+            NotificationKind::Reopened => {
                 n.reason = Some(pick(
                     "企业反映问题再次出现",
                     "The enterprise says it is back",
                 ))
             }
-            Kind::Reassigned => {
+            NotificationKind::Reassigned => {
                 n.previous_unit = Some(pick("区交通局", "District Transport Bureau"))
             }
-            Kind::MarkedDuplicate => n.duplicate_of = Some(1021),
-            Kind::DueSoon => n.due_soon = Some(DueSoonFacts { percent_used: 80 }),
-            Kind::Escalated => {
+            NotificationKind::MarkedDuplicate => n.duplicate_of = Some(1021),
+            NotificationKind::DueSoon => n.due_soon = Some(DueSoonFacts { percent_used: 80 }),
+            NotificationKind::Escalated => {
                 if let Some(issue) = n.issue.as_mut() {
                     issue.due_at = Some(now - Duration::hours(26));
                 }
@@ -101,7 +102,7 @@ impl Notice {
                     overdue_minutes: 26 * 60,
                 });
             }
-            Kind::VisitReminder => {
+            NotificationKind::VisitReminder => {
                 n.issue = None;
                 n.visit = Some(VisitFacts {
                     enterprise: pick("渝铝精密铸造有限公司", "Yulv Precision Casting Co."),
@@ -130,7 +131,7 @@ impl Notice {
                     link: Some("https://gridloop.example/visits/311".to_owned()),
                 });
             }
-            Kind::VisitMissed => {
+            NotificationKind::VisitMissed => {
                 n.issue = None;
                 n.missed_visits = Some(MissedVisitFacts {
                     enterprise: pick("渝铝精密铸造有限公司", "Yulv Precision Casting Co."),
@@ -139,7 +140,7 @@ impl Notice {
                     last_starts_at: now - Duration::days(1),
                 });
             }
-            Kind::WeeklyReport => {
+            NotificationKind::WeeklyReport => {
                 n.issue = None;
                 n.report = Some(ReportFacts {
                     week: "2025-W48".to_owned(),
@@ -150,7 +151,7 @@ impl Notice {
                     link: Some("https://gridloop.example/reports/2025-W48".to_owned()),
                 });
             }
-            Kind::Digest => {
+            NotificationKind::Digest => {
                 n.issue = None;
                 let item = |kind, id, a: &str, b: &str| DigestItem {
                     kind,
@@ -160,51 +161,58 @@ impl Notice {
                 n.digest = Some(build_digest(
                     &[
                         item(
-                            Kind::Assigned,
+                            NotificationKind::Assigned,
                             1050,
                             "员工通勤班车不足",
                             "Too few commuter buses",
                         ),
                         item(
-                            Kind::Escalated,
+                            NotificationKind::Escalated,
                             1043,
                             "园区东路路面被货车压坏",
                             "Road surface broken by lorries",
                         ),
                         item(
-                            Kind::DueSoon,
+                            NotificationKind::DueSoon,
                             1047,
                             "原料运输车辆通行证办理",
                             "Transport permits for raw materials",
                         ),
                         item(
-                            Kind::Reworked,
+                            NotificationKind::Reworked,
                             1037,
                             "厂区外10千伏线路迁改",
                             "Move the 10 kV line outside the plant",
                         ),
-                        item(Kind::Assigned, 1052, "雨水管网堵塞", "Storm drain blocked"),
+                        item(
+                            NotificationKind::Assigned,
+                            1052,
+                            "雨水管网堵塞",
+                            "Storm drain blocked",
+                        ),
                     ],
                     3,
                 ));
             }
-            Kind::Test => n.issue = None,
-            Kind::Reported | Kind::Assigned => {}
+            NotificationKind::Test => n.issue = None,
+            NotificationKind::Reported | NotificationKind::Assigned => {}
         }
         n
     }
 }
 
 /// The status an issue has once the event of `kind` happened.
-fn status_after(kind: Kind) -> Status {
+fn status_after(kind: NotificationKind) -> Status {
     match kind {
-        Kind::Reported => Status::Reported,
-        Kind::Rejected => Status::Rejected,
-        Kind::Returned | Kind::Reopened => Status::Accepted,
-        Kind::Resolved => Status::Resolved,
-        Kind::Closed => Status::Closed,
-        Kind::MarkedDuplicate => Status::Duplicate,
-        Kind::Assigned | Kind::Reworked | Kind::Reassigned => Status::Assigned,
+        NotificationKind::Reported => Status::Reported,
+        NotificationKind::Rejected => Status::Rejected,
+        NotificationKind::Returned | NotificationKind::Reopened => Status::Accepted,
+        NotificationKind::Resolved => Status::Resolved,
+        NotificationKind::Closed => Status::Closed,
+        NotificationKind::MarkedDuplicate => Status::Duplicate,
+        NotificationKind::Assigned | NotificationKind::Reworked | NotificationKind::Reassigned => {
+            Status::Assigned
+        }
         _ => Status::InProgress,
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{Priority, Status};
+use gridloop_core::{NotificationKind, Priority, Status};
 
 use super::Locale;
 
@@ -65,6 +65,36 @@ pub fn duration(minutes: i64, locale: Locale) -> String {
             (d, 0, _) => format!("{d}d"),
             (d, h, _) => format!("{d}d {h}h"),
         },
+    }
+}
+
+/// A few words naming a notification's kind, as a digest lists it.
+pub fn kind_label(kind: NotificationKind, locale: Locale) -> &'static str {
+    let (zh, en) = match kind {
+        NotificationKind::Reported => ("新问题待受理", "new issue"),
+        NotificationKind::Rejected => ("未予受理", "rejected"),
+        NotificationKind::Assigned => ("新交办", "assigned"),
+        NotificationKind::Returned => ("被退回", "returned"),
+        NotificationKind::ExtensionRequested => ("申请延期", "extension asked"),
+        NotificationKind::ExtensionGranted => ("延期获批", "extension granted"),
+        NotificationKind::ExtensionDenied => ("延期未批", "extension denied"),
+        NotificationKind::Resolved => ("待验收", "to verify"),
+        NotificationKind::Reworked => ("返工", "rework"),
+        NotificationKind::Closed => ("已办结", "closed"),
+        NotificationKind::Reopened => ("重新打开", "reopened"),
+        NotificationKind::Reassigned => ("已改派", "reassigned"),
+        NotificationKind::MarkedDuplicate => ("重复问题", "duplicate"),
+        NotificationKind::DueSoon => ("即将到期", "due soon"),
+        NotificationKind::Escalated => ("督办", "escalated"),
+        NotificationKind::VisitReminder => ("走访提醒", "visit"),
+        NotificationKind::VisitMissed => ("走访未完成", "visit missed"),
+        NotificationKind::WeeklyReport => ("周报", "weekly report"),
+        NotificationKind::Digest => ("通知汇总", "digest"),
+        NotificationKind::Test => ("测试", "test"),
+    };
+    match locale {
+        Locale::ZhCn => zh,
+        Locale::En => en,
     }
 }
 

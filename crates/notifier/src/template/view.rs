@@ -5,10 +5,11 @@
 use serde::Serialize;
 
 use super::format::{
-    duration, local_time, local_weekday, local_window, priority_label, status_label,
+    duration, kind_label, local_time, local_weekday, local_window, priority_label, status_label,
 };
 use super::notice::{AgendaItem, IssueFacts, Notice};
-use super::{Kind, Locale};
+use super::Locale;
+use gridloop_core::NotificationKind;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct View {
@@ -93,7 +94,7 @@ struct DigestItemView {
 }
 
 impl View {
-    pub(crate) fn new(kind: Kind, locale: Locale, n: &Notice) -> View {
+    pub(crate) fn new(kind: NotificationKind, locale: Locale, n: &Notice) -> View {
         let tz = n.recipient.time_zone;
         let time = |at| local_time(at, tz, locale);
         let agenda = |items: &[AgendaItem]| {
@@ -157,7 +158,7 @@ impl View {
                     .items
                     .iter()
                     .map(|i| DigestItemView {
-                        label: i.kind.label(locale),
+                        label: kind_label(i.kind, locale),
                         issue_id: i.issue_id,
                         title: i.title.clone(),
                     })

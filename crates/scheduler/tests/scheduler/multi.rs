@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::{Audience, CronExpr, Misfire, Schedule};
+use gridloop_core::{Audience, CronExpr, Misfire, NotificationKind, Schedule};
 use gridloop_scheduler::Scheduler;
 use gridloop_store::{Job, JobState, NewJob, NewSchedule, Notice, Recipients, Store};
 
@@ -146,7 +146,7 @@ async fn notify_once(
     let key = job.unique_key.clone().expect("a key");
     let notice = Notice {
         recipients: Recipients::Audience(Audience::Supervisors),
-        topic: "test_effect".into(),
+        kind: NotificationKind::Test,
         issue: None,
         params: serde_json::json!({ "key": key }),
         dedupe: key,
@@ -207,7 +207,7 @@ async fn a_dead_instances_jobs_complete_elsewhere_with_each_effect_once(db: Db) 
     assert_eq!((report.rescued, report.completed), (50, 50));
     assert_eq!(runs.lock().expect("runs").len(), 50, "B ran each once");
 
-    let rows = outbox(&db.store, "test_effect").await;
+    let rows = outbox(&db.store, "test").await;
     let mut keys: Vec<String> = rows
         .iter()
         .map(|n| n.params["key"].as_str().expect("key").to_owned())

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use gridloop_core::{CronExpr, Misfire, Name, Period, ReportScope, Schedule};
+use gridloop_core::{Channel, CronExpr, Misfire, Name, Period, ReportScope, Schedule};
 use gridloop_scheduler::reports::{send_weekly, ReportSettings, WEEKLY_REPORT_JOB};
-use gridloop_store::{NewSchedule, ReportFilter, UnitPatch, WEEKLY_REPORT_TOPIC};
+use gridloop_store::{NewSchedule, ReportFilter, UnitPatch};
 
 use crate::common::Db;
 use crate::support::{
@@ -63,7 +63,7 @@ async fn the_monday_schedule_stores_each_scope_once_and_emails_its_readers(db: D
         Duration::minutes(30),
     )
     .await;
-    assert!(outbox(store, WEEKLY_REPORT_TOPIC).await.is_empty());
+    assert!(outbox(store, "weekly_report").await.is_empty());
     tick_through(
         &scheduler,
         &clock,
@@ -127,9 +127,9 @@ async fn the_monday_schedule_stores_each_scope_once_and_emails_its_readers(db: D
         Park::user_id(&park.walker),
     ];
     expected.sort_unstable();
-    assert_eq!(recipients(store, WEEKLY_REPORT_TOPIC).await, expected);
-    let rows = outbox(store, WEEKLY_REPORT_TOPIC).await;
-    assert!(rows.iter().all(|n| n.channel == "email"), "{rows:?}");
+    assert_eq!(recipients(store, "weekly_report").await, expected);
+    let rows = outbox(store, "weekly_report").await;
+    assert!(rows.iter().all(|n| n.channel == Channel::Email), "{rows:?}");
     let supervisor_row = rows
         .iter()
         .find(|n| n.recipient_id == Some(Park::user_id(&park.supervisor)))
@@ -163,7 +163,7 @@ async fn the_monday_schedule_stores_each_scope_once_and_emails_its_readers(db: D
         .map(|c| c.period)
         .collect();
     assert_eq!(weeks, vec!["2026-W48".to_owned(), "2026-W47".to_owned()]);
-    assert_eq!(outbox(store, WEEKLY_REPORT_TOPIC).await.len(), 6);
+    assert_eq!(outbox(store, "weekly_report").await.len(), 6);
 }
 
 async fn a_stored_report_is_frozen_and_a_second_run_sends_nothing(db: Db) {
@@ -177,7 +177,7 @@ async fn a_stored_report_is_frozen_and_a_second_run_sends_nothing(db: Db) {
     let first = send_weekly(store, &settings, week, monday)
         .await
         .expect("first run");
-    let sent = outbox(store, WEEKLY_REPORT_TOPIC).await.len();
+    let sent = outbox(store, "weekly_report").await.len();
     assert_eq!(sent, 3);
 
     // The unit is renamed and the issue resolved; running the week again (a retried job, a
@@ -195,7 +195,7 @@ async fn a_stored_report_is_frozen_and_a_second_run_sends_nothing(db: Db) {
         .await
         .expect("second run");
     assert_eq!(second, first, "the same copies");
-    assert_eq!(outbox(store, WEEKLY_REPORT_TOPIC).await.len(), sent);
+    assert_eq!(outbox(store, "weekly_report").await.len(), sent);
     let unit_copy = store
         .report_copy_for("2026-W47", &format!("unit:{}", park.unit.id))
         .await

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::{ActionFields, ActionKind, Issue, IssueId, Reason};
+use gridloop_core::{ActionFields, ActionKind, Channel, Issue, IssueId, Reason};
 use gridloop_scheduler::sla::SLA_TIMER_JOB;
 use gridloop_store::{IssueFilter, JobState, Store};
 
@@ -415,7 +415,7 @@ async fn a_report_tells_the_dispatchers_once(db: Db) {
     assert_eq!(to, vec![Park::user_id(&park.dispatcher)], "{issue:?}");
     let rows = crate::support::outbox(&store, "reported").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0].channel, "email");
+    assert_eq!(rows[0].channel, Channel::Email);
     assert_eq!(rows[0].issue_id, Some(issue.id.get()));
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, Description, Email, Issue, Priority, Role, Share,
-    Source, Title, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, Description, Email, Issue, NotificationKind,
+    Priority, Role, Share, Source, Title, Workflow,
 };
 use gridloop_scheduler::sla::SlaSettings;
 use gridloop_scheduler::{Clock, ManualClock, Scheduler, SchedulerConfig};
@@ -153,21 +153,22 @@ pub async fn count_in(store: &Store, state: JobState) -> u64 {
 }
 
 /// The outbox rows of one template, oldest first.
-pub async fn outbox(store: &Store, template: &str) -> Vec<Notification> {
+pub async fn outbox(store: &Store, kind: &str) -> Vec<Notification> {
+    let kind: NotificationKind = kind.parse().expect("a notification kind");
     let mut rows: Vec<Notification> = store
         .notifications(None, 10_000)
         .await
         .expect("notifications")
         .into_iter()
-        .filter(|n| n.template == template)
+        .filter(|n| n.kind == kind)
         .collect();
     rows.sort_by_key(|n| n.id);
     rows
 }
 
 /// The recipients of the outbox rows of one template, sorted.
-pub async fn recipients(store: &Store, template: &str) -> Vec<i64> {
-    let mut ids: Vec<i64> = outbox(store, template)
+pub async fn recipients(store: &Store, kind: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = outbox(store, kind)
         .await
         .into_iter()
         .filter_map(|n| n.recipient_id)

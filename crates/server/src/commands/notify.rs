@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use gridloop_core::Channel as ChannelKind;
 use gridloop_core::{Email, Phone};
-use gridloop_notifier::policy::ChannelKind;
 use gridloop_notifier::template::Locale;
 use gridloop_notifier::{Address, Outcome};
 use gridloop_scheduler::ManualClock;
@@ -66,7 +66,10 @@ pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {
             if app.json {
                 return print_json(&NotificationView::from(&n));
             }
-            say!("notification {id} ({}) will be sent again now", n.template);
+            say!(
+                "notification {id} ({}) will be sent again now",
+                n.kind.stored_name()
+            );
             Ok(())
         }
         NotifyCommand::Test {

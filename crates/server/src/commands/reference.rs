@@ -163,10 +163,11 @@ pub async fn prefs(
 ) -> anyhow::Result<()> {
     let user = app.user(login).await?;
     if let (Some(kind), Some(channels)) = (kind, channels) {
-        let chosen: Option<Vec<String>> = match channels {
+        let kind: gridloop_core::NotificationKind = kind.parse()?;
+        let chosen: Option<Vec<gridloop_core::Channel>> = match channels {
             "default" => None,
             "none" => Some(Vec::new()),
-            list => Some(list.split(',').map(|c| c.trim().to_owned()).collect()),
+            list => Some(list.split(',').map(str::parse).collect::<Result<_, _>>()?),
         };
         app.store
             .set_notification_pref(user.id, kind, chosen.as_deref())
@@ -176,7 +177,7 @@ pub async fn prefs(
     if app.json {
         let map: serde_json::Map<String, serde_json::Value> = prefs
             .into_iter()
-            .map(|(k, c)| (k, serde_json::json!(c)))
+            .map(|(k, c)| (k.stored_name().to_owned(), serde_json::json!(c)))
             .collect();
         return print_json(&map);
     }
@@ -188,11 +189,11 @@ pub async fn prefs(
         .into_iter()
         .map(|(k, c)| {
             vec![
-                k,
+                k.stored_name().to_owned(),
                 if c.is_empty() {
                     "none".to_owned()
                 } else {
-                    c.join(",")
+                    c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
                 },
             ]
         })

@@ -30,14 +30,15 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use futures_util::{stream, StreamExt};
+use gridloop_core::{Channel as ChannelKind, NotificationKind as Kind};
 use gridloop_core::{Email, Phone};
 use gridloop_notifier::channel::{Channel, FileConfig};
-use gridloop_notifier::policy::{not_before, CapDecision, ChannelKind, HourlyCap, QuietHours};
-use gridloop_notifier::template::{Kind, Locale, Notice, Recipient, Templates};
+use gridloop_notifier::policy::{not_before, CapDecision, HourlyCap, QuietHours};
+use gridloop_notifier::template::{Locale, Notice, Recipient, Templates};
 use gridloop_notifier::{Address, Message, Outcome, Thread};
 use gridloop_scheduler::backoff::{full_jitter, unit_sample};
 use gridloop_scheduler::Clock;
-use gridloop_store::{Notification, Store, StoreError, WEEKLY_REPORT_TOPIC};
+use gridloop_store::{Notification, Store, StoreError};
 use serde::Serialize;
 
 use crate::config::{EmailWire, NotifySettings, Settings, SmsWire};
@@ -251,11 +252,11 @@ impl From<&Notification> for NotificationView {
     fn from(n: &Notification) -> Self {
         Self {
             id: n.id,
-            channel: n.channel.clone(),
+            channel: n.channel.to_string(),
             recipient_id: n.recipient_id,
-            address: masked_address(&n.channel, &n.address),
+            address: masked_address(n.channel.as_str(), &n.address),
             locale: n.locale.clone(),
-            kind: n.template.clone(),
+            kind: n.kind.stored_name().to_owned(),
             priority: n.priority,
             issue_id: n.issue_id,
             state: n.state.to_string(),
@@ -401,13 +402,13 @@ impl Delivery {
                 return Ok(());
             }
             Step::Fail(error) => {
-                tracing::warn!(id = n.id, kind = %n.template, %error, "notification cannot be sent");
+                tracing::warn!(id = n.id, kind = %n.kind, %error, "notification cannot be sent");
                 self.store.mark_failed(n.id, owner, &error).await?;
                 report.failed += 1;
                 return Ok(());
             }
         };
-        let channel = channel_kind(&n.channel).map_or(&self.email, |c| self.channel(c));
+        let channel = self.channel(n.channel);
         let outcome = channel.send(&message).await;
         // `to` is logged through its Debug, which masks the address.
         let to = &message.to;
@@ -469,27 +470,18 @@ impl Delivery {
     /// Everything before the send: policies, facts, rendering, the address.
     async fn prepare(&self, n: &Notification) -> Result<Step, StoreError> {
         let now = self.clock.now();
-        let Some(channel) = channel_kind(&n.channel) else {
-            return Ok(Step::Fail(format!("unknown channel '{}'", n.channel)));
-        };
+        let channel = n.channel;
         // A weekly report is rendered from its stored copy; every other kind from a template.
-        let kind = if n.template == WEEKLY_REPORT_TOPIC {
-            None
-        } else {
-            let Some(kind) = Kind::from_topic(&n.template) else {
-                return Ok(Step::Fail(format!(
-                    "no template for the kind '{}'",
-                    n.template
-                )));
-            };
-            Some(kind)
-        };
+        let kind = (n.kind != Kind::WeeklyReport).then_some(n.kind);
         if channel == ChannelKind::Sms && !n.is_urgent() {
             if let Some(until) = not_before(now, self.config.time_zone, self.config.quiet, false) {
                 return Ok(Step::Defer(until));
             }
             if let Some(recipient) = n.recipient_id {
-                let recent = self.store.sent_in_last_hour(recipient, "sms", now).await?;
+                let recent = self
+                    .store
+                    .sent_in_last_hour(recipient, ChannelKind::Sms, now)
+                    .await?;
                 if self.config.cap.decide(recent.count, false) == CapDecision::Fold {
                     // Held until the oldest of the hour's messages is an hour old: a slot is
                     // free then. Held, not folded away: every message still goes out.

@@ -7,10 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{EnterpriseId, IssueId, Role, UserId};
+use gridloop_core::{EnterpriseId, IssueId, NotificationKind as Kind, Role, UserId};
 use gridloop_notifier::template::{
-    AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, Kind, MissedVisitFacts, Notice,
-    Recipient, VisitFacts,
+    AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
+    VisitFacts,
 };
 use gridloop_store::{Notification, Store, StoreError};
 use serde_json::Value;

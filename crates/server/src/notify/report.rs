@@ -1,8 +1,8 @@
 //! A weekly report as a notification, rendered at sending time from the copy stored when the
 //! report was made, so a retry next morning sends the same numbers.
 
+use gridloop_core::Channel as ChannelKind;
 use gridloop_core::{Locale, WeeklyReport};
-use gridloop_notifier::policy::ChannelKind;
 use gridloop_notifier::{Content, Inline};
 use gridloop_report::Chart;
 use gridloop_store::{Notification, Store, StoreError};

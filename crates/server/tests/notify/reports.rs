@@ -104,7 +104,7 @@ async fn a_delivery_report_moves_a_sent_sms_to_delivered_once() {
         .await
         .expect("list")
         .into_iter()
-        .find(|n| n.channel == "sms")
+        .find(|n| n.channel == gridloop_core::Channel::Sms)
         .expect("a sent SMS");
     let base = serve(&store, &park).await;
     // The deployment's secret, as the Kannel channel puts it in the dlr-url.

@@ -36,7 +36,7 @@ async fn on(store: &Store, channel: &str, kind: &str) -> Vec<Notification> {
         .await
         .expect("list")
         .into_iter()
-        .filter(|n| n.channel == channel && n.template == kind)
+        .filter(|n| n.channel.as_str() == channel && n.kind.as_str() == kind)
         .collect()
 }
 

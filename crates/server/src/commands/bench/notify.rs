@@ -279,7 +279,7 @@ async fn drain(
         for i in (n - left)..(n - left + chunk) {
             let notice = Notice {
                 recipients: Recipients::User(user.id),
-                topic: "assigned".into(),
+                kind: gridloop_core::NotificationKind::Assigned,
                 issue: Some(issue.id),
                 params: serde_json::json!({"event": "assigned", "version": 3, "level": 0}),
                 dedupe: format!("bench:{i}"),

@@ -332,8 +332,8 @@ async fn render(
                 .map(|n| TableRow {
                     cells: vec![
                         n.issue_id.map(|i| format!("#{i}")).unwrap_or_default(),
-                        format!("{} · {}", n.channel, n.template),
-                        crate::notify::masked_address(&n.channel, &n.address),
+                        format!("{} · {}", n.channel, n.kind.stored_name()),
+                        crate::notify::masked_address(n.channel.as_str(), &n.address),
                         n.attempts.to_string(),
                         n.last_error.unwrap_or_default(),
                     ],

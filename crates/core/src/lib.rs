@@ -7,8 +7,9 @@
 //! # Layout
 //!
 //! - [`ids`]: typed numeric ids of stored things.
-//! - [`text`], [`contact`], [`code`], [`priority`]: values parsed once at the boundary
-//!   (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction).
+//! - [`text`], [`contact`], [`code`], [`priority`], [`client_key`]: values parsed once at the
+//!   boundary (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction,
+//!   a report's idempotency key).
 //! - [`dates`]: the span of years dates, weeks and instants from outside must fall in.
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
 //! - [`action`]: what people ask to do, with the fields each action needs.
@@ -28,6 +29,7 @@
 
 pub mod action;
 pub mod calendar;
+pub mod client_key;
 pub mod code;
 pub mod contact;
 pub mod dates;
@@ -52,6 +54,7 @@ pub mod visit;
 
 pub use action::{Action, ActionFields, ActionKind};
 pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours};
+pub use client_key::ClientKey;
 pub use code::Code;
 pub use contact::{Email, Login, Phone};
 pub use effect::{Audience, Effect};

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gridloop_core::{
-    Action, ActionKind, Actor, Decision, Effect, Event, GridId, Issue, IssueId, Report, Rule,
-    Status, TransitionError, Workflow,
+    Action, ActionKind, Actor, ClientKey, Decision, Effect, Event, GridId, Issue, IssueId, Report,
+    Rule, Status, TransitionError, Workflow,
 };
 use sha2::{Digest, Sha256};
 
@@ -18,9 +18,6 @@ use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::model::{ActionRequest, NewIssue, Reported};
 use crate::rows::{issue_args, stored, EventRow, IssueRow, ISSUE_COLUMNS};
-
-/// The longest client key accepted, in characters (a UUID is 36).
-const MAX_CLIENT_KEY_CHARS: usize = 200;
 
 /// `SELECT` list of a whole issue row.
 pub(crate) static ISSUE_SELECT: LazyLock<String> =
@@ -62,15 +59,6 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
 }
 
-/// Checks what a report carries before any I/O (the client key's form) and returns its
-/// fingerprint, to store with the key or compare with the one stored.
-pub(crate) fn check_new_issue(new: &NewIssue) -> Result<String, StoreError> {
-    if let Some(key) = &new.client_key {
-        check_client_key(key)?;
-    }
-    Ok(fingerprint(new))
-}
-
 /// Lets the workflow decide a report for an enterprise of `grid`, and opens the issue from
 /// that first event. The database gives the id: until then the issue holds a stand-in (the id
 /// is not among the inserted columns).
@@ -109,20 +97,6 @@ pub(crate) fn fingerprint(new: &NewIssue) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn check_client_key(key: &str) -> Result<(), StoreError> {
-    let chars = key.chars().count();
-    if chars == 0 || chars > MAX_CLIENT_KEY_CHARS || key.chars().any(char::is_control) {
-        return Err(StoreError::invalid(
-            "client_key",
-            Rule::Length {
-                min: 1,
-                max: MAX_CLIENT_KEY_CHARS,
-            },
-        ));
-    }
-    Ok(())
-}
-
 impl Tx {
     /// Reports a new problem. A client key seen before fails on the unique index; the caller
     /// (the SQLite batch, after rolling back to the report's savepoint) turns that into the
@@ -135,7 +109,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         let now = to_micros(now);
-        let fingerprint = check_new_issue(&new)?;
+        let fingerprint = fingerprint(&new);
         // No look-up of the client key first: a key seen before hits the unique index on
         // insert. The common case, a new report, saves a round trip. The enterprise's grid and
         // the category's existence come in one query for the same reason.
@@ -175,13 +149,13 @@ impl Tx {
     pub(crate) async fn reported_with_key(
         &mut self,
         actor: &Actor,
-        key: &str,
+        key: &ClientKey,
         fingerprint: &str,
     ) -> Result<Option<Reported>, StoreError> {
         let seen: Option<(String, i64)> = self
             .fetch_optional(
                 "SELECT fingerprint, issue_id FROM issue_keys WHERE reporter_id = $1 AND client_key = $2",
-                args![actor.user.get(), key],
+                args![actor.user.get(), key.as_str()],
             )
             .await?;
         let Some((seen_fingerprint, issue_id)) = seen else {
@@ -189,7 +163,7 @@ impl Tx {
         };
         if seen_fingerprint != fingerprint {
             return Err(StoreError::KeyReuse {
-                key: key.to_owned(),
+                key: key.as_str().to_owned(),
             });
         }
         let id = stored("issue_keys", IssueId::new(issue_id))?;

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    ActionFields, ActionKind, CategoryId, ChainId, Code, Description, Email, EnterpriseId, GridId,
-    Issue, IssueId, Login, Name, Phone, PostId, Priority, Role, Sla, Source, Status, Title, UnitId,
-    UserId,
+    ActionFields, ActionKind, CategoryId, ChainId, ClientKey, Code, Description, Email,
+    EnterpriseId, GridId, Issue, IssueId, Login, Name, Phone, PostId, Priority, Role, Sla, Source,
+    Status, Title, UnitId, UserId,
 };
 use serde::Serialize;
 
@@ -148,7 +148,7 @@ pub struct NewIssue {
     pub source: Source,
     /// The client's idempotency key: the same reporter sending the same key twice gets the
     /// issue created the first time, never a second one.
-    pub client_key: Option<String>,
+    pub client_key: Option<ClientKey>,
 }
 
 /// The outcome of a report.

@@ -16,12 +16,14 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, Audience, Effect, GridId, IssueId, NotificationKind, Status, Workflow};
+use gridloop_core::{
+    Actor, Audience, ClientKey, Effect, GridId, IssueId, NotificationKind, Status, Workflow,
+};
 
 use crate::backend::{args, Arg, Pool};
 use crate::effects::{dispatchers_condition, routing_insert, Slots, SMS_BY_DEFAULT};
 use crate::error::StoreError;
-use crate::issues::{check_new_issue, decide_report, to_micros, INSERT_EVENT, INSERT_ISSUE};
+use crate::issues::{decide_report, fingerprint, to_micros, INSERT_EVENT, INSERT_ISSUE};
 use crate::model::{NewIssue, Reported};
 use crate::rows::{issue_args, stored, ISSUE_COLUMNS};
 
@@ -89,7 +91,7 @@ pub(crate) async fn report(
     now: DateTime<Utc>,
 ) -> Result<Reported, StoreError> {
     let now = to_micros(now);
-    let fingerprint = check_new_issue(&new)?;
+    let fingerprint = fingerprint(&new);
     let grid: Option<(i64,)> = pool
         .fetch_optional_alone(
             "SELECT grid_id FROM enterprises WHERE id = $1",
@@ -119,7 +121,7 @@ pub(crate) async fn report(
         event.to.as_str(),
         payload,
         actor.user.get(),
-        new.client_key.as_deref(),
+        new.client_key.as_ref().map(ClientKey::as_str),
         fingerprint.as_str(),
         now,
         serde_json::json!({"event": event.change.kind(), "version": event.version, "level": 0}),

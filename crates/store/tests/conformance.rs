@@ -8,8 +8,9 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{both, code, login, name, raw_execute, sla, t0, Db};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, Description, EnterpriseId, Issue, IssueId, Note,
-    Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title, TransitionError, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, ClientKey, Description, EnterpriseId, Issue,
+    IssueId, Note, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
+    TransitionError, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, IssueFilter, NewCategory,
@@ -218,7 +219,7 @@ fn problem(park: &Park, title: &str, enterprise: &Enterprise, key: Option<&str>)
         description: Description::parse("seen on the morning walk").expect("a valid description"),
         priority: Priority::Normal,
         source: Source::Cli,
-        client_key: key.map(str::to_owned),
+        client_key: key.map(|k| ClientKey::parse(k).expect("a client key")),
     }
 }
 
@@ -710,7 +711,7 @@ async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
         let (store, park) = (db.store.clone(), park.clone());
         tasks.push(tokio::spawn(async move {
             let mut new = problem(&park, "Lorries block the gate", &park.ent_a, None);
-            new.client_key = Some(format!("key-{i}"));
+            new.client_key = Some(ClientKey::parse(&format!("key-{i}")).expect("a client key"));
             if i % 3 == 0 {
                 new.enterprise = EnterpriseId::new(999_999).expect("an id");
             }

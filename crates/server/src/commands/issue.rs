@@ -31,11 +31,10 @@ async fn report(app: &App, args: ReportArgs) -> anyhow::Result<()> {
     let description = Description::parse(&args.description)?;
     let priority: Priority = args.priority.parse()?;
     let enterprise: EnterpriseId = args.enterprise.parse()?;
-    let key = match args.key {
-        Some(k) if k.trim().is_empty() || k.len() > 200 => {
-            return Err(UsageError("--key must be 1 to 200 characters".into()).into())
-        }
-        other => other,
+    let key = match args.key.as_deref().map(gridloop_core::ClientKey::parse) {
+        Some(Err(e)) => return Err(UsageError(format!("--key {}", e.rule())).into()),
+        Some(Ok(key)) => Some(key),
+        None => None,
     };
     let actor = app.actor(&args.as_login).await?;
     let category = app.category_id(&args.category).await?;

@@ -45,8 +45,6 @@ pub const TAG: &str = "issues";
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set to `true` on the answer to a replayed report.
 const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-/// The longest idempotency key accepted, as the store has it.
-const MAX_KEY_CHARS: usize = 200;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -174,18 +172,20 @@ async fn report_issue(
 }
 
 /// The `Idempotency-Key` header, if sent and well-formed; a bad one is recorded in `errors`.
-fn idempotency_key(headers: &HeaderMap, errors: &mut Errors) -> Option<String> {
+fn idempotency_key(headers: &HeaderMap, errors: &mut Errors) -> Option<gridloop_core::ClientKey> {
+    use gridloop_core::ClientKey;
     let raw = headers.get(IDEMPOTENCY_KEY)?;
-    let key = raw.to_str().ok().map(str::trim).filter(|k| {
-        !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS && !k.chars().any(char::is_control)
-    });
+    let key = raw.to_str().ok().and_then(|k| ClientKey::parse(k).ok());
     if key.is_none() {
         errors.add(
             "Idempotency-Key",
-            format!("must be 1 to {MAX_KEY_CHARS} visible ASCII characters"),
+            format!(
+                "must be 1 to {} visible ASCII characters",
+                ClientKey::MAX_CHARS
+            ),
         );
     }
-    key.map(str::to_owned)
+    key
 }
 
 /// List the issues the caller can see.

@@ -37,8 +37,6 @@ const REPORTERS: &[Role] = &[Role::PostMember, Role::Commissioner, Role::Enterpr
 const VERIFIERS: &[Role] = &[Role::PostMember, Role::Commissioner, Role::Dispatcher];
 /// The longest photo link accepted.
 const MAX_URL_CHARS: usize = 500;
-/// The longest `_key` accepted, as the store has it.
-const MAX_KEY_CHARS: usize = 200;
 /// Room in a report's body for the text fields and the multipart framing, besides the photo.
 const FORM_OVERHEAD: usize = 64 * 1024;
 /// How many issues a list shows.
@@ -210,14 +208,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
 
     let mut errors = Vec::new();
     let label = |key: &str| viewer.t(key).to_owned();
-    let key = fields.get("_key").map(str::to_owned);
-    let key = match key {
-        Some(k) if k.chars().count() <= MAX_KEY_CHARS && !k.chars().any(char::is_control) => {
-            Some(k)
-        }
-        Some(_) => None,
-        None => None,
-    };
+    let key = fields
+        .get("_key")
+        .and_then(|k| gridloop_core::ClientKey::parse(k).ok());
     let choices = enterprise_choices(&state, &viewer).await?;
     let enterprise = fields
         .get("enterprise")
@@ -272,7 +265,10 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         },
         None => None,
     };
-    let form_key = key.clone().map_or_else(new_key, Ok)?;
+    let form_key = key
+        .as_ref()
+        .map(|k| k.as_str().to_owned())
+        .map_or_else(new_key, Ok)?;
     let (true, Some(enterprise), Some(category), Some(title), Some(description), Some(priority)) = (
         errors.is_empty(),
         enterprise,

@@ -203,7 +203,7 @@ fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
         description: Description::parse("重型货车碾压导致路面破损")?,
         priority: Priority::Normal,
         source: Source::Api,
-        client_key: Some(key),
+        client_key: Some(gridloop_core::ClientKey::parse(&key)?),
     })
 }
 

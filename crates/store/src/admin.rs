@@ -21,7 +21,7 @@ use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::model::{Category, Enterprise, Grid, Post, Unit, User};
 use crate::rows::{GridRow, PostRow};
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// The locales templates exist in (as `reference` checks on create).
 const LOCALES: [&str; 2] = ["zh-CN", "en"];
@@ -421,21 +421,62 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        read fn grid(&self, id: GridId) -> Option<Grid>;
-        read fn post(&self, id: PostId) -> Option<Post>;
-        read fn post_by_code(&self, code: &gridloop_core::Code) -> Option<Post>;
-        /// Renames a grid. `NotFound` for an unknown grid.
-        write fn update_grid(&self, id: GridId, patch: GridPatch) -> Grid;
-        /// Renames a post or moves it to another grid (`Invalid` if that grid does not exist).
-        write fn update_post(&self, id: PostId, patch: PostPatch) -> Post;
-        /// Renames, moves or readdresses an enterprise.
-        write fn update_enterprise(&self, id: EnterpriseId, patch: EnterprisePatch) -> Enterprise;
-        /// Renames a unit.
-        write fn update_unit(&self, id: UnitId, patch: UnitPatch) -> Unit;
-        /// Renames a category, changes its default unit or replaces SLAs per priority.
-        write fn update_category(&self, id: gridloop_core::CategoryId, patch: CategoryPatch) -> Category;
-        /// Edits a user's profile, roles, memberships, or deactivates/reactivates them.
-        write fn update_user(&self, id: UserId, patch: UserPatch) -> User;
+    pub async fn grid(&self, id: GridId) -> Result<Option<Grid>, StoreError> {
+        self.read(async move |tx| tx.grid(id).await).await
+    }
+
+    pub async fn post(&self, id: PostId) -> Result<Option<Post>, StoreError> {
+        self.read(async move |tx| tx.post(id).await).await
+    }
+
+    pub async fn post_by_code(
+        &self,
+        code: &gridloop_core::Code,
+    ) -> Result<Option<Post>, StoreError> {
+        self.read(async move |tx| tx.post_by_code(code).await).await
+    }
+
+    /// Renames a grid. `NotFound` for an unknown grid.
+    pub async fn update_grid(&self, id: GridId, patch: GridPatch) -> Result<Grid, StoreError> {
+        self.write(async move |tx| tx.update_grid(id, patch).await)
+            .await
+    }
+
+    /// Renames a post or moves it to another grid (`Invalid` if that grid does not exist).
+    pub async fn update_post(&self, id: PostId, patch: PostPatch) -> Result<Post, StoreError> {
+        self.write(async move |tx| tx.update_post(id, patch).await)
+            .await
+    }
+
+    /// Renames, moves or readdresses an enterprise.
+    pub async fn update_enterprise(
+        &self,
+        id: EnterpriseId,
+        patch: EnterprisePatch,
+    ) -> Result<Enterprise, StoreError> {
+        self.write(async move |tx| tx.update_enterprise(id, patch).await)
+            .await
+    }
+
+    /// Renames a unit.
+    pub async fn update_unit(&self, id: UnitId, patch: UnitPatch) -> Result<Unit, StoreError> {
+        self.write(async move |tx| tx.update_unit(id, patch).await)
+            .await
+    }
+
+    /// Renames a category, changes its default unit or replaces SLAs per priority.
+    pub async fn update_category(
+        &self,
+        id: gridloop_core::CategoryId,
+        patch: CategoryPatch,
+    ) -> Result<Category, StoreError> {
+        self.write(async move |tx| tx.update_category(id, patch).await)
+            .await
+    }
+
+    /// Edits a user's profile, roles, memberships, or deactivates/reactivates them.
+    pub async fn update_user(&self, id: UserId, patch: UserPatch) -> Result<User, StoreError> {
+        self.write(async move |tx| tx.update_user(id, patch).await)
+            .await
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::rows::stored;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// The longest file name kept, in characters.
 pub const MAX_FILENAME_CHARS: usize = 255;
@@ -270,14 +270,34 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Records an attachment of an issue (its bytes already stored under their hash).
-        write fn add_attachment(&self, new: NewAttachment, now: DateTime<Utc>) -> Attachment;
-        /// The attachments of an issue, oldest first.
-        read fn attachments(&self, issue: IssueId) -> Vec<Attachment>;
-        /// One attachment of an issue, if it belongs to that issue.
-        read fn attachment(&self, issue: IssueId, id: i64) -> Option<Attachment>;
-        /// How many attachments name the file with this hash.
-        read fn attachments_with_sha256(&self, sha256: &str) -> u64;
+    /// Records an attachment of an issue (its bytes already stored under their hash).
+    pub async fn add_attachment(
+        &self,
+        new: NewAttachment,
+        now: DateTime<Utc>,
+    ) -> Result<Attachment, StoreError> {
+        self.write(async move |tx| tx.add_attachment(new, now).await)
+            .await
+    }
+
+    /// The attachments of an issue, oldest first.
+    pub async fn attachments(&self, issue: IssueId) -> Result<Vec<Attachment>, StoreError> {
+        self.read(async move |tx| tx.attachments(issue).await).await
+    }
+
+    /// One attachment of an issue, if it belongs to that issue.
+    pub async fn attachment(
+        &self,
+        issue: IssueId,
+        id: i64,
+    ) -> Result<Option<Attachment>, StoreError> {
+        self.read(async move |tx| tx.attachment(issue, id).await)
+            .await
+    }
+
+    /// How many attachments name the file with this hash.
+    pub async fn attachments_with_sha256(&self, sha256: &str) -> Result<u64, StoreError> {
+        self.read(async move |tx| tx.attachments_with_sha256(sha256).await)
+            .await
     }
 }

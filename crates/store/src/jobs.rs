@@ -6,6 +6,9 @@
 //! that dies leaves a lease that expires; [`Store::rescue_expired_jobs`] puts its jobs back, so
 //! every job runs at least once and handlers must be idempotent.
 
+use std::fmt;
+use std::str::FromStr;
+
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::Rule;
 use serde::Serialize;
@@ -14,23 +17,80 @@ use sqlx::types::Json;
 use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
-use crate::state::state_enum;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
-state_enum! {
-    /// Where a job is in its life.
-    pub enum JobState {
-        /// Waiting for its `run_at`.
-        Scheduled => "scheduled",
-        /// Due, waiting for a worker.
-        Available => "available",
-        /// Claimed by a worker whose lease has not expired.
-        Running => "running",
-        /// Failed or lost its worker; runs again at `run_at`.
-        Retryable => "retryable",
-        Completed => "completed",
-        /// Failed its last allowed attempt; runs again only when requeued by hand.
-        Dead => "dead",
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for its `run_at`.
+    Scheduled,
+    /// Due, waiting for a worker.
+    Available,
+    /// Claimed by a worker whose lease has not expired.
+    Running,
+    /// Failed or lost its worker; runs again at `run_at`.
+    Retryable,
+    Completed,
+    /// Failed its last allowed attempt; runs again only when requeued by hand.
+    Dead,
+}
+
+impl JobState {
+    pub const ALL: &'static [Self] = &[
+        Self::Scheduled,
+        Self::Available,
+        Self::Running,
+        Self::Retryable,
+        Self::Completed,
+        Self::Dead,
+    ];
+    /// The stored names, in the order of [`Self::ALL`].
+    pub const NAMES: &'static [&'static str] = &[
+        "scheduled",
+        "available",
+        "running",
+        "retryable",
+        "completed",
+        "dead",
+    ];
+
+    /// The name stored in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Available => "available",
+            Self::Running => "running",
+            Self::Retryable => "retryable",
+            Self::Completed => "completed",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// For input (`--state`) and rows alike; an unknown name is `Invalid`, naming the states.
+impl FromStr for JobState {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "state",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }
 
@@ -268,16 +328,33 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Enqueues a job; `None` when a live job already holds its unique key.
-        write fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> Option<i64>;
-        /// Jobs in one state (or all), newest first.
-        read fn jobs(&self, state: Option<JobState>, limit: u32) -> Vec<Job>;
-        read fn job(&self, id: i64) -> Option<Job>;
-        /// Requeues a dead or retryable job to run now.
-        write fn retry_job(&self, id: i64, now: DateTime<Utc>) -> Job;
-        /// How many jobs are in each state.
-        read fn count_jobs(&self) -> Vec<(JobState, u64)>;
+    /// Enqueues a job; `None` when a live job already holds its unique key.
+    pub async fn enqueue(
+        &self,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.write(async move |tx| tx.enqueue(job, now).await).await
+    }
+
+    /// Jobs in one state (or all), newest first.
+    pub async fn jobs(&self, state: Option<JobState>, limit: u32) -> Result<Vec<Job>, StoreError> {
+        self.read(async move |tx| tx.jobs(state, limit).await).await
+    }
+
+    pub async fn job(&self, id: i64) -> Result<Option<Job>, StoreError> {
+        self.read(async move |tx| tx.job(id).await).await
+    }
+
+    /// Requeues a dead or retryable job to run now.
+    pub async fn retry_job(&self, id: i64, now: DateTime<Utc>) -> Result<Job, StoreError> {
+        self.write(async move |tx| tx.retry_job(id, now).await)
+            .await
+    }
+
+    /// How many jobs are in each state.
+    pub async fn count_jobs(&self) -> Result<Vec<(JobState, u64)>, StoreError> {
+        self.read(async move |tx| tx.count_jobs().await).await
     }
 
     /// Claims up to `limit` due jobs for `owner` until `now + lease`, oldest first, counting

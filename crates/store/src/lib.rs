@@ -14,7 +14,9 @@
 //! - `backend`: connection pools, transactions ([`Tx`]) and the only code aware of two backends.
 //! - `batch`: group commit of concurrent reports on SQLite.
 //! - `pg_report`: reports on PostgreSQL in two round trips (one data-modifying CTE).
-//! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction.
+//! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
+//!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
+//!   name in a transaction of their own.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -33,6 +35,8 @@
 //! - `visits`: visit plans and their materialised occurrences.
 //! - `prefs`: users' channel choices per kind of notification.
 //! - `reports`: the event log fed, a page of histories at a time, to the weekly indicators.
+//! - `report_copies`: frozen copies of the weekly reports as sent, and the notices that carry
+//!   them.
 //! - `rows`: raw rows and their parsing into domain types (a bad row is `Corrupt`).
 //! - [`model`]: the records the store reads and writes besides the core's `Issue` and `Event`.
 //! - [`error`]: [`StoreError`] and its coarse [`ErrorKind`].
@@ -62,7 +66,6 @@ mod schedules;
 mod secrets;
 mod sessions;
 mod sign_in_attempts;
-mod state;
 mod store;
 mod tokens;
 mod visits;

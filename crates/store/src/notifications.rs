@@ -13,6 +13,9 @@
 //! report); `sending` → `pending` (retry, deferral, expired lease), `failed` (permanent) or
 //! `dead` (attempts used up). Only an operator moves `failed`/`dead` back to `pending`.
 
+use std::fmt;
+use std::str::FromStr;
+
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{Channel, NotificationKind, Rule};
 use serde::Serialize;
@@ -22,24 +25,75 @@ use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::rows::stored;
-use crate::state::state_enum;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
-state_enum! {
-    /// Where a notification is in its life.
-    pub enum NotificationState {
-        /// Waiting for its `next_attempt_at` (and `not_before`).
-        Pending => "pending",
-        /// Claimed by a worker whose lease has not expired.
-        Sending => "sending",
-        /// Accepted by the server or gateway.
-        Sent => "sent",
-        /// A delivery report said it reached the phone.
-        Delivered => "delivered",
-        /// Refused for good (bad address, refused credentials, a failed delivery report).
-        Failed => "failed",
-        /// Every allowed attempt failed.
-        Dead => "dead",
+/// Where a notification is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationState {
+    /// Waiting for its `next_attempt_at` (and `not_before`).
+    Pending,
+    /// Claimed by a worker whose lease has not expired.
+    Sending,
+    /// Accepted by the server or gateway.
+    Sent,
+    /// A delivery report said it reached the phone.
+    Delivered,
+    /// Refused for good (bad address, refused credentials, a failed delivery report).
+    Failed,
+    /// Every allowed attempt failed.
+    Dead,
+}
+
+impl NotificationState {
+    pub const ALL: &'static [Self] = &[
+        Self::Pending,
+        Self::Sending,
+        Self::Sent,
+        Self::Delivered,
+        Self::Failed,
+        Self::Dead,
+    ];
+    /// The stored names, in the order of [`Self::ALL`].
+    pub const NAMES: &'static [&'static str] =
+        &["pending", "sending", "sent", "delivered", "failed", "dead"];
+
+    /// The name stored in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+impl fmt::Display for NotificationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// For input (`--state`) and rows alike; an unknown name is `Invalid`, naming the states.
+impl FromStr for NotificationState {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "state",
+                    Rule::OneOf {
+                        allowed: Self::NAMES,
+                    },
+                )
+            })
     }
 }
 
@@ -359,18 +413,57 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Notifications in one state (or all), newest first.
-        read fn notifications(&self, state: Option<NotificationState>, limit: u32) -> Vec<Notification>;
-        read fn notification(&self, id: i64) -> Option<Notification>;
-        /// Puts a failed or dead notification back in line (see [`Tx::retry_notification`]).
-        write fn retry_notification(&self, id: i64, now: DateTime<Utc>) -> Notification;
-        /// Records a delivery report once (see [`Tx::record_dlr`]).
-        write fn record_dlr(&self, id: i64, status: u32, effect: DlrEffect, now: DateTime<Utc>) -> DlrRecorded;
-        /// Sends to a recipient on a channel in the past hour, for the hourly cap.
-        read fn sent_in_last_hour(&self, recipient_id: i64, channel: Channel, now: DateTime<Utc>) -> RecentSends;
-        /// How many notifications are in each state.
-        read fn count_notifications(&self) -> Vec<(NotificationState, u64)>;
+    /// Notifications in one state (or all), newest first.
+    pub async fn notifications(
+        &self,
+        state: Option<NotificationState>,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.read(async move |tx| tx.notifications(state, limit).await)
+            .await
+    }
+
+    pub async fn notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {
+        self.read(async move |tx| tx.notification(id).await).await
+    }
+
+    /// Puts a failed or dead notification back in line (see [`Tx::retry_notification`]).
+    pub async fn retry_notification(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Notification, StoreError> {
+        self.write(async move |tx| tx.retry_notification(id, now).await)
+            .await
+    }
+
+    /// Records a delivery report once (see [`Tx::record_dlr`]).
+    pub async fn record_dlr(
+        &self,
+        id: i64,
+        status: u32,
+        effect: DlrEffect,
+        now: DateTime<Utc>,
+    ) -> Result<DlrRecorded, StoreError> {
+        self.write(async move |tx| tx.record_dlr(id, status, effect, now).await)
+            .await
+    }
+
+    /// Sends to a recipient on a channel in the past hour, for the hourly cap.
+    pub async fn sent_in_last_hour(
+        &self,
+        recipient_id: i64,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Result<RecentSends, StoreError> {
+        self.read(async move |tx| tx.sent_in_last_hour(recipient_id, channel, now).await)
+            .await
+    }
+
+    /// How many notifications are in each state.
+    pub async fn count_notifications(&self) -> Result<Vec<(NotificationState, u64)>, StoreError> {
+        self.read(async move |tx| tx.count_notifications().await)
+            .await
     }
 
     /// Claims up to `limit` due notifications for `owner` until `now + lease`, counting an

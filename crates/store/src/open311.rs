@@ -13,7 +13,7 @@ use crate::backend::{args, Arg, Tx};
 use crate::error::StoreError;
 use crate::model::{NewIssue, Reported};
 use crate::rows::stored;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// What an Open311 client sent with a request besides the problem: where it is and who to
 /// reach. At least one of the coordinates, `address_string` or `address_id` is present.
@@ -178,11 +178,26 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Reports a problem from Open311 with its details, in one transaction. See
-        /// [`Store::report`] for the reporting rules; `Invalid` without a location.
-        write fn report_open311(&self, workflow: &Workflow, actor: &Actor, new: NewIssue, details: Open311Details, now: DateTime<Utc>) -> Reported;
-        /// The Open311 details of those of `ids` that came through Open311, in id order.
-        read fn open311_details(&self, ids: &[IssueId]) -> Vec<(IssueId, Open311Details)>;
+    /// Reports a problem from Open311 with its details, in one transaction. See
+    /// [`Store::report`] for the reporting rules; `Invalid` without a location.
+    pub async fn report_open311(
+        &self,
+        workflow: &Workflow,
+        actor: &Actor,
+        new: NewIssue,
+        details: Open311Details,
+        now: DateTime<Utc>,
+    ) -> Result<Reported, StoreError> {
+        self.write(async move |tx| tx.report_open311(workflow, actor, new, details, now).await)
+            .await
+    }
+
+    /// The Open311 details of those of `ids` that came through Open311, in id order.
+    pub async fn open311_details(
+        &self,
+        ids: &[IssueId],
+    ) -> Result<Vec<(IssueId, Open311Details)>, StoreError> {
+        self.read(async move |tx| tx.open311_details(ids).await)
+            .await
     }
 }

@@ -9,7 +9,7 @@ use sqlx::types::Json;
 
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// The channels a preference may name.
 pub const CHANNELS: &[Channel] = &Channel::ALL;
@@ -69,10 +69,23 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Sets (or with `None` clears) a user's channels for one kind of notification.
-        write fn set_notification_pref(&self, user: UserId, kind: NotificationKind, channels: Option<&[Channel]>) -> ();
-        /// A user's notification preferences, by kind.
-        read fn notification_prefs(&self, user: UserId) -> Vec<(NotificationKind, Vec<Channel>)>;
+    /// Sets (or with `None` clears) a user's channels for one kind of notification.
+    pub async fn set_notification_pref(
+        &self,
+        user: UserId,
+        kind: NotificationKind,
+        channels: Option<&[Channel]>,
+    ) -> Result<(), StoreError> {
+        self.write(async move |tx| tx.set_notification_pref(user, kind, channels).await)
+            .await
+    }
+
+    /// A user's notification preferences, by kind.
+    pub async fn notification_prefs(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(NotificationKind, Vec<Channel>)>, StoreError> {
+        self.read(async move |tx| tx.notification_prefs(user).await)
+            .await
     }
 }

@@ -10,7 +10,7 @@ use crate::backend::{args, Tx};
 use crate::effects::{Notice, Recipients};
 use crate::error::StoreError;
 use crate::issues::to_micros;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// A stored report without its document, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -172,16 +172,44 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Stores a report (once per period and scope) and queues it for its recipients.
-        write fn save_report_copy(&self, report: &WeeklyReport, recipients: Option<Recipients>, now: DateTime<Utc>) -> i64;
-        /// Stored reports, newest period first.
-        read fn report_copies(&self, filter: &ReportFilter) -> Vec<ReportSummary>;
-        /// One stored report.
-        read fn report_copy(&self, id: i64) -> Option<StoredReport>;
-        /// Every stored report of a period.
-        read fn report_copies_of(&self, period: &str) -> Vec<StoredReport>;
-        /// The stored report of a period and scope.
-        read fn report_copy_for(&self, period: &str, scope: &str) -> Option<StoredReport>;
+    /// Stores a report (once per period and scope) and queues it for its recipients.
+    pub async fn save_report_copy(
+        &self,
+        report: &WeeklyReport,
+        recipients: Option<Recipients>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.write(async move |tx| tx.save_report_copy(report, recipients, now).await)
+            .await
+    }
+
+    /// Stored reports, newest period first.
+    pub async fn report_copies(
+        &self,
+        filter: &ReportFilter,
+    ) -> Result<Vec<ReportSummary>, StoreError> {
+        self.read(async move |tx| tx.report_copies(filter).await)
+            .await
+    }
+
+    /// One stored report.
+    pub async fn report_copy(&self, id: i64) -> Result<Option<StoredReport>, StoreError> {
+        self.read(async move |tx| tx.report_copy(id).await).await
+    }
+
+    /// Every stored report of a period.
+    pub async fn report_copies_of(&self, period: &str) -> Result<Vec<StoredReport>, StoreError> {
+        self.read(async move |tx| tx.report_copies_of(period).await)
+            .await
+    }
+
+    /// The stored report of a period and scope.
+    pub async fn report_copy_for(
+        &self,
+        period: &str,
+        scope: &str,
+    ) -> Result<Option<StoredReport>, StoreError> {
+        self.read(async move |tx| tx.report_copy_for(period, scope).await)
+            .await
     }
 }

@@ -15,7 +15,7 @@ use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::jobs::NewJob;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// A schedule to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -281,16 +281,41 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Creates a schedule; it first fires at its next occurrence after `now`.
-        write fn add_schedule(&self, new: &NewSchedule, now: DateTime<Utc>) -> ScheduleRecord;
-        /// Every schedule, in id order.
-        read fn schedules(&self) -> Vec<ScheduleRecord>;
-        read fn schedule_by_name(&self, name: &str) -> Option<ScheduleRecord>;
-        /// Pauses or resumes a schedule (see [`Tx::set_schedule_paused`]).
-        write fn set_schedule_paused(&self, name: &str, paused: bool, now: DateTime<Utc>) -> ScheduleRecord;
-        /// Removes a schedule; the jobs it enqueued stay.
-        write fn remove_schedule(&self, name: &str) -> ();
+    /// Creates a schedule; it first fires at its next occurrence after `now`.
+    pub async fn add_schedule(
+        &self,
+        new: &NewSchedule,
+        now: DateTime<Utc>,
+    ) -> Result<ScheduleRecord, StoreError> {
+        self.write(async move |tx| tx.add_schedule(new, now).await)
+            .await
+    }
+
+    /// Every schedule, in id order.
+    pub async fn schedules(&self) -> Result<Vec<ScheduleRecord>, StoreError> {
+        self.read(async move |tx| tx.schedules().await).await
+    }
+
+    pub async fn schedule_by_name(&self, name: &str) -> Result<Option<ScheduleRecord>, StoreError> {
+        self.read(async move |tx| tx.schedule_by_name(name).await)
+            .await
+    }
+
+    /// Pauses or resumes a schedule (see [`Tx::set_schedule_paused`]).
+    pub async fn set_schedule_paused(
+        &self,
+        name: &str,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<ScheduleRecord, StoreError> {
+        self.write(async move |tx| tx.set_schedule_paused(name, paused, now).await)
+            .await
+    }
+
+    /// Removes a schedule; the jobs it enqueued stay.
+    pub async fn remove_schedule(&self, name: &str) -> Result<(), StoreError> {
+        self.write(async move |tx| tx.remove_schedule(name).await)
+            .await
     }
 
     /// Unpaused schedules with an occurrence due by `now`, at most `limit`, soonest first.

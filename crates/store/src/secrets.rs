@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 impl Tx {
     /// The deployment's secret called `name`: the stored one, or `offered` stored now if there
@@ -38,8 +38,14 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// The deployment's secret called `name`, stored from `offered` if it has none yet.
-        write fn deployment_secret(&self, name: &str, offered: &str, now: DateTime<Utc>) -> String;
+    /// The deployment's secret called `name`, stored from `offered` if it has none yet.
+    pub async fn deployment_secret(
+        &self,
+        name: &str,
+        offered: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.write(async move |tx| tx.deployment_secret(name, offered, now).await)
+            .await
     }
 }

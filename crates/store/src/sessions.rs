@@ -14,7 +14,7 @@ use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::model::User;
 use crate::rows::stored;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// A signed-in browser, as stored: never the cookie's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,22 +205,76 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Sets or removes a user's password hash, ending their sessions.
-        write fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> ();
-        /// The id and password hash of an active user with a password.
-        read fn password_hash(&self, login: &Login) -> Option<(UserId, String)>;
-        /// Records a new session by the hash of its cookie value.
-        write fn create_session(&self, user: UserId, token_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> WebSession;
-        /// The live session with this hash, its user and actor: the web pages' authentication.
-        read fn session_holder(&self, token_hash: &str, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> Option<(WebSession, User, Actor)>;
-        /// Moves a session's last use to `now`.
-        write fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> ();
-        /// Ends a session.
-        write fn delete_session(&self, token_hash: &str) -> bool;
-        /// Removes expired and idle sessions.
-        write fn prune_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> u64;
-        /// A user's sessions, oldest first.
-        read fn sessions(&self, user: UserId) -> Vec<WebSession>;
+    /// Sets or removes a user's password hash, ending their sessions.
+    pub async fn set_password_hash(
+        &self,
+        user: UserId,
+        hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.write(async move |tx| tx.set_password_hash(user, hash).await)
+            .await
+    }
+
+    /// The id and password hash of an active user with a password.
+    pub async fn password_hash(
+        &self,
+        login: &Login,
+    ) -> Result<Option<(UserId, String)>, StoreError> {
+        self.read(async move |tx| tx.password_hash(login).await)
+            .await
+    }
+
+    /// Records a new session by the hash of its cookie value.
+    pub async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<WebSession, StoreError> {
+        self.write(async move |tx| tx.create_session(user, token_hash, now, expires_at).await)
+            .await
+    }
+
+    /// The live session with this hash, its user and actor: the web pages' authentication.
+    pub async fn session_holder(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> Result<Option<(WebSession, User, Actor)>, StoreError> {
+        self.read(async move |tx| tx.session_holder(token_hash, now, idle_since).await)
+            .await
+    }
+
+    /// Moves a session's last use to `now`.
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(async move |tx| tx.touch_session(token_hash, now).await)
+            .await
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        self.write(async move |tx| tx.delete_session(token_hash).await)
+            .await
+    }
+
+    /// Removes expired and idle sessions.
+    pub async fn prune_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.write(async move |tx| tx.prune_sessions(now, idle_since).await)
+            .await
+    }
+
+    /// A user's sessions, oldest first.
+    pub async fn sessions(&self, user: UserId) -> Result<Vec<WebSession>, StoreError> {
+        self.read(async move |tx| tx.sessions(user).await).await
     }
 }

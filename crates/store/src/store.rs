@@ -23,28 +23,6 @@ pub struct Store {
     pub(crate) pool: Pool,
 }
 
-/// Generates `Store` methods that run the `Tx` method of the same name in a transaction of
-/// their own: `read` ones in a read-only snapshot, `write` ones in a write transaction.
-macro_rules! in_transaction {
-    ($(
-        $(#[$doc:meta])*
-        $mode:ident fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
-    )*) => {
-        $(
-            $(#[$doc])*
-            pub async fn $name(&self $(, $arg: $ty)*) -> Result<$ret, StoreError> {
-                let mut tx = in_transaction!(@begin self, $mode)?;
-                let out = tx.$name($($arg),*).await?;
-                tx.commit().await?;
-                Ok(out)
-            }
-        )*
-    };
-    (@begin $self:ident, read) => { $self.pool.begin_read().await };
-    (@begin $self:ident, write) => { $self.pool.begin_write().await };
-}
-pub(crate) use in_transaction;
-
 impl Store {
     /// Connects to `sqlite:…` (creating the folder and file if missing) or
     /// `postgres://…`/`postgresql://…`. Does not migrate: call [`Store::migrate`].
@@ -81,70 +59,205 @@ impl Store {
         self.pool.begin_write().await
     }
 
-    in_transaction! {
-        /// Creates an industry chain. `AlreadyExists` if the code is taken.
-        write fn create_chain(&self, code: Code, name: Name) -> Chain;
-        /// Creates a grid of a chain. `NotFound` for an unknown chain, `AlreadyExists` for a taken code.
-        write fn create_grid(&self, new: NewGrid) -> Grid;
-        /// Creates a vanguard post of a grid.
-        write fn create_post(&self, new: NewPost) -> Post;
-        /// Creates an enterprise in a grid.
-        write fn create_enterprise(&self, new: NewEnterprise) -> Enterprise;
-        /// Creates a handling unit.
-        write fn create_unit(&self, new: NewUnit) -> Unit;
-        /// Creates a category. `Invalid` unless each of the four priorities has exactly one SLA.
-        write fn create_category(&self, new: NewCategory) -> Category;
-        /// Creates an active user with roles and memberships. `Invalid` for a locale other than
-        /// `zh-CN` or `en`; `NotFound` for an unknown post, unit, grid or enterprise.
-        write fn create_user(&self, new: NewUser) -> User;
+    /// Runs `f` in a read-only snapshot of its own and commits: the body of every `Store`
+    /// method that reads, each one transaction.
+    pub(crate) async fn read<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.pool.begin_read().await?;
+        let out = f(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 
-        /// Every chain, in id order.
-        read fn chains(&self) -> Vec<Chain>;
-        read fn chain_by_code(&self, code: &Code) -> Option<Chain>;
-        /// Every grid, in id order.
-        read fn grids(&self) -> Vec<Grid>;
-        read fn grid_by_code(&self, code: &Code) -> Option<Grid>;
-        /// Posts of one grid, or all, in id order.
-        read fn posts(&self, grid: Option<GridId>) -> Vec<Post>;
-        /// Enterprises of one grid, or all, in id order.
-        read fn enterprises(&self, grid: Option<GridId>) -> Vec<Enterprise>;
-        read fn enterprise(&self, id: EnterpriseId) -> Option<Enterprise>;
-        /// Every unit, in id order.
-        read fn units(&self) -> Vec<Unit>;
-        read fn unit(&self, id: UnitId) -> Option<Unit>;
-        read fn unit_by_code(&self, code: &Code) -> Option<Unit>;
-        /// Every category with its SLAs (sorted by priority), in id order.
-        read fn categories(&self) -> Vec<Category>;
-        read fn category(&self, id: CategoryId) -> Option<Category>;
-        read fn category_by_code(&self, code: &Code) -> Option<Category>;
-        /// Every user, active or not, in id order; role and membership lists sorted.
-        read fn users(&self) -> Vec<User>;
-        read fn user(&self, id: UserId) -> Option<User>;
-        read fn user_by_login(&self, login: &Login) -> Option<User>;
-        /// The acting person behind a login, with the grids of their posts joined to their own
-        /// grids. `NotFound` for an unknown or inactive login.
-        read fn actor(&self, login: &Login) -> Actor;
+    /// Runs `f` in a write transaction of its own and commits it if `f` succeeds (dropping
+    /// the transaction rolls it back): the body of every `Store` method that writes.
+    pub(crate) async fn write<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        let out = f(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 
-        /// The issue as of its latest event.
-        read fn issue(&self, id: IssueId) -> Option<Issue>;
-        /// The issue's history, oldest first; empty for an unknown issue.
-        read fn events(&self, id: IssueId) -> Vec<Event>;
-        /// Issues matching the filter, newest first, keyset-paginated: `limit` is clamped to
-        /// 1..=500, `cursor` is a previous page's `next_cursor` (`Invalid` if it is not one).
-        read fn list_issues(&self, filter: &IssueFilter, limit: u32, cursor: Option<&str>) -> Page<Issue>;
-        /// The number of issues in each status, zeros included, in `Status::ALL` order.
-        read fn count_by_status(&self) -> Vec<(Status, u64)>;
+    /// Creates an industry chain. `AlreadyExists` if the code is taken.
+    pub async fn create_chain(&self, code: Code, name: Name) -> Result<Chain, StoreError> {
+        self.write(async move |tx| tx.create_chain(code, name).await)
+            .await
+    }
 
-        /// Takes an action on an issue, in one transaction: checks the version the actor saw
-        /// (`Conflict` if stale, nothing written), fills an `assign`'s SLA from the issue's
-        /// category for its priority when not given, checks referenced units, categories and
-        /// duplicate targets exist (`NotFound`), builds the action (`Invalid` for missing
-        /// fields), lets the workflow decide (`Transition`), then writes the new projection
-        /// under compare-and-set on the version and appends the event. The decision's effects
-        /// are returned for the caller to act on.
-        write fn act(&self, workflow: &Workflow, id: IssueId, actor: &Actor, request: ActionRequest, now: DateTime<Utc>) -> Decision;
-        /// Raises an issue to an escalation level (a system step; see [`Tx::escalate`]).
-        write fn escalate(&self, workflow: &Workflow, id: IssueId, level: u8, now: DateTime<Utc>) -> Decision;
+    /// Creates a grid of a chain. `NotFound` for an unknown chain, `AlreadyExists` for a taken code.
+    pub async fn create_grid(&self, new: NewGrid) -> Result<Grid, StoreError> {
+        self.write(async move |tx| tx.create_grid(new).await).await
+    }
+
+    /// Creates a vanguard post of a grid.
+    pub async fn create_post(&self, new: NewPost) -> Result<Post, StoreError> {
+        self.write(async move |tx| tx.create_post(new).await).await
+    }
+
+    /// Creates an enterprise in a grid.
+    pub async fn create_enterprise(&self, new: NewEnterprise) -> Result<Enterprise, StoreError> {
+        self.write(async move |tx| tx.create_enterprise(new).await)
+            .await
+    }
+
+    /// Creates a handling unit.
+    pub async fn create_unit(&self, new: NewUnit) -> Result<Unit, StoreError> {
+        self.write(async move |tx| tx.create_unit(new).await).await
+    }
+
+    /// Creates a category. `Invalid` unless each of the four priorities has exactly one SLA.
+    pub async fn create_category(&self, new: NewCategory) -> Result<Category, StoreError> {
+        self.write(async move |tx| tx.create_category(new).await)
+            .await
+    }
+
+    /// Creates an active user with roles and memberships. `Invalid` for a locale other than
+    /// `zh-CN` or `en`; `NotFound` for an unknown post, unit, grid or enterprise.
+    pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        self.write(async move |tx| tx.create_user(new).await).await
+    }
+
+    /// Every chain, in id order.
+    pub async fn chains(&self) -> Result<Vec<Chain>, StoreError> {
+        self.read(async move |tx| tx.chains().await).await
+    }
+
+    pub async fn chain_by_code(&self, code: &Code) -> Result<Option<Chain>, StoreError> {
+        self.read(async move |tx| tx.chain_by_code(code).await)
+            .await
+    }
+
+    /// Every grid, in id order.
+    pub async fn grids(&self) -> Result<Vec<Grid>, StoreError> {
+        self.read(async move |tx| tx.grids().await).await
+    }
+
+    pub async fn grid_by_code(&self, code: &Code) -> Result<Option<Grid>, StoreError> {
+        self.read(async move |tx| tx.grid_by_code(code).await).await
+    }
+
+    /// Posts of one grid, or all, in id order.
+    pub async fn posts(&self, grid: Option<GridId>) -> Result<Vec<Post>, StoreError> {
+        self.read(async move |tx| tx.posts(grid).await).await
+    }
+
+    /// Enterprises of one grid, or all, in id order.
+    pub async fn enterprises(&self, grid: Option<GridId>) -> Result<Vec<Enterprise>, StoreError> {
+        self.read(async move |tx| tx.enterprises(grid).await).await
+    }
+
+    pub async fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
+        self.read(async move |tx| tx.enterprise(id).await).await
+    }
+
+    /// Every unit, in id order.
+    pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
+        self.read(async move |tx| tx.units().await).await
+    }
+
+    pub async fn unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError> {
+        self.read(async move |tx| tx.unit(id).await).await
+    }
+
+    pub async fn unit_by_code(&self, code: &Code) -> Result<Option<Unit>, StoreError> {
+        self.read(async move |tx| tx.unit_by_code(code).await).await
+    }
+
+    /// Every category with its SLAs (sorted by priority), in id order.
+    pub async fn categories(&self) -> Result<Vec<Category>, StoreError> {
+        self.read(async move |tx| tx.categories().await).await
+    }
+
+    pub async fn category(&self, id: CategoryId) -> Result<Option<Category>, StoreError> {
+        self.read(async move |tx| tx.category(id).await).await
+    }
+
+    pub async fn category_by_code(&self, code: &Code) -> Result<Option<Category>, StoreError> {
+        self.read(async move |tx| tx.category_by_code(code).await)
+            .await
+    }
+
+    /// Every user, active or not, in id order; role and membership lists sorted.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.read(async move |tx| tx.users().await).await
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.read(async move |tx| tx.user(id).await).await
+    }
+
+    pub async fn user_by_login(&self, login: &Login) -> Result<Option<User>, StoreError> {
+        self.read(async move |tx| tx.user_by_login(login).await)
+            .await
+    }
+
+    /// The acting person behind a login, with the grids of their posts joined to their own
+    /// grids. `NotFound` for an unknown or inactive login.
+    pub async fn actor(&self, login: &Login) -> Result<Actor, StoreError> {
+        self.read(async move |tx| tx.actor(login).await).await
+    }
+
+    /// The issue as of its latest event.
+    pub async fn issue(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
+        self.read(async move |tx| tx.issue(id).await).await
+    }
+
+    /// The issue's history, oldest first; empty for an unknown issue.
+    pub async fn events(&self, id: IssueId) -> Result<Vec<Event>, StoreError> {
+        self.read(async move |tx| tx.events(id).await).await
+    }
+
+    /// Issues matching the filter, newest first, keyset-paginated: `limit` is clamped to
+    /// 1..=500, `cursor` is a previous page's `next_cursor` (`Invalid` if it is not one).
+    pub async fn list_issues(
+        &self,
+        filter: &IssueFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Issue>, StoreError> {
+        self.read(async move |tx| tx.list_issues(filter, limit, cursor).await)
+            .await
+    }
+
+    /// The number of issues in each status, zeros included, in `Status::ALL` order.
+    pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        self.read(async move |tx| tx.count_by_status().await).await
+    }
+
+    /// Takes an action on an issue, in one transaction: checks the version the actor saw
+    /// (`Conflict` if stale, nothing written), fills an `assign`'s SLA from the issue's
+    /// category for its priority when not given, checks referenced units, categories and
+    /// duplicate targets exist (`NotFound`), builds the action (`Invalid` for missing
+    /// fields), lets the workflow decide (`Transition`), then writes the new projection
+    /// under compare-and-set on the version and appends the event. The decision's effects
+    /// are returned for the caller to act on.
+    pub async fn act(
+        &self,
+        workflow: &Workflow,
+        id: IssueId,
+        actor: &Actor,
+        request: ActionRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        self.write(async move |tx| tx.act(workflow, id, actor, request, now).await)
+            .await
+    }
+
+    /// Raises an issue to an escalation level (a system step; see [`Tx::escalate`]).
+    pub async fn escalate(
+        &self,
+        workflow: &Workflow,
+        id: IssueId,
+        level: u8,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        self.write(async move |tx| tx.escalate(workflow, id, level, now).await)
+            .await
     }
 
     /// Reports a new problem, in one transaction: the issue row, its first event and the

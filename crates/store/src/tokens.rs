@@ -18,7 +18,7 @@ use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::model::User;
 use crate::rows::stored;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// The surface a token opens: exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -216,17 +216,39 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Records a token by the hash of its secret.
-        write fn create_token(&self, user: UserId, name: &str, scope: TokenScope, hash: &str, now: DateTime<Utc>) -> ApiToken;
-        /// The active user holding an unrevoked token with this hash, whatever its scope.
-        read fn user_by_token_hash(&self, hash: &str) -> Option<User>;
-        /// The holder of a token, the actor they are and the token's scope, in one read: the
-        /// API's and Open311's authentication.
-        read fn token_holder(&self, hash: &str) -> Option<TokenHolder>;
-        /// Tokens of one user, or all.
-        read fn tokens(&self, user: Option<UserId>) -> Vec<ApiToken>;
-        /// Revokes a token.
-        write fn revoke_token(&self, id: i64, now: DateTime<Utc>) -> ();
+    /// Records a token by the hash of its secret.
+    pub async fn create_token(
+        &self,
+        user: UserId,
+        name: &str,
+        scope: TokenScope,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken, StoreError> {
+        self.write(async move |tx| tx.create_token(user, name, scope, hash, now).await)
+            .await
+    }
+
+    /// The active user holding an unrevoked token with this hash, whatever its scope.
+    pub async fn user_by_token_hash(&self, hash: &str) -> Result<Option<User>, StoreError> {
+        self.read(async move |tx| tx.user_by_token_hash(hash).await)
+            .await
+    }
+
+    /// The holder of a token, the actor they are and the token's scope, in one read: the
+    /// API's and Open311's authentication.
+    pub async fn token_holder(&self, hash: &str) -> Result<Option<TokenHolder>, StoreError> {
+        self.read(async move |tx| tx.token_holder(hash).await).await
+    }
+
+    /// Tokens of one user, or all.
+    pub async fn tokens(&self, user: Option<UserId>) -> Result<Vec<ApiToken>, StoreError> {
+        self.read(async move |tx| tx.tokens(user).await).await
+    }
+
+    /// Revokes a token.
+    pub async fn revoke_token(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(async move |tx| tx.revoke_token(id, now).await)
+            .await
     }
 }

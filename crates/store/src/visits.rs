@@ -17,7 +17,7 @@ use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::model::NewIssue;
 use crate::rows::stored;
-use crate::store::{in_transaction, Store};
+use crate::store::Store;
 
 /// A stored visit plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -516,22 +516,88 @@ impl Tx {
 }
 
 impl Store {
-    in_transaction! {
-        /// Creates a visit plan (see [`Tx::add_visit_plan`]).
-        write fn add_visit_plan(&self, enterprise: EnterpriseId, commissioner: UserId, plan: &VisitPlan, now: DateTime<Utc>) -> VisitPlanRecord;
-        /// Visit plans, of one commissioner or all.
-        read fn visit_plans(&self, commissioner: Option<UserId>) -> Vec<VisitPlanRecord>;
-        read fn visit_plan(&self, id: i64) -> Option<VisitPlanRecord>;
-        /// Pauses or resumes a plan (see [`Tx::set_visit_plan_active`]).
-        write fn set_visit_plan_active(&self, id: i64, active: bool, now: DateTime<Utc>) -> VisitPlanRecord;
-        read fn visit(&self, id: i64) -> Option<Visit>;
-        /// Visits matching the filter, by scheduled time.
-        read fn visits(&self, filter: &VisitFilter) -> Vec<Visit>;
-        /// The commissioner checks in (see [`Tx::check_in_visit`]).
-        write fn check_in_visit(&self, id: i64, commissioner: UserId, now: DateTime<Utc>) -> Visit;
-        /// The commissioner logs the visit as done (see [`Tx::complete_visit`]).
-        write fn complete_visit(&self, id: i64, commissioner: UserId, notes: &str, now: DateTime<Utc>) -> Visit;
-        /// Logs the visit and raises the issues found, at once (see [`Tx::complete_visit_raising`]).
-        write fn complete_visit_raising(&self, workflow: &Workflow, commissioner: &Actor, id: i64, notes: &str, raised: &[RaisedIssue], now: DateTime<Utc>) -> Visit;
+    /// Creates a visit plan (see [`Tx::add_visit_plan`]).
+    pub async fn add_visit_plan(
+        &self,
+        enterprise: EnterpriseId,
+        commissioner: UserId,
+        plan: &VisitPlan,
+        now: DateTime<Utc>,
+    ) -> Result<VisitPlanRecord, StoreError> {
+        self.write(async move |tx| tx.add_visit_plan(enterprise, commissioner, plan, now).await)
+            .await
+    }
+
+    /// Visit plans, of one commissioner or all.
+    pub async fn visit_plans(
+        &self,
+        commissioner: Option<UserId>,
+    ) -> Result<Vec<VisitPlanRecord>, StoreError> {
+        self.read(async move |tx| tx.visit_plans(commissioner).await)
+            .await
+    }
+
+    pub async fn visit_plan(&self, id: i64) -> Result<Option<VisitPlanRecord>, StoreError> {
+        self.read(async move |tx| tx.visit_plan(id).await).await
+    }
+
+    /// Pauses or resumes a plan (see [`Tx::set_visit_plan_active`]).
+    pub async fn set_visit_plan_active(
+        &self,
+        id: i64,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<VisitPlanRecord, StoreError> {
+        self.write(async move |tx| tx.set_visit_plan_active(id, active, now).await)
+            .await
+    }
+
+    pub async fn visit(&self, id: i64) -> Result<Option<Visit>, StoreError> {
+        self.read(async move |tx| tx.visit(id).await).await
+    }
+
+    /// Visits matching the filter, by scheduled time.
+    pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<Visit>, StoreError> {
+        self.read(async move |tx| tx.visits(filter).await).await
+    }
+
+    /// The commissioner checks in (see [`Tx::check_in_visit`]).
+    pub async fn check_in_visit(
+        &self,
+        id: i64,
+        commissioner: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        self.write(async move |tx| tx.check_in_visit(id, commissioner, now).await)
+            .await
+    }
+
+    /// The commissioner logs the visit as done (see [`Tx::complete_visit`]).
+    pub async fn complete_visit(
+        &self,
+        id: i64,
+        commissioner: UserId,
+        notes: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        self.write(async move |tx| tx.complete_visit(id, commissioner, notes, now).await)
+            .await
+    }
+
+    /// Logs the visit and raises the issues found, at once (see [`Tx::complete_visit_raising`]).
+    pub async fn complete_visit_raising(
+        &self,
+        workflow: &Workflow,
+        commissioner: &Actor,
+        id: i64,
+        notes: &str,
+        raised: &[RaisedIssue],
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        self.write(async move |tx| {
+            tx.complete_visit_raising(workflow, commissioner, id, notes, raised, now)
+                .await
+        })
+        .await
     }
 }

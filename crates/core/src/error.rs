@@ -115,3 +115,77 @@ pub fn role_list(roles: &[Role]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// The API's `detail` shows these; they read as they did when preconditions were strings.
+    #[test]
+    fn preconditions_read_as_they_always_did() {
+        let earliest = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let cases = [
+            (
+                Precondition::ExtensionNotLater { earliest },
+                "an extension must move the deadline later than 2026-12-01T10:00:00+00:00",
+            ),
+            (
+                Precondition::NoExtensionToGrant,
+                "there is no extension request to grant",
+            ),
+            (
+                Precondition::GrantedDeadlinePast,
+                "a granted deadline must lie in the future",
+            ),
+            (
+                Precondition::NoExtensionToDeny,
+                "there is no extension request to deny",
+            ),
+            (
+                Precondition::NoSlaToRework,
+                "the issue has no SLA to rework against",
+            ),
+            (
+                Precondition::DuplicateOfItself,
+                "an issue cannot be a duplicate of itself",
+            ),
+            (
+                Precondition::AlreadyAssignedToUnit,
+                "the issue is already assigned to that unit",
+            ),
+            (
+                Precondition::NoSlaToReassign,
+                "the issue has no SLA to reassign with",
+            ),
+            (
+                Precondition::NoAssignedUnit,
+                "the issue has no assigned unit",
+            ),
+            (
+                Precondition::NoResolutionDeadline,
+                "the issue has no resolution deadline",
+            ),
+            (
+                Precondition::Replay(ReplayError::NotAReport),
+                "internal: an issue's history must start with a `reported` event",
+            ),
+        ];
+        for (precondition, text) in cases {
+            assert_eq!(precondition.to_string(), text);
+            assert_eq!(
+                TransitionError::Precondition(precondition).to_string(),
+                text
+            );
+        }
+    }
+
+    #[test]
+    fn a_parse_error_reads_field_then_rule() {
+        let e = ParseError::new("title", Rule::TooLong { max: 200 });
+        assert_eq!(e.field(), "title");
+        assert_eq!(e.rule(), Rule::TooLong { max: 200 });
+        assert_eq!(e.to_string(), "title: is longer than 200 characters");
+    }
+}

@@ -353,10 +353,9 @@ mod tests {
         );
     }
 
-    /// Every variant has its own non-empty text; none is a placeholder for another.
-    #[test]
-    fn every_rule_and_format_has_an_english_text_of_its_own() {
-        let formats = [
+    /// One of each format; the match fails to compile until a new variant is listed.
+    fn every_format() -> Vec<Format> {
+        let all = vec![
             Format::Code,
             Format::Login,
             Format::Email,
@@ -379,19 +378,62 @@ mod tests {
             Format::ContentType,
             Format::DatabaseUrl,
         ];
-        let mut texts: Vec<String> = formats.iter().map(Format::to_string).collect();
-        let rules = [
+        for format in &all {
+            match format {
+                Format::Code
+                | Format::Login
+                | Format::Email
+                | Format::Phone
+                | Format::Id
+                | Format::Date
+                | Format::DateTime
+                | Format::LocalDateTime
+                | Format::Week
+                | Format::Time
+                | Format::Cron
+                | Format::TimeZone
+                | Format::Number
+                | Format::Minutes
+                | Format::Boolean
+                | Format::ETag
+                | Format::Cursor
+                | Format::Url
+                | Format::Sha256
+                | Format::ContentType
+                | Format::DatabaseUrl => {}
+            }
+        }
+        all
+    }
+
+    /// One of each rule but `Format` and `Cron`, which have their own lists; the match fails
+    /// to compile until a new variant is listed.
+    fn every_rule() -> Vec<Rule> {
+        let all = vec![
             Rule::Required,
+            Rule::RequiredFor {
+                action: ActionKind::Reject,
+            },
             Rule::Blank,
+            Rule::TooLong { max: 200 },
             Rule::TooShort { min: 3 },
+            Rule::Length { min: 2, max: 32 },
             Rule::TooMany { max: 100 },
             Rule::TooLarge,
             Rule::OneLine,
             Rule::ControlCharacter,
             Rule::ControlCharacterBesidesLineBreaks,
             Rule::BidiOverride,
+            Rule::OneOf {
+                allowed: Priority::NAMES,
+            },
+            Rule::Range { min: 1, max: 5 },
             Rule::Minutes { min: 1, max: 10 },
             Rule::Positive,
+            Rule::Years {
+                min: 2000,
+                max: 2100,
+            },
             Rule::NoSuch,
             Rule::Exclusive { other: "b" },
             Rule::Together { other: "long" },
@@ -421,9 +463,111 @@ mod tests {
             Rule::MisfireCap,
             Rule::JobIncomplete,
             Rule::Changed { now: "completed" },
+            Rule::NotRetryable {
+                now: "completed",
+                retryable: &["dead", "retryable"],
+            },
             Rule::LastAdmin,
         ];
-        texts.extend(rules.iter().map(Rule::to_string));
+        for rule in &all {
+            match rule {
+                Rule::Required
+                | Rule::RequiredFor { .. }
+                | Rule::Blank
+                | Rule::TooLong { .. }
+                | Rule::TooShort { .. }
+                | Rule::Length { .. }
+                | Rule::TooMany { .. }
+                | Rule::TooLarge
+                | Rule::OneLine
+                | Rule::ControlCharacter
+                | Rule::ControlCharacterBesidesLineBreaks
+                | Rule::BidiOverride
+                | Rule::OneOf { .. }
+                | Rule::Range { .. }
+                | Rule::Minutes { .. }
+                | Rule::Positive
+                | Rule::Years { .. }
+                | Rule::NoSuch
+                | Rule::Exclusive { .. }
+                | Rule::Together { .. }
+                | Rule::AnyOf { .. }
+                | Rule::NotInZone
+                | Rule::NoSuchWeek
+                | Rule::EndNotAfterStart
+                | Rule::NeedsRole { .. }
+                | Rule::NotAnAction
+                | Rule::SlaNotPositive
+                | Rule::ResponseAfterResolution
+                | Rule::LongerThanWorkingYear
+                | Rule::OneSlaPerPriority { .. }
+                | Rule::NoSlaFor { .. }
+                | Rule::LadderEmpty
+                | Rule::NoSuchLevel { .. }
+                | Rule::LevelsMustIncrease
+                | Rule::StepBeforePrevious
+                | Rule::MisfireCap
+                | Rule::JobIncomplete
+                | Rule::Changed { .. }
+                | Rule::NotRetryable { .. }
+                | Rule::LastAdmin
+                | Rule::Format(_)
+                | Rule::Cron(_) => {}
+            }
+        }
+        all
+    }
+
+    /// One of each cron problem, for every part where the problem names one.
+    fn every_cron_problem() -> Vec<CronProblem> {
+        let mut all = vec![
+            CronProblem::Empty,
+            CronProblem::FieldCount { found: 4 },
+            CronProblem::UnknownAlias,
+            CronProblem::NeverFires,
+            CronProblem::Untranslatable,
+        ];
+        for part in CronField::ALL {
+            all.extend([
+                CronProblem::EmptyListItem { part },
+                CronProblem::Backwards { part },
+                CronProblem::StepNotNumber { part },
+                CronProblem::StepZero { part },
+                CronProblem::StepTooLarge { part },
+                CronProblem::MissingValue { part },
+                CronProblem::OutOfRange { part },
+                CronProblem::NotAValue { part },
+            ]);
+        }
+        for problem in &all {
+            match problem {
+                CronProblem::Empty
+                | CronProblem::FieldCount { .. }
+                | CronProblem::UnknownAlias
+                | CronProblem::EmptyListItem { .. }
+                | CronProblem::Backwards { .. }
+                | CronProblem::StepNotNumber { .. }
+                | CronProblem::StepZero { .. }
+                | CronProblem::StepTooLarge { .. }
+                | CronProblem::MissingValue { .. }
+                | CronProblem::OutOfRange { .. }
+                | CronProblem::NotAValue { .. }
+                | CronProblem::NeverFires
+                | CronProblem::Untranslatable => {}
+            }
+        }
+        all
+    }
+
+    /// Every variant has its own English text; none is a placeholder for another.
+    #[test]
+    fn every_rule_format_and_cron_problem_has_an_english_text_of_its_own() {
+        let texts: Vec<String> = every_rule()
+            .into_iter()
+            .chain(every_format().into_iter().map(Rule::Format))
+            .chain(every_cron_problem().into_iter().map(Rule::Cron))
+            .map(|rule| rule.to_string())
+            .collect();
         for text in &texts {
             assert!(!text.trim().is_empty());
         }

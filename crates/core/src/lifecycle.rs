@@ -430,7 +430,7 @@ impl Workflow {
                 let unit = assigned_unit(issue)?;
                 let sla = issue
                     .sla
-                    .ok_or_else(|| TransitionError::Precondition(Precondition::NoSlaToRework))?;
+                    .ok_or(TransitionError::Precondition(Precondition::NoSlaToRework))?;
                 let response_due_at = cal.add_working_minutes(now, sla.response_minutes());
                 let resolve_due_at = cal.add_working_minutes(now, sla.resolve_minutes());
                 (
@@ -471,7 +471,7 @@ impl Workflow {
                 }
                 let sla = issue
                     .sla
-                    .ok_or_else(|| TransitionError::Precondition(Precondition::NoSlaToReassign))?;
+                    .ok_or(TransitionError::Precondition(Precondition::NoSlaToReassign))?;
                 let response_due_at = cal.add_working_minutes(now, sla.response_minutes());
                 let resolve_due_at = cal.add_working_minutes(now, sla.resolve_minutes());
                 (

@@ -12,6 +12,7 @@
 //!   a report's idempotency key).
 //! - [`dates`]: the span of years dates, weeks and instants from outside must fall in.
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
+//! - [`locale`]: the languages people read gridloop in (zh-CN, en).
 //! - [`action`]: what people ask to do, with the fields each action needs.
 //! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
 //! - [`notification`]: what a notification is about and the channel it goes out on.

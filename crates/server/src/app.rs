@@ -6,8 +6,8 @@ use gridloop_core::{Actor, CategoryId, Code, GridId, Login, UnitId, Workflow};
 use gridloop_store::Store;
 
 use crate::cli::Cli;
-use crate::config::{redact_url, Settings};
 use crate::exit::UsageError;
+use gridloop_app::settings::{redact_url, Settings};
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -24,14 +24,14 @@ pub struct App {
 impl App {
     /// Loads settings, starts logging, reads the calendar, connects and migrates.
     pub async fn open(cli: &Cli) -> anyhow::Result<Self> {
-        let settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+        let settings = crate::config::load(cli.config.as_deref(), std::env::vars())?;
         init_logging(&settings.log.filter);
         let now = match &cli.now {
             Some(raw) => gridloop_core::dates::parse_instant("--now", raw)
                 .map_err(|e| UsageError(e.to_string()))?,
             None => Utc::now(),
         };
-        let calendar = crate::calendars::load(&settings.calendar, now)?;
+        let calendar = gridloop_app::calendars::load(&settings.calendar, now)?;
         let url = cli
             .database_url
             .clone()

@@ -2,9 +2,11 @@
 
 use crate::app::App;
 use crate::cli::DemoArgs;
-use crate::demo::{park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD, OPEN311_LOGIN};
 use crate::render::print_json;
 use crate::render::say;
+use gridloop_app::demo::{
+    park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD, OPEN311_LOGIN,
+};
 use gridloop_store::TokenScope;
 
 /// The demo users who get a token printed, one per role.
@@ -22,7 +24,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     let park = reference_park();
     let seeded = seed(&app.store, &park, app.now).await?;
     // Every demo user can sign in to the web pages at once (only `demo` does this, never `serve`).
-    let hasher = crate::web::password::Hasher::from_settings(&app.settings.web);
+    let hasher = gridloop_app::passwords::Hasher::from_settings(&app.settings.web);
     set_demo_passwords(&app.store, &hasher).await?;
     if args.seed_only {
         if app.json {
@@ -70,7 +72,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     super::serve::serve_on(&serving, listener).await
 }
 
-fn print_seeded(park: &crate::demo::park::Park, seeded: &crate::demo::Seeded) {
+fn print_seeded(park: &gridloop_app::demo::park::Park, seeded: &gridloop_app::demo::Seeded) {
     if seeded.already_present {
         say!(
             "The demo park '{}' is already in the database; nothing changed.\n",

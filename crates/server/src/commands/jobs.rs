@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::cli::{JobsCommand, ScheduleCommand};
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
-use crate::worker;
+use gridloop_app::jobs as worker;
 
 fn when(t: Option<DateTime<Utc>>, tz: Tz) -> String {
     t.map(|t| crate::render::local(t, tz))

@@ -12,8 +12,9 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::cli::{NotifyChannel, NotifyCommand};
-use crate::notify::{Delivery, NotificationView};
+use crate::http::notifications::NotificationView;
 use crate::render::{print_json, say, table};
+use gridloop_app::delivery::Delivery;
 
 pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {
     let tz = app.settings.calendar.time_zone;
@@ -129,5 +130,9 @@ pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {
 /// A worker at the command's instant (`--now` or the wall clock).
 fn delivery(app: &App) -> anyhow::Result<Delivery> {
     let clock = Arc::new(ManualClock::new(app.now));
-    Delivery::from_settings(app.store.clone(), clock, &app.settings)
+    Ok(Delivery::from_settings(
+        app.store.clone(),
+        clock,
+        &app.settings,
+    )?)
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::exit::UsageError;
 use crate::render::{print_json, say};
-use crate::web::password::{self, PasswordError};
+use gridloop_app::passwords::{self as password, PasswordError};
 
 pub async fn run(app: &App, login: &str) -> anyhow::Result<()> {
     let user = app.user(login).await?;

@@ -8,8 +8,10 @@ use crate::app::App;
 use crate::cli::ReportCommand;
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
-use crate::reports::{self, Format};
-use crate::worker::report_settings;
+use gridloop_app::jobs::report_settings;
+use gridloop_app::reports::ReportRequestError;
+use gridloop_app::reports::{self, Format};
+use gridloop_scheduler::SchedulerError;
 
 pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
     let mut settings = report_settings(&app.settings, app.workflow.calendar());
@@ -25,14 +27,13 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
             if let Some(locale) = locale {
                 settings.locale = locale.parse::<Locale>()?;
             }
-            let period = reports::period(week.as_deref(), &settings, app.now)
-                .map_err(reports::ReportRequestError::into_anyhow)?;
+            let period = reports::period(week.as_deref(), &settings, app.now).map_err(refused)?;
             let scope = reports::scope(&app.store, grid.as_deref(), unit.as_deref())
                 .await
-                .map_err(reports::ReportRequestError::into_anyhow)?;
+                .map_err(refused)?;
             let report = reports::on_demand(&app.store, &settings, period, scope, app.now)
                 .await
-                .map_err(reports::ReportRequestError::into_anyhow)?;
+                .map_err(refused)?;
             print!("{}", format.render(&report));
             Ok(())
         }
@@ -80,8 +81,7 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ReportCommand::Send { week } => {
-            let period = reports::period(week.as_deref(), &settings, app.now)
-                .map_err(reports::ReportRequestError::into_anyhow)?;
+            let period = reports::period(week.as_deref(), &settings, app.now).map_err(refused)?;
             if period.to() > app.now {
                 return Err(UsageError(format!(
                     "{period} has not ended yet: a report is sent for a whole week"
@@ -104,5 +104,18 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// A report request refused, for the exit codes, which look for the store's and the parser's
+/// own errors (so `--unit nosuch` names `nosuch`).
+fn refused(e: ReportRequestError) -> anyhow::Error {
+    match e {
+        ReportRequestError::BothScopes => UsageError(e.to_string()).into(),
+        ReportRequestError::Invalid(e) => e.into(),
+        ReportRequestError::Store(e) | ReportRequestError::Scheduler(SchedulerError::Store(e)) => {
+            e.into()
+        }
+        ReportRequestError::Scheduler(e) => e.into(),
     }
 }

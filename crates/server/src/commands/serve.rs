@@ -6,9 +6,10 @@ use anyhow::Context;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
-use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::http::{self, state::Shared, AppState};
+use crate::http;
 use crate::render::say;
+use gridloop_app::clock::{Clock, ManualClock, SystemClock};
+use gridloop_app::{AppState, Shared};
 
 pub async fn run(app: &App, args: &ServeArgs) -> anyhow::Result<()> {
     let listener = bind(app, args).await?;
@@ -32,8 +33,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         Arc::new(SystemClock)
     };
     let scheduler = if app.settings.scheduler.enabled {
-        crate::worker::ensure_schedules(&app.store, &app.settings, clock.now()).await?;
-        let scheduler = Arc::new(crate::worker::build(
+        gridloop_app::jobs::ensure_schedules(&app.store, &app.settings, clock.now()).await?;
+        let scheduler = Arc::new(gridloop_app::jobs::build(
             app.store.clone(),
             &app.workflow,
             Arc::clone(&clock),
@@ -49,7 +50,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         None
     };
     let delivery = if app.settings.notify.enabled {
-        let delivery = Arc::new(crate::notify::Delivery::from_settings(
+        let delivery = Arc::new(gridloop_app::delivery::Delivery::from_settings(
             app.store.clone(),
             Arc::clone(&clock),
             &app.settings,
@@ -63,19 +64,18 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         None
     };
-    let dlr = crate::notify::dlr::DlrSecret::from_setting(&app.settings.notify.dlr_secret)
+    let dlr = gridloop_app::delivery::dlr::DlrSecret::from_setting(&app.settings.notify.dlr_secret)
         .map_err(anyhow::Error::msg)?;
     let state = AppState::new(Shared {
         store: app.store.clone(),
         workflow: app.workflow.clone(),
         clock,
-        metrics: http::metrics::Metrics::default(),
-        callers: http::auth::CallerCache::default(),
+        callers: Default::default(),
         category_ids: Default::default(),
         data_dir: app.settings.server.data_dir.clone(),
         attachment_max_bytes: app.settings.server.attachment_max_bytes,
-        web: crate::web::WebState::from_settings(&app.settings.web),
-        reports: crate::worker::report_settings(&app.settings, app.workflow.calendar()),
+        web: gridloop_app::WebState::from_settings(&app.settings.web),
+        reports: gridloop_app::jobs::report_settings(&app.settings, app.workflow.calendar()),
         limits: app.settings.limits,
     })
     .with_dlr_secret(dlr);

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::cli::TokenCommand;
-use crate::http::auth::{new_token, token_hash};
 use crate::render::{print_json, say, table};
+use gridloop_app::tokens::{new_token, token_hash};
 
 pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {

@@ -1,59 +1,31 @@
-//! Bearer tokens: how they are made, and the extractor that turns one into a [`Caller`].
-//!
-//! A token is `glt_` and 64 hex digits of operating-system randomness (256 bits). The store
-//! keeps only its SHA-256, so the secret is shown once, when created, and never again.
+//! The bearer token of a request, and the [`Caller`] extractor over the app's token holders
+//! (`gridloop_app::tokens`).
 //!
 //! Each token opens one surface, its [`TokenScope`]: the [`Caller`] extractor of `/api/v1`
 //! admits only `api` tokens, Open311 only `open311` keys. An Open311 key lives in an outside
 //! 311 client's configuration; refusing it everywhere else keeps a leaked key from reading or
 //! acting on what its user could reach through the API.
 
-use std::collections::HashMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::ops::Deref;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use gridloop_core::{Actor, Role};
-use gridloop_store::{TokenHolder, TokenScope, User};
-use sha2::{Digest, Sha256};
+use gridloop_app::store::TokenScope;
+use gridloop_app::{tokens, AppState};
+use gridloop_core::Role;
 
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
-
-const PREFIX: &str = "glt_";
-
-/// A new random token secret.
-pub fn new_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    let mut token = String::with_capacity(PREFIX.len() + 64);
-    token.push_str(PREFIX);
-    for b in bytes {
-        let _ = write!(token, "{b:02x}");
-    }
-    Ok(token)
-}
-
-/// What the store keeps of a token.
-pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
-}
 
 /// The signed-in user behind a request's bearer token.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: User,
-    pub actor: Actor,
-    /// What the token opens.
-    pub scope: TokenScope,
+pub struct Caller(pub tokens::Caller);
+
+impl Deref for Caller {
+    type Target = tokens::Caller;
+    fn deref(&self) -> &tokens::Caller {
+        &self.0
+    }
 }
 
 impl Caller {
@@ -91,133 +63,14 @@ pub async fn caller_for_token(
     token: &str,
     surface: TokenScope,
 ) -> Result<Caller, Problem> {
-    let caller = holder_of(state, token).await?;
+    let caller = tokens::holder(state, token)
+        .await?
+        .ok_or_else(Problem::unauthorized)?;
     if caller.scope == surface {
-        return Ok(caller);
+        return Ok(Caller(caller));
     }
     Err(Problem::forbidden(match caller.scope {
         TokenScope::Open311 => "this token is an Open311 api_key: it works only under /open311/v2",
         TokenScope::Api => "this token is an API token: it works only under /api/v1",
     }))
-}
-
-/// The live token's holder, whatever its scope; 401 if there is none.
-async fn holder_of(state: &AppState, token: &str) -> Result<Caller, Problem> {
-    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
-        return Err(Problem::unauthorized());
-    }
-    let hash = token_hash(token);
-    let now = Instant::now();
-    if let Some(caller) = state.callers.get(&hash, now) {
-        return Ok(caller);
-    }
-    let TokenHolder { user, actor, scope } = state
-        .store
-        .token_holder(&hash)
-        .await?
-        .ok_or_else(Problem::unauthorized)?;
-    let caller = Caller { user, actor, scope };
-    state.callers.put(hash, caller.clone(), now);
-    Ok(caller)
-}
-
-/// Recently authenticated callers, by token hash.
-///
-/// Authentication reads a token, a user, their roles and memberships: a handful of queries per
-/// request, more than most requests' own work. Remembering the answer for a few seconds makes
-/// it free for a client sending a burst. The price is that revoking a token or deactivating a
-/// user from another process (the CLI) takes effect within [`CallerCache::TTL`]; changes made
-/// through this server's API clear the cache at once.
-#[derive(Debug, Default)]
-pub struct CallerCache {
-    // A std Mutex: held for a map look-up or insert, never across an await.
-    entries: Mutex<HashMap<String, (Instant, Caller)>>,
-}
-
-impl CallerCache {
-    pub const TTL: Duration = Duration::from_secs(10);
-    /// Past this many entries the cache starts over rather than grow without bound.
-    const MAX_ENTRIES: usize = 10_000;
-
-    fn get(&self, hash: &str, now: Instant) -> Option<Caller> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(hash)
-            .filter(|(at, _)| now.duration_since(*at) < Self::TTL)
-            .map(|(_, caller)| caller.clone())
-    }
-
-    fn put(&self, hash: String, caller: Caller, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= Self::MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(hash, (now, caller));
-    }
-
-    /// Forgets every caller: after a change to users, roles or memberships.
-    pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caller() -> Caller {
-        use gridloop_core::{Login, Name, UserId};
-        let id = UserId::new(7).unwrap();
-        Caller {
-            user: User {
-                id,
-                login: Login::parse("post01").unwrap(),
-                name: Name::parse("张伟").unwrap(),
-                phone: None,
-                email: None,
-                locale: "zh-CN".into(),
-                roles: vec![Role::PostMember],
-                posts: vec![],
-                units: vec![],
-                grids: vec![],
-                enterprises: vec![],
-                active: true,
-            },
-            actor: Actor {
-                user: id,
-                roles: vec![Role::PostMember],
-                grids: vec![],
-                units: vec![],
-                enterprises: vec![],
-            },
-            scope: TokenScope::Api,
-        }
-    }
-
-    #[test]
-    fn a_cached_caller_expires_after_the_ttl_and_on_clear() {
-        let cache = CallerCache::default();
-        let t0 = Instant::now();
-        cache.put("h".into(), caller(), t0);
-        assert!(cache.get("h", t0 + Duration::from_secs(9)).is_some());
-        assert!(cache.get("h", t0 + CallerCache::TTL).is_none(), "expired");
-        assert!(cache.get("other", t0).is_none());
-        cache.clear();
-        assert!(cache.get("h", t0).is_none(), "cleared");
-    }
-
-    #[test]
-    fn tokens_are_long_random_and_hashed_consistently() {
-        let a = new_token().unwrap();
-        let b = new_token().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 68);
-        assert!(a.starts_with("glt_"));
-        assert_eq!(token_hash(&a), token_hash(&a));
-        assert_ne!(token_hash(&a), token_hash(&b));
-        assert_eq!(token_hash(&a).len(), 64);
-    }
 }

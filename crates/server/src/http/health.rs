@@ -1,5 +1,6 @@
 //! Probes: `/healthz` (the process answers), `/readyz` (the database answers), `/metrics`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -8,14 +9,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use crate::http::metrics::Metrics;
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// The probes; `/metrics` renders the request counts kept by the serving layer in `metrics`.
+pub fn routes(metrics: Arc<Metrics>) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route(
+            "/metrics",
+            get(move |state: State<AppState>| render_metrics(state, metrics)),
+        )
 }
 
 async fn healthz() -> &'static str {
@@ -36,11 +42,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
     tracing::warn!(%error, "readiness probe: database unreachable");
     let mut problem = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
         .detail("the database does not answer");
-    problem.retry_after = Some(crate::http::problem::RETRY_AFTER_SECS);
+    problem.retry_after = Some(gridloop_app::error::RETRY_AFTER_SECS);
     problem.into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
+async fn render_metrics(
+    State(state): State<AppState>,
+    metrics: Arc<Metrics>,
+) -> Result<Response, Problem> {
     let counts: Vec<(String, u64)> = state
         .store
         .count_by_status()
@@ -53,7 +62,7 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, Problem> {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&counts),
+        metrics.render(&counts),
     )
         .into_response())
 }

@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 pub use input::{ActionBody, ListQuery, ReportBody};
 pub use view::{EventList, EventView, IssueList, IssueView, PendingExtensionView};

@@ -48,7 +48,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
-use crate::config::ServerSettings;
+use gridloop_app::settings::ServerSettings;
 
 /// How long clients may take, how many may be served at once, and how long shutdown waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

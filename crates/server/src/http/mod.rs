@@ -4,7 +4,6 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: what handlers share (store, workflow, clock, metrics, limits).
 //! - [`auth`]: bearer tokens and the [`auth::Caller`] extractor.
 //! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
 //! - [`problem`]: RFC 9457 errors.
@@ -16,7 +15,6 @@
 
 pub mod attachments;
 pub mod auth;
-pub mod client_addr;
 pub mod extract;
 pub mod headers;
 pub mod health;
@@ -29,7 +27,6 @@ pub mod openapi;
 pub mod problem;
 pub mod reference;
 pub mod reports;
-pub mod state;
 pub mod timeout;
 pub mod visits;
 
@@ -46,9 +43,9 @@ use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use gridloop_app::AppState;
 pub use listener::Limits;
 pub use problem::Problem;
-pub use state::AppState;
 
 /// Request bodies larger than this are refused with 413 (attachments have their own limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -71,8 +68,9 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     );
+    let metrics = Arc::new(metrics::Metrics::default());
     Router::new()
-        .merge(health::routes())
+        .merge(health::routes(Arc::clone(&metrics)))
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::routes())
         .merge(crate::web::routes(&state))
@@ -92,10 +90,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             limits.request_timeout,
             timeout::limit,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            record_metrics,
-        ))
+        .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(middleware::from_fn(headers::secure))
         .with_state(state)
 }
@@ -121,14 +116,16 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// Counts every request by its method and route template and times it. Both labels come from
 /// closed sets (known methods, the routes that exist), whatever a client sends.
-async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn record_metrics(
+    State(metrics): State<Arc<metrics::Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = metrics::Method::of(request.method());
     let route = metrics::Route::of(request.extensions().get::<MatchedPath>());
     let response = next.run(request).await;
-    state
-        .metrics
-        .record(method, route, response.status().as_u16(), started.elapsed());
+    metrics.record(method, route, response.status().as_u16(), started.elapsed());
     response
 }
 

@@ -3,6 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use gridloop_notifier::channel::DlrStatus;
 use gridloop_store::{DlrEffect, DlrRecorded, NotificationState};
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,9 @@ use utoipa_axum::routes;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::http::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
-use crate::http::state::AppState;
-use crate::notify::{dlr, NotificationView};
+use gridloop_app::delivery::{dlr, masked_address};
+use gridloop_app::AppState;
+use gridloop_store::Notification;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -184,4 +186,56 @@ async fn delivery_report(
     Ok(Json(DlrAnswer {
         recorded: recorded.to_owned(),
     }))
+}
+
+/// A notification as the CLI and the API show it: the row without its parameters, the
+/// address masked (an outbox listing is personal data otherwise).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient_id: Option<i64>,
+    /// Masked.
+    pub address: String,
+    pub locale: String,
+    /// The notification kind (`assigned`, `due_soon`, …).
+    pub kind: String,
+    pub priority: i64,
+    pub issue_id: Option<i64>,
+    /// pending, sending, sent, delivered, failed or dead.
+    pub state: String,
+    pub attempts: u32,
+    pub not_before: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> Self {
+        Self {
+            id: n.id,
+            channel: n.channel.clone(),
+            recipient_id: n.recipient_id,
+            address: masked_address(&n.channel, &n.address),
+            locale: n.locale.clone(),
+            kind: n.template.clone(),
+            priority: n.priority,
+            issue_id: n.issue_id,
+            state: n.state.to_string(),
+            attempts: n.attempts,
+            not_before: n.not_before,
+            next_attempt_at: n.next_attempt_at,
+            // The file channel's id is a local path: fine for operators.
+            provider_id: n.provider_id.clone(),
+            last_error: n.last_error.clone(),
+            created_at: n.created_at,
+            sent_at: n.sent_at,
+            delivered_at: n.delivered_at,
+        }
+    }
 }

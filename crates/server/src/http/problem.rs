@@ -6,8 +6,9 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gridloop_app::store::StoreError;
+use gridloop_app::AppError;
 use gridloop_core::{ParseError, TransitionError};
-use gridloop_store::StoreError;
 use serde::Serialize;
 
 /// One bad field of a request.
@@ -35,9 +36,8 @@ pub struct Problem {
     pub retry_after: Option<u32>,
 }
 
-/// What a 503 advises a client to wait before trying again: a database restart or a burst
-/// usually passes within seconds.
-pub const RETRY_AFTER_SECS: u32 = 5;
+/// What a 503 advises a client to wait before trying again (the app's, for every front end).
+pub use gridloop_app::error::RETRY_AFTER_SECS;
 
 const TYPE_BASE: &str = "https://gridloop.dev/problems/";
 
@@ -186,60 +186,73 @@ impl From<Vec<ParseError>> for Problem {
 
 impl From<TransitionError> for Problem {
     fn from(e: TransitionError) -> Self {
-        match &e {
-            TransitionError::NoSuchTransition { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "no-such-transition",
-                "The issue's state does not allow this action",
-            )
-            .detail(e.to_string()),
-            // Escalation is the scheduler's step and never an API request; were one to
-            // surface here, it is a precondition that does not hold.
-            TransitionError::Precondition(_) | TransitionError::EscalationRefused(_) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "precondition",
-                "The action's preconditions do not hold",
-            )
-            .detail(e.to_string()),
-            TransitionError::RoleNotPermitted { .. } => Self::forbidden(e.to_string()),
-            // Outside the caller's scope: as if the issue did not exist.
-            TransitionError::OutOfScope => Self::not_found("issue"),
-        }
+        AppError::from(e).into()
     }
 }
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// The API's answer to every way a use case can refuse: the one place its statuses, problem
+/// types and titles are chosen. The `detail` is the error's English.
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
+        let detail = e.to_string();
         match e {
-            StoreError::NotFound { what, .. } => Self::not_found(what),
-            StoreError::Conflict { expected, actual } => Self::conflict(format!(
-                "the issue is at version {actual}, not {expected}: reload it and try again"
-            )),
-            StoreError::Transition(t) => t.into(),
-            StoreError::Visit(v) => Self::new(
+            AppError::Invalid(errors) => errors.into(),
+            AppError::NotFound(thing) => Self::not_found(thing.as_str()),
+            AppError::NotPermitted { .. } => Self::forbidden(detail),
+            AppError::NoSuchTransition { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no-such-transition",
+                "The issue's state does not allow this action",
+            )
+            .detail(detail),
+            AppError::Precondition(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "precondition",
+                "The action's preconditions do not hold",
+            )
+            .detail(detail),
+            AppError::Visit(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "visit-state",
                 "The visit's status or window does not allow this",
             )
-            .detail(v.to_string()),
-            StoreError::Invalid(errors) => errors.into(),
-            StoreError::AlreadyExists { what, key } => {
-                Self::conflict(format!("a {what} '{key}' already exists"))
-            }
-            StoreError::KeyReuse { .. } => Self::new(
+            .detail(detail),
+            AppError::Conflict { expected, actual } => Self::conflict(format!(
+                "the issue is at version {actual}, not {expected}: reload it and try again"
+            )),
+            AppError::AlreadyExists { .. } => Self::conflict(detail),
+            AppError::KeyReuse => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reuse",
                 "The idempotency key was used for a different request",
             )
             .detail("send a new key for a new request, or the same body to replay the first"),
-            other if other.is_unavailable() => {
-                tracing::warn!(error = %other, "database unavailable");
+            AppError::Busy { retry_after_secs } => {
+                let mut p = Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Server busy")
+                    .detail(detail);
+                p.retry_after = Some(u32::try_from(retry_after_secs).unwrap_or(u32::MAX));
+                p
+            }
+            AppError::Throttled { retry_after_secs } => {
+                let mut p = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    "Too many requests",
+                )
+                .detail(detail);
+                p.retry_after = Some(u32::try_from(retry_after_secs).unwrap_or(u32::MAX));
+                p
+            }
+            AppError::Unavailable => {
                 Self::unavailable("the database cannot be reached; nothing was changed")
             }
-            other => {
-                tracing::error!(error = %other, "store error");
-                Self::internal()
-            }
+            AppError::Internal => Self::internal(),
         }
     }
 }

@@ -20,8 +20,8 @@ use super::reference::{Forbidden, Invalid, NotFound, Unauthorized};
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
-use crate::reports::{self, Format, ReportRequestError};
+use gridloop_app::reports::{self, Format, ReportRequestError};
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -7,24 +7,23 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gridloop_core::visit::{DEFAULT_REMINDER_LEAD_MINUTES, DEFAULT_WINDOW_MINUTES};
+use gridloop_app::store::{Visit, VisitFilter, VisitPlanRecord};
+use gridloop_app::visits::{self, Due, NewPlanInput};
 use gridloop_core::{
-    Code, CronExpr, Description, EnterpriseId, Login, Priority, Role, Schedule, Title, VisitPlan,
-    VisitStatus,
+    Code, Description, EnterpriseId, ParseError, Priority, Role, Title, VisitStatus,
 };
-use gridloop_store::{Visit, VisitFilter, VisitPlanRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::reference::{
-    bug, created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Unauthorized,
+    created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Unauthorized,
 };
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -122,24 +121,18 @@ async fn list_visits(
         .status
         .as_deref()
         .and_then(|s| fields.take_as("status", s.parse::<VisitStatus>()));
-    let range = match query.due.as_deref() {
-        None => None,
-        Some(span) => match crate::commands::visit::due_range(
-            span,
-            state.clock.now(),
-            state.workflow.calendar().tz(),
-        ) {
-            Ok(range) => Some(range),
-            Err(e) => {
-                fields.add("due", e.0);
-                None
-            }
-        },
-    };
+    let due = query
+        .due
+        .as_deref()
+        .and_then(|raw| fields.take(raw.parse::<Due>()));
     let enterprise = query
         .enterprise
         .and_then(|e| fields.take_as("enterprise", EnterpriseId::new(e)));
     fields.check()?;
+    let range = match due {
+        Some(due) => Some(due.range(state.clock.now(), state.workflow.calendar().tz())?),
+        None => None,
+    };
     let filter = VisitFilter {
         commissioner,
         enterprise,
@@ -257,10 +250,10 @@ async fn complete(
             Some(code) => {
                 let known = state.category_id(&code).await?;
                 if known.is_none() {
-                    fields.add(
+                    fields.add(ParseError::new(
                         "category",
                         format!("issue {i}: there is no category '{code}'"),
-                    );
+                    ));
                 }
                 known
             }
@@ -386,79 +379,23 @@ pub struct NewPlanBody {
 )]
 #[tracing::instrument(name = "create visit plan", skip_all)]
 async fn create_plan(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPlanBody>,
 ) -> Result<Response, Problem> {
-    let record = add_plan(&state, &body).await?;
+    let input = NewPlanInput {
+        enterprise: body.enterprise,
+        commissioner: body.commissioner,
+        cron: body.cron,
+        time_zone: body.time_zone,
+        window_minutes: body.window_minutes,
+        reminder_lead_minutes: body.reminder_lead_minutes,
+    };
+    let record = visits::add_plan(&state, &admin.actor, &input).await?;
     Ok(created(
         format!("/api/v1/visit-plans/{}", record.id),
         plan_view(record),
     ))
-}
-
-/// Checks a new plan as `POST /visit-plans` does (defaults: `0 9 * * MON` in the park's time
-/// zone, the core's window and reminder lead), adds it and plans its next fortnight of visits.
-/// The web pages' visit plan form comes here too.
-pub(crate) async fn add_plan(
-    state: &AppState,
-    body: &NewPlanBody,
-) -> Result<VisitPlanRecord, Problem> {
-    let now = state.clock.now();
-    let mut fields = Fields::default();
-    let expr = fields.take(CronExpr::parse(
-        body.cron.as_deref().unwrap_or("0 9 * * MON"),
-    ));
-    let tz = match body.time_zone.as_deref() {
-        None => Some(state.workflow.calendar().tz()),
-        Some(raw) => match raw.parse::<chrono_tz::Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                fields.add("time_zone", format!("'{raw}' is not an IANA time zone"));
-                None
-            }
-        },
-    };
-    let enterprise = fields.take_as("enterprise", EnterpriseId::new(body.enterprise));
-    let login = fields.take_as("commissioner", Login::parse(&body.commissioner));
-    let plan = match (expr, tz) {
-        (Some(expr), Some(tz)) => fields.take(VisitPlan::new(
-            Schedule::new(expr, tz),
-            body.window_minutes.unwrap_or(DEFAULT_WINDOW_MINUTES),
-            body.reminder_lead_minutes
-                .unwrap_or(DEFAULT_REMINDER_LEAD_MINUTES),
-            true,
-        )),
-        _ => None,
-    };
-    let mut tx = state.store.transaction().await?;
-    let commissioner = match &login {
-        Some(login) => {
-            let user = tx.user_by_login(login).await?;
-            if user.is_none() {
-                fields.add("commissioner", format!("there is no user '{login}'"));
-            }
-            user
-        }
-        None => None,
-    };
-    fields.check()?;
-    let (Some(enterprise), Some(commissioner), Some(plan)) = (enterprise, commissioner, plan)
-    else {
-        return Err(bug("visit plan"));
-    };
-    let record = tx
-        .add_visit_plan(enterprise, commissioner.id, &plan, now)
-        .await?;
-    gridloop_scheduler::visits::materialise(&mut tx, &record, state.workflow.calendar(), now)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "materialising a new visit plan");
-            Problem::internal()
-        })?;
-    tx.commit().await?;
-    tracing::info!(id = record.id, "visit plan created");
-    Ok(record)
 }
 
 /// Pauses or resumes a plan.
@@ -486,7 +423,7 @@ pub struct PlanPatchBody {
 )]
 #[tracing::instrument(name = "patch visit plan", skip_all)]
 async fn patch_plan(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PlanPatchBody>,
@@ -499,29 +436,6 @@ async fn patch_plan(
         }
     })?;
     Ok(Json(plan_view(
-        set_plan_active(&state, id, body.active).await?,
+        visits::set_plan_active(&state, &admin.actor, id, body.active).await?,
     )))
-}
-
-/// Pauses a plan (its future planned visits are removed) or resumes it (its next fortnight is
-/// planned again), as `PATCH /visit-plans/{id}` does; the web pages' buttons come here too.
-pub(crate) async fn set_plan_active(
-    state: &AppState,
-    id: i64,
-    active: bool,
-) -> Result<VisitPlanRecord, Problem> {
-    let now = state.clock.now();
-    let mut tx = state.store.transaction().await?;
-    let record = tx.set_visit_plan_active(id, active, now).await?;
-    if active {
-        gridloop_scheduler::visits::materialise(&mut tx, &record, state.workflow.calendar(), now)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "materialising a resumed visit plan");
-                Problem::internal()
-            })?;
-    }
-    tx.commit().await?;
-    tracing::info!(id, active, "visit plan paused or resumed");
-    Ok(record)
 }

@@ -13,10 +13,10 @@ use gridloop_store::IssueFilter;
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::state::AppState;
 use crate::web::issue::{action_views, issue_rows, Names};
 use crate::web::render::{page, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 const LIMIT: u32 = 500;
 /// The forms a queue row offers, in this order.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::Form;
 
-use crate::http::state::AppState;
 use crate::web::csrf;
 use crate::web::render::PageError;
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 /// A form's fields as posted, in order; a name may repeat (checkboxes).
 #[derive(Debug, Clone, Default)]

@@ -233,6 +233,43 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("yes", "是", "yes"),
     ("no", "否", "no"),
     ("not_saved", "未保存：", "Not saved:"),
+    // Why a use case refused (`messages`): one text per kind of refusal.
+    ("err_invalid", "以下内容有误：{fields}", "Please correct: {fields}"),
+    ("err_not_found", "找不到该{thing}，或您无权查看。", "There is no such {thing}, or you may not see it."),
+    ("err_not_permitted", "您的角色不能{doing}（需要以下角色之一：{roles}）。", "Your roles may not {doing} (it needs one of: {roles})."),
+    ("err_no_such_transition", "问题当前为“{status}”，不能执行“{action}”。", "An issue that is “{status}” cannot take “{action}”."),
+    ("err_precondition", "此操作的前提条件不满足：{detail}", "The action's preconditions do not hold: {detail}"),
+    ("err_visit_transition", "走访当前为“{status}”，不能执行此操作。", "A visit that is “{status}” cannot take this step."),
+    ("err_visit_too_early", "还不能签到：签到从 {time} 开始。", "Too early: check-in opens at {time}."),
+    ("err_visit_window_closed", "走访时间窗已于 {time} 结束，本次走访已错过。", "The visit's window closed at {time}: it is missed."),
+    ("err_visit_still_open", "走访时间窗到 {time} 才结束。", "The visit's window is open until {time}."),
+    ("err_already_exists", "{thing}“{key}”已存在。", "A {thing} “{key}” already exists."),
+    ("err_key_reuse", "该表单已用不同的内容提交过，请重新填写。", "This form was already sent with other values: fill it in again."),
+    ("err_unavailable", "数据库暂时无法访问，未做任何更改。请稍后再试。", "The database cannot be reached right now; nothing was changed. Try again in a moment."),
+    ("err_internal", "服务器出错，已记录，请稍后再试。", "Something went wrong on the server; it was logged. Try again later."),
+    ("thing_chain", "产业链", "chain"),
+    ("thing_grid", "网格", "grid"),
+    ("thing_post", "先锋岗", "post"),
+    ("thing_enterprise", "企业", "enterprise"),
+    ("thing_unit", "承办单位", "unit"),
+    ("thing_category", "问题类别", "category"),
+    ("thing_user", "用户", "user"),
+    ("thing_token", "令牌", "token"),
+    ("thing_issue", "问题", "issue"),
+    ("thing_attachment", "附件", "attachment"),
+    ("thing_visit", "走访", "visit"),
+    ("thing_visit_plan", "走访计划", "visit plan"),
+    ("thing_report", "周报", "report"),
+    ("thing_notification", "通知", "notification"),
+    ("thing_schedule", "定时任务", "schedule"),
+    ("thing_job", "后台任务", "job"),
+    ("thing_resource", "资源", "resource"),
+    ("doing_intake", "上报问题", "report a problem"),
+    ("doing_administer", "管理基础数据", "administer the park's data"),
+    ("doing_read_report", "查看该范围的周报", "read the report of this scope"),
+    ("doing_read_visits", "查看走访", "see visits"),
+    ("doing_log_visit", "登记走访", "log a visit"),
+    ("doing_act", "执行“{action}”", "take “{action}”"),
     ("not_minutes", "不是整数分钟数。", "is not a whole number of minutes."),
     ("back_to_list", "返回列表", "Back to the list"),
     // Admin: users.
@@ -302,6 +339,11 @@ pub fn strings(locale: Locale) -> &'static BTreeMap<&'static str, &'static str> 
         Locale::ZhCn => ZH.get_or_init(|| STRINGS.iter().map(|(k, zh, _)| (*k, *zh)).collect()),
         Locale::En => EN.get_or_init(|| STRINGS.iter().map(|(k, _, en)| (*k, *en)).collect()),
     }
+}
+
+/// Whether a string of this key exists.
+pub fn has(key: &str) -> bool {
+    strings(Locale::En).contains_key(key)
 }
 
 /// One string (for messages built in handlers rather than templates).

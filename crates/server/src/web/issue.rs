@@ -10,8 +10,10 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{HeaderName, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -25,10 +27,10 @@ use gridloop_store::{ActionRequest, Category, StoreError, Unit};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
 use crate::web::render::{local_time, page_with, see_other, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::{attachments, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -752,14 +754,32 @@ async fn photo(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let issue = visible_issue(&state, &viewer, &id).await?;
-    let attachment = state
-        .store
-        .attachment(issue.id, photo)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    Ok(
-        crate::http::attachments::attachment_response(&state, attachment, &headers)
-            .await
-            .into_response(),
-    )
+    let served = attachments::served(&state, &viewer.actor, issue.id, photo).await?;
+    let mut response = if served.not_modified(
+        headers
+            .get_all(IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    ) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = served.read(&state).await?;
+        let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
+        insert_all(&mut response, served.content_headers());
+        response
+    };
+    // The app's headers that keep a photo harmless: the router's security layer only fills in
+    // what a handler left unset, so these stay.
+    insert_all(&mut response, served.common_headers());
+    Ok(response)
+}
+
+fn insert_all<const N: usize>(response: &mut Response, headers: [(&'static str, String); N]) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+    }
 }

@@ -9,12 +9,13 @@
 //!
 //! # Layout
 //!
-//! - [`password`]: argon2id hashes of passwords (PHC strings), and the bound on hashing.
-//! - [`session`]: session cookies, the [`session::Viewer`] extractor, sign-in and sign-out.
-//! - [`throttle`]: the sign-in throttle's limits over counts kept in the database.
+//! - [`session`]: session cookies, the [`session::Viewer`] extractor, sign-in and sign-out
+//!   (over the app's `sign_in` and `sessions`).
+//! - [`client_addr`]: the [`client_addr::ClientAddr`] extractor (the rule is the app's).
 //! - [`csrf`]: the per-session token and the origin checks of every POST.
 //! - [`form`]: posted fields, read after the CSRF check.
 //! - [`i18n`]: the pages' strings per locale and the language switch.
+//! - [`messages`]: why a use case refused (`AppError`), in the page's language.
 //! - [`next`]: the parsed local path a page may send the browser back to (`next=`).
 //! - [`render`]: the templates (embedded), the page context and the error pages.
 //! - [`assets`]: the one stylesheet and the one small script.
@@ -25,18 +26,18 @@
 
 pub mod admin;
 pub mod assets;
+pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
 pub mod form;
 pub mod i18n;
 pub mod issue;
+pub mod messages;
 pub mod next;
-pub mod password;
 pub mod render;
 pub mod report;
 pub mod session;
 pub mod supervisor;
-pub mod throttle;
 pub mod unit;
 pub mod visits;
 pub mod weekly;
@@ -44,47 +45,7 @@ pub mod weekly;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::config::WebSettings;
-use crate::http::client_addr::TrustedProxies;
-use crate::http::state::AppState;
-
-/// What the web pages keep besides the shared state: session lifetimes, the sign-in throttle,
-/// the bound on password hashing and the proxies trusted for client addresses.
-#[derive(Debug)]
-pub struct WebState {
-    /// Whether the session cookie is marked `Secure` (only behind a TLS proxy).
-    pub secure_cookies: bool,
-    /// A session unused this long ends.
-    pub idle: chrono::Duration,
-    /// A session ends this long after sign-in.
-    pub max_age: chrono::Duration,
-    pub throttle: throttle::Throttle,
-    /// Every password hash this process computes goes through it.
-    pub passwords: password::Hasher,
-    /// Whose `X-Forwarded-For` names the client (see [`crate::http::client_addr`]).
-    pub trusted_proxies: TrustedProxies,
-}
-
-impl WebState {
-    pub fn from_settings(settings: &WebSettings) -> Self {
-        Self {
-            secure_cookies: settings.secure_cookies,
-            idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
-            max_age: chrono::Duration::days(i64::from(settings.session_max_days.max(1))),
-            throttle: throttle::Throttle::from_settings(settings),
-            passwords: password::Hasher::from_settings(settings),
-            trusted_proxies: settings.trusted_proxies.clone(),
-        }
-    }
-}
-
-/// The defaults of `config/default.toml`: three days idle, thirty days at most, no `Secure`, no
-/// trusted proxy.
-impl Default for WebState {
-    fn default() -> Self {
-        Self::from_settings(&WebSettings::default())
-    }
-}
+use gridloop_app::AppState;
 
 /// Every web page. The paths are the pages' own; whatever they do not name falls through to
 /// the API's problem+json 404.

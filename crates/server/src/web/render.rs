@@ -11,8 +11,10 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{Locale, TransitionError};
-use gridloop_store::StoreError;
+use gridloop_app::error::RETRY_AFTER_SECS;
+use gridloop_app::store::StoreError;
+use gridloop_app::AppError;
+use gridloop_core::Locale;
 use minijinja::Environment;
 
 /// Each template by name, with its source.
@@ -67,7 +69,7 @@ pub fn page_with(
             PageError::Internal
         })?;
     // The security headers (no-store, CSP, nosniff, …) come from the router's layer,
-    // `crate::http::headers`, like every other answer's.
+    // the binary's serve layer, like every other answer's.
     Ok((status, Html(html)).into_response())
 }
 
@@ -114,21 +116,26 @@ pub enum PageError {
     Internal,
 }
 
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> Self {
+/// A refusal no page turns into a message of its own: absence (or what is out of sight), a
+/// role, the database, the server. Anything else reaching here is logged as a bug of the page.
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
         match e {
-            StoreError::NotFound { .. } | StoreError::Transition(TransitionError::OutOfScope) => {
-                Self::NotFound
-            }
-            other if other.is_unavailable() => {
-                tracing::warn!(error = %other, "database unavailable for a web page");
-                Self::Unavailable
-            }
+            AppError::NotFound(_) => Self::NotFound,
+            AppError::NotPermitted { .. } => Self::Forbidden,
+            AppError::Unavailable => Self::Unavailable,
+            AppError::Internal => Self::Internal,
             other => {
-                tracing::error!(error = %other, "store error on a web page");
+                tracing::error!(error = %other, "a refusal the page does not show");
                 Self::Internal
             }
         }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
     }
 }
 
@@ -191,10 +198,9 @@ impl IntoResponse for PageError {
         );
         let mut response = (status, Html(html)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                RETRY_AFTER,
-                HeaderValue::from(crate::http::problem::RETRY_AFTER_SECS),
-            );
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
         response
     }

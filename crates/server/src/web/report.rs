@@ -24,12 +24,12 @@ use gridloop_store::{AttachmentKind, IssueFilter, NewAttachment, NewIssue, Store
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::state::AppState;
 use crate::web::csrf;
 use crate::web::form::Fields;
 use crate::web::issue::{issue_rows, Names};
 use crate::web::render::{page, page_with, see_other, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::{attachments, AppState};
 
 /// Roles that report problems.
 const REPORTERS: &[Role] = &[Role::PostMember, Role::Commissioner, Role::Enterprise];
@@ -263,7 +263,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         .map_err(|e| errors.push(format!("{}: {}", label("priority"), e.message())))
         .ok();
     let photo_type = match &photo {
-        Some(p) => match crate::http::attachments::sniff(&p.bytes) {
+        Some(p) => match attachments::sniff(&p.bytes) {
             Ok(t) if t.starts_with("image/") => Some(t),
             Ok(_) | Err(_) => {
                 errors.push(format!("{}: JPEG, PNG, GIF, WebP, HEIC", label("photo")));
@@ -343,7 +343,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         let filename = photo
             .filename
             .as_deref()
-            .and_then(crate::http::attachments::sanitise_filename)
+            .and_then(attachments::sanitise_filename)
             .unwrap_or_else(|| "photo".to_owned());
         let new = NewAttachment {
             issue: issue.id,
@@ -357,16 +357,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         };
         // On a task of its own, as the API's uploads: a client hanging up cannot leave a file
         // without its row. The issue exists either way; a failed photo is logged.
-        match tokio::spawn(crate::http::attachments::persist(
-            state.clone(),
-            new,
-            photo.bytes,
-            now,
-        ))
-        .await
-        {
+        match tokio::spawn(attachments::persist(state.clone(), new, photo.bytes, now)).await {
             Ok(Ok(_)) => {}
-            Ok(Err(problem)) => tracing::error!(?problem, "the report's photo was not stored"),
+            Ok(Err(e)) => tracing::error!(error = %e, "the report's photo was not stored"),
             Err(e) => tracing::error!(error = %e, "the report's photo task failed"),
         }
     }

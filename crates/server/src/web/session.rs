@@ -1,11 +1,11 @@
-//! Sessions: the `gridloop_session` cookie, the [`Viewer`] behind it, sign-in and sign-out.
+//! Sessions in the browser: the `gridloop_session` cookie, the [`Viewer`] behind it, the
+//! sign-in form and sign-out. Signing in and what a session is are the app's
+//! (`gridloop_app::sign_in`, `gridloop_app::sessions`); this module carries the secret in a
+//! cookie and says the outcome in the page's language.
 //!
-//! The cookie holds 256 random bits; the database holds only their SHA-256 (as for API
-//! tokens), with the user, when the session began, when it was last used and when it ends.
-//! A session ends when unused for `web.session_idle_minutes`, `web.session_max_days` after
-//! sign-in, or at sign-out, which deletes its row; any instance on the same database honours
-//! all three at once. The cookie is `HttpOnly` (no script reads it), `SameSite=Lax` (other
-//! sites' forms do not carry it) and `Secure` when `web.secure_cookies` says TLS is in front.
+//! The cookie holds the session's 256 random bits. It is `HttpOnly` (no script reads it),
+//! `SameSite=Lax` (other sites' forms do not carry it) and `Secure` when `web.secure_cookies`
+//! says TLS is in front.
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
@@ -13,24 +13,22 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use gridloop_core::{Actor, Locale, Login, Role};
-use gridloop_store::{SignInAttempt, SignInKey, User};
+use gridloop_app::sign_in::{sign_in, SignIn};
+use gridloop_app::store::User;
+use gridloop_app::{sessions, AppError, AppState};
+use gridloop_core::{Actor, Locale, Role};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::http::auth::token_hash;
-use crate::http::client_addr::ClientAddr;
-use crate::http::state::AppState;
+use crate::web::client_addr::ClientAddr;
 use crate::web::csrf;
 use crate::web::i18n;
+use crate::web::messages;
 use crate::web::next::LocalPath;
-use crate::web::password::PasswordError;
 use crate::web::render::{page_with, see_other, PageError};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "gridloop_session";
-/// A session's last use is written at most this often, so reading pages is not a write each.
-const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The value of one cookie of the request, if sent.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -179,18 +177,10 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(secret) = cookie(&parts.headers, COOKIE_NAME) else {
             return Err(sign_in());
         };
-        let hash = token_hash(&secret);
-        let now = state.clock.now();
-        let Some((session, user, actor)) = state
-            .store
-            .session_holder(&hash, now, now - state.web.idle)
-            .await?
+        let Some(sessions::Session { user, actor, hash }) = sessions::find(state, &secret).await?
         else {
             return Err(sign_in());
         };
-        if now - session.last_seen_at >= TOUCH_EVERY {
-            state.store.touch_session(&hash, now).await?;
-        }
         let locale = i18n::locale_of(&parts.headers, Some(&user.locale));
         Ok(Self {
             csrf: csrf::token_for(&secret),
@@ -278,13 +268,9 @@ pub struct LoginForm {
     next: String,
 }
 
-/// `POST /login`: checks the password and starts a session. An unknown login and a wrong
-/// password get the same answer, after the same work.
-///
-/// Before any password is checked the try is decided and counted by the sign-in throttle (in
-/// the database, per login at the client's address and per address): a refused try answers 429
-/// with `Retry-After`. The password check then waits its turn for the process's bounded
-/// hashing; when there is none soon, 503 with `Retry-After` and the try is not counted.
+/// `POST /login`: signs in (the app's `sign_in`: the throttle, the password, the session) and
+/// sets the session's cookie. An unknown login and a wrong password get the same answer; a
+/// throttled try answers 429, saturated password hashing 503, both with `Retry-After`.
 #[tracing::instrument(name = "web_login", skip_all)]
 pub async fn login(
     State(state): State<AppState>,
@@ -309,97 +295,37 @@ pub async fn login(
             status,
         )
     };
-    let key = SignInKey::new(client.0, &typed);
-    let now = state.clock.now();
-    match state.web.throttle.attempt(&state.store, &key, now).await {
-        Ok(SignInAttempt::LetThrough) => {}
-        Ok(SignInAttempt::Refused { until }) => {
-            let secs = u64::try_from((until - now).num_milliseconds())
-                .unwrap_or(0)
-                .div_ceil(1000)
-                .max(1);
-            tracing::warn!(retry_after = secs, "sign-in refused: too many failures");
-            let message =
-                i18n::text(locale, "throttled").replace("{wait}", &wait_text(locale, secs));
-            return retry_after(refuse(&message, StatusCode::TOO_MANY_REQUESTS), secs);
+    let secret = match sign_in(&state, client.0, &typed, form.password).await {
+        Ok(SignIn::Started { secret, .. }) => secret,
+        Ok(SignIn::WrongCredentials) => {
+            return refuse(
+                i18n::text(locale, "wrong_credentials"),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        Err(AppError::Throttled { retry_after_secs }) => {
+            let message = i18n::text(locale, "throttled")
+                .replace("{wait}", &messages::wait(locale, retry_after_secs));
+            return retry_after(
+                refuse(&message, StatusCode::TOO_MANY_REQUESTS),
+                retry_after_secs,
+            );
+        }
+        Err(AppError::Busy { retry_after_secs }) => {
+            let message = i18n::text(locale, "busy");
+            return retry_after(
+                refuse(message, StatusCode::SERVICE_UNAVAILABLE),
+                retry_after_secs,
+            );
         }
         Err(e) => return PageError::from(e).into_response(),
-    }
-    let found = match Login::parse(&typed) {
-        Ok(login) => match state.store.password_hash(&login).await {
-            Ok(found) => found,
-            Err(e) => return PageError::from(e).into_response(),
-        },
-        Err(_) => None,
     };
-    let (user, phc) = match found {
-        Some((user, phc)) => (Some(user), Some(phc)),
-        None => (None, None),
-    };
-    let ok = match state.web.passwords.verify(form.password, phc).await {
-        Ok(ok) => ok,
-        Err(e) => {
-            // No password was checked: the try does not count against anyone.
-            if let Err(e) = state.store.sign_in_unchecked(&key).await {
-                tracing::warn!(error = %e, "could not take back an unchecked sign-in try");
-            }
-            if let PasswordError::Busy = e {
-                tracing::warn!("sign-in refused: password hashing is saturated");
-                let secs = state.web.passwords.retry_after_secs();
-                let message = i18n::text(locale, "busy");
-                return retry_after(refuse(message, StatusCode::SERVICE_UNAVAILABLE), secs);
-            }
-            tracing::error!(error = %e, "cannot check a password");
-            return PageError::Internal.into_response();
-        }
-    };
-    let Some(user) = user.filter(|_| ok) else {
-        tracing::info!("sign-in failed");
-        return refuse(
-            i18n::text(locale, "wrong_credentials"),
-            StatusCode::UNAUTHORIZED,
-        );
-    };
-    if let Err(e) = state.store.sign_in_succeeded(&key).await {
-        tracing::warn!(error = %e, "could not clear the sign-in count");
-    }
-    // 256 random bits; distinct in shape from API tokens (`glt_…`), which it never works as.
-    let secret = match csrf::random_token() {
-        Ok(secret) => secret,
-        Err(e) => {
-            tracing::error!(error = %e, "no randomness for a session");
-            return PageError::Internal.into_response();
-        }
-    };
-    if let Err(e) = state
-        .store
-        .create_session(user, &token_hash(&secret), now, now + state.web.max_age)
-        .await
-    {
-        return PageError::from(e).into_response();
-    }
-    // Housekeeping on the way: sessions that ended are refused anyway; this keeps the table small.
-    if let Err(e) = state.store.prune_sessions(now, now - state.web.idle).await {
-        tracing::warn!(error = %e, "could not prune ended sessions");
-    }
-    tracing::info!(user_id = %user, "signed in");
     let mut response = see_other(next.as_str());
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &secret)) {
         headers.append(SET_COOKIE, v);
     }
     response
-}
-
-/// A wait as the sign-in page says it: seconds under two minutes, else whole minutes (rounded
-/// up, so nobody is told to come back too early).
-fn wait_text(locale: Locale, secs: u64) -> String {
-    let (key, n) = if secs < 120 {
-        ("wait_seconds", secs)
-    } else {
-        ("wait_minutes", secs.div_ceil(60))
-    };
-    i18n::text(locale, key).replace("{n}", &n.to_string())
 }
 
 /// Adds `Retry-After: secs` to a refusal.
@@ -427,10 +353,7 @@ pub async fn logout(
     State(state): State<AppState>,
     form: crate::web::form::WebForm,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .delete_session(&form.viewer.session_hash)
-        .await?;
+    sessions::end(&state, &form.viewer.session_hash).await?;
     tracing::info!(user_id = %form.viewer.user.id, "signed out");
     let mut response = see_other("/login");
     let secure = if state.web.secure_cookies {
@@ -459,13 +382,5 @@ mod tests {
         assert_eq!(cookie(&h, "gridloop_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "gridloop_lang").as_deref(), Some("en"));
         assert_eq!(cookie(&h, "missing"), None);
-    }
-
-    #[test]
-    fn waits_are_told_in_seconds_then_in_whole_minutes() {
-        assert_eq!(wait_text(Locale::En, 30), "30 s");
-        assert_eq!(wait_text(Locale::En, 119), "119 s");
-        assert_eq!(wait_text(Locale::En, 121), "3 min");
-        assert_eq!(wait_text(Locale::ZhCn, 900), " 15 分钟");
     }
 }

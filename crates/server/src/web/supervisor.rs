@@ -16,11 +16,11 @@ use gridloop_store::IssueFilter;
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::state::AppState;
-use crate::reports;
 use crate::web::issue::{action_views, issue_rows, Names};
 use crate::web::render::{local_time, page, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::reports;
+use gridloop_app::AppState;
 
 /// Pages of open issues read for the dashboard's counts (500 each).
 const MAX_PAGES: usize = 20;

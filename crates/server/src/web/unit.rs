@@ -9,10 +9,10 @@ use gridloop_core::{Role, Status};
 use gridloop_store::IssueFilter;
 use minijinja::context;
 
-use crate::http::state::AppState;
 use crate::web::issue::{issue_rows, Names};
 use crate::web::render::{page, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 /// What a unit still has to do: everything it holds that is not yet resolved.
 const WORKING: [Status; 3] = [Status::Assigned, Status::InProgress, Status::OnHold];

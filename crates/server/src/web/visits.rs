@@ -12,11 +12,11 @@ use gridloop_store::{RaisedIssue, StoreError, Visit, VisitFilter};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
 use crate::web::issue::Names;
 use crate::web::render::{local_time, page_with, see_other, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -9,10 +9,10 @@ use gridloop_report::Chart;
 use gridloop_store::StoreError;
 use serde::Deserialize;
 
-use crate::http::state::AppState;
-use crate::reports::{self, ReportRequestError};
 use crate::web::render::PageError;
 use crate::web::session::Viewer;
+use gridloop_app::reports::{self, ReportRequestError};
+use gridloop_app::AppState;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new().route("/weekly-report", axum::routing::get(show))

@@ -3,11 +3,11 @@
 
 use bytes::Bytes;
 use chrono::Duration;
+use gridloop_app::clock::Clock;
 use gridloop_core::{
     ActionFields, ActionKind, Code, Issue, IssueId, Login, Name, Role, Satisfaction,
 };
 use gridloop_core::{Note, Reason, Source, Status};
-use gridloop_server::clock::Clock;
 use gridloop_store::{ActionRequest, IssueFilter, NewUser};
 use hyper::Method;
 use serde_json::Value;

@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use gridloop_app::clock::ManualClock;
+use gridloop_app::demo::{park::reference_park, seed};
+use gridloop_app::tokens::{new_token, token_hash};
+use gridloop_app::AppState;
+use gridloop_app::Shared;
 use gridloop_core::{Calendar, Login, Workflow};
-use gridloop_server::clock::ManualClock;
-use gridloop_server::demo::{park::reference_park, seed};
-use gridloop_server::http::auth::{new_token, token_hash};
-use gridloop_server::http::state::Shared;
-use gridloop_server::http::{self, AppState};
+use gridloop_server::http;
 use gridloop_store::{Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
@@ -122,7 +123,7 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the web pages' state given: e.g. trusted proxies or other
     /// sign-in limits (`WebState::from_settings`).
-    pub async fn spawn_with(backend: Backend, web: gridloop_server::web::WebState) -> Option<Self> {
+    pub async fn spawn_with(backend: Backend, web: gridloop_app::WebState) -> Option<Self> {
         let folder = std::env::temp_dir().join(unique("gridloop-api"));
         std::fs::create_dir_all(&folder).expect("temp dir");
         let (url, cleanup) = match backend {
@@ -170,8 +171,7 @@ impl TestApp {
             store: store.clone(),
             workflow: Workflow::new(Calendar::default_china()),
             clock: clock.clone(),
-            metrics: http::metrics::Metrics::default(),
-            callers: http::auth::CallerCache::default(),
+            callers: Default::default(),
             category_ids: Default::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,

@@ -23,7 +23,7 @@ const PASSWORD: &str = "correct horse battery";
 async fn with_password(app: &TestApp, login: &str) {
     use std::sync::OnceLock;
     static PHC: OnceLock<String> = OnceLock::new();
-    let phc = PHC.get_or_init(|| gridloop_server::web::password::hash(PASSWORD).expect("hash"));
+    let phc = PHC.get_or_init(|| gridloop_app::passwords::hash(PASSWORD).expect("hash"));
     let user = app
         .store
         .user_by_login(&Login::parse(login).expect("login"))
@@ -804,7 +804,7 @@ both! {
 
     async fn an_admin_pauses_resumes_and_removes_schedules(app: &TestApp) {
         use gridloop_core::{CronExpr, Misfire, Schedule};
-        use gridloop_server::clock::Clock as _;
+        use gridloop_app::clock::Clock as _;
         with_password(app, "admin").await;
         let now = app.clock.now();
         for name in ["weekly-report", "nightly-extra"] {

@@ -4,12 +4,13 @@ use gridloop_scheduler::reports::ReportSettings;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use gridloop_app::clock::ManualClock;
+use gridloop_app::delivery::dlr::DlrSecret;
+use gridloop_app::tokens::{new_token, token_hash};
+use gridloop_app::AppState;
+use gridloop_app::Shared;
 use gridloop_core::{Calendar, Login, Workflow};
-use gridloop_server::clock::ManualClock;
-use gridloop_server::http::auth::{new_token, token_hash};
-use gridloop_server::http::state::Shared;
-use gridloop_server::http::{self, AppState};
-use gridloop_server::notify::dlr::DlrSecret;
+use gridloop_server::http;
 use gridloop_store::{NotificationState, Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
@@ -25,8 +26,7 @@ pub async fn serve(store: &Store, park: &Park) -> String {
         store: store.clone(),
         workflow: Workflow::new(Calendar::default_china()),
         clock: Arc::new(ManualClock::new(instant(DAY))),
-        metrics: http::metrics::Metrics::default(),
-        callers: http::auth::CallerCache::default(),
+        callers: Default::default(),
         category_ids: Default::default(),
         data_dir: park.data_dir(),
         attachment_max_bytes: 1024,

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gridloop_server::clock::ManualClock;
+use gridloop_app::clock::ManualClock;
 use gridloop_store::{Notification, NotificationState, Store};
 
 use crate::reports::serve;

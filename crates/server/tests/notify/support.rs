@@ -6,9 +6,9 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use gridloop_server::clock::ManualClock;
-use gridloop_server::config::Settings;
-use gridloop_server::notify::Delivery;
+use gridloop_app::clock::ManualClock;
+use gridloop_app::delivery::Delivery;
+use gridloop_app::settings::Settings;
 use gridloop_store::Store;
 use serde_json::Value;
 
@@ -124,7 +124,7 @@ impl Park {
             self.data_dir().display().to_string(),
         )];
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        Settings::load(None, env).expect("settings")
+        gridloop_server::config::load(None, env).expect("settings")
     }
 
     /// A worker in this process on the park, its clock standing at `now`.

@@ -26,10 +26,10 @@ use serde::Serialize;
 use super::scratch::Scratch;
 use super::{new_issue, one_loop, per_second, setup, Park};
 use crate::cli::{Backend, BenchNotifyArgs, BenchWire};
-use crate::clock::{Clock, SystemClock};
-use crate::config::{EmailWire, Settings};
-use crate::notify::Delivery;
 use crate::render::{print_json, say, table};
+use gridloop_app::clock::{Clock, SystemClock};
+use gridloop_app::delivery::Delivery;
+use gridloop_app::settings::{EmailWire, Settings};
 
 fn backend_name(backend: Backend) -> &'static str {
     match backend {
@@ -218,7 +218,7 @@ pub async fn run(args: &BenchNotifyArgs, json: bool) -> anyhow::Result<()> {
 /// The settings `gridloop serve` would run with, with the email wire pointed at `outbox`
 /// (file) or at the SMTP sink, quiet hours off and `batch` per claim.
 fn settings(outbox: PathBuf, batch: u32, smtp: Option<(String, u16)>) -> anyhow::Result<Settings> {
-    let mut settings = Settings::load(None, std::iter::empty())?;
+    let mut settings = Settings::defaults();
     let n = &mut settings.notify;
     n.batch = batch.max(1);
     n.quiet_start = "00:00".into();

@@ -32,7 +32,10 @@ impl Scratch {
             Backend::Postgres => {
                 let name = format!("gridloop_bench_{tag}");
                 let mut conn = sqlx::PgConnection::connect(pg_url).await.with_context(|| {
-                    format!("connecting to {}", crate::config::redact_url(pg_url))
+                    format!(
+                        "connecting to {}",
+                        gridloop_app::settings::redact_url(pg_url)
+                    )
                 })?;
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)

@@ -47,9 +47,9 @@ use axum::Router;
 use chrono::{DateTime, SecondsFormat, Utc};
 use gridloop_core::Code;
 
-use crate::http::state::AppState;
 use doc::{Failure, Format};
 use form::Params;
+use gridloop_app::AppState;
 
 /// The park's time zone, in which Open311 times are shown.
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;

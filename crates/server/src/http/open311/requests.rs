@@ -19,7 +19,7 @@ use super::form::Params;
 use super::services::{ENTERPRISE_ATTRIBUTE, PRIORITY_ATTRIBUTE};
 use super::{datetime, ZONE};
 use crate::http::auth::{caller_for_token, Caller};
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 /// The most requests one `GET /requests` answers.
 const MAX_REQUESTS: usize = 1000;

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use gridloop_core::{Code, Priority};
 
 use super::doc::{Doc, Failure};
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 /// When this API last changed, for clients that cache the discovery document.
 const CHANGESET: &str = "2026-11-27T00:00:00+08:00";

@@ -1,7 +1,8 @@
 //! `/categories`: kinds of problem (问题类别), each with a default handling unit and an SLA
 //! (response and resolution times in working minutes) per priority.
 //!
-//! An issue copies its category's SLA when it is assigned, so changing a category's SLA moves
+//! Created and changed by the app's use cases (`gridloop_app::reference::categories`), as
+//! from the web. An issue copies its category's SLA when it is assigned, so changing a category's SLA moves
 //! the deadlines of the next assignments, never those already promised.
 
 use std::collections::HashMap;
@@ -9,21 +10,23 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_core::{CategoryId, Code, Name, Priority, Sla, UnitId};
-use gridloop_store::{Category, CategoryPatch, NewCategory};
+use gridloop_app::reference::categories::{
+    self as app, CategoryPatchInput, NewCategoryInput, SlaMinutes,
+};
+use gridloop_app::store::Category;
+use gridloop_core::{CategoryId, Priority, Sla, UnitId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    bug, created, nullable, path_id, unit_ref, Admin, Fields, Forbidden, Invalid, NotFound, Taken,
-    Unauthorized,
+    bug, created, nullable, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized,
 };
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -73,32 +76,23 @@ pub struct SlaInput {
     pub urgent: Option<SlaBody>,
 }
 
-impl SlaInput {
-    /// The SLAs given, each checked (`sla.<priority>` names a bad one); with `all`, a missing
-    /// priority is an error too.
-    fn parse(&self, fields: &mut Fields, all: bool) -> Vec<(Priority, Sla)> {
-        let given = [
-            (Priority::Low, self.low),
-            (Priority::Normal, self.normal),
-            (Priority::High, self.high),
-            (Priority::Urgent, self.urgent),
-        ];
-        let mut slas = Vec::new();
-        for (priority, body) in given {
-            let field = format!("sla.{priority}");
-            match body {
-                Some(b) => {
-                    if let Some(sla) =
-                        fields.take_as(&field, Sla::new(b.response_minutes, b.resolve_minutes))
-                    {
-                        slas.push((priority, sla));
-                    }
-                }
-                None if all => fields.add(&field, "required: every priority needs an SLA"),
-                None => {}
-            }
+impl From<SlaBody> for SlaMinutes {
+    fn from(b: SlaBody) -> Self {
+        Self {
+            response_minutes: b.response_minutes,
+            resolve_minutes: b.resolve_minutes,
         }
-        slas
+    }
+}
+
+impl From<SlaInput> for app::SlaInput {
+    fn from(b: SlaInput) -> Self {
+        Self {
+            low: b.low.map(SlaMinutes::from),
+            normal: b.normal.map(SlaMinutes::from),
+            high: b.high.map(SlaMinutes::from),
+            urgent: b.urgent.map(SlaMinutes::from),
+        }
     }
 }
 
@@ -247,47 +241,22 @@ async fn get_category(
 )]
 #[tracing::instrument(name = "create category", skip_all)]
 async fn create_category(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewCategoryBody>,
 ) -> Result<Response, Problem> {
-    let category = insert(&state, &body).await?;
+    let input = NewCategoryInput {
+        code: body.code,
+        name: body.name,
+        default_unit: body.default_unit,
+        sla: body.sla.into(),
+    };
+    let category = app::create(&state, &admin.actor, &input).await?;
     let units = unit_codes(&state).await?;
     Ok(created(
         format!("/api/v1/categories/{}", category.id),
         view(category, &units)?,
     ))
-}
-
-/// Checks a new category as `POST /categories` does and creates it. The web pages' category
-/// form comes here too.
-pub(crate) async fn insert(state: &AppState, body: &NewCategoryBody) -> Result<Category, Problem> {
-    let mut fields = Fields::default();
-    let code = fields.take(Code::parse(&body.code));
-    let name = fields.take(Name::parse(&body.name));
-    let slas = body.sla.parse(&mut fields, true);
-    let mut tx = state.store.transaction().await?;
-    let unit = match &body.default_unit {
-        Some(raw) => unit_ref(&mut tx, &mut fields, "default_unit", raw)
-            .await?
-            .map(Some),
-        None => Some(None),
-    };
-    fields.check()?;
-    let (Some(code), Some(name), Some(unit)) = (code, name, unit) else {
-        return Err(bug("category"));
-    };
-    let category = tx
-        .create_category(NewCategory {
-            code,
-            name,
-            default_unit: unit.as_ref().map(|u| u.id),
-            slas,
-        })
-        .await?;
-    tx.commit().await?;
-    tracing::info!(id = %category.id, code = %category.code, "category created");
-    Ok(category)
 }
 
 /// Renames a category, changes its default unit or its SLAs (admins only).
@@ -308,57 +277,18 @@ pub(crate) async fn insert(state: &AppState, body: &NewCategoryBody) -> Result<C
 )]
 #[tracing::instrument(name = "patch category", skip_all)]
 async fn patch_category(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CategoryPatchBody>,
 ) -> Result<Json<CategoryView>, Problem> {
     let id = path_id(id, "category", CategoryId::new)?;
-    let category = update(&state, id, &body).await?;
+    let input = CategoryPatchInput {
+        name: body.name,
+        default_unit: body.default_unit,
+        sla: body.sla.map(Into::into),
+    };
+    let category = app::update(&state, &admin.actor, id, &input).await?;
     let units = unit_codes(&state).await?;
     Ok(Json(view(category, &units)?))
-}
-
-/// Checks and applies a change to a category as `PATCH /categories/{id}` does. The web pages'
-/// category form comes here too.
-pub(crate) async fn update(
-    state: &AppState,
-    id: CategoryId,
-    body: &CategoryPatchBody,
-) -> Result<Category, Problem> {
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|raw| fields.take(Name::parse(raw)));
-    let slas = body
-        .sla
-        .as_ref()
-        .map(|s| s.parse(&mut fields, false))
-        .unwrap_or_default();
-    let mut tx = state.store.transaction().await?;
-    if tx.category(id).await?.is_none() {
-        return Err(Problem::not_found("category"));
-    }
-    let default_unit = match &body.default_unit {
-        Some(Some(raw)) => unit_ref(&mut tx, &mut fields, "default_unit", raw)
-            .await?
-            .map(|u| Some(u.id)),
-        Some(None) => Some(None),
-        None => None,
-    };
-    fields.check()?;
-    let category = tx
-        .update_category(
-            id,
-            CategoryPatch {
-                name,
-                default_unit,
-                slas,
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    tracing::info!(id = %category.id, "category updated");
-    Ok(category)
 }

@@ -20,7 +20,7 @@ use super::{
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 /// The longest address kept, in characters.
 const MAX_ADDRESS_CHARS: usize = 200;

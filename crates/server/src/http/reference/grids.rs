@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_core::{Code, GridId, Name};
+use gridloop_app::error::{no_such, Thing};
+use gridloop_core::{Code, GridId, Name, ParseError};
 use gridloop_store::{Chain, Grid, GridPatch, NewGrid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +17,7 @@ use super::{
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -151,7 +152,7 @@ async fn create_grid(
             Some(code) => {
                 let found = chains.iter().find(|c| c.code == code).cloned();
                 if found.is_none() {
-                    fields.add("chain", format!("there is no chain '{code}'"));
+                    fields.add(no_such("chain", Thing::Chain, &code));
                 }
                 found
             }
@@ -159,7 +160,7 @@ async fn create_grid(
         },
         None if chains.len() == 1 => chains.first().cloned(),
         None => {
-            fields.add("chain", "name the chain by its code");
+            fields.add(ParseError::new("chain", "name the chain by its code"));
             None
         }
     };

@@ -15,7 +15,7 @@
 //!
 //! # Layout
 //!
-//! - this file: the admin-only extractor, the field-error collector, shared response types.
+//! - this file: the admin-only extractor, shared response types.
 //! - `grids`, `posts`, `enterprises`, `units`, `categories`, `users`: one resource each.
 
 pub(crate) mod categories;
@@ -31,14 +31,13 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gridloop_core::{Code, ParseError, Role};
-use gridloop_store::{Grid, Tx, Unit};
+use gridloop_core::{ParseError, Role};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::http::auth::Caller;
-use crate::http::problem::{FieldError, Problem};
-use crate::http::state::AppState;
+use crate::http::problem::Problem;
+use gridloop_app::AppState;
 
 /// Every reference-data route.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -66,38 +65,11 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// Collects the bad fields of a request, so that one 422 names them all.
-#[derive(Debug, Default)]
-pub(crate) struct Fields(Vec<FieldError>);
-
-impl Fields {
-    /// The value, or `None` with the error recorded under the field the parser named.
-    pub(crate) fn take<T>(&mut self, parsed: Result<T, ParseError>) -> Option<T> {
-        parsed.map_err(|e| self.add(e.field(), e.message())).ok()
-    }
-
-    /// The value, or `None` with the error recorded under `field` (for nested names such as
-    /// `sla.low` that a core parser cannot know).
-    pub(crate) fn take_as<T>(&mut self, field: &str, parsed: Result<T, ParseError>) -> Option<T> {
-        parsed.map_err(|e| self.add(field, e.message())).ok()
-    }
-
-    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        });
-    }
-
-    /// 422 naming every field recorded, if any.
-    pub(crate) fn check(&self) -> Result<(), Problem> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Problem::validation(self.0.clone()))
-        }
-    }
-}
+/// Collects the bad fields of a request, so that one 422 names them all (the app's collector:
+/// its [`AppError::Invalid`](gridloop_app::AppError::Invalid) is the 422).
+pub(crate) use gridloop_app::error::Fields;
+/// Codes of grids resolved inside a request's transaction, a bad one recorded.
+pub(crate) use gridloop_app::reference::grid_ref;
 
 /// For an `Option<Option<T>>` patch field: absent is `None` (leave it), `null` is `Some(None)`
 /// (clear it), a value is `Some(Some(v))`. Use with `#[serde(default)]`.
@@ -166,41 +138,6 @@ pub struct Taken(pub Problem);
     content_type = "application/problem+json"
 )]
 pub struct Invalid(pub Problem);
-
-/// Resolves the code of a grid named in field `field` inside the request's transaction;
-/// records a field error (and gives `None`) for a malformed code or one naming no grid.
-pub(crate) async fn grid_ref(
-    tx: &mut Tx,
-    fields: &mut Fields,
-    field: &'static str,
-    raw: &str,
-) -> Result<Option<Grid>, Problem> {
-    let Some(code) = fields.take(Code::parse_field(field, raw)) else {
-        return Ok(None);
-    };
-    let found = tx.grid_by_code(&code).await?;
-    if found.is_none() {
-        fields.add(field, format!("there is no grid '{code}'"));
-    }
-    Ok(found)
-}
-
-/// Like [`grid_ref`], for a unit.
-pub(crate) async fn unit_ref(
-    tx: &mut Tx,
-    fields: &mut Fields,
-    field: &'static str,
-    raw: &str,
-) -> Result<Option<Unit>, Problem> {
-    let Some(code) = fields.take(Code::parse_field(field, raw)) else {
-        return Ok(None);
-    };
-    let found = tx.unit_by_code(&code).await?;
-    if found.is_none() {
-        fields.add(field, format!("there is no unit '{code}'"));
-    }
-    Ok(found)
-}
 
 /// A path id that cannot name a row (zero, negative) is as unknown as a missing one.
 pub(crate) fn path_id<T>(

@@ -16,7 +16,7 @@ use super::{
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::Problem;
-use crate::http::state::AppState;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,7 +1,7 @@
 //! Admin: categories of problem, each with a default handling unit and an SLA per priority
-//! (response and resolution, in working minutes). Checked by the same functions as `POST` and
-//! `PATCH /api/v1/categories`; a changed SLA applies to the next assignments, never to issues
-//! already assigned.
+//! (response and resolution, in working minutes). Checked by the same use cases as `POST` and
+//! `PATCH /api/v1/categories` (`gridloop_app::reference::categories`); a changed SLA applies to
+//! the next assignments, never to issues already assigned.
 
 use std::collections::BTreeMap;
 
@@ -10,19 +10,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::reference::categories::{
+    self as app, CategoryPatchInput, NewCategoryInput, SlaInput, SlaMinutes,
+};
+use gridloop_app::store::Category;
 use gridloop_core::{CategoryId, Priority, Role};
-use gridloop_store::Category;
 use minijinja::context;
 
 use super::{links, minutes, refusal, row, Outcome, Saved, Table};
-use crate::http::reference::categories::{
-    self as api, CategoryPatchBody, NewCategoryBody, SlaBody, SlaInput,
-};
-use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
 use crate::web::issue::Names;
 use crate::web::render::{page_with, see_other, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/categories/{id}", get(edit_page).post(edit))
@@ -82,7 +82,7 @@ pub(super) fn table(viewer: &Viewer, names: &Names) -> Table {
     Table::new(vec!["code", "name", "default_unit", "sla"], rows)
 }
 
-/// The SLAs typed into the form. A priority left wholly blank is not given (the API then
+/// The SLAs typed into the form. A priority left wholly blank is not given (the use case then
 /// asks for it when creating); a number that is not one is the form's message.
 fn sla_input(viewer: &Viewer, fields: &Fields) -> Result<SlaInput, String> {
     let mut input = SlaInput::default();
@@ -93,18 +93,12 @@ fn sla_input(viewer: &Viewer, fields: &Fields) -> Result<SlaInput, String> {
         let body = match (response_minutes, resolve_minutes) {
             (None, None) => None,
             // One of the two typed: the missing one is 0, which the SLA's own check refuses.
-            (response, resolve) => Some(SlaBody {
+            (response, resolve) => Some(SlaMinutes {
                 response_minutes: response.unwrap_or(0),
                 resolve_minutes: resolve.unwrap_or(0),
             }),
         };
-        let slot = match priority {
-            Priority::Low => &mut input.low,
-            Priority::Normal => &mut input.normal,
-            Priority::High => &mut input.high,
-            Priority::Urgent => &mut input.urgent,
-        };
-        *slot = body;
+        *input.slot(priority) = body;
     }
     Ok(input)
 }
@@ -119,15 +113,15 @@ pub(super) async fn create(
         Ok(sla) => sla,
         Err(message) => return Ok(Err(message)),
     };
-    let body = NewCategoryBody {
+    let input = NewCategoryInput {
         code: fields.get("code").unwrap_or_default().to_owned(),
         name: fields.get("name").unwrap_or_default().to_owned(),
         default_unit: fields.get("default_unit").map(str::to_owned),
         sla,
     };
-    match api::insert(state, &body).await {
+    match app::create(state, &viewer.actor, &input).await {
         Ok(_) => Ok(Ok(())),
-        Err(problem) => refusal(viewer, problem).map(Err),
+        Err(e) => refusal(viewer, e).map(Err),
     }
 }
 
@@ -215,14 +209,14 @@ async fn edit(
     let result = match sla_input(&viewer, &fields) {
         Err(message) => Err(message),
         Ok(sla) => {
-            let body = CategoryPatchBody {
+            let input = CategoryPatchInput {
                 name: Some(fields.get("name").unwrap_or_default().to_owned()),
                 default_unit: Some(fields.get("default_unit").map(str::to_owned)),
                 sla: Some(sla),
             };
-            match api::update(&state, category.id, &body).await {
+            match app::update(&state, &viewer.actor, category.id, &input).await {
                 Ok(_) => Ok(()),
-                Err(problem) => Err(refusal(&viewer, problem)?),
+                Err(e) => Err(refusal(&viewer, e)?),
             }
         }
     };

@@ -2,9 +2,9 @@
 //! enterprises, units, users, categories with their SLAs, visit plans, schedules and
 //! dead-lettered notifications; create forms for all but the last two; edit pages for users
 //! (roles, contacts, active, a password) and categories (SLA per priority, default unit);
-//! pause and resume for visit plans and schedules. Everything goes through the functions and
-//! store methods the JSON API and the CLI use, so a form is checked exactly as the API checks
-//! the same request.
+//! pause and resume for visit plans and schedules. Everything goes through the app's use cases
+//! and store methods the JSON API and the CLI use, so a form is checked exactly as the API
+//! checks the same request, and a refusal is said in the page's language (`messages`).
 //!
 //! # Layout
 //!
@@ -23,15 +23,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gridloop_app::store::{NewEnterprise, NewGrid, NewPost, NewUnit, NotificationState};
+use gridloop_app::{self as app, AppError, AppState, Thing};
 use gridloop_core::{Code, Name, Role};
-use gridloop_store::{NewEnterprise, NewGrid, NewPost, NewUnit, NotificationState, StoreError};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::http::problem::Problem;
-use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
 use crate::web::issue::Names;
+use crate::web::messages;
 use crate::web::render::{page_with, see_other, PageError};
 use crate::web::session::Viewer;
 
@@ -333,7 +333,7 @@ async fn render(
                     cells: vec![
                         n.issue_id.map(|i| format!("#{i}")).unwrap_or_default(),
                         format!("{} · {}", n.channel, n.template),
-                        crate::notify::masked_address(&n.channel, &n.address),
+                        gridloop_app::delivery::masked_address(&n.channel, &n.address),
                         n.attempts.to_string(),
                         n.last_error.unwrap_or_default(),
                     ],
@@ -378,67 +378,10 @@ async fn create(
 ) -> Result<Response, PageError> {
     let WebForm { viewer, fields } = form;
     viewer.require(&[Role::Admin])?;
-    let code = || Code::parse(fields.get("code").unwrap_or_default());
-    let name_field = || Name::parse(fields.get("name").unwrap_or_default());
-    let grid = match fields.get("grid") {
-        Some(raw) => match Code::parse_field("grid", raw) {
-            Ok(code) => state.store.grid_by_code(&code).await?,
-            Err(_) => None,
-        },
-        None => None,
-    };
     let result: Result<(), String> = match name.as_str() {
-        "grids" => match (code(), name_field(), state.store.chains().await?.first()) {
-            (Ok(code), Ok(name), Some(chain)) => state
-                .store
-                .create_grid(NewGrid {
-                    code,
-                    name,
-                    chain: chain.id,
-                })
-                .await
-                .map(|_| ())
-                .map_err(describe),
-            (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
-            (_, _, None) => Err("no chain".to_owned()),
-        },
-        "units" => match (code(), name_field()) {
-            (Ok(code), Ok(name)) => state
-                .store
-                .create_unit(NewUnit { code, name })
-                .await
-                .map(|_| ())
-                .map_err(describe),
-            (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
-        },
-        "posts" => match (code(), name_field(), grid) {
-            (Ok(code), Ok(name), Some(grid)) => state
-                .store
-                .create_post(NewPost {
-                    code,
-                    name,
-                    grid: grid.id,
-                })
-                .await
-                .map(|_| ())
-                .map_err(describe),
-            (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
-            (_, _, None) => Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))),
-        },
-        "enterprises" => match (name_field(), grid) {
-            (Ok(name), Some(grid)) => state
-                .store
-                .create_enterprise(NewEnterprise {
-                    name,
-                    grid: grid.id,
-                    address: fields.get("address").map(str::to_owned),
-                })
-                .await
-                .map(|_| ())
-                .map_err(describe),
-            (Err(e), _) => Err(e.to_string()),
-            (_, None) => Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))),
-        },
+        "grids" | "units" | "posts" | "enterprises" => {
+            create_simple(&state, &viewer, &name, &fields).await?
+        }
         "users" => users::create(&state, &viewer, &fields).await?,
         "categories" => categories::create(&state, &viewer, &fields).await?,
         "visit-plans" => visit_plans::create(&state, &viewer, &fields).await?,
@@ -462,16 +405,93 @@ async fn create(
     }
 }
 
-/// Why the API's checks refused a form, as the form's message; `Err` for what is no fault of
-/// the form (logged where it happened).
-fn refusal(viewer: &Viewer, problem: Problem) -> Result<String, PageError> {
-    match problem.status {
-        404 | 409 | 422 => Ok(format!(
+/// Creates a grid, unit, post or enterprise from its form; `Ok(Err(message))` when refused.
+async fn create_simple(
+    state: &AppState,
+    viewer: &Viewer,
+    section: &str,
+    fields: &Fields,
+) -> Result<Result<(), String>, PageError> {
+    let mut bad = app::error::Fields::default();
+    let code = if matches!(section, "grids" | "units" | "posts") {
+        bad.take(Code::parse(fields.get("code").unwrap_or_default()))
+    } else {
+        None
+    };
+    let named = bad.take(Name::parse(fields.get("name").unwrap_or_default()));
+    if let Err(e) = bad.check() {
+        return refusal(viewer, e).map(Err);
+    }
+    let grid = match fields.get("grid") {
+        Some(raw) => match Code::parse_field("grid", raw) {
+            Ok(code) => state.store.grid_by_code(&code).await?,
+            Err(_) => None,
+        },
+        None => None,
+    };
+    if matches!(section, "posts" | "enterprises") && grid.is_none() {
+        return Ok(Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))));
+    }
+    let (Some(name), grid) = (named, grid) else {
+        return Err(PageError::Internal);
+    };
+    let code = || code.clone().ok_or(PageError::Internal);
+    let done = match section {
+        "grids" => match state.store.chains().await?.first() {
+            Some(chain) => state
+                .store
+                .create_grid(NewGrid {
+                    code: code()?,
+                    name,
+                    chain: chain.id,
+                })
+                .await
+                .map(drop),
+            None => return refusal(viewer, AppError::NotFound(Thing::Chain)).map(Err),
+        },
+        "units" => state
+            .store
+            .create_unit(NewUnit {
+                code: code()?,
+                name,
+            })
+            .await
+            .map(drop),
+        "posts" => state
+            .store
+            .create_post(NewPost {
+                code: code()?,
+                name,
+                grid: grid.ok_or(PageError::Internal)?.id,
+            })
+            .await
+            .map(drop),
+        _ => state
+            .store
+            .create_enterprise(NewEnterprise {
+                name,
+                grid: grid.ok_or(PageError::Internal)?.id,
+                address: fields.get("address").map(str::to_owned),
+            })
+            .await
+            .map(drop),
+    };
+    match done {
+        Ok(()) => Ok(Ok(())),
+        Err(e) => refusal(viewer, e.into()).map(Err),
+    }
+}
+
+/// Why a use case refused a form, as the form's message in the viewer's language; `Err` for
+/// what is no fault of the form (the database, the server: logged where it happened).
+fn refusal(viewer: &Viewer, e: AppError) -> Result<String, PageError> {
+    match e {
+        AppError::NotPermitted { .. } | AppError::Unavailable | AppError::Internal => Err(e.into()),
+        e => Ok(format!(
             "{} {}",
             viewer.t("not_saved"),
-            problem.detail.unwrap_or(problem.title)
+            messages::text(viewer.locale, &e)
         )),
-        _ => Err(PageError::Internal),
     }
 }
 
@@ -487,23 +507,6 @@ fn minutes(viewer: &Viewer, field: &str, raw: Option<&str>) -> Result<Option<u32
                 viewer.t("not_minutes")
             )
         }),
-    }
-}
-
-/// A store refusal as the form's message; anything else is logged and shown generically.
-fn describe(e: StoreError) -> String {
-    match e {
-        StoreError::AlreadyExists { what, key } => format!("{what} '{key}' already exists"),
-        StoreError::Invalid(list) => list
-            .iter()
-            .map(|e| format!("{}: {}", e.field(), e.message()))
-            .collect::<Vec<_>>()
-            .join("; "),
-        StoreError::NotFound { what, key } => format!("no {what} {key}"),
-        other => {
-            tracing::error!(error = %other, "creating reference data failed");
-            "internal error; it was logged".to_owned()
-        }
     }
 }
 

@@ -11,11 +11,11 @@ use axum::Router;
 use gridloop_core::{Misfire, Role};
 
 use super::{render, row, Outcome, RowAction, Table};
-use crate::http::state::AppState;
 use crate::web::form::WebForm;
 use crate::web::render::{local_time, see_other, PageError};
 use crate::web::session::Viewer;
-use crate::worker::is_builtin_schedule;
+use gridloop_app::jobs::is_builtin_schedule;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/schedules/{action}", post(act))

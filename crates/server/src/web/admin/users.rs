@@ -1,7 +1,8 @@
 //! Admin: users. Create one with roles and what the roles need (posts for post members, units
 //! for unit members and heads, grids for commissioners, enterprises for enterprise contacts),
 //! edit their profile, roles and memberships, deactivate or reactivate them, and set their
-//! password. Checked by the same functions as `POST` and `PATCH /api/v1/users`.
+//! password. Checked by the same use cases as `POST` and `PATCH /api/v1/users`
+//! (`gridloop_app::reference::users`).
 //!
 //! Phone numbers and emails are personal data: the list shows them masked, the edit page (an
 //! admin's) in full, and no log line carries them.
@@ -13,18 +14,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gridloop_app::passwords;
+use gridloop_app::reference::users::{self as app, NewUserInput, UserPatchInput};
+use gridloop_app::store::User;
+use gridloop_app::AppError;
 use gridloop_core::{Role, UserId};
-use gridloop_store::User;
 use minijinja::context;
 use serde::Serialize;
 
 use super::{links, refusal, row, Outcome, Saved, Table};
-use crate::http::reference::users::{self as api, NewUserBody, UserPatchBody};
-use crate::http::state::AppState;
 use crate::web::form::{Fields, WebForm};
-use crate::web::password::PasswordError;
 use crate::web::render::{page_with, see_other, PageError};
 use crate::web::session::Viewer;
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -127,8 +129,8 @@ fn owned(values: Vec<&str>) -> Vec<String> {
     values.into_iter().map(str::to_owned).collect()
 }
 
-/// Enterprise ids as posted; one that is not a number becomes 0, which the API's check
-/// refuses by name like any other id that names nothing.
+/// Enterprise ids as posted; one that is not a number becomes 0, which the use case refuses by
+/// name like any other id that names nothing.
 fn enterprise_ids(fields: &Fields) -> Vec<i64> {
     fields
         .all("enterprises")
@@ -144,7 +146,7 @@ pub(super) async fn create(
     fields: &Fields,
 ) -> Result<Result<(), String>, PageError> {
     let text = |name| fields.get(name).map(str::to_owned);
-    let body = NewUserBody {
+    let input = NewUserInput {
         login: text("login").unwrap_or_default(),
         name: text("name").unwrap_or_default(),
         phone: text("phone"),
@@ -156,9 +158,9 @@ pub(super) async fn create(
         grids: owned(fields.all("grids")),
         enterprises: enterprise_ids(fields),
     };
-    match api::insert(state, &body).await {
+    match app::create(state, &viewer.actor, &input).await {
         Ok(_) => Ok(Ok(())),
-        Err(problem) => refusal(viewer, problem).map(Err),
+        Err(e) => refusal(viewer, e).map(Err),
     }
 }
 
@@ -303,7 +305,7 @@ async fn edit(
     viewer.require(&[Role::Admin])?;
     let user = load(&state, id).await?;
     let text = |name| fields.get(name).map(str::to_owned);
-    let body = UserPatchBody {
+    let input = UserPatchInput {
         name: Some(text("name").unwrap_or_default()),
         phone: Some(text("phone")),
         email: Some(text("email")),
@@ -315,10 +317,10 @@ async fn edit(
         enterprises: Some(enterprise_ids(&fields)),
         active: Some(fields.get("active").is_some()),
     };
-    match api::update(&state, user.id, &body).await {
+    match app::update(&state, &viewer.actor, user.id, &input).await {
         Ok(_) => Ok(see_other(&format!("/admin/users/{id}?saved"))),
-        Err(problem) => {
-            let message = refusal(&viewer, problem)?;
+        Err(e) => {
+            let message = refusal(&viewer, e)?;
             page(
                 &state,
                 &viewer,
@@ -347,23 +349,19 @@ async fn set_password(
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let failed = if fields.raw("password_again") != Some(secret.as_str()) {
         Some(refuse("passwords_differ"))
+    } else if let Err(e) = passwords::check(&secret) {
+        Some(refuse(match e {
+            passwords::PasswordError::TooLong => "password_too_long",
+            _ => "password_too_short",
+        }))
     } else {
-        // Through the process's one bound on hashing, like sign-in.
-        match state.web.passwords.hash(secret).await {
-            Ok(phc) => {
-                state.store.set_password_hash(user.id, Some(&phc)).await?;
-                None
-            }
-            Err(PasswordError::TooShort) => Some(refuse("password_too_short")),
-            Err(PasswordError::TooLong) => Some(refuse("password_too_long")),
-            Err(PasswordError::Busy) => {
+        match passwords::set(&state.store, &state.web.passwords, user.id, secret).await {
+            Ok(()) => None,
+            Err(AppError::Busy { .. }) => {
                 status = StatusCode::SERVICE_UNAVAILABLE;
                 Some(refuse("busy"))
             }
-            Err(e @ PasswordError::Hash(_)) => {
-                tracing::error!(error = %e, "cannot hash a password");
-                return Err(PageError::Internal);
-            }
+            Err(e) => return Err(e.into()),
         }
     };
     match failed {

@@ -1,6 +1,7 @@
 //! Admin: visit plans, the weekly on-site service to each enterprise. Add one (checked and
-//! planned by the same function as `POST /api/v1/visit-plans`, with its defaults), pause it
-//! (its future planned visits go) and resume it (the next fortnight is planned again).
+//! planned by the same use case as `POST /api/v1/visit-plans`, `gridloop_app::visits`, with its
+//! defaults), pause it (its future planned visits go) and resume it (the next fortnight is
+//! planned again).
 
 use std::collections::BTreeMap;
 
@@ -8,20 +9,17 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use gridloop_app::visits::{self, NewPlanInput, DEFAULT_CRON};
 use gridloop_core::visit::{DEFAULT_REMINDER_LEAD_MINUTES, DEFAULT_WINDOW_MINUTES};
 use gridloop_core::Role;
 use minijinja::context;
 
 use super::{minutes, refusal, row, RowAction, Table};
-use crate::http::state::AppState;
-use crate::http::visits::{add_plan, set_plan_active, NewPlanBody};
 use crate::web::form::{Fields, WebForm};
 use crate::web::issue::Names;
 use crate::web::render::{see_other, PageError};
 use crate::web::session::Viewer;
-
-/// The crontab line a new plan starts with, as the API's default.
-const DEFAULT_CRON: &str = "0 9 * * MON";
+use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/visit-plans/{id}/{action}", post(pause_or_resume))
@@ -130,8 +128,8 @@ pub(super) async fn create(
         (Ok(window), Ok(lead)) => (window, lead),
         (Err(message), _) | (_, Err(message)) => return Ok(Err(message)),
     };
-    let body = NewPlanBody {
-        // Not a number: 0, which the API's check refuses by name.
+    let input = NewPlanInput {
+        // Not a number: 0, which the use case refuses by name.
         enterprise: fields
             .get("enterprise")
             .and_then(|e| e.parse().ok())
@@ -142,9 +140,9 @@ pub(super) async fn create(
         window_minutes,
         reminder_lead_minutes,
     };
-    match add_plan(state, &body).await {
+    match visits::add_plan(state, &viewer.actor, &input).await {
         Ok(_) => Ok(Ok(())),
-        Err(problem) => refusal(viewer, problem).map(Err),
+        Err(e) => refusal(viewer, e).map(Err),
     }
 }
 
@@ -164,9 +162,8 @@ async fn pause_or_resume(
     if id <= 0 {
         return Err(PageError::NotFound);
     }
-    match set_plan_active(&state, id, active).await {
+    match visits::set_plan_active(&state, &form.viewer.actor, id, active).await {
         Ok(_) => Ok(see_other("/admin/visit-plans?saved")),
-        Err(problem) if problem.status == 404 => Err(PageError::NotFound),
-        Err(_) => Err(PageError::Internal),
+        Err(e) => Err(e.into()),
     }
 }

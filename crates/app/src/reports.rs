@@ -1,5 +1,6 @@
-//! What the CLI and the API share about weekly reports: the output formats, a report's scope
-//! named by a grid or unit code, and a report computed on demand.
+//! Weekly reports as the CLI, the API and the web pages ask for them: the output formats, a
+//! report's scope named by a grid or unit code, who may read which scope, and a report
+//! computed on demand.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,6 +12,8 @@ use gridloop_scheduler::reports::{weekly_reports, ReportSettings};
 use gridloop_scheduler::SchedulerError;
 use gridloop_store::{Store, StoreError};
 use thiserror::Error;
+
+use crate::error::AppError;
 
 /// How a report is written out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,14 +97,17 @@ pub enum ReportRequestError {
     Scheduler(#[from] SchedulerError),
 }
 
-impl ReportRequestError {
-    /// For the CLI's exit codes, which look for the store's and the parser's own errors.
-    pub fn into_anyhow(self) -> anyhow::Error {
-        match self {
-            Self::BothScopes => crate::exit::UsageError(self.to_string()).into(),
-            Self::Invalid(e) => e.into(),
-            Self::Store(e) | Self::Scheduler(SchedulerError::Store(e)) => e.into(),
-            Self::Scheduler(e) => e.into(),
+impl From<ReportRequestError> for AppError {
+    fn from(e: ReportRequestError) -> Self {
+        match e {
+            ReportRequestError::BothScopes => AppError::invalid(ParseError::new(
+                "grid",
+                ReportRequestError::BothScopes.to_string(),
+            )),
+            ReportRequestError::Invalid(e) => e.into(),
+            ReportRequestError::Store(e)
+            | ReportRequestError::Scheduler(SchedulerError::Store(e)) => e.into(),
+            ReportRequestError::Scheduler(e) => AppError::internal("weekly report failed", &e),
         }
     }
 }

@@ -1,4 +1,7 @@
-//! What every handler shares.
+//! [`AppState`]: what every use case and every front end's handler shares — the store, the
+//! workflow, the clock, the caches, the limits, web sign-in's settings and password hasher,
+//! the delivery-report secret and how reports are made. Nothing HTTP: the front ends' own
+//! state (the binary's request metrics) is kept by the front ends.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -8,10 +11,13 @@ use std::sync::{Arc, Mutex};
 use gridloop_core::{CategoryId, Code, Workflow};
 use gridloop_store::{Store, StoreError};
 
+use crate::client_addr::TrustedProxies;
 use crate::clock::Clock;
-use crate::http::auth::CallerCache;
-use crate::http::metrics::Metrics;
-use crate::notify::dlr::DlrSecret;
+use crate::delivery::dlr::DlrSecret;
+use crate::passwords::Hasher;
+use crate::settings::{LimitsSettings, WebSettings};
+use crate::sign_in::Throttle;
+use crate::tokens::CallerCache;
 
 /// Cheap to clone: two `Arc`s.
 #[derive(Debug, Clone)]
@@ -22,7 +28,6 @@ pub struct Shared {
     pub store: Store,
     pub workflow: Workflow,
     pub clock: Arc<dyn Clock>,
-    pub metrics: Metrics,
     /// Recently authenticated callers (see [`CallerCache`]).
     pub callers: CallerCache,
     /// Category ids by code, as found so far (see [`AppState::category_id`]).
@@ -32,11 +37,11 @@ pub struct Shared {
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// The web pages' session settings and sign-in throttle.
-    pub web: crate::web::WebState,
+    pub web: WebState,
     /// How weekly reports are made (`[report]`).
     pub reports: gridloop_scheduler::reports::ReportSettings,
     /// How long the lists in a request may be (`[limits]`).
-    pub limits: crate::config::LimitsSettings,
+    pub limits: LimitsSettings,
 }
 
 impl AppState {
@@ -81,5 +86,43 @@ impl Deref for AppState {
     type Target = Shared;
     fn deref(&self) -> &Shared {
         &self.0
+    }
+}
+
+/// What web sign-in keeps besides the shared state (`[web]`): session lifetimes, the sign-in
+/// throttle, the bound on password hashing and the proxies trusted for client addresses.
+#[derive(Debug)]
+pub struct WebState {
+    /// Whether the session cookie is marked `Secure` (only behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub idle: chrono::Duration,
+    /// A session ends this long after sign-in.
+    pub max_age: chrono::Duration,
+    pub throttle: Throttle,
+    /// Every password hash this process computes goes through it.
+    pub passwords: Hasher,
+    /// Whose `X-Forwarded-For` names the client (see [`crate::client_addr`]).
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl WebState {
+    pub fn from_settings(settings: &WebSettings) -> Self {
+        Self {
+            secure_cookies: settings.secure_cookies,
+            idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
+            max_age: chrono::Duration::days(i64::from(settings.session_max_days.max(1))),
+            throttle: Throttle::from_settings(settings),
+            passwords: Hasher::from_settings(settings),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        }
+    }
+}
+
+/// The defaults of `config/default.toml`: three days idle, thirty days at most, no `Secure`, no
+/// trusted proxy.
+impl Default for WebState {
+    fn default() -> Self {
+        Self::from_settings(&WebSettings::default())
     }
 }

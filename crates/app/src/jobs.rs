@@ -10,7 +10,8 @@ use gridloop_scheduler::visits::{END_JOB, MATERIALISE_JOB, REMIND_JOB};
 use gridloop_scheduler::{Clock, JobError, Scheduler, SchedulerConfig};
 use gridloop_store::{Job, NewJob, NewSchedule, Store, StoreError, SLA_PLAN_JOB};
 
-use crate::config::{SchedulerSettings, Settings};
+use crate::error::SetupError;
+use crate::settings::{SchedulerSettings, Settings};
 
 /// A job that does nothing: for benchmarks and for checking that workers run.
 pub const NOOP_JOB: &str = "noop";
@@ -68,7 +69,7 @@ pub fn build(
     workflow: &Workflow,
     clock: Arc<dyn Clock>,
     settings: &Settings,
-) -> anyhow::Result<Scheduler> {
+) -> Result<Scheduler, SetupError> {
     let mut scheduler = Scheduler::new(
         store,
         clock,
@@ -123,7 +124,7 @@ pub async fn ensure_schedules(
     store: &Store,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> Result<(), SetupError> {
     let builtin = [
         (
             BUILTIN_SCHEDULES[0],

@@ -1,4 +1,5 @@
-//! The sign-in throttle: its limits, from `[web]`, over counts kept in the database.
+//! Web sign-in: the use case ([`sign_in`]: the throttle, the password, the session) and the
+//! sign-in throttle's limits, from `[web]`, over counts kept in the database.
 //!
 //! The counts live in the store (`gridloop_store`'s `sign_in_attempts`), not in this process:
 //! every instance on one database shares them, a restart forgets nothing, and there is no map
@@ -8,10 +9,87 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
+use gridloop_core::{Login, UserId};
 use gridloop_store::{SignInAttempt, SignInKey, SignInLimit, SignInLimits, Store, StoreError};
 
-use crate::config::WebSettings;
+use crate::error::AppError;
+use crate::passwords::PasswordError;
+use crate::settings::WebSettings;
+use crate::state::AppState;
+
+/// What a sign-in came to, when it was decided.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A session began: its secret goes to the browser (the store keeps only its hash).
+    Started { user: UserId, secret: String },
+    /// The login or the password is wrong: the same answer for both, after the same work.
+    WrongCredentials,
+}
+
+/// Signs in with a login (as typed, trimmed) and a password from `client`'s address.
+///
+/// Before any password is checked the try is decided and counted by the sign-in throttle (in
+/// the database, per login at the client's address and per address): a refused try is
+/// [`AppError::Throttled`]. The password check then waits its turn for the process's bounded
+/// hashing; when there is none soon, [`AppError::Busy`] and the try is not counted. An unknown
+/// login costs the same hash as a wrong password.
+pub async fn sign_in(
+    state: &AppState,
+    client: Option<IpAddr>,
+    login: &str,
+    password: String,
+) -> Result<SignIn, AppError> {
+    let key = SignInKey::new(client, login);
+    let now = state.clock.now();
+    match state.web.throttle.attempt(&state.store, &key, now).await? {
+        SignInAttempt::LetThrough => {}
+        SignInAttempt::Refused { until } => {
+            let retry_after_secs = u64::try_from((until - now).num_milliseconds())
+                .unwrap_or(0)
+                .div_ceil(1000)
+                .max(1);
+            tracing::warn!(
+                retry_after = retry_after_secs,
+                "sign-in refused: too many failures"
+            );
+            return Err(AppError::Throttled { retry_after_secs });
+        }
+    }
+    let found = match Login::parse(login) {
+        Ok(login) => state.store.password_hash(&login).await?,
+        Err(_) => None,
+    };
+    let (user, phc) = match found {
+        Some((user, phc)) => (Some(user), Some(phc)),
+        None => (None, None),
+    };
+    let ok = match state.web.passwords.verify(password, phc).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // No password was checked: the try does not count against anyone.
+            if let Err(e) = state.store.sign_in_unchecked(&key).await {
+                tracing::warn!(error = %e, "could not take back an unchecked sign-in try");
+            }
+            if let PasswordError::Busy = e {
+                tracing::warn!("sign-in refused: password hashing is saturated");
+            }
+            return Err(state.web.passwords.refusal(e));
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!("sign-in failed");
+        return Ok(SignIn::WrongCredentials);
+    };
+    if let Err(e) = state.store.sign_in_succeeded(&key).await {
+        tracing::warn!(error = %e, "could not clear the sign-in count");
+    }
+    let secret = crate::sessions::start(state, user).await?;
+    tracing::info!(user_id = %user, "signed in");
+    Ok(SignIn::Started { user, secret })
+}
 
 /// Forgotten counts are pruned at most this often per process: pruning is housekeeping (a
 /// forgotten count decides nothing), so it need not run on every try.

@@ -4,7 +4,6 @@ pub mod park;
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use gridloop_core::{
     Code, CronExpr, Email, EnterpriseId, Login, Name, Phone, Priority, Role, Schedule, Sla, UserId,
@@ -13,6 +12,9 @@ use gridloop_core::{
 use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store};
 
 use park::Park;
+
+use crate::error::SetupError;
+use crate::passwords::Hasher;
 
 /// The login of the demo's Open311 client: an `enterprise` user tied to every enterprise, whose
 /// `open311`-scoped token serves as the Open311 `api_key` (and opens nothing else).
@@ -33,7 +35,7 @@ pub struct Seeded {
 /// Writes the park in one transaction, unless its chain is already there: then nothing changes.
 /// One transaction makes seeding all-or-nothing, so "the chain exists" really means "the park
 /// exists", and costs one fsync instead of four hundred.
-pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
+pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seeded, SetupError> {
     let counts = Seeded {
         already_present: false,
         grids: park.grids.len(),
@@ -110,7 +112,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
             .map(|(p, respond, resolve)| {
                 Ok((p.parse::<Priority>()?, Sla::new(*respond, *resolve)?))
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, SetupError>>()?;
         tx.create_category(NewCategory {
             code: Code::parse(&spec.code)?,
             name: Name::parse(&spec.name)?,
@@ -118,7 +120,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
             slas,
         })
         .await
-        .with_context(|| format!("category {}", spec.code))?;
+        .map_err(|e| SetupError::failed(format!("category {}", spec.code), e))?;
     }
     let mut commissioners: HashMap<String, Vec<UserId>> = HashMap::new();
     for spec in &park.users {
@@ -153,7 +155,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
                 enterprises: vec![],
             })
             .await
-            .with_context(|| format!("user {}", spec.login))?;
+            .map_err(|e| SetupError::failed(format!("user {}", spec.login), e))?;
         if user.roles.contains(&Role::Commissioner) {
             for grid in &spec.grids {
                 commissioners.entry(grid.clone()).or_default().push(user.id);
@@ -185,7 +187,9 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
                 now,
             )
             .await
-            .with_context(|| format!("visit plan for enterprise {enterprise}"))?;
+            .map_err(|e| {
+                SetupError::failed(format!("visit plan for enterprise {enterprise}"), e)
+            })?;
         }
     }
     // The Open311 client: its api_key reports on behalf of any enterprise of the park.
@@ -202,7 +206,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> anyhow::Res
         enterprises,
     })
     .await
-    .context("user open311")?;
+    .map_err(|e| SetupError::failed("user open311", e))?;
     tx.commit().await?;
     Ok(counts)
 }
@@ -214,11 +218,11 @@ pub const DEMO_PASSWORD: &str = "gridloop-demo";
 /// Gives every user who has no password yet [`DEMO_PASSWORD`]; returns how many. One hash
 /// serves them all (argon2 is slow on purpose; a public demo password needs no per-user salt).
 /// Users who already have a password keep it, so running the demo again changes nothing.
-pub async fn set_demo_passwords(
-    store: &Store,
-    hasher: &crate::web::password::Hasher,
-) -> anyhow::Result<usize> {
-    let phc = hasher.hash(DEMO_PASSWORD.to_owned()).await?;
+pub async fn set_demo_passwords(store: &Store, hasher: &Hasher) -> Result<usize, SetupError> {
+    let phc = hasher
+        .hash(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| SetupError::failed("hashing the demo password", e))?;
     let mut set = 0;
     for user in store.users().await? {
         if user.active && store.password_hash(&user.login).await?.is_none() {

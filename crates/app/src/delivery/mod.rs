@@ -26,7 +26,6 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use futures_util::{stream, StreamExt};
@@ -40,7 +39,8 @@ use gridloop_scheduler::Clock;
 use gridloop_store::{Notification, Store, StoreError, WEEKLY_REPORT_TOPIC};
 use serde::Serialize;
 
-use crate::config::{EmailWire, NotifySettings, Settings, SmsWire};
+use crate::error::SetupError;
+use crate::settings::{EmailWire, NotifySettings, Settings, SmsWire};
 
 /// What the worker needs besides the wires, with the settings already checked.
 #[derive(Debug, Clone)]
@@ -95,9 +95,9 @@ pub struct Delivery {
     dlr: dlr::DlrSecret,
 }
 
-fn parse_time(key: &str, raw: &str) -> anyhow::Result<NaiveTime> {
+fn parse_time(key: &str, raw: &str) -> Result<NaiveTime, SetupError> {
     NaiveTime::parse_from_str(raw, "%H:%M")
-        .with_context(|| format!("notify.{key} = {raw:?}: expected HH:MM"))
+        .map_err(|e| SetupError::failed(format!("notify.{key} = {raw:?}: expected HH:MM"), e))
 }
 
 /// The file channel's settings: `<data_dir>/outbox` unless `[notify.file] dir` says otherwise.
@@ -115,40 +115,53 @@ fn file_config(settings: &NotifySettings, data_dir: &Path) -> FileConfig {
 
 /// Builds the wire for each channel from the settings. A wire chosen without its section is a
 /// configuration error at start-up, not at the first send.
-pub fn channels(settings: &Settings) -> anyhow::Result<(Channel, Channel)> {
+pub fn channels(settings: &Settings) -> Result<(Channel, Channel), SetupError> {
     let n = &settings.notify;
-    let file = || Channel::file(file_config(n, &settings.server.data_dir));
+    let file = || {
+        Channel::file(file_config(n, &settings.server.data_dir))
+            .map_err(|e| SetupError::failed("the file channel", e))
+    };
+    let wire = |name: &str, e| SetupError::failed(format!("the {name} channel"), e);
+    let missing = |wire: &str, section: &str| {
+        SetupError::Setting(format!("notify.{wire} needs a [notify.{section}] section"))
+    };
     let email = match n.email {
         EmailWire::File => file()?,
         EmailWire::Smtp => Channel::smtp(
             n.smtp
                 .clone()
-                .context("notify.email = \"smtp\" needs a [notify.smtp] section")?,
-        )?,
+                .ok_or_else(|| missing("email = \"smtp\"", "smtp"))?,
+        )
+        .map_err(|e| wire("smtp", e))?,
     };
     let sms = match n.sms {
         SmsWire::File => file()?,
         SmsWire::Kannel => Channel::kannel(
             n.kannel
                 .clone()
-                .context("notify.sms = \"kannel\" needs a [notify.kannel] section")?,
-        )?,
+                .ok_or_else(|| missing("sms = \"kannel\"", "kannel"))?,
+        )
+        .map_err(|e| wire("kannel", e))?,
         SmsWire::Webhook => Channel::webhook(
             n.webhook
                 .clone()
-                .context("notify.sms = \"webhook\" needs a [notify.webhook] section")?,
-        )?,
+                .ok_or_else(|| missing("sms = \"webhook\"", "webhook"))?,
+        )
+        .map_err(|e| wire("webhook", e))?,
     };
     Ok((email, sms))
 }
 
 /// The built-in templates, overridden from `templates_dir` when that folder exists.
-pub fn templates(settings: &NotifySettings) -> anyhow::Result<Templates> {
+pub fn templates(settings: &NotifySettings) -> Result<Templates, SetupError> {
     let templates = if settings.templates_dir.is_dir() {
-        Templates::from_dir(&settings.templates_dir).with_context(|| {
-            format!(
-                "loading the notification templates from {}",
-                settings.templates_dir.display()
+        Templates::from_dir(&settings.templates_dir).map_err(|e| {
+            SetupError::failed(
+                format!(
+                    "loading the notification templates from {}",
+                    settings.templates_dir.display()
+                ),
+                e,
             )
         })?
     } else {
@@ -161,7 +174,7 @@ pub fn templates(settings: &NotifySettings) -> anyhow::Result<Templates> {
     })
 }
 
-pub fn config(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
+pub fn config(settings: &Settings) -> Result<DeliveryConfig, SetupError> {
     let n = &settings.notify;
     Ok(DeliveryConfig {
         batch: n.batch.max(1),
@@ -220,58 +233,6 @@ pub fn masked_address(channel: &str, raw: &str) -> String {
     }
 }
 
-/// A notification as the CLI and the API show it: the row without its parameters, the
-/// address masked (an outbox listing is personal data otherwise).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct NotificationView {
-    pub id: i64,
-    /// `email` or `sms`.
-    pub channel: String,
-    pub recipient_id: Option<i64>,
-    /// Masked.
-    pub address: String,
-    pub locale: String,
-    /// The notification kind (`assigned`, `due_soon`, …).
-    pub kind: String,
-    pub priority: i64,
-    pub issue_id: Option<i64>,
-    /// pending, sending, sent, delivered, failed or dead.
-    pub state: String,
-    pub attempts: u32,
-    pub not_before: Option<DateTime<Utc>>,
-    pub next_attempt_at: DateTime<Utc>,
-    pub provider_id: Option<String>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Notification> for NotificationView {
-    fn from(n: &Notification) -> Self {
-        Self {
-            id: n.id,
-            channel: n.channel.clone(),
-            recipient_id: n.recipient_id,
-            address: masked_address(&n.channel, &n.address),
-            locale: n.locale.clone(),
-            kind: n.template.clone(),
-            priority: n.priority,
-            issue_id: n.issue_id,
-            state: n.state.to_string(),
-            attempts: n.attempts,
-            not_before: n.not_before,
-            next_attempt_at: n.next_attempt_at,
-            // The file channel's id is a local path: fine for operators.
-            provider_id: n.provider_id.clone(),
-            last_error: n.last_error.clone(),
-            created_at: n.created_at,
-            sent_at: n.sent_at,
-            delivered_at: n.delivered_at,
-        }
-    }
-}
-
 fn channel_kind(raw: &str) -> Option<ChannelKind> {
     ChannelKind::ALL.into_iter().find(|c| c.as_str() == raw)
 }
@@ -289,7 +250,7 @@ impl Delivery {
         store: Store,
         clock: Arc<dyn Clock>,
         settings: &Settings,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, SetupError> {
         let (email, sms) = channels(settings)?;
         Ok(Self {
             store,
@@ -300,7 +261,7 @@ impl Delivery {
             sms,
             config: config(settings)?,
             dlr: dlr::DlrSecret::from_setting(&settings.notify.dlr_secret)
-                .map_err(anyhow::Error::msg)?,
+                .map_err(SetupError::Setting)?,
         })
     }
 
@@ -540,7 +501,7 @@ impl Delivery {
         to: Address,
         locale: Locale,
         id: i64,
-    ) -> anyhow::Result<Outcome> {
+    ) -> Result<Outcome, gridloop_notifier::NotifierError> {
         let facts = Notice {
             recipient: Recipient {
                 name: String::new(),

@@ -22,7 +22,11 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::WebSettings;
+use gridloop_core::{ParseError, UserId};
+use gridloop_store::Store;
+
+use crate::error::AppError;
+use crate::settings::WebSettings;
 
 /// Shorter passwords are refused.
 pub const MIN_CHARS: usize = 8;
@@ -41,6 +45,19 @@ pub enum PasswordError {
     Busy,
     #[error("cannot hash the password: {0}")]
     Hash(String),
+}
+
+/// Sets a user's password (through the process's one bound on hashing, like sign-in); every
+/// web session of theirs ends with it (the store's `set_password_hash`).
+pub async fn set(
+    store: &Store,
+    hasher: &Hasher,
+    user: UserId,
+    password: String,
+) -> Result<(), AppError> {
+    let phc = hasher.hash(password).await.map_err(|e| hasher.refusal(e))?;
+    store.set_password_hash(user, Some(&phc)).await?;
+    Ok(())
 }
 
 /// Checks a new password's length (in characters, so a Chinese passphrase counts fairly).
@@ -234,6 +251,20 @@ impl Hasher {
     /// What to tell a refused caller to wait, in whole seconds: the queue's patience, at least 1.
     pub fn retry_after_secs(&self) -> u64 {
         self.0.limits.wait.as_millis().div_ceil(1000).max(1) as u64
+    }
+
+    /// A refusal as the use cases answer it: a bad length is the `password` field's, a full
+    /// queue is [`AppError::Busy`] with this hasher's wait, a failed hash is logged.
+    pub fn refusal(&self, e: PasswordError) -> AppError {
+        match e {
+            PasswordError::TooShort | PasswordError::TooLong => {
+                AppError::invalid(ParseError::new("password", e.to_string()))
+            }
+            PasswordError::Busy => AppError::Busy {
+                retry_after_secs: self.retry_after_secs(),
+            },
+            e @ PasswordError::Hash(_) => AppError::internal("cannot hash a password", &e),
+        }
     }
 
     /// The PHC string of a new password (refused by [`check`] before any work).

@@ -7,17 +7,14 @@
 //! `web.trusted_proxies`, and then from the right: each trusted hop vouches for the address to
 //! its left, and the first address that is not a trusted proxy is the client. A spoofed header
 //! from anyone else is ignored.
+//!
+//! This is the rule, over plain values; reading the peer and the header lines off a request is
+//! the front ends' (the web's `ClientAddr` extractor).
 
-use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
-use axum::http::HeaderMap;
 use serde::Deserialize;
-
-use crate::http::state::AppState;
 
 /// The header proxies append the address they saw to.
 pub const FORWARDED_FOR: &str = "x-forwarded-for";
@@ -120,22 +117,25 @@ fn parse_hop(entry: &str) -> Option<IpAddr> {
         .map(|ip| ip.to_canonical())
 }
 
-/// The client's address for a request from `peer` with these headers.
+/// The client's address for a request from `peer` with these `X-Forwarded-For` lines (every
+/// header line, in order; a line that is not text as `None`).
 ///
-/// From an untrusted peer, the peer. From a trusted one, the `X-Forwarded-For` hops (every
-/// header line, in order) are walked from the right: the first one that is not a trusted proxy
-/// is the client. An entry that is no address stops the walk at the last hop vouched for, since
-/// what lies left of it came from someone no trusted proxy speaks for; when every hop is
-/// trusted, the leftmost one is the client.
-pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+/// From an untrusted peer, the peer. From a trusted one, the hops are walked from the right:
+/// the first one that is not a trusted proxy is the client. An entry that is no address stops
+/// the walk at the last hop vouched for, since what lies left of it came from someone no trusted
+/// proxy speaks for; when every hop is trusted, the leftmost one is the client.
+pub fn client_addr<'a>(
+    peer: IpAddr,
+    forwarded_for: impl IntoIterator<Item = Option<&'a str>>,
+    trusted: &TrustedProxies,
+) -> IpAddr {
     let peer = peer.to_canonical();
     if !trusted.trusts(peer) {
         return peer;
     }
-    let lines: Vec<&str> = headers
-        .get_all(FORWARDED_FOR)
-        .iter()
-        .map(|v| v.to_str().unwrap_or("\u{0}"))
+    let lines: Vec<&str> = forwarded_for
+        .into_iter()
+        .map(|line| line.unwrap_or("\u{0}"))
         .collect();
     let mut client = peer;
     for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
@@ -150,29 +150,9 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) 
     client
 }
 
-/// The client's address as a handler argument: [`client_addr`] of the connection's peer, or
-/// `None` when the server was started without peer addresses (`ConnectInfo`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        Ok(Self(peer.map(|peer| {
-            client_addr(peer, &parts.headers, &state.web.trusted_proxies)
-        })))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("an address")
@@ -183,15 +163,8 @@ mod tests {
             .expect("valid ranges")
     }
 
-    fn forwarded(lines: &[&str]) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for line in lines {
-            headers.append(
-                FORWARDED_FOR,
-                HeaderValue::from_str(line).expect("a header value"),
-            );
-        }
-        headers
+    fn forwarded<'a>(lines: &[&'a str]) -> Vec<Option<&'a str>> {
+        lines.iter().map(|l| Some(*l)).collect()
     }
 
     #[test]
@@ -229,10 +202,13 @@ mod tests {
         let headers = forwarded(&["198.51.100.1"]);
         let peer = ip("203.0.113.9");
         assert_eq!(
-            client_addr(peer, &headers, &TrustedProxies::default()),
+            client_addr(peer, headers.clone(), &TrustedProxies::default()),
             peer
         );
-        assert_eq!(client_addr(peer, &headers, &proxies(&["10.0.0.0/8"])), peer);
+        assert_eq!(
+            client_addr(peer, headers.clone(), &proxies(&["10.0.0.0/8"])),
+            peer
+        );
     }
 
     #[test]
@@ -241,20 +217,32 @@ mod tests {
         let peer = ip("127.0.0.1");
         // The client wrote a fake address; the proxy appended the real one.
         let headers = forwarded(&["1.1.1.1, 203.0.113.9"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_addr(peer, headers.clone(), &trusted),
+            ip("203.0.113.9")
+        );
         // A chain of trusted proxies, over two header lines.
         let headers = forwarded(&["6.6.6.6, 198.51.100.4", "10.1.1.1, 10.2.2.2"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("198.51.100.4"));
+        assert_eq!(
+            client_addr(peer, headers.clone(), &trusted),
+            ip("198.51.100.4")
+        );
         // Ports and brackets as some proxies write them.
         let headers = forwarded(&["[2001:db8::7]:4711"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("2001:db8::7"));
+        assert_eq!(
+            client_addr(peer, headers.clone(), &trusted),
+            ip("2001:db8::7")
+        );
         let headers = forwarded(&["198.51.100.4:80"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("198.51.100.4"));
+        assert_eq!(
+            client_addr(peer, headers.clone(), &trusted),
+            ip("198.51.100.4")
+        );
         // No header: the proxy itself.
-        assert_eq!(client_addr(peer, &HeaderMap::new(), &trusted), peer);
+        assert_eq!(client_addr(peer, [], &trusted), peer);
         // Every hop trusted: the leftmost.
         let headers = forwarded(&["10.9.9.9, 10.1.1.1"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("10.9.9.9"));
+        assert_eq!(client_addr(peer, headers.clone(), &trusted), ip("10.9.9.9"));
     }
 
     #[test]
@@ -270,20 +258,22 @@ mod tests {
             "1.2.3.4 5",
         ] {
             let headers = forwarded(&[garbage]);
-            assert_eq!(client_addr(peer, &headers, &trusted), peer, "{garbage:?}");
+            assert_eq!(
+                client_addr(peer, headers.clone(), &trusted),
+                peer,
+                "{garbage:?}"
+            );
         }
         // Garbage left of a real client is never reached.
         let headers = forwarded(&["garbage, 203.0.113.9"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_addr(peer, headers.clone(), &trusted),
+            ip("203.0.113.9")
+        );
         // Garbage behind a trusted hop: that hop, not whatever lies further left.
         let headers = forwarded(&["203.0.113.9, nonsense, 10.1.1.1"]);
-        assert_eq!(client_addr(peer, &headers, &trusted), ip("10.1.1.1"));
+        assert_eq!(client_addr(peer, headers.clone(), &trusted), ip("10.1.1.1"));
         // A header value that is not text at all.
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            FORWARDED_FOR,
-            HeaderValue::from_bytes(b"\xff\xfe").expect("opaque bytes"),
-        );
-        assert_eq!(client_addr(peer, &headers, &trusted), peer);
+        assert_eq!(client_addr(peer, [None], &trusted), peer);
     }
 }

@@ -2,18 +2,18 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use chrono::{DateTime, Datelike, Utc};
 use gridloop_core::calendar::CalendarYear;
 use gridloop_core::Calendar;
 
-use crate::config::CalendarSettings;
+use crate::error::SetupError;
+use crate::settings::CalendarSettings;
 
 /// Builds the calendar: the years built into the binary, then every `<region>-<year>.toml` of
 /// the folder (a file replaces a built-in year). A missing folder is not an error: a user who
 /// runs the binary outside the repository still gets 2026. A malformed file is an error, since
 /// wrong holidays silently move every deadline.
-pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> anyhow::Result<Calendar> {
+pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar, SetupError> {
     let mut calendar = Calendar::default_china();
     let builtin: Vec<CalendarYear> = calendar.years().cloned().collect();
     calendar = Calendar::new(settings.time_zone, settings.hours.clone());
@@ -38,11 +38,11 @@ pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> anyhow::Result<C
     Ok(calendar)
 }
 
-fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> anyhow::Result<Calendar> {
+fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> Result<Calendar, SetupError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(calendar),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        Err(e) => return Err(SetupError::failed(format!("reading {}", dir.display()), e)),
     };
     let prefix = format!("{region}-");
     let mut paths: Vec<_> = entries
@@ -58,9 +58,10 @@ fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> anyhow::Resul
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let year = CalendarYear::from_toml(&text)
-            .with_context(|| format!("parsing the calendar {}", path.display()))?;
+            .map_err(|e| SetupError::failed(format!("reading {}", path.display()), e))?;
+        let year = CalendarYear::from_toml(&text).map_err(|e| {
+            SetupError::failed(format!("parsing the calendar {}", path.display()), e)
+        })?;
         calendar = calendar.with_year(year);
     }
     Ok(calendar)

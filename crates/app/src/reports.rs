@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use gridloop_core::{Actor, Code, ParseError, Period, ReportScope, Role, WeeklyReport};
 use gridloop_report::Chart;
 use gridloop_scheduler::reports::{weekly_reports, ReportSettings};
-use gridloop_scheduler::SchedulerError;
+pub use gridloop_scheduler::SchedulerError;
 use gridloop_store::{Store, StoreError};
 use thiserror::Error;
 

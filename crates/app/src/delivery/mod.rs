@@ -22,6 +22,9 @@ pub mod dlr;
 pub mod notice;
 mod report;
 
+/// What a delivery report says happened to a message (Kannel's `dlr-mask` codes, parsed).
+pub use gridloop_notifier::channel::DlrStatus;
+
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;

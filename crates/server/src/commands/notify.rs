@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::cli::{NotifyChannel, NotifyCommand};
-use crate::http::notifications::NotificationView;
 use crate::render::{print_json, say, table};
+use gridloop_api::notifications::NotificationView;
 use gridloop_app::delivery::Delivery;
 
 pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::http::metrics::Metrics;
-use crate::http::problem::Problem;
+use gridloop_api::Problem;
 use gridloop_app::AppState;
 
 /// The probes; `/metrics` renders the request counts kept by the serving layer in `metrics`.

@@ -1,34 +1,20 @@
-//! The HTTP face of gridloop: the JSON API under `/api/v1`, Open311 GeoReport v2 under
-//! `/open311/v2`, the probes `/healthz`, `/readyz`, `/metrics`, and the web pages (their own
-//! module, [`crate::web`], merged in here).
+//! Serving: the JSON API and Open311 (`gridloop_api`), the web pages ([`crate::web`]) and the
+//! probes `/healthz`, `/readyz`, `/metrics`, composed into one router under the layers every
+//! answer passes through, and the accept loop that serves it.
 //!
 //! # Layout
 //!
-//! - [`auth`]: bearer tokens and the [`auth::Caller`] extractor.
-//! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
-//! - [`problem`]: RFC 9457 errors.
-//! - [`health`], [`metrics`]: probes and Prometheus text.
+//! - this file: the router's composition and layers, [`serve`], [`shutdown_signal`].
+//! - [`health`], [`metrics`]: probes and Prometheus text (requests counted by route here).
 //! - [`listener`]: the accept loop: connection limit, header/idle timeouts, graceful shutdown.
 //! - [`timeout`]: the request timeout (408 or 503).
 //! - [`headers`]: the security headers every answer carries.
-//! - `issues`, `reference`, `attachments`, `open311`, `openapi`: the resources.
 
-pub mod attachments;
-pub mod auth;
-pub mod extract;
 pub mod headers;
 pub mod health;
-pub mod issues;
 pub mod listener;
 pub mod metrics;
-pub mod notifications;
-pub mod open311;
-pub mod openapi;
-pub mod problem;
-pub mod reference;
-pub mod reports;
 pub mod timeout;
-pub mod visits;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,18 +23,12 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
-use tokio::net::TcpListener;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-
+use axum::Router;
+use gridloop_api::{problem, Problem, BODY_LIMIT};
 pub use gridloop_app::AppState;
-pub use listener::Limits;
-pub use problem::Problem;
+use tokio::net::TcpListener;
 
-/// Request bodies larger than this are refused with 413 (attachments have their own limit).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+pub use listener::Limits;
 
 /// The whole application with the default limits of `config/default.toml`.
 pub fn router(state: AppState) -> Router {
@@ -59,20 +39,10 @@ pub fn router(state: AppState) -> Router {
 /// (on every answer, timeouts and errors included), metrics, the request timeout, the body
 /// limit.
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
-    let (api, _) = api_routes().split_for_parts();
-    let doc = Arc::new(openapi_document());
-    let api = api.route(
-        "/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { Json(doc.as_ref().clone()) }
-        }),
-    );
     let metrics = Arc::new(metrics::Metrics::default());
     Router::new()
         .merge(health::routes(Arc::clone(&metrics)))
-        .nest("/api/v1", api)
-        .nest("/open311/v2", open311::routes())
+        .merge(gridloop_api::routes())
         .merge(crate::web::routes(&state))
         .fallback(|| async { Problem::not_found("resource") })
         .method_not_allowed_fallback(|| async {
@@ -93,25 +63,6 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(middleware::from_fn(headers::secure))
         .with_state(state)
-}
-
-/// Every `/api/v1` route, each registered with its OpenAPI operation.
-pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .merge(issues::routes())
-        .merge(reference::routes())
-        .merge(attachments::routes())
-        .merge(notifications::routes())
-        .merge(visits::routes())
-        .merge(reports::routes())
-}
-
-/// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let mut doc = api_routes().split_for_parts().1;
-    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
-    openapi::document_common_errors(&mut doc);
-    doc
 }
 
 /// Counts every request by its method and route template and times it. Both labels come from

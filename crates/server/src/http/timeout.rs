@@ -21,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::body::{Frame, SizeHint};
 
-use crate::http::problem::Problem;
+use gridloop_api::Problem;
 
 /// Runs the rest of the router under `limit`.
 pub async fn limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {

@@ -103,10 +103,7 @@ fn body_failure(status: StatusCode, malformed: &str) -> Failure {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         Failure::new(
             status,
-            format!(
-                "the body is too large: at most {} bytes",
-                crate::http::BODY_LIMIT
-            ),
+            format!("the body is too large: at most {} bytes", crate::BODY_LIMIT),
         )
     } else {
         Failure::bad_request(malformed)

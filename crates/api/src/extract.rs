@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::http::problem::{FieldError, Problem};
+use crate::problem::{FieldError, Problem};
 
 /// `Json<T>` with problem-document rejections.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,10 +53,8 @@ fn json_problem(rejection: JsonRejection) -> Problem {
         other => {
             let status = other.status();
             if status == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(status, "too-large", "Request body too large").detail(format!(
-                    "bodies are limited to {} bytes",
-                    crate::http::BODY_LIMIT
-                ))
+                Problem::new(status, "too-large", "Request body too large")
+                    .detail(format!("bodies are limited to {} bytes", crate::BODY_LIMIT))
             } else {
                 Problem::new(status, "bad-request", "Bad request").detail(other.body_text())
             }

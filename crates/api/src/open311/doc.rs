@@ -4,7 +4,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gridloop_store::StoreError;
+use gridloop_app::store::StoreError;
 use serde_json::{Map, Number, Value};
 
 use super::xml::XmlWriter;

@@ -22,9 +22,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{created, nullable, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized};
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -22,14 +22,14 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
+use gridloop_app::store::{ActionRequest, IssueFilter, NewIssue, StoreError};
 use gridloop_core::{ActionFields, Actor, Issue, IssueId, Source, TransitionError};
-use gridloop_store::{ActionRequest, IssueFilter, NewIssue, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 pub use input::{ActionBody, ListQuery, ReportBody};

@@ -13,7 +13,7 @@ use gridloop_core::{
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::problem::{FieldError, Problem};
+use crate::problem::{FieldError, Problem};
 
 /// The default page size of `GET /issues`.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -414,13 +414,13 @@ impl ListQuery {
                 s.trim()
                     .parse::<u32>()
                     .ok()
-                    .filter(|n| (1..=gridloop_store::MAX_PAGE).contains(n))
+                    .filter(|n| (1..=gridloop_app::store::MAX_PAGE).contains(n))
                     .ok_or_else(|| {
                         ParseError::new(
                             "limit",
                             format!(
                                 "must be a whole number from 1 to {}",
-                                gridloop_store::MAX_PAGE
+                                gridloop_app::store::MAX_PAGE
                             ),
                         )
                     })

@@ -15,7 +15,7 @@ use gridloop_app::store::TokenScope;
 use gridloop_app::{tokens, AppState};
 use gridloop_core::Role;
 
-use crate::http::problem::Problem;
+use crate::problem::Problem;
 
 /// The signed-in user behind a request's bearer token.
 #[derive(Debug, Clone)]

@@ -4,19 +4,19 @@ use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gridloop_notifier::channel::DlrStatus;
-use gridloop_store::{DlrEffect, DlrRecorded, NotificationState};
+use gridloop_app::delivery::DlrStatus;
+use gridloop_app::store::{DlrEffect, DlrRecorded, NotificationState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::problem::Problem;
-use crate::http::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::problem::Problem;
+use crate::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
 use gridloop_app::delivery::{dlr, masked_address};
+use gridloop_app::store::Notification;
 use gridloop_app::AppState;
-use gridloop_store::Notification;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

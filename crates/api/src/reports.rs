@@ -8,18 +8,18 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use gridloop_app::reports::SchedulerError;
+use gridloop_app::store::{ReportFilter, ReportSummary, StoreError};
 use gridloop_core::{Period, ReportScope, WeeklyReport};
-use gridloop_scheduler::SchedulerError;
-use gridloop_store::{ReportFilter, ReportSummary, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::reference::{Forbidden, Invalid, NotFound, Unauthorized};
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::problem::Problem;
 use gridloop_app::reports::{self, Format, ReportRequestError};
 use gridloop_app::AppState;
 

@@ -16,7 +16,7 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{Array, Object};
 use utoipa::ToSchema;
 
-use crate::http::problem::Problem;
+use crate::problem::Problem;
 
 /// One issue as the caller sees it now.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
+use gridloop_app::store::{NewPost, Post, PostPatch};
 use gridloop_core::{Code, GridId, Name, PostId};
-use gridloop_store::{NewPost, Post, PostPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,9 +16,9 @@ use super::{
     bug, created, grid_ref, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Taken,
     Unauthorized,
 };
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
+use gridloop_app::store::{Enterprise, EnterprisePatch, NewEnterprise};
 use gridloop_core::{Code, EnterpriseId, GridId, Name, ParseError};
-use gridloop_store::{Enterprise, EnterprisePatch, NewEnterprise};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,9 +17,9 @@ use super::{
     bug, created, grid_ref, nullable, path_id, Admin, Fields, Forbidden, Invalid, NotFound,
     Unauthorized,
 };
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 /// The longest address kept, in characters.

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use gridloop_app::error::{no_such, Thing};
+use gridloop_app::store::{Chain, Grid, GridPatch, NewGrid};
 use gridloop_core::{Code, GridId, Name, ParseError};
-use gridloop_store::{Chain, Grid, GridPatch, NewGrid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,9 +14,9 @@ use utoipa_axum::routes;
 use super::{
     bug, created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Taken, Unauthorized,
 };
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -8,17 +8,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use gridloop_app::store::{
+    IssueFilter, NewIssue, Open311Details, StoreError, TokenScope, MAX_PAGE,
+};
 use gridloop_core::{
     dates, Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source,
     Status, Title, TransitionError,
 };
-use gridloop_store::{IssueFilter, NewIssue, Open311Details, StoreError, TokenScope, MAX_PAGE};
 
 use super::doc::{Doc, Failure};
 use super::form::Params;
 use super::services::{ENTERPRISE_ATTRIBUTE, PRIORITY_ATTRIBUTE};
 use super::{datetime, ZONE};
-use crate::http::auth::{caller_for_token, Caller};
+use crate::auth::{caller_for_token, Caller};
 use gridloop_app::AppState;
 
 /// The most requests one `GET /requests` answers.

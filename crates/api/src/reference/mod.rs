@@ -35,8 +35,8 @@ use gridloop_core::{ParseError, Role};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::http::auth::Caller;
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 /// Every reference-data route.

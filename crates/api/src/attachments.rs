@@ -30,17 +30,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gridloop_app::attachments::{self as app, Served};
+use gridloop_app::store::{Attachment, AttachmentKind, NewAttachment, MAX_NOTE_CHARS};
 use gridloop_core::IssueId;
-use gridloop_store::{Attachment, AttachmentKind, NewAttachment, MAX_NOTE_CHARS};
 use http_body_util::Limited;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use crate::http::auth::Caller;
-use crate::http::extract::ApiPath;
-use crate::http::problem::{FieldError, Problem};
+use crate::auth::Caller;
+use crate::extract::ApiPath;
+use crate::problem::{FieldError, Problem};
 use gridloop_app::AppState;
 
 /// Room in an upload's body for the multipart framing and the small text parts, on top of the

@@ -20,9 +20,9 @@ use utoipa_axum::routes;
 use super::reference::{
     created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Unauthorized,
 };
-use crate::http::auth::Caller;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::problem::Problem;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -262,7 +262,7 @@ async fn complete(
         if let (Some(title), Some(description), Some(priority), Some(category)) =
             (title, description, priority, category)
         {
-            raised.push(gridloop_store::RaisedIssue {
+            raised.push(gridloop_app::store::RaisedIssue {
                 category,
                 title,
                 description,

@@ -7,7 +7,7 @@
 //!
 //! How GeoReport maps onto gridloop:
 //!
-//! - a *service* is a [`Category`](gridloop_store::Category); its definition has the enterprise
+//! - a *service* is a [`Category`](gridloop_app::store::Category); its definition has the enterprise
 //!   the problem concerns as a required attribute (`attribute[enterprise]`, an enterprise id),
 //!   and an optional `priority`;
 //! - a *service request* is an issue, reported by the user whose token is the `api_key` (who must

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "issues", description = "Report problems, follow them through the loop, act on them.")
     ),
     security(("bearer" = [])),
-    components(schemas(crate::http::problem::Problem, crate::http::problem::FieldError))
+    components(schemas(crate::problem::Problem, crate::problem::FieldError))
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

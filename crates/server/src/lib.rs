@@ -8,7 +8,6 @@
 //! - [`app`]: what every command shares: store, workflow, clock, output mode.
 //! - [`commands`]: one module per command group.
 //! - [`http`]: the HTTP API, Open311 and probes that `serve` runs.
-//! - [`web`]: the web pages `serve` runs beside the API (sign-in, forms, worklists, dashboard).
 //! - [`clock`]: where "now" comes from.
 //! - [`exit`]: how errors map to exit codes.
 //! - [`render`]: how commands print.
@@ -23,4 +22,3 @@ pub mod config;
 pub mod exit;
 pub mod http;
 pub mod render;
-pub mod web;

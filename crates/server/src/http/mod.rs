@@ -1,4 +1,4 @@
-//! Serving: the JSON API and Open311 (`gridloop_api`), the web pages ([`crate::web`]) and the
+//! Serving: the JSON API and Open311 (`gridloop_api`), the web pages (`gridloop_web`) and the
 //! probes `/healthz`, `/readyz`, `/metrics`, composed into one router under the layers every
 //! answer passes through, and the accept loop that serves it.
 //!
@@ -43,7 +43,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     Router::new()
         .merge(health::routes(Arc::clone(&metrics)))
         .merge(gridloop_api::routes())
-        .merge(crate::web::routes(&state))
+        .merge(gridloop_web::routes(&state))
         .fallback(|| async { Problem::not_found("resource") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

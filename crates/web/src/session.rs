@@ -20,12 +20,12 @@ use gridloop_core::{Actor, Locale, Role};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::web::client_addr::ClientAddr;
-use crate::web::csrf;
-use crate::web::i18n;
-use crate::web::messages;
-use crate::web::next::LocalPath;
-use crate::web::render::{page_with, see_other, PageError};
+use crate::client_addr::ClientAddr;
+use crate::csrf;
+use crate::i18n;
+use crate::messages;
+use crate::next::LocalPath;
+use crate::render::{page_with, see_other, PageError};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "gridloop_session";
@@ -79,12 +79,12 @@ impl Viewer {
     pub fn base(&self, title: &str) -> minijinja::Value {
         context! {
             lang => self.locale.as_str(),
-            v => crate::web::assets::version(),
+            v => crate::assets::version(),
             t => minijinja::Value::from_serialize(i18n::strings(self.locale)),
             title => title,
             csrf => self.csrf,
             path => self.path,
-            path_q => crate::web::render::query_escape(&self.path),
+            path_q => crate::render::query_escape(&self.path),
             me => context! {
                 login => self.user.login.as_str(),
                 name => self.user.name.as_str(),
@@ -231,10 +231,10 @@ fn login_form(
     };
     let ctx = context! {
         lang => locale.as_str(),
-        v => crate::web::assets::version(),
+        v => crate::assets::version(),
         t => minijinja::Value::from_serialize(i18n::strings(locale)),
         title => i18n::text(locale, "sign_in"),
-        path_q => crate::web::render::query_escape(&format!("/login?next={next}")),
+        path_q => crate::render::query_escape(&format!("/login?next={next}")),
         csrf => token,
         next => next,
         login => login,
@@ -351,7 +351,7 @@ fn session_cookie(state: &AppState, secret: &str) -> String {
 /// `POST /logout`: deletes the session's row and the cookie.
 pub async fn logout(
     State(state): State<AppState>,
-    form: crate::web::form::WebForm,
+    form: crate::form::WebForm,
 ) -> Result<Response, PageError> {
     sessions::end(&state, &form.viewer.session_hash).await?;
     tracing::info!(user_id = %form.viewer.user.id, "signed out");

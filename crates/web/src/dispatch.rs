@@ -8,14 +8,14 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Role, Status};
-use gridloop_store::IssueFilter;
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::issue::{action_views, issue_rows, Names};
-use crate::web::render::{page, PageError};
-use crate::web::session::Viewer;
+use crate::issue::{action_views, issue_rows, Names};
+use crate::render::{page, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 const LIMIT: u32 = 500;

@@ -8,7 +8,7 @@
 use gridloop_app::{AppError, Doing, Thing};
 use gridloop_core::{Locale, ParseError, VisitError};
 
-use crate::web::i18n;
+use crate::i18n;
 
 /// The message of a refusal, in `locale`.
 pub fn text(locale: Locale, e: &AppError) -> String {

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::store::IssueFilter;
 use gridloop_core::{Role, Status};
-use gridloop_store::IssueFilter;
 use minijinja::context;
 
-use crate::web::issue::{issue_rows, Names};
-use crate::web::render::{page, PageError};
-use crate::web::session::Viewer;
+use crate::issue::{issue_rows, Names};
+use crate::render::{page, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 /// What a unit still has to do: everything it holds that is not yet resolved.

@@ -23,9 +23,9 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::{links, refusal, row, Outcome, Saved, Table};
-use crate::web::form::{Fields, WebForm};
-use crate::web::render::{page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::render::{page_with, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -18,10 +18,10 @@ use gridloop_core::{CategoryId, Priority, Role};
 use minijinja::context;
 
 use super::{links, minutes, refusal, row, Outcome, Saved, Table};
-use crate::web::form::{Fields, WebForm};
-use crate::web::issue::Names;
-use crate::web::render::{page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::issue::Names;
+use crate::render::{page_with, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -18,18 +18,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use gridloop_app::store::{ActionRequest, Category, StoreError, Unit};
 use gridloop_core::{
     available_actions, ActionFields, ActionKind, Actor, CategoryId, Change, EnterpriseId, Event,
     Issue, IssueId, Note, ParseError, Priority, Reason, Satisfaction, Status, TransitionError,
     UnitId, UserId,
 };
-use gridloop_store::{ActionRequest, Category, StoreError, Unit};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::form::{Fields, WebForm};
-use crate::web::render::{local_time, page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::render::{local_time, page_with, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::{attachments, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -702,11 +702,11 @@ async fn act(
             let fallback = if viewer.actor.can_see(&decision.issue.scope()) {
                 format!("/issues/{}", issue.id)
             } else {
-                crate::web::session::home_of(&viewer.actor).to_owned()
+                crate::session::home_of(&viewer.actor).to_owned()
             };
             let next = fields
                 .get("_next")
-                .and_then(crate::web::next::LocalPath::parse)
+                .and_then(crate::next::LocalPath::parse)
                 .map_or(fallback, |p| p.as_str().to_owned());
             return Ok(see_other(&next));
         }

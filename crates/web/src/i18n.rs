@@ -354,7 +354,7 @@ pub fn text(locale: Locale, key: &str) -> &'static str {
 /// The language a request asks for: the switch's cookie, else the user's own setting, else
 /// zh-CN.
 pub fn locale_of(headers: &HeaderMap, user_locale: Option<&str>) -> Locale {
-    match crate::web::session::cookie(headers, COOKIE) {
+    match crate::session::cookie(headers, COOKIE) {
         Some(tag) => Locale::negotiate(&tag),
         None => user_locale.map(Locale::negotiate).unwrap_or_default(),
     }
@@ -368,9 +368,9 @@ pub struct SwitchQuery {
 /// `GET /lang/{zh-CN|en}?next=/path`: remembers the language for a year and goes back.
 pub async fn switch(Path(lang): Path<String>, Query(query): Query<SwitchQuery>) -> Response {
     let Ok(locale) = lang.parse::<Locale>() else {
-        return crate::web::render::PageError::NotFound.into_response();
+        return crate::render::PageError::NotFound.into_response();
     };
-    let next = crate::web::next::LocalPath::or_home(query.next.as_deref());
+    let next = crate::next::LocalPath::or_home(query.next.as_deref());
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         locale.as_str()

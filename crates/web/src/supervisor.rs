@@ -11,14 +11,14 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Period, ReportScope, Role, Status};
-use gridloop_store::IssueFilter;
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::issue::{action_views, issue_rows, Names};
-use crate::web::render::{local_time, page, PageError};
-use crate::web::session::Viewer;
+use crate::issue::{action_views, issue_rows, Names};
+use crate::render::{local_time, page, PageError};
+use crate::session::Viewer;
 use gridloop_app::reports;
 use gridloop_app::AppState;
 
@@ -43,7 +43,7 @@ async fn open_issues(state: &AppState, viewer: &Viewer) -> Result<Vec<Issue>, Pa
     for _ in 0..MAX_PAGES {
         let page_of = state
             .store
-            .list_issues(&filter, gridloop_store::MAX_PAGE, cursor.as_deref())
+            .list_issues(&filter, gridloop_app::store::MAX_PAGE, cursor.as_deref())
             .await?;
         all.extend(page_of.items);
         match page_of.next_cursor {

@@ -106,7 +106,7 @@ pub enum PageError {
     /// The database cannot be reached now; the page works again once it is back.
     Unavailable,
     /// A request refused for what it asked (a week out of range), said in the viewer's
-    /// language: the message is one of [`i18n`](crate::web::i18n)'s strings, never the input.
+    /// language: the message is one of [`i18n`](crate::i18n)'s strings, never the input.
     Refused {
         status: StatusCode,
         locale: Locale,
@@ -216,7 +216,7 @@ fn refused(status: StatusCode, locale: Locale, message: &str) -> Response {
          <p role=\"alert\">{message}</p><p><a href=\"/\">{home}</a></p></main></body></html>\n",
         lang = locale.as_str(),
         code = status.as_u16(),
-        home = crate::web::i18n::text(locale, "home"),
+        home = crate::i18n::text(locale, "home"),
     );
     (status, Html(html)).into_response()
 }

@@ -15,10 +15,10 @@ use gridloop_core::Role;
 use minijinja::context;
 
 use super::{minutes, refusal, row, RowAction, Table};
-use crate::web::form::{Fields, WebForm};
-use crate::web::issue::Names;
-use crate::web::render::{see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::issue::Names;
+use crate::render::{see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -11,9 +11,9 @@ use axum::Router;
 use gridloop_core::{Misfire, Role};
 
 use super::{render, row, Outcome, RowAction, Table};
-use crate::web::form::WebForm;
-use crate::web::render::{local_time, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::WebForm;
+use crate::render::{local_time, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::jobs::is_builtin_schedule;
 use gridloop_app::AppState;
 

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::Form;
 
-use crate::web::csrf;
-use crate::web::render::PageError;
-use crate::web::session::Viewer;
+use crate::csrf;
+use crate::render::PageError;
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 /// A form's fields as posted, in order; a name may repeat (checkboxes).

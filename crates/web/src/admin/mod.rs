@@ -29,11 +29,11 @@ use gridloop_core::{Code, Name, Role};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::form::{Fields, WebForm};
-use crate::web::issue::Names;
-use crate::web::messages;
-use crate::web::render::{page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::issue::Names;
+use crate::messages;
+use crate::render::{page_with, see_other, PageError};
+use crate::session::Viewer;
 
 /// The sections, in the index's order: (path segment, label key).
 const SECTIONS: &[(&str, &str)] = &[

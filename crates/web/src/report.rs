@@ -16,19 +16,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use gridloop_app::store::{AttachmentKind, IssueFilter, NewAttachment, NewIssue, StoreError};
 use gridloop_core::{
     available_actions, ActionKind, Description, EnterpriseId, Priority, Role, Source, Status,
     Title, TransitionError,
 };
-use gridloop_store::{AttachmentKind, IssueFilter, NewAttachment, NewIssue, StoreError};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::csrf;
-use crate::web::form::Fields;
-use crate::web::issue::{issue_rows, Names};
-use crate::web::render::{page, page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::csrf;
+use crate::form::Fields;
+use crate::issue::{issue_rows, Names};
+use crate::render::{page, page_with, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::{attachments, AppState};
 
 /// Roles that report problems.

@@ -5,13 +5,12 @@ use axum::extract::{Query, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use gridloop_report::Chart;
-use gridloop_store::StoreError;
+use gridloop_app::store::StoreError;
 use serde::Deserialize;
 
-use crate::web::render::PageError;
-use crate::web::session::Viewer;
-use gridloop_app::reports::{self, ReportRequestError};
+use crate::render::PageError;
+use crate::session::Viewer;
+use gridloop_app::reports::{self, Format, ReportRequestError, SchedulerError};
 use gridloop_app::AppState;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -34,7 +33,7 @@ impl From<ReportRequestError> for PageError {
                 PageError::BadRequest
             }
             // The database went away while the report was computed: 503, like any page.
-            ReportRequestError::Scheduler(gridloop_scheduler::SchedulerError::Store(e)) => e.into(),
+            ReportRequestError::Scheduler(SchedulerError::Store(e)) => e.into(),
             ReportRequestError::Scheduler(e) => {
                 tracing::error!(error = %e, "weekly report failed");
                 PageError::Internal
@@ -80,7 +79,7 @@ async fn show(
     let report = reports::on_demand(&state.store, &settings, period, scope, now).await?;
     Ok((
         [(CONTENT_SECURITY_POLICY, REPORT_POLICY)],
-        Html(gridloop_report::html(&report, Chart::Embedded)),
+        Html(Format::Html.render(&report)),
     )
         .into_response())
 }

@@ -7,15 +7,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gridloop_app::store::{RaisedIssue, StoreError, Visit, VisitFilter};
 use gridloop_core::{Description, Period, Priority, Role, Title};
-use gridloop_store::{RaisedIssue, StoreError, Visit, VisitFilter};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::web::form::{Fields, WebForm};
-use crate::web::issue::Names;
-use crate::web::render::{local_time, page_with, see_other, PageError};
-use crate::web::session::Viewer;
+use crate::form::{Fields, WebForm};
+use crate::issue::Names;
+use crate::render::{local_time, page_with, see_other, PageError};
+use crate::session::Viewer;
 use gridloop_app::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -4,13 +4,13 @@ use gridloop_scheduler::reports::ReportSettings;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use gridloop::serve;
 use gridloop_app::clock::ManualClock;
 use gridloop_app::delivery::dlr::DlrSecret;
 use gridloop_app::tokens::{new_token, token_hash};
 use gridloop_app::AppState;
 use gridloop_app::Shared;
 use gridloop_core::{Calendar, Login, Workflow};
-use gridloop_server::http;
 use gridloop_store::{NotificationState, Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
@@ -39,7 +39,7 @@ pub async fn serve(store: &Store, park: &Park) -> String {
         .expect("bind");
     let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
-        let _ = http::serve(listener, state, std::future::pending()).await;
+        let _ = serve::serve(listener, state, std::future::pending()).await;
     });
     base
 }

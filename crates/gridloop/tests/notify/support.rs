@@ -124,7 +124,7 @@ impl Park {
             self.data_dir().display().to_string(),
         )];
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        gridloop_server::config::load(None, env).expect("settings")
+        gridloop::config::load(None, env).expect("settings")
     }
 
     /// A worker in this process on the park, its clock standing at `now`.

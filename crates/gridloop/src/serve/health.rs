@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::http::metrics::Metrics;
+use crate::serve::metrics::Metrics;
 use gridloop_api::Problem;
 use gridloop_app::AppState;
 

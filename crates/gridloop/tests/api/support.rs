@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use gridloop::serve;
 use gridloop_app::clock::ManualClock;
 use gridloop_app::demo::{park::reference_park, seed};
 use gridloop_app::tokens::{new_token, token_hash};
 use gridloop_app::AppState;
 use gridloop_app::Shared;
 use gridloop_core::{Calendar, Login, Workflow};
-use gridloop_server::http;
 use gridloop_store::{Store, TokenScope};
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
@@ -185,7 +185,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            let _ = http::serve(listener, state, async {
+            let _ = serve::serve(listener, state, async {
                 let _ = rx.await;
             })
             .await;

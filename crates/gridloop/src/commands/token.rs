@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::cli::TokenCommand;
 use crate::render::{print_json, say, table};
-use gridloop_app::tokens::{new_token, token_hash};
+use gridloop_app::tokens;
 
 pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
@@ -91,10 +91,5 @@ pub async fn create(
     scope: TokenScope,
 ) -> anyhow::Result<(gridloop_store::ApiToken, String)> {
     let user = app.user(login).await?;
-    let secret = new_token().map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
-    let token = app
-        .store
-        .create_token(user.id, name, scope, &token_hash(&secret), app.now)
-        .await?;
-    Ok((token, secret))
+    Ok(tokens::create(&app.store, user.id, name, scope, app.now).await?)
 }

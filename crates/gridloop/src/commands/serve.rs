@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
-use crate::http;
 use crate::render::say;
+use crate::serve;
 use gridloop_app::clock::{Clock, ManualClock, SystemClock};
 use gridloop_app::{AppState, Shared};
 
@@ -80,8 +80,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     })
     .with_dlr_secret(dlr);
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    let limits = http::Limits::from(&app.settings.server);
-    http::serve_with(listener, state, limits, http::shutdown_signal())
+    let limits = serve::Limits::from(&app.settings.server);
+    serve::serve_with(listener, state, limits, serve::shutdown_signal())
         .await
         .context("serving HTTP")?;
     if let Some((stop, task)) = delivery {

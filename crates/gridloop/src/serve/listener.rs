@@ -9,7 +9,7 @@
 //!   kept-alive connection, a client has [`Limits::header_read_timeout`] to deliver the request
 //!   line and headers. Past it the connection is closed without an answer (slowloris).
 //! - **busy**: a request is in progress. The router's own request timeout answers 408 or 503
-//!   when reading the body or the handler takes too long ([`crate::http::router_with`]);
+//!   when reading the body or the handler takes too long ([`crate::serve::router_with`]);
 //!   here a busy connection on which nothing moves at all for longer than that (a client that
 //!   stopped reading its answer) is cut.
 //! - **idle**: kept alive between requests, closed after [`Limits::idle_timeout`].

@@ -8,20 +8,14 @@ use serde_json::json;
 use crate::app::App;
 use crate::exit::UsageError;
 use crate::render::{print_json, say};
-use gridloop_app::passwords::{self as password, PasswordError};
+use gridloop_app::passwords as password;
 
 pub async fn run(app: &App, login: &str) -> anyhow::Result<()> {
     let user = app.user(login).await?;
     let secret = read_password()?;
     // Through the same bound on hashing as the server, with the same `[web]` limits.
     let hasher = password::Hasher::from_settings(&app.settings.web);
-    let phc = hasher.hash(secret).await.map_err(|e| match e {
-        PasswordError::TooShort | PasswordError::TooLong => {
-            anyhow::Error::new(UsageError(e.to_string()))
-        }
-        other => anyhow::Error::new(other),
-    })?;
-    app.store.set_password_hash(user.id, Some(&phc)).await?;
+    password::set(&app.store, &hasher, user.id, secret).await?;
     if app.json {
         print_json(&json!({"login": login, "password_set": true}))
     } else {

@@ -1,9 +1,9 @@
-//! The `gridloop` binary: parses the command line and hands over to [`gridloop_server`].
+//! The `gridloop` binary: parses the command line and hands over to the [`gridloop`] library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use gridloop_server::{cli, commands, exit};
+use gridloop::{cli, commands, exit};
 
 /// The most threads tokio's blocking pool may start (its default is 512). Blocking work here is
 /// password hashing, itself bounded by `[web] hash_concurrency` (see `web::password`), and a

@@ -1,6 +1,5 @@
 //! One module per command group; [`run`] dispatches.
 
-mod bench;
 mod demo;
 mod issue;
 pub(crate) mod jobs;
@@ -17,10 +16,6 @@ use crate::cli::{Cli, Command};
 use crate::render::say;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    // The benchmark makes its own scratch databases; it does not touch the configured one.
-    if let Command::Bench(cmd) = &cli.command {
-        return bench::run(cmd, cli.json).await;
-    }
     let app = App::open(&cli).await?;
     match cli.command {
         Command::Migrate => {
@@ -55,6 +50,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Visit(cmd) => visit::run(&app, cmd).await,
         Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Report(cmd) => report::run(&app, cmd).await,
-        Command::Bench(_) => unreachable!("handled above"),
     }
 }

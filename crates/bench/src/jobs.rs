@@ -1,4 +1,4 @@
-//! `gridloop bench jobs` (no-op jobs drained per second) and `gridloop bench overdue` (the
+//! `gridloop-bench jobs` (no-op jobs drained per second) and `gridloop bench overdue` (the
 //! overdue scan over a million issues), on scratch databases.
 
 use std::sync::Arc;
@@ -10,10 +10,10 @@ use gridloop_store::{IssueFilter, Job, NewJob, Store};
 use serde::Serialize;
 use sqlx::Connection;
 
-use super::scratch::Scratch;
-use super::{per_second, setup};
 use crate::cli::{Backend, BenchJobsArgs, BenchOverdueArgs};
-use crate::render::{print_json, say, table};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
+use crate::store::{per_second, setup};
 
 /// Runs `$body` with `$conn` a raw connection of the scratch database's backend: the bulk
 /// load and the timed statement bypass the store on purpose.

@@ -1,4 +1,4 @@
-//! `gridloop bench notify`: the outbox, on scratch databases.
+//! `gridloop-bench notify`: the outbox, on scratch databases.
 //!
 //! Two measurements per backend:
 //!
@@ -23,10 +23,10 @@ use gridloop_notifier::channel::{SmtpConfig, SmtpSecurity};
 use gridloop_store::{NewUser, Notice, NotificationState, Recipients, Store};
 use serde::Serialize;
 
-use super::scratch::Scratch;
-use super::{new_issue, one_loop, per_second, setup, Park};
 use crate::cli::{Backend, BenchNotifyArgs, BenchWire};
-use crate::render::{print_json, say, table};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
+use crate::store::{new_issue, one_loop, per_second, setup, Park};
 use gridloop_app::clock::{Clock, SystemClock};
 use gridloop_app::delivery::Delivery;
 use gridloop_app::settings::{EmailWire, Settings};

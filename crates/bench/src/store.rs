@@ -1,4 +1,4 @@
-//! `gridloop bench store`: lifecycle throughput of the store, on scratch databases.
+//! `gridloop-bench store`: lifecycle throughput of the store, on scratch databases.
 //!
 //! Each run gets a fresh database (a temp SQLite file, or a new PostgreSQL database dropped
 //! afterwards) with a one-grid park, then measures two workloads with W concurrent writers:
@@ -18,27 +18,9 @@ use gridloop_store::{
 };
 use serde::Serialize;
 
-mod http;
-mod jobs;
-mod notify;
-mod report;
-mod scratch;
-
-use crate::cli::{Backend, BenchCommand, BenchStoreArgs};
-use crate::render::say;
-use crate::render::{print_json, table};
-use scratch::Scratch;
-
-pub async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
-    match cmd {
-        BenchCommand::Store(args) => store(args, json).await,
-        BenchCommand::Http(args) => http::run(args, json).await,
-        BenchCommand::Jobs(args) => jobs::jobs(args, json).await,
-        BenchCommand::Overdue(args) => jobs::overdue(args, json).await,
-        BenchCommand::Report(args) => report::run(args, json).await,
-        BenchCommand::Notify(args) => notify::run(args, json).await,
-    }
-}
+use crate::cli::{Backend, BenchStoreArgs};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
 
 #[derive(Debug, Serialize)]
 struct Row {
@@ -51,7 +33,7 @@ struct Row {
     transactions_per_s: f64,
 }
 
-async fn store(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for &backend in &args.backend {
         for &writers in &args.writers {
@@ -106,21 +88,21 @@ async fn store(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn per_second(n: usize, elapsed: Duration) -> f64 {
+pub(crate) fn per_second(n: usize, elapsed: Duration) -> f64 {
     n as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
 /// The bench's cast and reference data.
-struct Park {
-    reporter: Actor,
-    dispatcher: Actor,
-    unit_member: Actor,
-    enterprise: EnterpriseId,
-    category: CategoryId,
-    unit: UnitId,
+pub(crate) struct Park {
+    pub(crate) reporter: Actor,
+    pub(crate) dispatcher: Actor,
+    pub(crate) unit_member: Actor,
+    pub(crate) enterprise: EnterpriseId,
+    pub(crate) category: CategoryId,
+    pub(crate) unit: UnitId,
 }
 
-async fn setup(store: &Store) -> anyhow::Result<Park> {
+pub(crate) async fn setup(store: &Store) -> anyhow::Result<Park> {
     let mut tx = store.transaction().await?;
     let chain = tx
         .create_chain(Code::parse("bench")?, Name::parse("bench chain")?)
@@ -195,7 +177,7 @@ async fn setup(store: &Store) -> anyhow::Result<Park> {
     })
 }
 
-fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
+pub(crate) fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
     Ok(NewIssue {
         enterprise: park.enterprise,
         category: park.category,
@@ -258,7 +240,7 @@ async fn measure(
     Ok((reports_took, cycles_took))
 }
 
-async fn one_loop(
+pub(crate) async fn one_loop(
     store: &Store,
     workflow: &Workflow,
     park: &Park,

@@ -1,4 +1,4 @@
-//! `gridloop bench report`: the weekly report over a park of a million issues and five million
+//! `gridloop-bench report`: the weekly report over a park of a million issues and five million
 //! events (issue 6), on scratch databases.
 //!
 //! Each backend gets a fresh database with a park (one chain, ten grids with a post and five
@@ -40,9 +40,9 @@ use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{Connection, QueryBuilder};
 
-use super::scratch::Scratch;
 use crate::cli::{Backend, BenchReportArgs};
-use crate::render::{print_json, say, table};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
 
 /// The target of issue 6: the whole weekly run under two seconds.
 const TARGET_MS: f64 = 2000.0;

@@ -1,4 +1,7 @@
-//! `gridloop bench http`: the real server in a child process, driven over loopback.
+//! `gridloop-bench http`: the real server in a child process, driven over loopback.
+//!
+//! The server is the `gridloop` binary ([`gridloop_binary`]: `--gridloop`, `GRIDLOOP_BIN`, or
+//! the `gridloop` next to this program), so what is measured is what ships.
 //!
 //! For each backend and client count: a scratch database, `gridloop demo --seed-only` and
 //! `gridloop token create` run as child processes, then `gridloop serve` on a free loopback
@@ -6,6 +9,7 @@
 //! kept-alive connection, first reports alone, then full loops (report, accept, assign, start,
 //! resolve, verify). Latencies are per request; the server's peak RSS is its `VmHWM`.
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,9 +25,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-use super::scratch::Scratch;
 use crate::cli::{Backend, BenchHttpArgs};
-use crate::render::{print_json, say, table};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
@@ -42,12 +46,13 @@ struct Row {
 }
 
 pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
+    let exe = gridloop_binary(args.gridloop.as_deref())?;
     let mut rows = Vec::new();
     for &backend in &args.backend {
         for &clients in &args.clients {
             let clients = clients.max(1);
             let scratch = Scratch::create(backend, &args.pg_url).await?;
-            let result = one_run(&scratch.url, clients, args.reports, args.cycles).await;
+            let result = one_run(&exe, &scratch.url, clients, args.reports, args.cycles).await;
             scratch.drop().await?;
             let mut row = result?;
             row.backend = match backend {
@@ -100,9 +105,27 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `gridloop` binary to run: the one given (`--gridloop`, `GRIDLOOP_BIN`), else the one
+/// next to this program (cargo builds both into the same target folder).
+fn gridloop_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let exe = match given {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()
+            .context("finding this program's folder")?
+            .with_file_name(format!("gridloop{}", std::env::consts::EXE_SUFFIX)),
+    };
+    if !exe.is_file() {
+        bail!(
+            "the gridloop binary is not at {}: build it with `cargo build --release -p gridloop` \
+             (beside this program), or give its path with --gridloop or GRIDLOOP_BIN",
+            exe.display()
+        );
+    }
+    Ok(exe)
+}
+
 /// Runs `gridloop ARGS` to completion on the database and returns its stdout.
-async fn gridloop(db: &str, args: &[&str]) -> anyhow::Result<String> {
-    let exe = std::env::current_exe()?;
+async fn gridloop(exe: &Path, db: &str, args: &[&str]) -> anyhow::Result<String> {
     let out = Command::new(exe)
         .arg("--database-url")
         .arg(db)
@@ -120,8 +143,9 @@ async fn gridloop(db: &str, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
-async fn token(db: &str, login: &str) -> anyhow::Result<String> {
+async fn token(exe: &Path, db: &str, login: &str) -> anyhow::Result<String> {
     let out = gridloop(
+        exe,
         db,
         &[
             "--json", "token", "create", "--user", login, "--name", "bench",
@@ -146,9 +170,8 @@ struct Server {
 }
 
 impl Server {
-    async fn start(db: &str) -> anyhow::Result<Self> {
+    async fn start(exe: &Path, db: &str) -> anyhow::Result<Self> {
         let port = free_port()?;
-        let exe = std::env::current_exe()?;
         let child = Command::new(exe)
             .args(["--database-url", db, "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
@@ -373,24 +396,25 @@ where
 }
 
 async fn one_run(
+    exe: &Path,
     db: &str,
     clients: usize,
     n_reports: usize,
     n_cycles: usize,
 ) -> anyhow::Result<Row> {
-    gridloop(db, &["demo", "--seed-only"]).await?;
+    gridloop(exe, db, &["demo", "--seed-only"]).await?;
     let enterprises: Value = serde_json::from_str(
-        &gridloop(db, &["--json", "enterprise", "list", "--grid", "g1"]).await?,
+        &gridloop(exe, db, &["--json", "enterprise", "list", "--grid", "g1"]).await?,
     )?;
     let enterprise = enterprises[0]["id"]
         .as_i64()
         .context("no enterprise in grid g1")?;
-    let server = Server::start(db).await?;
+    let server = Server::start(exe, db).await?;
     let cast = Arc::new(Cast {
         base: server.base.clone(),
-        reporter: token(db, "post01").await?,
-        dispatcher: token(db, "dispatch").await?,
-        unit: token(db, "transport").await?,
+        reporter: token(exe, db, "post01").await?,
+        dispatcher: token(exe, db, "dispatch").await?,
+        unit: token(exe, db, "transport").await?,
         enterprise,
     });
     let client: HttpClient = Client::builder(TokioExecutor::new())

@@ -13,7 +13,7 @@
 //! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
 //! - [`problem`]: RFC 9457 errors, and the mapping of `AppError` to them.
 //! - [`openapi`]: the OpenAPI document's frame and the errors every operation may answer.
-//! - Resources: [`issues`], [`reference`], [`attachments`], [`notifications`], [`visits`],
+//! - Resources: [`issues`], [`reference`](mod@reference), [`attachments`], [`notifications`], [`visits`],
 //!   [`reports`]; [`open311`] (its own surface, error shape and XML).
 
 pub mod attachments;

@@ -138,7 +138,7 @@ async fn delivery_report(
     State(state): State<AppState>,
     uri: Uri,
 ) -> Result<Json<DlrAnswer>, Problem> {
-    // As for any path the router does not know (see `http::router`).
+    // As for any path the router does not know (the binary's `serve::router`).
     let absent = || Problem::not_found("resource");
     let query = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map(|Query(pairs)| pairs)

@@ -14,7 +14,7 @@
 //! - [`error`]: [`AppError`], what went wrong as data; [`error::SetupError`] for start-up.
 //! - [`settings`]: the typed sections of `config/default.toml`.
 //! - [`calendars`]: the working calendar read from `config/calendars/`.
-//! - Use cases: [`reference`] (users and categories administered), [`visits`] (visit plans,
+//! - Use cases: [`reference`](mod@reference) (users and categories administered), [`visits`] (visit plans,
 //!   the visits due), [`attachments`] (files of an issue, kept by content hash), [`reports`]
 //!   (weekly reports on demand), [`tokens`] (API tokens and their holders), [`sign_in`] (the
 //!   throttle, the password, the session), [`sessions`], [`passwords`] (argon2id hashes and the

@@ -105,7 +105,7 @@ pub struct NotifySettings {
     pub signature: String,
     /// The secret every delivery report must carry as `secret=` (gridloop puts it in the
     /// `dlr-url` it gives Kannel); empty: one generated per deployment and kept in the database
-    /// (see `notify::dlr`). At least 16 URL-safe characters when set.
+    /// (see `delivery::dlr`). At least 16 URL-safe characters when set.
     pub dlr_secret: gridloop_notifier::channel::Secret,
     #[serde(default)]
     pub file: NotifyFileSettings,

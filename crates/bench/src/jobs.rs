@@ -1,4 +1,4 @@
-//! `gridloop-bench jobs` (no-op jobs drained per second) and `gridloop bench overdue` (the
+//! `gridloop-bench jobs` (no-op jobs drained per second) and `gridloop-bench overdue` (the
 //! overdue scan over a million issues), on scratch databases.
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Layered configuration: the built-in `config/default.toml`, then a user file, then
 //! `GRIDLOOP_`-prefixed environment variables, into the app's typed
-//! [`Settings`](gridloop_app::settings::Settings).
+//! [`Settings`].
 //!
 //! Layers are merged as TOML tables before the result is parsed into typed settings, so a user
 //! file need only hold the keys it changes, and a typo in a key is an error rather than a silent

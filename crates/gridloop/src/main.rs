@@ -6,7 +6,7 @@ use clap::Parser;
 use gridloop::{cli, commands, exit};
 
 /// The most threads tokio's blocking pool may start (its default is 512). Blocking work here is
-/// password hashing, itself bounded by `[web] hash_concurrency` (see `web::password`), and a
+/// password hashing, itself bounded by `[web] hash_concurrency` (see `gridloop_app::passwords`), and a
 /// little file reading; an unbounded pool let 300 parallel sign-ins start 300 threads, each with
 /// its own 19 MiB hash and, with glibc, up to one malloc arena each. Extra work queues.
 const MAX_BLOCKING_THREADS: usize = 32;

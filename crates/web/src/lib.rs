@@ -4,8 +4,10 @@
 //! Every page needs a signed-in session (a login and password, then a cookie); every form
 //! carries the session's CSRF token and answers POST → 303 → GET. What a person may see and do
 //! is decided where the JSON API decides it: visibility by the core's `Actor::can_see`, the
-//! buttons on an issue by the core's `available_actions`, the step itself by the store's `act`.
-//! The pages hold no SQL and no transition table of their own.
+//! buttons on an issue by the core's `available_actions`, the step itself by the store's `act`,
+//! and what the API and the pages share by the app's use cases (`gridloop_app`), whose refusals
+//! [`messages`] says in the page's language. The pages hold no SQL and no transition table of
+//! their own.
 //!
 //! # Layout
 //!
@@ -20,9 +22,9 @@
 //! - [`render`]: the templates (embedded), the page context and the error pages.
 //! - [`assets`]: the one stylesheet and the one small script.
 //! - Audiences: [`report`] (post members and commissioners: report, mine, verify),
-//!   [`issue`] (the issue page and its actions), [`unit`] (the worklist), [`dispatch`]
+//!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
-//!   [`admin`].
+//!   [`weekly`] (the weekly report page), [`admin`].
 
 pub mod admin;
 pub mod assets;

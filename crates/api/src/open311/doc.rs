@@ -5,6 +5,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gridloop_app::store::StoreError;
+use gridloop_app::AppError;
 use serde_json::{Map, Number, Value};
 
 use super::xml::XmlWriter;
@@ -172,19 +173,37 @@ impl Failure {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// Open311's answer to every way a use case can refuse, in the spec's error shape: a bad
+/// request is a 400 whatever made it bad (the spec knows no 422), the other statuses as the
+/// JSON API's. The description is the error's English.
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        let description = e.to_string();
         match e {
-            StoreError::Invalid(errors) => Self::bad_request(
+            AppError::Invalid(errors) => Self::bad_request(
                 errors
                     .iter()
                     .map(|e| format!("{}: {}", e.field(), e.message()))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            StoreError::NotFound { what, .. } => Self::not_found(format!("no such {what}")),
-            other => {
-                tracing::error!(error = %other, "open311: store error");
-                Self::internal()
+            AppError::NotFound(thing) => Self::not_found(format!("no such {thing}")),
+            AppError::NotPermitted { .. } => Self::forbidden(description),
+            AppError::NoSuchTransition { .. }
+            | AppError::Precondition(_)
+            | AppError::Visit(_)
+            | AppError::AlreadyExists { .. }
+            | AppError::KeyReuse => Self::bad_request(description),
+            AppError::Conflict { .. } => Self::new(StatusCode::CONFLICT, description),
+            AppError::Throttled { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, description),
+            AppError::Busy { .. } | AppError::Unavailable => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, description)
             }
+            AppError::Internal => Self::internal(),
         }
     }
 }

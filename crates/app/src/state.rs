@@ -14,8 +14,9 @@ use gridloop_store::{Store, StoreError};
 use crate::client_addr::TrustedProxies;
 use crate::clock::Clock;
 use crate::delivery::dlr::DlrSecret;
+use crate::error::SetupError;
 use crate::passwords::Hasher;
-use crate::settings::{LimitsSettings, WebSettings};
+use crate::settings::{LimitsSettings, Settings, WebSettings};
 use crate::sign_in::Throttle;
 use crate::tokens::CallerCache;
 
@@ -49,6 +50,33 @@ impl AppState {
     /// unless [`AppState::with_dlr_secret`] says otherwise.
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared), Arc::default())
+    }
+
+    /// The state a server runs with: its store, workflow and clock, and what `settings` say
+    /// about attachments, web sign-in, reports, the limits of a request and the
+    /// delivery-report secret (an ill-formed `notify.dlr_secret` is refused here, at start-up).
+    pub fn from_settings(
+        store: Store,
+        workflow: Workflow,
+        clock: Arc<dyn Clock>,
+        settings: &Settings,
+    ) -> Result<Self, SetupError> {
+        let dlr =
+            DlrSecret::from_setting(&settings.notify.dlr_secret).map_err(SetupError::Setting)?;
+        let reports = crate::jobs::report_settings(settings, workflow.calendar());
+        let shared = Shared {
+            store,
+            workflow,
+            clock,
+            callers: CallerCache::default(),
+            category_ids: Mutex::default(),
+            data_dir: settings.server.data_dir.clone(),
+            attachment_max_bytes: settings.server.attachment_max_bytes,
+            web: WebState::from_settings(&settings.web),
+            reports,
+            limits: settings.limits,
+        };
+        Ok(Self::new(shared).with_dlr_secret(dlr))
     }
 
     /// The same state with the delivery-report secret from the settings (`notify.dlr_secret`).

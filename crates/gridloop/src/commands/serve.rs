@@ -9,7 +9,7 @@ use crate::cli::ServeArgs;
 use crate::render::say;
 use crate::serve;
 use gridloop_app::clock::{Clock, ManualClock, SystemClock};
-use gridloop_app::{AppState, Shared};
+use gridloop_app::AppState;
 
 pub async fn run(app: &App, args: &ServeArgs) -> anyhow::Result<()> {
     let listener = bind(app, args).await?;
@@ -64,21 +64,12 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         None
     };
-    let dlr = gridloop_app::delivery::dlr::DlrSecret::from_setting(&app.settings.notify.dlr_secret)
-        .map_err(anyhow::Error::msg)?;
-    let state = AppState::new(Shared {
-        store: app.store.clone(),
-        workflow: app.workflow.clone(),
+    let state = AppState::from_settings(
+        app.store.clone(),
+        app.workflow.clone(),
         clock,
-        callers: Default::default(),
-        category_ids: Default::default(),
-        data_dir: app.settings.server.data_dir.clone(),
-        attachment_max_bytes: app.settings.server.attachment_max_bytes,
-        web: gridloop_app::WebState::from_settings(&app.settings.web),
-        reports: gridloop_app::jobs::report_settings(&app.settings, app.workflow.calendar()),
-        limits: app.settings.limits,
-    })
-    .with_dlr_secret(dlr);
+        &app.settings,
+    )?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let limits = serve::Limits::from(&app.settings.server);
     serve::serve_with(listener, state, limits, serve::shutdown_signal())

@@ -4,12 +4,19 @@
 # It starts whatever real services the tests need on loopback, runs them, and stops what it
 # started: PostgreSQL (usually already running here; started if not), and for the notifier's
 # channel tests MailDev (an SMTP sink) and a Kannel SMS gateway with a fake SMS centre
-# (tests/services/*.sh, on free loopback ports, state under target/services/). Last, the web
+# (tests/services/*.sh, on free loopback ports, state under target/services/, or under
+# $CARGO_TARGET_DIR/services when that is set). Last, the web
 # pages in headless Chromium (Debian's package, driven by playwright-core; tests/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\n== %s\n' "$*"; }
+
+# Where cargo builds (CARGO_TARGET_DIR when set, as cargo itself reads it) and where the
+# services keep their state (under it, unless GRIDLOOP_SERVICES_DIR says otherwise).
+target_dir=${CARGO_TARGET_DIR:-target}
+export GRIDLOOP_SERVICES_DIR=${GRIDLOOP_SERVICES_DIR:-$(realpath -m "$target_dir")/services}
+gridloop_bin="$(realpath -m "$target_dir")/debug/gridloop"
 
 PG_URL=${GRIDLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export GRIDLOOP_TEST_PG_URL=$PG_URL
@@ -58,18 +65,18 @@ for service in maildev kannel; do
     exit 1
   fi
   # shellcheck disable=SC1090
-  . "target/services/$service.env"
+  . "$GRIDLOOP_SERVICES_DIR/$service.env"
 done
 
 log "tests (unit, conformance on SQLite and PostgreSQL, end-to-end CLI, channels on real servers)"
 cargo test --workspace --locked
 
 log "schemathesis against /api/v1/openapi.json of a running server"
-tests/schemathesis.sh target/debug/gridloop
+tests/schemathesis.sh "$gridloop_bin"
 
 log "browser tests in headless Chromium (tests/browser/: the web pages driven by playwright-core)"
 started_services+=(chromium)
 tests/services/chromium.sh install
 # `cargo test` has built the binary already; this only makes sure of it.
-cargo build -p gridloop-server --bin gridloop --locked
-(cd tests/browser && GRIDLOOP_BIN="${CARGO_TARGET_DIR:-target}/debug/gridloop" timeout 280 npm test --silent)
+cargo build -p gridloop --bin gridloop --locked
+(cd tests/browser && GRIDLOOP_BIN="$gridloop_bin" timeout 280 npm test --silent)

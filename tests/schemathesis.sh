@@ -2,11 +2,12 @@
 # Runs schemathesis against the OpenAPI document of a running `gridloop serve`: every operation,
 # as several roles, checking for server errors and for answers the document does not describe.
 #
-# Usage: tests/schemathesis.sh [path/to/gridloop]   (default: target/debug/gridloop)
+# Usage: tests/schemathesis.sh [path/to/gridloop]
+#   (default: $CARGO_TARGET_DIR/debug/gridloop, or target/debug/gridloop without it)
 # It starts the server on a free loopback port with a fresh SQLite file, and stops it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-gl=${1:-target/debug/gridloop}
+gl=${1:-${CARGO_TARGET_DIR:-target}/debug/gridloop}
 
 # Installed for the python3 on PATH, and called by its real path: under pyenv a freshly
 # pip-installed command has no shim until a rehash.

@@ -5,8 +5,8 @@
 //! serves on 127.0.0.1, so every request here comes from loopback.
 
 use chrono::Duration;
+use gridloop_app::delivery::dlr::DlrSecret;
 use gridloop_core::Code;
-use gridloop_server::notify::dlr::DlrSecret;
 use gridloop_store::{Notification, NotificationState};
 use serde_json::json;
 

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use chrono::Duration;
+use gridloop_app::tokens::token_hash;
 use gridloop_core::Login;
-use gridloop_server::http::auth::token_hash;
 use hyper::Method;
 
 use crate::support::{now, Backend, Reply, TestApp};

@@ -4,7 +4,7 @@
 //! signals — start the `gridloop` binary itself ([`server`]).
 
 // The API tests' in-process harness (`TestApp`, the `both!` macro).
-#[path = "../../crates/server/tests/api/support.rs"]
+#[path = "../../crates/gridloop/tests/api/support.rs"]
 mod support;
 // The end-to-end tests' scratch databases for the real binary (`Db`).
 #[allow(dead_code)]

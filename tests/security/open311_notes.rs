@@ -171,8 +171,8 @@ both! {
     }
 
     async fn the_resolved_notice_to_an_open311_requester_carries_the_public_note_never_the_internal_one(app: &TestApp) {
+        use gridloop_app::delivery::notice;
         use gridloop_core::NotificationKind;
-        use gridloop_server::notify::notice;
 
         let key = app.open311_key("open311").await;
         let requester = app
@@ -209,7 +209,7 @@ both! {
             .collect();
         assert!(!to_requester.is_empty(), "the requester is told ({} others are)", resolved.len());
         for n in &resolved {
-            let built = notice::build(&app.store, n, NotificationKind::Resolved, chrono_tz::Asia::Shanghai, gridloop_server::clock::Clock::now(app.clock.as_ref()))
+            let built = notice::build(&app.store, n, NotificationKind::Resolved, chrono_tz::Asia::Shanghai, gridloop_app::clock::Clock::now(app.clock.as_ref()))
                 .await
                 .expect("notice");
             let note = built.note.unwrap_or_default();

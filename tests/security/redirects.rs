@@ -61,7 +61,7 @@ pub const PASSWORD: &str = "correct horse battery";
 pub async fn with_password(app: &TestApp, login: &str) {
     use std::sync::OnceLock;
     static PHC: OnceLock<String> = OnceLock::new();
-    let phc = PHC.get_or_init(|| gridloop_server::web::password::hash(PASSWORD).expect("hash"));
+    let phc = PHC.get_or_init(|| gridloop_app::passwords::hash(PASSWORD).expect("hash"));
     let user = app
         .store
         .user_by_login(&Login::parse(login).expect("login"))

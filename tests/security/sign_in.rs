@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
+use gridloop_app::settings::WebSettings;
+use gridloop_app::WebState;
 use gridloop_core::Login;
-use gridloop_server::config::WebSettings;
-use gridloop_server::web::WebState;
 use hyper::Method;
 
 use crate::both;
@@ -91,7 +91,7 @@ async fn sign_in_from(app: &TestApp, client: &str, login: &str, password: &str) 
 /// Gives demo users [`PASSWORD`] (one argon2 hash per test run).
 async fn with_password(app: &TestApp, logins: &[&str]) {
     static PHC: OnceLock<String> = OnceLock::new();
-    let phc = PHC.get_or_init(|| gridloop_server::web::password::hash(PASSWORD).expect("hash"));
+    let phc = PHC.get_or_init(|| gridloop_app::passwords::hash(PASSWORD).expect("hash"));
     for login in logins {
         let user = app
             .store

@@ -181,7 +181,7 @@ both! {
         with_password(app, "post01").await;
         let cookie = session_cookie(&sign_in(app, "post01", "/").await);
         let secret = cookie.trim_start_matches("gridloop_session=");
-        let csrf = gridloop_server::web::csrf::token_for(secret);
+        let csrf = gridloop_web::csrf::token_for(secret);
         let enterprise = enterprise_of_g1(app).await.to_string();
         let before = titles(app).await;
         for title in BAD_TITLES {

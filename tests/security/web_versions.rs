@@ -76,7 +76,7 @@ both! {
         let id = reported(app).await;
         with_password(app, "dispatch").await;
         let cookie = session_cookie(&sign_in(app, "dispatch", "/").await);
-        let csrf = gridloop_server::web::csrf::token_for(cookie.trim_start_matches("gridloop_session="));
+        let csrf = gridloop_web::csrf::token_for(cookie.trim_start_matches("gridloop_session="));
         let path = format!("/issues/{id}/accept");
         for version in [None, Some(""), Some("abc"), Some("-1"), Some("1.0"), Some("99999999999")] {
             let mut fields = vec![("_csrf", csrf.as_str()), ("_next", "/intake")];

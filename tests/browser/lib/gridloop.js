@@ -20,7 +20,7 @@ export const SCREENSHOTS = path.join(OUT, 'screenshots');
 export const PASSWORD = 'secret-pass';
 
 /**
- * The accounts the tests sign in with (see crates/server/src/demo/park.rs): post01 walks grid
+ * The accounts the tests sign in with (see crates/app/src/demo/park.rs): post01 walks grid
  * g1 (posts p01–p13), post14 is a post member of grid g2, comm01 a commissioner of g1; the
  * category used is `power`, whose default unit is `power` with its head `power-head`.
  */
@@ -40,10 +40,11 @@ export const CATEGORY_NAME = '电力供应';
 export const SUGGESTED_UNIT = 'power';
 
 export function gridloopBin() {
-  const bin = process.env.GRIDLOOP_BIN || 'target/debug/gridloop';
+  const bin = process.env.GRIDLOOP_BIN
+    || path.join(process.env.CARGO_TARGET_DIR || 'target', 'debug', 'gridloop');
   const abs = path.resolve(ROOT, bin);
   if (!fs.existsSync(abs)) {
-    throw new Error(`the gridloop binary is not at ${abs} (build it: cargo build -p gridloop-server --bin gridloop, or set GRIDLOOP_BIN)`);
+    throw new Error(`the gridloop binary is not at ${abs} (build it: cargo build -p gridloop --bin gridloop, or set GRIDLOOP_BIN)`);
   }
   return abs;
 }

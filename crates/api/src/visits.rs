@@ -1,0 +1,442 @@
+//! `/visits` and `/visit-plans`: the weekly on-site service to each enterprise.
+//!
+//! Commissioners see and log their own visits; supervisors, dispatchers and admins see all.
+//! Admins manage the plans.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use gridloop_app::store::{Visit, VisitFilter, VisitPlanRecord};
+use gridloop_app::visits::{self, Due, NewPlanInput};
+use gridloop_core::{
+    Code, Description, EnterpriseId, ParseError, Priority, Role, Rule, Title, VisitStatus,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::reference::{
+    created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Unauthorized,
+};
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+use gridloop_app::AppState;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_visits))
+        .routes(routes!(check_in))
+        .routes(routes!(complete))
+        .routes(routes!(list_plans, create_plan))
+        .routes(routes!(patch_plan))
+}
+
+/// One occurrence of a visit plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitView {
+    pub id: i64,
+    pub plan: i64,
+    pub enterprise: i64,
+    pub commissioner: i64,
+    pub scheduled_at: DateTime<Utc>,
+    /// The visit is missed if not logged by then.
+    pub window_end_at: DateTime<Utc>,
+    /// `planned`, `checked_in`, `completed` or `missed`.
+    pub status: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+    /// Issues raised during the visit.
+    pub issues: Vec<i64>,
+}
+
+fn view(v: Visit) -> VisitView {
+    VisitView {
+        id: v.id,
+        plan: v.plan,
+        enterprise: v.enterprise.get(),
+        commissioner: v.commissioner.get(),
+        scheduled_at: v.scheduled_at,
+        window_end_at: v.window_end_at,
+        status: v.status.as_str().to_owned(),
+        checked_in_at: v.checked_in_at,
+        completed_at: v.completed_at,
+        notes: v.notes,
+        issues: v.issues.iter().map(|i| i.get()).collect(),
+    }
+}
+
+/// Which visits to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VisitQuery {
+    /// `today` or `week` (Monday to Sunday, in the park's time zone).
+    pub due: Option<String>,
+    /// `planned`, `checked_in`, `completed` or `missed`.
+    pub status: Option<String>,
+    /// Only this enterprise's visits.
+    pub enterprise: Option<i64>,
+}
+
+/// Sees every visit: the people who supervise the service.
+fn sees_all(caller: &Caller) -> bool {
+    [Role::Supervisor, Role::Admin, Role::Dispatcher]
+        .iter()
+        .any(|r| caller.actor.has_role(*r))
+}
+
+/// Lists visits by scheduled time: a commissioner's own, or all for supervisors, dispatchers
+/// and admins.
+#[utoipa::path(
+    get,
+    path = "/visits",
+    tag = "visits",
+    security(("bearer" = [])),
+    params(VisitQuery),
+    responses(
+        (status = 200, description = "Visits by scheduled time (at most 500)", body = [VisitView]),
+        Unauthorized,
+        Forbidden,
+        Invalid,
+    )
+)]
+#[tracing::instrument(name = "list visits", skip_all)]
+async fn list_visits(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VisitQuery>,
+) -> Result<Json<Vec<VisitView>>, Problem> {
+    let commissioner = if sees_all(&caller) {
+        None
+    } else {
+        caller.require(Role::Commissioner)?;
+        Some(caller.user.id)
+    };
+    let mut fields = Fields::default();
+    let status = query
+        .status
+        .as_deref()
+        .and_then(|s| fields.take_as("status", s.parse::<VisitStatus>()));
+    let due = query
+        .due
+        .as_deref()
+        .and_then(|raw| fields.take(raw.parse::<Due>()));
+    let enterprise = query
+        .enterprise
+        .and_then(|e| fields.take_as("enterprise", EnterpriseId::new(e)));
+    fields.check()?;
+    let range = match due {
+        Some(due) => Some(due.range(state.clock.now(), state.workflow.calendar().tz())?),
+        None => None,
+    };
+    let filter = VisitFilter {
+        commissioner,
+        enterprise,
+        status,
+        from: range.map(|r| r.0),
+        to: range.map(|r| r.1),
+        ..VisitFilter::default()
+    };
+    let visits = state.store.visits(&filter).await?;
+    Ok(Json(visits.into_iter().map(view).collect()))
+}
+
+/// Checks in on site: the visit's commissioner, from an hour before the window opens until it
+/// ends.
+#[utoipa::path(
+    post,
+    path = "/visits/{id}/checkin",
+    tag = "visits",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The visit's id")),
+    responses(
+        (status = 200, description = "The visit, checked in", body = VisitView),
+        Unauthorized,
+        NotFound,
+        (status = 422, description = "The visit's status or window does not allow it",
+         content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(name = "check in", skip_all)]
+async fn check_in(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<VisitView>, Problem> {
+    let visit = state
+        .store
+        .check_in_visit(id, caller.user.id, state.clock.now())
+        .await?;
+    Ok(Json(view(visit)))
+}
+
+/// An issue found on site.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaisedIssue {
+    pub title: String,
+    /// The category's code.
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// The log of a visit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    pub notes: String,
+    /// Issues found on site, raised for the visited enterprise: at most `limits.visit_max_issues`
+    /// (20 by default).
+    #[serde(default)]
+    pub raise_issues: Vec<RaisedIssue>,
+}
+
+/// Logs a visit as done, with notes, raising any issues found on site, in one transaction: a
+/// visit that cannot be completed raises nothing, and a retry raises nothing twice.
+#[utoipa::path(
+    post,
+    path = "/visits/{id}/complete",
+    tag = "visits",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The visit's id")),
+    request_body = CompleteBody,
+    responses(
+        (status = 200, description = "The visit, completed", body = VisitView),
+        Unauthorized,
+        NotFound,
+        Invalid,
+    )
+)]
+#[tracing::instrument(name = "complete visit", skip_all)]
+async fn complete(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<CompleteBody>,
+) -> Result<Json<VisitView>, Problem> {
+    // Each raised issue is an issue and its notifications: one request may raise only so many
+    // (`limits.visit_max_issues`), and a longer list is refused before anything is read.
+    let max = state.limits.visit_max_issues;
+    if body.raise_issues.len() > max {
+        return Err(Problem::field(
+            "raise_issues",
+            format!(
+                "{} issues to raise; one visit may raise at most {max}",
+                body.raise_issues.len()
+            ),
+        ));
+    }
+    let mut fields = Fields::default();
+    let mut raised = Vec::new();
+    for (i, found) in body.raise_issues.iter().enumerate() {
+        let title = fields.take(Title::parse(&found.title));
+        let description = fields.take(Description::parse(&found.description));
+        let priority = fields.take(
+            found
+                .priority
+                .as_deref()
+                .unwrap_or("normal")
+                .parse::<Priority>(),
+        );
+        let category = match fields.take(Code::parse_field("category", &found.category)) {
+            Some(code) => {
+                let known = state.category_id(&code).await?;
+                if known.is_none() {
+                    let _ = i;
+                    fields.add(ParseError::new("category", Rule::NoSuch));
+                }
+                known
+            }
+            None => None,
+        };
+        if let (Some(title), Some(description), Some(priority), Some(category)) =
+            (title, description, priority, category)
+        {
+            raised.push(gridloop_app::store::RaisedIssue {
+                category,
+                title,
+                description,
+                priority,
+            });
+        }
+    }
+    fields.check()?;
+    let visit = state
+        .store
+        .complete_visit_raising(
+            &state.workflow,
+            &caller.actor,
+            id,
+            &body.notes,
+            &raised,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(Json(view(visit)))
+}
+
+/// A visit plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitPlanView {
+    pub id: i64,
+    pub enterprise: i64,
+    pub commissioner: i64,
+    /// A crontab line, e.g. `0 9 * * MON`.
+    pub cron: String,
+    /// An IANA time zone.
+    pub time_zone: String,
+    pub window_minutes: u32,
+    pub reminder_lead_minutes: u32,
+    pub active: bool,
+    /// Visits exist up to here.
+    pub materialised_until: Option<DateTime<Utc>>,
+}
+
+fn plan_view(p: VisitPlanRecord) -> VisitPlanView {
+    VisitPlanView {
+        id: p.id,
+        enterprise: p.enterprise.get(),
+        commissioner: p.commissioner.get(),
+        cron: p.plan.schedule().expr.to_string(),
+        time_zone: p.plan.schedule().tz.name().to_owned(),
+        window_minutes: p.plan.window_minutes(),
+        reminder_lead_minutes: p.plan.reminder_lead_minutes(),
+        active: p.plan.is_active(),
+        materialised_until: p.materialised_until,
+    }
+}
+
+/// Lists visit plans: a commissioner's own, or all for supervisors, dispatchers and admins.
+#[utoipa::path(
+    get,
+    path = "/visit-plans",
+    tag = "visits",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Visit plans in id order", body = [VisitPlanView]),
+        Unauthorized,
+        Forbidden,
+    )
+)]
+#[tracing::instrument(name = "list visit plans", skip_all)]
+async fn list_plans(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<VisitPlanView>>, Problem> {
+    let commissioner = if sees_all(&caller) {
+        None
+    } else {
+        caller.require(Role::Commissioner)?;
+        Some(caller.user.id)
+    };
+    let plans = state.store.visit_plans(commissioner).await?;
+    Ok(Json(plans.into_iter().map(plan_view).collect()))
+}
+
+/// A new visit plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlanBody {
+    pub enterprise: i64,
+    /// The commissioner's login.
+    pub commissioner: String,
+    /// A crontab line; default `0 9 * * MON`.
+    #[serde(default)]
+    pub cron: Option<String>,
+    /// An IANA time zone; default the park's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub window_minutes: Option<u32>,
+    #[serde(default)]
+    pub reminder_lead_minutes: Option<u32>,
+}
+
+/// Creates a visit plan and plans its next fortnight of visits (admins only).
+#[utoipa::path(
+    post,
+    path = "/visit-plans",
+    tag = "visits",
+    security(("bearer" = [])),
+    request_body = NewPlanBody,
+    responses(
+        (status = 201, description = "Created", body = VisitPlanView,
+         headers(("Location" = String, description = "The new plan's address"))),
+        Unauthorized,
+        Forbidden,
+        Invalid,
+    )
+)]
+#[tracing::instrument(name = "create visit plan", skip_all)]
+async fn create_plan(
+    Admin(admin): Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewPlanBody>,
+) -> Result<Response, Problem> {
+    let input = NewPlanInput {
+        enterprise: body.enterprise,
+        commissioner: body.commissioner,
+        cron: body.cron,
+        time_zone: body.time_zone,
+        window_minutes: body.window_minutes,
+        reminder_lead_minutes: body.reminder_lead_minutes,
+    };
+    let record = visits::add_plan(&state, &admin.actor, &input).await?;
+    Ok(created(
+        format!("/api/v1/visit-plans/{}", record.id),
+        plan_view(record),
+    ))
+}
+
+/// Pauses or resumes a plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPatchBody {
+    pub active: bool,
+}
+
+/// Pauses (its future planned visits are removed) or resumes a plan (admins only).
+#[utoipa::path(
+    patch,
+    path = "/visit-plans/{id}",
+    tag = "visits",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The plan's id")),
+    request_body = PlanPatchBody,
+    responses(
+        (status = 200, description = "The plan as it is now", body = VisitPlanView),
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Invalid,
+    )
+)]
+#[tracing::instrument(name = "patch visit plan", skip_all)]
+async fn patch_plan(
+    Admin(admin): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PlanPatchBody>,
+) -> Result<Json<VisitPlanView>, Problem> {
+    let id = path_id(id, "visit plan", |raw| {
+        if raw > 0 {
+            Ok(raw)
+        } else {
+            Err(gridloop_core::ParseError::new(
+                "id",
+                gridloop_core::Rule::Positive,
+            ))
+        }
+    })?;
+    Ok(Json(plan_view(
+        visits::set_plan_active(&state, &admin.actor, id, body.active).await?,
+    )))
+}

@@ -1,0 +1,68 @@
+//! Reads the working calendar from the configured folder of per-year files.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Utc};
+use gridloop_core::calendar::CalendarYear;
+use gridloop_core::Calendar;
+
+use crate::error::SetupError;
+use crate::settings::CalendarSettings;
+
+/// Builds the calendar: the years built into the binary, then every `<region>-<year>.toml` of
+/// the folder (a file replaces a built-in year). A missing folder is not an error: a user who
+/// runs the binary outside the repository still gets 2026. A malformed file is an error, since
+/// wrong holidays silently move every deadline.
+pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar, SetupError> {
+    let mut calendar = Calendar::default_china();
+    let builtin: Vec<CalendarYear> = calendar.years().cloned().collect();
+    calendar = Calendar::new(settings.time_zone, settings.hours.clone());
+    if settings.region == "cn" {
+        for year in builtin {
+            calendar = calendar.with_year(year);
+        }
+    }
+    calendar = add_folder(calendar, &settings.dir, &settings.region)?;
+    // Deadlines fall in this year: a missing file is wrong deadlines now, so warn. Next year's
+    // file is often published late in the year; until then say so quietly.
+    let this_year = now.with_timezone(&settings.time_zone).year();
+    for year in calendar.missing_years(this_year..=this_year + 1) {
+        let folder = settings.dir.display();
+        let file = format!("{}-{year}.toml", settings.region);
+        if year == this_year {
+            tracing::warn!(year, %folder, "no holiday calendar for {year}: counting plain Monday-to-Friday weeks; add {file}");
+        } else {
+            tracing::info!(year, %folder, "no holiday calendar for {year} yet: deadlines reaching into it count plain weeks; add {file}");
+        }
+    }
+    Ok(calendar)
+}
+
+fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> Result<Calendar, SetupError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(calendar),
+        Err(e) => return Err(SetupError::failed(format!("reading {}", dir.display()), e)),
+    };
+    let prefix = format!("{region}-");
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| SetupError::failed(format!("reading {}", path.display()), e))?;
+        let year = CalendarYear::from_toml(&text).map_err(|e| {
+            SetupError::failed(format!("parsing the calendar {}", path.display()), e)
+        })?;
+        calendar = calendar.with_year(year);
+    }
+    Ok(calendar)
+}

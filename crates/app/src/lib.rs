@@ -1,0 +1,52 @@
+//! gridloop's use cases and the state they share, under three front ends: the JSON API
+//! (crates/api), the web pages (crates/web) and the command line (crates/gridloop).
+//!
+//! A use case takes the [`AppState`] (or what it needs of it), the acting person and parsed
+//! domain inputs, does the role and scope checks, the look-ups of codes, the store call and the
+//! logging of internal failures, and answers `Result<T, AppError>`. The front ends parse their
+//! own input, call it, and map [`AppError`] to their own output; none of them holds a rule of
+//! its own. Nothing here speaks HTTP, renders pages or reads a command line.
+//!
+//! # Layout
+//!
+//! - [`state`]: [`AppState`] (store, workflow, clock, caches, limits, web sign-in's state, the
+//!   delivery-report secret, report settings).
+//! - [`error`]: [`AppError`], what went wrong as data; [`error::SetupError`] for start-up.
+//! - [`settings`]: the typed sections of `config/default.toml`.
+//! - [`calendars`]: the working calendar read from `config/calendars/`.
+//! - Use cases: [`reference`](mod@reference) (users and categories administered), [`visits`] (visit plans,
+//!   the visits due), [`attachments`] (files of an issue, kept by content hash), [`reports`]
+//!   (weekly reports on demand), [`tokens`] (API tokens and their holders), [`sign_in`] (the
+//!   throttle, the password, the session), [`sessions`], [`passwords`] (argon2id hashes and the
+//!   bound on hashing).
+//! - [`client_addr`]: the client's address behind trusted proxies.
+//! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
+//!   worker.
+//! - [`demo`]: the reference park and its seeding (the binary, the benchmarks and the tests).
+//! - [`clock`]: where "now" comes from.
+//! - [`store`]: the store's types, for the front ends' views of what the use cases return.
+
+pub mod attachments;
+pub mod calendars;
+pub mod client_addr;
+pub use gridloop_scheduler::clock;
+pub mod delivery;
+pub mod demo;
+pub mod error;
+pub mod jobs;
+pub mod passwords;
+pub mod reference;
+pub mod reports;
+pub mod sessions;
+pub mod settings;
+pub mod sign_in;
+pub mod state;
+pub mod tokens;
+pub mod visits;
+
+/// The store's types (rows, filters, inputs) as the front ends show and build them. The front
+/// ends reach the database only through [`AppState`] and the use cases.
+pub use gridloop_store as store;
+
+pub use error::{AppError, Doing, Thing};
+pub use state::{AppState, Shared, WebState};

@@ -1,0 +1,68 @@
+//! `gridloop-bench`: gridloop's benchmarks, a program of their own so that the production
+//! binary carries none of them.
+//!
+//! ```sh
+//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report [OPTIONS]
+//! ```
+//!
+//! Each run uses scratch databases (a temp SQLite file, or a PostgreSQL database created on
+//! 127.0.0.1:5432 and dropped afterwards) and prints a table, or JSON with `--json`.
+//!
+//! # Layout
+//!
+//! - [`cli`]: the command line.
+//! - [`store`]: the store alone (reports and full loops per second), and the small park and
+//!   loop the other benchmarks share.
+//! - [`http`]: `gridloop serve` in a child process, driven over loopback.
+//! - [`jobs`]: the job queue drained by several scheduler instances; the overdue scan.
+//! - [`notify`]: outbox delivery (file, SMTP) and what routing costs a loop.
+//! - [`report`]: the Monday report over two generated years of a large park.
+//! - [`scratch`]: the scratch databases.
+//! - [`out`]: tables and JSON on stdout.
+
+mod cli;
+mod http;
+mod jobs;
+mod notify;
+mod out;
+mod report;
+mod scratch;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{BenchCommand, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&cli.command, cli.json)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Store(args) => store::run(args, json).await,
+        BenchCommand::Http(args) => http::run(args, json).await,
+        BenchCommand::Jobs(args) => jobs::jobs(args, json).await,
+        BenchCommand::Overdue(args) => jobs::overdue(args, json).await,
+        BenchCommand::Report(args) => report::run(args, json).await,
+        BenchCommand::Notify(args) => notify::run(args, json).await,
+    }
+}

@@ -1,0 +1,303 @@
+//! `gridloop-bench store`: lifecycle throughput of the store, on scratch databases.
+//!
+//! Each run gets a fresh database (a temp SQLite file, or a new PostgreSQL database dropped
+//! afterwards) with a one-grid park, then measures two workloads with W concurrent writers:
+//! reports alone (each with its own client key, as the API will send them), and full loops of
+//! report, accept, assign, start, resolve and verify (six transactions each).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use gridloop_core::{
+    ActionFields, ActionKind, Actor, Calendar, CategoryId, Code, Description, EnterpriseId, Login,
+    Name, Note, Priority, Role, Satisfaction, Sla, Source, Title, UnitId, Workflow,
+};
+use gridloop_store::{
+    ActionRequest, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Store,
+};
+use serde::Serialize;
+
+use crate::cli::{Backend, BenchStoreArgs};
+use crate::out::{print_json, say, table};
+use crate::scratch::Scratch;
+
+#[derive(Debug, Serialize)]
+struct Row {
+    backend: &'static str,
+    writers: usize,
+    reports: usize,
+    reports_per_s: f64,
+    cycles: usize,
+    cycles_per_s: f64,
+    transactions_per_s: f64,
+}
+
+pub async fn run(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for &backend in &args.backend {
+        for &writers in &args.writers {
+            let writers = writers.max(1);
+            let scratch = Scratch::create(backend, &args.pg_url).await?;
+            let result = measure(&scratch.url, writers, args.reports, args.cycles).await;
+            scratch.drop().await?;
+            let (reports_s, cycles_s) = result?;
+            let row = Row {
+                backend: match backend {
+                    Backend::Sqlite => "sqlite",
+                    Backend::Postgres => "postgres",
+                },
+                writers,
+                reports: args.reports,
+                reports_per_s: per_second(args.reports, reports_s),
+                cycles: args.cycles,
+                cycles_per_s: per_second(args.cycles, cycles_s),
+                transactions_per_s: per_second(args.cycles * 6, cycles_s),
+            };
+            if !json {
+                eprintln!(
+                    "{} × {} writers: {:.0} reports/s, {:.0} loops/s",
+                    row.backend, row.writers, row.reports_per_s, row.cycles_per_s
+                );
+            }
+            rows.push(row);
+        }
+    }
+    if json {
+        return print_json(&rows);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.backend.to_owned(),
+                r.writers.to_string(),
+                format!("{:.0}", r.reports_per_s),
+                format!("{:.0}", r.cycles_per_s),
+                format!("{:.0}", r.transactions_per_s),
+            ]
+        })
+        .collect();
+    say!(
+        "{}",
+        table(
+            &["BACKEND", "WRITERS", "REPORTS/S", "LOOPS/S", "LOOP TX/S"],
+            &cells
+        )
+    );
+    Ok(())
+}
+
+pub(crate) fn per_second(n: usize, elapsed: Duration) -> f64 {
+    n as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// The bench's cast and reference data.
+pub(crate) struct Park {
+    pub(crate) reporter: Actor,
+    pub(crate) dispatcher: Actor,
+    pub(crate) unit_member: Actor,
+    pub(crate) enterprise: EnterpriseId,
+    pub(crate) category: CategoryId,
+    pub(crate) unit: UnitId,
+}
+
+pub(crate) async fn setup(store: &Store) -> anyhow::Result<Park> {
+    let mut tx = store.transaction().await?;
+    let chain = tx
+        .create_chain(Code::parse("bench")?, Name::parse("bench chain")?)
+        .await?;
+    let grid = tx
+        .create_grid(NewGrid {
+            code: Code::parse("g1")?,
+            name: Name::parse("grid")?,
+            chain: chain.id,
+        })
+        .await?;
+    let post = tx
+        .create_post(NewPost {
+            code: Code::parse("p1")?,
+            name: Name::parse("post")?,
+            grid: grid.id,
+        })
+        .await?;
+    let enterprise = tx
+        .create_enterprise(NewEnterprise {
+            name: Name::parse("企业")?,
+            grid: grid.id,
+            address: None,
+        })
+        .await?;
+    let unit = tx
+        .create_unit(NewUnit {
+            code: Code::parse("power")?,
+            name: Name::parse("供电")?,
+        })
+        .await?;
+    let sla = Sla::new(60, 450)?;
+    let category = tx
+        .create_category(NewCategory {
+            code: Code::parse("power")?,
+            name: Name::parse("电力")?,
+            default_unit: Some(unit.id),
+            slas: Priority::ALL.iter().map(|p| (*p, sla)).collect(),
+        })
+        .await?;
+    let user = |login: &str, role: Role| NewUser {
+        login: Login::parse(login).expect("static login"),
+        name: Name::parse(login).expect("static name"),
+        phone: None,
+        email: None,
+        locale: "zh-CN".into(),
+        roles: vec![role],
+        posts: if role == Role::PostMember {
+            vec![post.id]
+        } else {
+            vec![]
+        },
+        units: if role == Role::UnitMember {
+            vec![unit.id]
+        } else {
+            vec![]
+        },
+        grids: vec![],
+        enterprises: vec![],
+    };
+    tx.create_user(user("post01", Role::PostMember)).await?;
+    tx.create_user(user("dispatch", Role::Dispatcher)).await?;
+    tx.create_user(user("power", Role::UnitMember)).await?;
+    tx.commit().await?;
+    Ok(Park {
+        reporter: store.actor(&Login::parse("post01")?).await?,
+        dispatcher: store.actor(&Login::parse("dispatch")?).await?,
+        unit_member: store.actor(&Login::parse("power")?).await?,
+        enterprise: enterprise.id,
+        category: category.id,
+        unit: unit.id,
+    })
+}
+
+pub(crate) fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
+    Ok(NewIssue {
+        enterprise: park.enterprise,
+        category: park.category,
+        title: Title::parse("厂区道路破损")?,
+        description: Description::parse("重型货车碾压导致路面破损")?,
+        priority: Priority::Normal,
+        source: Source::Api,
+        client_key: Some(gridloop_core::ClientKey::parse(&key)?),
+    })
+}
+
+/// Returns the time taken by the reports and by the loops.
+async fn measure(
+    url: &str,
+    writers: usize,
+    reports: usize,
+    cycles: usize,
+) -> anyhow::Result<(Duration, Duration)> {
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let park = Arc::new(setup(&store).await?);
+    let workflow = Arc::new(Workflow::new(Calendar::default_china()));
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (store, park, workflow) = (store.clone(), park.clone(), workflow.clone());
+        let share = reports / writers + usize::from(w < reports % writers);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..share {
+                let issue = new_issue(&park, format!("r-{w}-{i}"))?;
+                store
+                    .report(&workflow, &park.reporter, issue, Utc::now())
+                    .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let reports_took = started.elapsed();
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (store, park, workflow) = (store.clone(), park.clone(), workflow.clone());
+        let share = cycles / writers + usize::from(w < cycles % writers);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..share {
+                one_loop(&store, &workflow, &park, format!("c-{w}-{i}")).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let cycles_took = started.elapsed();
+    Ok((reports_took, cycles_took))
+}
+
+pub(crate) async fn one_loop(
+    store: &Store,
+    workflow: &Workflow,
+    park: &Park,
+    key: String,
+) -> anyhow::Result<()> {
+    let issue = store
+        .report(workflow, &park.reporter, new_issue(park, key)?, Utc::now())
+        .await?
+        .issue;
+    let steps: [(ActionKind, &Actor, ActionFields); 5] = [
+        (
+            ActionKind::Accept,
+            &park.dispatcher,
+            ActionFields::default(),
+        ),
+        (
+            ActionKind::Assign,
+            &park.dispatcher,
+            ActionFields {
+                unit: Some(park.unit),
+                ..Default::default()
+            },
+        ),
+        (
+            ActionKind::Start,
+            &park.unit_member,
+            ActionFields::default(),
+        ),
+        (
+            ActionKind::Resolve,
+            &park.unit_member,
+            ActionFields {
+                note: Some(Note::parse("已修复")?),
+                ..Default::default()
+            },
+        ),
+        (
+            ActionKind::Verify,
+            &park.reporter,
+            ActionFields {
+                satisfaction: Some(Satisfaction::new(5)?),
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut version = issue.version;
+    for (kind, actor, fields) in steps {
+        let request = ActionRequest {
+            kind,
+            fields,
+            expected_version: Some(version),
+        };
+        version = store
+            .act(workflow, issue.id, actor, request, Utc::now())
+            .await?
+            .issue
+            .version;
+    }
+    Ok(())
+}

@@ -1,0 +1,504 @@
+//! The command line, as clap derives it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// gridloop — collect problems, hand them to the unit that solves them, verify the fix on site.
+#[derive(Debug, Parser)]
+#[command(name = "gridloop", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH` (embedded, the default) or `postgres://…`.
+    #[arg(long, global = true, env = "GRIDLOOP_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// A configuration file layered over config/default.toml.
+    #[arg(long, global = true, env = "GRIDLOOP_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Act as if it were this instant (RFC 3339). For demonstrations and tests of deadlines.
+    #[arg(long, global = true, env = "GRIDLOOP_NOW", hide = true)]
+    pub now: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply database migrations (they also run automatically on every start).
+    Migrate,
+    /// Seed the reference aluminium park into the database (idempotent).
+    Demo(DemoArgs),
+    /// Serve the HTTP API, Open311 and the probes until SIGINT/SIGTERM.
+    Serve(ServeArgs),
+    /// API tokens (shown once when created; only a hash is stored).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Report, act on, show and list issues.
+    #[command(subcommand)]
+    Issue(IssueCommand),
+    /// Handling units (承办单位).
+    #[command(subcommand)]
+    Unit(ListOnly),
+    /// Grids (网格).
+    #[command(subcommand)]
+    Grid(ListOnly),
+    /// Enterprises (链上企业).
+    #[command(subcommand)]
+    Enterprise(EnterpriseCommand),
+    /// Problem categories and their SLAs.
+    #[command(subcommand)]
+    Category(ListOnly),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Background jobs: list them, requeue a dead one, run them once.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Cron schedules that enqueue jobs (the weekly report, visit planning, clean-ups).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Weekly on-site visits to enterprises: plans, the week's visits, check-in and logging.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Notifications: list the outbox, retry a failed one, send a test, deliver once.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+    /// Reports computed from the event log.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Lists notifications, newest first (addresses masked).
+    List {
+        /// Only notifications in this state: pending, sending, sent, delivered, failed, dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Puts a failed or dead notification back in line to go now, its attempts counted afresh.
+    Retry { id: i64 },
+    /// Sends a test message at once through the configured wire and prints what it answered.
+    Test {
+        #[arg(long, value_enum)]
+        channel: NotifyChannel,
+        /// An email address or an E.164 phone number.
+        #[arg(long)]
+        to: String,
+        /// zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+    },
+    /// Runs one delivery round in this process (claims due notifications, sends them), then exits.
+    Work,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyChannel {
+    Email,
+    Sms,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Lists jobs, newest first.
+    List {
+        /// Only jobs in this state: scheduled, available, running, retryable, completed, dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Requeues a dead or retryable job to run now, with its attempts counted afresh.
+    Retry { id: i64 },
+    /// Runs one scheduler tick in this process: fires due schedules, runs due jobs, then exits.
+    Work,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Visit plans: which commissioner visits which enterprise, when.
+    #[command(subcommand)]
+    Plan(VisitPlanCommand),
+    /// Lists visits, by scheduled time.
+    List {
+        /// Only visits scheduled today or this week (Monday to Sunday), local time.
+        #[arg(long)]
+        due: Option<String>,
+        /// Only this commissioner's visits.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        /// Only visits in this status: planned, checked_in, completed, missed.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Checks in on site (from an hour before the window opens until it ends).
+    Checkin {
+        id: i64,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+    },
+    /// Logs a visit as done, with notes; optionally raises an issue found on site.
+    Complete {
+        id: i64,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        #[arg(long)]
+        notes: String,
+        /// The title of an issue to raise for the enterprise.
+        #[arg(long, value_name = "TITLE")]
+        raise_issue: Option<String>,
+        /// The raised issue's category code (required with --raise-issue).
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "normal")]
+        priority: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitPlanCommand {
+    /// Plans weekly visits to an enterprise by a commissioner.
+    Add {
+        /// The enterprise's id (see `gridloop enterprise list`).
+        #[arg(long)]
+        enterprise: i64,
+        /// The commissioner's login.
+        #[arg(long)]
+        commissioner: String,
+        /// When visits start, as a crontab line.
+        #[arg(long, default_value = "0 9 * * MON")]
+        cron: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+        /// How long a visit's window lasts, in minutes.
+        #[arg(long, default_value_t = 240)]
+        window: u32,
+        /// How long before a visit the commissioner is reminded, in minutes.
+        #[arg(long, default_value_t = 1440)]
+        lead: u32,
+    },
+    /// Lists visit plans.
+    List {
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// Pauses a plan: its future planned visits are removed.
+    Pause { id: i64 },
+    /// Resumes a paused plan.
+    Resume { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Adds a schedule.
+    Add {
+        /// A unique name, e.g. `weekly-report`.
+        name: String,
+        /// A crontab line: five fields (`0 8 * * MON`), six with seconds first, or an alias
+        /// such as `@weekly`. Weekdays 0 or 7 = Sunday, or names.
+        #[arg(long)]
+        cron: String,
+        /// The IANA time zone the expression is read in.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+        /// The kind of job each occurrence enqueues (see `gridloop schedule kinds`).
+        #[arg(long)]
+        job: String,
+        /// The job's payload, a JSON object.
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        /// What to do with occurrences missed while nothing ran: skip, fire_once, fire_all.
+        #[arg(long, default_value = "fire_once")]
+        misfire: String,
+        /// With `fire_all`: at most this many missed occurrences are fired.
+        #[arg(long, default_value_t = 10)]
+        cap: usize,
+    },
+    /// Lists schedules with their next occurrence.
+    List,
+    /// Stops a schedule from firing until resumed.
+    Pause { name: String },
+    /// Resumes a paused schedule from its next occurrence (what was missed is not fired).
+    Resume { name: String },
+    /// Removes a schedule; the jobs it enqueued stay.
+    Remove { name: String },
+    /// The job kinds a schedule can enqueue.
+    Kinds,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default from config: 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Only seed the data; do not go on to serve.
+    #[arg(long)]
+    pub seed_only: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print it (once).
+    Create {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "phone app".
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// `api` (a bearer token for /api/v1) or `open311` (an Open311 api_key, usable only
+        /// under /open311/v2; only for users with the enterprise role).
+        #[arg(long, default_value = "api", value_parser = parse_scope)]
+        scope: gridloop_store::TokenScope,
+    },
+    /// Revoke a token by its id (see `token list`).
+    Revoke { id: i64 },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Lists every user.
+    List,
+    /// Sets a user's password for the web pages (argon2id; at least 8 characters). Reads it
+    /// from stdin when stdin is not a terminal (`printf 'secret\n' | gridloop user passwd
+    /// post01`), else asks twice without echo. Ends the user's web sessions.
+    Passwd { login: String },
+    /// Shows or sets which channels a user wants for a kind of notification.
+    Prefs {
+        login: String,
+        /// The notification kind, e.g. `assigned`, `due_soon`, `escalated`, `visit_reminder`.
+        #[arg(long, requires = "channels")]
+        kind: Option<String>,
+        /// `email`, `sms`, `email,sms`, `none` (nothing for that kind) or `default`.
+        #[arg(long, requires = "kind")]
+        channels: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The week's report computed now from the event log: counts, rates, working-time
+    /// durations, visits, the units' league table, the overdue list, the week against the week
+    /// before, the 8-week trend, and the definitions behind each figure. Nothing is stored.
+    Weekly {
+        /// An ISO week such as 2026-W48, in the park's time zone; default the week just ended.
+        #[arg(long)]
+        week: Option<String>,
+        /// One grid's slice (its code), as the grid's post members receive it.
+        #[arg(long, conflicts_with = "unit")]
+        grid: Option<String>,
+        /// One unit's slice (its code), as the unit's head receives it.
+        #[arg(long)]
+        unit: Option<String>,
+        /// `md` (default), `html`, `csv` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// The report's language, zh-CN or en; default `report.locale` from the configuration.
+        #[arg(long)]
+        locale: Option<String>,
+    },
+    /// Stored copies of the reports that were sent, newest week first.
+    List {
+        /// Only this week's (2026-W48).
+        #[arg(long)]
+        week: Option<String>,
+        /// Only this scope: `park`, `unit:ID` or `grid:ID`.
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One stored report, exactly as it was sent.
+    Show {
+        id: i64,
+        /// `md` (default), `html`, `csv` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// Stores and sends the reports of a week now (the Monday schedule does this by itself);
+    /// a week already stored is not sent again.
+    Send {
+        /// An ISO week such as 2026-W48; default the week just ended.
+        #[arg(long)]
+        week: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListOnly {
+    /// List them.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnterpriseCommand {
+    /// List enterprises, optionally of one grid.
+    List {
+        /// Grid code, e.g. g1.
+        #[arg(long)]
+        grid: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IssueCommand {
+    /// Report a new problem.
+    Report(ReportArgs),
+    /// Take an action on an issue: accept, reject, assign, return, start, hold, resume,
+    /// extend_request, extend_grant, extend_deny, resolve, verify, rework, reopen,
+    /// mark_duplicate, reassign, comment.
+    Act(ActArgs),
+    /// Show one issue.
+    Show {
+        id: String,
+        /// Show it as this user would see it (refused if out of their scope).
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// The issue's history of events, oldest first.
+    History {
+        id: String,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// List issues, newest first.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The reporting user's login.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: String,
+    /// Enterprise id (see `gridloop enterprise list`).
+    #[arg(long)]
+    pub enterprise: String,
+    /// Category code (see `gridloop category list`).
+    #[arg(long)]
+    pub category: String,
+    #[arg(long)]
+    pub title: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// low, normal, high or urgent.
+    #[arg(long, default_value = "normal")]
+    pub priority: String,
+    /// A client key: reporting twice with the same key yields the same issue.
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    pub id: String,
+    /// The action, e.g. accept, assign, start, resolve, verify.
+    pub action: String,
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: String,
+    /// The version you saw; a different current version is a conflict and nothing is written.
+    #[arg(long)]
+    pub version: Option<u32>,
+    /// Unit code, for assign and reassign.
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Resolution note (resolve; internal, never shown to the requester), comment text
+    /// (comment) or verification note (verify).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// For resolve: what the requester is told (the only resolution text Open311 shows).
+    #[arg(long)]
+    pub public_note: Option<String>,
+    /// 1 to 5, for verify.
+    #[arg(long)]
+    pub satisfaction: Option<String>,
+    /// The surviving issue, for mark_duplicate.
+    #[arg(long)]
+    pub duplicate_of: Option<String>,
+    /// New deadline for extend_request/extend_grant: RFC 3339, `YYYY-MM-DD HH:MM` or
+    /// `YYYY-MM-DD` (end of that working day), local time in the calendar's zone.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Category code, for accept (reclassify).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Priority, for accept.
+    #[arg(long)]
+    pub priority: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these statuses (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Grid code.
+    #[arg(long)]
+    pub grid: Option<String>,
+    /// Unit code.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Category code.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Enterprise id.
+    #[arg(long)]
+    pub enterprise: Option<String>,
+    /// Reporter's login.
+    #[arg(long)]
+    pub reporter: Option<String>,
+    /// Only issues past a deadline now.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Text the title contains.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only what this user may see.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// The `next_cursor` of the previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
+}
+
+/// A token's scope on the command line (`--scope api|open311`).
+fn parse_scope(raw: &str) -> Result<gridloop_store::TokenScope, String> {
+    raw.parse()
+        .map_err(|e: gridloop_core::ParseError| e.rule().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

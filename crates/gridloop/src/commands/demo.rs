@@ -1,0 +1,108 @@
+//! `gridloop demo`: seed the reference park and show what to try next.
+
+use crate::app::App;
+use crate::cli::DemoArgs;
+use crate::render::print_json;
+use crate::render::say;
+use gridloop_app::demo::{
+    park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD, OPEN311_LOGIN,
+};
+use gridloop_store::TokenScope;
+
+/// The demo users who get a token printed, one per role.
+const ROLE_LOGINS: [(&str, &str); 7] = [
+    ("dispatcher", "dispatch"),
+    ("supervisor", "lead"),
+    ("admin", "admin"),
+    ("post member (grid g1)", "post01"),
+    ("commissioner (grid g1)", "comm01"),
+    ("unit member (power)", "power"),
+    ("unit head (power)", "power-head"),
+];
+
+pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
+    let park = reference_park();
+    let seeded = seed(&app.store, &park, app.now).await?;
+    // Every demo user can sign in to the web pages at once (only `demo` does this, never `serve`).
+    let hasher = gridloop_app::passwords::Hasher::from_settings(&app.settings.web);
+    set_demo_passwords(&app.store, &hasher).await?;
+    if args.seed_only {
+        if app.json {
+            return print_json(&seeded);
+        }
+        print_seeded(&park, &seeded);
+        return Ok(());
+    }
+    // Bind before printing, so the URL shown is one that answers.
+    let listener = super::serve::bind(app, &args.serve).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let mut tokens = Vec::new();
+    for (role, login) in ROLE_LOGINS {
+        let (_, secret) = super::token::create(app, login, "demo", TokenScope::Api).await?;
+        tokens.push((role, login, secret));
+    }
+    // The Open311 client's key opens /open311/v2 and nothing else.
+    let (_, open311_key) =
+        super::token::create(app, OPEN311_LOGIN, "demo", TokenScope::Open311).await?;
+    if app.json {
+        print_json(&serde_json::json!({
+            "seeded": seeded,
+            "url": url,
+            "web_password": DEMO_PASSWORD,
+            "tokens": tokens.iter().map(|(role, login, token)| serde_json::json!({"role": role, "login": login, "token": token})).collect::<Vec<_>>(),
+            "open311_api_key": open311_key,
+        }))?;
+    } else {
+        print_seeded(&park, &seeded);
+        say!("\nServing on {url}  (Ctrl-C to stop)\nWeb pages: {url}/login  — every demo user's password is {DEMO_PASSWORD}\n  (e.g. post01, comm01, dispatch, power, power-head, lead, admin)\nTokens for the API (Authorization: Bearer …), created just now:");
+        for (role, login, token) in &tokens {
+            say!("  {role:<24} {login:<11} {token}");
+        }
+        say!("Open311 api_key ({OPEN311_LOGIN}; works only under {url}/open311/v2):\n  {open311_key}");
+        say!(
+            "Try:\n  curl -H 'Authorization: Bearer {}' {url}/api/v1/issues",
+            tokens[0].2
+        );
+    }
+    // The demo's pages are at this address: its reports link their issues there.
+    let mut serving = app.clone();
+    if serving.settings.report.base_url.trim().is_empty() {
+        serving.settings.report.base_url = url;
+    }
+    super::serve::serve_on(&serving, listener).await
+}
+
+fn print_seeded(park: &gridloop_app::demo::park::Park, seeded: &gridloop_app::demo::Seeded) {
+    if seeded.already_present {
+        say!(
+            "The demo park '{}' is already in the database; nothing changed.\n",
+            park.chain.name
+        );
+    } else {
+        say!(
+            "Seeded the demo park '{}': {} grids, {} posts, {} enterprises, {} units, {} categories, {} users.\n",
+            park.chain.name, seeded.grids, seeded.posts, seeded.enterprises, seeded.units, seeded.categories, seeded.users
+        );
+    }
+    say!(
+        r#"Users: dispatch (dispatcher), lead (supervisor), admin, post01…post78 (one per post),
+comm01…comm12 (commissioners), and per unit a member and a head, e.g. power / power-head.
+Each signs in to the web pages (/login) with the password gridloop-demo.
+
+Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
+  gridloop issue report --as post01 --enterprise 1 --category power --title "厂区专线需要迁改"
+  gridloop issue act 1 accept  --as dispatch
+  gridloop issue act 1 assign  --as dispatch --unit power
+  gridloop issue act 1 start   --as power
+  gridloop issue act 1 resolve --as power --note "线路已迁改完成"
+  gridloop issue act 1 verify  --as post01 --satisfaction 5
+  gridloop issue history 1
+  gridloop issue list --status closed
+While the server runs, every notification is rendered to data/outbox/ (.eml, .txt) and
+  gridloop notify list
+shows them. Each enterprise has a weekly visit:
+  gridloop visit list --due week --as comm01
+  gridloop jobs list                 # reminders, escalations and visit checks waiting
+(With cargo: cargo run --release -- issue …)"#
+    );
+}

@@ -1,0 +1,54 @@
+//! One module per command group; [`run`] dispatches.
+
+mod demo;
+mod issue;
+pub(crate) mod jobs;
+mod notify;
+mod passwd;
+mod reference;
+mod report;
+mod serve;
+mod token;
+pub(crate) mod visit;
+
+use crate::app::App;
+use crate::cli::{Cli, Command};
+use crate::render::say;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let app = App::open(&cli).await?;
+    match cli.command {
+        Command::Migrate => {
+            if app.json {
+                crate::render::print_json(
+                    &serde_json::json!({"migrated": true, "backend": app.store.backend()}),
+                )?;
+            } else {
+                say!("database is up to date ({})", app.store.backend());
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve::run(&app, &args).await,
+        Command::Demo(args) => demo::run(&app, &args).await,
+        Command::Token(cmd) => token::run(&app, cmd).await,
+        Command::Issue(cmd) => issue::run(&app, cmd).await,
+        Command::Unit(_) => reference::units(&app).await,
+        Command::Grid(_) => reference::grids(&app).await,
+        Command::Enterprise(crate::cli::EnterpriseCommand::List { grid }) => {
+            reference::enterprises(&app, grid.as_deref()).await
+        }
+        Command::Category(_) => reference::categories(&app).await,
+        Command::User(crate::cli::UserCommand::List) => reference::users(&app).await,
+        Command::User(crate::cli::UserCommand::Passwd { login }) => passwd::run(&app, &login).await,
+        Command::User(crate::cli::UserCommand::Prefs {
+            login,
+            kind,
+            channels,
+        }) => reference::prefs(&app, &login, kind.as_deref(), channels.as_deref()).await,
+        Command::Jobs(cmd) => jobs::jobs(&app, cmd).await,
+        Command::Schedule(cmd) => jobs::schedule(&app, cmd).await,
+        Command::Visit(cmd) => visit::run(&app, cmd).await,
+        Command::Notify(cmd) => notify::run(&app, cmd).await,
+        Command::Report(cmd) => report::run(&app, cmd).await,
+    }
+}

@@ -1,0 +1,526 @@
+//! Admins: the park's reference data without the command line. Lists of grids, posts,
+//! enterprises, units, users, categories with their SLAs, visit plans, schedules and
+//! dead-lettered notifications; create forms for all but the last two; edit pages for users
+//! (roles, contacts, active, a password) and categories (SLA per priority, default unit);
+//! pause and resume for visit plans and schedules. Everything goes through the app's use cases
+//! and store methods the JSON API and the CLI use, so a form is checked exactly as the API
+//! checks the same request, and a refusal is said in the page's language (`messages`).
+//!
+//! # Layout
+//!
+//! - this file: the index, the lists, grids/posts/enterprises/units, notifications.
+//! - [`users`], [`categories`], [`visit_plans`], [`schedules`]: one section each.
+
+mod categories;
+mod schedules;
+mod users;
+mod visit_plans;
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use gridloop_app::store::{NewEnterprise, NewGrid, NewPost, NewUnit, NotificationState};
+use gridloop_app::{self as app, AppError, AppState, Thing};
+use gridloop_core::{Code, Name, Role};
+use minijinja::context;
+use serde::Serialize;
+
+use crate::form::{Fields, WebForm};
+use crate::issue::Names;
+use crate::messages;
+use crate::render::{page_with, see_other, PageError};
+use crate::session::Viewer;
+
+/// The sections, in the index's order: (path segment, label key).
+const SECTIONS: &[(&str, &str)] = &[
+    ("grids", "admin_grids"),
+    ("posts", "admin_posts"),
+    ("enterprises", "admin_enterprises"),
+    ("units", "admin_units"),
+    ("users", "admin_users"),
+    ("categories", "admin_categories"),
+    ("visit-plans", "admin_visit_plans"),
+    ("schedules", "admin_schedules"),
+    ("notifications", "admin_notifications"),
+];
+
+/// How many dead notifications the list shows.
+const DEAD_LIMIT: u32 = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(index))
+        .route("/admin/{section}", get(section).post(create))
+        .route("/admin/notifications/{id}/retry", post(retry))
+        .merge(users::routes())
+        .merge(categories::routes())
+        .merge(visit_plans::routes())
+        .merge(schedules::routes())
+}
+
+#[derive(Debug, Serialize)]
+struct Link {
+    href: String,
+    key: &'static str,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<TableRow>,
+    /// Whether any row has buttons (the table then has an actions column).
+    actions: bool,
+}
+
+impl Table {
+    fn new(headers: Vec<&'static str>, rows: Vec<TableRow>) -> Self {
+        let actions = rows.iter().any(|r| !r.actions.is_empty());
+        Self {
+            headers,
+            rows,
+            actions,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct TableRow {
+    cells: Vec<String>,
+    /// The row's own page, linked from its first cell.
+    href: Option<String>,
+    /// The row's buttons, each a small form.
+    actions: Vec<RowAction>,
+}
+
+/// A button on a row: a form posting to `action`, with the hidden `name` field when set.
+#[derive(Debug, Serialize)]
+struct RowAction {
+    action: String,
+    /// The label's key.
+    label: &'static str,
+    danger: bool,
+    name: Option<String>,
+}
+
+impl RowAction {
+    fn new(action: String, label: &'static str) -> Self {
+        Self {
+            action,
+            label,
+            danger: false,
+            name: None,
+        }
+    }
+}
+
+/// A section's page beyond its table: the options of its form's selects, and what a blank
+/// form starts with.
+#[derive(Debug, Default)]
+struct Extra {
+    options: Option<minijinja::Value>,
+    defaults: BTreeMap<String, String>,
+}
+
+/// `?saved` after a change: the page says so.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+/// One field of a create form.
+#[derive(Debug, Serialize)]
+struct Input {
+    name: &'static str,
+    label: &'static str,
+    options: Option<Vec<(String, String)>>,
+}
+
+fn links() -> Vec<Link> {
+    SECTIONS
+        .iter()
+        .map(|(path, key)| Link {
+            href: format!("/admin/{path}"),
+            key,
+        })
+        .collect()
+}
+
+/// `GET /admin`.
+async fn index(viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(&[Role::Admin])?;
+    let ctx = context! {
+        sections => links(),
+        heading => viewer.t("admin_title"),
+        ..viewer.base(viewer.t("admin_title"))
+    };
+    page_with(StatusCode::OK, "admin.html", ctx)
+}
+
+/// `GET /admin/{section}`.
+async fn section(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Query(saved): Query<Saved>,
+) -> Result<Response, PageError> {
+    viewer.require(&[Role::Admin])?;
+    let outcome = match saved.saved {
+        Some(_) => Outcome::Saved,
+        None => Outcome::Blank,
+    };
+    render(&state, &viewer, &name, outcome, StatusCode::OK).await
+}
+
+fn row(cells: Vec<String>) -> TableRow {
+    TableRow {
+        cells,
+        href: None,
+        actions: Vec::new(),
+    }
+}
+
+/// How a section's page comes to be shown.
+#[derive(Debug)]
+enum Outcome {
+    Blank,
+    /// After a change that was made.
+    Saved,
+    /// A form refused: what was typed, and why.
+    Failed(Fields, String),
+}
+
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (_, heading) = SECTIONS
+        .iter()
+        .find(|(path, _)| *path == name)
+        .ok_or(PageError::NotFound)?;
+    let names = Names::load(state).await?;
+    let grids = state.store.grids().await?;
+    let grid_code = |id| {
+        grids
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.code.to_string())
+            .unwrap_or_default()
+    };
+    let grid_options = || {
+        Some(
+            grids
+                .iter()
+                .map(|g| (g.code.to_string(), format!("{} {}", g.code, g.name)))
+                .collect(),
+        )
+    };
+    let text = |name, label| Input {
+        name,
+        label,
+        options: None,
+    };
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut extra = Extra::default();
+    let table = match name {
+        "grids" => {
+            inputs = vec![text("code", "code"), text("name", "name")];
+            Table::new(
+                vec!["code", "name"],
+                grids
+                    .iter()
+                    .map(|g| row(vec![g.code.to_string(), g.name.to_string()]))
+                    .collect(),
+            )
+        }
+        "posts" => {
+            inputs = vec![
+                text("code", "code"),
+                text("name", "name"),
+                Input {
+                    name: "grid",
+                    label: "grid",
+                    options: grid_options(),
+                },
+            ];
+            Table::new(
+                vec!["code", "name", "grid"],
+                state
+                    .store
+                    .posts(None)
+                    .await?
+                    .into_iter()
+                    .map(|p| {
+                        row(vec![
+                            p.code.to_string(),
+                            p.name.to_string(),
+                            grid_code(p.grid),
+                        ])
+                    })
+                    .collect(),
+            )
+        }
+        "enterprises" => {
+            inputs = vec![
+                text("name", "name"),
+                Input {
+                    name: "grid",
+                    label: "grid",
+                    options: grid_options(),
+                },
+                text("address", "address"),
+            ];
+            Table::new(
+                vec!["col_issue", "name", "grid", "address"],
+                state
+                    .store
+                    .enterprises(None)
+                    .await?
+                    .into_iter()
+                    .map(|e| {
+                        row(vec![
+                            e.id.to_string(),
+                            e.name.to_string(),
+                            grid_code(e.grid),
+                            e.address.unwrap_or_default(),
+                        ])
+                    })
+                    .collect(),
+            )
+        }
+        "units" => {
+            inputs = vec![text("code", "code"), text("name", "name")];
+            Table::new(
+                vec!["code", "name"],
+                names
+                    .units()
+                    .iter()
+                    .map(|u| row(vec![u.code.to_string(), u.name.to_string()]))
+                    .collect(),
+            )
+        }
+        "users" => {
+            extra.options = Some(users::options(state).await?);
+            users::table(state, viewer).await?
+        }
+        "categories" => {
+            extra.options = Some(categories::options(&names));
+            categories::table(viewer, &names)
+        }
+        "visit-plans" => {
+            let (options, defaults) = visit_plans::form(state).await?;
+            extra = Extra {
+                options: Some(options),
+                defaults,
+            };
+            visit_plans::table(state, viewer, &names).await?
+        }
+        "schedules" => schedules::table(state, viewer).await?,
+        "notifications" => Table::new(
+            vec!["col_issue", "channel", "recipient", "attempts", "error"],
+            state
+                .store
+                .notifications(Some(NotificationState::Dead), DEAD_LIMIT)
+                .await?
+                .into_iter()
+                .map(|n| TableRow {
+                    cells: vec![
+                        n.issue_id.map(|i| format!("#{i}")).unwrap_or_default(),
+                        format!("{} · {}", n.channel, n.kind.stored_name()),
+                        gridloop_app::delivery::masked_address(n.channel.as_str(), &n.address),
+                        n.attempts.to_string(),
+                        n.last_error.unwrap_or_default(),
+                    ],
+                    href: None,
+                    actions: vec![RowAction::new(
+                        format!("/admin/notifications/{}/retry", n.id),
+                        "retry",
+                    )],
+                })
+                .collect(),
+        ),
+        _ => return Err(PageError::NotFound),
+    };
+    let (form, lists, error, saved) = match outcome {
+        Outcome::Failed(fields, error) => (fields.echo(), fields.echo_lists(), Some(error), false),
+        Outcome::Saved => (extra.defaults, BTreeMap::new(), None, true),
+        Outcome::Blank => (extra.defaults, BTreeMap::new(), None, false),
+    };
+    let ctx = context! {
+        sections => links(),
+        section => name,
+        heading => viewer.t(heading),
+        table,
+        inputs,
+        options => extra.options,
+        form,
+        lists,
+        error,
+        saved,
+        ..viewer.base(viewer.t(heading))
+    };
+    page_with(status, "admin.html", ctx)
+}
+
+/// `POST /admin/{section}`: creates a grid, post, enterprise, unit, user, category or visit
+/// plan.
+#[tracing::instrument(name = "web_admin_create", skip_all, fields(user_id = %form.viewer.user.id, section = %name))]
+async fn create(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    form: WebForm,
+) -> Result<Response, PageError> {
+    let WebForm { viewer, fields } = form;
+    viewer.require(&[Role::Admin])?;
+    let result: Result<(), String> = match name.as_str() {
+        "grids" | "units" | "posts" | "enterprises" => {
+            create_simple(&state, &viewer, &name, &fields).await?
+        }
+        "users" => users::create(&state, &viewer, &fields).await?,
+        "categories" => categories::create(&state, &viewer, &fields).await?,
+        "visit-plans" => visit_plans::create(&state, &viewer, &fields).await?,
+        _ => return Err(PageError::NotFound),
+    };
+    match result {
+        Ok(()) => {
+            tracing::info!("reference data created from the web");
+            Ok(see_other(&format!("/admin/{name}?saved")))
+        }
+        Err(message) => {
+            render(
+                &state,
+                &viewer,
+                &name,
+                Outcome::Failed(fields, message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// Creates a grid, unit, post or enterprise from its form; `Ok(Err(message))` when refused.
+async fn create_simple(
+    state: &AppState,
+    viewer: &Viewer,
+    section: &str,
+    fields: &Fields,
+) -> Result<Result<(), String>, PageError> {
+    let mut bad = app::error::Fields::default();
+    let code = if matches!(section, "grids" | "units" | "posts") {
+        bad.take(Code::parse(fields.get("code").unwrap_or_default()))
+    } else {
+        None
+    };
+    let named = bad.take(Name::parse(fields.get("name").unwrap_or_default()));
+    if let Err(e) = bad.check() {
+        return refusal(viewer, e).map(Err);
+    }
+    let grid = match fields.get("grid") {
+        Some(raw) => match Code::parse_field("grid", raw) {
+            Ok(code) => state.store.grid_by_code(&code).await?,
+            Err(_) => None,
+        },
+        None => None,
+    };
+    if matches!(section, "posts" | "enterprises") && grid.is_none() {
+        return Ok(Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))));
+    }
+    let (Some(name), grid) = (named, grid) else {
+        return Err(PageError::Internal);
+    };
+    let code = || code.clone().ok_or(PageError::Internal);
+    let done = match section {
+        "grids" => match state.store.chains().await?.first() {
+            Some(chain) => state
+                .store
+                .create_grid(NewGrid {
+                    code: code()?,
+                    name,
+                    chain: chain.id,
+                })
+                .await
+                .map(drop),
+            None => return refusal(viewer, AppError::NotFound(Thing::Chain)).map(Err),
+        },
+        "units" => state
+            .store
+            .create_unit(NewUnit {
+                code: code()?,
+                name,
+            })
+            .await
+            .map(drop),
+        "posts" => state
+            .store
+            .create_post(NewPost {
+                code: code()?,
+                name,
+                grid: grid.ok_or(PageError::Internal)?.id,
+            })
+            .await
+            .map(drop),
+        _ => state
+            .store
+            .create_enterprise(NewEnterprise {
+                name,
+                grid: grid.ok_or(PageError::Internal)?.id,
+                address: fields.get("address").map(str::to_owned),
+            })
+            .await
+            .map(drop),
+    };
+    match done {
+        Ok(()) => Ok(Ok(())),
+        Err(e) => refusal(viewer, e.into()).map(Err),
+    }
+}
+
+/// Why a use case refused a form, as the form's message in the viewer's language; `Err` for
+/// what is no fault of the form (the database, the server: logged where it happened).
+fn refusal(viewer: &Viewer, e: AppError) -> Result<String, PageError> {
+    match e {
+        AppError::NotPermitted { .. } | AppError::Unavailable | AppError::Internal => Err(e.into()),
+        e => Ok(format!(
+            "{} {}",
+            viewer.t("not_saved"),
+            messages::text(viewer.locale, &e)
+        )),
+    }
+}
+
+/// A whole number of minutes typed into a form; blank is none, anything else not a number is
+/// the form's message.
+fn minutes(viewer: &Viewer, field: &str, raw: Option<&str>) -> Result<Option<u32>, String> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => raw.parse::<u32>().map(Some).map_err(|_| {
+            format!(
+                "{} {field}: '{raw}' {}",
+                viewer.t("not_saved"),
+                viewer.t("not_minutes")
+            )
+        }),
+    }
+}
+
+/// `POST /admin/notifications/{id}/retry`: a dead notification goes back to the queue.
+async fn retry(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    form: WebForm,
+) -> Result<Response, PageError> {
+    form.viewer.require(&[Role::Admin])?;
+    state
+        .store
+        .retry_notification(id, state.clock.now())
+        .await?;
+    tracing::info!(notification = id, "notification retried from the web");
+    Ok(see_other("/admin/notifications?saved"))
+}

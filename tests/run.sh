@@ -53,6 +53,9 @@ if cargo tree -p gridloop-core -e normal --prefix none --format '{p}' \
 fi
 echo "ok"
 
+log "every crate root's Layout section names its modules, and only those (tests/layout.py)"
+python3 tests/layout.py
+
 log "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -17,7 +17,8 @@
 //! - [`event`], [`effect`]: what happened (immutable history) and what must happen next.
 //! - [`notification`]: what a notification is about and the channel it goes out on.
 //! - [`issue`]: the projection of an issue's events.
-//! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step.
+//! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step;
+//!   [`lifecycle_table`]: the same table written out for people (`docs/lifecycle.md`).
 //! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
 //! - [`escalation`]: each category's escalation ladder, and the reminder and escalation timers
 //!   of a deadline watch.
@@ -41,6 +42,7 @@ pub mod event;
 pub mod ids;
 pub mod issue;
 pub mod lifecycle;
+pub mod lifecycle_table;
 pub mod locale;
 pub mod notification;
 pub mod priority;

@@ -36,6 +36,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the HTTP API, Open311 and the probes until SIGINT/SIGTERM.
     Serve(ServeArgs),
+    /// The issue lifecycle: every action, the states it starts from, where it leads, who may
+    /// take it and what it needs (the core's transition table; needs no database).
+    Lifecycle(LifecycleArgs),
     /// API tokens (shown once when created; only a hash is stored).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -501,4 +504,11 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Write it as Markdown, as in docs/lifecycle.md.
+    #[arg(long)]
+    pub markdown: bool,
 }

@@ -13,6 +13,8 @@
 //! - `fire`: which occurrences of a schedule fire at a tick (misfire policy plus a grace period).
 //! - [`sla`]: deadline timers planned from an issue's deadlines, due-soon reminders, escalations.
 //! - [`visits`]: visit plans, their materialised occurrences, reminders and misses.
+//! - [`reports`]: the weekly report computed for the week just ended, stored frozen and sent.
+//! - `error`: [`SchedulerError`] (the scheduler cannot work) and [`JobError`] (one run failed).
 
 pub mod backoff;
 pub mod clock;

@@ -12,7 +12,7 @@
 //! # Layout
 //!
 //! - [`session`]: session cookies, the [`session::Viewer`] extractor, sign-in and sign-out
-//!   (over the app's `sign_in` and `sessions`).
+//!   (over the app's sign-in and sessions).
 //! - [`client_addr`]: the [`client_addr::ClientAddr`] extractor (the rule is the app's).
 //! - [`csrf`]: the per-session token and the origin checks of every POST.
 //! - [`form`]: posted fields, read after the CSRF check.

@@ -3,6 +3,7 @@
 mod demo;
 mod issue;
 pub(crate) mod jobs;
+mod lifecycle;
 mod notify;
 mod passwd;
 mod reference;
@@ -16,6 +17,10 @@ use crate::cli::{Cli, Command};
 use crate::render::say;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The transition table is the code's own: no configuration or database needed.
+    if let Command::Lifecycle(args) = &cli.command {
+        return lifecycle::run(args, cli.json);
+    }
     let app = App::open(&cli).await?;
     match cli.command {
         Command::Migrate => {
@@ -50,5 +55,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Visit(cmd) => visit::run(&app, cmd).await,
         Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Report(cmd) => report::run(&app, cmd).await,
+        Command::Lifecycle(_) => unreachable!("answered before the database is opened"),
     }
 }

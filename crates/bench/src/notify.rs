@@ -253,7 +253,7 @@ async fn drain(
     let park = setup(&store).await?;
     let workflow = Workflow::new(Calendar::default_china());
     let issue = store
-        .report(
+        .intake(
             &workflow,
             &park.reporter,
             new_issue(&park, "notify-bench".into())?,

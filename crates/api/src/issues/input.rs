@@ -13,6 +13,9 @@ use gridloop_core::{
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use gridloop_app::issues::{ActionInput, CategoryRef, ListInput, Until};
+use gridloop_app::AppError;
+
 use crate::problem::{FieldError, Problem};
 
 /// The default page size of `GET /issues`.
@@ -56,6 +59,21 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// The value of a use case's step, or `None` with its field errors recorded here (so one
+    /// 422 names them with the request's own); any other refusal is the answer.
+    pub fn absorb<T>(&mut self, result: Result<T, AppError>) -> Result<Option<T>, Problem> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(AppError::Invalid(list)) => {
+                for e in list {
+                    self.add(e.field(), e.rule().to_string());
+                }
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// 422 naming every bad field, if there is one.
     pub fn finish(self) -> Result<(), Problem> {
         if self.0.is_empty() {
@@ -92,13 +110,6 @@ pub struct ReportBody {
     pub description: Option<String>,
     #[schema(schema_with = super::view::report_priority_schema)]
     pub priority: Option<String>,
-}
-
-/// How a report names its category.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CategoryRef {
-    Code(Code),
-    Id(gridloop_core::CategoryId),
 }
 
 /// A report's fields, each `None` when missing or bad (and then named in the errors); the
@@ -199,23 +210,6 @@ pub struct ActionBody {
     pub priority: Option<String>,
 }
 
-/// An action's fields, each `None` when absent or bad (and then named in the errors); unit and
-/// category codes are still to be looked up.
-#[derive(Debug, Clone)]
-pub struct ActionInput {
-    pub kind: Option<ActionKind>,
-    pub version: Option<u32>,
-    pub unit: Option<Code>,
-    pub category: Option<Code>,
-    pub reason: Option<Reason>,
-    pub note: Option<Note>,
-    pub public_note: Option<Note>,
-    pub satisfaction: Option<Satisfaction>,
-    pub duplicate_of: Option<IssueId>,
-    pub until: Option<DateTime<Utc>>,
-    pub priority: Option<Priority>,
-}
-
 /// The fields each action takes, as named in [`ActionBody`]; the required ones are the
 /// transition table's `requires`.
 fn fields_used(kind: ActionKind) -> &'static [&'static str] {
@@ -256,8 +250,10 @@ impl ActionBody {
         ]
     }
 
-    /// Parses every field, recording each bad, missing or unused one in `errors`.
-    pub fn parse(self, errors: &mut Errors) -> ActionInput {
+    /// Parses every field, recording each bad, missing or unused one in `errors`; `None` when
+    /// the action itself is missing or bad. The version is left to the handler (it may come
+    /// as `If-Match`).
+    pub fn parse(self, errors: &mut Errors) -> Option<ActionInput> {
         let kind = match self.action.as_deref() {
             None => {
                 errors.add("action", "is required");
@@ -300,9 +296,7 @@ impl ActionBody {
             .and_then(|id| errors.take("duplicate_of", IssueId::new(id)));
         let until = errors.optional("until", self.until.as_deref(), parse_instant);
         let priority = errors.optional("priority", self.priority.as_deref(), str::parse);
-        ActionInput {
-            kind,
-            version: self.version,
+        Some(ActionInput {
             unit,
             category,
             reason,
@@ -310,9 +304,10 @@ impl ActionBody {
             public_note,
             satisfaction,
             duplicate_of,
-            until,
+            until: until.map(Until::At),
             priority,
-        }
+            ..ActionInput::new(kind?)
+        })
     }
 }
 
@@ -364,21 +359,6 @@ pub struct ListQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// A list query with every field parsed; codes and the login are still to be resolved.
-#[derive(Debug, Clone, Default)]
-pub struct ListInput {
-    pub statuses: Vec<Status>,
-    pub grid: Option<Code>,
-    pub unit: Option<Code>,
-    pub category: Option<Code>,
-    pub enterprise: Option<EnterpriseId>,
-    pub reporter: Option<Login>,
-    pub overdue: bool,
-    pub q: Option<String>,
-    pub limit: u32,
     pub cursor: Option<String>,
 }
 
@@ -546,7 +526,7 @@ mod tests {
         };
         let mut errors = Errors::default();
         assert_eq!(
-            body.parse(&mut errors).kind,
+            body.parse(&mut errors).map(|a| a.kind),
             Some(ActionKind::ExtendRequest)
         );
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();

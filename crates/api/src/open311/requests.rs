@@ -95,7 +95,7 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
     };
     let reported = state
         .store
-        .report_open311(
+        .intake_open311(
             &state.workflow,
             &caller.actor,
             new,

@@ -16,10 +16,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use gridloop_app::store::{AttachmentKind, IssueFilter, NewAttachment, NewIssue, StoreError};
+use gridloop_app::issues::{self, CategoryRef, Intake};
+use gridloop_app::store::{AttachmentKind, IssueFilter, NewAttachment};
+use gridloop_app::AppError;
 use gridloop_core::{
-    available_actions, ActionKind, Description, EnterpriseId, Priority, Role, Source, Status,
-    Title, TransitionError,
+    available_actions, ActionKind, Code, Description, EnterpriseId, Priority, Role, Source, Status,
+    Title,
 };
 use minijinja::context;
 use serde::Serialize;
@@ -191,7 +193,7 @@ async fn read_body(
 }
 
 /// `POST /issues`: reports the problem, or shows the form again with what is wrong.
-#[tracing::instrument(name = "web_report", skip_all, fields(user_id = tracing::field::Empty, issue_id = tracing::field::Empty))]
+#[tracing::instrument(name = "web_intake", skip_all, fields(user_id = tracing::field::Empty, issue_id = tracing::field::Empty))]
 async fn submit(State(state): State<AppState>, request: Request) -> Result<Response, PageError> {
     let (mut parts, body) = request.into_parts();
     let viewer = Viewer::from_request_parts(&mut parts, &state).await?;
@@ -220,13 +222,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     if enterprise.is_none() {
         errors.push(format!("{}: {}", label("enterprise"), label("choose")));
     }
-    let category = match fields.get("category") {
-        Some(code) => match gridloop_core::Code::parse_field("category", code) {
-            Ok(code) => state.category_id(&code).await?,
-            Err(_) => None,
-        },
-        None => None,
-    };
+    let category = fields
+        .get("category")
+        .and_then(|code| Code::parse_field("category", code).ok());
     if category.is_none() {
         errors.push(format!("{}: {}", label("category"), label("choose")));
     }
@@ -288,23 +286,19 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         .await;
     };
 
-    let now = state.clock.now();
-    let new = NewIssue {
+    let intake = Intake {
         enterprise,
-        category,
+        category: CategoryRef::Code(category),
         title,
         description,
         priority,
         source: Source::Web,
         client_key: key,
+        open311: None,
     };
-    let reported = match state
-        .store
-        .report(&state.workflow, &viewer.actor, new, now)
-        .await
-    {
+    let reported = match issues::intake(&state, &viewer.actor, intake).await {
         Ok(reported) => reported,
-        Err(StoreError::KeyReuse { .. }) => {
+        Err(AppError::KeyReuse) => {
             // The same form sent again with other values: treat it as a new form.
             let message = viewer.t("changed_meanwhile").to_owned();
             return render_form(
@@ -317,9 +311,8 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             )
             .await;
         }
-        Err(StoreError::Transition(TransitionError::OutOfScope))
-        | Err(StoreError::NotFound { .. }) => {
-            let message = format!("{}: {}", label("enterprise"), label("choose"));
+        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+            let message = crate::messages::text(viewer.locale, &e);
             return render_form(
                 &state,
                 &viewer,
@@ -332,9 +325,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         }
         Err(e) => return Err(e.into()),
     };
+    let now = state.clock.now();
     let issue = &reported.issue;
     tracing::Span::current().record("issue_id", issue.id.get());
-    tracing::info!(replayed = reported.replayed, "issue reported from the web");
     if let (false, Some(photo), Some(content_type)) = (reported.replayed, photo, photo_type) {
         let filename = photo
             .filename

@@ -13,7 +13,7 @@ use gridloop_core::{ActionKind, Issue, Role, Status};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::issue::{action_views, issue_rows, Names};
+use crate::issue::{action_views, issue_rows, Directory};
 use crate::render::{page, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -46,7 +46,7 @@ async fn queue(
     heading_key: &str,
     path: &str,
 ) -> Result<Response, PageError> {
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let mut rows = issue_rows(state, &names, &issues);
     for (row, issue) in rows.iter_mut().zip(&issues) {
         row.actions = action_views(issue, &viewer.actor, &QUEUE_ACTIONS);

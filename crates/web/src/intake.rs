@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::csrf;
 use crate::form::Fields;
-use crate::issue::{issue_rows, Names};
+use crate::issue::{issue_rows, Directory};
 use crate::render::{page, page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::{attachments, AppState};
@@ -363,7 +363,7 @@ async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
         ..IssueFilter::default()
     };
     let page_of = state.store.list_issues(&filter, LIST_LIMIT, None).await?;
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &page_of.items);
     let ctx = context! {
         rows,
@@ -388,7 +388,7 @@ async fn to_verify(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         .into_iter()
         .filter(|i| available_actions(i, &viewer.actor).contains(&ActionKind::Verify))
         .collect();
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &waiting);
     let ctx = context! {
         rows,

@@ -42,15 +42,16 @@ pub fn routes() -> Router<AppState> {
         .route("/issues/{id}/photos/{photo}", get(photo))
 }
 
-/// Names of the reference data a list or a page shows, read once per request.
+/// The names of the reference data a list or a page shows (enterprises, units, categories),
+/// read once per request: a directory to look ids up in.
 #[derive(Debug, Default)]
-pub struct Names {
+pub struct Directory {
     enterprises: HashMap<EnterpriseId, String>,
     units: Vec<Unit>,
     categories: Vec<Category>,
 }
 
-impl Names {
+impl Directory {
     pub async fn load(state: &AppState) -> Result<Self, PageError> {
         Ok(Self {
             enterprises: state
@@ -107,7 +108,7 @@ pub struct Row {
     pub extra: Option<String>,
 }
 
-pub fn issue_rows(state: &AppState, names: &Names, issues: &[Issue]) -> Vec<Row> {
+pub fn issue_rows(state: &AppState, names: &Directory, issues: &[Issue]) -> Vec<Row> {
     let now = state.clock.now();
     let tz = state.workflow.calendar().tz();
     issues
@@ -298,7 +299,7 @@ async fn render(
     failed: Failed,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let users: HashMap<UserId, String> = state
         .store
         .users()
@@ -396,7 +397,7 @@ async fn render(
 
 fn event_view(
     viewer: &Viewer,
-    names: &Names,
+    names: &Directory,
     users: &HashMap<UserId, String>,
     event: &Event,
     tz: chrono_tz::Tz,

@@ -16,7 +16,7 @@ use gridloop_core::{ActionKind, Issue, Period, ReportScope, Role, Status};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::issue::{action_views, issue_rows, Names};
+use crate::issue::{action_views, issue_rows, Directory};
 use crate::render::{local_time, page, PageError};
 use crate::session::Viewer;
 use gridloop_app::reports;
@@ -128,7 +128,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         })
         .collect();
     let visits = this_week.visits.unwrap_or_default();
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let mut overdue_sorted = overdue.clone();
     overdue_sorted.sort_by_key(|i| (i.resolve_due_at, i.id));
     let overdue_rows = issue_rows(&state, &names, &overdue_sorted);
@@ -171,7 +171,7 @@ async fn extensions(State(state): State<AppState>, viewer: Viewer) -> Result<Res
         .filter(|i| i.pending_extension.is_some())
         .collect();
     waiting.sort_by_key(|i| i.pending_extension.as_ref().map(|p| p.requested_at));
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let tz = state.workflow.calendar().tz();
     let mut rows = issue_rows(&state, &names, &waiting);
     for (row, issue) in rows.iter_mut().zip(&waiting) {

@@ -9,7 +9,7 @@ use gridloop_app::store::IssueFilter;
 use gridloop_core::{Role, Status};
 use minijinja::context;
 
-use crate::issue::{issue_rows, Names};
+use crate::issue::{issue_rows, Directory};
 use crate::render::{page, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -38,7 +38,7 @@ async fn worklist(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     }
     // Earliest deadline first; an issue without one (not yet possible here) last.
     issues.sort_by_key(|i| (i.resolve_due_at.is_none(), i.resolve_due_at, i.id));
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &issues);
     let ctx = context! {
         rows,

@@ -6,14 +6,18 @@
 //! or as `If-Match`, and a stale one is 409 with nothing written.
 //!
 //! Input is parsed into core types before anything else happens, every field at once, so one
-//! 422 names every bad field (see [`input`]). What is returned is shaped in [`view`].
+//! 422 names every bad field (see [`input`]); the use cases themselves are the app's
+//! ([`gridloop_app::issues`]), and their refusals become problem+json through
+//! `From<AppError> for Problem`. What is returned is shaped in [`view`].
 //!
 //! Statuses of an action, in the order they are decided: 400/413/415 for a body that is not
 //! JSON, too large or not JSON at all, and 422 for JSON of the wrong shape; 403 when the caller
 //! holds none of the roles the action needs (as in the core, before anything about the issue);
 //! 422 naming every bad or missing field; 404 when the issue is missing or out of sight; 409
 //! for a stale version; 422 when the issue's state does not allow the action (or its
-//! preconditions fail); 404 when the caller's role does not cover this issue.
+//! preconditions fail); 404 when the caller's role does not cover this issue. The app keeps
+//! this order ([`gridloop_app::issues::act()`]); the handler asks the role first itself
+//! ([`gridloop_app::issues::may_take`]) only so that its own 422s come after the 403.
 
 mod input;
 mod view;

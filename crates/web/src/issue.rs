@@ -3,9 +3,10 @@
 //!
 //! Which forms appear is the core's decision ([`available_actions`]: the transition table, the
 //! viewer's roles and what those roles cover), narrowed only by the pending-extension
-//! precondition the table cannot express. The step itself is the store's `act`, exactly as
-//! for the JSON API; the page only turns form fields into an [`ActionRequest`] and the outcome
-//! into a redirect or the page again with the message.
+//! precondition the table cannot express. The step itself is the app's
+//! [`issues::act()`], exactly as for the JSON API and the CLI; the
+//! page only parses the form into an [`ActionInput`] (the page's version required) and shows
+//! a refusal through [`messages::text`] in the page's language.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -246,10 +247,7 @@ pub async fn visible_issue(
         .ok()
         .and_then(|n| IssueId::new(n).ok())
         .ok_or(PageError::NotFound)?;
-    match state.store.issue(id).await? {
-        Some(issue) if viewer.actor.can_see(&issue.scope()) => Ok(issue),
-        _ => Err(PageError::NotFound),
-    }
+    Ok(issues::show(state, Some(&viewer.actor), id).await?)
 }
 
 /// `GET /issues/{id}`.
@@ -611,60 +609,53 @@ async fn act(
     let slug = slug_of(kind).ok_or(PageError::NotFound)?;
     let issue = visible_issue(&state, &viewer, &id).await?;
     tracing::Span::current().record("issue_id", issue.id.get());
+    let text = |e: AppError| messages::text(viewer.locale, &form_names(e));
     let parsed = parse_action(kind, &fields, state.workflow.calendar().tz());
     // The version the page showed, required as the API requires it: a step taken from a stale
     // page is a conflict, never applied to an issue the person has not seen.
     let version = fields.get("version").and_then(|v| v.parse::<u32>().ok());
-    let outcome = match (parsed, version) {
+    let (status, errors) = match (parsed, version) {
         (Ok(mut input), Some(version)) => {
             input.expected_version = Some(version);
-            issues::act(&state, &viewer.actor, issue.id, input).await
+            match issues::act(&state, &viewer.actor, issue.id, input).await {
+                Ok(decision) => return Ok(see_other(&after(&viewer, &decision.issue, &fields))),
+                Err(AppError::NotFound(Thing::Issue)) => return Err(PageError::NotFound),
+                Err(e @ (AppError::Unavailable | AppError::Internal)) => return Err(e.into()),
+                Err(e @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, vec![text(e)]),
+                Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, vec![text(e)]),
+            }
         }
         (parsed, None) => {
-            let mut errors = vec![viewer.t("version_required").to_owned()];
-            if let Err(e) = parsed {
-                errors.push(messages::text(viewer.locale, &e));
-            }
-            let failed = Failed {
-                slug: Some(slug),
-                fields,
-                errors,
-            };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render(&state, &viewer, &issue, failed, status).await;
+            let version = viewer.t("version_required").to_owned();
+            let others = parsed.err().map(text);
+            let errors = std::iter::once(version).chain(others).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, errors)
         }
-        (Err(e), Some(_)) => Err(e),
-    };
-    let refused = match outcome.map_err(form_names) {
-        Ok(decision) => {
-            // Back to the issue, unless the action took it out of the viewer's sight (a unit
-            // returning it): then to their home page rather than a 404.
-            let fallback = if viewer.actor.can_see(&decision.issue.scope()) {
-                format!("/issues/{}", issue.id)
-            } else {
-                crate::session::home_of(&viewer.actor).to_owned()
-            };
-            let next = fields
-                .get("_next")
-                .and_then(crate::next::LocalPath::parse)
-                .map_or(fallback, |p| p.as_str().to_owned());
-            return Ok(see_other(&next));
-        }
-        Err(AppError::NotFound(Thing::Issue)) => return Err(PageError::NotFound),
-        Err(e @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, e),
-        Err(e @ (AppError::Unavailable | AppError::Internal | AppError::Busy { .. })) => {
-            return Err(e.into())
-        }
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e),
+        (Err(e), Some(_)) => (StatusCode::UNPROCESSABLE_ENTITY, vec![text(e)]),
     };
     // Show the issue as it is now, with the message.
     let current = visible_issue(&state, &viewer, &id).await?;
     let failed = Failed {
         slug: Some(slug),
         fields,
-        errors: vec![messages::text(viewer.locale, &refused.1)],
+        errors,
     };
-    render(&state, &viewer, &current, failed, refused.0).await
+    render(&state, &viewer, &current, failed, status).await
+}
+
+/// Where a step taken sends the browser: `_next` (a page of ours), else back to the issue,
+/// unless the step took it out of the viewer's sight (a unit returning it): then to their home
+/// page rather than a 404.
+fn after(viewer: &Viewer, issue: &Issue, fields: &Fields) -> String {
+    let fallback = if viewer.actor.can_see(&issue.scope()) {
+        format!("/issues/{}", issue.id)
+    } else {
+        crate::session::home_of(&viewer.actor).to_owned()
+    };
+    fields
+        .get("_next")
+        .and_then(crate::next::LocalPath::parse)
+        .map_or(fallback, |p| p.as_str().to_owned())
 }
 
 /// `GET /issues/{id}/photos/{photo}`: a photo of an issue the viewer may see.

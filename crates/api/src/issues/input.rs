@@ -1,9 +1,9 @@
 //! What clients send about issues, and its parsing into core types.
 //!
 //! Bodies and queries arrive as loose JSON/strings and are parsed here once, every field at
-//! once, so one 422 names every bad field instead of the first. Codes (units, categories,
-//! grids) and logins are resolved against the store by the handlers, which add their own
-//! errors to the same list.
+//! once, so one 422 names every bad field instead of the first, into the app's inputs
+//! ([`ActionInput`], [`ListInput`]). Codes (units, categories, grids) and logins are resolved
+//! by the app's use cases.
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{

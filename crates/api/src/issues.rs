@@ -54,7 +54,7 @@ const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-repl
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(report_issue, list_issues))
+        .routes(routes!(intake_issue, list_issues))
         .routes(routes!(get_issue))
         .routes(routes!(issue_events))
         .routes(routes!(act_on_issue))
@@ -93,12 +93,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
     ),
     security(("bearer" = []))
 )]
+// Intake, in the code's words; the operation keeps its published id, `report_issue`.
 #[tracing::instrument(
-    name = "report_issue",
+    name = "intake_issue",
     skip_all,
     fields(user_id = %caller.user.id, issue_id = tracing::field::Empty)
 )]
-async fn report_issue(
+async fn intake_issue(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,

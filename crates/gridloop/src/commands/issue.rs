@@ -22,7 +22,7 @@ use crate::render::{self, Names};
 
 pub async fn run(app: &App, cmd: IssueCommand) -> anyhow::Result<()> {
     match cmd {
-        IssueCommand::Report(args) => report(app, args).await,
+        IssueCommand::Report(args) => intake(app, args).await,
         IssueCommand::Act(args) => act(app, args).await,
         IssueCommand::Show { id, as_login } => show(app, &id, as_login.as_deref()).await,
         IssueCommand::History { id, as_login } => history(app, &id, as_login.as_deref()).await,
@@ -57,7 +57,7 @@ fn code(field: &'static str, raw: &str) -> Result<Code, ParseError> {
     Code::parse_field(field, raw)
 }
 
-async fn report(app: &App, args: ReportArgs) -> anyhow::Result<()> {
+async fn intake(app: &App, args: ReportArgs) -> anyhow::Result<()> {
     // Parse everything before touching the store, so bad input writes nothing.
     let title = Title::parse(&args.title)?;
     let description = Description::parse(&args.description)?;

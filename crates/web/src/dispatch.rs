@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::issues;
 use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Role, Status};
 use minijinja::context;
@@ -74,10 +75,11 @@ async fn intake(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
     viewer.require(&[Role::Dispatcher])?;
     let filter = IssueFilter {
         statuses: vec![Status::Reported, Status::Accepted],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let mut issues = state.store.list_issues(&filter, LIMIT, None).await?.items;
+    let mut issues = issues::queue(&state, &viewer.actor, filter, LIMIT, None)
+        .await?
+        .items;
     issues.reverse();
     queue(&state, &viewer, issues, "intake_title", "/intake").await
 }
@@ -87,12 +89,9 @@ async fn returned(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     viewer.require(&[Role::Dispatcher])?;
     let filter = IssueFilter {
         statuses: vec![Status::Accepted],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let mut issues: Vec<Issue> = state
-        .store
-        .list_issues(&filter, LIMIT, None)
+    let mut issues: Vec<Issue> = issues::queue(&state, &viewer.actor, filter, LIMIT, None)
         .await?
         .items
         .into_iter()

@@ -359,10 +359,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
 async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let filter = IssueFilter {
         reporter: Some(viewer.user.id),
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let page_of = state.store.list_issues(&filter, LIST_LIMIT, None).await?;
+    let page_of = issues::queue(&state, &viewer.actor, filter, LIST_LIMIT, None).await?;
     let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &page_of.items);
     let ctx = context! {
@@ -379,10 +378,9 @@ async fn to_verify(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     viewer.require(VERIFIERS)?;
     let filter = IssueFilter {
         statuses: vec![Status::Resolved],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let page_of = state.store.list_issues(&filter, LIST_LIMIT, None).await?;
+    let page_of = issues::queue(&state, &viewer.actor, filter, LIST_LIMIT, None).await?;
     let waiting: Vec<_> = page_of
         .items
         .into_iter()

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::issues;
 use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Period, ReportScope, Role, Status};
 use minijinja::context;
@@ -35,16 +36,19 @@ pub fn routes() -> Router<AppState> {
 async fn open_issues(state: &AppState, viewer: &Viewer) -> Result<Vec<Issue>, PageError> {
     let filter = IssueFilter {
         statuses: Status::OPEN.to_vec(),
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page_of = state
-            .store
-            .list_issues(&filter, gridloop_app::store::MAX_PAGE, cursor.as_deref())
-            .await?;
+        let page_of = issues::queue(
+            state,
+            &viewer.actor,
+            filter.clone(),
+            gridloop_app::store::MAX_PAGE,
+            cursor.as_deref(),
+        )
+        .await?;
         all.extend(page_of.items);
         match page_of.next_cursor {
             Some(next) => cursor = Some(next),

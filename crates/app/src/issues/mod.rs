@@ -16,4 +16,4 @@ pub mod read;
 
 pub use act::{act, may_take, ActionInput, Until};
 pub use intake::{intake, CategoryRef, Intake};
-pub use read::{filter, history, list, page, show, ListInput, Reader};
+pub use read::{filter, history, list, page, queue, show, ListInput, Reader};

@@ -123,3 +123,19 @@ pub async fn page(
         .list_issues(filter, input.limit, input.cursor.as_deref())
         .await?)
 }
+
+/// A page of a queue a front end builds from ids it already holds (its own units, its own
+/// reports, a set of statuses), always narrowed to what `reader` may see.
+pub async fn queue(
+    state: &AppState,
+    reader: &Actor,
+    filter: IssueFilter,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<Page<Issue>, AppError> {
+    let filter = IssueFilter {
+        visible_to: Some(reader.clone()),
+        ..filter
+    };
+    Ok(state.store.list_issues(&filter, limit, cursor).await?)
+}

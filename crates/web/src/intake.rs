@@ -228,9 +228,12 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     if category.is_none() {
         errors.push(format!("{}: {}", label("category"), label("choose")));
     }
-    let title = Title::parse(fields.get("title").unwrap_or_default())
-        .map_err(|e| errors.push(format!("{}: {}", label("title"), e.rule())))
-        .ok();
+    // The fields' own complaints, said through the web's one mapping of refusals.
+    let mut bad = gridloop_app::error::Fields::default();
+    let title = bad.take_as(
+        "title",
+        Title::parse(fields.get("title").unwrap_or_default()),
+    );
     let mut description = fields.get("description").unwrap_or_default().to_owned();
     if let Some(url) = fields.get("photo_url") {
         let ok = (url.starts_with("https://") || url.starts_with("http://"))
@@ -247,12 +250,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             errors.push(format!("{}: http(s)://…", label("photo_url")));
         }
     }
-    let description = Description::parse(&description)
-        .map_err(|e| errors.push(format!("{}: {}", label("description"), e.rule())))
-        .ok();
-    let priority = Priority::from_str(fields.get("priority").unwrap_or("normal"))
-        .map_err(|e| errors.push(format!("{}: {}", label("priority"), e.rule())))
-        .ok();
+    let description = bad.take_as("description", Description::parse(&description));
+    let priority = bad.take_as(
+        "priority",
+        Priority::from_str(fields.get("priority").unwrap_or("normal")),
+    );
+    if let Err(e) = bad.check() {
+        errors.push(crate::messages::text(viewer.locale, &e));
+    }
     let photo_type = match &photo {
         Some(p) => match attachments::sniff(&p.bytes) {
             Ok(t) if t.starts_with("image/") => Some(t),

@@ -179,7 +179,7 @@ impl Tx {
 
 impl Store {
     /// Reports a problem from Open311 with its details, in one transaction. See
-    /// [`Store::report`] for the reporting rules; `Invalid` without a location.
+    /// [`Store::intake`] for the reporting rules; `Invalid` without a location.
     pub async fn intake_open311(
         &self,
         workflow: &Workflow,

@@ -94,3 +94,63 @@ fn add_common_errors(operation: &mut Operation) {
             .insert(status.to_owned(), response.into());
     }
 }
+
+/// Schemas of the values a handler parses from a fixed set of names, for `schema_with` and
+/// `param(schema_with)`: the document lists exactly what the parser accepts (the core's
+/// `NAMES`), so a client, or a fuzzer, sends only values that can be served.
+pub mod names {
+    use gridloop_app::store::NotificationState;
+    use gridloop_core::{Locale, Priority, Role, VisitStatus};
+    use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+    fn one_of(values: &[&'static str], description: &str) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .description(Some(description))
+            .build()
+    }
+
+    pub fn locale() -> Object {
+        one_of(Locale::NAMES, "`zh-CN` (the default) or `en`.")
+    }
+
+    pub fn role() -> Object {
+        one_of(Role::NAMES, "A role.")
+    }
+
+    pub fn priority() -> Object {
+        one_of(
+            Priority::NAMES,
+            "`low`, `normal` (when not given), `high` or `urgent`.",
+        )
+    }
+
+    pub fn visit_status() -> Object {
+        one_of(
+            VisitStatus::NAMES,
+            "`planned`, `checked_in`, `completed` or `missed`.",
+        )
+    }
+
+    pub fn visit_due() -> Object {
+        one_of(
+            &["today", "week"],
+            "`today` or `week` (Monday to Sunday, in the park's time zone).",
+        )
+    }
+
+    pub fn report_format() -> Object {
+        one_of(
+            &["json", "html", "csv", "md"],
+            "`json` (default), `html`, `csv` or `md`.",
+        )
+    }
+
+    pub fn notification_state() -> Object {
+        one_of(
+            NotificationState::NAMES,
+            "pending, sending, sent, delivered, failed or dead.",
+        )
+    }
+}

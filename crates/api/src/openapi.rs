@@ -101,7 +101,7 @@ fn add_common_errors(operation: &mut Operation) {
 pub mod names {
     use gridloop_app::store::NotificationState;
     use gridloop_core::{Locale, Priority, Role, VisitStatus};
-    use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+    use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
 
     fn one_of(values: &[&'static str], description: &str) -> Object {
         ObjectBuilder::new()
@@ -115,8 +115,25 @@ pub mod names {
         one_of(Locale::NAMES, "`zh-CN` (the default) or `en`.")
     }
 
-    pub fn role() -> Object {
-        one_of(Role::NAMES, "A role.")
+    /// A user's roles: each one of the role names, none twice.
+    pub fn roles() -> Array {
+        ArrayBuilder::new()
+            .items(one_of(Role::NAMES, "A role."))
+            .unique_items(true)
+            .build()
+    }
+
+    /// Codes of stored reference data (posts, units, grids), each as a code parses.
+    pub fn codes() -> Array {
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(32))
+                    .pattern(Some(r"^[a-z0-9][a-z0-9_-]*$")),
+            )
+            .build()
     }
 
     pub fn priority() -> Object {
@@ -153,4 +170,28 @@ pub mod names {
             "pending, sending, sent, delivered, failed or dead.",
         )
     }
+}
+
+/// The SLAs of a new category: one for each priority, all four required (a change may give
+/// fewer, so `SlaInput` itself requires none).
+pub fn sla_for_create() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    gridloop_core::Priority::NAMES
+        .iter()
+        .fold(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "One SLA for each of `low`, `normal`, `high`, `urgent`.",
+                ))
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                )),
+            |object, name| {
+                object
+                    .property(*name, Ref::from_schema_name("SlaBody"))
+                    .required(*name)
+            },
+        )
+        .build()
 }

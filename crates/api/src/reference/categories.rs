@@ -139,6 +139,7 @@ pub struct NewCategoryBody {
     )]
     pub default_unit: Option<String>,
     /// One SLA for each of `low`, `normal`, `high`, `urgent`.
+    #[schema(schema_with = crate::openapi::sla_for_create)]
     pub sla: SlaInput,
 }
 

@@ -86,7 +86,7 @@ pub struct NewUserBody {
     #[serde(default)]
     #[schema(
         max_length = 254,
-        pattern = r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*\.[a-z]{2,63}$",
+        pattern = r"^[a-z0-9._+-]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
         example = "zhang@example.cn"
     )]
     pub email: Option<String>,
@@ -95,15 +95,19 @@ pub struct NewUserBody {
     #[schema(schema_with = crate::openapi::names::locale)]
     pub locale: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::roles)]
     pub roles: Vec<String>,
     /// Post codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub posts: Vec<String>,
     /// Unit codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub units: Vec<String>,
     /// Grid codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub grids: Vec<String>,
     /// Enterprise ids.
     #[serde(default)]
@@ -128,7 +132,7 @@ pub struct UserPatchBody {
     pub phone: Option<Option<String>>,
     /// `null` clears the address.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*\.[a-z]{2,63}$", example = "zhang@example.cn")]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[a-z0-9._+-]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$", example = "zhang@example.cn")]
     pub email: Option<Option<String>>,
     #[serde(default)]
     #[schema(schema_with = crate::openapi::names::locale)]

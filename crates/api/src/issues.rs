@@ -72,7 +72,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = TAG,
     operation_id = "report_issue",
     params(
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,200}$",
          description = "A key of 1 to 200 visible characters (a UUID) that makes retries safe."),
     ),
     request_body(content = ReportBody, content_type = "application/json"),
@@ -293,7 +293,7 @@ async fn issue_events(
     operation_id = "act_on_issue",
     params(
         ("id" = i64, Path, description = "The issue's id", minimum = 1),
-        ("If-Match" = Option<String>, Header,
+        ("If-Match" = Option<String>, Header, pattern = r#"^"[0-9]{1,9}"$"#,
          description = "The issue's `ETag` as the caller saw it, instead of `version` in the body"),
     ),
     request_body(content = ActionBody, content_type = "application/json"),

@@ -100,13 +100,19 @@ pub struct ReportBody {
     #[schema(required = true, value_type = i64, minimum = 1)]
     pub enterprise_id: Option<i64>,
     /// The category's code (`roads`, `power`, …).
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub category: Option<String>,
     /// The category's id, instead of its code.
+    #[schema(minimum = 1)]
     pub category_id: Option<i64>,
     /// One line, 1 to 200 characters.
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$")]
     pub title: Option<String>,
     /// Up to 4,000 characters; may be empty.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: Option<String>,
     #[schema(schema_with = super::view::report_priority_schema)]
     pub priority: Option<String>,
@@ -186,25 +192,43 @@ pub struct ActionBody {
     #[schema(minimum = 1)]
     pub version: Option<u32>,
     /// `assign`, `reassign`: the handling unit's code.
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub unit: Option<String>,
     /// `reject`, `return`, `hold`, `extend_request`, `extend_deny`, `rework`, `reopen` (required);
     /// `reassign` (optional).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub reason: Option<String>,
     /// `resolve`, `comment` (required); `verify` (optional). Internal: never shown outside the
     /// loop.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub note: Option<String>,
     /// `resolve` (optional): what the requester is told. The only resolution text Open311
     /// shows (`status_notes`); without it Open311 shows just the status.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub public_note: Option<String>,
     /// `verify`: 1 to 5.
     #[schema(minimum = 1, maximum = 5)]
     pub satisfaction: Option<u8>,
     /// `mark_duplicate`: the surviving issue's id.
+    #[schema(minimum = 1)]
     pub duplicate_of: Option<i64>,
     /// `extend_request` (required), `extend_grant` (optional): the new deadline, RFC 3339.
     #[schema(format = DateTime)]
     pub until: Option<String>,
     /// `accept`: reclassify to this category code.
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub category: Option<String>,
     #[schema(schema_with = super::view::accept_priority_schema)]
     pub priority: Option<String>,

@@ -68,8 +68,6 @@ impl FromRequestParts<AppState> for Admin {
 /// Collects the bad fields of a request, so that one 422 names them all (the app's collector:
 /// its [`AppError::Invalid`](gridloop_app::AppError::Invalid) is the 422).
 pub(crate) use gridloop_app::error::Fields;
-/// Codes of grids resolved inside a request's transaction, a bad one recorded.
-pub(crate) use gridloop_app::reference::grid_ref;
 
 /// For an `Option<Option<T>>` patch field: absent is `None` (leave it), `null` is `Some(None)`
 /// (clear it), a value is `Some(Some(v))`. Use with `#[serde(default)]`.

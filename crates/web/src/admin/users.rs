@@ -194,9 +194,9 @@ async fn as_form(
     if user.active {
         form.insert("active".to_owned(), "on".to_owned());
     }
-    let posts = state.store.posts(None).await?;
-    let units = state.store.units().await?;
-    let grids = state.store.grids().await?;
+    let posts = gridloop_app::reference::posts::list(&state.store, None).await?;
+    let units = gridloop_app::reference::units::list(&state.store).await?;
+    let grids = gridloop_app::reference::grids::list(&state.store).await?;
     let mut lists = BTreeMap::new();
     lists.insert(
         "roles".to_owned(),

@@ -14,6 +14,7 @@ use crate::cli::{JobsCommand, ScheduleCommand};
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
 use gridloop_app::jobs as worker;
+use gridloop_app::schedules;
 
 fn when(t: Option<DateTime<Utc>>, tz: Tz) -> String {
     t.map(|t| crate::render::local(t, tz))
@@ -164,7 +165,7 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
             show(&record)
         }
         ScheduleCommand::List => {
-            let schedules = app.store.schedules().await?;
+            let schedules = schedules::list(&app.store).await?;
             if app.json {
                 return print_json(&schedules);
             }
@@ -207,13 +208,13 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ScheduleCommand::Pause { name } => {
-            show(&app.store.set_schedule_paused(&name, true, app.now).await?)
+            show(&schedules::set_paused_as_operator(&app.state()?, &name, true).await?)
         }
         ScheduleCommand::Resume { name } => {
-            show(&app.store.set_schedule_paused(&name, false, app.now).await?)
+            show(&schedules::set_paused_as_operator(&app.state()?, &name, false).await?)
         }
         ScheduleCommand::Remove { name } => {
-            app.store.remove_schedule(&name).await?;
+            schedules::remove_as_operator(&app.state()?, &name).await?;
             if app.json {
                 print_json(&json!({"removed": name}))
             } else {

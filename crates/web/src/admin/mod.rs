@@ -23,11 +23,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gridloop_app::notifications;
 use gridloop_app::reference::enterprises::{self, NewEnterpriseInput};
 use gridloop_app::reference::grids::{self, NewGridInput};
 use gridloop_app::reference::posts::{self, NewPostInput};
 use gridloop_app::reference::units::{self, NewUnitInput};
-use gridloop_app::store::NotificationState;
 use gridloop_app::{AppError, AppState};
 use gridloop_core::Role;
 use minijinja::context;
@@ -324,9 +324,7 @@ async fn render(
         "schedules" => schedules::table(state, viewer).await?,
         "notifications" => Table::new(
             vec!["col_issue", "channel", "recipient", "attempts", "error"],
-            state
-                .store
-                .notifications(Some(NotificationState::Dead), DEAD_LIMIT)
+            notifications::dead(state, &viewer.actor, DEAD_LIMIT)
                 .await?
                 .into_iter()
                 .map(|n| TableRow {
@@ -490,10 +488,7 @@ async fn retry(
     form: WebForm,
 ) -> Result<Response, PageError> {
     form.viewer.require(&[Role::Admin])?;
-    state
-        .store
-        .retry_notification(id, state.clock.now())
-        .await?;
+    notifications::retry(&state, &form.viewer.actor, id).await?;
     tracing::info!(notification = id, "notification retried from the web");
     Ok(see_other("/admin/notifications?saved"))
 }

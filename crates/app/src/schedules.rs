@@ -1,12 +1,14 @@
 //! Schedules: the scheduler's recurring jobs (the weekly report, planning visits, what an admin
-//! added), listed, paused, resumed and removed.
+//! added), listed, paused, resumed and removed; and the queue of jobs they fire, listed and a
+//! dead or retryable one requeued.
 //!
 //! The built-in schedules ([`BUILTIN_SCHEDULES`](crate::jobs::BUILTIN_SCHEDULES)) are created
 //! again at every start, so an admin pauses them rather than removes them; the operator at the
 //! command line, who owns the database, may remove any (the `*_as_operator` functions).
 
+use chrono::{DateTime, Utc};
 use gridloop_core::Actor;
-use gridloop_store::{ScheduleRecord, Store};
+use gridloop_store::{Job, JobState, ScheduleRecord, Store};
 
 use crate::error::AppError;
 use crate::jobs::is_builtin_schedule;
@@ -68,4 +70,19 @@ pub async fn remove_as_operator(state: &AppState, name: &str) -> Result<(), AppE
     state.store.remove_schedule(name).await?;
     tracing::info!(schedule = %name, "schedule removed");
     Ok(())
+}
+
+/// The jobs in the queue, of one state (`scheduled`, `available`, `running`, `retryable`,
+/// `completed`, `dead`) or all, at most `limit` (1–1000, brought inside): for the operator.
+pub async fn jobs(store: &Store, state: Option<&str>, limit: u32) -> Result<Vec<Job>, AppError> {
+    let state = state.map(str::parse::<JobState>).transpose()?;
+    Ok(store.jobs(state, limit.clamp(1, 1000)).await?)
+}
+
+/// Requeues a dead or retryable job to run at `now`, its attempts counted afresh: for the
+/// operator.
+pub async fn retry_job(store: &Store, id: i64, now: DateTime<Utc>) -> Result<Job, AppError> {
+    let job = store.retry_job(id, now).await?;
+    tracing::info!(job = id, kind = %job.kind, "job requeued");
+    Ok(job)
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use gridloop_core::{CronExpr, Misfire, Schedule};
 use gridloop_scheduler::ManualClock;
-use gridloop_store::{Job, JobState, NewSchedule, ScheduleRecord};
+use gridloop_store::{Job, NewSchedule, ScheduleRecord};
 use serde_json::json;
 
 use crate::app::App;
@@ -25,8 +25,7 @@ pub async fn jobs(app: &App, cmd: JobsCommand) -> anyhow::Result<()> {
     let tz = app.settings.calendar.time_zone;
     match cmd {
         JobsCommand::List { state, limit } => {
-            let state = state.map(|s| s.parse::<JobState>()).transpose()?;
-            let jobs = app.store.jobs(state, limit.clamp(1, 1000)).await?;
+            let jobs = schedules::jobs(&app.store, state.as_deref(), limit).await?;
             if app.json {
                 return print_json(&jobs);
             }
@@ -49,7 +48,7 @@ pub async fn jobs(app: &App, cmd: JobsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         JobsCommand::Retry { id } => {
-            let job = app.store.retry_job(id, app.now).await?;
+            let job = schedules::retry_job(&app.store, id, app.now).await?;
             if app.json {
                 return print_json(&job);
             }

@@ -1,10 +1,11 @@
 //! The outbox for admins: the notifications waiting, sent or given up on (addresses masked
-//! when shown), and a failed or dead one put back in line.
+//! when shown), and a failed or dead one put back in line; and a person's choice of channels
+//! for each kind of notification.
 //!
 //! Admins do this from the JSON API and the web's admin pages; the operator at the command
 //! line, who owns the database, does it too (the `*_as_operator` functions).
 
-use gridloop_core::Actor;
+use gridloop_core::{Actor, Channel, NotificationKind, UserId};
 use gridloop_store::{Notification, NotificationState, Store};
 
 use crate::error::AppError;
@@ -77,4 +78,26 @@ pub async fn retry_as_operator(state: &AppState, id: i64) -> Result<Notification
         .await?;
     tracing::info!(notification = id, "notification put back in line");
     Ok(n)
+}
+
+/// The channels a person chose for each kind of notification they chose for; the kinds left
+/// out go by the defaults (email for everything, SMS too for what asks to act soon).
+pub async fn prefs(
+    store: &Store,
+    user: UserId,
+) -> Result<Vec<(NotificationKind, Vec<Channel>)>, AppError> {
+    Ok(store.notification_prefs(user).await?)
+}
+
+/// Sets the channels a person gets a kind of notification on: `None` goes back to the default,
+/// an empty list turns that kind off.
+pub async fn set_pref(
+    store: &Store,
+    user: UserId,
+    kind: NotificationKind,
+    channels: Option<&[Channel]>,
+) -> Result<(), AppError> {
+    store.set_notification_pref(user, kind, channels).await?;
+    tracing::info!(user = %user, kind = kind.stored_name(), "notification preference set");
+    Ok(())
 }

@@ -433,3 +433,39 @@ pub async fn complete(
     );
     Ok(visit)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_bad_due_is_a_field_error_with_its_rule_and_no_command_line_wording() {
+        let e = "month".parse::<Due>().expect_err("not a span");
+        assert_eq!(e.field(), "due");
+        assert_eq!(
+            e.rule(),
+            Rule::OneOf {
+                allowed: &["today", "week"]
+            }
+        );
+        assert!(!e.to_string().contains("--"), "{e}");
+    }
+
+    #[test]
+    fn this_week_runs_from_monday_to_monday_in_the_parks_zone() {
+        let tz: Tz = "Asia/Shanghai".parse().expect("zone");
+        // Friday 27 November 2026, 14:00 in Chongqing.
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 27, 6, 0, 0)
+            .single()
+            .expect("instant");
+        let (from, to) = Due::Week.range(now, tz).expect("range");
+        assert_eq!(from, Utc.with_ymd_and_hms(2026, 11, 22, 16, 0, 0).unwrap());
+        assert_eq!(to, Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap());
+        let (from, to) = Due::Today.range(now, tz).expect("range");
+        assert_eq!(from, Utc.with_ymd_and_hms(2026, 11, 26, 16, 0, 0).unwrap());
+        assert_eq!(to - from, Duration::days(1));
+    }
+}

@@ -7,6 +7,8 @@ use gridloop_app::reference::{
     categories as category, enterprises, grids as grid, unit_codes, units as unit, users as user,
 };
 
+use gridloop_app::notifications;
+
 use crate::app::App;
 use crate::render::say;
 use crate::render::{print_json, table};
@@ -162,11 +164,9 @@ pub async fn prefs(
             "none" => Some(Vec::new()),
             list => Some(list.split(',').map(str::parse).collect::<Result<_, _>>()?),
         };
-        app.store
-            .set_notification_pref(user.id, kind, chosen.as_deref())
-            .await?;
+        notifications::set_pref(&app.store, user.id, kind, chosen.as_deref()).await?;
     }
-    let prefs = app.store.notification_prefs(user.id).await?;
+    let prefs = notifications::prefs(&app.store, user.id).await?;
     if app.json {
         let map: serde_json::Map<String, serde_json::Value> = prefs
             .into_iter()

@@ -7,11 +7,12 @@
 //! command line, who owns the database, may remove any (the `*_as_operator` functions).
 
 use chrono::{DateTime, Utc};
-use gridloop_core::Actor;
-use gridloop_store::{Job, JobState, ScheduleRecord, Store};
+use chrono_tz::Tz;
+use gridloop_core::{Actor, CronExpr, Format, Misfire, ParseError, Rule, Schedule};
+use gridloop_store::{Job, JobState, NewSchedule, ScheduleRecord, Store};
 
-use crate::error::AppError;
-use crate::jobs::is_builtin_schedule;
+use crate::error::{bug, no_such, AppError, Fields, Thing};
+use crate::jobs::{is_builtin_schedule, is_known_kind};
 use crate::reference::require_admin;
 use crate::state::AppState;
 
@@ -21,6 +22,56 @@ pub enum Removal {
     Removed,
     /// A built-in schedule: kept, for it would come back at the next start (pause it instead).
     Builtin,
+}
+
+/// A new schedule as typed.
+#[derive(Debug, Clone)]
+pub struct NewScheduleInput {
+    /// Unique; how people name it.
+    pub name: String,
+    /// A crontab line.
+    pub cron: String,
+    /// An IANA time zone, where the crontab line reads.
+    pub time_zone: String,
+    /// The kind of job each occurrence enqueues (see [`KINDS`](crate::jobs::KINDS)).
+    pub job: String,
+    /// The job's payload: a JSON object.
+    pub payload: serde_json::Map<String, serde_json::Value>,
+    pub misfire: Misfire,
+}
+
+/// Adds a schedule (the operator at the command line): a crontab line in a time zone that
+/// enqueues a known kind of job.
+pub async fn add_as_operator(
+    state: &AppState,
+    input: NewScheduleInput,
+) -> Result<ScheduleRecord, AppError> {
+    let mut fields = Fields::default();
+    let expr = fields.take(CronExpr::parse(&input.cron));
+    let tz = match input.time_zone.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            fields.add(ParseError::new("time_zone", Rule::Format(Format::TimeZone)));
+            None
+        }
+    };
+    if !is_known_kind(&input.job) {
+        fields.add(no_such("job", Thing::Job, &input.job));
+    }
+    fields.check()?;
+    let (Some(expr), Some(tz)) = (expr, tz) else {
+        return Err(bug("schedule"));
+    };
+    let new = NewSchedule {
+        name: input.name,
+        schedule: Schedule::new(expr, tz),
+        job_kind: input.job,
+        payload: serde_json::Value::Object(input.payload),
+        misfire: input.misfire,
+    };
+    let record = state.store.add_schedule(&new, state.clock.now()).await?;
+    tracing::info!(schedule = %record.name, "schedule added");
+    Ok(record)
 }
 
 /// Every schedule, in id order.

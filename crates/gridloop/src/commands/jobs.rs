@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{CronExpr, Misfire, Schedule};
+use gridloop_core::Misfire;
 use gridloop_scheduler::ManualClock;
-use gridloop_store::{Job, NewSchedule, ScheduleRecord};
+use gridloop_store::{Job, ScheduleRecord};
 use serde_json::json;
 
 use crate::app::App;
@@ -14,7 +14,7 @@ use crate::cli::{JobsCommand, ScheduleCommand};
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
 use gridloop_app::jobs as worker;
-use gridloop_app::schedules;
+use gridloop_app::schedules::{self, NewScheduleInput};
 
 fn when(t: Option<DateTime<Utc>>, tz: Tz) -> String {
     t.map(|t| crate::render::local(t, tz))
@@ -106,14 +106,6 @@ fn parse_misfire(name: &str, cap: usize) -> Result<Misfire, UsageError> {
     }
 }
 
-pub fn parse_tz(raw: &str) -> Result<Tz, UsageError> {
-    raw.parse().map_err(|_| {
-        UsageError(format!(
-            "'{raw}' is not an IANA time zone (such as Asia/Shanghai or America/New_York)"
-        ))
-    })
-}
-
 pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
     let show = |s: &ScheduleRecord| -> anyhow::Result<()> {
         if app.json {
@@ -141,26 +133,19 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
             misfire,
             cap,
         } => {
-            let expr = CronExpr::parse(&cron)?;
-            let zone = parse_tz(&zone)?;
-            if !worker::is_known_kind(&job) {
-                return Err(UsageError(format!(
-                    "no job kind '{job}' (see `gridloop schedule kinds`)"
-                ))
-                .into());
-            }
-            let payload: serde_json::Value = serde_json::from_str(&payload)
-                .ok()
-                .filter(serde_json::Value::is_object)
-                .ok_or_else(|| UsageError("--payload must be a JSON object".into()))?;
-            let new = NewSchedule {
+            let payload = match serde_json::from_str(&payload) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => return Err(UsageError("--payload must be a JSON object".into()).into()),
+            };
+            let input = NewScheduleInput {
                 name,
-                schedule: Schedule::new(expr, zone),
-                job_kind: job,
+                cron,
+                time_zone: zone,
+                job,
                 payload,
                 misfire: parse_misfire(&misfire, cap)?,
             };
-            let record = app.store.add_schedule(&new, app.now).await?;
+            let record = schedules::add_as_operator(&app.state()?, input).await?;
             show(&record)
         }
         ScheduleCommand::List => {

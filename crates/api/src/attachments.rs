@@ -29,8 +29,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gridloop_app::attachments::{self as app, Served};
-use gridloop_app::store::{Attachment, AttachmentKind, NewAttachment, MAX_NOTE_CHARS};
+use gridloop_app::attachments::{self as app, Served, Upload};
+use gridloop_app::store::{Attachment, AttachmentKind, MAX_NOTE_CHARS};
 use gridloop_core::IssueId;
 use http_body_util::Limited;
 use serde::Serialize;
@@ -194,38 +194,14 @@ async fn upload(
             "the file is {found}; attach a JPEG, PNG, GIF, WebP or HEIC/HEIF image, or a PDF"
         ))
     })?;
-    let filename = file
-        .filename
-        .as_deref()
-        .and_then(app::sanitise_filename)
-        // Named for what it is; cut again, keeping the extension, should that make it too long.
-        .and_then(|name| app::sanitise_filename(&app::named_as(&name, content_type)))
-        .unwrap_or_else(|| format!("attachment.{}", app::extension(content_type)));
-    let new = NewAttachment {
-        issue,
-        sha256: String::new(),
-        content_type: content_type.to_owned(),
-        size: file.bytes.len() as u64,
-        filename,
+    let upload = Upload {
+        bytes: file.bytes,
+        content_type,
+        filename: file.filename,
         kind: form.kind,
         note: form.note,
-        uploaded_by: caller.user.id,
     };
-    let now = state.clock.now();
-    // On a task of its own: if the client hangs up now, the file still gets its row (or, on
-    // failure, is removed) instead of being left behind by a dropped future.
-    let attachment = tokio::spawn(app::persist(state.clone(), new, file.bytes, now))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the attachment task failed");
-            Problem::internal()
-        })??;
-    tracing::info!(
-        attachment = attachment.id,
-        size = attachment.size,
-        content_type = %attachment.content_type,
-        "attachment stored"
-    );
+    let attachment = app::attach(&state, &caller.actor, issue, upload).await?;
     let location = href(attachment.issue, attachment.id);
     let mut response =
         (StatusCode::CREATED, Json(AttachmentBody::from(attachment))).into_response();
@@ -254,10 +230,8 @@ async fn list(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AttachmentListBody>, Problem> {
-    let issue = visible_issue(&state, &caller, id).await?;
-    let items = state
-        .store
-        .attachments(issue)
+    let issue = IssueId::new(id).map_err(|_| Problem::not_found("issue"))?;
+    let items = app::list(&state, &caller.actor, issue)
         .await?
         .into_iter()
         .map(AttachmentBody::from)

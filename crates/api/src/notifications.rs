@@ -5,7 +5,8 @@ use axum::http::Uri;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gridloop_app::delivery::DlrStatus;
-use gridloop_app::store::{DlrEffect, DlrRecorded, NotificationState};
+use gridloop_app::notifications::{self, NotificationQuery};
+use gridloop_app::store::{DlrEffect, DlrRecorded};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -52,17 +53,15 @@ pub struct ListQuery {
 )]
 #[tracing::instrument(name = "list notifications", skip_all)]
 async fn list_notifications(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<NotificationView>>, Problem> {
-    let wanted = query
-        .state
-        .as_deref()
-        .map(str::parse::<NotificationState>)
-        .transpose()?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 1000);
-    let rows = state.store.notifications(wanted, limit).await?;
+    let query = NotificationQuery {
+        state: query.state,
+        limit: query.limit,
+    };
+    let rows = notifications::list(&state, &admin.actor, &query).await?;
     Ok(Json(rows.iter().map(NotificationView::from).collect()))
 }
 
@@ -83,13 +82,12 @@ async fn list_notifications(
 )]
 #[tracing::instrument(name = "retry notification", skip_all, fields(id))]
 async fn retry_notification(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<NotificationView>, Problem> {
     tracing::Span::current().record("id", id);
-    let now = state.clock.now();
-    let n = state.store.retry_notification(id, now).await?;
+    let n = notifications::retry(&state, &admin.actor, id).await?;
     Ok(Json(NotificationView::from(&n)))
 }
 

@@ -9,8 +9,8 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gridloop_app::reports::SchedulerError;
-use gridloop_app::store::{ReportFilter, ReportSummary, StoreError};
-use gridloop_core::{Period, ReportScope, WeeklyReport};
+use gridloop_app::store::{ReportSummary, StoreError};
+use gridloop_core::WeeklyReport;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,7 +20,7 @@ use super::reference::{Forbidden, Invalid, NotFound, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::Problem;
-use gridloop_app::reports::{self, Format, ReportRequestError};
+use gridloop_app::reports::{self, Format, ReportRequestError, StoredQuery, WeeklyRequest};
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -34,6 +34,7 @@ impl From<ReportRequestError> for Problem {
     fn from(e: ReportRequestError) -> Self {
         match e {
             ReportRequestError::BothScopes => Problem::field("unit", e.to_string()),
+            ReportRequestError::NotPermitted => Problem::forbidden(e.to_string()),
             ReportRequestError::Invalid(e) => e.into(),
             ReportRequestError::Store(StoreError::NotFound { what, key }) => {
                 Problem::field(what, format!("no {what} with the code '{key}'"))
@@ -46,13 +47,6 @@ impl From<ReportRequestError> for Problem {
             }
         }
     }
-}
-
-fn forbidden() -> Problem {
-    Problem::forbidden(
-        "reports of the whole park are for supervisors, dispatchers and admins; \
-         a unit's or grid's slice for its own people",
-    )
 }
 
 /// A report written in `format`, with a file name for a download.
@@ -130,13 +124,13 @@ async fn weekly(
     ApiQuery(query): ApiQuery<WeeklyQuery>,
 ) -> Result<Response, Problem> {
     let format: Format = query.format.as_deref().unwrap_or("json").parse()?;
-    let now = state.clock.now();
-    let period = reports::period(query.week.as_deref(), &state.reports, now)?;
-    let scope = reports::scope(&state.store, query.grid.as_deref(), query.unit.as_deref()).await?;
-    if !reports::may_read(&caller.actor, scope) {
-        return Err(forbidden());
-    }
-    let report = reports::on_demand(&state.store, &state.reports, period, scope, now).await?;
+    let request = WeeklyRequest {
+        week: query.week,
+        grid: query.grid,
+        unit: query.unit,
+        ..WeeklyRequest::default()
+    };
+    let report = reports::weekly(&state, Some(&caller.actor), &request).await?;
     Ok(respond(&report, format))
 }
 
@@ -172,38 +166,14 @@ async fn list_reports(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ReportSummary>>, Problem> {
-    // Parsed, not passed through: the stored copies are keyed by the week's and the scope's
-    // canonical forms, and anything else (a NUL, which PostgreSQL refuses) matches nothing.
-    let period = query
-        .week
-        .as_deref()
-        .map(|w| Period::parse_week(w, state.reports.calendar.tz()).map(|p| p.to_string()))
-        .transpose()?;
-    let scope = query
-        .scope
-        .as_deref()
-        .map(|s| {
-            ReportScope::from_key(s.trim())
-                .map(|s| s.key())
-                .ok_or_else(|| {
-                    Problem::field("scope", format!("'{s}' is not park, unit:ID or grid:ID"))
-                })
-        })
-        .transpose()?;
-    let filter = ReportFilter {
-        period,
-        scope,
-        limit: query.limit.unwrap_or(50).clamp(1, 1000),
+    let query = StoredQuery {
+        week: query.week,
+        scope: query.scope,
+        limit: query.limit,
     };
-    let copies = state.store.report_copies(&filter).await?;
-    let copies = copies
-        .into_iter()
-        .filter(|c| {
-            ReportScope::from_key(&c.scope)
-                .is_some_and(|scope| reports::may_read(&caller.actor, scope))
-        })
-        .collect();
-    Ok(Json(copies))
+    Ok(Json(
+        reports::stored_list(&state, Some(&caller.actor), &query).await?,
+    ))
 }
 
 /// The format of a stored report.
@@ -243,12 +213,6 @@ async fn show_report(
 ) -> Result<Response, Problem> {
     tracing::Span::current().record("id", id);
     let format: Format = query.format.as_deref().unwrap_or("json").parse()?;
-    let stored = state
-        .store
-        .report_copy(id)
-        .await?
-        .filter(|s| reports::may_read(&caller.actor, s.report.scope))
-        // A report the caller may not read looks absent, as an issue out of scope does.
-        .ok_or_else(|| Problem::not_found("report"))?;
+    let stored = reports::stored(&state, Some(&caller.actor), id).await?;
     Ok(respond(&stored.report, format))
 }

@@ -1,25 +1,20 @@
 //! `/visits` and `/visit-plans`: the weekly on-site service to each enterprise.
 //!
 //! Commissioners see and log their own visits; supervisors, dispatchers and admins see all.
-//! Admins manage the plans.
+//! Admins manage the plans. The rules are the app's (`gridloop_app::visits`).
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gridloop_app::store::{Visit, VisitFilter, VisitPlanRecord};
-use gridloop_app::visits::{self, Due, NewPlanInput};
-use gridloop_core::{
-    Code, Description, EnterpriseId, ParseError, Priority, Role, Rule, Title, VisitStatus,
-};
+use gridloop_app::store::{Visit, VisitPlanRecord};
+use gridloop_app::visits::{self, NewPlanInput, RaisedInput, VisitQuery as Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::reference::{
-    created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Unauthorized,
-};
+use super::reference::{created, path_id, Admin, Forbidden, Invalid, NotFound, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -85,13 +80,6 @@ pub struct VisitQuery {
     pub enterprise: Option<i64>,
 }
 
-/// Sees every visit: the people who supervise the service.
-fn sees_all(caller: &Caller) -> bool {
-    [Role::Supervisor, Role::Admin, Role::Dispatcher]
-        .iter()
-        .any(|r| caller.actor.has_role(*r))
-}
-
 /// Lists visits by scheduled time: a commissioner's own, or all for supervisors, dispatchers
 /// and admins.
 #[utoipa::path(
@@ -113,38 +101,12 @@ async fn list_visits(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<VisitQuery>,
 ) -> Result<Json<Vec<VisitView>>, Problem> {
-    let commissioner = if sees_all(&caller) {
-        None
-    } else {
-        caller.require(Role::Commissioner)?;
-        Some(caller.user.id)
+    let query = Query {
+        due: query.due,
+        status: query.status,
+        enterprise: query.enterprise,
     };
-    let mut fields = Fields::default();
-    let status = query
-        .status
-        .as_deref()
-        .and_then(|s| fields.take_as("status", s.parse::<VisitStatus>()));
-    let due = query
-        .due
-        .as_deref()
-        .and_then(|raw| fields.take(raw.parse::<Due>()));
-    let enterprise = query
-        .enterprise
-        .and_then(|e| fields.take_as("enterprise", EnterpriseId::new(e)));
-    fields.check()?;
-    let range = match due {
-        Some(due) => Some(due.range(state.clock.now(), state.workflow.calendar().tz())?),
-        None => None,
-    };
-    let filter = VisitFilter {
-        commissioner,
-        enterprise,
-        status,
-        from: range.map(|r| r.0),
-        to: range.map(|r| r.1),
-        ..VisitFilter::default()
-    };
-    let visits = state.store.visits(&filter).await?;
+    let visits = visits::list(&state, &caller.actor, &query).await?;
     Ok(Json(visits.into_iter().map(view).collect()))
 }
 
@@ -170,11 +132,9 @@ async fn check_in(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<VisitView>, Problem> {
-    let visit = state
-        .store
-        .check_in_visit(id, caller.user.id, state.clock.now())
-        .await?;
-    Ok(Json(view(visit)))
+    Ok(Json(view(
+        visits::check_in(&state, &caller.actor, id).await?,
+    )))
 }
 
 /// An issue found on site.
@@ -241,64 +201,17 @@ async fn complete(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CompleteBody>,
 ) -> Result<Json<VisitView>, Problem> {
-    // Each raised issue is an issue and its notifications: one request may raise only so many
-    // (`limits.visit_max_issues`), and a longer list is refused before anything is read.
-    let max = state.limits.visit_max_issues;
-    if body.raise_issues.len() > max {
-        return Err(Problem::field(
-            "raise_issues",
-            format!(
-                "{} issues to raise; one visit may raise at most {max}",
-                body.raise_issues.len()
-            ),
-        ));
-    }
-    let mut fields = Fields::default();
-    let mut raised = Vec::new();
-    for (i, found) in body.raise_issues.iter().enumerate() {
-        let title = fields.take(Title::parse(&found.title));
-        let description = fields.take(Description::parse(&found.description));
-        let priority = fields.take(
-            found
-                .priority
-                .as_deref()
-                .unwrap_or("normal")
-                .parse::<Priority>(),
-        );
-        let category = match fields.take(Code::parse_field("category", &found.category)) {
-            Some(code) => {
-                let known = state.category_id(&code).await?;
-                if known.is_none() {
-                    let _ = i;
-                    fields.add(ParseError::new("category", Rule::NoSuch));
-                }
-                known
-            }
-            None => None,
-        };
-        if let (Some(title), Some(description), Some(priority), Some(category)) =
-            (title, description, priority, category)
-        {
-            raised.push(gridloop_app::store::RaisedIssue {
-                category,
-                title,
-                description,
-                priority,
-            });
-        }
-    }
-    fields.check()?;
-    let visit = state
-        .store
-        .complete_visit_raising(
-            &state.workflow,
-            &caller.actor,
-            id,
-            &body.notes,
-            &raised,
-            state.clock.now(),
-        )
-        .await?;
+    let raise: Vec<RaisedInput> = body
+        .raise_issues
+        .into_iter()
+        .map(|found| RaisedInput {
+            title: found.title,
+            category: found.category,
+            description: found.description,
+            priority: found.priority,
+        })
+        .collect();
+    let visit = visits::complete(&state, &caller.actor, id, &body.notes, &raise).await?;
     Ok(Json(view(visit)))
 }
 
@@ -350,13 +263,7 @@ async fn list_plans(
     caller: Caller,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<VisitPlanView>>, Problem> {
-    let commissioner = if sees_all(&caller) {
-        None
-    } else {
-        caller.require(Role::Commissioner)?;
-        Some(caller.user.id)
-    };
-    let plans = state.store.visit_plans(commissioner).await?;
+    let plans = visits::plans(&state, &caller.actor).await?;
     Ok(Json(plans.into_iter().map(plan_view).collect()))
 }
 

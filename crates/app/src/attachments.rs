@@ -3,11 +3,14 @@
 //! browser. The JSON API's upload and download and the web pages' report photo both come here.
 //!
 //! The type is read from the bytes themselves (JPEG, PNG, GIF, WebP, HEIC/HEIF, PDF), never
-//! from the file name or the declared type. The bytes live under `<data_dir>/attachments/`
-//! named by their SHA-256 (`ab/cdef…`), so the same bytes uploaded twice are two rows and one
-//! file. A file is written to a temporary name in its final folder, synced, then renamed, so a
-//! crash never leaves a partial file under a hash name; the front ends run [`persist`] on a
-//! task of its own, so a client hanging up midway cannot leave a file without its row.
+//! from the file name or the declared type. The bytes are kept by their SHA-256 behind
+//! [`AttachmentStore`], so the same bytes uploaded twice are two rows and one copy; today's
+//! store is [`FileAttachments`], files under `<data_dir>/attachments/` named by the hash
+//! (`ab/cdef…`), and another (the database) can take its place in
+//! [`AppState::attachment_store`]. A file is written to a temporary name in its final folder,
+//! synced, then renamed, so a crash never leaves a partial file under a hash name; the front
+//! ends run [`persist`] on a task of its own, so a client hanging up midway cannot leave bytes
+//! without their row.
 //!
 //! Whoever may see the issue may attach to it and read its attachments; anyone else is told
 //! the issue does not exist ([`visible_issue`]).
@@ -22,8 +25,9 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use gridloop_core::{Actor, IssueId};
-use gridloop_store::{Attachment, NewAttachment, MAX_FILENAME_CHARS};
+use gridloop_store::{Attachment, AttachmentKind, NewAttachment, MAX_FILENAME_CHARS};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
@@ -98,28 +102,33 @@ impl Served {
             .any(|t| t == self.etag || t == "*")
     }
 
-    /// The bytes, read from the data folder and checked against the recorded size.
+    /// The bytes, read from the attachment store and checked against the recorded size.
     pub async fn read(&self, state: &AppState) -> Result<Vec<u8>, AppError> {
-        let path = blob_path(&state.data_dir, &self.attachment.sha256);
-        let sha256 = self.attachment.sha256.clone();
-        let bytes = tokio::task::spawn_blocking(move || fs::read(path))
-            .await
-            .map_err(|e| AppError::internal("reading an attachment failed", &e))?
-            .map_err(|e| {
-                tracing::error!(error = %e, %sha256, "an attachment's file is unreadable");
-                AppError::Internal
-            })?;
+        let bytes = state
+            .attachment_store()
+            .get(&self.attachment.sha256)
+            .await?;
         if bytes.len() as u64 != self.attachment.size {
             tracing::error!(
                 sha256 = %self.attachment.sha256,
                 expected = self.attachment.size,
                 found = bytes.len(),
-                "an attachment's file has the wrong size"
+                "an attachment's bytes have the wrong size"
             );
             return Err(AppError::Internal);
         }
         Ok(bytes)
     }
+}
+
+/// The attachments of an issue the actor may see, oldest first.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    issue: IssueId,
+) -> Result<Vec<Attachment>, AppError> {
+    let issue = visible_issue(state, actor, issue).await?;
+    Ok(state.store.attachments(issue).await?)
 }
 
 /// The attachment `attachment_id` of issue `issue`, if the actor may see the issue.
@@ -335,7 +344,69 @@ fn rfc5987(value: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Files by content hash
+// Bytes by content hash
+
+/// Where attachments' bytes are kept, by the SHA-256 of their content (64 lowercase hex
+/// digits): the rows say which issue has which bytes, the store only keeps the bytes. Many
+/// rows may share one copy, so [`persist`] removes bytes only when no row needs them.
+pub trait AttachmentStore: Send + Sync {
+    /// Keeps `bytes` under `sha256`, durably before answering: `true` when this call stored
+    /// them, `false` when the same bytes were kept already.
+    fn put(&self, sha256: &str, bytes: Bytes) -> BoxFuture<'_, Result<bool, AppError>>;
+    /// The bytes kept under `sha256`.
+    fn get(&self, sha256: &str) -> BoxFuture<'_, Result<Vec<u8>, AppError>>;
+    /// Forgets the bytes kept under `sha256` (a failed upload's, that no row needs).
+    fn remove(&self, sha256: &str) -> BoxFuture<'_, Result<(), AppError>>;
+}
+
+/// Attachments as files under `<data_dir>/attachments/`, named by their hash and fanned out by
+/// its first byte (`ab/cdef…`).
+#[derive(Debug, Clone)]
+pub struct FileAttachments {
+    data_dir: PathBuf,
+}
+
+impl FileAttachments {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+        }
+    }
+}
+
+impl AttachmentStore for FileAttachments {
+    fn put(&self, sha256: &str, bytes: Bytes) -> BoxFuture<'_, Result<bool, AppError>> {
+        let path = blob_path(&self.data_dir, sha256);
+        Box::pin(blocking(move || write_blob(&path, &bytes)))
+    }
+
+    fn get(&self, sha256: &str) -> BoxFuture<'_, Result<Vec<u8>, AppError>> {
+        let path = blob_path(&self.data_dir, sha256);
+        let sha256 = sha256.to_owned();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || fs::read(path))
+                .await
+                .map_err(|e| AppError::internal("reading an attachment failed", &e))?
+                .map_err(|e| {
+                    tracing::error!(error = %e, %sha256, "an attachment's file is unreadable");
+                    AppError::Internal
+                })
+        })
+    }
+
+    fn remove(&self, sha256: &str) -> BoxFuture<'_, Result<(), AppError>> {
+        let path = blob_path(&self.data_dir, sha256);
+        Box::pin(blocking(move || fs::remove_file(&path)))
+    }
+}
+
+impl AppState {
+    /// Where this deployment keeps attachments' bytes: files under the data folder. The one
+    /// place to choose another [`AttachmentStore`].
+    pub fn attachment_store(&self) -> Box<dyn AttachmentStore> {
+        Box::new(FileAttachments::new(&self.data_dir))
+    }
+}
 
 /// `<data_dir>/attachments/ab/cdef…` for the hash `abcdef…`.
 fn blob_path(data_dir: &Path, sha256: &str) -> PathBuf {
@@ -351,6 +422,60 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex
 }
 
+/// A file received for an issue, its type already read from its bytes ([`sniff`]).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub bytes: Bytes,
+    /// What [`sniff`] found.
+    pub content_type: &'static str,
+    /// The name the client gave it, if any.
+    pub filename: Option<String>,
+    pub kind: Option<AttachmentKind>,
+    pub note: Option<String>,
+}
+
+/// The name an upload is kept and served under: the client's, made harmless and named for
+/// its type (cut again, keeping the extension, should that make it too long), or
+/// `attachment.<ext>` when nothing of it is left.
+pub fn stored_name(raw: Option<&str>, content_type: &str) -> String {
+    raw.and_then(sanitise_filename)
+        .and_then(|name| sanitise_filename(&named_as(&name, content_type)))
+        .unwrap_or_else(|| format!("attachment.{}", extension(content_type)))
+}
+
+/// Attaches a file to an issue the actor may see (else [`AppError::NotFound`]), stored on a
+/// task of its own: if the client hangs up meanwhile, the bytes still get their row (or, on
+/// failure, are removed) instead of being left behind by a dropped future.
+pub async fn attach(
+    state: &AppState,
+    actor: &Actor,
+    issue: IssueId,
+    upload: Upload,
+) -> Result<Attachment, AppError> {
+    let issue = visible_issue(state, actor, issue).await?;
+    let new = NewAttachment {
+        issue,
+        sha256: String::new(),
+        content_type: upload.content_type.to_owned(),
+        size: upload.bytes.len() as u64,
+        filename: stored_name(upload.filename.as_deref(), upload.content_type),
+        kind: upload.kind,
+        note: upload.note,
+        uploaded_by: actor.user,
+    };
+    let now = state.clock.now();
+    let attachment = tokio::spawn(persist(state.clone(), new, upload.bytes, now))
+        .await
+        .map_err(|e| AppError::internal("the attachment task failed", &e))??;
+    tracing::info!(
+        attachment = attachment.id,
+        size = attachment.size,
+        content_type = %attachment.content_type,
+        "attachment stored"
+    );
+    Ok(attachment)
+}
+
 /// Serialises, within this process, the writing and the removal of files with the same hash
 /// (by its first byte), so that cleaning up after a failed insert never removes a file another
 /// upload of the same bytes has just recorded.
@@ -361,9 +486,9 @@ fn stripe(sha256: &str) -> &'static Mutex<()> {
     &STRIPES[n % STRIPES.len()]
 }
 
-/// Writes the file (unless the same bytes are stored already) and records the row. If the row
-/// cannot be written, a file this call created is removed again — unless another row has come
-/// to need it.
+/// Keeps the bytes (unless the same bytes are kept already) and records the row. If the row
+/// cannot be written, bytes this call stored are removed again — unless another row has come
+/// to need them.
 pub async fn persist(
     state: AppState,
     mut new: NewAttachment,
@@ -372,10 +497,9 @@ pub async fn persist(
 ) -> Result<Attachment, AppError> {
     let hashed = bytes.clone();
     new.sha256 = blocking(move || Ok(sha256_hex(&hashed))).await?;
-    let path = blob_path(&state.data_dir, &new.sha256);
+    let store = state.attachment_store();
     let _guard = stripe(&new.sha256).lock().await;
-    let target = path.clone();
-    let created = blocking(move || write_blob(&target, &bytes)).await?;
+    let created = store.put(&new.sha256, bytes).await?;
     let sha256 = new.sha256.clone();
     match state.store.add_attachment(new, now).await {
         Ok(attachment) => Ok(attachment),
@@ -383,8 +507,8 @@ pub async fn persist(
             if created {
                 match state.store.attachments_with_sha256(&sha256).await {
                     Ok(0) => {
-                        if let Err(e) = blocking(move || fs::remove_file(&path)).await {
-                            tracing::warn!(?e, "could not remove the file of a failed upload");
+                        if store.remove(&sha256).await.is_err() {
+                            tracing::warn!("could not remove the bytes of a failed upload");
                         }
                     }
                     Ok(_) => {}

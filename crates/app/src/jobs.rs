@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{CronExpr, Misfire, Schedule, Share, Workflow};
-use gridloop_scheduler::reports::{ReportSettings, WEEKLY_REPORT_JOB};
+use gridloop_scheduler::reports::{ReportContext, WEEKLY_REPORT_JOB};
 use gridloop_scheduler::sla::{SlaSettings, SLA_TIMER_JOB};
 use gridloop_scheduler::visits::{END_JOB, MATERIALISE_JOB, REMIND_JOB};
 use gridloop_scheduler::{Clock, JobError, Scheduler, SchedulerConfig};
@@ -93,15 +93,15 @@ pub fn build(
     gridloop_scheduler::visits::register(&mut scheduler, Arc::new(workflow.calendar().clone()));
     gridloop_scheduler::reports::register(
         &mut scheduler,
-        Arc::new(report_settings(settings, workflow.calendar())),
+        Arc::new(report_context(settings, workflow.calendar())),
     );
     gridloop_scheduler::sla::register(&mut scheduler, SlaSettings { workflow, due_soon });
     Ok(scheduler)
 }
 
 /// How reports are made, from `[report]`.
-pub fn report_settings(settings: &Settings, calendar: &gridloop_core::Calendar) -> ReportSettings {
-    ReportSettings {
+pub fn report_context(settings: &Settings, calendar: &gridloop_core::Calendar) -> ReportContext {
+    ReportContext {
         calendar: Arc::new(calendar.clone()),
         locale: settings.report.locale,
         park_name: settings.report.park_name.clone(),

@@ -20,6 +20,10 @@
 //!   (weekly reports on demand), [`tokens`] (API tokens and their holders), [`sign_in`] (the
 //!   throttle, the password, the session), [`sessions`], [`passwords`] (argon2id hashes and the
 //!   bound on hashing).
+//! - More use cases: [`notifications`] (the outbox for admins: listed, a dead one retried),
+//!   [`schedules`] (the scheduler's recurring jobs: listed, paused, resumed, removed);
+//!   [`reference`](mod@reference) also holds grids, posts, enterprises and units, and
+//!   [`visits`] the visits checked in and logged.
 //! - [`client_addr`]: the client's address behind trusted proxies.
 //! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
 //!   worker.
@@ -36,9 +40,11 @@ pub mod demo;
 pub mod error;
 pub mod issues;
 pub mod jobs;
+pub mod notifications;
 pub mod passwords;
 pub mod reference;
 pub mod reports;
+pub mod schedules;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;

@@ -33,14 +33,15 @@ pub struct Shared {
     pub callers: CallerCache,
     /// Category ids by code, as found so far (see [`AppState::category_id`]).
     pub category_ids: Mutex<HashMap<Code, CategoryId>>,
-    /// Where attachments are kept, by content hash.
+    /// The data folder: attachments are kept under it, by content hash (see
+    /// [`AppState::attachment_store`]).
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// The web pages' session settings and sign-in throttle.
     pub web: WebState,
     /// How weekly reports are made (`[report]`).
-    pub reports: gridloop_scheduler::reports::ReportSettings,
+    pub reports: gridloop_scheduler::reports::ReportContext,
     /// How long the lists in a request may be (`[limits]`).
     pub limits: LimitsSettings,
 }
@@ -63,7 +64,7 @@ impl AppState {
     ) -> Result<Self, SetupError> {
         let dlr =
             DlrSecret::from_setting(&settings.notify.dlr_secret).map_err(SetupError::Setting)?;
-        let reports = crate::jobs::report_settings(settings, workflow.calendar());
+        let reports = crate::jobs::report_context(settings, workflow.calendar());
         let shared = Shared {
             store,
             workflow,

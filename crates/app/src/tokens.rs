@@ -95,6 +95,27 @@ pub async fn create(
     Ok((token, secret))
 }
 
+/// Revokes a token: it stops opening anything (within [`CallerCache::TTL`] on a server other
+/// than the one that revoked it). Revoking it again changes nothing.
+pub async fn revoke(
+    store: &gridloop_store::Store,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    store.revoke_token(id, now).await?;
+    tracing::info!(token = id, "token revoked");
+    Ok(())
+}
+
+/// The tokens of the user `of`, or everyone's, revoked ones too (their secrets are never kept,
+/// so none is shown).
+pub async fn list(
+    store: &gridloop_store::Store,
+    of: Option<UserId>,
+) -> Result<Vec<ApiToken>, AppError> {
+    Ok(store.tokens(of).await?)
+}
+
 /// Recently authenticated callers, by token hash.
 ///
 /// Authentication reads a token, a user, their roles and memberships: a handful of queries per

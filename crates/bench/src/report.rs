@@ -34,7 +34,7 @@ use gridloop_core::{
     Login, Name, Note, Period, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
     UnitId, UserId, TREND_WEEKS,
 };
-use gridloop_scheduler::reports::{all_scopes, weekly_reports, ReportSettings};
+use gridloop_scheduler::reports::{all_scopes, weekly_reports, ReportContext};
 use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store};
 use serde::Serialize;
 use sqlx::types::Json;
@@ -1125,7 +1125,7 @@ async fn run_on(
 
     // The Monday job, without the sending.
     let store = Store::connect(url).await?;
-    let settings = ReportSettings::new(calendar.clone());
+    let settings = ReportContext::new(calendar.clone());
     let scopes = all_scopes(&store).await?;
     let rss_before = rss_kib("VmRSS");
     let hwm_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();

@@ -1,5 +1,7 @@
 //! What every command shares: settings, the store, the workflow and the clock.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use gridloop_core::{Actor, CategoryId, Code, GridId, Login, UnitId, Workflow};
@@ -7,7 +9,9 @@ use gridloop_store::Store;
 
 use crate::cli::Cli;
 use crate::exit::UsageError;
+use gridloop_app::clock::{Clock, ManualClock};
 use gridloop_app::settings::{redact_url, Settings};
+use gridloop_app::AppState;
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -85,6 +89,18 @@ impl App {
             ))
             .into()
         })
+    }
+
+    /// The app's state for this command: its store and workflow, its clock standing at the
+    /// command's instant (`--now` or the wall clock at start), so a use case acts at `now`.
+    pub fn state(&self) -> anyhow::Result<AppState> {
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(self.now));
+        Ok(AppState::from_settings(
+            self.store.clone(),
+            self.workflow.clone(),
+            clock,
+            &self.settings,
+        )?)
     }
 
     pub async fn grid_id(&self, code: &str) -> anyhow::Result<GridId> {

@@ -23,9 +23,11 @@ use crate::runner::Scheduler;
 
 pub const WEEKLY_REPORT_JOB: &str = "report.weekly";
 
-/// How reports are made, from the configuration.
+/// What making a weekly report needs besides the store's figures: the working calendar, the
+/// language, the park's name, where links point, the league table's minimum. The app builds it
+/// from the `[report]` section of the configuration (the app's `settings::ReportSettings`).
 #[derive(Debug, Clone)]
-pub struct ReportSettings {
+pub struct ReportContext {
     pub calendar: Arc<Calendar>,
     pub locale: Locale,
     /// The heading of the park's report.
@@ -36,7 +38,7 @@ pub struct ReportSettings {
     pub min_resolved: u64,
 }
 
-impl ReportSettings {
+impl ReportContext {
     /// The defaults of `config/default.toml` on `calendar`.
     pub fn new(calendar: Arc<Calendar>) -> Self {
         Self {
@@ -67,7 +69,7 @@ struct Payload {
 }
 
 /// Registers the handler.
-pub fn register(scheduler: &mut Scheduler, settings: Arc<ReportSettings>) {
+pub fn register(scheduler: &mut Scheduler, settings: Arc<ReportContext>) {
     let store = scheduler.store().clone();
     scheduler.register(WEEKLY_REPORT_JOB, move |job: Job, now: DateTime<Utc>| {
         let store = store.clone();
@@ -111,7 +113,7 @@ pub fn recipients(scope: ReportScope) -> Recipients {
 /// copies' ids (existing ones for scopes stored before).
 pub async fn send_weekly(
     store: &Store,
-    settings: &ReportSettings,
+    settings: &ReportContext,
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, SchedulerError> {
@@ -134,7 +136,7 @@ pub async fn send_weekly(
 /// computed with `period`, in the same pass over the log, if not.
 pub async fn weekly_reports(
     store: &Store,
-    settings: &ReportSettings,
+    settings: &ReportContext,
     period: Period,
     scopes: &[ReportScope],
     now: DateTime<Utc>,
@@ -175,7 +177,7 @@ pub async fn weekly_reports(
         .collect()
 }
 
-async fn names(store: &Store, settings: &ReportSettings) -> Result<Names, StoreError> {
+async fn names(store: &Store, settings: &ReportContext) -> Result<Names, StoreError> {
     Ok(Names {
         park: settings.park_name.clone(),
         units: store

@@ -1,19 +1,22 @@
 //! Commissioners (服务专员): this week's on-site visits, with check-in, notes and "raise an
-//! issue" found on the visit — logged and raised in one transaction by the store's
-//! `complete_visit_raising`, so a retried form never raises the issue twice.
+//! issue" found on the visit — logged and raised in one transaction by the app's
+//! `visits::complete`, as from the API, so a retried form never raises the issue twice. A
+//! refusal is said in the page's language (`messages`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use gridloop_app::store::{RaisedIssue, StoreError, Visit, VisitFilter};
-use gridloop_core::{Description, Period, Priority, Role, Title};
+use gridloop_app::visits::{self, RaisedInput};
+use gridloop_app::AppError;
+use gridloop_core::{Role, VisitStatus};
 use minijinja::context;
 use serde::Serialize;
 
 use crate::form::{Fields, WebForm};
 use crate::issue::Directory;
+use crate::messages;
 use crate::render::{local_time, page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -58,17 +61,7 @@ async fn render(
 ) -> Result<Response, PageError> {
     viewer.require(&[Role::Commissioner])?;
     let tz = state.workflow.calendar().tz();
-    let now = state.clock.now();
-    let week = Period::week_containing(now, tz);
-    let visits = state
-        .store
-        .visits(&VisitFilter {
-            commissioner: Some(viewer.user.id),
-            from: Some(week.from()),
-            to: Some(week.to()),
-            ..VisitFilter::default()
-        })
-        .await?;
+    let visits = visits::own_this_week(state, &viewer.actor).await?;
     let names = Directory::load(state).await?;
     let views: Vec<VisitView> = visits
         .iter()
@@ -80,11 +73,8 @@ async fn render(
             status: v.status.as_str(),
             notes: v.notes.clone(),
             issues: v.issues.iter().map(|i| i.get()).collect(),
-            can_check_in: v.status == gridloop_core::VisitStatus::Planned,
-            can_complete: matches!(
-                v.status,
-                gridloop_core::VisitStatus::Planned | gridloop_core::VisitStatus::CheckedIn
-            ),
+            can_check_in: v.status == VisitStatus::Planned,
+            can_complete: matches!(v.status, VisitStatus::Planned | VisitStatus::CheckedIn),
         })
         .collect();
     let categories: Vec<Choice> = names
@@ -110,23 +100,16 @@ async fn render(
     page_with(status, "visits.html", ctx)
 }
 
-/// The viewer's own visit, or 404 (another commissioner's is as good as missing).
-async fn own_visit(state: &AppState, viewer: &Viewer, raw: &str) -> Result<Visit, PageError> {
-    let id = raw.parse::<i64>().map_err(|_| PageError::NotFound)?;
-    match state.store.visit(id).await? {
-        Some(v) if v.commissioner == viewer.user.id => Ok(v),
-        _ => Err(PageError::NotFound),
-    }
+/// A visit's id from the path; one that cannot be an id names nothing.
+fn visit_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse::<i64>().map_err(|_| PageError::NotFound)
 }
 
-fn refusal(viewer: &Viewer, e: StoreError) -> Result<String, PageError> {
+/// Why the app refused a form, as the form's message in the viewer's language; `Err` for what
+/// is no fault of the form (a visit that is not theirs, the database, the server).
+fn refusal(viewer: &Viewer, e: AppError) -> Result<String, PageError> {
     match e {
-        StoreError::Visit(v) => Ok(format!("{} ({v})", viewer.t("not_allowed_now"))),
-        StoreError::Invalid(list) => Ok(list
-            .iter()
-            .map(|e| format!("{}: {}", e.field(), e.rule()))
-            .collect::<Vec<_>>()
-            .join("; ")),
+        AppError::Visit(_) | AppError::Invalid(_) => Ok(messages::text(viewer.locale, &e)),
         other => Err(other.into()),
     }
 }
@@ -139,19 +122,15 @@ async fn check_in(
 ) -> Result<Response, PageError> {
     let WebForm { viewer, fields } = form;
     viewer.require(&[Role::Commissioner])?;
-    let visit = own_visit(&state, &viewer, &id).await?;
-    match state
-        .store
-        .check_in_visit(visit.id, viewer.user.id, state.clock.now())
-        .await
-    {
+    let id = visit_id(&id)?;
+    match visits::check_in(&state, &viewer.actor, id).await {
         Ok(_) => Ok(see_other("/visits")),
         Err(e) => {
             let message = refusal(&viewer, e)?;
             render(
                 &state,
                 &viewer,
-                Some((visit.id, fields, message)),
+                Some((id, fields, message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -167,69 +146,20 @@ async fn complete(
 ) -> Result<Response, PageError> {
     let WebForm { viewer, fields } = form;
     viewer.require(&[Role::Commissioner])?;
-    let visit = own_visit(&state, &viewer, &id).await?;
+    let id = visit_id(&id)?;
     let notes = fields.get("notes").unwrap_or_default().to_owned();
-    let now = state.clock.now();
-    let mut raised = Vec::new();
-    if let Some(title) = fields.get("raise_title") {
-        let category = match fields.get("raise_category") {
-            Some(code) => match gridloop_core::Code::parse_field("category", code) {
-                Ok(code) => state.category_id(&code).await?,
-                Err(_) => None,
-            },
-            None => None,
-        };
-        let title = Title::parse(title);
-        match (category, title) {
-            (Some(category), Ok(title)) => raised.push(RaisedIssue {
-                category,
-                title,
-                description: Description::parse(&notes)
-                    .or_else(|_| Description::parse(""))
-                    .map_err(|_| PageError::Internal)?,
-                priority: Priority::Normal,
-            }),
-            (None, _) => {
-                let message = format!("{}: {}", viewer.t("raise_category"), viewer.t("choose"));
-                return render(
-                    &state,
-                    &viewer,
-                    Some((visit.id, fields, message)),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-            (_, Err(e)) => {
-                let message = format!("{}: {}", viewer.t("raise_title"), e.rule());
-                return render(
-                    &state,
-                    &viewer,
-                    Some((visit.id, fields, message)),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        }
-    }
-    let result = if raised.is_empty() {
-        state
-            .store
-            .complete_visit(visit.id, viewer.user.id, &notes, now)
-            .await
-    } else {
-        state
-            .store
-            .complete_visit_raising(
-                &state.workflow,
-                &viewer.actor,
-                visit.id,
-                &notes,
-                &raised,
-                now,
-            )
-            .await
-    };
-    match result {
+    // The issue raised from the page is described by the visit's notes.
+    let raise: Vec<RaisedInput> = fields
+        .get("raise_title")
+        .map(|title| RaisedInput {
+            title: title.to_owned(),
+            category: fields.get("raise_category").unwrap_or_default().to_owned(),
+            description: notes.clone(),
+            priority: None,
+        })
+        .into_iter()
+        .collect();
+    match visits::complete(&state, &viewer.actor, id, &notes, &raise).await {
         Ok(done) => {
             tracing::info!(
                 visit = done.id,
@@ -243,7 +173,7 @@ async fn complete(
             render(
                 &state,
                 &viewer,
-                Some((visit.id, fields, message)),
+                Some((id, fields, message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::render::PageError;
 use crate::session::Viewer;
-use gridloop_app::reports::{self, Format, ReportRequestError, SchedulerError};
+use gridloop_app::reports::{self, Format, ReportRequestError, SchedulerError, WeeklyRequest};
 use gridloop_app::AppState;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -32,6 +32,7 @@ impl From<ReportRequestError> for PageError {
             ReportRequestError::BothScopes | ReportRequestError::Invalid(_) => {
                 PageError::BadRequest
             }
+            ReportRequestError::NotPermitted => PageError::Forbidden,
             // The database went away while the report was computed: 503, like any page.
             ReportRequestError::Scheduler(SchedulerError::Store(e)) => e.into(),
             ReportRequestError::Scheduler(e) => {
@@ -62,21 +63,16 @@ async fn show(
     State(state): State<AppState>,
     Query(query): Query<WeeklyQuery>,
 ) -> Result<Response, PageError> {
-    let now = state.clock.now();
-    let period = reports::period(query.week.as_deref(), &state.reports, now)
-        .map_err(|e| refused(&viewer, e))?;
-    let scope = match (query.grid.as_deref(), query.unit.as_deref()) {
-        (None, None) => reports::default_scope(&viewer.actor),
-        (grid, unit) => reports::scope(&state.store, grid, unit)
-            .await
-            .map_err(|e| refused(&viewer, e))?,
+    let request = WeeklyRequest {
+        week: query.week,
+        grid: query.grid,
+        unit: query.unit,
+        own_by_default: true,
+        locale: Some(viewer.locale),
     };
-    if !reports::may_read(&viewer.actor, scope) {
-        return Err(PageError::Forbidden);
-    }
-    let mut settings = state.reports.clone();
-    settings.locale = viewer.locale;
-    let report = reports::on_demand(&state.store, &settings, period, scope, now).await?;
+    let report = reports::weekly(&state, Some(&viewer.actor), &request)
+        .await
+        .map_err(|e| refused(&viewer, e))?;
     Ok((
         [(CONTENT_SECURITY_POLICY, REPORT_POLICY)],
         Html(Format::Html.render(&report)),

@@ -13,6 +13,7 @@ use axum::Json;
 use gridloop_app::reference::categories::{
     self as app, CategoryPatchInput, NewCategoryInput, SlaMinutes,
 };
+use gridloop_app::reference::unit_codes;
 use gridloop_app::store::Category;
 use gridloop_core::{CategoryId, Priority, Sla, UnitId};
 use serde::{Deserialize, Serialize};
@@ -185,16 +186,6 @@ fn view(category: Category, units: &HashMap<UnitId, String>) -> Result<CategoryV
     })
 }
 
-async fn unit_codes(state: &AppState) -> Result<HashMap<UnitId, String>, Problem> {
-    Ok(state
-        .store
-        .units()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.code.to_string()))
-        .collect())
-}
-
 /// Lists every category with its SLAs, in id order.
 #[utoipa::path(
     get,
@@ -211,8 +202,8 @@ async fn list_categories(
     _caller: Caller,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<CategoryView>>, Problem> {
-    let units = unit_codes(&state).await?;
-    let categories = state.store.categories().await?;
+    let units = unit_codes(&state.store).await?;
+    let categories = app::list(&state.store).await?;
     Ok(Json(
         categories
             .into_iter()
@@ -241,12 +232,8 @@ async fn get_category(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CategoryView>, Problem> {
     let id = path_id(id, "category", CategoryId::new)?;
-    let category = state
-        .store
-        .category(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("category"))?;
-    Ok(Json(view(category, &unit_codes(&state).await?)?))
+    let category = app::get(&state.store, id).await?;
+    Ok(Json(view(category, &unit_codes(&state.store).await?)?))
 }
 
 /// Creates a category with an SLA for every priority (admins only).
@@ -278,7 +265,7 @@ async fn create_category(
         sla: body.sla.into(),
     };
     let category = app::create(&state, &admin.actor, &input).await?;
-    let units = unit_codes(&state).await?;
+    let units = unit_codes(&state.store).await?;
     Ok(created(
         format!("/api/v1/categories/{}", category.id),
         view(category, &units)?,
@@ -315,6 +302,6 @@ async fn patch_category(
         sla: body.sla.map(Into::into),
     };
     let category = app::update(&state, &admin.actor, id, &input).await?;
-    let units = unit_codes(&state).await?;
+    let units = unit_codes(&state.store).await?;
     Ok(Json(view(category, &units)?))
 }

@@ -1,29 +1,26 @@
 //! `/enterprises`: the companies of the park (链上企业), each in a grid. They have no code:
-//! they are named by id, and two may share a name.
+//! they are named by id, and two may share a name. Read and changed through the app's use cases
+//! (`gridloop_app::reference::enterprises`).
 
 use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_app::store::{Enterprise, EnterprisePatch, NewEnterprise};
-use gridloop_core::{Code, EnterpriseId, GridId, Name, ParseError};
+use gridloop_app::reference::enterprises::{self as app, EnterprisePatchInput, NewEnterpriseInput};
+use gridloop_app::reference::grid_codes;
+use gridloop_app::store::Enterprise;
+use gridloop_core::{EnterpriseId, GridId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    bug, created, grid_ref, nullable, path_id, Admin, Fields, Forbidden, Invalid, NotFound,
-    Unauthorized,
-};
+use super::{created, nullable, path_id, Admin, Forbidden, Invalid, NotFound, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
 use gridloop_app::AppState;
-
-/// The longest address kept, in characters.
-const MAX_ADDRESS_CHARS: usize = 200;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -107,22 +104,6 @@ pub struct EnterpriseQuery {
     pub grid: Option<String>,
 }
 
-/// An address: trimmed, blank is none, at most [`MAX_ADDRESS_CHARS`].
-fn address(raw: Option<&str>) -> Result<Option<String>, ParseError> {
-    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if s.chars().count() > MAX_ADDRESS_CHARS {
-        return Err(ParseError::new(
-            "address",
-            gridloop_core::Rule::TooLong {
-                max: MAX_ADDRESS_CHARS,
-            },
-        ));
-    }
-    Ok(Some(s.to_owned()))
-}
-
 fn view(enterprise: Enterprise, grids: &HashMap<GridId, String>) -> EnterpriseView {
     EnterpriseView {
         id: enterprise.id.get(),
@@ -130,16 +111,6 @@ fn view(enterprise: Enterprise, grids: &HashMap<GridId, String>) -> EnterpriseVi
         grid: grids.get(&enterprise.grid).cloned().unwrap_or_default(),
         address: enterprise.address,
     }
-}
-
-async fn grid_codes(state: &AppState) -> Result<HashMap<GridId, String>, Problem> {
-    Ok(state
-        .store
-        .grids()
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.code.to_string()))
-        .collect())
 }
 
 /// Lists the enterprises, of one grid or all, in id order.
@@ -161,20 +132,8 @@ async fn list_enterprises(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<EnterpriseQuery>,
 ) -> Result<Json<Vec<EnterpriseView>>, Problem> {
-    let grid = match &query.grid {
-        Some(raw) => {
-            let code = Code::parse_field("grid", raw)?;
-            let grid = state
-                .store
-                .grid_by_code(&code)
-                .await?
-                .ok_or_else(|| Problem::field("grid", format!("there is no grid '{code}'")))?;
-            Some(grid.id)
-        }
-        None => None,
-    };
-    let grids = grid_codes(&state).await?;
-    let enterprises = state.store.enterprises(grid).await?;
+    let enterprises = app::list(&state.store, query.grid.as_deref()).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(Json(
         enterprises.into_iter().map(|e| view(e, &grids)).collect(),
     ))
@@ -200,12 +159,8 @@ async fn get_enterprise(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<EnterpriseView>, Problem> {
     let id = path_id(id, "enterprise", EnterpriseId::new)?;
-    let enterprise = state
-        .store
-        .enterprise(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("enterprise"))?;
-    Ok(Json(view(enterprise, &grid_codes(&state).await?)))
+    let enterprise = app::get(&state.store, id).await?;
+    Ok(Json(view(enterprise, &grid_codes(&state.store).await?)))
 }
 
 /// Creates an enterprise (admins only).
@@ -225,29 +180,17 @@ async fn get_enterprise(
 )]
 #[tracing::instrument(name = "create enterprise", skip_all)]
 async fn create_enterprise(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewEnterpriseBody>,
 ) -> Result<Response, Problem> {
-    let mut fields = Fields::default();
-    let name = fields.take(Name::parse(&body.name));
-    let address = fields.take(address(body.address.as_deref()));
-    let mut tx = state.store.transaction().await?;
-    let grid = grid_ref(&mut tx, &mut fields, "grid", &body.grid).await?;
-    fields.check()?;
-    let (Some(name), Some(address), Some(grid)) = (name, address, grid) else {
-        return Err(bug("enterprise"));
+    let input = NewEnterpriseInput {
+        name: body.name,
+        grid: body.grid,
+        address: body.address,
     };
-    let enterprise = tx
-        .create_enterprise(NewEnterprise {
-            name,
-            grid: grid.id,
-            address,
-        })
-        .await?;
-    tx.commit().await?;
-    tracing::info!(id = %enterprise.id, "enterprise created");
-    let grids = HashMap::from([(grid.id, grid.code.to_string())]);
+    let enterprise = app::create(&state, &admin.actor, &input).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", enterprise.id),
         view(enterprise, &grids),
@@ -272,47 +215,18 @@ async fn create_enterprise(
 )]
 #[tracing::instrument(name = "patch enterprise", skip_all)]
 async fn patch_enterprise(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EnterprisePatchBody>,
 ) -> Result<Json<EnterpriseView>, Problem> {
     let id = path_id(id, "enterprise", EnterpriseId::new)?;
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|raw| fields.take(Name::parse(raw)));
-    let new_address = body
-        .address
-        .as_ref()
-        .and_then(|raw| fields.take(address(raw.as_deref())));
-    let mut tx = state.store.transaction().await?;
-    if tx.enterprise(id).await?.is_none() {
-        return Err(Problem::not_found("enterprise"));
-    }
-    let grid = match &body.grid {
-        Some(raw) => grid_ref(&mut tx, &mut fields, "grid", raw).await?,
-        None => None,
+    let input = EnterprisePatchInput {
+        name: body.name,
+        grid: body.grid,
+        address: body.address,
     };
-    fields.check()?;
-    let enterprise = tx
-        .update_enterprise(
-            id,
-            EnterprisePatch {
-                name,
-                grid: grid.map(|g| g.id),
-                address: new_address,
-            },
-        )
-        .await?;
-    let grids = tx
-        .grids()
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.code.to_string()))
-        .collect();
-    tx.commit().await?;
-    tracing::info!(id = %enterprise.id, "enterprise updated");
+    let enterprise = app::update(&state, &admin.actor, id, &input).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(Json(view(enterprise, &grids)))
 }

@@ -1,19 +1,18 @@
-//! `/grids`: the areas of the park (网格) that hold enterprises and that posts walk.
+//! `/grids`: the areas of the park (网格) that hold enterprises and that posts walk. Read and
+//! changed through the app's use cases (`gridloop_app::reference::grids`).
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_app::error::{no_such, Thing};
-use gridloop_app::store::{Chain, Grid, GridPatch, NewGrid};
-use gridloop_core::{Code, GridId, Name, ParseError, Rule};
+use gridloop_app::reference::grids::{self as app, GridPatchInput, NewGridInput};
+use gridloop_app::store::{Chain, Grid};
+use gridloop_core::GridId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    bug, created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Taken, Unauthorized,
-};
+use super::{created, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::Problem;
@@ -109,8 +108,8 @@ async fn list_grids(
     _caller: Caller,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<GridView>>, Problem> {
-    let chains = state.store.chains().await?;
-    let grids = state.store.grids().await?;
+    let chains = app::chains(&state.store).await?;
+    let grids = app::list(&state.store).await?;
     Ok(Json(grids.into_iter().map(|g| view(g, &chains)).collect()))
 }
 
@@ -134,12 +133,8 @@ async fn get_grid(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<GridView>, Problem> {
     let id = path_id(id, "grid", GridId::new)?;
-    let grid = state
-        .store
-        .grid(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("grid"))?;
-    let chains = state.store.chains().await?;
+    let grid = app::get(&state.store, id).await?;
+    let chains = app::chains(&state.store).await?;
     Ok(Json(view(grid, &chains)))
 }
 
@@ -161,45 +156,17 @@ async fn get_grid(
 )]
 #[tracing::instrument(name = "create grid", skip_all)]
 async fn create_grid(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewGridBody>,
 ) -> Result<Response, Problem> {
-    let mut fields = Fields::default();
-    let code = fields.take(Code::parse(&body.code));
-    let name = fields.take(Name::parse(&body.name));
-    let mut tx = state.store.transaction().await?;
-    let chains = tx.chains().await?;
-    let chain = match &body.chain {
-        Some(raw) => match fields.take(Code::parse_field("chain", raw)) {
-            Some(code) => {
-                let found = chains.iter().find(|c| c.code == code).cloned();
-                if found.is_none() {
-                    fields.add(no_such("chain", Thing::Chain, &code));
-                }
-                found
-            }
-            None => None,
-        },
-        None if chains.len() == 1 => chains.first().cloned(),
-        None => {
-            fields.add(ParseError::new("chain", Rule::Required));
-            None
-        }
+    let input = NewGridInput {
+        code: body.code,
+        name: body.name,
+        chain: body.chain,
     };
-    fields.check()?;
-    let (Some(code), Some(name), Some(chain)) = (code, name, chain) else {
-        return Err(bug("grid"));
-    };
-    let grid = tx
-        .create_grid(NewGrid {
-            code,
-            name,
-            chain: chain.id,
-        })
-        .await?;
-    tx.commit().await?;
-    tracing::info!(id = %grid.id, code = %grid.code, "grid created");
+    let grid = app::create(&state, &admin.actor, &input).await?;
+    let chains = app::chains(&state.store).await?;
     Ok(created(
         format!("/api/v1/grids/{}", grid.id),
         view(grid, &chains),
@@ -224,25 +191,14 @@ async fn create_grid(
 )]
 #[tracing::instrument(name = "patch grid", skip_all)]
 async fn patch_grid(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<GridPatchBody>,
 ) -> Result<Json<GridView>, Problem> {
     let id = path_id(id, "grid", GridId::new)?;
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|raw| fields.take(Name::parse(raw)));
-    let mut tx = state.store.transaction().await?;
-    if tx.grid(id).await?.is_none() {
-        return Err(Problem::not_found("grid"));
-    }
-    fields.check()?;
-    let grid = tx.update_grid(id, GridPatch { name }).await?;
-    let chains = tx.chains().await?;
-    tx.commit().await?;
-    tracing::info!(id = %grid.id, "grid updated");
+    let input = GridPatchInput { name: body.name };
+    let grid = app::update(&state, &admin.actor, id, &input).await?;
+    let chains = app::chains(&state.store).await?;
     Ok(Json(view(grid, &chains)))
 }

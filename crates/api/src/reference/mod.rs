@@ -65,12 +65,6 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// Collects the bad fields of a request, so that one 422 names them all (the app's collector:
-/// its [`AppError::Invalid`](gridloop_app::AppError::Invalid) is the 422).
-pub(crate) use gridloop_app::error::Fields;
-/// Codes of grids resolved inside a request's transaction, a bad one recorded.
-pub(crate) use gridloop_app::reference::grid_ref;
-
 /// For an `Option<Option<T>>` patch field: absent is `None` (leave it), `null` is `Some(None)`
 /// (clear it), a value is `Some(Some(v))`. Use with `#[serde(default)]`.
 pub(crate) fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
@@ -86,8 +80,8 @@ pub(crate) fn created<T: Serialize>(location: String, body: T) -> Response {
     (StatusCode::CREATED, [(LOCATION, location)], Json(body)).into_response()
 }
 
-/// A value that parsed without a recorded error yet came out empty: after [`Fields::check`]
-/// passed this cannot happen, and if it does it is a bug, logged and answered as a 500.
+/// A value that should be there is not (a category without an SLA for a priority): a bug,
+/// logged and answered as a 500.
 pub(crate) fn bug(what: &str) -> Problem {
     tracing::error!(what, "a field parsed without error came out empty");
     Problem::internal()

@@ -1,21 +1,21 @@
-//! `/posts`: the vanguard posts (党员先锋岗) that walk a grid and report its problems.
+//! `/posts`: the vanguard posts (党员先锋岗) that walk a grid and report its problems. Read and
+//! changed through the app's use cases (`gridloop_app::reference::posts`).
 
 use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_app::store::{NewPost, Post, PostPatch};
-use gridloop_core::{Code, GridId, Name, PostId};
+use gridloop_app::reference::grid_codes;
+use gridloop_app::reference::posts::{self as app, NewPostInput, PostPatchInput};
+use gridloop_app::store::Post;
+use gridloop_core::{GridId, PostId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    bug, created, grid_ref, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Taken,
-    Unauthorized,
-};
+use super::{created, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -113,16 +113,6 @@ fn view(post: Post, grids: &HashMap<GridId, String>) -> PostView {
     }
 }
 
-async fn grid_codes(state: &AppState) -> Result<HashMap<GridId, String>, Problem> {
-    Ok(state
-        .store
-        .grids()
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.code.to_string()))
-        .collect())
-}
-
 /// Lists the posts, of one grid or all, in id order.
 #[utoipa::path(
     get,
@@ -142,20 +132,8 @@ async fn list_posts(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PostQuery>,
 ) -> Result<Json<Vec<PostView>>, Problem> {
-    let grid = match &query.grid {
-        Some(raw) => {
-            let code = Code::parse_field("grid", raw)?;
-            let grid = state
-                .store
-                .grid_by_code(&code)
-                .await?
-                .ok_or_else(|| Problem::field("grid", format!("there is no grid '{code}'")))?;
-            Some(grid.id)
-        }
-        None => None,
-    };
-    let grids = grid_codes(&state).await?;
-    let posts = state.store.posts(grid).await?;
+    let posts = app::list(&state.store, query.grid.as_deref()).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(Json(posts.into_iter().map(|p| view(p, &grids)).collect()))
 }
 
@@ -179,12 +157,8 @@ async fn get_post(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostView>, Problem> {
     let id = path_id(id, "post", PostId::new)?;
-    let post = state
-        .store
-        .post(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("post"))?;
-    Ok(Json(view(post, &grid_codes(&state).await?)))
+    let post = app::get(&state.store, id).await?;
+    Ok(Json(view(post, &grid_codes(&state.store).await?)))
 }
 
 /// Creates a post (admins only).
@@ -205,29 +179,17 @@ async fn get_post(
 )]
 #[tracing::instrument(name = "create post", skip_all)]
 async fn create_post(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPostBody>,
 ) -> Result<Response, Problem> {
-    let mut fields = Fields::default();
-    let code = fields.take(Code::parse(&body.code));
-    let name = fields.take(Name::parse(&body.name));
-    let mut tx = state.store.transaction().await?;
-    let grid = grid_ref(&mut tx, &mut fields, "grid", &body.grid).await?;
-    fields.check()?;
-    let (Some(code), Some(name), Some(grid)) = (code, name, grid) else {
-        return Err(bug("post"));
+    let input = NewPostInput {
+        code: body.code,
+        name: body.name,
+        grid: body.grid,
     };
-    let post = tx
-        .create_post(NewPost {
-            code,
-            name,
-            grid: grid.id,
-        })
-        .await?;
-    tx.commit().await?;
-    tracing::info!(id = %post.id, code = %post.code, "post created");
-    let grids = HashMap::from([(grid.id, grid.code.to_string())]);
+    let post = app::create(&state, &admin.actor, &input).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(created(
         format!("/api/v1/posts/{}", post.id),
         view(post, &grids),
@@ -252,44 +214,17 @@ async fn create_post(
 )]
 #[tracing::instrument(name = "patch post", skip_all)]
 async fn patch_post(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PostPatchBody>,
 ) -> Result<Json<PostView>, Problem> {
     let id = path_id(id, "post", PostId::new)?;
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|raw| fields.take(Name::parse(raw)));
-    let mut tx = state.store.transaction().await?;
-    if tx.post(id).await?.is_none() {
-        return Err(Problem::not_found("post"));
-    }
-    let grid = match &body.grid {
-        Some(raw) => grid_ref(&mut tx, &mut fields, "grid", raw).await?,
-        None => None,
+    let input = PostPatchInput {
+        name: body.name,
+        grid: body.grid,
     };
-    fields.check()?;
-    let post = tx
-        .update_post(
-            id,
-            PostPatch {
-                name,
-                grid: grid.map(|g| g.id),
-            },
-        )
-        .await?;
-    let grids = tx
-        .grids()
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.code.to_string()))
-        .collect();
-    tx.commit().await?;
-    // Moving a post moves its members' grids, and so their scope.
-    state.callers.clear();
-    tracing::info!(id = %post.id, "post updated");
+    let post = app::update(&state, &admin.actor, id, &input).await?;
+    let grids = grid_codes(&state.store).await?;
     Ok(Json(view(post, &grids)))
 }

@@ -1,18 +1,18 @@
-//! `/units`: the handling units (承办单位) issues are assigned to.
+//! `/units`: the handling units (承办单位) issues are assigned to. Read and changed through the
+//! app's use cases (`gridloop_app::reference::units`).
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use gridloop_app::store::{NewUnit, Unit, UnitPatch};
-use gridloop_core::{Code, Name, UnitId};
+use gridloop_app::reference::units::{self as app, NewUnitInput, UnitPatchInput};
+use gridloop_app::store::Unit;
+use gridloop_core::UnitId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    bug, created, path_id, Admin, Fields, Forbidden, Invalid, NotFound, Taken, Unauthorized,
-};
+use super::{created, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::Problem;
@@ -92,7 +92,11 @@ async fn list_units(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<UnitView>>, Problem> {
     Ok(Json(
-        state.store.units().await?.into_iter().map(view).collect(),
+        app::list(&state.store)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
     ))
 }
 
@@ -116,12 +120,7 @@ async fn get_unit(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UnitView>, Problem> {
     let id = path_id(id, "unit", UnitId::new)?;
-    let unit = state
-        .store
-        .unit(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("unit"))?;
-    Ok(Json(view(unit)))
+    Ok(Json(view(app::get(&state.store, id).await?)))
 }
 
 /// Creates a unit (admins only).
@@ -142,19 +141,15 @@ async fn get_unit(
 )]
 #[tracing::instrument(name = "create unit", skip_all)]
 async fn create_unit(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewUnitBody>,
 ) -> Result<Response, Problem> {
-    let mut fields = Fields::default();
-    let code = fields.take(Code::parse(&body.code));
-    let name = fields.take(Name::parse(&body.name));
-    fields.check()?;
-    let (Some(code), Some(name)) = (code, name) else {
-        return Err(bug("unit"));
+    let input = NewUnitInput {
+        code: body.code,
+        name: body.name,
     };
-    let unit = state.store.create_unit(NewUnit { code, name }).await?;
-    tracing::info!(id = %unit.id, code = %unit.code, "unit created");
+    let unit = app::create(&state, &admin.actor, &input).await?;
     Ok(created(format!("/api/v1/units/{}", unit.id), view(unit)))
 }
 
@@ -176,24 +171,14 @@ async fn create_unit(
 )]
 #[tracing::instrument(name = "patch unit", skip_all)]
 async fn patch_unit(
-    _admin: Admin,
+    Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UnitPatchBody>,
 ) -> Result<Json<UnitView>, Problem> {
     let id = path_id(id, "unit", UnitId::new)?;
-    let mut fields = Fields::default();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|raw| fields.take(Name::parse(raw)));
-    let mut tx = state.store.transaction().await?;
-    if tx.unit(id).await?.is_none() {
-        return Err(Problem::not_found("unit"));
-    }
-    fields.check()?;
-    let unit = tx.update_unit(id, UnitPatch { name }).await?;
-    tx.commit().await?;
-    tracing::info!(id = %unit.id, "unit updated");
-    Ok(Json(view(unit)))
+    let input = UnitPatchInput { name: body.name };
+    Ok(Json(view(
+        app::update(&state, &admin.actor, id, &input).await?,
+    )))
 }

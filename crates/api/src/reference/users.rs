@@ -14,8 +14,9 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use gridloop_app::reference::users::{self, NewUserInput, UserPatchInput};
+use gridloop_app::reference::{grid_codes, posts, unit_codes};
 use gridloop_app::store::User;
-use gridloop_core::{GridId, PostId, Role, UnitId, UserId};
+use gridloop_core::{GridId, PostId, UnitId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -163,34 +164,15 @@ struct Codes {
 impl Codes {
     async fn load_from(state: &AppState) -> Result<Self, Problem> {
         Ok(Self {
-            posts: state
-                .store
-                .posts(None)
+            posts: posts::list(&state.store, None)
                 .await?
                 .into_iter()
                 .map(|p| (p.id, p.code.to_string()))
                 .collect(),
-            units: state
-                .store
-                .units()
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.code.to_string()))
-                .collect(),
-            grids: state
-                .store
-                .grids()
-                .await?
-                .into_iter()
-                .map(|g| (g.id, g.code.to_string()))
-                .collect(),
+            units: unit_codes(&state.store).await?,
+            grids: grid_codes(&state.store).await?,
         })
     }
-}
-
-/// Whether `caller` may see `user`'s phone and email in full.
-fn sees_contacts(caller: &Caller, user: UserId) -> bool {
-    caller.actor.has_role(Role::Admin) || caller.user.id == user
 }
 
 fn view(user: User, codes: &Codes, full_contacts: bool) -> UserView {
@@ -277,12 +259,12 @@ async fn list_users(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<UserView>>, Problem> {
     let codes = Codes::load_from(&state).await?;
-    let users = state.store.users().await?;
+    let users = users::list(&state.store).await?;
     Ok(Json(
         users
             .into_iter()
             .map(|u| {
-                let full = sees_contacts(&caller, u.id);
+                let full = users::sees_contacts(&caller.actor, u.id);
                 view(u, &codes, full)
             })
             .collect(),
@@ -310,13 +292,9 @@ async fn get_user(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserView>, Problem> {
     let id = path_id(id, "user", UserId::new)?;
-    let user = state
-        .store
-        .user(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("user"))?;
+    let user = users::get(&state.store, id).await?;
     let codes = Codes::load_from(&state).await?;
-    let full = sees_contacts(&caller, user.id);
+    let full = users::sees_contacts(&caller.actor, user.id);
     Ok(Json(view(user, &codes, full)))
 }
 

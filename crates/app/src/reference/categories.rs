@@ -5,7 +5,7 @@
 //! the deadlines of the next assignments, never those already promised.
 
 use gridloop_core::{Actor, CategoryId, Code, Name, ParseError, Priority, Rule, Sla};
-use gridloop_store::{Category, CategoryPatch, NewCategory};
+use gridloop_store::{Category, CategoryPatch, NewCategory, Store};
 
 use super::{require_admin, unit_ref};
 use crate::error::{bug, AppError, Fields, Thing};
@@ -95,6 +95,19 @@ pub struct CategoryPatchInput {
     pub default_unit: Option<Option<String>>,
     /// The SLAs to replace; the priorities left out keep theirs.
     pub sla: Option<SlaInput>,
+}
+
+/// Every category with its SLAs, in id order.
+pub async fn list(store: &Store) -> Result<Vec<Category>, AppError> {
+    Ok(store.categories().await?)
+}
+
+/// One category.
+pub async fn get(store: &Store, id: CategoryId) -> Result<Category, AppError> {
+    store
+        .category(id)
+        .await?
+        .ok_or(AppError::NotFound(Thing::Category))
 }
 
 /// Creates a category with an SLA for every priority (admins only).

@@ -7,7 +7,7 @@ use gridloop_core::{
     Actor, Code, Email, EnterpriseId, GridId, Login, Name, ParseError, Phone, PostId, Role, Rule,
     UnitId, UserId,
 };
-use gridloop_store::{NewUser, Tx, User, UserPatch};
+use gridloop_store::{NewUser, Store, Tx, User, UserPatch};
 
 use super::{grid_ref, require_admin, unit_ref};
 use crate::error::{bug, no_such, too_many, AppError, Fields, Thing};
@@ -308,4 +308,20 @@ pub async fn update(
     state.callers.clear();
     tracing::info!(id = %user.id, active = user.active, "user updated");
     Ok(user)
+}
+
+/// Every user, active or not, in id order.
+pub async fn list(store: &Store) -> Result<Vec<User>, AppError> {
+    Ok(store.users().await?)
+}
+
+/// One user, active or not.
+pub async fn get(store: &Store, id: UserId) -> Result<User, AppError> {
+    store.user(id).await?.ok_or(AppError::NotFound(Thing::User))
+}
+
+/// Whether `actor` may see `user`'s phone and email in full: admins and the person themselves
+/// do; everyone else sees them masked, as logs do, for they are personal data.
+pub fn sees_contacts(actor: &Actor, user: UserId) -> bool {
+    actor.has_role(Role::Admin) || actor.user == user
 }

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{CronExpr, Misfire, Schedule};
+use gridloop_core::Misfire;
 use gridloop_scheduler::ManualClock;
-use gridloop_store::{Job, JobState, NewSchedule, ScheduleRecord};
+use gridloop_store::{Job, ScheduleRecord};
 use serde_json::json;
 
 use crate::app::App;
@@ -14,6 +14,7 @@ use crate::cli::{JobsCommand, ScheduleCommand};
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
 use gridloop_app::jobs as worker;
+use gridloop_app::schedules::{self, NewScheduleInput};
 
 fn when(t: Option<DateTime<Utc>>, tz: Tz) -> String {
     t.map(|t| crate::render::local(t, tz))
@@ -24,8 +25,7 @@ pub async fn jobs(app: &App, cmd: JobsCommand) -> anyhow::Result<()> {
     let tz = app.settings.calendar.time_zone;
     match cmd {
         JobsCommand::List { state, limit } => {
-            let state = state.map(|s| s.parse::<JobState>()).transpose()?;
-            let jobs = app.store.jobs(state, limit.clamp(1, 1000)).await?;
+            let jobs = schedules::jobs(&app.store, state.as_deref(), limit).await?;
             if app.json {
                 return print_json(&jobs);
             }
@@ -48,7 +48,7 @@ pub async fn jobs(app: &App, cmd: JobsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         JobsCommand::Retry { id } => {
-            let job = app.store.retry_job(id, app.now).await?;
+            let job = schedules::retry_job(&app.store, id, app.now).await?;
             if app.json {
                 return print_json(&job);
             }
@@ -106,14 +106,6 @@ fn parse_misfire(name: &str, cap: usize) -> Result<Misfire, UsageError> {
     }
 }
 
-pub fn parse_tz(raw: &str) -> Result<Tz, UsageError> {
-    raw.parse().map_err(|_| {
-        UsageError(format!(
-            "'{raw}' is not an IANA time zone (such as Asia/Shanghai or America/New_York)"
-        ))
-    })
-}
-
 pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
     let show = |s: &ScheduleRecord| -> anyhow::Result<()> {
         if app.json {
@@ -141,30 +133,23 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
             misfire,
             cap,
         } => {
-            let expr = CronExpr::parse(&cron)?;
-            let zone = parse_tz(&zone)?;
-            if !worker::is_known_kind(&job) {
-                return Err(UsageError(format!(
-                    "no job kind '{job}' (see `gridloop schedule kinds`)"
-                ))
-                .into());
-            }
-            let payload: serde_json::Value = serde_json::from_str(&payload)
-                .ok()
-                .filter(serde_json::Value::is_object)
-                .ok_or_else(|| UsageError("--payload must be a JSON object".into()))?;
-            let new = NewSchedule {
+            let payload = match serde_json::from_str(&payload) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => return Err(UsageError("--payload must be a JSON object".into()).into()),
+            };
+            let input = NewScheduleInput {
                 name,
-                schedule: Schedule::new(expr, zone),
-                job_kind: job,
+                cron,
+                time_zone: zone,
+                job,
                 payload,
                 misfire: parse_misfire(&misfire, cap)?,
             };
-            let record = app.store.add_schedule(&new, app.now).await?;
+            let record = schedules::add_as_operator(&app.state()?, input).await?;
             show(&record)
         }
         ScheduleCommand::List => {
-            let schedules = app.store.schedules().await?;
+            let schedules = schedules::list(&app.store).await?;
             if app.json {
                 return print_json(&schedules);
             }
@@ -207,13 +192,13 @@ pub async fn schedule(app: &App, cmd: ScheduleCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ScheduleCommand::Pause { name } => {
-            show(&app.store.set_schedule_paused(&name, true, app.now).await?)
+            show(&schedules::set_paused_as_operator(&app.state()?, &name, true).await?)
         }
         ScheduleCommand::Resume { name } => {
-            show(&app.store.set_schedule_paused(&name, false, app.now).await?)
+            show(&schedules::set_paused_as_operator(&app.state()?, &name, false).await?)
         }
         ScheduleCommand::Remove { name } => {
-            app.store.remove_schedule(&name).await?;
+            schedules::remove_as_operator(&app.state()?, &name).await?;
             if app.json {
                 print_json(&json!({"removed": name}))
             } else {

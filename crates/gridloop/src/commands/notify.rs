@@ -7,7 +7,6 @@ use gridloop_core::{Email, Phone};
 use gridloop_notifier::template::Locale;
 use gridloop_notifier::{Address, Outcome};
 use gridloop_scheduler::ManualClock;
-use gridloop_store::NotificationState;
 use serde_json::json;
 
 use crate::app::App;
@@ -15,13 +14,17 @@ use crate::cli::{NotifyChannel, NotifyCommand};
 use crate::render::{print_json, say, table};
 use gridloop_api::notifications::NotificationView;
 use gridloop_app::delivery::Delivery;
+use gridloop_app::notifications::{self, NotificationQuery};
 
 pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {
     let tz = app.settings.calendar.time_zone;
     match cmd {
         NotifyCommand::List { state, limit } => {
-            let state = state.map(|s| s.parse::<NotificationState>()).transpose()?;
-            let rows = app.store.notifications(state, limit.clamp(1, 1000)).await?;
+            let query = NotificationQuery {
+                state,
+                limit: Some(limit),
+            };
+            let rows = notifications::list_as_operator(&app.store, &query).await?;
             let views: Vec<NotificationView> = rows.iter().map(NotificationView::from).collect();
             if app.json {
                 return print_json(&views);
@@ -63,7 +66,7 @@ pub async fn run(app: &App, cmd: NotifyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         NotifyCommand::Retry { id } => {
-            let n = app.store.retry_notification(id, app.now).await?;
+            let n = notifications::retry_as_operator(&app.state()?, id).await?;
             if app.json {
                 return print_json(&NotificationView::from(&n));
             }

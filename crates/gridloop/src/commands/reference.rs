@@ -3,12 +3,18 @@
 use gridloop_core::Priority;
 use serde_json::json;
 
+use gridloop_app::reference::{
+    categories as category, enterprises, grids as grid, unit_codes, units as unit, users as user,
+};
+
+use gridloop_app::notifications;
+
 use crate::app::App;
 use crate::render::say;
 use crate::render::{print_json, table};
 
 pub async fn units(app: &App) -> anyhow::Result<()> {
-    let units = app.store.units().await?;
+    let units = unit::list(&app.store).await?;
     if app.json {
         return print_json(&units);
     }
@@ -21,7 +27,7 @@ pub async fn units(app: &App) -> anyhow::Result<()> {
 }
 
 pub async fn grids(app: &App) -> anyhow::Result<()> {
-    let grids = app.store.grids().await?;
+    let grids = grid::list(&app.store).await?;
     if app.json {
         return print_json(&grids);
     }
@@ -34,23 +40,15 @@ pub async fn grids(app: &App) -> anyhow::Result<()> {
 }
 
 pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
-    let grid = match grid {
-        Some(code) => Some(app.grid_id(code).await?),
-        None => None,
-    };
-    let enterprises = app.store.enterprises(grid).await?;
+    let enterprises = enterprises::list(&app.store, grid).await?;
     if app.json {
         return print_json(&enterprises);
     }
-    let grids = app.store.grids().await?;
+    let grids = gridloop_app::reference::grid_codes(&app.store).await?;
     let rows: Vec<_> = enterprises
         .iter()
         .map(|e| {
-            let grid = grids
-                .iter()
-                .find(|g| g.id == e.grid)
-                .map(|g| g.code.to_string())
-                .unwrap_or_default();
+            let grid = grids.get(&e.grid).cloned().unwrap_or_default();
             vec![e.id.to_string(), grid, e.name.to_string()]
         })
         .collect();
@@ -59,13 +57,10 @@ pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
 }
 
 pub async fn categories(app: &App) -> anyhow::Result<()> {
-    let categories = app.store.categories().await?;
-    let units = app.store.units().await?;
-    let unit_code = |id| {
-        units
-            .iter()
-            .find(|u| Some(u.id) == id)
-            .map(|u| u.code.to_string())
+    let categories = category::list(&app.store).await?;
+    let units = unit_codes(&app.store).await?;
+    let unit_code = |id: Option<gridloop_core::UnitId>| {
+        id.and_then(|id| units.get(&id).cloned())
             .unwrap_or_else(|| "-".into())
     };
     if app.json {
@@ -117,7 +112,7 @@ pub async fn categories(app: &App) -> anyhow::Result<()> {
 }
 
 pub async fn users(app: &App) -> anyhow::Result<()> {
-    let users = app.store.users().await?;
+    let users = user::list(&app.store).await?;
     if app.json {
         // Contact details are personal data: the list shows them masked, as logs do.
         let items: Vec<_> = users
@@ -169,11 +164,9 @@ pub async fn prefs(
             "none" => Some(Vec::new()),
             list => Some(list.split(',').map(str::parse).collect::<Result<_, _>>()?),
         };
-        app.store
-            .set_notification_pref(user.id, kind, chosen.as_deref())
-            .await?;
+        notifications::set_pref(&app.store, user.id, kind, chosen.as_deref()).await?;
     }
-    let prefs = app.store.notification_prefs(user.id).await?;
+    let prefs = notifications::prefs(&app.store, user.id).await?;
     if app.json {
         let map: serde_json::Map<String, serde_json::Value> = prefs
             .into_iter()

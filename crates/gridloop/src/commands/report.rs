@@ -2,19 +2,18 @@
 
 use gridloop_core::Locale;
 use gridloop_scheduler::reports::send_weekly;
-use gridloop_store::ReportFilter;
 
 use crate::app::App;
 use crate::cli::ReportCommand;
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
-use gridloop_app::jobs::report_settings;
+use gridloop_app::jobs::report_context;
 use gridloop_app::reports::ReportRequestError;
-use gridloop_app::reports::{self, Format};
+use gridloop_app::reports::{self, Format, StoredQuery, WeeklyRequest};
 use gridloop_scheduler::SchedulerError;
 
 pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
-    let mut settings = report_settings(&app.settings, app.workflow.calendar());
+    let context = report_context(&app.settings, app.workflow.calendar());
     match cmd {
         ReportCommand::Weekly {
             week,
@@ -24,26 +23,26 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
             locale,
         } => {
             let format: Format = format.parse()?;
-            if let Some(locale) = locale {
-                settings.locale = locale.parse::<Locale>()?;
-            }
-            let period = reports::period(week.as_deref(), &settings, app.now).map_err(refused)?;
-            let scope = reports::scope(&app.store, grid.as_deref(), unit.as_deref())
-                .await
-                .map_err(refused)?;
-            let report = reports::on_demand(&app.store, &settings, period, scope, app.now)
+            let request = WeeklyRequest {
+                week,
+                grid,
+                unit,
+                own_by_default: false,
+                locale: locale.map(|l| l.parse::<Locale>()).transpose()?,
+            };
+            let report = reports::weekly(&app.state()?, None, &request)
                 .await
                 .map_err(refused)?;
             print!("{}", format.render(&report));
             Ok(())
         }
         ReportCommand::List { week, scope, limit } => {
-            let filter = ReportFilter {
-                period: week,
+            let query = StoredQuery {
+                week,
                 scope,
-                limit,
+                limit: Some(limit),
             };
-            let copies = app.store.report_copies(&filter).await?;
+            let copies = reports::stored_list(&app.state()?, None, &query).await?;
             if app.json {
                 return print_json(&copies);
             }
@@ -71,24 +70,19 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
         }
         ReportCommand::Show { id, format } => {
             let format: Format = format.parse()?;
-            let stored = app.store.report_copy(id).await?.ok_or_else(|| {
-                gridloop_store::StoreError::NotFound {
-                    what: "report",
-                    key: id.to_string(),
-                }
-            })?;
+            let stored = reports::stored(&app.state()?, None, id).await?;
             print!("{}", format.render(&stored.report));
             Ok(())
         }
         ReportCommand::Send { week } => {
-            let period = reports::period(week.as_deref(), &settings, app.now).map_err(refused)?;
+            let period = reports::period(week.as_deref(), &context, app.now).map_err(refused)?;
             if period.to() > app.now {
                 return Err(UsageError(format!(
                     "{period} has not ended yet: a report is sent for a whole week"
                 ))
                 .into());
             }
-            let ids = send_weekly(&app.store, &settings, period, app.now).await?;
+            let ids = send_weekly(&app.store, &context, period, app.now).await?;
             if app.json {
                 return print_json(
                     &serde_json::json!({ "period": period.to_string(), "reports": ids }),
@@ -112,6 +106,8 @@ pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
 fn refused(e: ReportRequestError) -> anyhow::Error {
     match e {
         ReportRequestError::BothScopes => UsageError(e.to_string()).into(),
+        // The operator may read any report.
+        ReportRequestError::NotPermitted => gridloop_app::AppError::from(e).into(),
         ReportRequestError::Invalid(e) => e.into(),
         ReportRequestError::Store(e) | ReportRequestError::Scheduler(SchedulerError::Store(e)) => {
             e.into()

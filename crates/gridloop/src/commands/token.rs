@@ -33,7 +33,7 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            app.store.revoke_token(id, app.now).await?;
+            tokens::revoke(&app.store, id, app.now).await?;
             if app.json {
                 print_json(&json!({"revoked": id}))
             } else {
@@ -46,12 +46,12 @@ pub async fn run(app: &App, cmd: TokenCommand) -> anyhow::Result<()> {
                 Some(login) => Some(app.user(&login).await?.id),
                 None => None,
             };
-            let tokens = app.store.tokens(user_id).await?;
+            let held = tokens::list(&app.store, user_id).await?;
             if app.json {
-                return print_json(&tokens);
+                return print_json(&held);
             }
-            let users = app.store.users().await?;
-            let rows: Vec<_> = tokens
+            let users = gridloop_app::reference::users::list(&app.store).await?;
+            let rows: Vec<_> = held
                 .iter()
                 .map(|t| {
                     let login = users

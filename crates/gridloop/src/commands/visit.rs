@@ -1,16 +1,16 @@
-//! `gridloop visit plan add|list|pause|resume`, `visit list|checkin|complete`.
+//! `gridloop visit plan add|list|pause|resume`, `visit list|checkin|complete`: the app's
+//! visit use cases (`gridloop_app::visits`), with the operator at the console seeing every
+//! visit and plan.
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{
-    CronExpr, Description, EnterpriseId, Priority, Schedule, Title, VisitPlan, VisitStatus,
-};
-use gridloop_store::{RaisedIssue, Store, Visit, VisitFilter, VisitPlanRecord};
+use gridloop_app::reference::enterprises;
+use gridloop_app::visits::{self, NewPlanInput, RaisedInput, VisitQuery};
+use gridloop_core::EnterpriseId;
+use gridloop_store::{Store, Visit, VisitPlanRecord};
 use serde_json::json;
 
 use crate::app::App;
 use crate::cli::{VisitCommand, VisitPlanCommand};
-use crate::commands::jobs::parse_tz;
 use crate::exit::UsageError;
 use crate::render::{local, print_json, say, table};
 
@@ -23,25 +23,13 @@ pub async fn run(app: &App, cmd: VisitCommand) -> anyhow::Result<()> {
             status,
         } => {
             let tz = app.settings.calendar.time_zone;
-            let (from, to) = match due.as_deref() {
-                None => (None, None),
-                Some(span) => {
-                    let (from, to) = due_range(span, app.now, tz)?;
-                    (Some(from), Some(to))
-                }
+            let query = VisitQuery {
+                due,
+                status,
+                enterprise: None,
             };
-            let commissioner = match as_login {
-                Some(login) => Some(app.user(&login).await?.id),
-                None => None,
-            };
-            let filter = VisitFilter {
-                commissioner,
-                status: status.map(|s| s.parse::<VisitStatus>()).transpose()?,
-                from,
-                to,
-                ..VisitFilter::default()
-            };
-            let visits = app.store.visits(&filter).await?;
+            let visits =
+                visits::list_as_operator(&app.state()?, &query, as_login.as_deref()).await?;
             if app.json {
                 return print_json(&visits);
             }
@@ -57,8 +45,8 @@ pub async fn run(app: &App, cmd: VisitCommand) -> anyhow::Result<()> {
             Ok(())
         }
         VisitCommand::Checkin { id, as_login } => {
-            let user = app.user(&as_login).await?;
-            let visit = app.store.check_in_visit(id, user.id, app.now).await?;
+            let actor = app.actor(&as_login).await?;
+            let visit = visits::check_in(&app.state()?, &actor, id).await?;
             show(app, &visit, "checked in")
         }
         VisitCommand::Complete {
@@ -71,7 +59,7 @@ pub async fn run(app: &App, cmd: VisitCommand) -> anyhow::Result<()> {
             priority,
         } => {
             let actor = app.actor(&as_login).await?;
-            let raised = match raise_issue {
+            let raise = match raise_issue {
                 None => Vec::new(),
                 Some(title) => {
                     let category = category.ok_or_else(|| {
@@ -79,18 +67,15 @@ pub async fn run(app: &App, cmd: VisitCommand) -> anyhow::Result<()> {
                             "--raise-issue needs --category (see `gridloop category list`)".into(),
                         )
                     })?;
-                    vec![RaisedIssue {
-                        category: app.category_id(&category).await?,
-                        title: Title::parse(&title)?,
-                        description: Description::parse(&description)?,
-                        priority: priority.parse::<Priority>()?,
+                    vec![RaisedInput {
+                        title,
+                        category,
+                        description,
+                        priority: Some(priority),
                     }]
                 }
             };
-            let visit = app
-                .store
-                .complete_visit_raising(&app.workflow, &actor, id, &notes, &raised, app.now)
-                .await?;
+            let visit = visits::complete(&app.state()?, &actor, id, &notes, &raise).await?;
             show(app, &visit, "completed")
         }
     }
@@ -121,37 +106,8 @@ fn show(app: &App, visit: &Visit, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `[from, to)` of today or this week (Monday to Sunday) in `tz`.
-pub(crate) fn due_range(
-    span: &str,
-    now: DateTime<Utc>,
-    tz: Tz,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), UsageError> {
-    let today = now.with_timezone(&tz).date_naive();
-    let (first, days) = match span {
-        "today" => (today, 1),
-        "week" => (
-            today - Duration::days(i64::from(today.weekday().num_days_from_monday())),
-            7,
-        ),
-        other => {
-            return Err(UsageError(format!(
-                "--due '{other}': expected today or week"
-            )))
-        }
-    };
-    let start = |d: chrono::NaiveDate| {
-        tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| UsageError(format!("{d} has no midnight in {tz}")))
-    };
-    Ok((start(first)?, start(first + Duration::days(days))?))
-}
-
 async fn enterprise_names(store: &Store) -> anyhow::Result<Vec<(EnterpriseId, String)>> {
-    Ok(store
-        .enterprises(None)
+    Ok(enterprises::list(store, None)
         .await?
         .into_iter()
         .map(|e| (e.id, e.name.to_string()))
@@ -205,36 +161,23 @@ async fn plan(app: &App, cmd: VisitPlanCommand) -> anyhow::Result<()> {
             window,
             lead,
         } => {
-            let schedule = Schedule::new(CronExpr::parse(&cron)?, parse_tz(&zone)?);
-            let plan = VisitPlan::new(schedule, window, lead, true)?;
-            let user = app.user(&commissioner).await?;
-            let enterprise = EnterpriseId::new(enterprise)?;
-            let mut tx = app.store.transaction().await?;
-            let record = tx
-                .add_visit_plan(enterprise, user.id, &plan, app.now)
-                .await?;
-            gridloop_scheduler::visits::materialise(
-                &mut tx,
-                &record,
-                app.workflow.calendar(),
-                app.now,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-            tx.commit().await?;
-            show_plan(&record)
+            let input = NewPlanInput {
+                enterprise,
+                commissioner,
+                cron: Some(cron),
+                time_zone: Some(zone),
+                window_minutes: Some(window),
+                reminder_lead_minutes: Some(lead),
+            };
+            show_plan(&visits::add_plan_as_operator(&app.state()?, &input).await?)
         }
         VisitPlanCommand::List { as_login } => {
-            let commissioner = match as_login {
-                Some(login) => Some(app.user(&login).await?.id),
-                None => None,
-            };
-            let plans = app.store.visit_plans(commissioner).await?;
+            let plans = visits::plans_as_operator(&app.state()?, as_login.as_deref()).await?;
             if app.json {
                 return print_json(&plans);
             }
             let names = enterprise_names(&app.store).await?;
-            let users = app.store.users().await?;
+            let users = gridloop_app::reference::users::list(&app.store).await?;
             let rows: Vec<Vec<String>> = plans
                 .iter()
                 .map(|p| {
@@ -283,19 +226,7 @@ async fn plan(app: &App, cmd: VisitPlanCommand) -> anyhow::Result<()> {
         }
         VisitPlanCommand::Pause { id } | VisitPlanCommand::Resume { id } => {
             let active = matches!(cmd, VisitPlanCommand::Resume { .. });
-            let mut tx = app.store.transaction().await?;
-            let record = tx.set_visit_plan_active(id, active, app.now).await?;
-            if active {
-                gridloop_scheduler::visits::materialise(
-                    &mut tx,
-                    &record,
-                    app.workflow.calendar(),
-                    app.now,
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
-            }
-            tx.commit().await?;
+            let record = visits::set_plan_active_as_operator(&app.state()?, id, active).await?;
             if app.json {
                 return print_json(&json!({"id": id, "active": active}));
             }

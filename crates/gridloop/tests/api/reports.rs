@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use gridloop_core::{Calendar, Period};
-use gridloop_scheduler::reports::{send_weekly, ReportSettings};
+use gridloop_scheduler::reports::{send_weekly, ReportContext};
 use serde_json::Value;
 
 use crate::both;
 use crate::issues::report;
 use crate::support::now;
 
-fn settings() -> ReportSettings {
-    ReportSettings::new(Arc::new(Calendar::default_china()))
+fn settings() -> ReportContext {
+    ReportContext::new(Arc::new(Calendar::default_china()))
 }
 
 both! {

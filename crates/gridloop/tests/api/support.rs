@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use gridloop_scheduler::reports::ReportSettings;
+use gridloop_scheduler::reports::ReportContext;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -176,7 +176,7 @@ impl TestApp {
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
             web,
-            reports: ReportSettings::new(Arc::new(Calendar::default_china())),
+            reports: ReportContext::new(Arc::new(Calendar::default_china())),
             limits: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

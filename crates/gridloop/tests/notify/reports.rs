@@ -1,6 +1,6 @@
 //! The HTTP side: the admin's outbox listing and retry, and delivery reports from the gateway.
 
-use gridloop_scheduler::reports::ReportSettings;
+use gridloop_scheduler::reports::ReportContext;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -31,7 +31,7 @@ pub async fn serve(store: &Store, park: &Park) -> String {
         data_dir: park.data_dir(),
         attachment_max_bytes: 1024,
         web: Default::default(),
-        reports: ReportSettings::new(Arc::new(Calendar::default_china())),
+        reports: ReportContext::new(Arc::new(Calendar::default_china())),
         limits: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

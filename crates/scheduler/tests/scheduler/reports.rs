@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use gridloop_core::{Channel, CronExpr, Misfire, Name, Period, ReportScope, Schedule};
-use gridloop_scheduler::reports::{send_weekly, ReportSettings, WEEKLY_REPORT_JOB};
+use gridloop_scheduler::reports::{send_weekly, ReportContext, WEEKLY_REPORT_JOB};
 use gridloop_store::{NewSchedule, ReportFilter, UnitPatch};
 
 use crate::common::Db;
@@ -19,8 +19,8 @@ both!(
     the_trend_read_from_stored_weeks_equals_the_trend_computed_afresh,
 );
 
-fn settings(park: &Park) -> ReportSettings {
-    ReportSettings::new(Arc::new(park.workflow.calendar().clone()))
+fn settings(park: &Park) -> ReportContext {
+    ReportContext::new(Arc::new(park.workflow.calendar().clone()))
 }
 
 async fn the_monday_schedule_stores_each_scope_once_and_emails_its_readers(db: Db) {

@@ -127,7 +127,7 @@ pub(super) async fn create(
 
 async fn load(state: &AppState, id: i64) -> Result<Category, PageError> {
     let id = CategoryId::new(id).map_err(|_| PageError::NotFound)?;
-    state.store.category(id).await?.ok_or(PageError::NotFound)
+    Ok(app::get(&state.store, id).await?)
 }
 
 /// The category as the edit form shows it.

@@ -23,9 +23,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use gridloop_app::store::{NewEnterprise, NewGrid, NewPost, NewUnit, NotificationState};
-use gridloop_app::{self as app, AppError, AppState, Thing};
-use gridloop_core::{Code, Name, Role};
+use gridloop_app::notifications;
+use gridloop_app::reference::enterprises::{self, NewEnterpriseInput};
+use gridloop_app::reference::grids::{self, NewGridInput};
+use gridloop_app::reference::posts::{self, NewPostInput};
+use gridloop_app::reference::units::{self, NewUnitInput};
+use gridloop_app::{AppError, AppState};
+use gridloop_core::Role;
 use minijinja::context;
 use serde::Serialize;
 
@@ -205,7 +209,7 @@ async fn render(
         .find(|(path, _)| *path == name)
         .ok_or(PageError::NotFound)?;
     let names = Directory::load(state).await?;
-    let grids = state.store.grids().await?;
+    let grids = grids::list(&state.store).await?;
     let grid_code = |id| {
         grids
             .iter()
@@ -251,9 +255,7 @@ async fn render(
             ];
             Table::new(
                 vec!["code", "name", "grid"],
-                state
-                    .store
-                    .posts(None)
+                posts::list(&state.store, None)
                     .await?
                     .into_iter()
                     .map(|p| {
@@ -278,9 +280,7 @@ async fn render(
             ];
             Table::new(
                 vec!["col_issue", "name", "grid", "address"],
-                state
-                    .store
-                    .enterprises(None)
+                enterprises::list(&state.store, None)
                     .await?
                     .into_iter()
                     .map(|e| {
@@ -324,9 +324,7 @@ async fn render(
         "schedules" => schedules::table(state, viewer).await?,
         "notifications" => Table::new(
             vec!["col_issue", "channel", "recipient", "attempts", "error"],
-            state
-                .store
-                .notifications(Some(NotificationState::Dead), DEAD_LIMIT)
+            notifications::dead(state, &viewer.actor, DEAD_LIMIT)
                 .await?
                 .into_iter()
                 .map(|n| TableRow {
@@ -405,80 +403,53 @@ async fn create(
     }
 }
 
-/// Creates a grid, unit, post or enterprise from its form; `Ok(Err(message))` when refused.
+/// Creates a grid, unit, post or enterprise from its form through the app's use case, as the
+/// API does; `Ok(Err(message))` when refused. The form names no chain: a park with one chain
+/// needs none (the app's rule).
 async fn create_simple(
     state: &AppState,
     viewer: &Viewer,
     section: &str,
     fields: &Fields,
 ) -> Result<Result<(), String>, PageError> {
-    let mut bad = app::error::Fields::default();
-    let code = if matches!(section, "grids" | "units" | "posts") {
-        bad.take(Code::parse(fields.get("code").unwrap_or_default()))
-    } else {
-        None
-    };
-    let named = bad.take(Name::parse(fields.get("name").unwrap_or_default()));
-    if let Err(e) = bad.check() {
-        return refusal(viewer, e).map(Err);
-    }
-    let grid = match fields.get("grid") {
-        Some(raw) => match Code::parse_field("grid", raw) {
-            Ok(code) => state.store.grid_by_code(&code).await?,
-            Err(_) => None,
-        },
-        None => None,
-    };
-    if matches!(section, "posts" | "enterprises") && grid.is_none() {
-        return Ok(Err(format!("{}: {}", viewer.t("grid"), viewer.t("choose"))));
-    }
-    let (Some(name), grid) = (named, grid) else {
-        return Err(PageError::Internal);
-    };
-    let code = || code.clone().ok_or(PageError::Internal);
+    let text = |name| fields.get(name).unwrap_or_default().to_owned();
+    let actor = &viewer.actor;
     let done = match section {
-        "grids" => match state.store.chains().await?.first() {
-            Some(chain) => state
-                .store
-                .create_grid(NewGrid {
-                    code: code()?,
-                    name,
-                    chain: chain.id,
-                })
-                .await
-                .map(drop),
-            None => return refusal(viewer, AppError::NotFound(Thing::Chain)).map(Err),
-        },
-        "units" => state
-            .store
-            .create_unit(NewUnit {
-                code: code()?,
-                name,
-            })
-            .await
-            .map(drop),
-        "posts" => state
-            .store
-            .create_post(NewPost {
-                code: code()?,
-                name,
-                grid: grid.ok_or(PageError::Internal)?.id,
-            })
-            .await
-            .map(drop),
-        _ => state
-            .store
-            .create_enterprise(NewEnterprise {
-                name,
-                grid: grid.ok_or(PageError::Internal)?.id,
+        "grids" => {
+            let input = NewGridInput {
+                code: text("code"),
+                name: text("name"),
+                chain: fields.get("chain").map(str::to_owned),
+            };
+            grids::create(state, actor, &input).await.map(drop)
+        }
+        "units" => {
+            let input = NewUnitInput {
+                code: text("code"),
+                name: text("name"),
+            };
+            units::create(state, actor, &input).await.map(drop)
+        }
+        "posts" => {
+            let input = NewPostInput {
+                code: text("code"),
+                name: text("name"),
+                grid: text("grid"),
+            };
+            posts::create(state, actor, &input).await.map(drop)
+        }
+        _ => {
+            let input = NewEnterpriseInput {
+                name: text("name"),
+                grid: text("grid"),
                 address: fields.get("address").map(str::to_owned),
-            })
-            .await
-            .map(drop),
+            };
+            enterprises::create(state, actor, &input).await.map(drop)
+        }
     };
     match done {
         Ok(()) => Ok(Ok(())),
-        Err(e) => refusal(viewer, e.into()).map(Err),
+        Err(e) => refusal(viewer, e).map(Err),
     }
 }
 
@@ -517,10 +488,7 @@ async fn retry(
     form: WebForm,
 ) -> Result<Response, PageError> {
     form.viewer.require(&[Role::Admin])?;
-    state
-        .store
-        .retry_notification(id, state.clock.now())
-        .await?;
+    notifications::retry(&state, &form.viewer.actor, id).await?;
     tracing::info!(notification = id, "notification retried from the web");
     Ok(see_other("/admin/notifications?saved"))
 }

@@ -15,6 +15,7 @@ use crate::form::WebForm;
 use crate::render::{local_time, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::jobs::is_builtin_schedule;
+use gridloop_app::schedules::{self, Removal};
 use gridloop_app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -23,9 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Every schedule, with its buttons; each form names its schedule in a hidden `name`.
 pub(super) async fn table(state: &AppState, viewer: &Viewer) -> Result<Table, PageError> {
-    let rows = state
-        .store
-        .schedules()
+    let rows = schedules::list(&state.store)
         .await?
         .into_iter()
         .map(|s| {
@@ -90,34 +89,27 @@ async fn act(
     let WebForm { viewer, fields } = form;
     viewer.require(&[Role::Admin])?;
     let name = fields.get("name").ok_or(PageError::BadRequest)?.to_owned();
-    let now = state.clock.now();
-    let done = match action.as_str() {
-        "pause" => state
-            .store
-            .set_schedule_paused(&name, true, now)
-            .await
-            .map(|_| ()),
-        "resume" => state
-            .store
-            .set_schedule_paused(&name, false, now)
-            .await
-            .map(|_| ()),
-        "remove" if is_builtin_schedule(&name) => {
-            let message = format!("{} {}", viewer.t("not_saved"), viewer.t("builtin_schedule"));
-            return render(
-                &state,
-                &viewer,
-                "schedules",
-                Outcome::Failed(fields, message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        "remove" => state.store.remove_schedule(&name).await,
+    let actor = &viewer.actor;
+    match action.as_str() {
+        "pause" => drop(schedules::set_paused(&state, actor, &name, true).await?),
+        "resume" => drop(schedules::set_paused(&state, actor, &name, false).await?),
+        // An unknown name is the page's 404, like any other.
+        "remove" => match schedules::remove(&state, actor, &name).await? {
+            Removal::Removed => {}
+            Removal::Builtin => {
+                let message = format!("{} {}", viewer.t("not_saved"), viewer.t("builtin_schedule"));
+                return render(
+                    &state,
+                    &viewer,
+                    "schedules",
+                    Outcome::Failed(fields, message),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
         _ => return Err(PageError::NotFound),
-    };
-    // An unknown name is the page's 404, like any other.
-    done?;
+    }
     tracing::info!(schedule = %name, "schedule changed from the web");
     Ok(see_other("/admin/schedules?saved"))
 }

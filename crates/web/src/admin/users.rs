@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use gridloop_app::passwords;
 use gridloop_app::reference::users::{self as app, NewUserInput, UserPatchInput};
+use gridloop_app::reference::{enterprises, grids, posts, units};
 use gridloop_app::store::User;
 use gridloop_app::AppError;
 use gridloop_core::{Role, UserId};
@@ -48,30 +49,22 @@ impl Memberships {
     async fn load(state: &AppState) -> Result<Self, PageError> {
         Ok(Self {
             roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
-            posts: state
-                .store
-                .posts(None)
+            posts: posts::list(&state.store, None)
                 .await?
                 .into_iter()
                 .map(|p| (p.code.to_string(), format!("{} {}", p.code, p.name)))
                 .collect(),
-            units: state
-                .store
-                .units()
+            units: units::list(&state.store)
                 .await?
                 .into_iter()
                 .map(|u| (u.code.to_string(), format!("{} {}", u.code, u.name)))
                 .collect(),
-            grids: state
-                .store
-                .grids()
+            grids: grids::list(&state.store)
                 .await?
                 .into_iter()
                 .map(|g| (g.code.to_string(), format!("{} {}", g.code, g.name)))
                 .collect(),
-            enterprises: state
-                .store
-                .enterprises(None)
+            enterprises: enterprises::list(&state.store, None)
                 .await?
                 .into_iter()
                 .map(|e| (e.id.to_string(), e.name.to_string()))
@@ -90,9 +83,7 @@ pub(super) async fn options(state: &AppState) -> Result<minijinja::Value, PageEr
 /// Every user, active or not; each login links to the user's page.
 pub(super) async fn table(state: &AppState, viewer: &Viewer) -> Result<Table, PageError> {
     // Phone numbers and emails are shown masked: a list on a screen is a list seen.
-    let rows = state
-        .store
-        .users()
+    let rows = app::list(&state.store)
         .await?
         .into_iter()
         .map(|u| {
@@ -169,11 +160,7 @@ fn user_id(raw: i64) -> Result<UserId, PageError> {
 }
 
 async fn load(state: &AppState, id: i64) -> Result<User, PageError> {
-    state
-        .store
-        .user(user_id(id)?)
-        .await?
-        .ok_or(PageError::NotFound)
+    Ok(app::get(&state.store, user_id(id)?).await?)
 }
 
 /// The user as the edit form shows them: the single fields, and the lists of the boxes and
@@ -194,9 +181,9 @@ async fn as_form(
     if user.active {
         form.insert("active".to_owned(), "on".to_owned());
     }
-    let posts = state.store.posts(None).await?;
-    let units = state.store.units().await?;
-    let grids = state.store.grids().await?;
+    let posts = posts::list(&state.store, None).await?;
+    let units = units::list(&state.store).await?;
+    let grids = grids::list(&state.store).await?;
     let mut lists = BTreeMap::new();
     lists.insert(
         "roles".to_owned(),

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use gridloop_app::reference::{enterprises, users};
 use gridloop_app::visits::{self, NewPlanInput, DEFAULT_CRON};
 use gridloop_core::visit::{DEFAULT_REMINDER_LEAD_MINUTES, DEFAULT_WINDOW_MINUTES};
 use gridloop_core::Role;
@@ -30,16 +31,12 @@ pub(super) fn routes() -> Router<AppState> {
 pub(super) async fn form(
     state: &AppState,
 ) -> Result<(minijinja::Value, BTreeMap<String, String>), PageError> {
-    let enterprises: Vec<(String, String)> = state
-        .store
-        .enterprises(None)
+    let enterprises: Vec<(String, String)> = enterprises::list(&state.store, None)
         .await?
         .into_iter()
         .map(|e| (e.id.to_string(), e.name.to_string()))
         .collect();
-    let commissioners: Vec<(String, String)> = state
-        .store
-        .users()
+    let commissioners: Vec<(String, String)> = users::list(&state.store)
         .await?
         .into_iter()
         .filter(|u| u.active && u.roles.contains(&Role::Commissioner))
@@ -69,10 +66,8 @@ pub(super) async fn table(
     viewer: &Viewer,
     names: &Directory,
 ) -> Result<Table, PageError> {
-    let users = state.store.users().await?;
-    let rows = state
-        .store
-        .visit_plans(None)
+    let users = users::list(&state.store).await?;
+    let rows = visits::plans(state, &viewer.actor)
         .await?
         .into_iter()
         .map(|p| {

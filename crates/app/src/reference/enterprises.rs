@@ -1,0 +1,132 @@
+//! Enterprises: the companies of the park (链上企业), each in a grid. They have no code: they
+//! are named by id, and two may share a name. Issues already reported keep the grid they were
+//! reported in when an enterprise moves.
+
+use gridloop_core::{Actor, EnterpriseId, Name, ParseError, Rule};
+use gridloop_store::{Enterprise, EnterprisePatch, NewEnterprise, Store};
+
+use super::{grid_filter, grid_ref, require_admin};
+use crate::error::{bug, AppError, Fields, Thing};
+use crate::state::AppState;
+
+/// The longest address kept, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
+/// A new enterprise as typed.
+#[derive(Debug, Clone, Default)]
+pub struct NewEnterpriseInput {
+    pub name: String,
+    /// The code of the grid the enterprise is in.
+    pub grid: String,
+    pub address: Option<String>,
+}
+
+/// Changes to an enterprise as typed; `None` leaves a field as it is, and for `address`
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct EnterprisePatchInput {
+    pub name: Option<String>,
+    /// The code of the grid the enterprise moves to.
+    pub grid: Option<String>,
+    pub address: Option<Option<String>>,
+}
+
+/// An address: trimmed, blank is none, at most [`MAX_ADDRESS_CHARS`].
+fn address(raw: Option<&str>) -> Result<Option<String>, ParseError> {
+    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > MAX_ADDRESS_CHARS {
+        return Err(ParseError::new(
+            "address",
+            Rule::TooLong {
+                max: MAX_ADDRESS_CHARS,
+            },
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// The enterprises of the grid with the code `grid` (a bad one is the field's error), or all,
+/// in id order.
+pub async fn list(store: &Store, grid: Option<&str>) -> Result<Vec<Enterprise>, AppError> {
+    let grid = grid_filter(store, grid).await?;
+    Ok(store.enterprises(grid).await?)
+}
+
+/// One enterprise.
+pub async fn get(store: &Store, id: EnterpriseId) -> Result<Enterprise, AppError> {
+    store
+        .enterprise(id)
+        .await?
+        .ok_or(AppError::NotFound(Thing::Enterprise))
+}
+
+/// Creates an enterprise (admins only).
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    input: &NewEnterpriseInput,
+) -> Result<Enterprise, AppError> {
+    require_admin(actor)?;
+    let mut fields = Fields::default();
+    let name = fields.take(Name::parse(&input.name));
+    let address = fields.take(address(input.address.as_deref()));
+    let mut tx = state.store.transaction().await?;
+    let grid = grid_ref(&mut tx, &mut fields, "grid", &input.grid).await?;
+    fields.check()?;
+    let (Some(name), Some(address), Some(grid)) = (name, address, grid) else {
+        return Err(bug("enterprise"));
+    };
+    let enterprise = tx
+        .create_enterprise(NewEnterprise {
+            name,
+            grid: grid.id,
+            address,
+        })
+        .await?;
+    tx.commit().await?;
+    tracing::info!(id = %enterprise.id, "enterprise created");
+    Ok(enterprise)
+}
+
+/// Renames, moves or readdresses an enterprise (admins only).
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: EnterpriseId,
+    input: &EnterprisePatchInput,
+) -> Result<Enterprise, AppError> {
+    require_admin(actor)?;
+    let mut fields = Fields::default();
+    let name = input
+        .name
+        .as_deref()
+        .and_then(|raw| fields.take(Name::parse(raw)));
+    let new_address = input
+        .address
+        .as_ref()
+        .and_then(|raw| fields.take(address(raw.as_deref())));
+    let mut tx = state.store.transaction().await?;
+    if tx.enterprise(id).await?.is_none() {
+        return Err(AppError::NotFound(Thing::Enterprise));
+    }
+    let grid = match &input.grid {
+        Some(raw) => grid_ref(&mut tx, &mut fields, "grid", raw).await?,
+        None => None,
+    };
+    fields.check()?;
+    let enterprise = tx
+        .update_enterprise(
+            id,
+            EnterprisePatch {
+                name,
+                grid: grid.map(|g| g.id),
+                address: new_address,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(id = %enterprise.id, "enterprise updated");
+    Ok(enterprise)
+}

@@ -15,15 +15,14 @@
 //! - [`settings`]: the typed sections of `config/default.toml`.
 //! - [`calendars`]: the working calendar read from `config/calendars/`.
 //! - Use cases: [`issues`] (intake, acting on an issue, the list, one issue and its history),
-//!   [`reference`](mod@reference) (users and categories administered), [`visits`] (visit plans,
-//!   the visits due), [`attachments`] (files of an issue, kept by content hash), [`reports`]
-//!   (weekly reports on demand), [`tokens`] (API tokens and their holders), [`sign_in`] (the
-//!   throttle, the password, the session), [`sessions`], [`passwords`] (argon2id hashes and the
-//!   bound on hashing).
-//! - More use cases: [`notifications`] (the outbox for admins: listed, a dead one retried),
-//!   [`schedules`] (the scheduler's recurring jobs: listed, paused, resumed, removed);
-//!   [`reference`](mod@reference) also holds grids, posts, enterprises and units, and
-//!   [`visits`] the visits checked in and logged.
+//!   [`reference`](mod@reference) (chains, grids, posts, enterprises, units, users and
+//!   categories administered), [`visits`] (visit plans, the visits due, checked in and logged),
+//!   [`attachments`] (files of an issue, kept by content hash behind a small store trait),
+//!   [`reports`] (weekly reports on demand and stored), [`notifications`] (the outbox for
+//!   admins: listed, a dead one retried; each person's channel preferences), [`schedules`] (the
+//!   scheduler's recurring jobs: listed, added, paused, resumed, removed), [`tokens`] (API
+//!   tokens and their holders), [`sign_in`] (the throttle, the password, the session),
+//!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing).
 //! - [`client_addr`]: the client's address behind trusted proxies.
 //! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
 //!   worker.

@@ -3,11 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use std::sync::Arc;
 
-use gridloop_app::clock::{Clock, ManualClock};
 use gridloop_app::issues::{self, ActionInput, CategoryRef, Intake, ListInput, Until};
-use gridloop_app::{AppError, AppState, Thing};
+use gridloop_app::{AppError, Thing};
 use gridloop_core::{
     ActionKind, Actor, Code, Description, EnterpriseId, Issue, IssueId, Login, Note, ParseError,
     Priority, Reason, Source, Status, Title,
@@ -28,18 +26,6 @@ pub async fn run(app: &App, cmd: IssueCommand) -> anyhow::Result<()> {
         IssueCommand::History { id, as_login } => history(app, &id, as_login.as_deref()).await,
         IssueCommand::List(args) => list(app, args).await,
     }
-}
-
-/// The app's state for one command: this command's store and workflow, its clock standing at
-/// the command's instant (`--now` or the wall clock at start).
-fn state(app: &App) -> anyhow::Result<AppState> {
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(app.now));
-    Ok(AppState::from_settings(
-        app.store.clone(),
-        app.workflow.clone(),
-        clock,
-        &app.settings,
-    )?)
 }
 
 /// A use case's refusal as the CLI says it: an issue that is missing or out of sight is named
@@ -80,7 +66,7 @@ async fn intake(app: &App, args: ReportArgs) -> anyhow::Result<()> {
         client_key: key,
         open311: None,
     };
-    let reported = issues::intake(&state(app)?, &actor, intake).await?;
+    let reported = issues::intake(&app.state()?, &actor, intake).await?;
     let names = Names::load(&app.store).await?;
     if app.json {
         let mut value = render::issue_json(&reported.issue, &names);
@@ -127,7 +113,7 @@ async fn act(app: &App, args: ActArgs) -> anyhow::Result<()> {
         ..ActionInput::new(kind)
     };
     let actor = app.actor(&args.as_login).await?;
-    let decision = issues::act(&state(app)?, &actor, id, input)
+    let decision = issues::act(&app.state()?, &actor, id, input)
         .await
         .map_err(refusal(id))?;
     let names = Names::load(&app.store).await?;
@@ -171,7 +157,7 @@ async fn reader(app: &App, as_login: Option<&str>) -> anyhow::Result<Option<Acto
 async fn load_visible(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<Issue> {
     let id: IssueId = id.parse()?;
     let reader = reader(app, as_login).await?;
-    issues::show(&state(app)?, reader.as_ref(), id)
+    issues::show(&app.state()?, reader.as_ref(), id)
         .await
         .map_err(refusal(id))
 }
@@ -193,7 +179,7 @@ async fn show(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<()>
 async fn history(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<()> {
     let id: IssueId = id.parse()?;
     let reader = reader(app, as_login).await?;
-    let (_, events) = issues::history(&state(app)?, reader.as_ref(), id)
+    let (_, events) = issues::history(&app.state()?, reader.as_ref(), id)
         .await
         .map_err(refusal(id))?;
     let names = Names::load(&app.store).await?;
@@ -239,7 +225,7 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
         cursor: args.cursor.clone(),
     };
     let reader = reader(app, args.as_login.as_deref()).await?;
-    let page = issues::list(&state(app)?, reader.as_ref(), input).await?;
+    let page = issues::list(&app.state()?, reader.as_ref(), input).await?;
     let names = Names::load(&app.store).await?;
     if app.json {
         let items: Vec<_> = page

@@ -15,7 +15,7 @@
 //! - [`settings`]: the typed sections of `config/default.toml`.
 //! - [`calendars`]: the working calendar read from `config/calendars/`.
 //! - Use cases: [`issues`] (intake, acting on an issue, the list, one issue and its history),
-//!   [`reference`](mod@reference) (chains, grids, posts, enterprises, units, users and
+//!   [`reference`](mod@reference) (grids, posts, enterprises, units, users and
 //!   categories administered), [`visits`] (visit plans, the visits due, checked in and logged),
 //!   [`attachments`] (files of an issue, kept by content hash behind a small store trait),
 //!   [`reports`] (weekly reports on demand and stored), [`notifications`] (the outbox for

@@ -6,10 +6,9 @@
 //! benchmark holds SQL of its own, so none can drift from the schema.
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::Actor;
 use gridloop_core::{
-    CategoryId, Change, Code, Description, EnterpriseId, Event, GridId, IssueId, Login, Name,
-    Priority, Reason, Role, Sla, Source, Status, Title, UnitId, UserId,
+    Actor, CategoryId, Change, Code, Description, EnterpriseId, Event, GridId, IssueId, Login,
+    Name, Priority, Reason, Role, Sla, Source, Status, Title, UnitId, UserId,
 };
 use gridloop_store::{
     History, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Store,
@@ -21,7 +20,7 @@ pub(crate) const CHUNK: usize = 10_000;
 
 /// The small park: one grid, post, enterprise, unit and category, and the three people of a
 /// loop (a post member, a dispatcher, a member of the unit).
-pub(crate) struct Park {
+pub(crate) struct SmallPark {
     pub(crate) grid: GridId,
     pub(crate) reporter: Actor,
     pub(crate) dispatcher: Actor,
@@ -31,7 +30,8 @@ pub(crate) struct Park {
     pub(crate) unit: UnitId,
 }
 
-pub(crate) async fn small_park(store: &Store) -> anyhow::Result<Park> {
+/// Creates the small park in one transaction.
+pub(crate) async fn small_park(store: &Store) -> anyhow::Result<SmallPark> {
     let mut tx = store.transaction().await?;
     let chain = tx
         .create_chain(Code::parse("bench")?, Name::parse("bench chain")?)
@@ -96,7 +96,7 @@ pub(crate) async fn small_park(store: &Store) -> anyhow::Result<Park> {
     tx.create_user(user("dispatch", Role::Dispatcher)).await?;
     tx.create_user(user("power", Role::UnitMember)).await?;
     tx.commit().await?;
-    Ok(Park {
+    Ok(SmallPark {
         reporter: store.actor(&Login::parse("post01")?).await?,
         dispatcher: store.actor(&Login::parse("dispatch")?).await?,
         unit_member: store.actor(&Login::parse("power")?).await?,
@@ -108,7 +108,7 @@ pub(crate) async fn small_park(store: &Store) -> anyhow::Result<Park> {
 }
 
 /// A problem for the small park's enterprise, sent with client key `key`.
-pub(crate) fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
+pub(crate) fn new_issue(park: &SmallPark, key: String) -> anyhow::Result<NewIssue> {
     Ok(NewIssue {
         enterprise: park.enterprise,
         category: park.category,
@@ -152,6 +152,7 @@ pub(crate) fn sla(priority: Priority) -> Sla {
     Sla::new(response, resolve).expect("static SLA")
 }
 
+/// Creates the large park in one transaction.
 pub(crate) async fn large_park(store: &Store) -> anyhow::Result<LargePark> {
     let mut tx = store.transaction().await?;
     let chain = tx
@@ -278,7 +279,7 @@ pub(crate) async fn seed(
 /// were started and are due ten days after it. Returns how many are open.
 pub(crate) async fn seed_overdue(
     store: &Store,
-    park: &Park,
+    park: &SmallPark,
     issues: usize,
     step: usize,
     now: DateTime<Utc>,

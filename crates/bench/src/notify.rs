@@ -24,7 +24,7 @@ use gridloop_store::{NewUser, Notice, NotificationState, Recipients, Store};
 use serde::Serialize;
 
 use crate::cli::{Backend, BenchNotifyArgs, BenchWire};
-use crate::kit::{new_issue, small_park, Park};
+use crate::kit::{new_issue, small_park, SmallPark};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
 use crate::store::{one_loop, per_second};
@@ -338,7 +338,7 @@ async fn drain(
 fn cast(
     login: &str,
     role: Role,
-    park: &Park,
+    park: &SmallPark,
     post: Option<gridloop_core::PostId>,
 ) -> anyhow::Result<NewUser> {
     Ok(NewUser {

@@ -14,7 +14,7 @@ use gridloop_store::{ActionRequest, Store};
 use serde::Serialize;
 
 use crate::cli::{Backend, BenchStoreArgs};
-use crate::kit::{new_issue, small_park, Park};
+use crate::kit::{new_issue, small_park, SmallPark};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
 
@@ -142,7 +142,7 @@ async fn measure(
 pub(crate) async fn one_loop(
     store: &Store,
     workflow: &Workflow,
-    park: &Park,
+    park: &SmallPark,
     key: String,
 ) -> anyhow::Result<()> {
     let issue = store

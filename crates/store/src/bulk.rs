@@ -16,7 +16,8 @@
 
 use chrono::{SecondsFormat, Utc};
 use gridloop_core::{Event, Format, Issue, IssueId, Rule};
-use serde_json::{Map, Value};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use sqlx::Connection;
 
 use crate::backend::{args, Arg, Backend, Tx};
@@ -80,31 +81,66 @@ fn values_insert(table: &str, columns: &[&str], rows: usize) -> String {
     )
 }
 
-/// `INSERT INTO table (columns) SELECT columns FROM jsonb_populate_recordset(…, $1)`.
+/// `INSERT INTO table (columns) SELECT columns FROM jsonb_populate_recordset(…, $1)`, `$1`
+/// being [`Records`] as JSON text.
 fn json_insert(table: &str, columns: &[&str], overriding: &str) -> String {
     let columns = columns.join(", ");
     format!(
         "INSERT INTO {table} ({columns}) {overriding} \
-         SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, $1)"
+         SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, CAST($1 AS jsonb))"
     )
 }
 
-/// One row as a JSON object keyed by column, the way `jsonb_populate_recordset` reads it.
-fn json_record(columns: &[&str], values: Vec<Arg>) -> Value {
-    let mut record = Map::with_capacity(columns.len());
-    for (column, value) in columns.iter().zip(values) {
-        let value = match value {
-            Arg::Int(v) => v.map_or(Value::Null, Value::from),
-            Arg::Text(v) => v.map_or(Value::Null, Value::from),
-            Arg::Time(v) => v.map_or(Value::Null, |t| {
-                Value::from(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-            }),
-            Arg::Bool(v) => Value::from(v),
-            Arg::Json(v) => v,
-        };
-        record.insert((*column).to_owned(), value);
+/// Rows as a JSON array of objects keyed by column, the way `jsonb_populate_recordset` reads
+/// them. Serialized straight from the values, without a `serde_json::Value` per row (a map of
+/// 36 owned keys per issue cost more than the database's work).
+struct Records<'a> {
+    columns: &'a [&'a str],
+    rows: Vec<Vec<Arg>>,
+}
+
+impl Records<'_> {
+    fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self)
+            .map_err(|e| StoreError::Corrupt(format!("cannot serialize rows to seed: {e}")))
     }
-    Value::Object(record)
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.rows.len()))?;
+        for row in &self.rows {
+            seq.serialize_element(&Record {
+                columns: self.columns,
+                values: row,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct Record<'a> {
+    columns: &'a [&'a str],
+    values: &'a [Arg],
+}
+
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.columns.len()))?;
+        for (column, value) in self.columns.iter().zip(self.values) {
+            match value {
+                Arg::Int(v) => map.serialize_entry(column, v)?,
+                Arg::Text(v) => map.serialize_entry(column, v)?,
+                Arg::Time(v) => map.serialize_entry(
+                    column,
+                    &v.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                )?,
+                Arg::Bool(v) => map.serialize_entry(column, v)?,
+                Arg::Json(v) => map.serialize_entry(column, v)?,
+            }
+        }
+        map.end()
+    }
 }
 
 impl Tx {
@@ -149,31 +185,37 @@ impl Tx {
             }
             Backend::Postgres => {
                 if !histories.is_empty() {
-                    let records: Vec<Value> = histories
-                        .iter()
-                        .map(|h| {
-                            let mut values = args![h.issue.id.get()];
-                            values.extend(issue_args(&h.issue));
-                            json_record(&issue_columns, values)
-                        })
-                        .collect();
+                    let mut rows = Vec::with_capacity(histories.len());
+                    for h in histories {
+                        let mut values = args![h.issue.id.get()];
+                        values.extend(issue_args(&h.issue));
+                        rows.push(values);
+                    }
+                    let records = Records {
+                        columns: &issue_columns,
+                        rows,
+                    };
                     // The ids are the caller's: see the module doc.
                     let sql = json_insert("issues", &issue_columns, "OVERRIDING SYSTEM VALUE");
-                    self.execute(&sql, args![Value::Array(records)]).await?;
+                    self.execute(&sql, args![records.to_json()?]).await?;
                 }
                 let sql = json_insert("issue_events", &EVENT_COLUMNS, "");
-                let mut records = Vec::with_capacity(PG_EVENTS_PER_STATEMENT);
+                let mut records = Records {
+                    columns: &EVENT_COLUMNS,
+                    rows: Vec::with_capacity(PG_EVENTS_PER_STATEMENT),
+                };
                 for h in histories {
                     for event in &h.events {
-                        records.push(json_record(&EVENT_COLUMNS, event_args(h.issue.id, event)?));
-                        if records.len() == PG_EVENTS_PER_STATEMENT {
-                            let full = std::mem::take(&mut records);
-                            self.execute(&sql, args![Value::Array(full)]).await?;
+                        records.rows.push(event_args(h.issue.id, event)?);
+                        if records.rows.len() == PG_EVENTS_PER_STATEMENT {
+                            let json = records.to_json()?;
+                            records.rows.clear();
+                            self.execute(&sql, args![json]).await?;
                         }
                     }
                 }
-                if !records.is_empty() {
-                    self.execute(&sql, args![Value::Array(records)]).await?;
+                if !records.rows.is_empty() {
+                    self.execute(&sql, args![records.to_json()?]).await?;
                 }
             }
         }

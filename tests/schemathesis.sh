@@ -5,6 +5,16 @@
 # Usage: tests/schemathesis.sh [path/to/gridloop]
 #   (default: $CARGO_TARGET_DIR/debug/gridloop, or target/debug/gridloop without it)
 # It starts the server on a free loopback port with a fresh SQLite file, and stops it after.
+#
+# The document declares what the handlers check on each value alone (patterns, lengths, ranges,
+# the names a parser takes), so generated data reaches the handlers' logic. A few operations
+# may still end with "mostly rejected generated data": what refuses them is not the shape of a
+# value but the park's data or a rule across fields, which a schema cannot say — a commissioner
+# or category that must exist (POST /visit-plans, raised issues on POST /visits/{id}/complete),
+# a response time not above the resolution time (POST /categories), a notification that must be
+# failed or dead (POST /notifications/{id}/retry), a category by code or by id but not both, and
+# the fields each action takes (POST /issues, POST /issues/{id}/actions), and integers written
+# as 3.0, which JSON Schema counts as integers and serde does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gl=${1:-${CARGO_TARGET_DIR:-target}/debug/gridloop}

@@ -154,7 +154,7 @@ fn href(issue: IssueId, id: i64) -> String {
     post,
     path = "/issues/{id}/attachments",
     tag = "attachments",
-    params(("id" = i64, Path, description = "The issue's id")),
+    params(("id" = i64, Path, description = "The issue's id", minimum = 1)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = AttachmentBody,
@@ -240,7 +240,7 @@ async fn upload(
     get,
     path = "/issues/{id}/attachments",
     tag = "attachments",
-    params(("id" = i64, Path, description = "The issue's id")),
+    params(("id" = i64, Path, description = "The issue's id", minimum = 1)),
     responses(
         (status = 200, description = "The issue's attachments, oldest first", body = AttachmentListBody),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),

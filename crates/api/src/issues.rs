@@ -6,14 +6,18 @@
 //! or as `If-Match`, and a stale one is 409 with nothing written.
 //!
 //! Input is parsed into core types before anything else happens, every field at once, so one
-//! 422 names every bad field (see [`input`]). What is returned is shaped in [`view`].
+//! 422 names every bad field (see [`input`]); the use cases themselves are the app's
+//! ([`gridloop_app::issues`]), and their refusals become problem+json through
+//! `From<AppError> for Problem`. What is returned is shaped in [`view`].
 //!
 //! Statuses of an action, in the order they are decided: 400/413/415 for a body that is not
 //! JSON, too large or not JSON at all, and 422 for JSON of the wrong shape; 403 when the caller
 //! holds none of the roles the action needs (as in the core, before anything about the issue);
 //! 422 naming every bad or missing field; 404 when the issue is missing or out of sight; 409
 //! for a stale version; 422 when the issue's state does not allow the action (or its
-//! preconditions fail); 404 when the caller's role does not cover this issue.
+//! preconditions fail); 404 when the caller's role does not cover this issue. The app keeps
+//! this order ([`gridloop_app::issues::act()`]); the handler asks the role first itself
+//! ([`gridloop_app::issues::may_take`]) only so that its own 422s come after the 403.
 
 mod input;
 mod view;
@@ -22,8 +26,10 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use gridloop_app::store::{ActionRequest, IssueFilter, NewIssue, StoreError};
-use gridloop_core::{ActionFields, Actor, Issue, IssueId, Source, TransitionError};
+use gridloop_app::error::relabel;
+use gridloop_app::issues::{self, Intake};
+use gridloop_app::AppError;
+use gridloop_core::{Actor, Issue, IssueId, Source};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,7 +41,7 @@ use gridloop_app::AppState;
 pub use input::{ActionBody, ListQuery, ReportBody};
 pub use view::{EventList, EventView, IssueList, IssueView, PendingExtensionView};
 
-use input::{parse_if_match, parse_issue_id, CategoryRef, Errors};
+use input::{parse_if_match, parse_issue_id, Errors};
 use view::json_response;
 
 /// The OpenAPI tag of these operations.
@@ -48,7 +54,7 @@ const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-repl
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(report_issue, list_issues))
+        .routes(routes!(intake_issue, list_issues))
         .routes(routes!(get_issue))
         .routes(routes!(issue_events))
         .routes(routes!(act_on_issue))
@@ -66,7 +72,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = TAG,
     operation_id = "report_issue",
     params(
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,200}$",
          description = "A key of 1 to 200 visible characters (a UUID) that makes retries safe."),
     ),
     request_body(content = ReportBody, content_type = "application/json"),
@@ -87,12 +93,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
     ),
     security(("bearer" = []))
 )]
+// Intake, in the code's words; the operation keeps its published id, `report_issue`.
 #[tracing::instrument(
-    name = "report_issue",
+    name = "intake_issue",
     skip_all,
     fields(user_id = %caller.user.id, issue_id = tracing::field::Empty)
 )]
-async fn report_issue(
+async fn intake_issue(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -101,38 +108,17 @@ async fn report_issue(
     let mut errors = Errors::default();
     let client_key = idempotency_key(&headers, &mut errors);
     let input = body.parse(&mut errors);
-    // The enterprise is checked by the report itself (one transaction fewer); an unknown one
-    // comes back as NotFound and is answered below as the same field error.
-    let enterprise = input.enterprise;
-    let category = match input.category {
-        Some(CategoryRef::Code(code)) => {
-            let found = state.category_id(&code).await?;
-            if found.is_none() {
-                errors.add("category", format!("no category '{code}'"));
-            }
-            found
-        }
-        Some(CategoryRef::Id(id)) => {
-            let found = state.store.category(id).await?;
-            if found.is_none() {
-                errors.add("category_id", format!("no category {id}"));
-            }
-            found.map(|c| c.id)
-        }
-        None => None,
-    };
     errors.finish()?;
     let (Some(enterprise), Some(category), Some(title), Some(description), Some(priority)) = (
-        enterprise,
-        category,
+        input.enterprise,
+        input.category,
         input.title,
         input.description,
         input.priority,
     ) else {
-        tracing::error!("a report parsed without errors yet lacks a field");
-        return Err(Problem::internal());
+        return Err(gridloop_app::error::bug("a report").into());
     };
-    let new = NewIssue {
+    let intake = Intake {
         enterprise,
         category,
         title,
@@ -140,25 +126,25 @@ async fn report_issue(
         priority,
         source: Source::Api,
         client_key,
+        open311: None,
     };
     let now = state.clock.now();
-    let reported = state
-        .store
-        .report(&state.workflow, &caller.actor, new, now)
+    let reported = issues::intake(&state, &caller.actor, intake)
         .await
         .map_err(|e| match e {
-            StoreError::Transition(TransitionError::OutOfScope) => {
-                Problem::forbidden("you may report only for enterprises in your own grids")
-            }
-            StoreError::NotFound {
-                what: "enterprise",
-                key,
-            } => Problem::field("enterprise_id", format!("no enterprise {key}")),
-            other => other.into(),
+            // The body's name for the enterprise.
+            AppError::Invalid(list) => AppError::Invalid(
+                list.into_iter()
+                    .map(|e| match e.field() {
+                        "enterprise" => relabel("enterprise_id", e),
+                        _ => e,
+                    })
+                    .collect(),
+            ),
+            other => other,
         })?;
     let issue = &reported.issue;
     tracing::Span::current().record("issue_id", issue.id.get());
-    tracing::info!(replayed = reported.replayed, "issue reported");
     let mut response = issue_response(StatusCode::CREATED, issue, &caller.actor, now)?;
     let headers = response.headers_mut();
     headers.insert(
@@ -214,49 +200,12 @@ async fn list_issues(
 ) -> Result<Response, Problem> {
     let mut errors = Errors::default();
     let input = query.parse(&mut errors);
-    let now = state.clock.now();
-    let mut filter = IssueFilter {
-        statuses: input.statuses,
-        enterprise: input.enterprise,
-        overdue_at: input.overdue.then_some(now),
-        title_contains: input.q,
-        visible_to: Some(caller.actor.clone()),
-        ..IssueFilter::default()
-    };
-    if let Some(code) = &input.grid {
-        filter.grid = state.store.grid_by_code(code).await?.map(|g| g.id);
-        if filter.grid.is_none() {
-            errors.add("grid", format!("no grid '{code}'"));
-        }
-    }
-    if let Some(code) = &input.unit {
-        filter.unit = state.store.unit_by_code(code).await?.map(|u| u.id);
-        if filter.unit.is_none() {
-            errors.add("unit", format!("no unit '{code}'"));
-        }
-    }
-    if let Some(code) = &input.category {
-        filter.category = state.store.category_by_code(code).await?.map(|c| c.id);
-        if filter.category.is_none() {
-            errors.add("category", format!("no category '{code}'"));
-        }
-    }
-    if let Some(id) = input.enterprise {
-        if state.store.enterprise(id).await?.is_none() {
-            errors.add("enterprise", format!("no enterprise {id}"));
-        }
-    }
-    if let Some(login) = &input.reporter {
-        filter.reporter = state.store.user_by_login(login).await?.map(|u| u.id);
-        if filter.reporter.is_none() {
-            errors.add("reporter", format!("no user '{login}'"));
-        }
-    }
+    // The codes that name nothing are named in the same answer as the bad parameters.
+    let filter = errors.absorb(issues::filter(&state, Some(&caller.actor), &input).await)?;
     errors.finish()?;
-    let page = state
-        .store
-        .list_issues(&filter, input.limit, input.cursor.as_deref())
-        .await?;
+    let filter = filter.ok_or_else(|| gridloop_app::error::bug("a list's filter"))?;
+    let now = state.clock.now();
+    let page = issues::page(&state, &filter, &input).await?;
     let list = IssueList {
         items: page
             .items
@@ -317,8 +266,9 @@ async fn issue_events(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    let issue = visible_issue(&state, &caller, &id).await?;
-    let events = state.store.events(issue.id).await?;
+    let id = parse_issue_id(&id).ok_or_else(no_such_issue)?;
+    tracing::Span::current().record("issue_id", id.get());
+    let (issue, events) = issues::history(&state, Some(&caller.actor), id).await?;
     let list = EventList {
         items: events.iter().map(EventView::new).collect(),
     };
@@ -343,7 +293,7 @@ async fn issue_events(
     operation_id = "act_on_issue",
     params(
         ("id" = i64, Path, description = "The issue's id", minimum = 1),
-        ("If-Match" = Option<String>, Header,
+        ("If-Match" = Option<String>, Header, pattern = r#"^"[0-9]{1,9}"$"#,
          description = "The issue's `ETag` as the caller saw it, instead of `version` in the body"),
     ),
     request_body(content = ActionBody, content_type = "application/json"),
@@ -381,11 +331,15 @@ async fn act_on_issue(
     let if_match = headers
         .get(IF_MATCH)
         .and_then(|v| errors.take("If-Match", parse_if_match(v.as_bytes())));
+    let body_version = body.version;
     let input = body.parse(&mut errors);
-    if let Some(kind) = input.kind {
-        span.record("action", kind.as_str());
+    if let Some(input) = &input {
+        span.record("action", input.kind.as_str());
+        // The role comes first, as in the core: someone who may never take this action is
+        // told so whatever the issue and whatever else the request says.
+        issues::may_take(&caller.actor, input.kind)?;
     }
-    let version = match (input.version, if_match) {
+    let version = match (body_version, if_match) {
         (Some(body), Some(header)) if body != header => {
             errors.add(
                 "If-Match",
@@ -404,87 +358,25 @@ async fn act_on_issue(
             None
         }
     };
-
-    // The role comes first, as in the core: someone who may never take this action is told
-    // so whatever the issue and whatever else the request says, which reveals nothing about
-    // the issue. (The store checks visibility before the role, so the order is kept here.)
-    if let Some(kind) = input.kind {
-        let allowed = gridloop_core::lifecycle::rule(kind).roles;
-        if !allowed.iter().any(|&role| caller.actor.has_role(role)) {
-            return Err(Problem::forbidden(format!(
-                "{kind} needs one of the roles {}",
-                gridloop_core::error::role_list(allowed)
-            )));
-        }
-    }
-
-    let mut fields = ActionFields {
-        reason: input.reason,
-        note: input.note,
-        public_note: input.public_note,
-        satisfaction: input.satisfaction,
-        duplicate_of: input.duplicate_of,
-        until: input.until,
-        priority: input.priority,
-        ..ActionFields::default()
-    };
-    if let Some(code) = &input.unit {
-        fields.unit = state.store.unit_by_code(code).await?.map(|u| u.id);
-        if fields.unit.is_none() {
-            errors.add("unit", format!("no unit '{code}'"));
-        }
-    }
-    if let Some(code) = &input.category {
-        fields.category = state.store.category_by_code(code).await?.map(|c| c.id);
-        if fields.category.is_none() {
-            errors.add("category", format!("no category '{code}'"));
-        }
-    }
-    if let Some(of) = fields.duplicate_of {
-        // An issue the caller cannot see is named exactly like a missing one.
-        let target = state.store.issue(of).await?;
-        if !target.is_some_and(|t| caller.actor.can_see(&t.scope())) {
-            errors.add("duplicate_of", format!("no issue {of}"));
-        }
-    }
     errors.finish()?;
-    let (Some(kind), Some(version)) = (input.kind, version) else {
-        tracing::error!("an action parsed without errors yet lacks its name or version");
-        return Err(Problem::internal());
+    let (Some(mut input), Some(version)) = (input, version) else {
+        return Err(gridloop_app::error::bug("an action's name or version").into());
     };
-
-    let now = state.clock.now();
-    let request = ActionRequest {
-        kind,
-        fields,
-        expected_version: Some(version),
-    };
-    let decision = state
-        .store
-        .act(&state.workflow, id, &caller.actor, request, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { what: "issue", .. }
-            | StoreError::Transition(TransitionError::OutOfScope) => no_such_issue(),
-            other => other.into(),
-        })?;
-    tracing::info!(
-        from = decision.event.from.map(|s| s.as_str()),
-        to = decision.event.to.as_str(),
-        version = decision.issue.version,
-        "action taken"
-    );
-    issue_response(StatusCode::OK, &decision.issue, &caller.actor, now)
+    input.expected_version = Some(version);
+    let decision = issues::act(&state, &caller.actor, id, input).await?;
+    issue_response(
+        StatusCode::OK,
+        &decision.issue,
+        &caller.actor,
+        state.clock.now(),
+    )
 }
 
 /// The issue a path names, if the caller may see it; otherwise the one 404 for "no such issue".
 async fn visible_issue(state: &AppState, caller: &Caller, raw_id: &str) -> Result<Issue, Problem> {
     let id: IssueId = parse_issue_id(raw_id).ok_or_else(no_such_issue)?;
     tracing::Span::current().record("issue_id", id.get());
-    match state.store.issue(id).await? {
-        Some(issue) if caller.actor.can_see(&issue.scope()) => Ok(issue),
-        _ => Err(no_such_issue()),
-    }
+    Ok(issues::show(state, Some(&caller.actor), id).await?)
 }
 
 /// The answer for a missing issue, for an unseen one, and for a path that names none: always

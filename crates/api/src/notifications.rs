@@ -30,6 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// pending, sending, sent, delivered, failed or dead.
+    #[param(schema_with = crate::openapi::names::notification_state)]
     pub state: Option<String>,
     /// 1–1000, default 50.
     pub limit: Option<u32>,
@@ -71,7 +72,7 @@ async fn list_notifications(
     path = "/notifications/{id}/retry",
     tag = "notifications",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The notification's id")),
+    params(("id" = i64, Path, description = "The notification's id", minimum = 1)),
     responses(
         (status = 200, description = "The notification, pending again", body = NotificationView),
         Unauthorized,

@@ -94,3 +94,104 @@ fn add_common_errors(operation: &mut Operation) {
             .insert(status.to_owned(), response.into());
     }
 }
+
+/// Schemas of the values a handler parses from a fixed set of names, for `schema_with` and
+/// `param(schema_with)`: the document lists exactly what the parser accepts (the core's
+/// `NAMES`), so a client, or a fuzzer, sends only values that can be served.
+pub mod names {
+    use gridloop_app::store::NotificationState;
+    use gridloop_core::{Locale, Priority, Role, VisitStatus};
+    use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
+
+    fn one_of(values: &[&'static str], description: &str) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .description(Some(description))
+            .build()
+    }
+
+    pub fn locale() -> Object {
+        one_of(Locale::NAMES, "`zh-CN` (the default) or `en`.")
+    }
+
+    /// A user's roles: each one of the role names, none twice.
+    pub fn roles() -> Array {
+        ArrayBuilder::new()
+            .items(one_of(Role::NAMES, "A role."))
+            .unique_items(true)
+            .build()
+    }
+
+    /// Codes of stored reference data (posts, units, grids), each as a code parses.
+    pub fn codes() -> Array {
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(32))
+                    .pattern(Some(r"^[a-z0-9][a-z0-9_-]*$")),
+            )
+            .build()
+    }
+
+    pub fn priority() -> Object {
+        one_of(
+            Priority::NAMES,
+            "`low`, `normal` (when not given), `high` or `urgent`.",
+        )
+    }
+
+    pub fn visit_status() -> Object {
+        one_of(
+            VisitStatus::NAMES,
+            "`planned`, `checked_in`, `completed` or `missed`.",
+        )
+    }
+
+    pub fn visit_due() -> Object {
+        one_of(
+            &["today", "week"],
+            "`today` or `week` (Monday to Sunday, in the park's time zone).",
+        )
+    }
+
+    pub fn report_format() -> Object {
+        one_of(
+            &["json", "html", "csv", "md"],
+            "`json` (default), `html`, `csv` or `md`.",
+        )
+    }
+
+    pub fn notification_state() -> Object {
+        one_of(
+            NotificationState::NAMES,
+            "pending, sending, sent, delivered, failed or dead.",
+        )
+    }
+}
+
+/// The SLAs of a new category: one for each priority, all four required (a change may give
+/// fewer, so `SlaInput` itself requires none).
+pub fn sla_for_create() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    gridloop_core::Priority::NAMES
+        .iter()
+        .fold(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "One SLA for each of `low`, `normal`, `high`, `urgent`.",
+                ))
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                )),
+            |object, name| {
+                object
+                    .property(*name, Ref::from_schema_name("SlaBody"))
+                    .required(*name)
+            },
+        )
+        .build()
+}

@@ -81,12 +81,24 @@ fn respond(report: &WeeklyReport, format: Format) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct WeeklyQuery {
     /// An ISO week such as `2026-W48` in the park's time zone; default the week just ended.
+    #[param(
+        pattern = r"^(20[0-9]{2}|2100)-W(0[1-9]|[1-4][0-9]|5[0-2])$",
+        example = "2026-W48"
+    )]
     pub week: Option<String>,
     /// One grid's slice, by the grid's code.
+    #[param(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: Option<String>,
     /// One unit's slice, by the unit's code (not with `grid`).
+    #[param(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub unit: Option<String>,
     /// `json` (default), `html`, `csv` or `md`.
+    #[param(schema_with = crate::openapi::names::report_format)]
     pub format: Option<String>,
 }
 
@@ -199,6 +211,7 @@ async fn list_reports(
 #[into_params(parameter_in = Query)]
 pub struct ShowQuery {
     /// `json` (default), `html`, `csv` or `md`.
+    #[param(schema_with = crate::openapi::names::report_format)]
     pub format: Option<String>,
 }
 
@@ -208,7 +221,7 @@ pub struct ShowQuery {
     path = "/reports/{id}",
     tag = "reports",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The stored report's id"), ShowQuery),
+    params(("id" = i64, Path, description = "The stored report's id", minimum = 1), ShowQuery),
     responses(
         (status = 200, description = "The report in the format asked for", content(
             (serde_json::Value = "application/json"),

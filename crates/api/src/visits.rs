@@ -75,10 +75,13 @@ fn view(v: Visit) -> VisitView {
 #[into_params(parameter_in = Query)]
 pub struct VisitQuery {
     /// `today` or `week` (Monday to Sunday, in the park's time zone).
+    #[param(schema_with = crate::openapi::names::visit_due)]
     pub due: Option<String>,
     /// `planned`, `checked_in`, `completed` or `missed`.
+    #[param(schema_with = crate::openapi::names::visit_status)]
     pub status: Option<String>,
     /// Only this enterprise's visits.
+    #[param(minimum = 1)]
     pub enterprise: Option<i64>,
 }
 
@@ -152,7 +155,7 @@ async fn list_visits(
     path = "/visits/{id}/checkin",
     tag = "visits",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The visit's id")),
+    params(("id" = i64, Path, description = "The visit's id", minimum = 1)),
     responses(
         (status = 200, description = "The visit, checked in", body = VisitView),
         Unauthorized,
@@ -178,13 +181,24 @@ async fn check_in(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaisedIssue {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub title: String,
     /// The category's code.
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub category: String,
     #[serde(default)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: String,
     /// `low`, `normal` (default), `high` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::priority)]
     pub priority: Option<String>,
 }
 
@@ -192,10 +206,15 @@ pub struct RaisedIssue {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub notes: String,
     /// Issues found on site, raised for the visited enterprise: at most `limits.visit_max_issues`
     /// (20 by default).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub raise_issues: Vec<RaisedIssue>,
 }
 
@@ -206,7 +225,7 @@ pub struct CompleteBody {
     path = "/visits/{id}/complete",
     tag = "visits",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The visit's id")),
+    params(("id" = i64, Path, description = "The visit's id", minimum = 1)),
     request_body = CompleteBody,
     responses(
         (status = 200, description = "The visit, completed", body = VisitView),
@@ -345,14 +364,23 @@ async fn list_plans(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPlanBody {
+    #[schema(minimum = 1, example = 1)]
     pub enterprise: i64,
     /// The commissioner's login.
+    #[schema(
+        min_length = 2,
+        max_length = 32,
+        pattern = r"^[a-z][a-z0-9._-]*$",
+        example = "comm01"
+    )]
     pub commissioner: String,
     /// A crontab line; default `0 9 * * MON`.
     #[serde(default)]
+    #[schema(example = "0 9 * * MON")]
     pub cron: Option<String>,
     /// An IANA time zone; default the park's.
     #[serde(default)]
+    #[schema(example = "Asia/Shanghai")]
     pub time_zone: Option<String>,
     #[serde(default)]
     pub window_minutes: Option<u32>,
@@ -409,7 +437,7 @@ pub struct PlanPatchBody {
     path = "/visit-plans/{id}",
     tag = "visits",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The plan's id")),
+    params(("id" = i64, Path, description = "The plan's id", minimum = 1)),
     request_body = PlanPatchBody,
     responses(
         (status = 200, description = "The plan as it is now", body = VisitPlanView),

@@ -14,7 +14,8 @@
 //! - [`error`]: [`AppError`], what went wrong as data; [`error::SetupError`] for start-up.
 //! - [`settings`]: the typed sections of `config/default.toml`.
 //! - [`calendars`]: the working calendar read from `config/calendars/`.
-//! - Use cases: [`reference`](mod@reference) (users and categories administered), [`visits`] (visit plans,
+//! - Use cases: [`issues`] (intake, acting on an issue, the list, one issue and its history),
+//!   [`reference`](mod@reference) (users and categories administered), [`visits`] (visit plans,
 //!   the visits due), [`attachments`] (files of an issue, kept by content hash), [`reports`]
 //!   (weekly reports on demand), [`tokens`] (API tokens and their holders), [`sign_in`] (the
 //!   throttle, the password, the session), [`sessions`], [`passwords`] (argon2id hashes and the
@@ -33,6 +34,7 @@ pub use gridloop_scheduler::clock;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod issues;
 pub mod jobs;
 pub mod passwords;
 pub mod reference;

@@ -254,7 +254,7 @@ async fn drain(
     let park = small_park(&store).await?;
     let workflow = Workflow::new(Calendar::default_china());
     let issue = store
-        .report(
+        .intake(
             &workflow,
             &park.reporter,
             new_issue(&park, "notify-bench".into())?,

@@ -109,7 +109,7 @@ async fn measure(
             for i in 0..share {
                 let issue = new_issue(&park, format!("r-{w}-{i}"))?;
                 store
-                    .report(&workflow, &park.reporter, issue, Utc::now())
+                    .intake(&workflow, &park.reporter, issue, Utc::now())
                     .await?;
             }
             anyhow::Ok(())
@@ -146,7 +146,7 @@ pub(crate) async fn one_loop(
     key: String,
 ) -> anyhow::Result<()> {
     let issue = store
-        .report(workflow, &park.reporter, new_issue(park, key)?, Utc::now())
+        .intake(workflow, &park.reporter, new_issue(park, key)?, Utc::now())
         .await?
         .issue;
     let steps: [(ActionKind, &Actor, ActionFields); 5] = [

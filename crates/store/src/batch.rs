@@ -66,7 +66,7 @@ impl Queue {
 }
 
 /// Reports through the group commit: returns once the report is committed (or refused).
-pub(crate) async fn report(
+pub(crate) async fn intake(
     pool: &Pool,
     writer: &Arc<SqliteWriter>,
     workflow: &Workflow,
@@ -152,7 +152,7 @@ async fn one(
 ) -> Result<Result<Reported, StoreError>, StoreError> {
     let replay = new.client_key.clone().map(|key| (key, fingerprint(&new)));
     tx.execute("SAVEPOINT report", args![]).await?;
-    match tx.report(&workflow, actor, new, now).await {
+    match tx.intake(&workflow, actor, new, now).await {
         Ok(reported) => {
             tx.execute("RELEASE report", args![]).await?;
             Ok(Ok(reported))

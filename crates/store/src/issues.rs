@@ -108,7 +108,7 @@ impl Tx {
     /// Reports a new problem. A client key seen before fails on the unique index; the caller
     /// (the SQLite batch, after rolling back to the report's savepoint) turns that into the
     /// earlier issue (`replayed`) or `KeyReuse`.
-    pub async fn report(
+    pub async fn intake(
         &mut self,
         workflow: &Workflow,
         actor: &Actor,

@@ -15,7 +15,7 @@
 //! - `batch`: group commit of concurrent reports on SQLite.
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
-//! - `pg_report`: reports on PostgreSQL in two round trips (one data-modifying CTE).
+//! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
 //!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
 //!   name in a transaction of their own.
@@ -59,7 +59,7 @@ mod list;
 pub mod model;
 mod notifications;
 mod open311;
-mod pg_report;
+mod pg_intake;
 mod prefs;
 mod reference;
 mod report_copies;

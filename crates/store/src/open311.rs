@@ -98,7 +98,7 @@ const MAX_IDS: usize = 1000;
 impl Tx {
     /// Reports a problem that came through Open311 and records the request's details with it,
     /// in this transaction. A replayed report (same client key) writes nothing new.
-    pub async fn report_open311(
+    pub async fn intake_open311(
         &mut self,
         workflow: &Workflow,
         actor: &Actor,
@@ -120,7 +120,7 @@ impl Tx {
         if details.lat.is_some() != details.long.is_some() {
             return Err(StoreError::invalid("lat", Rule::Together { other: "long" }));
         }
-        let reported = self.report(workflow, actor, new, now).await?;
+        let reported = self.intake(workflow, actor, new, now).await?;
         if reported.replayed {
             return Ok(reported);
         }
@@ -179,8 +179,8 @@ impl Tx {
 
 impl Store {
     /// Reports a problem from Open311 with its details, in one transaction. See
-    /// [`Store::report`] for the reporting rules; `Invalid` without a location.
-    pub async fn report_open311(
+    /// [`Store::intake`] for the reporting rules; `Invalid` without a location.
+    pub async fn intake_open311(
         &self,
         workflow: &Workflow,
         actor: &Actor,
@@ -188,7 +188,7 @@ impl Store {
         details: Open311Details,
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
-        self.write(async move |tx| tx.report_open311(workflow, actor, new, details, now).await)
+        self.write(async move |tx| tx.intake_open311(workflow, actor, new, details, now).await)
             .await
     }
 

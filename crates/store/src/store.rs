@@ -267,7 +267,7 @@ impl Store {
     /// `KeyReuse` if the earlier request differed (title, description, enterprise, category or
     /// priority). Two concurrent reports with one key create one issue: the loser of the race
     /// hits the unique key, rolls back and returns the winner's issue.
-    pub async fn report(
+    pub async fn intake(
         &self,
         workflow: &Workflow,
         actor: &Actor,
@@ -275,12 +275,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
-        // On PostgreSQL, two round trips (see the `pg_report` module).
+        // On PostgreSQL, two round trips (see the `pg_intake` module).
         match self.pool.sqlite_writer() {
             Some(writer) => {
-                crate::batch::report(&self.pool, writer, workflow, actor, new, now).await
+                crate::batch::intake(&self.pool, writer, workflow, actor, new, now).await
             }
-            None => crate::pg_report::report(&self.pool, workflow, actor, new, now).await,
+            None => crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await,
         }
     }
 }

@@ -471,7 +471,7 @@ impl Tx {
                 source: Source::Visit,
                 client_key: None,
             };
-            let issue = self.report(workflow, commissioner, new, now).await?.issue;
+            let issue = self.intake(workflow, commissioner, new, now).await?.issue;
             self.link_visit_issue(id, issue.id).await?;
             visit.issues.push(issue.id);
         }

@@ -159,7 +159,7 @@ async fn assigned_issue(
 ) -> gridloop_core::Issue {
     let walker = store.actor(&park.walker.login).await.expect("walker");
     let issue = store
-        .report(
+        .intake(
             workflow,
             &walker,
             NewIssue {

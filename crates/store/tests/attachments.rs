@@ -104,7 +104,7 @@ async fn park(store: &Store) -> Park {
     let mut issues = Vec::new();
     for title in ["电线杆倾斜", "路灯不亮"] {
         let reported = store
-            .report(
+            .intake(
                 &workflow,
                 &walker,
                 NewIssue {

@@ -242,7 +242,7 @@ async fn report(db: &Db, park: &Park, title: &str, by: &Actor, at: DateTime<Utc>
         &park.ent_a
     };
     db.store
-        .report(
+        .intake(
             &park.workflow,
             by,
             problem(park, title, enterprise, None),
@@ -584,7 +584,7 @@ async fn instants_are_kept_to_the_microsecond_on_both_backends(db: Db) {
     let odd = t0() + Duration::nanoseconds(123_456_789);
     let reported = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_a,
             problem(&park, "Odd time", &park.ent_a, None),
@@ -604,7 +604,7 @@ async fn the_same_client_key_twice_yields_one_issue(db: Db) {
     let park = park(&db.store).await;
     let first = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_a,
             problem(&park, "Road wrecked", &park.ent_a, Some("k-1")),
@@ -615,7 +615,7 @@ async fn the_same_client_key_twice_yields_one_issue(db: Db) {
     assert!(!first.replayed);
     let again = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_a,
             problem(&park, "Road wrecked", &park.ent_a, Some("k-1")),
@@ -639,7 +639,7 @@ async fn the_same_client_key_twice_yields_one_issue(db: Db) {
     // The same key with another request is refused, and writes nothing.
     let err = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_a,
             problem(&park, "Something else", &park.ent_a, Some("k-1")),
@@ -652,7 +652,7 @@ async fn the_same_client_key_twice_yields_one_issue(db: Db) {
     // Another reporter's identical key is another request.
     let other = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_b,
             problem(&park, "Road wrecked", &park.ent_b, Some("k-1")),
@@ -678,7 +678,7 @@ async fn sixteen_concurrent_reports_with_one_key_create_one_issue(db: Db) {
         tasks.push(tokio::spawn(async move {
             let new = problem(&park, "Staff commuting", &park.ent_a, Some("same-key"));
             store
-                .report(&park.workflow, &park.walker_a, new, minutes(i))
+                .intake(&park.workflow, &park.walker_a, new, minutes(i))
                 .await
         }));
     }
@@ -718,7 +718,7 @@ async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
             (
                 i,
                 store
-                    .report(&park.workflow, &park.walker_a, new, minutes(i64::from(i)))
+                    .intake(&park.workflow, &park.walker_a, new, minutes(i64::from(i)))
                     .await,
             )
         }));
@@ -757,7 +757,7 @@ async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_
     new.enterprise = EnterpriseId::new(999_999).expect("an id");
     let err = db
         .store
-        .report(&park.workflow, &park.walker_a, new, minutes(0))
+        .intake(&park.workflow, &park.walker_a, new, minutes(0))
         .await
         .expect_err("unknown enterprise");
     assert!(
@@ -774,7 +774,7 @@ async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_
     new.category = gridloop_core::CategoryId::new(999_999).expect("an id");
     let err = db
         .store
-        .report(&park.workflow, &park.walker_a, new, minutes(1))
+        .intake(&park.workflow, &park.walker_a, new, minutes(1))
         .await
         .expect_err("unknown category");
     assert!(
@@ -796,7 +796,7 @@ async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_
     // The key was not spent by the failed reports.
     let ok = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_a,
             problem(&park, "Power cut", &park.ent_a, Some("k-unknown")),
@@ -1008,7 +1008,7 @@ async fn a_missing_required_field_is_invalid_and_writes_nothing(db: Db) {
     unknown.enterprise = EnterpriseId::new(424_242).expect("id");
     let err = db
         .store
-        .report(&park.workflow, &park.walker_a, unknown, minutes(2))
+        .intake(&park.workflow, &park.walker_a, unknown, minutes(2))
         .await
         .expect_err("no such enterprise");
     assert!(
@@ -1024,7 +1024,7 @@ async fn a_missing_required_field_is_invalid_and_writes_nothing(db: Db) {
     // A post member of grid B may not report for grid A's enterprise.
     let err = db
         .store
-        .report(
+        .intake(
             &park.workflow,
             &park.walker_b,
             problem(&park, "Elsewhere", &park.ent_a, Some("x")),
@@ -1050,7 +1050,7 @@ async fn assign_sets_deadlines_from_the_category_sla_on_the_calendar(db: Db) {
     new.priority = Priority::High;
     let issue = db
         .store
-        .report(&park.workflow, &park.walker_a, new, minutes(0))
+        .intake(&park.workflow, &park.walker_a, new, minutes(0))
         .await
         .expect("report")
         .issue;
@@ -1205,7 +1205,7 @@ async fn every_filter_narrows_the_list(db: Db) {
     let mut other = problem(&park, "Foul smell", &park.ent_a2, None);
     other.category = park.cat_roads.id;
     let a2 = s
-        .report(&park.workflow, &park.walker_a, other, minutes(12))
+        .intake(&park.workflow, &park.walker_a, other, minutes(12))
         .await
         .expect("report")
         .issue;
@@ -1341,7 +1341,7 @@ async fn every_filter_narrows_the_list(db: Db) {
     let mut via_open311 = problem(&park, "Gate blocked", &park.ent_b, None);
     via_open311.source = Source::Open311;
     let own = s
-        .report(&park.workflow, &contact, via_open311, minutes(13))
+        .intake(&park.workflow, &contact, via_open311, minutes(13))
         .await
         .expect("report")
         .issue;

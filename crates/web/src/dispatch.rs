@@ -8,12 +8,13 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::issues;
 use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Role, Status};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::issue::{action_views, issue_rows, Names};
+use crate::issue::{action_views, issue_rows, Directory};
 use crate::render::{page, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -46,7 +47,7 @@ async fn queue(
     heading_key: &str,
     path: &str,
 ) -> Result<Response, PageError> {
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let mut rows = issue_rows(state, &names, &issues);
     for (row, issue) in rows.iter_mut().zip(&issues) {
         row.actions = action_views(issue, &viewer.actor, &QUEUE_ACTIONS);
@@ -74,10 +75,11 @@ async fn intake(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
     viewer.require(&[Role::Dispatcher])?;
     let filter = IssueFilter {
         statuses: vec![Status::Reported, Status::Accepted],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let mut issues = state.store.list_issues(&filter, LIMIT, None).await?.items;
+    let mut issues = issues::queue(&state, &viewer.actor, filter, LIMIT, None)
+        .await?
+        .items;
     issues.reverse();
     queue(&state, &viewer, issues, "intake_title", "/intake").await
 }
@@ -87,12 +89,9 @@ async fn returned(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     viewer.require(&[Role::Dispatcher])?;
     let filter = IssueFilter {
         statuses: vec![Status::Accepted],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let mut issues: Vec<Issue> = state
-        .store
-        .list_issues(&filter, LIMIT, None)
+    let mut issues: Vec<Issue> = issues::queue(&state, &viewer.actor, filter, LIMIT, None)
         .await?
         .items
         .into_iter()

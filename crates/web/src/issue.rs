@@ -3,9 +3,10 @@
 //!
 //! Which forms appear is the core's decision ([`available_actions`]: the transition table, the
 //! viewer's roles and what those roles cover), narrowed only by the pending-extension
-//! precondition the table cannot express. The step itself is the store's `act`, exactly as
-//! for the JSON API; the page only turns form fields into an [`ActionRequest`] and the outcome
-//! into a redirect or the page again with the message.
+//! precondition the table cannot express. The step itself is the app's
+//! [`issues::act()`], exactly as for the JSON API and the CLI; the
+//! page only parses the form into an [`ActionInput`] (the page's version required) and shows
+//! a refusal through [`messages::text`] in the page's language.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -18,16 +19,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use gridloop_app::store::{ActionRequest, Category, StoreError, Unit};
+use gridloop_app::error as app_error;
+use gridloop_app::issues::{self, ActionInput, Until};
+use gridloop_app::store::{Category, Unit};
+use gridloop_app::{AppError, Thing};
 use gridloop_core::{
-    available_actions, ActionFields, ActionKind, Actor, CategoryId, Change, EnterpriseId, Event,
-    Issue, IssueId, Note, ParseError, Priority, Reason, Satisfaction, Status, TransitionError,
-    UnitId, UserId,
+    available_actions, ActionKind, Actor, CategoryId, Change, Code, EnterpriseId, Event, Format,
+    Issue, IssueId, Note, ParseError, Priority, Reason, Rule, Satisfaction, Status, UnitId, UserId,
 };
 use minijinja::context;
 use serde::Serialize;
 
 use crate::form::{Fields, WebForm};
+use crate::messages;
 use crate::render::{local_time, page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::{attachments, AppState};
@@ -39,15 +43,16 @@ pub fn routes() -> Router<AppState> {
         .route("/issues/{id}/photos/{photo}", get(photo))
 }
 
-/// Names of the reference data a list or a page shows, read once per request.
+/// The names of the reference data a list or a page shows (enterprises, units, categories),
+/// read once per request: a directory to look ids up in.
 #[derive(Debug, Default)]
-pub struct Names {
+pub struct Directory {
     enterprises: HashMap<EnterpriseId, String>,
     units: Vec<Unit>,
     categories: Vec<Category>,
 }
 
-impl Names {
+impl Directory {
     pub async fn load(state: &AppState) -> Result<Self, PageError> {
         Ok(Self {
             enterprises: state
@@ -104,7 +109,7 @@ pub struct Row {
     pub extra: Option<String>,
 }
 
-pub fn issue_rows(state: &AppState, names: &Names, issues: &[Issue]) -> Vec<Row> {
+pub fn issue_rows(state: &AppState, names: &Directory, issues: &[Issue]) -> Vec<Row> {
     let now = state.clock.now();
     let tz = state.workflow.calendar().tz();
     issues
@@ -242,10 +247,7 @@ pub async fn visible_issue(
         .ok()
         .and_then(|n| IssueId::new(n).ok())
         .ok_or(PageError::NotFound)?;
-    match state.store.issue(id).await? {
-        Some(issue) if viewer.actor.can_see(&issue.scope()) => Ok(issue),
-        _ => Err(PageError::NotFound),
-    }
+    Ok(issues::show(state, Some(&viewer.actor), id).await?)
 }
 
 /// `GET /issues/{id}`.
@@ -295,7 +297,7 @@ async fn render(
     failed: Failed,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let users: HashMap<UserId, String> = state
         .store
         .users()
@@ -393,7 +395,7 @@ async fn render(
 
 fn event_view(
     viewer: &Viewer,
-    names: &Names,
+    names: &Directory,
     users: &HashMap<UserId, String>,
     event: &Event,
     tz: chrono_tz::Tz,
@@ -493,42 +495,105 @@ fn event_view(
     }
 }
 
-/// Parses one optional field into a domain type, noting a bad value.
-fn parse_opt<T>(
-    fields: &Fields,
-    name: &str,
-    errors: &mut Vec<String>,
-    viewer: &Viewer,
-    label: &str,
-    parse: impl FnOnce(&str) -> Result<T, ParseError>,
-) -> Option<T> {
-    let raw = fields.get(name)?;
-    match parse(raw) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors.push(format!("{}: {}", viewer.t(label), e.rule()));
-            None
-        }
-    }
-}
-
 /// A local date and time from a `datetime-local` input, in the park's time zone.
 fn parse_local(raw: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ParseError> {
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
-        .map_err(|_| {
-            ParseError::new(
-                "until",
-                gridloop_core::Rule::Format(gridloop_core::Format::LocalDateTime),
-            )
-        })?;
+        .map_err(|_| ParseError::new("until", Rule::Format(Format::LocalDateTime)))?;
     let at = naive
         .and_local_timezone(tz)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ParseError::new("until", gridloop_core::Rule::NotInZone))?;
+        .ok_or_else(|| ParseError::new("until", Rule::NotInZone))?;
     gridloop_core::dates::check_instant("until", at)
+}
+
+/// The most working minutes an extension form may add: a year.
+const MAX_MINUTES: u32 = 525_600;
+
+/// An action's form parsed into the app's input, every bad field named (by the form's own
+/// names, which are the labels' keys).
+fn parse_action(
+    kind: ActionKind,
+    fields: &Fields,
+    tz: chrono_tz::Tz,
+) -> Result<ActionInput, AppError> {
+    let mut errors = app_error::Fields::default();
+    let mut input = ActionInput::new(kind);
+    input.reason = fields
+        .get("reason")
+        .and_then(|raw| errors.take_as("reason", Reason::parse(raw)));
+    input.note = fields
+        .get("note")
+        .and_then(|raw| errors.take_as("note", Note::parse(raw)));
+    input.public_note = fields
+        .get("public_note")
+        .and_then(|raw| errors.take_as("public_note", Note::parse(raw)));
+    input.satisfaction = fields.get("score").and_then(|raw| {
+        let score = raw
+            .parse::<u8>()
+            .map_err(|_| ParseError::new("score", Rule::Range { min: 1, max: 5 }))
+            .and_then(Satisfaction::new);
+        errors.take_as("score", score)
+    });
+    input.priority = fields
+        .get("priority")
+        .and_then(|raw| errors.take_as("priority", Priority::from_str(raw)));
+    input.until = match fields.get("until") {
+        Some(raw) => errors
+            .take_as("extend_until", parse_local(raw, tz))
+            .map(Until::At),
+        None => fields.get("minutes").and_then(|raw| {
+            let minutes = raw
+                .parse::<u32>()
+                .ok()
+                .filter(|m| (1..=MAX_MINUTES).contains(m))
+                .ok_or_else(|| {
+                    let rule = Rule::Minutes {
+                        min: 1,
+                        max: MAX_MINUTES,
+                    };
+                    ParseError::new("minutes", rule)
+                });
+            errors
+                .take_as("extend_minutes", minutes)
+                .map(Until::WorkingMinutes)
+        }),
+    };
+    input.unit = fields
+        .get("unit")
+        .and_then(|raw| errors.take_as("unit", Code::parse_field("unit", raw)));
+    input.category = fields
+        .get("category")
+        .and_then(|raw| errors.take_as("category", Code::parse_field("category", raw)));
+    input.duplicate_of = fields.get("of").and_then(|raw| {
+        let of = raw
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .map_err(|_| ParseError::new("duplicate_of_id", Rule::Format(Format::Id)))
+            .and_then(IssueId::new);
+        errors.take_as("duplicate_of_id", of)
+    });
+    errors.check()?;
+    Ok(input)
+}
+
+/// The app's names of an action's fields as the form names them (its labels' keys).
+fn form_names(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(list) => AppError::Invalid(
+            list.into_iter()
+                .map(|e| match e.field() {
+                    "satisfaction" => app_error::relabel("score", e),
+                    "duplicate_of" => app_error::relabel("duplicate_of_id", e),
+                    "until" => app_error::relabel("extend_until", e),
+                    _ => e,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// `POST /issues/{id}/{action}`: takes the action, then back to the issue page (or to `_next`,
@@ -544,219 +609,53 @@ async fn act(
     let slug = slug_of(kind).ok_or(PageError::NotFound)?;
     let issue = visible_issue(&state, &viewer, &id).await?;
     tracing::Span::current().record("issue_id", issue.id.get());
-    let tz = state.workflow.calendar().tz();
-    let mut errors = Vec::new();
-    let mut action = ActionFields {
-        reason: parse_opt(
-            &fields,
-            "reason",
-            &mut errors,
-            &viewer,
-            "reason",
-            Reason::parse,
-        ),
-        note: parse_opt(&fields, "note", &mut errors, &viewer, "note", Note::parse),
-        public_note: parse_opt(
-            &fields,
-            "public_note",
-            &mut errors,
-            &viewer,
-            "public_note",
-            Note::parse,
-        ),
-        satisfaction: parse_opt(&fields, "score", &mut errors, &viewer, "score", |s| {
-            s.parse::<u8>()
-                .map_err(|_| {
-                    ParseError::new("score", gridloop_core::Rule::Range { min: 1, max: 5 })
-                })
-                .and_then(Satisfaction::new)
-        }),
-        priority: parse_opt(
-            &fields,
-            "priority",
-            &mut errors,
-            &viewer,
-            "priority",
-            Priority::from_str,
-        ),
-        until: parse_opt(
-            &fields,
-            "until",
-            &mut errors,
-            &viewer,
-            "extend_until",
-            |s| parse_local(s, tz),
-        ),
-        ..ActionFields::default()
-    };
-    if action.until.is_none() {
-        if let Some(minutes) = parse_opt(
-            &fields,
-            "minutes",
-            &mut errors,
-            &viewer,
-            "extend_minutes",
-            |s| {
-                s.parse::<u32>()
-                    .ok()
-                    .filter(|m| (1..=525_600).contains(m))
-                    .ok_or_else(|| {
-                        let rule = gridloop_core::Rule::Minutes {
-                            min: 1,
-                            max: 525_600,
-                        };
-                        ParseError::new("minutes", rule)
-                    })
-            },
-        ) {
-            let from = issue.resolve_due_at.unwrap_or_else(|| state.clock.now());
-            action.until = Some(state.workflow.calendar().add_working_minutes(from, minutes));
-        }
-    }
-    if let Some(code) = fields.get("unit") {
-        action.unit = match gridloop_core::Code::parse_field("unit", code) {
-            Ok(code) => state.store.unit_by_code(&code).await?.map(|u| u.id),
-            Err(_) => None,
-        };
-        if action.unit.is_none() {
-            errors.push(format!("{}: {}", viewer.t("unit"), viewer.t("choose")));
-        }
-    }
-    if let Some(code) = fields.get("category") {
-        action.category = match gridloop_core::Code::parse_field("category", code) {
-            Ok(code) => state.category_id(&code).await?,
-            Err(_) => None,
-        };
-        if action.category.is_none() {
-            errors.push(format!("{}: {}", viewer.t("category"), viewer.t("choose")));
-        }
-    }
-    if let Some(raw) = fields.get("of") {
-        let target = raw
-            .trim_start_matches('#')
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| IssueId::new(n).ok());
-        let visible = match target {
-            Some(of) if of != issue.id => state
-                .store
-                .issue(of)
-                .await?
-                .filter(|t| viewer.actor.can_see(&t.scope()))
-                .map(|t| t.id),
-            _ => None,
-        };
-        if visible.is_none() {
-            errors.push(format!("{}: #{raw}", viewer.t("duplicate_of_id")));
-        }
-        action.duplicate_of = visible;
-    }
-    // Whatever the action needs and the form lacks, named before anything is tried.
-    if let Err(missing) = gridloop_core::Action::from_fields(
-        kind,
-        ActionFields {
-            sla: Some(gridloop_core::Sla::new(1, 1).map_err(|_| PageError::Internal)?),
-            ..action.clone()
-        },
-    ) {
-        for e in missing {
-            let key = match e.field() {
-                "satisfaction" => "score",
-                "duplicate_of" => "duplicate_of_id",
-                "until" => "extend_until",
-                other => other,
-            };
-            errors.push(format!("{}: {}", viewer.t(key), e.rule()));
-        }
-    }
+    let text = |e: AppError| messages::text(viewer.locale, &form_names(e));
+    let parsed = parse_action(kind, &fields, state.workflow.calendar().tz());
     // The version the page showed, required as the API requires it: a step taken from a stale
     // page is a conflict, never applied to an issue the person has not seen.
-    let expected_version = match fields.get("version").map(str::parse::<u32>) {
-        Some(Ok(version)) => Some(version),
-        _ => {
-            errors.push(viewer.t("version_required").to_owned());
-            None
+    let version = fields.get("version").and_then(|v| v.parse::<u32>().ok());
+    let (status, errors) = match (parsed, version) {
+        (Ok(mut input), Some(version)) => {
+            input.expected_version = Some(version);
+            match issues::act(&state, &viewer.actor, issue.id, input).await {
+                Ok(decision) => return Ok(see_other(&after(&viewer, &decision.issue, &fields))),
+                Err(AppError::NotFound(Thing::Issue)) => return Err(PageError::NotFound),
+                Err(e @ (AppError::Unavailable | AppError::Internal)) => return Err(e.into()),
+                Err(e @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, vec![text(e)]),
+                Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, vec![text(e)]),
+            }
         }
-    };
-    let failed = |errors: Vec<String>| Failed {
-        slug: Some(slug),
-        fields: fields.clone(),
-        errors,
-    };
-    if !errors.is_empty() {
-        return render(
-            &state,
-            &viewer,
-            &issue,
-            failed(errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let request = ActionRequest {
-        kind,
-        fields: action,
-        expected_version,
-    };
-    let now = state.clock.now();
-    let refused = match state
-        .store
-        .act(&state.workflow, issue.id, &viewer.actor, request, now)
-        .await
-    {
-        Ok(decision) => {
-            tracing::info!(
-                from = decision.event.from.map(|s| s.as_str()),
-                to = decision.event.to.as_str(),
-                "action taken from the web"
-            );
-            // Back to the issue, unless the action took it out of the viewer's sight (a unit
-            // returning it): then to their home page rather than a 404.
-            let fallback = if viewer.actor.can_see(&decision.issue.scope()) {
-                format!("/issues/{}", issue.id)
-            } else {
-                crate::session::home_of(&viewer.actor).to_owned()
-            };
-            let next = fields
-                .get("_next")
-                .and_then(crate::next::LocalPath::parse)
-                .map_or(fallback, |p| p.as_str().to_owned());
-            return Ok(see_other(&next));
+        (parsed, None) => {
+            let version = viewer.t("version_required").to_owned();
+            let others = parsed.err().map(text);
+            let errors = std::iter::once(version).chain(others).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, errors)
         }
-        Err(StoreError::NotFound { what: "issue", .. })
-        | Err(StoreError::Transition(TransitionError::OutOfScope)) => {
-            return Err(PageError::NotFound)
-        }
-        Err(StoreError::Conflict { .. }) => (
-            StatusCode::CONFLICT,
-            viewer.t("changed_meanwhile").to_owned(),
-        ),
-        Err(StoreError::Transition(e)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{} ({e})", viewer.t("not_allowed_now")),
-        ),
-        Err(StoreError::Invalid(list)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            list.iter()
-                .map(|e| format!("{}: {}", e.field(), e.rule()))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Err(StoreError::NotFound { what, key }) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, format!("{what} {key}?"))
-        }
-        Err(e) => return Err(e.into()),
+        (Err(e), Some(_)) => (StatusCode::UNPROCESSABLE_ENTITY, vec![text(e)]),
     };
     // Show the issue as it is now, with the message.
     let current = visible_issue(&state, &viewer, &id).await?;
-    render(
-        &state,
-        &viewer,
-        &current,
-        failed(vec![refused.1]),
-        refused.0,
-    )
-    .await
+    let failed = Failed {
+        slug: Some(slug),
+        fields,
+        errors,
+    };
+    render(&state, &viewer, &current, failed, status).await
+}
+
+/// Where a step taken sends the browser: `_next` (a page of ours), else back to the issue,
+/// unless the step took it out of the viewer's sight (a unit returning it): then to their home
+/// page rather than a 404.
+fn after(viewer: &Viewer, issue: &Issue, fields: &Fields) -> String {
+    let fallback = if viewer.actor.can_see(&issue.scope()) {
+        format!("/issues/{}", issue.id)
+    } else {
+        crate::session::home_of(&viewer.actor).to_owned()
+    };
+    fields
+        .get("_next")
+        .and_then(crate::next::LocalPath::parse)
+        .map_or(fallback, |p| p.as_str().to_owned())
 }
 
 /// `GET /issues/{id}/photos/{photo}`: a photo of an issue the viewer may see.

@@ -21,7 +21,7 @@
 //! - [`next`]: the parsed local path a page may send the browser back to (`next=`).
 //! - [`render`]: the templates (embedded), the page context and the error pages.
 //! - [`assets`]: the one stylesheet and the one small script.
-//! - Audiences: [`report`] (post members and commissioners: report, mine, verify),
+//! - Audiences: [`intake`] (post members and commissioners: report a problem, mine, verify),
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
 //!   [`weekly`] (the weekly report page), [`admin`].
@@ -33,11 +33,11 @@ pub mod csrf;
 pub mod dispatch;
 pub mod form;
 pub mod i18n;
+pub mod intake;
 pub mod issue;
 pub mod messages;
 pub mod next;
 pub mod render;
-pub mod report;
 pub mod session;
 pub mod supervisor;
 pub mod unit;
@@ -59,7 +59,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/lang/{lang}", get(i18n::switch))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
-        .merge(report::routes(state))
+        .merge(intake::routes(state))
         .merge(issue::routes())
         .merge(unit::routes())
         .merge(dispatch::routes())

@@ -11,12 +11,13 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::issues;
 use gridloop_app::store::IssueFilter;
 use gridloop_core::{ActionKind, Issue, Period, ReportScope, Role, Status};
 use minijinja::context;
 use serde::Serialize;
 
-use crate::issue::{action_views, issue_rows, Names};
+use crate::issue::{action_views, issue_rows, Directory};
 use crate::render::{local_time, page, PageError};
 use crate::session::Viewer;
 use gridloop_app::reports;
@@ -35,16 +36,19 @@ pub fn routes() -> Router<AppState> {
 async fn open_issues(state: &AppState, viewer: &Viewer) -> Result<Vec<Issue>, PageError> {
     let filter = IssueFilter {
         statuses: Status::OPEN.to_vec(),
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page_of = state
-            .store
-            .list_issues(&filter, gridloop_app::store::MAX_PAGE, cursor.as_deref())
-            .await?;
+        let page_of = issues::queue(
+            state,
+            &viewer.actor,
+            filter.clone(),
+            gridloop_app::store::MAX_PAGE,
+            cursor.as_deref(),
+        )
+        .await?;
         all.extend(page_of.items);
         match page_of.next_cursor {
             Some(next) => cursor = Some(next),
@@ -128,7 +132,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         })
         .collect();
     let visits = this_week.visits.unwrap_or_default();
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let mut overdue_sorted = overdue.clone();
     overdue_sorted.sort_by_key(|i| (i.resolve_due_at, i.id));
     let overdue_rows = issue_rows(&state, &names, &overdue_sorted);
@@ -171,7 +175,7 @@ async fn extensions(State(state): State<AppState>, viewer: Viewer) -> Result<Res
         .filter(|i| i.pending_extension.is_some())
         .collect();
     waiting.sort_by_key(|i| i.pending_extension.as_ref().map(|p| p.requested_at));
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let tz = state.workflow.calendar().tz();
     let mut rows = issue_rows(&state, &names, &waiting);
     for (row, issue) in rows.iter_mut().zip(&waiting) {

@@ -5,11 +5,12 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use gridloop_app::issues;
 use gridloop_app::store::IssueFilter;
 use gridloop_core::{Role, Status};
 use minijinja::context;
 
-use crate::issue::{issue_rows, Names};
+use crate::issue::{issue_rows, Directory};
 use crate::render::{page, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -31,14 +32,17 @@ async fn worklist(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         let filter = IssueFilter {
             statuses: WORKING.to_vec(),
             unit: Some(*unit),
-            visible_to: Some(viewer.actor.clone()),
             ..IssueFilter::default()
         };
-        issues.extend(state.store.list_issues(&filter, LIMIT, None).await?.items);
+        issues.extend(
+            issues::queue(&state, &viewer.actor, filter, LIMIT, None)
+                .await?
+                .items,
+        );
     }
     // Earliest deadline first; an issue without one (not yet possible here) last.
     issues.sort_by_key(|i| (i.resolve_due_at.is_none(), i.resolve_due_at, i.id));
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &issues);
     let ctx = context! {
         rows,

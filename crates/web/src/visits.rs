@@ -13,7 +13,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::form::{Fields, WebForm};
-use crate::issue::Names;
+use crate::issue::Directory;
 use crate::render::{local_time, page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -69,7 +69,7 @@ async fn render(
             ..VisitFilter::default()
         })
         .await?;
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let views: Vec<VisitView> = visits
         .iter()
         .map(|v| VisitView {

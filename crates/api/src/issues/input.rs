@@ -1,9 +1,9 @@
 //! What clients send about issues, and its parsing into core types.
 //!
 //! Bodies and queries arrive as loose JSON/strings and are parsed here once, every field at
-//! once, so one 422 names every bad field instead of the first. Codes (units, categories,
-//! grids) and logins are resolved against the store by the handlers, which add their own
-//! errors to the same list.
+//! once, so one 422 names every bad field instead of the first, into the app's inputs
+//! ([`ActionInput`], [`ListInput`]). Codes (units, categories, grids) and logins are resolved
+//! by the app's use cases.
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
@@ -12,6 +12,9 @@ use gridloop_core::{
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+
+use gridloop_app::issues::{ActionInput, CategoryRef, ListInput, Until};
+use gridloop_app::AppError;
 
 use crate::problem::{FieldError, Problem};
 
@@ -56,6 +59,21 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// The value of a use case's step, or `None` with its field errors recorded here (so one
+    /// 422 names them with the request's own); any other refusal is the answer.
+    pub fn absorb<T>(&mut self, result: Result<T, AppError>) -> Result<Option<T>, Problem> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(AppError::Invalid(list)) => {
+                for e in list {
+                    self.add(e.field(), e.rule().to_string());
+                }
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// 422 naming every bad field, if there is one.
     pub fn finish(self) -> Result<(), Problem> {
         if self.0.is_empty() {
@@ -82,23 +100,22 @@ pub struct ReportBody {
     #[schema(required = true, value_type = i64, minimum = 1)]
     pub enterprise_id: Option<i64>,
     /// The category's code (`roads`, `power`, …).
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub category: Option<String>,
     /// The category's id, instead of its code.
+    #[schema(minimum = 1)]
     pub category_id: Option<i64>,
     /// One line, 1 to 200 characters.
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$")]
     pub title: Option<String>,
     /// Up to 4,000 characters; may be empty.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: Option<String>,
     #[schema(schema_with = super::view::report_priority_schema)]
     pub priority: Option<String>,
-}
-
-/// How a report names its category.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CategoryRef {
-    Code(Code),
-    Id(gridloop_core::CategoryId),
 }
 
 /// A report's fields, each `None` when missing or bad (and then named in the errors); the
@@ -175,45 +192,46 @@ pub struct ActionBody {
     #[schema(minimum = 1)]
     pub version: Option<u32>,
     /// `assign`, `reassign`: the handling unit's code.
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub unit: Option<String>,
     /// `reject`, `return`, `hold`, `extend_request`, `extend_deny`, `rework`, `reopen` (required);
     /// `reassign` (optional).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub reason: Option<String>,
     /// `resolve`, `comment` (required); `verify` (optional). Internal: never shown outside the
     /// loop.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub note: Option<String>,
     /// `resolve` (optional): what the requester is told. The only resolution text Open311
     /// shows (`status_notes`); without it Open311 shows just the status.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub public_note: Option<String>,
     /// `verify`: 1 to 5.
     #[schema(minimum = 1, maximum = 5)]
     pub satisfaction: Option<u8>,
     /// `mark_duplicate`: the surviving issue's id.
+    #[schema(minimum = 1)]
     pub duplicate_of: Option<i64>,
     /// `extend_request` (required), `extend_grant` (optional): the new deadline, RFC 3339.
     #[schema(format = DateTime)]
     pub until: Option<String>,
     /// `accept`: reclassify to this category code.
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub category: Option<String>,
     #[schema(schema_with = super::view::accept_priority_schema)]
     pub priority: Option<String>,
-}
-
-/// An action's fields, each `None` when absent or bad (and then named in the errors); unit and
-/// category codes are still to be looked up.
-#[derive(Debug, Clone)]
-pub struct ActionInput {
-    pub kind: Option<ActionKind>,
-    pub version: Option<u32>,
-    pub unit: Option<Code>,
-    pub category: Option<Code>,
-    pub reason: Option<Reason>,
-    pub note: Option<Note>,
-    pub public_note: Option<Note>,
-    pub satisfaction: Option<Satisfaction>,
-    pub duplicate_of: Option<IssueId>,
-    pub until: Option<DateTime<Utc>>,
-    pub priority: Option<Priority>,
 }
 
 /// The fields each action takes, as named in [`ActionBody`]; the required ones are the
@@ -256,8 +274,10 @@ impl ActionBody {
         ]
     }
 
-    /// Parses every field, recording each bad, missing or unused one in `errors`.
-    pub fn parse(self, errors: &mut Errors) -> ActionInput {
+    /// Parses every field, recording each bad, missing or unused one in `errors`; `None` when
+    /// the action itself is missing or bad. The version is left to the handler (it may come
+    /// as `If-Match`).
+    pub fn parse(self, errors: &mut Errors) -> Option<ActionInput> {
         let kind = match self.action.as_deref() {
             None => {
                 errors.add("action", "is required");
@@ -300,9 +320,7 @@ impl ActionBody {
             .and_then(|id| errors.take("duplicate_of", IssueId::new(id)));
         let until = errors.optional("until", self.until.as_deref(), parse_instant);
         let priority = errors.optional("priority", self.priority.as_deref(), str::parse);
-        ActionInput {
-            kind,
-            version: self.version,
+        Some(ActionInput {
             unit,
             category,
             reason,
@@ -310,9 +328,10 @@ impl ActionBody {
             public_note,
             satisfaction,
             duplicate_of,
-            until,
+            until: until.map(Until::At),
             priority,
-        }
+            ..ActionInput::new(kind?)
+        })
     }
 }
 
@@ -364,21 +383,6 @@ pub struct ListQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// A list query with every field parsed; codes and the login are still to be resolved.
-#[derive(Debug, Clone, Default)]
-pub struct ListInput {
-    pub statuses: Vec<Status>,
-    pub grid: Option<Code>,
-    pub unit: Option<Code>,
-    pub category: Option<Code>,
-    pub enterprise: Option<EnterpriseId>,
-    pub reporter: Option<Login>,
-    pub overdue: bool,
-    pub q: Option<String>,
-    pub limit: u32,
     pub cursor: Option<String>,
 }
 
@@ -546,7 +550,7 @@ mod tests {
         };
         let mut errors = Errors::default();
         assert_eq!(
-            body.parse(&mut errors).kind,
+            body.parse(&mut errors).map(|a| a.kind),
             Some(ActionKind::ExtendRequest)
         );
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();

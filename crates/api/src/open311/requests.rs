@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use gridloop_app::store::{
-    IssueFilter, NewIssue, Open311Details, StoreError, TokenScope, MAX_PAGE,
-};
+use gridloop_app::issues::{self, CategoryRef, Intake};
+use gridloop_app::store::{IssueFilter, Open311Details, TokenScope, MAX_PAGE};
+use gridloop_app::AppError;
 use gridloop_core::{
     dates, Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source,
-    Status, Title, TransitionError,
+    Status, Title,
 };
 
 use super::doc::{Doc, Failure};
@@ -84,36 +84,27 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
         .map_err(|e| Failure::bad_request(format!("description {}", e.rule())))?;
     let title = title_for(&description, category.name.as_str())?;
 
-    let new = NewIssue {
+    let intake = Intake {
         enterprise,
-        category: category.id,
+        category: CategoryRef::Id(category.id),
         title,
         description,
         priority,
         source: Source::Open311,
         client_key: None,
+        open311: Some(details),
     };
-    let reported = state
-        .store
-        .report_open311(
-            &state.workflow,
-            &caller.actor,
-            new,
-            details,
-            state.clock.now(),
-        )
+    let reported = issues::intake(state, &caller.actor, intake)
         .await
         .map_err(|e| match e {
-            StoreError::Transition(
-                TransitionError::RoleNotPermitted { .. } | TransitionError::OutOfScope,
-            ) => Failure::forbidden(format!(
+            AppError::NotPermitted { .. } => Failure::forbidden(format!(
                 "this api_key may not report for enterprise {enterprise}"
             )),
-            StoreError::NotFound {
-                what: "enterprise", ..
-            } => Failure::bad_request(format!(
-                "attribute[{ENTERPRISE_ATTRIBUTE}] {enterprise} is not an enterprise of the park"
-            )),
+            AppError::Invalid(list) if list.iter().any(|e| e.field() == "enterprise") => {
+                Failure::bad_request(format!(
+                    "attribute[{ENTERPRISE_ATTRIBUTE}] {enterprise} is not an enterprise of the park"
+                ))
+            }
             other => other.into(),
         })?;
     let issue = reported.issue;

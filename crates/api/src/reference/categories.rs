@@ -39,8 +39,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct SlaBody {
     /// Time to the first response (starting work); positive.
+    #[schema(minimum = 1, maximum = 120000)]
     pub response_minutes: u32,
     /// Time to resolution; at least the response time, at most a working year.
+    #[schema(minimum = 1, maximum = 120000)]
     pub resolve_minutes: u32,
 }
 
@@ -113,12 +115,31 @@ pub struct CategoryView {
 #[serde(deny_unknown_fields)]
 pub struct NewCategoryBody {
     /// 1–32 lowercase letters, digits, `-`, `_`; unique.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "noise"
+    )]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "噪音"
+    )]
     pub name: String,
     /// The code of the usual handling unit.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "power"
+    )]
     pub default_unit: Option<String>,
     /// One SLA for each of `low`, `normal`, `high`, `urgent`.
+    #[schema(schema_with = crate::openapi::sla_for_create)]
     pub sla: SlaInput,
 }
 
@@ -127,10 +148,15 @@ pub struct NewCategoryBody {
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
     /// A unit's code, or `null` for none.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$", example = "power")]
     pub default_unit: Option<Option<String>>,
     /// The SLAs to replace; the priorities left out keep theirs. Issues already assigned keep
     /// the SLA they were assigned with.
@@ -201,7 +227,7 @@ async fn list_categories(
     path = "/categories/{id}",
     tag = "categories",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The category's id")),
+    params(("id" = i64, Path, description = "The category's id", minimum = 1)),
     responses(
         (status = 200, description = "The category", body = CategoryView),
         Unauthorized,
@@ -265,7 +291,7 @@ async fn create_category(
     path = "/categories/{id}",
     tag = "categories",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The category's id")),
+    params(("id" = i64, Path, description = "The category's id", minimum = 1)),
     request_body = CategoryPatchBody,
     responses(
         (status = 200, description = "The category as it is now", body = CategoryView),

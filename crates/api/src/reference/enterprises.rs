@@ -45,10 +45,23 @@ pub struct EnterpriseView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEnterpriseBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "重庆某钢铁有限公司"
+    )]
     pub name: String,
     /// The code of the grid the enterprise is in.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
 }
 
@@ -58,13 +71,24 @@ pub struct NewEnterpriseBody {
 #[serde(deny_unknown_fields)]
 pub struct EnterprisePatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
     /// Moves the enterprise to the grid with this code.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: Option<String>,
     /// `null` clears the address.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub address: Option<Option<String>>,
 }
 
@@ -74,6 +98,12 @@ pub struct EnterprisePatchBody {
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
     /// Only the enterprises of the grid with this code.
+    #[param(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: Option<String>,
 }
 
@@ -156,7 +186,7 @@ async fn list_enterprises(
     path = "/enterprises/{id}",
     tag = "enterprises",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The enterprise's id")),
+    params(("id" = i64, Path, description = "The enterprise's id", minimum = 1)),
     responses(
         (status = 200, description = "The enterprise", body = EnterpriseView),
         Unauthorized,
@@ -230,7 +260,7 @@ async fn create_enterprise(
     path = "/enterprises/{id}",
     tag = "enterprises",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The enterprise's id")),
+    params(("id" = i64, Path, description = "The enterprise's id", minimum = 1)),
     request_body = EnterprisePatchBody,
     responses(
         (status = 200, description = "The enterprise as it is now", body = EnterpriseView),

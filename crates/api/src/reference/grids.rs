@@ -41,10 +41,28 @@ pub struct GridView {
 #[serde(deny_unknown_fields)]
 pub struct NewGridBody {
     /// 1–32 lowercase letters, digits, `-`, `_`; unique.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g9"
+    )]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "第九网格"
+    )]
     pub name: String,
     /// The chain's code; may be left out when the park has exactly one chain.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "aluminium"
+    )]
     pub chain: Option<String>,
 }
 
@@ -53,6 +71,11 @@ pub struct NewGridBody {
 #[serde(deny_unknown_fields)]
 pub struct GridPatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -97,7 +120,7 @@ async fn list_grids(
     path = "/grids/{id}",
     tag = "grids",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The grid's id")),
+    params(("id" = i64, Path, description = "The grid's id", minimum = 1)),
     responses(
         (status = 200, description = "The grid", body = GridView),
         Unauthorized,
@@ -189,7 +212,7 @@ async fn create_grid(
     path = "/grids/{id}",
     tag = "grids",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The grid's id")),
+    params(("id" = i64, Path, description = "The grid's id", minimum = 1)),
     request_body = GridPatchBody,
     responses(
         (status = 200, description = "The grid as it is now", body = GridView),

@@ -43,9 +43,27 @@ pub struct PostView {
 #[serde(deny_unknown_fields)]
 pub struct NewPostBody {
     /// 1–32 lowercase letters, digits, `-`, `_`; unique.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "p99"
+    )]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "第九十九先锋岗"
+    )]
     pub name: String,
     /// The code of the grid the post walks.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: String,
 }
 
@@ -54,9 +72,20 @@ pub struct NewPostBody {
 #[serde(deny_unknown_fields)]
 pub struct PostPatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
     /// Moves the post (and the reach of its members) to this grid.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: Option<String>,
 }
 
@@ -66,6 +95,12 @@ pub struct PostPatchBody {
 #[into_params(parameter_in = Query)]
 pub struct PostQuery {
     /// Only the posts of the grid with this code.
+    #[param(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "g1"
+    )]
     pub grid: Option<String>,
 }
 
@@ -130,7 +165,7 @@ async fn list_posts(
     path = "/posts/{id}",
     tag = "posts",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The post's id")),
+    params(("id" = i64, Path, description = "The post's id", minimum = 1)),
     responses(
         (status = 200, description = "The post", body = PostView),
         Unauthorized,
@@ -205,7 +240,7 @@ async fn create_post(
     path = "/posts/{id}",
     tag = "posts",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The post's id")),
+    params(("id" = i64, Path, description = "The post's id", minimum = 1)),
     request_body = PostPatchBody,
     responses(
         (status = 200, description = "The post as it is now", body = PostView),

@@ -38,7 +38,19 @@ pub struct UnitView {
 #[serde(deny_unknown_fields)]
 pub struct NewUnitBody {
     /// 1–32 lowercase letters, digits, `-`, `_`; unique.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[a-z0-9][a-z0-9_-]*$",
+        example = "water"
+    )]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "自来水公司"
+    )]
     pub name: String,
 }
 
@@ -47,6 +59,11 @@ pub struct NewUnitBody {
 #[serde(deny_unknown_fields)]
 pub struct UnitPatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -85,7 +102,7 @@ async fn list_units(
     path = "/units/{id}",
     tag = "units",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The unit's id")),
+    params(("id" = i64, Path, description = "The unit's id", minimum = 1)),
     responses(
         (status = 200, description = "The unit", body = UnitView),
         Unauthorized,
@@ -147,7 +164,7 @@ async fn create_unit(
     path = "/units/{id}",
     tag = "units",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The unit's id")),
+    params(("id" = i64, Path, description = "The unit's id", minimum = 1)),
     request_body = UnitPatchBody,
     responses(
         (status = 200, description = "The unit as it is now", body = UnitView),

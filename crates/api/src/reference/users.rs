@@ -62,26 +62,52 @@ pub struct UserView {
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     /// 2–32 lowercase letters, digits, `-`, `_`, `.`, starting with a letter; unique.
+    #[schema(
+        min_length = 2,
+        max_length = 32,
+        pattern = r"^[a-z][a-z0-9._-]*$",
+        example = "newbie"
+    )]
     pub login: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+        example = "张伟"
+    )]
     pub name: String,
     /// E.164 (`+8613812345678`); a mainland mobile number may leave out `+86`.
     #[serde(default)]
+    #[schema(
+        pattern = r"^(\+[1-9][0-9]{7,14}|1[0-9]{10})$",
+        example = "+8613812345678"
+    )]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[a-z0-9._+-]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+        example = "zhang@example.cn"
+    )]
     pub email: Option<String>,
     /// `zh-CN` (the default) or `en`.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::locale)]
     pub locale: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::roles)]
     pub roles: Vec<String>,
     /// Post codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub posts: Vec<String>,
     /// Unit codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub units: Vec<String>,
     /// Grid codes.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::codes)]
     pub grids: Vec<String>,
     /// Enterprise ids.
     #[serde(default)]
@@ -94,16 +120,22 @@ pub struct NewUserBody {
 #[serde(deny_unknown_fields)]
 pub struct UserPatchBody {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069][^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub name: Option<String>,
     /// `null` clears the number.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^(\+[1-9][0-9]{7,14}|1[0-9]{10})$", example = "+8613812345678")]
     pub phone: Option<Option<String>>,
     /// `null` clears the address.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[a-z0-9._+-]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$", example = "zhang@example.cn")]
     pub email: Option<Option<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::names::locale)]
     pub locale: Option<String>,
     #[serde(default)]
     pub roles: Option<Vec<String>>,
@@ -263,7 +295,7 @@ async fn list_users(
     path = "/users/{id}",
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", minimum = 1)),
     responses(
         (status = 200, description = "The user; contacts masked unless admin or self",
          body = UserView),
@@ -324,7 +356,7 @@ async fn create_user(
     path = "/users/{id}",
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", minimum = 1)),
     request_body = UserPatchBody,
     responses(
         (status = 200, description = "The user as they are now", body = UserView),

@@ -1,12 +1,17 @@
-//! `gridloop issue …`: report, act, show, history, list.
+//! `gridloop issue …`: report (intake), act, show, history, list: each parses its arguments,
+//! calls the app's use case and prints the outcome.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::sync::Arc;
+
+use gridloop_app::clock::{Clock, ManualClock};
+use gridloop_app::issues::{self, ActionInput, CategoryRef, Intake, ListInput, Until};
+use gridloop_app::{AppError, AppState, Thing};
 use gridloop_core::{
-    ActionFields, ActionKind, Description, EnterpriseId, IssueId, Note, Priority, Reason,
-    Satisfaction, Source, Status, Title, TransitionError,
+    ActionKind, Actor, Code, Description, EnterpriseId, Issue, IssueId, Login, Note, ParseError,
+    Priority, Reason, Source, Status, Title,
 };
-use gridloop_store::{ActionRequest, IssueFilter, NewIssue, StoreError};
 use serde_json::json;
 
 use crate::app::App;
@@ -17,7 +22,7 @@ use crate::render::{self, Names};
 
 pub async fn run(app: &App, cmd: IssueCommand) -> anyhow::Result<()> {
     match cmd {
-        IssueCommand::Report(args) => report(app, args).await,
+        IssueCommand::Report(args) => intake(app, args).await,
         IssueCommand::Act(args) => act(app, args).await,
         IssueCommand::Show { id, as_login } => show(app, &id, as_login.as_deref()).await,
         IssueCommand::History { id, as_login } => history(app, &id, as_login.as_deref()).await,
@@ -25,32 +30,57 @@ pub async fn run(app: &App, cmd: IssueCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn report(app: &App, args: ReportArgs) -> anyhow::Result<()> {
+/// The app's state for one command: this command's store and workflow, its clock standing at
+/// the command's instant (`--now` or the wall clock at start).
+fn state(app: &App) -> anyhow::Result<AppState> {
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(app.now));
+    Ok(AppState::from_settings(
+        app.store.clone(),
+        app.workflow.clone(),
+        clock,
+        &app.settings,
+    )?)
+}
+
+/// A use case's refusal as the CLI says it: an issue that is missing or out of sight is named
+/// with its id, as the scripts that read the message expect.
+fn refusal(id: IssueId) -> impl FnOnce(AppError) -> anyhow::Error {
+    move |e| match e {
+        AppError::NotFound(Thing::Issue) => {
+            anyhow::Error::new(e).context(format!("no issue '{id}'"))
+        }
+        other => other.into(),
+    }
+}
+
+fn code(field: &'static str, raw: &str) -> Result<Code, ParseError> {
+    Code::parse_field(field, raw)
+}
+
+async fn intake(app: &App, args: ReportArgs) -> anyhow::Result<()> {
     // Parse everything before touching the store, so bad input writes nothing.
     let title = Title::parse(&args.title)?;
     let description = Description::parse(&args.description)?;
     let priority: Priority = args.priority.parse()?;
     let enterprise: EnterpriseId = args.enterprise.parse()?;
+    let category = code("category", &args.category)?;
     let key = match args.key.as_deref().map(gridloop_core::ClientKey::parse) {
         Some(Err(e)) => return Err(UsageError(format!("--key {}", e.rule())).into()),
         Some(Ok(key)) => Some(key),
         None => None,
     };
     let actor = app.actor(&args.as_login).await?;
-    let category = app.category_id(&args.category).await?;
-    let new = NewIssue {
+    let intake = Intake {
         enterprise,
-        category,
+        category: CategoryRef::Code(category),
         title,
         description,
         priority,
         source: Source::Cli,
         client_key: key,
+        open311: None,
     };
-    let reported = app
-        .store
-        .report(&app.workflow, &actor, new, app.now)
-        .await?;
+    let reported = issues::intake(&state(app)?, &actor, intake).await?;
     let names = Names::load(&app.store).await?;
     if app.json {
         let mut value = render::issue_json(&reported.issue, &names);
@@ -75,56 +105,31 @@ async fn act(app: &App, args: ActArgs) -> anyhow::Result<()> {
     let id: IssueId = args.id.parse()?;
     let kind: ActionKind = args.action.parse()?;
     let tz = app.workflow.calendar().tz();
-    let mut fields = ActionFields {
+    let input = ActionInput {
+        expected_version: args.version,
+        unit: args.unit.as_deref().map(|c| code("unit", c)).transpose()?,
+        category: args
+            .category
+            .as_deref()
+            .map(|c| code("category", c))
+            .transpose()?,
         reason: args.reason.as_deref().map(Reason::parse).transpose()?,
         note: args.note.as_deref().map(Note::parse).transpose()?,
         public_note: args.public_note.as_deref().map(Note::parse).transpose()?,
-        satisfaction: args
-            .satisfaction
-            .as_deref()
-            .map(str::parse::<Satisfaction>)
-            .transpose()?,
-        duplicate_of: args
-            .duplicate_of
-            .as_deref()
-            .map(str::parse::<IssueId>)
-            .transpose()?,
+        satisfaction: args.satisfaction.as_deref().map(str::parse).transpose()?,
+        duplicate_of: args.duplicate_of.as_deref().map(str::parse).transpose()?,
         until: args
             .until
             .as_deref()
-            .map(|u| parse_until(u, tz, app))
+            .map(|u| parse_until(u, tz, app).map(Until::At))
             .transpose()?,
-        priority: args
-            .priority
-            .as_deref()
-            .map(str::parse::<Priority>)
-            .transpose()?,
-        ..ActionFields::default()
+        priority: args.priority.as_deref().map(str::parse).transpose()?,
+        ..ActionInput::new(kind)
     };
     let actor = app.actor(&args.as_login).await?;
-    if let Some(code) = &args.unit {
-        fields.unit = Some(app.unit_id(code).await?);
-    }
-    if let Some(code) = &args.category {
-        fields.category = Some(app.category_id(code).await?);
-    }
-    let request = ActionRequest {
-        kind,
-        fields,
-        expected_version: args.version,
-    };
-    let decision = app
-        .store
-        .act(&app.workflow, id, &actor, request, app.now)
+    let decision = issues::act(&state(app)?, &actor, id, input)
         .await
-        .map_err(|e| match e {
-            // Outside the actor's scope reads exactly like a missing issue.
-            StoreError::Transition(TransitionError::OutOfScope) => StoreError::NotFound {
-                what: "issue",
-                key: id.to_string(),
-            },
-            other => other,
-        })?;
+        .map_err(refusal(id))?;
     let names = Names::load(&app.store).await?;
     if app.json {
         render::print_json(&render::issue_json(&decision.issue, &names))
@@ -154,27 +159,21 @@ async fn act(app: &App, args: ActArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Reads an issue the way `--as` would see it: out of scope is the same as absent.
-async fn load_visible(
-    app: &App,
-    id: &str,
-    as_login: Option<&str>,
-) -> anyhow::Result<gridloop_core::Issue> {
-    let id: IssueId = id.parse()?;
-    let issue = app.store.issue(id).await?;
-    let visible = match (&issue, as_login) {
-        (Some(issue), Some(login)) => app.actor(login).await?.can_see(&issue.scope()),
-        (Some(_), None) => true,
-        (None, _) => false,
-    };
-    match issue {
-        Some(issue) if visible => Ok(issue),
-        _ => Err(StoreError::NotFound {
-            what: "issue",
-            key: id.to_string(),
-        }
-        .into()),
+/// The reader `--as` names, if any: without it the console's operator sees every issue.
+async fn reader(app: &App, as_login: Option<&str>) -> anyhow::Result<Option<Actor>> {
+    match as_login {
+        Some(login) => Ok(Some(app.actor(login).await?)),
+        None => Ok(None),
     }
+}
+
+/// Reads an issue the way `--as` would see it: out of scope is the same as absent.
+async fn load_visible(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<Issue> {
+    let id: IssueId = id.parse()?;
+    let reader = reader(app, as_login).await?;
+    issues::show(&state(app)?, reader.as_ref(), id)
+        .await
+        .map_err(refusal(id))
 }
 
 async fn show(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<()> {
@@ -192,8 +191,11 @@ async fn show(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<()>
 }
 
 async fn history(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<()> {
-    let issue = load_visible(app, id, as_login).await?;
-    let events = app.store.events(issue.id).await?;
+    let id: IssueId = id.parse()?;
+    let reader = reader(app, as_login).await?;
+    let (_, events) = issues::history(&state(app)?, reader.as_ref(), id)
+        .await
+        .map_err(refusal(id))?;
     let names = Names::load(&app.store).await?;
     if app.json {
         let items: Vec<_> = events
@@ -220,32 +222,24 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
     if !(1..=500).contains(&args.limit) {
         return Err(UsageError("--limit must be between 1 and 500".into()).into());
     }
-    let mut filter = IssueFilter {
+    let input = ListInput {
         statuses,
+        grid: args.grid.as_deref().map(|c| code("grid", c)).transpose()?,
+        unit: args.unit.as_deref().map(|c| code("unit", c)).transpose()?,
+        category: args
+            .category
+            .as_deref()
+            .map(|c| code("category", c))
+            .transpose()?,
         enterprise: args.enterprise.as_deref().map(str::parse).transpose()?,
-        overdue_at: args.overdue.then_some(app.now),
-        title_contains: args.search.clone(),
-        ..IssueFilter::default()
+        reporter: args.reporter.as_deref().map(Login::parse).transpose()?,
+        overdue: args.overdue,
+        q: args.search.clone(),
+        limit: args.limit,
+        cursor: args.cursor.clone(),
     };
-    if let Some(code) = &args.grid {
-        filter.grid = Some(app.grid_id(code).await?);
-    }
-    if let Some(code) = &args.unit {
-        filter.unit = Some(app.unit_id(code).await?);
-    }
-    if let Some(code) = &args.category {
-        filter.category = Some(app.category_id(code).await?);
-    }
-    if let Some(login) = &args.reporter {
-        filter.reporter = Some(app.user(login).await?.id);
-    }
-    if let Some(login) = &args.as_login {
-        filter.visible_to = Some(app.actor(login).await?);
-    }
-    let page = app
-        .store
-        .list_issues(&filter, args.limit, args.cursor.as_deref())
-        .await?;
+    let reader = reader(app, args.as_login.as_deref()).await?;
+    let page = issues::list(&state(app)?, reader.as_ref(), input).await?;
     let names = Names::load(&app.store).await?;
     if app.json {
         let items: Vec<_> = page

@@ -138,7 +138,7 @@ async fn issue_in_g1(app: &TestApp) -> IssueId {
         .expect("category lookup")
         .expect("category power");
     app.store
-        .report(
+        .intake(
             &Workflow::new(Calendar::default_china()),
             &actor,
             NewIssue {

@@ -353,6 +353,26 @@ both! {
         assert_eq!(seen, reported);
     }
 
+    async fn codes_and_duplicates_that_name_nothing_are_field_errors_after_the_role(app: &TestApp) {
+        let issue = report(app, "post01", "Power line to be moved").await;
+        let other = report(app, "post01", "The same power line").await;
+        let issue = step(app, "dispatch", &issue, json!({"action": "accept"})).await;
+        let id = issue["id"].as_i64().expect("id");
+        let field = |reply: Reply| reply.expect(422).json()["errors"][0]["field"].clone();
+        let assign = json!({"action": "assign", "version": 2, "unit": "nope"});
+        assert_eq!(field(act(app, "dispatch", id, assign.clone()).await), "unit");
+        // Someone who may never assign is told so first, whatever the fields say.
+        act(app, "post01", id, assign).await.expect(403);
+        for of in [id, id + 1000] {
+            let body = json!({"action": "mark_duplicate", "version": 2, "duplicate_of": of});
+            assert_eq!(field(act(app, "dispatch", id, body).await), "duplicate_of", "{of}");
+        }
+        assert_eq!(get_issue(app, id).await["version"], 2, "nothing was written");
+        let of = other["id"].clone();
+        let done = step(app, "dispatch", &issue, json!({"action": "mark_duplicate", "duplicate_of": of})).await;
+        assert_eq!(done["status"], "duplicate");
+    }
+
     async fn an_unseen_issue_answers_exactly_like_a_missing_one(app: &TestApp) {
         let issue = report(app, "post01", "Visible in g1 only").await;
         let id = issue["id"].as_i64().expect("id");

@@ -462,7 +462,7 @@ both! {
             let actor = app.store.actor(&Login::parse("post01").expect("valid")).await.expect("valid");
             let category = app.store.category_by_code(&Code::parse("roads").expect("valid")).await.expect("valid").expect("valid");
             app.store
-                .report(
+                .intake(
                     &gridloop_core::Workflow::new(gridloop_core::Calendar::default_china()),
                     &actor,
                     gridloop_store::NewIssue {

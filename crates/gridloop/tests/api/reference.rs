@@ -529,7 +529,7 @@ both! {
             async move {
                 let mut issue = app
                     .store
-                    .report(
+                    .intake(
                         workflow,
                         reporter,
                         NewIssue {

@@ -587,6 +587,37 @@ both! {
         assert!(granted["pending_extension"].is_null(), "{granted}");
     }
 
+    async fn a_unit_asks_for_working_minutes_more_from_the_issue_page(app: &TestApp) {
+        use crate::issues::step;
+        with_password(app, "power").await;
+        let issue = report(app, "post01", "Power line to be moved").await;
+        let issue = step(app, "dispatch", &issue, json!({"action": "accept"})).await;
+        let issue = step(app, "dispatch", &issue, json!({"action": "assign", "unit": "power"})).await;
+        let issue = step(app, "power", &issue, json!({"action": "start"})).await;
+        let id = issue["id"].as_i64().expect("id");
+        let mut unit = Browser::new(app);
+        unit.sign_in("power").await;
+        let csrf = unit.csrf(&format!("/issues/{id}")).await;
+        let version = issue["version"].to_string();
+        let path = format!("/issues/{id}/extend");
+        // Without a reason nothing is asked; the page says which field is missing.
+        let r = unit.post(&path, &[("_csrf", &csrf), ("version", &version), ("minutes", "480")]).await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text());
+        assert!(r.text().contains("role=\"alert\""));
+        let r = unit
+            .post(&path, &[("_csrf", &csrf), ("version", &version), ("minutes", "480"), ("reason", "需要停电窗口")])
+            .await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        let asked = get_issue(app, id).await;
+        let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(issue["resolve_due_at"].clone()).expect("due");
+        let until: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(asked["pending_extension"]["until"].clone()).expect("until");
+        // A working day later than the deadline: at least eight hours, and within a long
+        // weekend or holiday of it.
+        assert!(until - due >= chrono::Duration::hours(8), "{due} → {until}");
+        assert!(until - due <= chrono::Duration::days(10), "{due} → {until}");
+    }
+
     async fn the_weekly_report_opens_in_the_browser_for_its_readers(app: &TestApp) {
         report(app, "post01", "Street light out").await;
         with_password(app, "lead").await;

@@ -334,7 +334,7 @@ impl Park {
             client_key: None,
         };
         store
-            .report(&self.workflow, &self.walker, new, at)
+            .intake(&self.workflow, &self.walker, new, at)
             .await
             .expect("report")
             .issue

@@ -19,7 +19,7 @@ use minijinja::context;
 
 use super::{links, minutes, refusal, row, Outcome, Saved, Table};
 use crate::form::{Fields, WebForm};
-use crate::issue::Names;
+use crate::issue::Directory;
 use crate::render::{page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -37,7 +37,7 @@ fn sla_fields(priority: Priority) -> (String, String) {
 }
 
 /// The options of the category form: the units (code, name) and the priorities.
-pub(super) fn options(names: &Names) -> minijinja::Value {
+pub(super) fn options(names: &Directory) -> minijinja::Value {
     let units: Vec<(String, String)> = names
         .units()
         .iter()
@@ -48,7 +48,7 @@ pub(super) fn options(names: &Names) -> minijinja::Value {
 }
 
 /// Every category with its default unit and SLAs; each code links to the category's page.
-pub(super) fn table(viewer: &Viewer, names: &Names) -> Table {
+pub(super) fn table(viewer: &Viewer, names: &Directory) -> Table {
     let rows = names
         .categories()
         .iter()
@@ -131,7 +131,7 @@ async fn load(state: &AppState, id: i64) -> Result<Category, PageError> {
 }
 
 /// The category as the edit form shows it.
-fn as_form(category: &Category, names: &Names) -> BTreeMap<String, String> {
+fn as_form(category: &Category, names: &Directory) -> BTreeMap<String, String> {
     let mut form = BTreeMap::new();
     form.insert("name".to_owned(), category.name.to_string());
     if let Some(unit) = category.default_unit.and_then(|u| names.unit(u)) {
@@ -152,7 +152,7 @@ async fn page(
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let (form, error, saved) = match outcome {
         Outcome::Failed(fields, error) => (fields.echo(), Some(error), false),
         Outcome::Saved => (as_form(category, &names), None, true),

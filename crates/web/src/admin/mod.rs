@@ -30,7 +30,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::form::{Fields, WebForm};
-use crate::issue::Names;
+use crate::issue::Directory;
 use crate::messages;
 use crate::render::{page_with, see_other, PageError};
 use crate::session::Viewer;
@@ -204,7 +204,7 @@ async fn render(
         .iter()
         .find(|(path, _)| *path == name)
         .ok_or(PageError::NotFound)?;
-    let names = Names::load(state).await?;
+    let names = Directory::load(state).await?;
     let grids = state.store.grids().await?;
     let grid_code = |id| {
         grids

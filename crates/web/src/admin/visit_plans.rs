@@ -16,7 +16,7 @@ use minijinja::context;
 
 use super::{minutes, refusal, row, RowAction, Table};
 use crate::form::{Fields, WebForm};
-use crate::issue::Names;
+use crate::issue::Directory;
 use crate::render::{see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::AppState;
@@ -67,7 +67,7 @@ pub(super) async fn form(
 pub(super) async fn table(
     state: &AppState,
     viewer: &Viewer,
-    names: &Names,
+    names: &Directory,
 ) -> Result<Table, PageError> {
     let users = state.store.users().await?;
     let rows = state

@@ -82,8 +82,8 @@ static REPORT: LazyLock<String> = LazyLock::new(|| {
 /// The kind of the notification a report sends.
 const REPORTED: NotificationKind = NotificationKind::Reported;
 
-/// See the module doc. The outcomes are those of [`crate::Store::report`].
-pub(crate) async fn report(
+/// See the module doc. The outcomes are those of [`crate::Store::intake`].
+pub(crate) async fn intake(
     pool: &Pool,
     workflow: &Workflow,
     actor: &Actor,

@@ -16,17 +16,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use gridloop_app::store::{AttachmentKind, IssueFilter, NewAttachment, NewIssue, StoreError};
+use gridloop_app::issues::{self, CategoryRef, Intake};
+use gridloop_app::store::{AttachmentKind, IssueFilter, NewAttachment};
+use gridloop_app::AppError;
 use gridloop_core::{
-    available_actions, ActionKind, Description, EnterpriseId, Priority, Role, Source, Status,
-    Title, TransitionError,
+    available_actions, ActionKind, Code, Description, EnterpriseId, Priority, Role, Source, Status,
+    Title,
 };
 use minijinja::context;
 use serde::Serialize;
 
 use crate::csrf;
 use crate::form::Fields;
-use crate::issue::{issue_rows, Names};
+use crate::issue::{issue_rows, Directory};
 use crate::render::{page, page_with, see_other, PageError};
 use crate::session::Viewer;
 use gridloop_app::{attachments, AppState};
@@ -191,7 +193,7 @@ async fn read_body(
 }
 
 /// `POST /issues`: reports the problem, or shows the form again with what is wrong.
-#[tracing::instrument(name = "web_report", skip_all, fields(user_id = tracing::field::Empty, issue_id = tracing::field::Empty))]
+#[tracing::instrument(name = "web_intake", skip_all, fields(user_id = tracing::field::Empty, issue_id = tracing::field::Empty))]
 async fn submit(State(state): State<AppState>, request: Request) -> Result<Response, PageError> {
     let (mut parts, body) = request.into_parts();
     let viewer = Viewer::from_request_parts(&mut parts, &state).await?;
@@ -220,19 +222,18 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     if enterprise.is_none() {
         errors.push(format!("{}: {}", label("enterprise"), label("choose")));
     }
-    let category = match fields.get("category") {
-        Some(code) => match gridloop_core::Code::parse_field("category", code) {
-            Ok(code) => state.category_id(&code).await?,
-            Err(_) => None,
-        },
-        None => None,
-    };
+    let category = fields
+        .get("category")
+        .and_then(|code| Code::parse_field("category", code).ok());
     if category.is_none() {
         errors.push(format!("{}: {}", label("category"), label("choose")));
     }
-    let title = Title::parse(fields.get("title").unwrap_or_default())
-        .map_err(|e| errors.push(format!("{}: {}", label("title"), e.rule())))
-        .ok();
+    // The fields' own complaints, said through the web's one mapping of refusals.
+    let mut bad = gridloop_app::error::Fields::default();
+    let title = bad.take_as(
+        "title",
+        Title::parse(fields.get("title").unwrap_or_default()),
+    );
     let mut description = fields.get("description").unwrap_or_default().to_owned();
     if let Some(url) = fields.get("photo_url") {
         let ok = (url.starts_with("https://") || url.starts_with("http://"))
@@ -249,12 +250,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             errors.push(format!("{}: http(s)://…", label("photo_url")));
         }
     }
-    let description = Description::parse(&description)
-        .map_err(|e| errors.push(format!("{}: {}", label("description"), e.rule())))
-        .ok();
-    let priority = Priority::from_str(fields.get("priority").unwrap_or("normal"))
-        .map_err(|e| errors.push(format!("{}: {}", label("priority"), e.rule())))
-        .ok();
+    let description = bad.take_as("description", Description::parse(&description));
+    let priority = bad.take_as(
+        "priority",
+        Priority::from_str(fields.get("priority").unwrap_or("normal")),
+    );
+    if let Err(e) = bad.check() {
+        errors.push(crate::messages::text(viewer.locale, &e));
+    }
     let photo_type = match &photo {
         Some(p) => match attachments::sniff(&p.bytes) {
             Ok(t) if t.starts_with("image/") => Some(t),
@@ -288,23 +291,19 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         .await;
     };
 
-    let now = state.clock.now();
-    let new = NewIssue {
+    let intake = Intake {
         enterprise,
-        category,
+        category: CategoryRef::Code(category),
         title,
         description,
         priority,
         source: Source::Web,
         client_key: key,
+        open311: None,
     };
-    let reported = match state
-        .store
-        .report(&state.workflow, &viewer.actor, new, now)
-        .await
-    {
+    let reported = match issues::intake(&state, &viewer.actor, intake).await {
         Ok(reported) => reported,
-        Err(StoreError::KeyReuse { .. }) => {
+        Err(AppError::KeyReuse) => {
             // The same form sent again with other values: treat it as a new form.
             let message = viewer.t("changed_meanwhile").to_owned();
             return render_form(
@@ -317,9 +316,8 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             )
             .await;
         }
-        Err(StoreError::Transition(TransitionError::OutOfScope))
-        | Err(StoreError::NotFound { .. }) => {
-            let message = format!("{}: {}", label("enterprise"), label("choose"));
+        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+            let message = crate::messages::text(viewer.locale, &e);
             return render_form(
                 &state,
                 &viewer,
@@ -332,9 +330,9 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         }
         Err(e) => return Err(e.into()),
     };
+    let now = state.clock.now();
     let issue = &reported.issue;
     tracing::Span::current().record("issue_id", issue.id.get());
-    tracing::info!(replayed = reported.replayed, "issue reported from the web");
     if let (false, Some(photo), Some(content_type)) = (reported.replayed, photo, photo_type) {
         let filename = photo
             .filename
@@ -366,11 +364,10 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
 async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let filter = IssueFilter {
         reporter: Some(viewer.user.id),
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let page_of = state.store.list_issues(&filter, LIST_LIMIT, None).await?;
-    let names = Names::load(&state).await?;
+    let page_of = issues::queue(&state, &viewer.actor, filter, LIST_LIMIT, None).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &page_of.items);
     let ctx = context! {
         rows,
@@ -386,16 +383,15 @@ async fn to_verify(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     viewer.require(VERIFIERS)?;
     let filter = IssueFilter {
         statuses: vec![Status::Resolved],
-        visible_to: Some(viewer.actor.clone()),
         ..IssueFilter::default()
     };
-    let page_of = state.store.list_issues(&filter, LIST_LIMIT, None).await?;
+    let page_of = issues::queue(&state, &viewer.actor, filter, LIST_LIMIT, None).await?;
     let waiting: Vec<_> = page_of
         .items
         .into_iter()
         .filter(|i| available_actions(i, &viewer.actor).contains(&ActionKind::Verify))
         .collect();
-    let names = Names::load(&state).await?;
+    let names = Directory::load(&state).await?;
     let rows = issue_rows(&state, &names, &waiting);
     let ctx = context! {
         rows,

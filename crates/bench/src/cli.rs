@@ -126,7 +126,7 @@ pub struct BenchOverdueArgs {
     pub pg_url: String,
     #[arg(long, default_value_t = 1_000_000)]
     pub issues: usize,
-    /// How many of them are open (assigned); about half of those are overdue.
+    /// How many of them are open (assigned or started); half of those are overdue.
     #[arg(long, default_value_t = 100_000)]
     pub open: usize,
     /// Scans timed; the median is reported.

@@ -1,36 +1,19 @@
 //! `gridloop-bench jobs` (no-op jobs drained per second) and `gridloop-bench overdue` (the
-//! overdue scan over a million issues), on scratch databases.
+//! overdue scan over a million issues), on scratch databases seeded through the store.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use gridloop_scheduler::{JobError, ManualClock, Scheduler, SchedulerConfig};
-use gridloop_store::{IssueFilter, Job, NewJob, Store};
+use gridloop_store::{IssueFilter, Job, NewJob, Store, MAX_PAGE};
 use serde::Serialize;
-use sqlx::Connection;
 
 use crate::cli::{Backend, BenchJobsArgs, BenchOverdueArgs};
+use crate::kit::{self, small_park};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
-use crate::store::{per_second, setup};
-
-/// Runs `$body` with `$conn` a raw connection of the scratch database's backend: the bulk
-/// load and the timed statement bypass the store on purpose.
-macro_rules! on_connection {
-    ($backend:expr, $url:expr, $conn:ident => $body:block) => {
-        match $backend {
-            Backend::Sqlite => {
-                let mut $conn = sqlx::SqliteConnection::connect($url).await?;
-                $body
-            }
-            Backend::Postgres => {
-                let mut $conn = sqlx::PgConnection::connect($url).await?;
-                $body
-            }
-        }
-    };
-}
+use crate::store::per_second;
 
 fn name(backend: Backend) -> &'static str {
     match backend {
@@ -179,7 +162,7 @@ struct OverdueRow {
     overdue: usize,
     /// The overdue list's first page (what `issue list --overdue` and the API read).
     first_page_ms: f64,
-    /// Every overdue issue's id and deadline (what an escalation sweep reads).
+    /// Every overdue issue, page after page of the store's list (what a sweep reads).
     full_scan_ms: f64,
 }
 
@@ -231,11 +214,6 @@ pub async fn overdue(args: &BenchOverdueArgs, json: bool) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The statement an escalation sweep runs: every overdue open issue (`Issue::is_overdue`).
-const SWEEP: &str = "SELECT id, resolve_due_at, escalation_level FROM issues \
-     WHERE status IN ('assigned', 'in_progress') \
-       AND ((responded_at IS NULL AND response_due_at <= $1) OR resolve_due_at <= $1)";
-
 async fn overdue_on(
     backend: Backend,
     url: &str,
@@ -245,69 +223,22 @@ async fn overdue_on(
 ) -> anyhow::Result<OverdueRow> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let park = setup(&store).await?;
-    store.close().await;
-    // Bulk rows straight in SQL: a million reports through the workflow would take the whole
-    // benchmark's time. Every `step`-th issue is open (assigned), the rest closed; open ones
-    // have deadlines spread over 20 days around `now`, so about half are overdue.
+    let park = small_park(&store).await?;
+    // Seeded in bulk through the store: a million reports through the workflow would take the
+    // whole benchmark's time. Every `step`-th issue is open, and half of those are overdue.
     let now = Utc
         .with_ymd_and_hms(2026, 11, 27, 4, 0, 0)
         .single()
         .unwrap_or_default();
     let step = (issues / open.max(1)).max(1);
-    let insert = "INSERT INTO issues (version, status, title, description, category_id, priority, \
-         grid_id, enterprise_id, source, unit_id, sla_response_minutes, sla_resolve_minutes, \
-         assigned_at, response_due_at, resolve_due_at, responded_at, closed_at, created_at, updated_at) \
-         SELECT 1, CASE WHEN n % $1 = 0 THEN 'assigned' ELSE 'closed' END, 'issue', '', $2, 'normal', \
-           g.id, $3, 'api', $4, 60, 450, $5, $5, \
-           CASE WHEN n % $1 = 0 THEN $6 ELSE $5 END, \
-           CASE WHEN n % 3 = 0 THEN $5 ELSE NULL END, \
-           CASE WHEN n % $1 = 0 THEN NULL ELSE $5 END, $5, $5 \
-         FROM series, (SELECT grid_id AS id FROM enterprises WHERE id = $3) g";
-    let series = match backend {
-        Backend::Sqlite => format!(
-            "WITH RECURSIVE series(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM series WHERE n < {issues}) "
-        ),
-        Backend::Postgres => format!("WITH series(n) AS (SELECT generate_series(1, {issues})) "),
-    };
-    // Deadlines: one fixed instant per open issue is enough for the plan; spread them so that
-    // half fall before `now`.
-    let due_early = now - Duration::days(10);
-    let due_late = now + Duration::days(10);
-    let sql = format!("{series}{insert}");
     let started = Instant::now();
-    let analyze = match backend {
-        Backend::Sqlite => "ANALYZE",
-        Backend::Postgres => "VACUUM ANALYZE issues",
-    };
-    on_connection!(backend, url, conn => {
-        sqlx::query(&sql)
-            .bind(step as i64)
-            .bind(park.category.get())
-            .bind(park.enterprise.get())
-            .bind(park.unit.get())
-            .bind(now - Duration::days(20))
-            .bind(due_early)
-            .execute(&mut conn)
-            .await?;
-        sqlx::query(
-            "UPDATE issues SET resolve_due_at = $1, responded_at = assigned_at \
-             WHERE status = 'assigned' AND id % $2 = 0",
-        )
-        .bind(due_late)
-        .bind(2 * step as i64)
-        .execute(&mut conn)
-        .await?;
-        sqlx::query(analyze).execute(&mut conn).await?;
-        conn.close().await?;
-    });
+    let open = kit::seed_overdue(&store, &park, issues, step, now).await?;
     eprintln!(
         "{}: loaded {issues} issues in {:.1} s",
         name(backend),
         started.elapsed().as_secs_f64()
     );
 
-    let store = Store::connect(url).await?;
     let filter = IssueFilter {
         overdue_at: Some(now),
         ..IssueFilter::default()
@@ -319,43 +250,34 @@ async fn overdue_on(
         first_page.push(t.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(!page.items.is_empty(), "no overdue issue found");
     }
-    store.close().await;
-    let explain = match backend {
-        Backend::Sqlite => "EXPLAIN QUERY PLAN",
-        Backend::Postgres => "EXPLAIN ANALYZE",
-    };
-    let (overdue, full, plan) = on_connection!(backend, url, conn => {
-        let mut times = Vec::new();
-        let mut count = 0;
-        for _ in 0..runs.max(1) {
-            let t = Instant::now();
-            let rows: Vec<(i64, Option<chrono::DateTime<Utc>>, i64)> =
-                sqlx::query_as(SWEEP).bind(now).fetch_all(&mut conn).await?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            count = rows.len();
+    // Every overdue issue, a full page at a time to the last: what a sweep over all of them
+    // reads through the store.
+    let mut full_scan = Vec::new();
+    let mut overdue = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let (mut cursor, mut seen) = (None, 0);
+        loop {
+            let page = store
+                .list_issues(&filter, MAX_PAGE, cursor.as_deref())
+                .await?;
+            seen += page.items.len();
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
         }
-        // The plan's text is the last column of either backend's answer.
-        let plan: Vec<String> = sqlx::query(&format!("{explain} {SWEEP}"))
-            .bind(now)
-            .fetch_all(&mut conn)
-            .await?
-            .iter()
-            .map(|row| {
-                use sqlx::Row;
-                row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
-            })
-            .collect();
-        conn.close().await?;
-        (count, median(times), plan)
-    });
-    eprintln!("{} plan:\n  {}", name(backend), plan.join("\n  "));
+        full_scan.push(t.elapsed().as_secs_f64() * 1000.0);
+        overdue = seen;
+    }
+    store.close().await;
     Ok(OverdueRow {
         backend: name(backend),
         issues,
-        open: issues / step,
+        open,
         overdue,
         first_page_ms: median(first_page),
-        full_scan_ms: full,
+        full_scan_ms: median(full_scan),
     })
 }
 

@@ -11,8 +11,9 @@
 //! # Layout
 //!
 //! - [`cli`]: the command line.
-//! - [`store`]: the store alone (reports and full loops per second), and the small park and
-//!   loop the other benchmarks share.
+//! - [`kit`]: the test-kit: the small and the large park, and bulk seeding through the store.
+//! - [`store`]: the store alone (reports and full loops per second), and the loop the other
+//!   benchmarks share.
 //! - [`http`]: `gridloop serve` in a child process, driven over loopback.
 //! - [`jobs`]: the job queue drained by several scheduler instances; the overdue scan.
 //! - [`notify`]: outbox delivery (file, SMTP) and what routing costs a loop.
@@ -23,6 +24,7 @@
 mod cli;
 mod http;
 mod jobs;
+mod kit;
 mod notify;
 mod out;
 mod report;

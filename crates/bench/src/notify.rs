@@ -24,9 +24,10 @@ use gridloop_store::{NewUser, Notice, NotificationState, Recipients, Store};
 use serde::Serialize;
 
 use crate::cli::{Backend, BenchNotifyArgs, BenchWire};
+use crate::kit::{new_issue, small_park, SmallPark};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
-use crate::store::{new_issue, one_loop, per_second, setup, Park};
+use crate::store::{one_loop, per_second};
 use gridloop_app::clock::{Clock, SystemClock};
 use gridloop_app::delivery::Delivery;
 use gridloop_app::settings::{EmailWire, Settings};
@@ -250,7 +251,7 @@ async fn drain(
 ) -> anyhow::Result<(Duration, Duration)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let park = setup(&store).await?;
+    let park = small_park(&store).await?;
     let workflow = Workflow::new(Calendar::default_china());
     let issue = store
         .intake(
@@ -337,7 +338,7 @@ async fn drain(
 fn cast(
     login: &str,
     role: Role,
-    park: &Park,
+    park: &SmallPark,
     post: Option<gridloop_core::PostId>,
 ) -> anyhow::Result<NewUser> {
     Ok(NewUser {
@@ -379,7 +380,7 @@ async fn cycles(
 ) -> anyhow::Result<(Duration, u64)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let park = Arc::new(setup(&store).await?);
+    let park = Arc::new(small_park(&store).await?);
     let mut tx = store.transaction().await?;
     let post = tx
         .posts(None)

@@ -4,10 +4,11 @@
 //! Each backend gets a fresh database with a park (one chain, ten grids with a post and five
 //! enterprises each, ten units, ten categories, a dispatcher, a supervisor, a member per unit)
 //! and `--issues` issues whose histories add up to exactly `--issues × --events-per-issue`
-//! events. Histories are made of the workflow's own steps and folded with `Issue::open` and
-//! `Issue::evolve` as they are generated, so every history replays, and each `issues` row is
-//! the fold of its events, written column by column as the store writes it. Rows go in with
-//! raw multi-row statements: a million reports through the workflow would take hours.
+//! events. Histories are made of the workflow's own steps and folded (`History::replay`) as
+//! they are generated, so every history replays and each `issues` row is the fold of its
+//! events. They go in through the store's bulk seeding (`Store::seed_histories`, via the
+//! test-kit), which writes the rows a report and its actions would have, many per statement: a
+//! million reports through the workflow would take hours.
 //!
 //! Issue ids follow the report time, which is spread evenly over `--weeks` weeks ending at the
 //! Monday 00:00 (Asia/Shanghai) of the run; every issue's history follows one of the shapes of
@@ -30,44 +31,20 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{
-    Calendar, CategoryId, Change, Code, Description, EnterpriseId, Event, GridId, Issue, IssueId,
-    Login, Name, Note, Period, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
-    UnitId, UserId, TREND_WEEKS,
+    Calendar, Change, Description, Event, IssueId, Note, Period, Priority, Reason, Satisfaction,
+    Source, Status, Title, UnitId, UserId, TREND_WEEKS,
 };
 use gridloop_scheduler::reports::{all_scopes, weekly_reports, ReportContext};
-use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store};
+use gridloop_store::{History, Store};
 use serde::Serialize;
-use sqlx::types::Json;
-use sqlx::{Connection, QueryBuilder};
 
 use crate::cli::{Backend, BenchReportArgs};
+use crate::kit::{self, large_park, sla, LargePark, CHUNK, ENTERPRISES_PER_GRID, GRIDS};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
 
 /// The target of issue 6: the whole weekly run under two seconds.
 const TARGET_MS: f64 = 2000.0;
-
-/// Issues generated, then written, per transaction (about 60,000 rows with their events).
-const CHUNK: usize = 10_000;
-
-/// Runs `$body` with `$conn` a raw connection of the backend: the bulk load and the profile
-/// bypass the store on purpose.
-macro_rules! on_connection {
-    ($backend:expr, $url:expr, $conn:ident => $body:block) => {
-        match $backend {
-            Backend::Sqlite => {
-                #[allow(unused_mut)]
-                let mut $conn = sqlx::SqliteConnection::connect($url).await?;
-                $body
-            }
-            Backend::Postgres => {
-                #[allow(unused_mut)]
-                let mut $conn = sqlx::PgConnection::connect($url).await?;
-                $body
-            }
-        }
-    };
-}
 
 fn name(backend: Backend) -> &'static str {
     match backend {
@@ -153,145 +130,9 @@ impl Rng {
     }
 }
 
-/// The park's people and places, by index.
-struct Park {
-    grids: Vec<GridCast>,
-    units: Vec<(UnitId, UserId)>,
-    /// Each category with its default unit's index and its SLA per priority.
-    categories: Vec<(CategoryId, usize)>,
-    dispatcher: UserId,
-    supervisor: UserId,
-}
-
-struct GridCast {
-    id: GridId,
-    post_member: UserId,
-    enterprises: Vec<EnterpriseId>,
-}
-
-const UNITS: usize = 10;
-const GRIDS: usize = 10;
-const ENTERPRISES_PER_GRID: usize = 5;
-
-fn sla(priority: Priority) -> Sla {
-    let (response, resolve) = match priority {
-        Priority::Low => (120, 900),
-        Priority::Normal => (60, 450),
-        Priority::High => (30, 240),
-        Priority::Urgent => (15, 120),
-    };
-    Sla::new(response, resolve).expect("static SLA")
-}
-
-async fn create_park(store: &Store) -> anyhow::Result<Park> {
-    let mut tx = store.transaction().await?;
-    let chain = tx
-        .create_chain(Code::parse("bench")?, Name::parse("bench chain")?)
-        .await?;
-    let user = |login: String, role: Role, posts, units| NewUser {
-        login: Login::parse(&login).expect("generated login"),
-        name: Name::parse(&login).expect("generated name"),
-        phone: None,
-        email: None,
-        locale: "zh-CN".into(),
-        roles: vec![role],
-        posts,
-        units,
-        grids: vec![],
-        enterprises: vec![],
-    };
-    let mut units = Vec::new();
-    for u in 0..UNITS {
-        let unit = tx
-            .create_unit(NewUnit {
-                code: Code::parse(&format!("unit{u}"))?,
-                name: Name::parse(&format!("单位{u}"))?,
-            })
-            .await?;
-        let member = tx
-            .create_user(user(
-                format!("unit{u}"),
-                Role::UnitMember,
-                vec![],
-                vec![unit.id],
-            ))
-            .await?;
-        units.push((unit.id, member.id));
-    }
-    let mut categories = Vec::new();
-    for (c, &(unit, _)) in units.iter().enumerate() {
-        let category = tx
-            .create_category(NewCategory {
-                code: Code::parse(&format!("cat{c}"))?,
-                name: Name::parse(&format!("类别{c}"))?,
-                default_unit: Some(unit),
-                slas: Priority::ALL.iter().map(|p| (*p, sla(*p))).collect(),
-            })
-            .await?;
-        categories.push((category.id, c));
-    }
-    let mut grids = Vec::new();
-    for g in 0..GRIDS {
-        let grid = tx
-            .create_grid(NewGrid {
-                code: Code::parse(&format!("g{g}"))?,
-                name: Name::parse(&format!("网格{g}"))?,
-                chain: chain.id,
-            })
-            .await?;
-        let post = tx
-            .create_post(NewPost {
-                code: Code::parse(&format!("p{g}"))?,
-                name: Name::parse(&format!("岗位{g}"))?,
-                grid: grid.id,
-            })
-            .await?;
-        let mut enterprises = Vec::new();
-        for e in 0..ENTERPRISES_PER_GRID {
-            let enterprise = tx
-                .create_enterprise(NewEnterprise {
-                    name: Name::parse(&format!("企业{g}-{e}"))?,
-                    grid: grid.id,
-                    address: None,
-                })
-                .await?;
-            enterprises.push(enterprise.id);
-        }
-        let member = tx
-            .create_user(user(
-                format!("post{g}"),
-                Role::PostMember,
-                vec![post.id],
-                vec![],
-            ))
-            .await?;
-        grids.push(GridCast {
-            id: grid.id,
-            post_member: member.id,
-            enterprises,
-        });
-    }
-    let dispatcher = tx
-        .create_user(user("dispatch".into(), Role::Dispatcher, vec![], vec![]))
-        .await?
-        .id;
-    let supervisor = tx
-        .create_user(user("supervisor".into(), Role::Supervisor, vec![], vec![]))
-        .await?
-        .id;
-    tx.commit().await?;
-    Ok(Park {
-        grids,
-        units,
-        categories,
-        dispatcher,
-        supervisor,
-    })
-}
-
 /// A history being written: each step moves from the status the last one reached, and none is
 /// kept at or after `end` (nor any after it: times only grow).
-struct History {
+struct Draft {
     events: Vec<Event>,
     status: Option<Status>,
     at: DateTime<Utc>,
@@ -299,7 +140,7 @@ struct History {
     cut: bool,
 }
 
-impl History {
+impl Draft {
     fn new(end: DateTime<Utc>) -> Self {
         Self {
             events: Vec::with_capacity(10),
@@ -349,7 +190,7 @@ fn note(raw: &str) -> Note {
 
 /// Where issues are reported and how their histories unfold.
 struct Generator<'a> {
-    park: &'a Park,
+    park: &'a LargePark,
     calendar: &'a Calendar,
     /// The first report.
     start: DateTime<Utc>,
@@ -408,7 +249,7 @@ impl Generator<'_> {
         let dispatcher = Some(self.park.dispatcher);
         let cal = self.calendar;
 
-        let mut h = History::new(self.end);
+        let mut h = Draft::new(self.end);
         h.at = created;
         h.step(
             Duration::zero(),
@@ -476,7 +317,7 @@ impl Generator<'_> {
             return (shape, h.events);
         }
         let sla = sla(priority);
-        let assign = |h: &mut History, rng: &mut Rng, unit: UnitId| {
+        let assign = |h: &mut Draft, rng: &mut Rng, unit: UnitId| {
             let at = h.at + rng.minutes(5, 480);
             let resolve_due_at = cal.add_working_minutes(at, sla.resolve_minutes());
             h.step(
@@ -579,7 +420,7 @@ impl Generator<'_> {
                 },
             );
         }
-        let resolve = |h: &mut History, rng: &mut Rng| {
+        let resolve = |h: &mut Draft, rng: &mut Rng| {
             h.step(
                 rng.minutes(30, 4320),
                 Some(member),
@@ -633,7 +474,7 @@ impl Generator<'_> {
     }
 
     /// The response deadline of the history's latest assignment.
-    fn events_response_due(&self, h: &History) -> DateTime<Utc> {
+    fn events_response_due(&self, h: &Draft) -> DateTime<Utc> {
         h.events
             .iter()
             .rev()
@@ -645,131 +486,6 @@ impl Generator<'_> {
             })
             .unwrap_or(h.at)
     }
-}
-
-/// An `issues` row as the store writes it (`ISSUE_COLUMNS` after the id); the field names are
-/// the columns, for PostgreSQL's `jsonb_populate_recordset`.
-#[derive(Debug, Serialize)]
-struct IssueRecord {
-    id: i64,
-    version: i64,
-    status: &'static str,
-    title: String,
-    description: String,
-    category_id: i64,
-    priority: &'static str,
-    grid_id: i64,
-    enterprise_id: i64,
-    reporter_id: Option<i64>,
-    source: &'static str,
-    unit_id: Option<i64>,
-    sla_response_minutes: Option<i64>,
-    sla_resolve_minutes: Option<i64>,
-    assigned_at: Option<DateTime<Utc>>,
-    response_due_at: Option<DateTime<Utc>>,
-    resolve_due_at: Option<DateTime<Utc>>,
-    responded_at: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    held_since: Option<DateTime<Utc>>,
-    held_minutes: i64,
-    escalation_level: i64,
-    rework_count: i64,
-    return_count: i64,
-    resolution: Option<String>,
-    satisfaction: Option<i64>,
-    verifier_id: Option<i64>,
-    duplicate_of: Option<i64>,
-    extension_until: Option<DateTime<Utc>>,
-    extension_reason: Option<String>,
-    extension_requested_by: Option<i64>,
-    extension_requested_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-const ISSUE_COLUMNS: &str = "id, version, status, title, description, category_id, priority, \
-     grid_id, enterprise_id, reporter_id, source, unit_id, sla_response_minutes, \
-     sla_resolve_minutes, assigned_at, response_due_at, resolve_due_at, responded_at, \
-     resolved_at, closed_at, held_since, held_minutes, escalation_level, rework_count, \
-     return_count, resolution, satisfaction, verifier_id, duplicate_of, extension_until, \
-     extension_reason, extension_requested_by, extension_requested_at, created_at, updated_at";
-
-impl From<&Issue> for IssueRecord {
-    fn from(issue: &Issue) -> Self {
-        let ext = issue.pending_extension.as_ref();
-        Self {
-            id: issue.id.get(),
-            version: i64::from(issue.version),
-            status: issue.status.as_str(),
-            title: issue.title.as_str().to_owned(),
-            description: issue.description.as_str().to_owned(),
-            category_id: issue.category.get(),
-            priority: issue.priority.as_str(),
-            grid_id: issue.grid.get(),
-            enterprise_id: issue.enterprise.get(),
-            reporter_id: issue.reporter.map(UserId::get),
-            source: issue.source.as_str(),
-            unit_id: issue.unit.map(UnitId::get),
-            sla_response_minutes: issue.sla.map(|s| i64::from(s.response_minutes())),
-            sla_resolve_minutes: issue.sla.map(|s| i64::from(s.resolve_minutes())),
-            assigned_at: issue.assigned_at,
-            response_due_at: issue.response_due_at,
-            resolve_due_at: issue.resolve_due_at,
-            responded_at: issue.responded_at,
-            resolved_at: issue.resolved_at,
-            closed_at: issue.closed_at,
-            held_since: issue.held_since,
-            held_minutes: i64::from(issue.held_minutes),
-            escalation_level: i64::from(issue.escalation_level),
-            rework_count: i64::from(issue.rework_count),
-            return_count: i64::from(issue.return_count),
-            resolution: issue.resolution.as_ref().map(|n| n.as_str().to_owned()),
-            satisfaction: issue.satisfaction.map(|s| i64::from(s.get())),
-            verifier_id: issue.verifier.map(UserId::get),
-            duplicate_of: issue.duplicate_of.map(IssueId::get),
-            extension_until: ext.map(|e| e.until),
-            extension_reason: ext.map(|e| e.reason.as_str().to_owned()),
-            extension_requested_by: ext.and_then(|e| e.requested_by).map(UserId::get),
-            extension_requested_at: ext.map(|e| e.requested_at),
-            created_at: issue.created_at,
-            updated_at: issue.updated_at,
-        }
-    }
-}
-
-/// An `issue_events` row as the store writes it (`INSERT_EVENT`).
-#[derive(Debug, Serialize)]
-struct EventRecord {
-    issue_id: i64,
-    version: i64,
-    kind: &'static str,
-    at: DateTime<Utc>,
-    actor_id: Option<i64>,
-    from_status: Option<&'static str>,
-    to_status: &'static str,
-    payload: serde_json::Value,
-}
-
-impl EventRecord {
-    fn new(issue: i64, event: &Event) -> anyhow::Result<Self> {
-        Ok(Self {
-            issue_id: issue,
-            version: i64::from(event.version),
-            kind: event.change.kind(),
-            at: event.at,
-            actor_id: event.actor.map(UserId::get),
-            from_status: event.from.map(Status::as_str),
-            to_status: event.to.as_str(),
-            payload: serde_json::to_value(&event.change)?,
-        })
-    }
-}
-
-/// One transaction's worth of rows.
-struct Chunk {
-    issues: Vec<IssueRecord>,
-    events: Vec<EventRecord>,
 }
 
 /// What was generated, by shape, status and event kind.
@@ -786,7 +502,7 @@ struct Distribution {
 fn generate(
     gen: &Generator<'_>,
     total_events: u64,
-    tx: &tokio::sync::mpsc::Sender<anyhow::Result<Chunk>>,
+    tx: &tokio::sync::mpsc::Sender<anyhow::Result<Vec<History>>>,
 ) -> anyhow::Result<Distribution> {
     // First pass: the histories' lengths, so that the comments can be spread evenly.
     let base: u64 = (1..=gen.issues)
@@ -800,10 +516,7 @@ fn generate(
     let padding = total_events - base;
     let n = gen.issues;
     let mut dist = Distribution::default();
-    let mut chunk = Chunk {
-        issues: Vec::with_capacity(CHUNK),
-        events: Vec::with_capacity(CHUNK * 6),
-    };
+    let mut chunk = Vec::with_capacity(CHUNK);
     for id in 1..=n {
         // Issue `id` gets the comments that bring the running total to `padding × id / n`.
         let comments = u64::try_from(
@@ -812,123 +525,23 @@ fn generate(
         )
         .unwrap_or(0);
         let (shape, events) = gen.history(id, comments);
-        let issue_id = IssueId::new(i64::try_from(id)?)?;
-        let mut issue = Issue::open(issue_id, &events[0])?;
-        for event in &events[1..] {
-            issue.evolve(event)?;
+        for event in &events {
+            *dist.kinds.entry(event.change.kind()).or_default() += 1;
         }
+        let history = History::replay(IssueId::new(i64::try_from(id)?)?, events)?;
+        let issue = history.issue();
         *dist.shapes.entry(format!("{shape:?}")).or_default() += 1;
         *dist.statuses.entry(issue.status.as_str()).or_default() += 1;
         dist.overdue += u64::from(issue.is_overdue(gen.end));
-        for event in &events {
-            *dist.kinds.entry(event.change.kind()).or_default() += 1;
-            chunk.events.push(EventRecord::new(issue_id.get(), event)?);
-        }
-        chunk.issues.push(IssueRecord::from(&issue));
-        if chunk.issues.len() == CHUNK || id == n {
-            let full = std::mem::replace(
-                &mut chunk,
-                Chunk {
-                    issues: Vec::with_capacity(CHUNK),
-                    events: Vec::with_capacity(CHUNK * 6),
-                },
-            );
+        chunk.push(history);
+        if chunk.len() == CHUNK || id == n {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
             if tx.blocking_send(Ok(full)).is_err() {
                 break; // the writer failed and said why
             }
         }
     }
     Ok(dist)
-}
-
-async fn write_sqlite(conn: &mut sqlx::SqliteConnection, chunk: &Chunk) -> anyhow::Result<()> {
-    let mut tx = conn.begin().await?;
-    // 35 columns × 500 rows and 8 × 2,000 stay under SQLite's 32,766 variables.
-    for rows in chunk.issues.chunks(500) {
-        let mut q =
-            QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO issues ({ISSUE_COLUMNS}) "));
-        q.push_values(rows, |mut b, r| {
-            b.push_bind(r.id)
-                .push_bind(r.version)
-                .push_bind(r.status)
-                .push_bind(r.title.as_str())
-                .push_bind(r.description.as_str())
-                .push_bind(r.category_id)
-                .push_bind(r.priority)
-                .push_bind(r.grid_id)
-                .push_bind(r.enterprise_id)
-                .push_bind(r.reporter_id)
-                .push_bind(r.source)
-                .push_bind(r.unit_id)
-                .push_bind(r.sla_response_minutes)
-                .push_bind(r.sla_resolve_minutes)
-                .push_bind(r.assigned_at)
-                .push_bind(r.response_due_at)
-                .push_bind(r.resolve_due_at)
-                .push_bind(r.responded_at)
-                .push_bind(r.resolved_at)
-                .push_bind(r.closed_at)
-                .push_bind(r.held_since)
-                .push_bind(r.held_minutes)
-                .push_bind(r.escalation_level)
-                .push_bind(r.rework_count)
-                .push_bind(r.return_count)
-                .push_bind(r.resolution.as_deref())
-                .push_bind(r.satisfaction)
-                .push_bind(r.verifier_id)
-                .push_bind(r.duplicate_of)
-                .push_bind(r.extension_until)
-                .push_bind(r.extension_reason.as_deref())
-                .push_bind(r.extension_requested_by)
-                .push_bind(r.extension_requested_at)
-                .push_bind(r.created_at)
-                .push_bind(r.updated_at);
-        });
-        q.build().execute(&mut *tx).await?;
-    }
-    for rows in chunk.events.chunks(2000) {
-        let mut q = QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO issue_events \
-             (issue_id, version, kind, at, actor_id, from_status, to_status, payload) ",
-        );
-        q.push_values(rows, |mut b, r| {
-            b.push_bind(r.issue_id)
-                .push_bind(r.version)
-                .push_bind(r.kind)
-                .push_bind(r.at)
-                .push_bind(r.actor_id)
-                .push_bind(r.from_status)
-                .push_bind(r.to_status)
-                .push_bind(r.payload.to_string());
-        });
-        q.build().execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn write_postgres(conn: &mut sqlx::PgConnection, chunk: &Chunk) -> anyhow::Result<()> {
-    let mut tx = conn.begin().await?;
-    // The rows as one JSON array per table, expanded server-side: one statement and one round
-    // trip per 10,000 issues, with the columns named, not positioned.
-    sqlx::query(
-        "INSERT INTO issues OVERRIDING SYSTEM VALUE \
-         SELECT * FROM jsonb_populate_recordset(NULL::issues, $1)",
-    )
-    .bind(Json(&chunk.issues))
-    .execute(&mut *tx)
-    .await?;
-    for rows in chunk.events.chunks(20_000) {
-        sqlx::query(
-            "INSERT INTO issue_events \
-             SELECT * FROM jsonb_populate_recordset(NULL::issue_events, $1)",
-        )
-        .bind(Json(rows))
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// The run's instants: the report's week and the job's `now`.
@@ -1039,11 +652,10 @@ async fn run_on(
 
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let park = Arc::new(create_park(&store).await?);
-    store.close().await;
+    let park = Arc::new(large_park(&store).await?);
 
     let started = Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Chunk>>(2);
+    let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
     let producer = {
         let (park, calendar) = (park.clone(), calendar.clone());
         let (start, end) = (t.start, t.period.to());
@@ -1074,41 +686,10 @@ async fn run_on(
             result
         })
     };
-    match backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(url).await?;
-            // The scratch file only: a crash loses nothing worth keeping.
-            sqlx::query("PRAGMA synchronous = OFF")
-                .execute(&mut conn)
-                .await?;
-            while let Some(chunk) = rx.recv().await {
-                write_sqlite(&mut conn, &chunk?).await?;
-            }
-            conn.close().await?;
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(url).await?;
-            while let Some(chunk) = rx.recv().await {
-                write_postgres(&mut conn, &chunk?).await?;
-            }
-            conn.close().await?;
-        }
-    }
+    // Written through the store as they are generated, then settled (statistics refreshed).
+    kit::seed(&store, rx).await?;
     let distribution = producer.await??;
-    on_connection!(backend, url, conn => {
-        let statements: &[&str] = match backend {
-            Backend::Sqlite => &["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"],
-            Backend::Postgres => &[
-                "SELECT setval(pg_get_serial_sequence('issues', 'id'), (SELECT max(id) FROM issues))",
-                "VACUUM ANALYZE issues",
-                "VACUUM ANALYZE issue_events",
-            ],
-        };
-        for sql in statements {
-            sqlx::query(sql).execute(&mut conn).await?;
-        }
-        conn.close().await?;
-    });
+    store.close().await;
     let generate_s = started.elapsed().as_secs_f64();
     let events: u64 = distribution.kinds.values().sum();
     if !json {

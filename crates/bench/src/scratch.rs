@@ -1,8 +1,9 @@
-//! Scratch databases that exist for one benchmark run only.
+//! Scratch databases that exist for one benchmark run only: a temp folder for SQLite, a
+//! database the store creates and drops on the PostgreSQL server.
 
 use anyhow::Context;
 use chrono::Utc;
-use sqlx::Connection;
+use gridloop_store::Store;
 
 use crate::cli::Backend;
 
@@ -14,14 +15,14 @@ pub struct Scratch {
 
 enum Cleanup {
     Folder(std::path::PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase { server_url: String },
 }
 
 impl Scratch {
     pub async fn create(backend: Backend, pg_url: &str) -> anyhow::Result<Self> {
-        let tag = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
         match backend {
             Backend::Sqlite => {
+                let tag = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
                 let dir = std::env::temp_dir().join(format!("gridloop-bench-{tag}"));
                 std::fs::create_dir_all(&dir)?;
                 Ok(Self {
@@ -30,23 +31,18 @@ impl Scratch {
                 })
             }
             Backend::Postgres => {
-                let name = format!("gridloop_bench_{tag}");
-                let mut conn = sqlx::PgConnection::connect(pg_url).await.with_context(|| {
-                    format!(
-                        "connecting to {}",
-                        gridloop_app::settings::redact_url(pg_url)
-                    )
-                })?;
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await?;
-                let base = pg_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(pg_url);
+                let url = Store::create_scratch_database(pg_url)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "creating a scratch database on {}",
+                            gridloop_app::settings::redact_url(pg_url)
+                        )
+                    })?;
                 Ok(Self {
-                    url: format!("{base}/{name}"),
+                    url,
                     cleanup: Cleanup::PgDatabase {
-                        admin_url: pg_url.to_owned(),
-                        name,
+                        server_url: pg_url.to_owned(),
                     },
                 })
             }
@@ -56,12 +52,8 @@ impl Scratch {
     pub async fn drop(self) -> anyhow::Result<()> {
         match self.cleanup {
             Cleanup::Folder(dir) => std::fs::remove_dir_all(dir)?,
-            Cleanup::PgDatabase { admin_url, name } => {
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await?;
+            Cleanup::PgDatabase { server_url } => {
+                Store::drop_scratch_database(&server_url, &self.url).await?;
             }
         }
         Ok(())

@@ -9,16 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, CategoryId, Code, Description, EnterpriseId, Login,
-    Name, Note, Priority, Role, Satisfaction, Sla, Source, Title, UnitId, Workflow,
-};
-use gridloop_store::{
-    ActionRequest, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Store,
-};
+use gridloop_core::{ActionFields, ActionKind, Actor, Calendar, Note, Satisfaction, Workflow};
+use gridloop_store::{ActionRequest, Store};
 use serde::Serialize;
 
 use crate::cli::{Backend, BenchStoreArgs};
+use crate::kit::{new_issue, small_park, SmallPark};
 use crate::out::{print_json, say, table};
 use crate::scratch::Scratch;
 
@@ -92,103 +88,6 @@ pub(crate) fn per_second(n: usize, elapsed: Duration) -> f64 {
     n as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
-/// The bench's cast and reference data.
-pub(crate) struct Park {
-    pub(crate) reporter: Actor,
-    pub(crate) dispatcher: Actor,
-    pub(crate) unit_member: Actor,
-    pub(crate) enterprise: EnterpriseId,
-    pub(crate) category: CategoryId,
-    pub(crate) unit: UnitId,
-}
-
-pub(crate) async fn setup(store: &Store) -> anyhow::Result<Park> {
-    let mut tx = store.transaction().await?;
-    let chain = tx
-        .create_chain(Code::parse("bench")?, Name::parse("bench chain")?)
-        .await?;
-    let grid = tx
-        .create_grid(NewGrid {
-            code: Code::parse("g1")?,
-            name: Name::parse("grid")?,
-            chain: chain.id,
-        })
-        .await?;
-    let post = tx
-        .create_post(NewPost {
-            code: Code::parse("p1")?,
-            name: Name::parse("post")?,
-            grid: grid.id,
-        })
-        .await?;
-    let enterprise = tx
-        .create_enterprise(NewEnterprise {
-            name: Name::parse("企业")?,
-            grid: grid.id,
-            address: None,
-        })
-        .await?;
-    let unit = tx
-        .create_unit(NewUnit {
-            code: Code::parse("power")?,
-            name: Name::parse("供电")?,
-        })
-        .await?;
-    let sla = Sla::new(60, 450)?;
-    let category = tx
-        .create_category(NewCategory {
-            code: Code::parse("power")?,
-            name: Name::parse("电力")?,
-            default_unit: Some(unit.id),
-            slas: Priority::ALL.iter().map(|p| (*p, sla)).collect(),
-        })
-        .await?;
-    let user = |login: &str, role: Role| NewUser {
-        login: Login::parse(login).expect("static login"),
-        name: Name::parse(login).expect("static name"),
-        phone: None,
-        email: None,
-        locale: "zh-CN".into(),
-        roles: vec![role],
-        posts: if role == Role::PostMember {
-            vec![post.id]
-        } else {
-            vec![]
-        },
-        units: if role == Role::UnitMember {
-            vec![unit.id]
-        } else {
-            vec![]
-        },
-        grids: vec![],
-        enterprises: vec![],
-    };
-    tx.create_user(user("post01", Role::PostMember)).await?;
-    tx.create_user(user("dispatch", Role::Dispatcher)).await?;
-    tx.create_user(user("power", Role::UnitMember)).await?;
-    tx.commit().await?;
-    Ok(Park {
-        reporter: store.actor(&Login::parse("post01")?).await?,
-        dispatcher: store.actor(&Login::parse("dispatch")?).await?,
-        unit_member: store.actor(&Login::parse("power")?).await?,
-        enterprise: enterprise.id,
-        category: category.id,
-        unit: unit.id,
-    })
-}
-
-pub(crate) fn new_issue(park: &Park, key: String) -> anyhow::Result<NewIssue> {
-    Ok(NewIssue {
-        enterprise: park.enterprise,
-        category: park.category,
-        title: Title::parse("厂区道路破损")?,
-        description: Description::parse("重型货车碾压导致路面破损")?,
-        priority: Priority::Normal,
-        source: Source::Api,
-        client_key: Some(gridloop_core::ClientKey::parse(&key)?),
-    })
-}
-
 /// Returns the time taken by the reports and by the loops.
 async fn measure(
     url: &str,
@@ -198,7 +97,7 @@ async fn measure(
 ) -> anyhow::Result<(Duration, Duration)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
-    let park = Arc::new(setup(&store).await?);
+    let park = Arc::new(small_park(&store).await?);
     let workflow = Arc::new(Workflow::new(Calendar::default_china()));
 
     let started = Instant::now();
@@ -243,7 +142,7 @@ async fn measure(
 pub(crate) async fn one_loop(
     store: &Store,
     workflow: &Workflow,
-    park: &Park,
+    park: &SmallPark,
     key: String,
 ) -> anyhow::Result<()> {
     let issue = store

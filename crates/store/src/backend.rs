@@ -445,6 +445,21 @@ impl Pool {
         })
     }
 
+    /// Runs one statement outside any transaction: for the few that refuse to run inside one
+    /// (PostgreSQL's `VACUUM`, SQLite's WAL checkpoint).
+    pub(crate) async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        Ok(match self {
+            Self::Sqlite(pool, _) => bind_all!(sqlx::query(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Self::Postgres(pool) => bind_all!(sqlx::query(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        })
+    }
+
     /// Like [`Pool::fetch_one_alone`], for zero or one row.
     pub(crate) async fn fetch_optional_alone<T: Decodable>(
         &self,

@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::model::{ActionRequest, NewIssue, Reported};
-use crate::rows::{issue_args, stored, EventRow, IssueRow, ISSUE_COLUMNS};
+use crate::rows::{
+    event_args, issue_args, stored, EventRow, IssueRow, EVENT_COLUMNS, ISSUE_COLUMNS,
+};
 
 /// `SELECT` list of a whole issue row.
 pub(crate) static ISSUE_SELECT: LazyLock<String> =
@@ -48,9 +50,14 @@ static UPDATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO issue_events \
-     (issue_id, version, kind, at, actor_id, from_status, to_status, payload) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
+    let placeholders: Vec<String> = (1..=EVENT_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO issue_events ({}) VALUES ({})",
+        EVENT_COLUMNS.join(", "),
+        placeholders.join(", ")
+    )
+});
 
 /// Instants as both backends store them: PostgreSQL keeps microseconds, so the store truncates
 /// every instant it is given before the core decides with it. What is returned then equals what
@@ -294,22 +301,7 @@ impl Tx {
     }
 
     async fn insert_event(&mut self, id: IssueId, event: &Event) -> Result<(), StoreError> {
-        let payload = serde_json::to_value(&event.change)
-            .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
-        self.execute(
-            INSERT_EVENT,
-            args![
-                id.get(),
-                event.version,
-                event.change.kind(),
-                event.at,
-                event.actor.map(|u| u.get()),
-                event.from.map(Status::as_str),
-                event.to.as_str(),
-                payload,
-            ],
-        )
-        .await?;
+        self.execute(&INSERT_EVENT, event_args(id, event)?).await?;
         Ok(())
     }
 

@@ -13,6 +13,8 @@
 //!
 //! - `backend`: connection pools, transactions ([`Tx`]) and the only code aware of two backends.
 //! - `batch`: group commit of concurrent reports on SQLite.
+//! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
+//!   histories many at a time ([`History`]) through the same row encoders, then settled.
 //! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
 //!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
@@ -48,6 +50,7 @@ mod admin;
 mod attachments;
 mod backend;
 mod batch;
+mod bulk;
 mod effects;
 pub mod error;
 mod issues;
@@ -75,6 +78,7 @@ pub use attachments::{
     Attachment, AttachmentKind, NewAttachment, MAX_FILENAME_CHARS, MAX_NOTE_CHARS,
 };
 pub use backend::Tx;
+pub use bulk::History;
 pub use effects::{Notice, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};

@@ -259,6 +259,34 @@ pub(crate) fn issue_args(issue: &Issue) -> Vec<Arg> {
     ]
 }
 
+/// The columns of `issue_events`, in the order of [`event_args`].
+pub(crate) const EVENT_COLUMNS: [&str; 8] = [
+    "issue_id",
+    "version",
+    "kind",
+    "at",
+    "actor_id",
+    "from_status",
+    "to_status",
+    "payload",
+];
+
+/// The values of issue `id`'s event for [`EVENT_COLUMNS`], in that order.
+pub(crate) fn event_args(id: IssueId, event: &Event) -> Result<Vec<Arg>, StoreError> {
+    let payload = serde_json::to_value(&event.change)
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
+    Ok(crate::backend::args![
+        id.get(),
+        event.version,
+        event.change.kind(),
+        event.at,
+        event.actor.map(UserId::get),
+        event.from.map(Status::as_str),
+        event.to.as_str(),
+        payload,
+    ])
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct IssueRow {
     id: i64,

@@ -13,7 +13,7 @@ use gridloop_core::{
     TransitionError, Workflow,
 };
 use gridloop_store::{
-    ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, IssueFilter, NewCategory,
+    ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, History, IssueFilter, NewCategory,
     NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post, Store, StoreError, Unit,
 };
 
@@ -1629,6 +1629,32 @@ async fn seeding_hundreds_of_rows_in_one_transaction_is_quick(db: Db) {
     );
 }
 
+async fn seeded_histories_read_back_as_written_and_reports_continue_after_them(db: Db) {
+    let park = park(&db.store).await;
+    let looped = full_loop(&db, &park, "Looped").await;
+    let fresh = report(&db, &park, "Fresh", &park.walker_b, minutes(1)).await;
+    let looped_events = db.store.events(looped.id).await.expect("events");
+    let fresh_events = db.store.events(fresh.id).await.expect("events");
+    let id = |n| IssueId::new(n).expect("positive");
+    let histories = vec![
+        History::replay(id(1000), looped_events.clone()).expect("replays"),
+        History::replay(id(1001), fresh_events.clone()).expect("replays"),
+    ];
+    db.store.seed_histories(&histories).await.expect("seed");
+    db.store.settle_after_seeding().await.expect("settle");
+    for (history, events) in histories.iter().zip([&looped_events, &fresh_events]) {
+        let issue = history.issue();
+        assert_eq!(
+            db.store.issue(issue.id).await.expect("read").as_ref(),
+            Some(issue)
+        );
+        assert_eq!(&db.store.events(issue.id).await.expect("events"), events);
+    }
+    let after = report(&db, &park, "After", &park.walker_a, minutes(2)).await;
+    assert!(after.id > id(1001), "{} after seeding", after.id);
+    assert!(History::replay(id(1), vec![]).is_err());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
 
@@ -1655,4 +1681,5 @@ both!(
     committed_data_survives_reopening_the_store,
     count_by_status_counts_every_status,
     seeding_hundreds_of_rows_in_one_transaction_is_quick,
+    seeded_histories_read_back_as_written_and_reports_continue_after_them,
 );

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use gridloop_core::Login;
-use gridloop_store::{Notice, NotificationState, Recipients, Store};
+use gridloop_store::{NewNotification, NotificationState, Recipients, Store};
 
 use crate::support::Db;
 
@@ -122,7 +122,7 @@ async fn seed(db: &Db) -> Store {
     let now = Utc::now() - chrono::Duration::seconds(1);
     let mut tx = store.transaction().await.expect("transaction");
     for i in 0..PENDING {
-        let notice = Notice {
+        let notice = NewNotification {
             recipients: Recipients::User(dispatcher),
             kind: gridloop_core::NotificationKind::Reported,
             issue: Some(issue),

@@ -20,7 +20,7 @@ use anyhow::Context;
 use chrono::Utc;
 use gridloop_core::{Calendar, Email, Login, Name, Phone, Role, Workflow};
 use gridloop_notifier::channel::{SmtpConfig, SmtpSecurity};
-use gridloop_store::{NewUser, Notice, NotificationState, Recipients, Store};
+use gridloop_store::{NewNotification, NewUser, NotificationState, Recipients, Store};
 use serde::Serialize;
 
 use crate::cli::{Backend, BenchNotifyArgs, BenchWire};
@@ -278,7 +278,7 @@ async fn drain(
         let chunk = left.min(1000);
         let mut tx = store.transaction().await?;
         for i in (n - left)..(n - left + chunk) {
-            let notice = Notice {
+            let notice = NewNotification {
                 recipients: Recipients::User(user.id),
                 kind: gridloop_core::NotificationKind::Assigned,
                 issue: Some(issue.id),

@@ -14,7 +14,7 @@ use gridloop_core::{
     Audience, EscalationLadder, IssueId, NotificationKind, Share, Timer, TimerKind,
     TransitionError, Workflow,
 };
-use gridloop_store::{Job, NewJob, Notice, Recipients, Store, StoreError, SLA_PLAN_JOB};
+use gridloop_store::{Job, NewJob, NewNotification, Recipients, Store, StoreError, SLA_PLAN_JOB};
 use serde::Deserialize;
 
 use crate::error::JobError;
@@ -109,7 +109,7 @@ async fn fire(
     }
     match timer.kind {
         TimerKind::DueSoon { deadline } => {
-            let notice = Notice {
+            let notice = NewNotification {
                 recipients: Recipients::Audience(Audience::Unit(timer.unit)),
                 kind: NotificationKind::DueSoon,
                 issue: Some(issue.id),

@@ -16,7 +16,7 @@ use gridloop_core::{
     Calendar, NotificationKind, Status, VisitStatus, ESCALATE_AFTER_MISSES,
 };
 use gridloop_store::{
-    IssueFilter, Job, NewJob, Notice, Recipients, Store, Tx, Visit, VisitPlanRecord,
+    IssueFilter, Job, NewJob, NewNotification, Recipients, Store, Tx, Visit, VisitPlanRecord,
 };
 use serde::Deserialize;
 
@@ -119,7 +119,7 @@ async fn remind(store: &Store, job: &Job, now: DateTime<Utc>) -> Result<(), JobE
         return Ok(());
     }
     let agenda = agenda(&mut tx, &visit).await?;
-    let notice = Notice {
+    let notice = NewNotification {
         recipients: Recipients::User(visit.commissioner),
         kind: NotificationKind::VisitReminder,
         issue: None,
@@ -187,7 +187,7 @@ async fn end_of_window(store: &Store, job: &Job, now: DateTime<Utc>) -> Result<(
         .await?;
     let misses = misses_in_a_row(recent);
     if misses >= ESCALATE_AFTER_MISSES {
-        let notice = Notice {
+        let notice = NewNotification {
             recipients: Recipients::Audience(Audience::Supervisors),
             kind: NotificationKind::VisitMissed,
             issue: None,

@@ -31,7 +31,7 @@ pub enum Recipients {
 
 /// A notification to write to the outbox, before routing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Notice {
+pub struct NewNotification {
     pub recipients: Recipients,
     /// What the notice is about; it names the template. The outbox stores its
     /// [`stored_name`](NotificationKind::stored_name).
@@ -163,7 +163,7 @@ impl Tx {
             match effect {
                 Effect::Notify { audience, kind } => {
                     let level = issue.escalation_level;
-                    let notice = Notice {
+                    let notice = NewNotification {
                         recipients: Recipients::Audience(*audience),
                         kind: *kind,
                         issue: Some(issue.id),
@@ -215,7 +215,11 @@ impl Tx {
     /// Writes a notice to the outbox: one row per recipient and channel they want, skipping
     /// those without an address for it. Returns how many rows it wrote; a notice written
     /// before (same dedupe key) writes none.
-    pub async fn notify(&mut self, notice: &Notice, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    pub async fn notify(
+        &mut self,
+        notice: &NewNotification,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         let (condition, who) = audience_condition(notice.recipients);
         let sms_default = SMS_BY_DEFAULT.contains(&notice.kind);
         let priority: i64 = if notice.urgent { 10 } else { 0 };

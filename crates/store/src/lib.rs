@@ -79,7 +79,7 @@ pub use attachments::{
 };
 pub use backend::Tx;
 pub use bulk::History;
-pub use effects::{Notice, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
+pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;

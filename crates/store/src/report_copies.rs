@@ -7,7 +7,7 @@ use gridloop_core::{NotificationKind, WeeklyReport};
 use serde::Serialize;
 
 use crate::backend::{args, Tx};
-use crate::effects::{Notice, Recipients};
+use crate::effects::{NewNotification, Recipients};
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::store::Store;
@@ -97,7 +97,7 @@ impl Tx {
             )
             .await?;
         if let Some(recipients) = recipients {
-            let notice = Notice {
+            let notice = NewNotification {
                 recipients,
                 kind: NotificationKind::WeeklyReport,
                 issue: None,

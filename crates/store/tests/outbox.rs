@@ -7,7 +7,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{Channel, Email, NotificationKind, Phone, Role, UserId};
 use gridloop_store::{
-    DlrEffect, DlrRecorded, ErrorKind, NewUser, Notice, Notification, NotificationState,
+    DlrEffect, DlrRecorded, ErrorKind, NewNotification, NewUser, Notification, NotificationState,
     Recipients, Store,
 };
 
@@ -50,7 +50,7 @@ async fn notify_of(
     let mut tx = store.transaction().await.expect("tx");
     let written = tx
         .notify(
-            &Notice {
+            &NewNotification {
                 recipients: Recipients::User(to),
                 kind,
                 issue: None,

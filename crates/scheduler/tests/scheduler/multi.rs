@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{Audience, CronExpr, Misfire, NotificationKind, Schedule};
 use gridloop_scheduler::Scheduler;
-use gridloop_store::{Job, JobState, NewJob, NewSchedule, Notice, Recipients, Store};
+use gridloop_store::{Job, JobState, NewJob, NewNotification, NewSchedule, Recipients, Store};
 
 use crate::common::{on_postgres, Db};
 use crate::support::{clock, count_in, outbox, park, scheduler, utc};
@@ -144,7 +144,7 @@ async fn notify_once(
     now: DateTime<Utc>,
 ) -> Result<(), gridloop_scheduler::JobError> {
     let key = job.unique_key.clone().expect("a key");
-    let notice = Notice {
+    let notice = NewNotification {
         recipients: Recipients::Audience(Audience::Supervisors),
         kind: NotificationKind::Test,
         issue: None,

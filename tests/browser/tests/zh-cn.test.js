@@ -163,13 +163,8 @@ test('a wrong password is refused in Chinese', async () => {
   assert.deepEqual(englishWords(said), [], said);
 });
 
-// Until the handlers behind these forms map the use case's refusal with messages::text (issue
-// #13 moves them into crates/app), they print the core's English rule and these stay todo.
-const INTAKE_TODO = 'web/report.rs formats the core\'s English (e.rule()) itself, not through messages';
-const ACTIONS_TODO = 'web/issue.rs act formats the core\'s English (e.rule(), Precondition) itself, not through messages';
-const VISITS_TODO = 'web/visits.rs refusal shows the VisitError\'s English, not messages::text';
 
-test('reporting a problem with bad input is refused in Chinese', { todo: INTAKE_TODO }, async () => {
+test('reporting a problem with bad input is refused in Chinese', async () => {
   const long = '长'.repeat(201);
   const chosen = { enterprise: FIRST, category: FIRST };
   await allChinese([
@@ -185,7 +180,7 @@ test('reporting a problem with bad input is refused in Chinese', { todo: INTAKE_
   ]);
 });
 
-test("each action form on an issue's page refuses bad input in Chinese", { todo: ACTIONS_TODO }, async () => {
+test("each action form on an issue's page refuses bad input in Chinese", async () => {
   const on = (id) => `/issues/${id}`;
   const act = (id, action) => `/issues/${id}/${action}`;
   await allChinese([
@@ -238,7 +233,7 @@ test('the admin forms refuse bad input in Chinese', async () => {
   ]);
 });
 
-test('logging a visit with bad input is refused in Chinese', { todo: VISITS_TODO }, async () => {
+test('logging a visit with bad input is refused in Chinese', async () => {
   const page = pages.commissioner;
   await open(page, '/visits');
   const visits = await page.locator('form[action$="/checkin"]').evaluateAll((forms) => forms.map((f) => f.getAttribute('action').split('/')[2]));

@@ -1,5 +1,9 @@
 //! How people are named and reached: login names, phone numbers and email addresses.
 //!
+//! Two kinds of phone number: a [`Phone`] is one gridloop sends messages to (a user's, entered
+//! by an admin) and must be E.164; a [`ContactPhone`] is what a member of the public typed into
+//! a 311 client, free text that is kept as given and read as E.164 where it can be.
+//!
 //! Phone numbers and emails are personal data. Their `Debug` output is masked so that a stray
 //! `?field` in a trace never leaks one; code that really sends a message asks for the full value
 //! with `as_str`.
@@ -126,6 +130,64 @@ impl From<Phone> for String {
     }
 }
 
+/// A phone number as a requester wrote it: Open311's `phone` is free text, so whatever was
+/// given is kept (trimmed), and read as a number in E.164 where libphonenumber's metadata says
+/// it is a valid one. Mainland China is the default region, so `021-64381234` (a Shanghai
+/// landline) is `+862164381234` and `138 1234 5678` is `+8613812345678`; `555-0100` is kept as
+/// it is, with no E.164 form. Nothing given is ever refused for its format.
+///
+/// Only the given text is stored: the E.164 form follows from it, so reading it back yields the
+/// same value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ContactPhone {
+    given: String,
+    e164: Option<Phone>,
+}
+
+impl ContactPhone {
+    /// The phone as given, or `None` when it is blank.
+    pub fn new(given: &str) -> Option<Self> {
+        let given = given.trim();
+        if given.is_empty() {
+            return None;
+        }
+        let e164 = phonenumber::parse(Some(phonenumber::country::Id::CN), given)
+            .ok()
+            .filter(phonenumber::is_valid)
+            // Numbers with an extension have no E.164 form of their own.
+            .filter(|n| n.extension().is_none())
+            .and_then(|n| Phone::parse(&n.format().mode(phonenumber::Mode::E164).to_string()).ok());
+        Some(Self {
+            given: given.to_owned(),
+            e164,
+        })
+    }
+
+    /// What the requester wrote, trimmed.
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+
+    /// The number in E.164, when what was given parses as a valid one.
+    pub fn e164(&self) -> Option<&Phone> {
+        self.e164.as_ref()
+    }
+
+    /// The E.164 number with its middle hidden, or `****` for one that did not parse; for logs
+    /// and traces.
+    pub fn masked(&self) -> String {
+        self.e164
+            .as_ref()
+            .map_or_else(|| "****".to_owned(), Phone::masked)
+    }
+}
+
+impl fmt::Debug for ContactPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContactPhone({})", self.masked())
+    }
+}
+
 /// An email address, checked for the shape mail servers agree on (`local@domain.tld`, no spaces,
 /// at most 254 characters). Deliverability is the SMTP server's business, not ours.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -227,6 +289,33 @@ mod tests {
         assert!(Phone::parse("+86138abc5678").is_err());
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("+0123456789").is_err());
+    }
+
+    #[test]
+    fn a_contact_phone_is_kept_as_given_and_read_as_e164_where_it_parses() {
+        let cases = [
+            ("021-64381234", Some("+862164381234")),
+            ("(021) 6438 1234", Some("+862164381234")),
+            (" 138 1234 5678 ", Some("+8613812345678")),
+            ("+86 138-1234-5678", Some("+8613812345678")),
+            ("+1 415 555 2671", Some("+14155552671")),
+            ("555-0100", None),
+            ("call the gate office", None),
+        ];
+        for (given, e164) in cases {
+            let phone = ContactPhone::new(given).expect("not blank");
+            assert_eq!(phone.given(), given.trim());
+            assert_eq!(phone.e164().map(Phone::as_str), e164, "{given}");
+        }
+        assert_eq!(ContactPhone::new("  "), None);
+    }
+
+    #[test]
+    fn a_contact_phone_is_masked_in_debug_output() {
+        let phone = ContactPhone::new("021-64381234").expect("not blank");
+        assert_eq!(format!("{phone:?}"), "ContactPhone(+86216****1234)");
+        let odd = ContactPhone::new("555-0100").expect("not blank");
+        assert_eq!(format!("{odd:?}"), "ContactPhone(****)");
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub use action::{Action, ActionFields, ActionKind};
 pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours};
 pub use client_key::ClientKey;
 pub use code::Code;
-pub use contact::{Email, Login, Phone};
+pub use contact::{ContactPhone, Email, Login, Phone};
 pub use effect::{Audience, Effect};
 pub use error::{EscalationRefused, ParseError, Precondition, TransitionError};
 pub use escalation::{

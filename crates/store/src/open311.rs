@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Actor, Email, IssueId, Phone, Rule, Workflow};
+use gridloop_core::{Actor, ContactPhone, Email, IssueId, Rule, Workflow};
 
 use crate::backend::{args, Arg, Tx};
 use crate::error::StoreError;
@@ -29,7 +29,9 @@ pub struct Open311Details {
     pub email: Option<Email>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub phone: Option<Phone>,
+    /// Free text as the client sent it (the column holds exactly that), with its E.164 form
+    /// where it parses.
+    pub phone: Option<ContactPhone>,
     pub media_url: Option<String>,
 }
 
@@ -79,10 +81,7 @@ impl DetailsRow {
                 .transpose()?,
             first_name: self.first_name,
             last_name: self.last_name,
-            phone: self
-                .phone
-                .map(|p| stored(TABLE, Phone::parse(&p)))
-                .transpose()?,
+            phone: self.phone.as_deref().and_then(ContactPhone::new),
             media_url: self.media_url,
         };
         Ok((id, details))
@@ -142,7 +141,7 @@ impl Tx {
                 details.email.as_ref().map(Email::as_str),
                 details.first_name.as_deref(),
                 details.last_name.as_deref(),
-                details.phone.as_ref().map(Phone::as_str),
+                details.phone.as_ref().map(ContactPhone::given),
                 details.media_url.as_deref(),
             ],
         )

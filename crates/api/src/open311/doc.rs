@@ -33,6 +33,15 @@ impl Format {
         Ok((name, format))
     }
 
+    /// The format a path's suffix asks for, to answer a path no route knows: XML when it ends
+    /// in `.xml`, JSON otherwise.
+    pub fn of_path(path: &str) -> Self {
+        match path.rsplit_once('.') {
+            Some((_, suffix)) if suffix.eq_ignore_ascii_case("xml") => Self::Xml,
+            _ => Self::Json,
+        }
+    }
+
     fn content_type(self) -> &'static str {
         match self {
             Self::Json => "application/json",

@@ -63,6 +63,18 @@ impl Params {
             .find(|v| !v.is_empty())
     }
 
+    /// Every value of a parameter that may be declared several times, each comma delimited
+    /// (`service_code=roads,power&service_code=water`): the items trimmed, blanks left out.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     /// The first value of a parameter as sent (untrimmed), even blank.
     pub fn raw(&self, name: &str) -> Option<&str> {
         self.0

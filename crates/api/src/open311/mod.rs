@@ -3,7 +3,9 @@
 //!
 //! Every resource answers in JSON or XML as its suffix says (`/services.json`,
 //! `/services.xml`), errors included: `[{"code": 400, "description": "…"}]` or
-//! `<errors><error><code>400</code>…</error></errors>`, with the matching HTTP status.
+//! `<errors><error><code>400</code>…</error></errors>`, with the matching HTTP status. So does
+//! a path no route knows (`/service/roads.xml` is a 404 in XML); one with no suffix, or another,
+//! is answered in JSON.
 //!
 //! How GeoReport maps onto gridloop:
 //!
@@ -40,7 +42,7 @@ mod services;
 pub mod xml;
 
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -60,9 +62,11 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{file}", get(get_service))
         .route("/requests/{file}", get(get_request))
         .route("/tokens/{file}", get(get_token))
-        .fallback(|| async { not_found().respond(Format::Json) })
-        .method_not_allowed_fallback(|| async {
-            Failure::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed").respond(Format::Json)
+        // Errors follow the suffix everywhere, even on a path no route knows.
+        .fallback(|uri: Uri| async move { not_found().respond(Format::of_path(uri.path())) })
+        .method_not_allowed_fallback(|uri: Uri| async move {
+            Failure::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+                .respond(Format::of_path(uri.path()))
         })
 }
 

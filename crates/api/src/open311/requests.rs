@@ -12,8 +12,8 @@ use gridloop_app::issues::{self, CategoryRef, Intake};
 use gridloop_app::store::{IssueFilter, Open311Details, TokenScope, MAX_PAGE};
 use gridloop_app::AppError;
 use gridloop_core::{
-    dates, Code, Description, Email, EnterpriseId, Issue, IssueId, Phone, Priority, Role, Source,
-    Status, Title,
+    dates, CategoryId, Code, ContactPhone, Description, Email, EnterpriseId, Issue, IssueId,
+    Priority, Role, Source, Status, Title,
 };
 
 use super::doc::{Doc, Failure};
@@ -45,8 +45,8 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
     let service_code = params
         .get("service_code")
         .ok_or_else(|| Failure::bad_request("service_code is required"))?;
-    let unknown_service =
-        || Failure::bad_request(format!("service_code '{service_code}' not found"));
+    // The spec's POST errors: an unknown service_code is 404.
+    let unknown_service = || Failure::not_found(format!("service_code '{service_code}' not found"));
     let code = Code::parse(service_code).map_err(|_| unknown_service())?;
     let category = state
         .store
@@ -210,18 +210,18 @@ fn details(params: &Params) -> Result<Open311Details, Failure> {
             return Err(Failure::bad_request("media_url must be an http(s) URL"));
         }
     }
-    // The contact is parsed by the core's types and never echoed raw: a bad email or phone is
-    // named in the error by its field, not its value.
+    // The contact is parsed by the core's types and never echoed raw: a bad email is named in
+    // the error by its field, not its value. The spec's phone is free text: kept as given (held
+    // to the same length and character rules as the names), read as E.164 where it parses, and
+    // never refused for how the number is written.
     let email = params
         .get("email")
         .map(Email::parse)
         .transpose()
         .map_err(|_| Failure::bad_request("email is not an email address"))?;
-    let phone = params
-        .get("phone")
-        .map(Phone::parse)
-        .transpose()
-        .map_err(|e| Failure::bad_request(format!("phone {}", e.rule())))?;
+    let phone = text("phone", MAX_NAME_CHARS)?
+        .as_deref()
+        .and_then(ContactPhone::new);
     Ok(Open311Details {
         lat,
         long,
@@ -259,10 +259,12 @@ fn title_for(description: &Description, service_name: &str) -> Result<Title, Fai
 }
 
 /// `GET /requests`: the key's own requests, by ids (`service_request_id`, a comma list, which
-/// overrides the other filters), or by `service_code`, `status` (`open`, `closed`) and
-/// `start_date`..`end_date` (the last 90 days by default); newest first, at most 1,000.
+/// overrides the other filters), or by `service_code` (comma delimited, may be declared several
+/// times: any of them), `status` (`open`, `closed`) and `start_date`..`end_date` (the last 90
+/// days by default); newest first, at most 1,000.
 pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Doc), Failure> {
     let caller = key_holder(state, params).await?;
+    let mut categories = Vec::new();
     let mut filter = IssueFilter {
         source: Some(Source::Open311),
         reporter: Some(caller.user.id),
@@ -281,16 +283,7 @@ pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Do
             )));
         }
     } else {
-        if let Some(code) = params.get("service_code") {
-            let unknown = || Failure::bad_request(format!("service_code '{code}' not found"));
-            let code = Code::parse(code).map_err(|_| unknown())?;
-            let category = state
-                .store
-                .category_by_code(&code)
-                .await?
-                .ok_or_else(unknown)?;
-            filter.category = Some(category.id);
-        }
+        categories = service_categories(state, params).await?;
         if let Some(status) = params.get("status") {
             filter.statuses = statuses(status)?;
         }
@@ -311,12 +304,34 @@ pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Do
         filter.created_from = Some(start.unwrap_or(until - Duration::days(DEFAULT_DAYS)));
         filter.created_before = end;
     }
+    // One query per service named (the store filters by one category): each gives its newest
+    // 1,000, so the newest 1,000 of them all are among them.
+    let mut issues = Vec::new();
+    if categories.is_empty() {
+        issues = newest(state, &filter).await?;
+    }
+    for category in categories {
+        let filter = IssueFilter {
+            category: Some(category),
+            ..filter.clone()
+        };
+        issues.extend(newest(state, &filter).await?);
+    }
+    issues.sort_by_key(|i| std::cmp::Reverse(i.id));
+    issues.truncate(MAX_REQUESTS);
+    let extensions = extensions(params)?;
+    let doc = render(state, &caller, &issues, extensions).await?;
+    Ok(("service_requests", doc))
+}
+
+/// The newest 1,000 issues the filter matches.
+async fn newest(state: &AppState, filter: &IssueFilter) -> Result<Vec<Issue>, Failure> {
     let mut issues = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = state
             .store
-            .list_issues(&filter, MAX_PAGE, cursor.as_deref())
+            .list_issues(filter, MAX_PAGE, cursor.as_deref())
             .await?;
         issues.extend(page.items);
         match page.next_cursor {
@@ -325,9 +340,28 @@ pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Do
         }
     }
     issues.truncate(MAX_REQUESTS);
-    let extensions = extensions(params)?;
-    let doc = render(state, &caller, &issues, extensions).await?;
-    Ok(("service_requests", doc))
+    Ok(issues)
+}
+
+/// The categories `service_code` names, each once; a code that names none is a 400.
+async fn service_categories(state: &AppState, params: &Params) -> Result<Vec<CategoryId>, Failure> {
+    let mut categories = Vec::new();
+    let mut codes = params.list("service_code");
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        let unknown = || Failure::bad_request(format!("service_code '{code}' not found"));
+        let code = Code::parse(code).map_err(|_| unknown())?;
+        let category = state
+            .store
+            .category_by_code(&code)
+            .await?
+            .ok_or_else(unknown)?;
+        if !categories.contains(&category.id) {
+            categories.push(category.id);
+        }
+    }
+    Ok(categories)
 }
 
 /// `GET /requests/{id}`: an array of one; 404 for an unknown id, an issue that did not come

@@ -326,7 +326,9 @@ both! {
         assert_eq!(d.lat, Some(29.5647));
         assert_eq!(d.long, Some(106.5507));
         assert_eq!(d.address_string.as_deref(), Some("金桥工业园区铝城大道8号"));
-        assert_eq!(d.phone.as_ref().map(|p| p.as_str()), Some("+8613812345678"));
+        let phone = d.phone.as_ref().expect("phone");
+        assert_eq!(phone.given(), "138 1234 5678");
+        assert_eq!(phone.e164().map(|p| p.as_str()), Some("+8613812345678"));
         assert_eq!(d.email.as_ref().map(|e| e.as_str()), Some("Zhang.San@example.com"));
         assert_eq!(d.first_name.as_deref(), Some("三"));
         assert_eq!(d.last_name.as_deref(), Some("张"));
@@ -410,8 +412,6 @@ both! {
         let cases: Vec<(&str, Vec<(String, String)>)> = vec![
             ("service_code", without(request(&key), "service_code")),
             ("service_code", with(request(&key), "service_code", "   ")),
-            ("service_code", with(request(&key), "service_code", "nothing")),
-            ("service_code", with(request(&key), "service_code", "NOT A CODE")),
             ("location", without(without(without(request(&key), "lat"), "long"), "address_string")),
             ("lat", without(request(&key), "long")),
             ("lat", with(request(&key), "lat", "north")),
@@ -423,7 +423,7 @@ both! {
             ("attribute[priority]", with(request(&key), "attribute[priority]", "asap")),
             ("description", with(request(&key), "description", &"长".repeat(4001))),
             ("email", with(request(&key), "email", "zhang.at.example.com")),
-            ("phone", with(request(&key), "phone", "+86 138 abcd 5678")),
+            ("phone", with(request(&key), "phone", &"1".repeat(101))),
             ("media_url", with(request(&key), "media_url", "javascript:alert(1)")),
         ];
         for (field, fields) in &cases {
@@ -435,7 +435,15 @@ both! {
             let reply = post_multipart(app, &xml, fields).await;
             assert_error(&reply, 400, true);
         }
-        // A malformed email or phone is named, never echoed.
+        // An unknown service is the spec's POST 404, in either format.
+        for code in ["nothing", "NOT A CODE"] {
+            let fields = with(request(&key), "service_code", code);
+            let reply = post_form(app, &json, &fields).await;
+            assert_error(&reply, 404, false);
+            assert!(reply.json()[0]["description"].as_str().expect("valid").contains("service_code"));
+            assert_error(&post_multipart(app, &xml, &fields).await, 404, true);
+        }
+        // A malformed email is named, never echoed.
         let reply = post_form(app, &json, &with(request(&key), "email", "secret-person.example.com")).await;
         assert!(!reply.text().contains("secret-person"), "{}", reply.text());
         // Not a form at all.
@@ -513,6 +521,20 @@ both! {
         assert_eq!(ids(app.get(&keyed(app, &list("?start_date=2026-11-01")).await, None).await), [s(power), s(roads)]);
         assert_eq!(ids(app.get(&keyed(app, &list("?end_date=2026-11-20T00:00:00Z")).await, None).await), [s(roads)]);
         assert!(ids(app.get(&keyed(app, &list("?service_code=power&status=open")).await, None).await).is_empty());
+        // Several services, comma delimited or the parameter declared again (or both, and one
+        // named twice): any of them.
+        for query in ["?service_code=roads,power", "?service_code=roads&service_code=power",
+                      "?service_code=power,%20roads&service_code=roads"] {
+            assert_eq!(ids(app.get(&keyed(app, &list(query)).await, None).await), [s(power), s(roads)], "{query}");
+        }
+        assert_eq!(ids(app.get(&keyed(app, &list("?service_code=power&service_code=power")).await, None).await), [s(power)]);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/requests.xml?service_code=roads&service_code=power&status=open")).await, None).await);
+        assert_eq!(xml_values(&xml, "service_request_id"), [s(roads)]);
+        let xml = assert_xml(&app.get(&keyed(app, &format!("{BASE}/requests.xml?service_code=power,roads")).await, None).await);
+        assert_eq!(xml_values(&xml, "service_request_id"), [s(power), s(roads)]);
+        // One unknown code among them is still the client's error, in its format.
+        assert_error(&app.get(&keyed(app, &list("?service_code=roads,nothing")).await, None).await, 400, false);
+        assert_error(&app.get(&keyed(app, &format!("{BASE}/requests.xml?service_code=roads&service_code=nothing")).await, None).await, 400, true);
 
         for bad in ["?status=pending", "?start_date=yesterday", "?service_request_id=abc",
                     "?service_code=nothing", "?start_date=2026-11-20&end_date=2026-11-01",
@@ -644,5 +666,47 @@ both! {
         assert_error(&post_form(app, &format!("{BASE}/services.json"), &[]).await, 404, false);
         let reply = app.send(Method::DELETE, &format!("{BASE}/requests.json"), None, &[], Bytes::new()).await;
         assert_error(&reply, 405, false);
+        // Errors follow the suffix on paths no route knows too.
+        assert_error(&app.get(&format!("{BASE}/service/roads.xml"), None).await, 404, true);
+        assert_error(&app.get(&format!("{BASE}/service/roads.json"), None).await, 404, false);
+        assert_error(&app.get(&format!("{BASE}/a/b/c.XML"), None).await, 404, true);
+        assert_error(&post_form(app, &format!("{BASE}/services.xml"), &[]).await, 404, true);
+        let reply = app.send(Method::DELETE, &format!("{BASE}/requests.xml"), None, &[], Bytes::new()).await;
+        assert_error(&reply, 405, true);
+    }
+
+    async fn a_phone_is_free_text_kept_as_given_and_read_as_e164_where_it_parses(app: &TestApp) {
+        let key = key(app).await;
+        // A Shanghai landline as people write it (JSON), a number libphonenumber cannot place
+        // (XML, multipart), and a foreign mobile: all reported, none refused.
+        let cases = [
+            ("021-64381234", Some("+862164381234"), false),
+            ("555-0100", None, true),
+            ("+1 415-555-2671", Some("+14155552671"), false),
+            ("请打门卫室电话", None, true),
+        ];
+        for (given, e164, xml) in cases {
+            let fields = with(request(&key), "phone", given);
+            let id: IssueId = if xml {
+                let reply = post_multipart(app, &format!("{BASE}/requests.xml"), &fields).await;
+                assert_eq!(reply.status, 201, "{given}: {}", reply.text());
+                xml_values(&assert_xml(&reply), "service_request_id")[0].parse().expect("id")
+            } else {
+                report(app, &fields).await
+            };
+            let details = app.store.open311_details(&[id]).await.expect("details");
+            let phone = details[0].1.phone.as_ref().expect("phone");
+            assert_eq!(phone.given(), given);
+            assert_eq!(phone.e164().map(|p| p.as_str()), e164, "{given}");
+            // Never shown back, in either format.
+            for suffix in ["json", "xml"] {
+                let text = app.get(&keyed(app, &format!("{BASE}/requests/{id}.{suffix}?extensions=true")).await, None).await.text();
+                assert!(!text.contains(given), "{text}");
+            }
+        }
+        assert_eq!(all_issues(app).await.len(), cases.len());
+        // Blank is no phone.
+        let id = report(app, &with(request(&key), "phone", "  ")).await;
+        assert!(app.store.open311_details(&[id]).await.expect("details")[0].1.phone.is_none());
     }
 }

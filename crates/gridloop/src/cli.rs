@@ -54,9 +54,9 @@ pub enum Command {
     /// Enterprises (链上企业).
     #[command(subcommand)]
     Enterprise(EnterpriseCommand),
-    /// Problem categories and their SLAs.
+    /// Problem categories and their SLAs: list, add, edit.
     #[command(subcommand)]
-    Category(ListOnly),
+    Category(CategoryCommand),
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -352,6 +352,60 @@ pub enum ReportCommand {
 pub enum ListOnly {
     /// List them.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CategoryCommand {
+    /// List them.
+    List,
+    /// Add a category with its usual handling unit and an SLA for every priority (the same
+    /// minutes for all; set one priority's apart with `category edit CODE --priority P …`).
+    Add(CategoryAddArgs),
+    /// Change a category's name, usual unit or SLA. With the minutes and no --priority, every
+    /// priority gets them; issues already assigned keep the SLA they were assigned with.
+    Edit(CategoryEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CategoryAddArgs {
+    /// The new category's code, e.g. roads.
+    pub code: String,
+    /// Its name, e.g. 道路交通.
+    #[arg(long)]
+    pub name: String,
+    /// The code of the unit that usually handles it (see `gridloop unit list`).
+    #[arg(long)]
+    pub unit: String,
+    /// Working minutes from assignment to the unit's response.
+    #[arg(long)]
+    pub response_minutes: u32,
+    /// Working minutes from assignment to resolution.
+    #[arg(long)]
+    pub resolve_minutes: u32,
+    /// Only this priority's SLA: refused here, since a new category needs every priority's.
+    #[arg(long)]
+    pub priority: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CategoryEditArgs {
+    /// The category's code (it cannot change).
+    pub code: String,
+    /// A new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The code of the unit that now usually handles it.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Working minutes from assignment to the unit's response (with --resolve-minutes).
+    #[arg(long, requires = "resolve_minutes")]
+    pub response_minutes: Option<u32>,
+    /// Working minutes from assignment to resolution (with --response-minutes).
+    #[arg(long, requires = "response_minutes")]
+    pub resolve_minutes: Option<u32>,
+    /// Only this priority's SLA (low, normal, high, urgent); without it, every priority's.
+    #[arg(long, requires = "response_minutes")]
+    pub priority: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -117,6 +117,14 @@ pub async fn create(
     input: &NewCategoryInput,
 ) -> Result<Category, AppError> {
     require_admin(actor)?;
+    create_as_operator(state, input).await
+}
+
+/// [`create`] for the operator at the command line (`gridloop category add`).
+pub async fn create_as_operator(
+    state: &AppState,
+    input: &NewCategoryInput,
+) -> Result<Category, AppError> {
     let mut fields = Fields::default();
     let code = fields.take(Code::parse(&input.code));
     let name = fields.take(Name::parse(&input.name));
@@ -154,6 +162,15 @@ pub async fn update(
     input: &CategoryPatchInput,
 ) -> Result<Category, AppError> {
     require_admin(actor)?;
+    update_as_operator(state, id, input).await
+}
+
+/// [`update`] for the operator at the command line (`gridloop category edit`).
+pub async fn update_as_operator(
+    state: &AppState,
+    id: CategoryId,
+    input: &CategoryPatchInput,
+) -> Result<Category, AppError> {
     let mut fields = Fields::default();
     let name = input
         .name

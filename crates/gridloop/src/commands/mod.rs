@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Enterprise(crate::cli::EnterpriseCommand::List { grid }) => {
             reference::enterprises(&app, grid.as_deref()).await
         }
-        Command::Category(_) => reference::categories(&app).await,
+        Command::Category(cmd) => reference::category(&app, cmd).await,
         Command::User(crate::cli::UserCommand::List) => reference::users(&app).await,
         Command::User(crate::cli::UserCommand::Passwd { login }) => passwd::run(&app, &login).await,
         Command::User(crate::cli::UserCommand::Prefs {

@@ -1,6 +1,8 @@
-//! `gridloop unit|grid|enterprise|category|user list`: the reference data everyone reads.
+//! `gridloop unit|grid|enterprise|category|user list`: the reference data everyone reads; and
+//! `gridloop category add|edit`, through the same use cases as the API's.
 
-use gridloop_core::Priority;
+use gridloop_core::{Code, Priority};
+use gridloop_store::StoreError;
 use serde_json::json;
 
 use gridloop_app::reference::{
@@ -8,6 +10,12 @@ use gridloop_app::reference::{
 };
 
 use gridloop_app::notifications;
+use gridloop_app::reference::categories::{
+    CategoryPatchInput, NewCategoryInput, SlaInput, SlaMinutes,
+};
+
+use crate::cli::CategoryCommand;
+use crate::exit::UsageError;
 
 use crate::app::App;
 use crate::render::say;
@@ -56,8 +64,99 @@ pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `gridloop category list|add|edit`.
+pub async fn category(app: &App, cmd: CategoryCommand) -> anyhow::Result<()> {
+    match cmd {
+        CategoryCommand::List => categories(app).await,
+        CategoryCommand::Add(args) => {
+            if args.priority.is_some() {
+                return Err(UsageError(
+                    "a new category needs an SLA for every priority: leave out --priority, then \
+                     set one with `gridloop category edit CODE --priority P …`"
+                        .into(),
+                )
+                .into());
+            }
+            let minutes = SlaMinutes {
+                response_minutes: args.response_minutes,
+                resolve_minutes: args.resolve_minutes,
+            };
+            let input = NewCategoryInput {
+                code: args.code,
+                name: args.name,
+                default_unit: Some(args.unit),
+                sla: every_priority(minutes),
+            };
+            let created = category::create_as_operator(&app.state()?, &input).await?;
+            show_categories(app, &[created]).await
+        }
+        CategoryCommand::Edit(args) => {
+            let sla = match (args.response_minutes, args.resolve_minutes) {
+                (Some(response_minutes), Some(resolve_minutes)) => {
+                    let minutes = SlaMinutes {
+                        response_minutes,
+                        resolve_minutes,
+                    };
+                    Some(match args.priority.as_deref() {
+                        None => every_priority(minutes),
+                        Some(raw) => {
+                            let mut sla = SlaInput::default();
+                            *sla.slot(raw.parse::<Priority>()?) = Some(minutes);
+                            sla
+                        }
+                    })
+                }
+                // clap asks for both minutes together, and for them with --priority.
+                _ => None,
+            };
+            if args.name.is_none() && args.unit.is_none() && sla.is_none() {
+                return Err(UsageError(
+                    "nothing to change: give --name, --unit, or --response-minutes with \
+                     --resolve-minutes"
+                        .into(),
+                )
+                .into());
+            }
+            // The category edited is the command's subject: one that does not exist is not
+            // found (exit 3), not a bad option value.
+            let code = Code::parse_field("code", &args.code)?;
+            let id = app
+                .store
+                .category_by_code(&code)
+                .await?
+                .map(|c| c.id)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "category",
+                    key: code.to_string(),
+                })?;
+            let input = CategoryPatchInput {
+                name: args.name,
+                default_unit: args.unit.map(Some),
+                sla,
+            };
+            let changed = category::update_as_operator(&app.state()?, id, &input).await?;
+            show_categories(app, &[changed]).await
+        }
+    }
+}
+
+/// The same minutes for every priority.
+fn every_priority(minutes: SlaMinutes) -> SlaInput {
+    SlaInput {
+        low: Some(minutes),
+        normal: Some(minutes),
+        high: Some(minutes),
+        urgent: Some(minutes),
+    }
+}
+
 pub async fn categories(app: &App) -> anyhow::Result<()> {
     let categories = category::list(&app.store).await?;
+    show_categories(app, &categories).await
+}
+
+/// Categories as a table, or with `--json` as a list with every priority's SLA.
+async fn show_categories(app: &App, categories: &[gridloop_store::Category]) -> anyhow::Result<()> {
     let units = unit_codes(&app.store).await?;
     let unit_code = |id: Option<gridloop_core::UnitId>| {
         id.and_then(|id| units.get(&id).cloned())

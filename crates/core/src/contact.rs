@@ -310,6 +310,20 @@ mod tests {
         assert_eq!(ContactPhone::new("  "), None);
     }
 
+    proptest::proptest! {
+        /// Whatever a 311 client sends as a phone, reading it never panics and never refuses:
+        /// the text is kept, and an E.164 form, when there is one, is a valid `Phone`.
+        #[test]
+        fn any_text_is_a_contact_phone(given in "[0-9０-９+()\\-. xX#*a-z一-龥]{1,40}") {
+            if let Some(phone) = ContactPhone::new(&given) {
+                proptest::prop_assert_eq!(phone.given(), given.trim());
+                if let Some(e164) = phone.e164() {
+                    proptest::prop_assert!(Phone::parse(e164.as_str()).is_ok());
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_contact_phone_is_masked_in_debug_output() {
         let phone = ContactPhone::new("021-64381234").expect("not blank");

@@ -41,6 +41,7 @@ mod requests;
 mod services;
 pub mod xml;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -73,10 +74,11 @@ pub fn routes() -> Router<AppState> {
 /// `GET /discovery`, `/services`, `/requests` with a format suffix.
 async fn get_root(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    answer(&file, |name, format| async move {
+    let path = request.uri().path().to_owned();
+    answer(file, &path, |name, format| async move {
         let params = Params::from_query(request.uri())?;
         check_jurisdiction(&state, &params).await?;
         match name.as_str() {
@@ -93,10 +95,11 @@ async fn get_root(
 /// `POST /requests` with a format suffix.
 async fn post_root(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    answer(&file, |name, format| async move {
+    let path = request.uri().path().to_owned();
+    answer(file, &path, |name, format| async move {
         if name != "requests" {
             return Err(not_found());
         }
@@ -111,10 +114,11 @@ async fn post_root(
 /// `GET /services/{service_code}` with a format suffix: the service definition.
 async fn get_service(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    answer(&file, |code, format| async move {
+    let path = request.uri().path().to_owned();
+    answer(file, &path, |code, format| async move {
         let params = Params::from_query(request.uri())?;
         check_jurisdiction(&state, &params).await?;
         let doc = services::definition(&state, &code).await?;
@@ -126,10 +130,11 @@ async fn get_service(
 /// `GET /requests/{service_request_id}` with a format suffix: an array of one.
 async fn get_request(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    answer(&file, |id, format| async move {
+    let path = request.uri().path().to_owned();
+    answer(file, &path, |id, format| async move {
         let params = Params::from_query(request.uri())?;
         check_jurisdiction(&state, &params).await?;
         let doc = requests::one(&state, &id, &params).await?;
@@ -141,10 +146,11 @@ async fn get_request(
 /// `GET /tokens/{token}` with a format suffix: the request the token stands for.
 async fn get_token(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    answer(&file, |token, format| async move {
+    let path = request.uri().path().to_owned();
+    answer(file, &path, |token, format| async move {
         let params = Params::from_query(request.uri())?;
         check_jurisdiction(&state, &params).await?;
         let doc = requests::token(&state, &token, &params).await?;
@@ -154,13 +160,21 @@ async fn get_token(
 }
 
 /// Splits the format off the path's last segment, runs the handler, and renders its failure
-/// in the format asked for.
-async fn answer<F, Fut>(file: &str, handler: F) -> Response
+/// in the format asked for. A segment that is not even text (`%FF.xml`) is a 400 in the
+/// format its suffix names, like any other error here.
+async fn answer<F, Fut>(
+    file: Result<Path<String>, PathRejection>,
+    path: &str,
+    handler: F,
+) -> Response
 where
     F: FnOnce(String, Format) -> Fut,
     Fut: std::future::Future<Output = Result<Response, Failure>>,
 {
-    match Format::split(file) {
+    let Ok(Path(file)) = file else {
+        return Failure::bad_request("the path is malformed").respond(Format::of_path(path));
+    };
+    match Format::split(&file) {
         Ok((name, format)) => handler(name.to_owned(), format)
             .await
             .unwrap_or_else(|failure| failure.respond(format)),

@@ -673,6 +673,9 @@ both! {
         assert_error(&post_form(app, &format!("{BASE}/services.xml"), &[]).await, 404, true);
         let reply = app.send(Method::DELETE, &format!("{BASE}/requests.xml"), None, &[], Bytes::new()).await;
         assert_error(&reply, 405, true);
+        // A segment that is not text at all is the client's error, in its suffix's format.
+        assert_error(&app.get(&format!("{BASE}/requests/%FF.xml"), None).await, 400, true);
+        assert_error(&app.get(&format!("{BASE}/services/%FF%FE.json"), None).await, 400, false);
     }
 
     async fn a_phone_is_free_text_kept_as_given_and_read_as_e164_where_it_parses(app: &TestApp) {

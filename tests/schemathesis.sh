@@ -31,6 +31,11 @@ db="sqlite://$dir/schemathesis.db"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export RUST_LOG=error
 $gl --database-url "$db" demo --seed-only > /dev/null
+# Failed and dead notifications for POST /notifications/{id}/retry: plan the demo's visits (their
+# reminders go to the outbox), then deliver them once through a file channel that cannot write.
+printf '[notify]\nmax_attempts = 1\n[notify.file]\ndir = "/dev/null/outbox"\n' > "$dir/undeliverable.toml"
+$gl --database-url "$db" jobs work > /dev/null
+$gl --database-url "$db" --config "$dir/undeliverable.toml" notify work > /dev/null 2>&1
 $gl --database-url "$db" serve --listen "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; rm -rf "$dir"; }
@@ -43,11 +48,20 @@ done
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 
 # Each role runs the operations it may use: an admin cannot report or act on issues (403 by
-# design), lifecycle roles cannot write reference data.
+# design) nor log visits (only the visit's commissioner: 404 to anyone else), lifecycle roles
+# cannot write reference data.
+# Hooks bend the positive cases toward the park's own ids and codes and the rules across fields
+# (see tests/schemathesis/hooks.py); they read the park through the API, as the admin.
+export SCHEMATHESIS_HOOKS=tests/schemathesis/hooks.py
+export GRIDLOOP_ST_API="http://127.0.0.1:$port/api/v1"
+GRIDLOOP_ST_ADMIN_TOKEN=$($gl --database-url "$db" token create --user admin --name schemathesis-hooks 2> /dev/null)
+export GRIDLOOP_ST_ADMIN_TOKEN
+
 run_as() {
   local login=$1; shift
   local token
   token=$($gl --database-url "$db" token create --user "$login" --name schemathesis 2> /dev/null)
+  export GRIDLOOP_ST_LOGIN=$login GRIDLOOP_ST_TOKEN=$token
   echo "-- as $login"
   "$st" --no-color run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --url "http://127.0.0.1:$port/api/v1" \
@@ -57,6 +71,7 @@ run_as() {
     "$@"
 }
 
-run_as admin --exclude-path-regex '^/issues'
+run_as admin --exclude-path-regex '^/(issues|visits/)'
+run_as comm01 --include-path-regex '^/visits/'
 run_as post01 --include-path-regex '^/issues'
 run_as dispatch --include-path-regex '^/issues'

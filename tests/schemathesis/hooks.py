@@ -29,6 +29,8 @@ ADMIN_TOKEN = os.environ["GRIDLOOP_ST_ADMIN_TOKEN"]
 TOKEN = os.environ.get("GRIDLOOP_ST_TOKEN", ADMIN_TOKEN)
 LOGIN = os.environ.get("GRIDLOOP_ST_LOGIN", "admin")
 DEBUG = os.environ.get("GRIDLOOP_ST_DEBUG")
+# Hypothesis seeds the global `random` alike for every example it runs: the same choice each time.
+RNG = random.SystemRandom()
 
 
 def _get(path, token=ADMIN_TOKEN):
@@ -90,7 +92,7 @@ def _integers(value):
 
 def _known(value, known):
     """`value` if the park has it, else one the park has."""
-    return value if value in known else random.choice(known)
+    return value if value in known else RNG.choice(known)
 
 
 def _known_list(values, known):
@@ -154,9 +156,9 @@ def _report(body):
     _set(body, "enterprise_id", lambda e: _known(e, park["reportable"]))
     # A category by code or by id, not both, and one of them.
     if body.get("category") is not None and body.get("category_id") is not None:
-        body.pop(random.choice(["category", "category_id"]))
+        body.pop(RNG.choice(["category", "category_id"]))
     if body.get("category") is None and body.get("category_id") is None:
-        body["category"] = random.choice(codes)
+        body["category"] = RNG.choice(codes)
     _set(body, "category", lambda c: _known(c, codes))
     _set(body, "category_id", lambda i: _known(i, list(park["categories"].values())))
 
@@ -188,19 +190,37 @@ BODY_FIXES = {
 def _retry_target():
     """A notification that may be retried: failed or dead."""
     ids = [n["id"] for state in ("failed", "dead") for n in _get(f"/notifications?state={state}&limit=1000")]
-    return random.choice(ids) if ids else None
+    return RNG.choice(ids) if ids else None
 
 
-def _visit_target():
-    """A visit that may still be logged: planned or checked in."""
-    ids = [v["id"] for status in ("planned", "checked_in") for v in _get(f"/visits?status={status}", TOKEN)]
-    return random.choice(ids) if ids else None
+def _open_visits(statuses):
+    """Visits of the user under test in one of `statuses` whose check-in is open now: from an
+    hour before the visit until its window ends."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    hour = datetime.timedelta(hours=1)
+    return [
+        v["id"]
+        for v in _get("/visits", TOKEN)
+        if v["status"] in statuses
+        and datetime.datetime.fromisoformat(v["scheduled_at"]) - hour <= now
+        and now < datetime.datetime.fromisoformat(v["window_end_at"])
+    ]
+
+
+def _checkin_target():
+    ids = _open_visits({"planned"})
+    return RNG.choice(ids) if ids else None
+
+
+def _complete_target():
+    ids = _open_visits({"planned", "checked_in"})
+    return RNG.choice(ids) if ids else None
 
 
 PATH_FIXES = {
     ("POST", "/notifications/{id}/retry"): _retry_target,
-    ("POST", "/visits/{id}/complete"): _visit_target,
-    ("POST", "/visits/{id}/checkin"): _visit_target,
+    ("POST", "/visits/{id}/complete"): _complete_target,
+    ("POST", "/visits/{id}/checkin"): _checkin_target,
 }
 
 
@@ -238,9 +258,9 @@ def _action(case):
         return
     body = case.body
     fits = [i for i in issues if body.get("action") in i["available_actions"]]
-    issue = random.choice(fits or issues)
+    issue = RNG.choice(fits or issues)
     if not fits:
-        body["action"] = random.choice(issue["available_actions"])
+        body["action"] = RNG.choice(issue["available_actions"])
     action = body["action"]
     park = Park.get()
     later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
@@ -248,12 +268,12 @@ def _action(case):
         "reason": lambda: "schemathesis",
         "note": lambda: "schemathesis",
         "public_note": lambda: "schemathesis",
-        "unit": lambda: random.choice(park["units"]),
-        "satisfaction": lambda: random.randint(1, 5),
+        "unit": lambda: RNG.choice(park["units"]),
+        "satisfaction": lambda: RNG.randint(1, 5),
         "until": lambda: later.isoformat(),
-        "category": lambda: random.choice(list(park["categories"])),
+        "category": lambda: RNG.choice(list(park["categories"])),
         "priority": lambda: "normal",
-        "duplicate_of": lambda: random.choice([i["id"] for i in issues if i["id"] != issue["id"]] or [issue["id"]]),
+        "duplicate_of": lambda: RNG.choice([i["id"] for i in issues if i["id"] != issue["id"]] or [issue["id"]]),
     }
     for field in list(body):
         if field not in ACTION_FIELDS[action] | {"action", "version"}:
@@ -275,22 +295,31 @@ def _action(case):
 
 @schemathesis.hook
 def map_case(ctx, case):
+    """The park's reference data and the rules across fields, fixed where the case is made."""
     if not _positive(case):
         return case
-    key = (case.method.upper(), case.path)
     if isinstance(case.body, (dict, list)):
         case.body = _integers(case.body)
-        fix = BODY_FIXES.get(key)
+        fix = BODY_FIXES.get((case.method.upper(), case.path))
         if fix is not None and isinstance(case.body, dict):
             fix(case.body)
+    return case
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    """What changes during the run (a notification retried, a visit logged, an issue moved on),
+    read just before the call: the stateful phase fills ids in from links after `map_case`."""
+    if not _positive(case):
+        return
+    key = (case.method.upper(), case.path)
     if key == ("POST", "/issues/{id}/actions") and isinstance(case.body, dict):
         _action(case)
     target = PATH_FIXES.get(key)
-    if target is not None and case.path_parameters and random.random() < 0.8:
+    if target is not None and case.path_parameters and RNG.random() < 0.8:
         found = target()
         if found is not None:
             case.path_parameters = {**case.path_parameters, "id": found}
-    return case
 
 
 if DEBUG:

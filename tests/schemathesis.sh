@@ -80,7 +80,8 @@ run_as() {
     "$@"
 }
 
-run_as admin --exclude-path-regex '^/(issues|visits/)'
-run_as comm01 --include-path-regex '^/visits/'
+# The admin's run goes last: it edits users (roles, activity) that the other runs sign in as.
 run_as post01 --include-path-regex '^/issues'
 run_as dispatch --include-path-regex '^/issues'
+run_as comm01 --include-path-regex '^/visits/'
+run_as admin --exclude-path-regex '^/(issues|visits/)'

@@ -290,8 +290,10 @@ pub struct NewPlanBody {
     #[schema(example = "Asia/Shanghai")]
     pub time_zone: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10080)]
     pub window_minutes: Option<u32>,
     #[serde(default)]
+    #[schema(maximum = 10080)]
     pub reminder_lead_minutes: Option<u32>,
 }
 

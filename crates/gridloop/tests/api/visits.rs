@@ -194,4 +194,22 @@ both! {
             .json();
         assert!(after.as_array().expect("list").iter().all(|v| v["plan"] != id));
     }
+
+    async fn the_document_bounds_a_plans_minutes_as_the_api_does(app: &TestApp) {
+        let doc = app.get("/api/v1/openapi.json", None).await.expect(200).json();
+        let fields = &doc["components"]["schemas"]["NewPlanBody"]["properties"];
+        assert_eq!((&fields["window_minutes"]["minimum"], &fields["window_minutes"]["maximum"]), (&json!(1), &json!(10080)));
+        assert_eq!(fields["reminder_lead_minutes"]["maximum"], json!(10080), "{fields}");
+        let enterprise = app.get("/api/v1/enterprises", Some("admin")).await.expect(200).json()[0]["id"].clone();
+        let plan = |window: u32, lead: u32| json!({"enterprise": enterprise, "commissioner": "comm01", "window_minutes": window, "reminder_lead_minutes": lead});
+        let plans = app.get("/api/v1/visit-plans", Some("admin")).await.expect(200).json();
+        for (window, lead, field) in [(0, 0, "window_minutes"), (10081, 0, "window_minutes"), (60, 10081, "reminder_lead_minutes")] {
+            let reply = app.post_json("/api/v1/visit-plans", Some("admin"), &plan(window, lead)).await.expect(422).json();
+            assert_eq!(reply["errors"][0]["field"], field, "{reply}");
+        }
+        app.post_json("/api/v1/visit-plans", Some("admin"), &plan(10080, 10080)).await.expect(201);
+        // The refused ones stored nothing; the one at both bounds is stored.
+        let after = app.get("/api/v1/visit-plans", Some("admin")).await.expect(200).json();
+        assert_eq!(after.as_array().map(Vec::len), plans.as_array().map(|p| p.len() + 1));
+    }
 }

@@ -66,3 +66,63 @@ fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> Result<Calend
     }
     Ok(calendar)
 }
+
+/// The most working minutes `calendar due` adds: some ten years of office hours, far beyond any
+/// SLA, and quick to step through.
+pub const MAX_DUE_MINUTES: u32 = 10 * 250 * 8 * 60;
+
+/// When `minutes` working minutes from `from` have passed, in UTC and in the calendar's zone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Due {
+    pub from: DateTime<Utc>,
+    pub minutes: u32,
+    pub due: DateTime<Utc>,
+    /// `due` as the local wall clock reads it (RFC 3339 with the zone's offset).
+    pub due_local: String,
+    pub time_zone: String,
+}
+
+/// The deadline `minutes` working minutes after `from`: the SLA maths as a use case.
+///
+/// `minutes` above [`MAX_DUE_MINUTES`] is refused, naming `field`.
+pub fn due(calendar: &Calendar, from: DateTime<Utc>, minutes: u32) -> Result<Due, crate::AppError> {
+    if minutes > MAX_DUE_MINUTES {
+        return Err(gridloop_core::ParseError::new(
+            "minutes",
+            gridloop_core::rule::Rule::Minutes {
+                min: 0,
+                max: MAX_DUE_MINUTES,
+            },
+        )
+        .into());
+    }
+    let due = calendar.add_working_minutes(from, minutes);
+    Ok(Due {
+        from,
+        minutes,
+        due,
+        due_local: due.with_timezone(&calendar.tz()).to_rfc3339(),
+        time_zone: calendar.tz().name().to_owned(),
+    })
+}
+
+/// Working minutes between two instants, in whichever order they are given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Between {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub minutes: u32,
+    pub time_zone: String,
+}
+
+/// Working minutes in `[a, b)`; if `b` comes before `a` the two swap (the answer is never
+/// negative, so a script need not order them).
+pub fn between(calendar: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> Between {
+    let (from, to) = if b < a { (b, a) } else { (a, b) };
+    Between {
+        from,
+        to,
+        minutes: calendar.working_minutes_between(from, to),
+        time_zone: calendar.tz().name().to_owned(),
+    }
+}

@@ -75,6 +75,24 @@ pub enum Command {
     /// Reports computed from the event log.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The working calendar: deadlines and working time as the SLAs count them.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// When N working minutes from an instant have passed (the deadline an SLA sets).
+    Due {
+        /// RFC 3339 with its offset, e.g. 2026-12-31T17:00:00+08:00.
+        #[arg(long, value_name = "INSTANT")]
+        from: String,
+        /// Working minutes to add.
+        #[arg(long, value_name = "N")]
+        minutes: String,
+    },
+    /// Working minutes between two instants (RFC 3339, in either order).
+    Between { a: String, b: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,6 @@
-//! Reads the working calendar from the configured folder of per-year files.
+//! The working calendar: read from the built-in years and the configured folder of per-year
+//! files, stored in the database on first start and built from it; and the working-time maths
+//! as use cases ([`due`], [`between`]).
 
 use std::path::Path;
 
@@ -8,12 +10,70 @@ use gridloop_core::Calendar;
 
 use crate::error::SetupError;
 use crate::settings::CalendarSettings;
+use gridloop_store::{NewCalendarYear, StoredCalendarYear};
 
-/// Builds the calendar: the years built into the binary, then every `<region>-<year>.toml` of
-/// the folder (a file replaces a built-in year). A missing folder is not an error: a user who
-/// runs the binary outside the repository still gets 2026. A malformed file is an error, since
-/// wrong holidays silently move every deadline.
+/// Builds the calendar from the files alone: the years built into the binary, then every
+/// `<region>-<year>.toml` of the folder (a file replaces a built-in year). A missing folder is
+/// not an error: a user who runs the binary outside the repository still gets 2026. A malformed
+/// file is an error, since wrong holidays silently move every deadline.
 pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar, SetupError> {
+    let calendar = from_files(settings)?;
+    warn_missing(&calendar, settings, now);
+    Ok(calendar)
+}
+
+/// Builds the calendar from the database, which every instance shares: first the years of the
+/// files ([`load`]'s) that the database lacks are stored (on a fresh database, all of them,
+/// audited as `seed`), then the calendar is made of the stored years. A year once stored is
+/// changed only through the calendar commands, never by a file.
+///
+/// The time zone and weekly hours are those stored with the current year (else with the latest
+/// stored year; else the settings'): the working-time maths has one zone and one week.
+pub async fn load_stored(
+    store: &gridloop_store::Store,
+    settings: &CalendarSettings,
+    now: DateTime<Utc>,
+) -> Result<Calendar, SetupError> {
+    let files = from_files(settings)?;
+    let seeds: Vec<NewCalendarYear> = files
+        .years()
+        .map(|year| NewCalendarYear {
+            region: settings.region.clone(),
+            time_zone: settings.time_zone,
+            hours: settings.hours.clone(),
+            year: year.clone(),
+        })
+        .collect();
+    let seeded = store.seed_calendar_years(seeds, now).await?;
+    if !seeded.is_empty() {
+        tracing::info!(region = %settings.region, ?seeded, "stored calendar years from the built-in years and the calendar files");
+    }
+    let stored = store.calendar_years(&settings.region).await?;
+    let calendar = from_stored(&stored, settings, now);
+    warn_missing(&calendar, settings, now);
+    Ok(calendar)
+}
+
+/// The calendar of `stored` years (see [`load_stored`] for the zone and hours).
+pub fn from_stored(
+    stored: &[StoredCalendarYear],
+    settings: &CalendarSettings,
+    now: DateTime<Utc>,
+) -> Calendar {
+    let this_year = now.with_timezone(&settings.time_zone).year();
+    let (tz, hours) = stored
+        .iter()
+        .find(|y| y.year.year() == this_year)
+        .or_else(|| stored.last())
+        .map_or((settings.time_zone, settings.hours.clone()), |y| {
+            (y.time_zone, y.hours.clone())
+        });
+    stored.iter().fold(Calendar::new(tz, hours), |calendar, y| {
+        calendar.with_year(y.year.clone())
+    })
+}
+
+fn from_files(settings: &CalendarSettings) -> Result<Calendar, SetupError> {
     let mut calendar = Calendar::default_china();
     let builtin: Vec<CalendarYear> = calendar.years().cloned().collect();
     calendar = Calendar::new(settings.time_zone, settings.hours.clone());
@@ -22,7 +82,10 @@ pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar,
             calendar = calendar.with_year(year);
         }
     }
-    calendar = add_folder(calendar, &settings.dir, &settings.region)?;
+    add_folder(calendar, &settings.dir, &settings.region)
+}
+
+fn warn_missing(calendar: &Calendar, settings: &CalendarSettings, now: DateTime<Utc>) {
     // Deadlines fall in this year: a missing file is wrong deadlines now, so warn. Next year's
     // file is often published late in the year; until then say so quietly.
     let this_year = now.with_timezone(&settings.time_zone).year();
@@ -35,7 +98,6 @@ pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar,
             tracing::info!(year, %folder, "no holiday calendar for {year} yet: deadlines reaching into it count plain weeks; add {file}");
         }
     }
-    Ok(calendar)
 }
 
 fn add_folder(mut calendar: Calendar, dir: &Path, region: &str) -> Result<Calendar, SetupError> {

@@ -8,6 +8,155 @@ on_both! {
     calendar_between_counts_only_working_minutes_in_either_order => between;
     calendar_maths_refuses_bad_instants_and_absurd_minutes => maths_refusals;
     the_calendar_is_seeded_once_and_then_read_from_the_database => from_the_database;
+    a_2027_calendar_imported_and_set_by_day_moves_deadlines_and_is_audited => import_and_set;
+    a_malformed_file_or_day_is_refused_whole_and_changes_nothing => change_refusals;
+}
+
+/// Writes `text` to a file of this name in a folder of its own; returns its path.
+fn file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "gridloop-cal-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path.display().to_string()
+}
+
+fn import_and_set(db: &Db) {
+    // The issue's example: 2026-12-31 17:00 plus 120 working minutes lands on New Year's Day
+    // while 2027 is missing.
+    let from = "2026-12-31T17:00:00+08:00";
+    assert_eq!(due_from(db, from, "120"), "2027-01-01T10:00:00+08:00");
+    let csv = file(
+        "cn-2027.csv",
+        "date,kind,name\n# 元旦\n2027-01-01,holiday,元旦\n\n2027-02-06,holiday,春节\n2027-02-07,workday,春节\n",
+    );
+    let json = db.json(&["calendar", "import", &csv, "--note", "State Council notice"]);
+    assert_eq!(json["year"], 2027);
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["days"].as_array().map(Vec::len), Some(3));
+    assert_eq!(due_from(db, from, "120"), "2027-01-04T10:00:00+08:00");
+    // Sunday 7 February is a make-up working day now.
+    assert_eq!(
+        due_from(db, "2027-02-05T18:00:00+08:00", "30"),
+        "2027-02-07T09:30:00+08:00"
+    );
+
+    db.run(&[
+        "calendar",
+        "set",
+        "2027-01-04",
+        "holiday",
+        "--note",
+        "extra day",
+    ])
+    .assert_ok();
+    assert_eq!(due_from(db, from, "120"), "2027-01-05T10:00:00+08:00");
+    db.run(&["calendar", "set", "2027-01-04", "normal"])
+        .assert_ok();
+    assert_eq!(due_from(db, from, "120"), "2027-01-04T10:00:00+08:00");
+
+    // Every change audited: who, when, before and after.
+    assert_eq!(
+        sql(
+            db,
+            "SELECT COUNT(*) FROM calendar_changes WHERE year = 2027 AND actor = 'operator'"
+        ),
+        3
+    );
+    assert_eq!(
+        sql(
+            db,
+            "SELECT COUNT(*) FROM calendar_changes WHERE year = 2027 AND action = 'set' \
+             AND day = '2027-01-04' AND note = 'extra day' AND after IS NOT NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        sql(
+            db,
+            "SELECT COUNT(*) FROM calendar_years WHERE year = 2027 AND version = 3"
+        ),
+        1
+    );
+
+    // The same year again from a TOML file replaces it whole.
+    let toml = file(
+        "cn-2027.toml",
+        "year = 2027\nsource = \"test\"\n\n[[holiday]]\nname = \"元旦\"\nfrom = 2027-01-01\nto = 2027-01-03\n",
+    );
+    let json = db.json(&["calendar", "import", &toml]);
+    assert_eq!(json["version"], 4);
+    assert_eq!(json["days"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        due_from(db, "2027-02-05T18:00:00+08:00", "30"),
+        "2027-02-08T09:30:00+08:00",
+        "7 February is a plain Sunday again"
+    );
+
+    let shown = db.run(&["calendar", "show", "--year", "2027"]);
+    shown.assert_ok();
+    let out = shown.stdout();
+    assert!(
+        out.contains("2027-01\n Mo  Tu  We  Th  Fr  Sa  Su\n                  1h  2h  3h\n"),
+        "{out}"
+    );
+    assert!(out.contains("2027-12"), "{out}");
+    let shown = db.json(&["calendar", "show", "--year", "2026"]);
+    assert_eq!(shown["days"][0]["name"], "元旦");
+}
+
+fn change_refusals(db: &Db) {
+    db.run(&["calendar", "show"]).assert_ok(); // seeds
+    let changes = || sql(db, "SELECT COUNT(*) FROM calendar_changes");
+    let before = changes();
+    let bad_line = file("bad.csv", "2027-01-01,holiday\n2027-01-02,party\n");
+    db.run(&["calendar", "import", &bad_line])
+        .assert_fails(2, "line 2: 'party' is not a kind");
+    let bad_date = file("bad.csv", "2027-01-01,holiday\n2027-02-30,holiday\n");
+    db.run(&["calendar", "import", &bad_date])
+        .assert_fails(2, "line 2: '2027-02-30' is not a date");
+    let two_years = file("bad.csv", "2027-01-01,holiday\n2028-01-01,holiday\n");
+    db.run(&["calendar", "import", &two_years])
+        .assert_fails(2, "line 2: 2028-01-01 is not in the year 2027");
+    let outside = file(
+        "cn-2027.toml",
+        "year = 2027\n\n[[holiday]]\nname = \"x\"\nfrom = 2026-12-31\nto = 2027-01-01\n",
+    );
+    db.run(&["calendar", "import", &outside])
+        .assert_fails(2, "line 5: 2026-12-31 is not in this file's year 2027");
+    let mut every_day = String::new();
+    let mut d = chrono::NaiveDate::from_ymd_opt(2028, 1, 1).expect("date");
+    while d.format("%Y").to_string() == "2028" {
+        every_day.push_str(&format!("{d},holiday\n"));
+        d = d.succ_opt().expect("date");
+    }
+    let all_holidays = file("all.csv", &every_day);
+    db.run(&["calendar", "import", &all_holidays])
+        .assert_fails(2, "2028 would have no working day");
+    db.run(&["calendar", "set", "2027-01-05", "party"])
+        .assert_fails(2, "not a kind of day");
+    db.run(&["calendar", "set", "1999-01-05", "holiday"])
+        .assert_fails(2, "DATE");
+    db.run(&[
+        "calendar",
+        "set",
+        "2027-01-05",
+        "holiday",
+        "--note",
+        "a\u{7}b",
+    ])
+    .assert_fails(2, "--note");
+    db.run(&["calendar", "import", "/nonexistent/cn-2027.toml"])
+        .assert_fails(2, "cannot read");
+    assert_eq!(changes(), before, "nothing was changed");
+    assert_eq!(
+        sql(db, "SELECT COUNT(*) FROM calendar_years WHERE year > 2026"),
+        0
+    );
 }
 
 /// Runs one SQL statement on the test's database (either backend); returns rows affected, or

@@ -188,3 +188,289 @@ pub fn between(calendar: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> Betwe
         time_zone: calendar.tz().name().to_owned(),
     }
 }
+
+/// Why a calendar change was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarRefused {
+    /// A TOML calendar file that does not parse or check, with its line.
+    #[error("{0}")]
+    File(#[from] gridloop_core::CalendarError),
+    /// A CSV line that is not `date,kind[,name]`, with the line and the reason.
+    #[error("line {line}: {reason}")]
+    Csv { line: usize, reason: String },
+    /// The year would have no working day at all: every deadline in it would run on forever.
+    #[error("{year} would have no working day")]
+    NoWorkingDay { year: i32 },
+    /// A note longer than [`MAX_NOTE_CHARS`] or spanning lines.
+    #[error("--note: {0}")]
+    Note(&'static str),
+    #[error(transparent)]
+    App(#[from] crate::AppError),
+}
+
+/// The longest note (a day's name) a change may carry.
+pub const MAX_NOTE_CHARS: usize = 100;
+
+/// What `calendar set` makes of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayChange {
+    /// A public holiday: no working time.
+    Holiday,
+    /// A make-up working day, worked with Monday's hours.
+    Workday,
+    /// Back to what the weekly hours say.
+    Normal,
+}
+
+impl std::str::FromStr for DayChange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "holiday" => Ok(Self::Holiday),
+            "workday" => Ok(Self::Workday),
+            "normal" => Ok(Self::Normal),
+            other => Err(format!(
+                "'{other}' is not a kind of day (holiday, workday or normal)"
+            )),
+        }
+    }
+}
+
+/// Who made a change, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedBy {
+    pub user: Option<gridloop_core::UserId>,
+    pub login: String,
+}
+
+impl ChangedBy {
+    /// The operator at the command line (who has the database already).
+    pub fn operator() -> Self {
+        Self {
+            user: None,
+            login: "operator".into(),
+        }
+    }
+}
+
+/// Parses a calendar file: the TOML format of `config/calendars/` or, when `csv`, lines of
+/// `date,kind[,name]` (kind `holiday` or `workday`; blank lines, `#` comments and a
+/// `date,kind` header skipped), all dates in one year. Refused whole, with the line and reason.
+pub fn parse_file(text: &str, csv: bool) -> Result<CalendarYear, CalendarRefused> {
+    if !csv {
+        return Ok(CalendarYear::from_toml(text)?);
+    }
+    let mut year = None;
+    let mut seen: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
+    let mut days = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let refuse = |reason: String| CalendarRefused::Csv { line, reason };
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split(',').map(str::trim).collect();
+        if fields.len() >= 2 && fields[0] == "date" && fields[1] == "kind" {
+            continue;
+        }
+        if !(2..=3).contains(&fields.len()) {
+            return Err(refuse(format!(
+                "expected date,kind or date,kind,name; found {} fields",
+                fields.len()
+            )));
+        }
+        let date = gridloop_core::dates::parse_date("date", fields[0]).map_err(|_| {
+            refuse(format!(
+                "'{}' is not a date such as 2027-01-01 (2000 to 2100)",
+                fields[0]
+            ))
+        })?;
+        let first = *year.get_or_insert(date.year());
+        if date.year() != first {
+            return Err(refuse(format!(
+                "{date} is not in the year {first} of the first date"
+            )));
+        }
+        if let Some(first_line) = seen.insert(date, line) {
+            return Err(refuse(format!(
+                "{date} is already listed on line {first_line}"
+            )));
+        }
+        let name = fields.get(2).copied().unwrap_or("").to_owned();
+        let day = match fields[1] {
+            "holiday" => gridloop_core::calendar::YearDay::Holiday { name },
+            "workday" => gridloop_core::calendar::YearDay::MakeUp {
+                name,
+                works_as: chrono::Weekday::Mon,
+            },
+            other => {
+                return Err(refuse(format!(
+                    "'{other}' is not a kind (holiday or workday)"
+                )))
+            }
+        };
+        days.push((date, day));
+    }
+    let Some(year) = year else {
+        return Err(CalendarRefused::Csv {
+            line: text.lines().count().max(1),
+            reason: "no dates: expected lines of date,kind".into(),
+        });
+    };
+    Ok(CalendarYear::from_days(year, None, days)?)
+}
+
+/// Stores `year` for `region`, replacing what was stored for it, audited as an import. The
+/// zone and weekly hours are kept (those of the running calendar for a new year).
+pub async fn import(
+    state: &crate::AppState,
+    by: &ChangedBy,
+    region: &str,
+    year: CalendarYear,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<StoredCalendarYear, CalendarRefused> {
+    let number = year.year();
+    let note = checked_note(note)?;
+    put(
+        state,
+        by,
+        region,
+        number,
+        None,
+        note,
+        "import",
+        move |_| Ok(year),
+        now,
+    )
+    .await
+}
+
+/// Makes `date` a holiday, a make-up working day or a normal day again, audited with `note`
+/// (also the day's name).
+pub async fn set_day(
+    state: &crate::AppState,
+    by: &ChangedBy,
+    region: &str,
+    date: chrono::NaiveDate,
+    change: DayChange,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<StoredCalendarYear, CalendarRefused> {
+    let note = checked_note(note)?;
+    let name = note.clone().unwrap_or_default();
+    let edit = move |old: Option<&CalendarYear>| {
+        use gridloop_core::calendar::YearDay;
+        let mut days: Vec<_> = old.map(|y| y.days().collect()).unwrap_or_default();
+        days.retain(|(d, _)| *d != date);
+        match change {
+            DayChange::Holiday => days.push((date, YearDay::Holiday { name })),
+            DayChange::Workday => days.push((
+                date,
+                YearDay::MakeUp {
+                    name,
+                    works_as: chrono::Weekday::Mon,
+                },
+            )),
+            DayChange::Normal => {}
+        }
+        let source = old.and_then(|y| y.source().map(str::to_owned));
+        Ok(CalendarYear::from_days(date.year(), source, days)?)
+    };
+    put(
+        state,
+        by,
+        region,
+        date.year(),
+        Some(date),
+        note,
+        "set",
+        edit,
+        now,
+    )
+    .await
+}
+
+/// The stored years of `region`.
+pub async fn years(
+    state: &crate::AppState,
+    region: &str,
+) -> Result<Vec<StoredCalendarYear>, crate::AppError> {
+    state
+        .store
+        .calendar_years(region)
+        .await
+        .map_err(crate::AppError::from)
+}
+
+fn checked_note(note: Option<String>) -> Result<Option<String>, CalendarRefused> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if let Some(n) = &note {
+        if n.chars().count() > MAX_NOTE_CHARS {
+            return Err(CalendarRefused::Note("longer than 100 characters"));
+        }
+        if n.chars().any(char::is_control) {
+            return Err(CalendarRefused::Note(
+                "must be one line without control characters",
+            ));
+        }
+    }
+    Ok(note)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn put(
+    state: &crate::AppState,
+    by: &ChangedBy,
+    region: &str,
+    year: i32,
+    day: Option<chrono::NaiveDate>,
+    note: Option<String>,
+    action: &'static str,
+    edit: impl FnOnce(Option<&CalendarYear>) -> Result<CalendarYear, CalendarRefused>,
+    now: DateTime<Utc>,
+) -> Result<StoredCalendarYear, CalendarRefused> {
+    gridloop_core::dates::check_year("year", year).map_err(crate::AppError::from)?;
+    let store = &state.store;
+    let old = store
+        .calendar_year(region, year)
+        .await
+        .map_err(crate::AppError::from)?;
+    let calendar = state.workflow.calendar();
+    let (time_zone, hours) = old.as_ref().map_or_else(
+        || (calendar.tz(), calendar.hours().clone()),
+        |o| (o.time_zone, o.hours.clone()),
+    );
+    let new_year = edit(old.as_ref().map(|o| &o.year))?;
+    let check = Calendar::new(time_zone, hours.clone()).with_year(new_year.clone());
+    let has_work = chrono::NaiveDate::from_yo_opt(year, 1)
+        .into_iter()
+        .flat_map(|d| d.iter_days())
+        .take_while(|d| d.year() == year)
+        .any(|d| check.is_working_day(d));
+    if !has_work {
+        return Err(CalendarRefused::NoWorkingDay { year });
+    }
+    let stored = store
+        .put_calendar_year(
+            NewCalendarYear {
+                region: region.to_owned(),
+                time_zone,
+                hours,
+                year: new_year,
+            },
+            gridloop_store::CalendarChangeBy {
+                user: by.user,
+                actor: by.login.clone(),
+                action,
+                day,
+                note,
+            },
+            now,
+        )
+        .await
+        .map_err(crate::AppError::from)?;
+    tracing::info!(region, year, action, by = %by.login, version = stored.version, "calendar changed");
+    Ok(stored)
+}

@@ -93,6 +93,30 @@ pub enum CalendarCommand {
     },
     /// Working minutes between two instants (RFC 3339, in either order).
     Between { a: String, b: String },
+    /// A year as month grids: holidays, make-up working days, weekends.
+    Show {
+        /// The year (default: this year in the calendar's zone).
+        #[arg(long)]
+        year: Option<String>,
+    },
+    /// Replaces a year with a file: the TOML format of config/calendars/, or (`.csv`) lines of
+    /// date,kind[,name] with kind holiday or workday. Refused whole if any line is wrong.
+    Import {
+        file: PathBuf,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Makes a day a holiday, a make-up working day, or normal again.
+    Set {
+        /// YYYY-MM-DD.
+        date: String,
+        /// holiday, workday or normal.
+        kind: String,
+        /// The day's name and why (kept in the audit trail).
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

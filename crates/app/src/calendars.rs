@@ -244,6 +244,23 @@ pub struct ChangedBy {
 }
 
 impl ChangedBy {
+    /// An admin changing calendars (the API): anyone else is refused.
+    pub fn admin(
+        actor: &gridloop_core::Actor,
+        login: &gridloop_core::Login,
+    ) -> Result<Self, crate::AppError> {
+        if !actor.has_role(gridloop_core::Role::Admin) {
+            return Err(crate::AppError::NotPermitted {
+                doing: crate::Doing::Administer,
+                roles: &[gridloop_core::Role::Admin],
+            });
+        }
+        Ok(Self {
+            user: Some(actor.user),
+            login: login.to_string(),
+        })
+    }
+
     /// The operator at the command line (who has the database already).
     pub fn operator() -> Self {
         Self {

@@ -10,6 +10,53 @@ on_both! {
     the_calendar_is_seeded_once_and_then_read_from_the_database => from_the_database;
     a_2027_calendar_imported_and_set_by_day_moves_deadlines_and_is_audited => import_and_set;
     a_malformed_file_or_day_is_refused_whole_and_changes_nothing => change_refusals;
+    a_server_started_in_november_without_next_year_warns_at_the_default_level => warns;
+}
+
+fn warns(db: &Db) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // 27 November 2026 (the suite's NOW), no 2027 anywhere, the default log level.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gridloop"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(root)
+        .env("GRIDLOOP_DATABASE_URL", &db.url)
+        .env("GRIDLOOP_NOW", crate::support::NOW)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start gridloop serve");
+    let stderr = server.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut warning = None;
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        if line.contains("no holiday calendar for 2027") {
+            warning = Some(line);
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let line = warning.expect("a warning about 2027 on start");
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("gridloop calendar import"), "{line}");
 }
 
 /// Writes `text` to a file of this name in a folder of its own; returns its path.

@@ -13,7 +13,8 @@
 //!   delivery-report secret, report settings).
 //! - [`error`]: [`AppError`], what went wrong as data; [`error::SetupError`] for start-up.
 //! - [`settings`]: the typed sections of `config/default.toml`.
-//! - [`calendars`]: the working calendar read from `config/calendars/`.
+//! - [`calendars`]: the working calendar: seeded from `config/calendars/` into the database and
+//!   built from it; the working-time maths, a year imported, a day set (audited).
 //! - Use cases: [`issues`] (intake, acting on an issue, the list, one issue and its history),
 //!   [`reference`](mod@reference) (grids, posts, enterprises, units, users and
 //!   categories administered), [`visits`] (visit plans, the visits due, checked in and logged),

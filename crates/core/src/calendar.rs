@@ -48,7 +48,7 @@ use chrono_tz::Tz;
 
 pub use error::CalendarError;
 pub use hours::WorkingHours;
-pub use year::CalendarYear;
+pub use year::{CalendarYear, YearDay};
 
 use hours::Span;
 use year::SpecialDay;

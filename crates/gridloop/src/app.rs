@@ -35,7 +35,6 @@ impl App {
                 .map_err(|e| UsageError(e.to_string()))?,
             None => Utc::now(),
         };
-        let calendar = gridloop_app::calendars::load(&settings.calendar, now)?;
         let url = cli
             .database_url
             .clone()
@@ -44,6 +43,8 @@ impl App {
             .await
             .with_context(|| format!("opening the database {}", redact_url(&url)))?;
         store.migrate().await.context("migrating the database")?;
+        let calendar =
+            gridloop_app::calendars::load_stored(&store, &settings.calendar, now).await?;
         Ok(Self {
             store,
             workflow: Workflow::new(calendar),

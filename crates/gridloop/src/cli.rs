@@ -75,6 +75,48 @@ pub enum Command {
     /// Reports computed from the event log.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The working calendar: deadlines and working time as the SLAs count them.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// When N working minutes from an instant have passed (the deadline an SLA sets).
+    Due {
+        /// RFC 3339 with its offset, e.g. 2026-12-31T17:00:00+08:00.
+        #[arg(long, value_name = "INSTANT")]
+        from: String,
+        /// Working minutes to add.
+        #[arg(long, value_name = "N")]
+        minutes: String,
+    },
+    /// Working minutes between two instants (RFC 3339, in either order).
+    Between { a: String, b: String },
+    /// A year as month grids: holidays, make-up working days, weekends.
+    Show {
+        /// The year (default: this year in the calendar's zone).
+        #[arg(long)]
+        year: Option<String>,
+    },
+    /// Replaces a year with a file: the TOML format of config/calendars/, or (`.csv`) lines of
+    /// date,kind[,name] with kind holiday or workday. Refused whole if any line is wrong.
+    Import {
+        file: PathBuf,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Makes a day a holiday, a make-up working day, or normal again.
+    Set {
+        /// YYYY-MM-DD.
+        date: String,
+        /// holiday, workday or normal.
+        kind: String,
+        /// The day's name and why (kept in the audit trail).
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
 //!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
 //!   name in a transaction of their own.
+//! - `calendars`: working calendars per region and year, seeded, replaced and audited.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -51,6 +52,7 @@ mod attachments;
 mod backend;
 mod batch;
 mod bulk;
+mod calendars;
 mod effects;
 pub mod error;
 mod issues;
@@ -79,6 +81,9 @@ pub use attachments::{
 };
 pub use backend::Tx;
 pub use bulk::History;
+pub use calendars::{
+    year_json, CalendarChange, CalendarChangeBy, NewCalendarYear, StoredCalendarYear,
+};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};

@@ -26,6 +26,10 @@ pub enum CalendarError {
         year: i32,
     },
 
+    /// A listed day (not from a file) outside the year it is listed for.
+    #[error("{date} is not in the year {year}")]
+    NotInYear { date: NaiveDate, year: i32 },
+
     #[error("line {line}: holiday {name} runs from {from} to {to}; `from` must not be after `to`")]
     ReversedRange {
         line: usize,

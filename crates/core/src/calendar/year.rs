@@ -168,6 +168,56 @@ impl FromStr for CalendarYear {
     }
 }
 
+/// A listed day in its public form: what [`CalendarYear::days`] yields and
+/// [`CalendarYear::from_days`] takes, for storing a year elsewhere than in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YearDay {
+    /// A public holiday (放假).
+    Holiday { name: String },
+    /// A make-up working day (调休上班), worked with the hours of `works_as`.
+    MakeUp { name: String, works_as: Weekday },
+}
+
+impl CalendarYear {
+    /// Builds a year from its listed days (a later entry for a date replaces an earlier one).
+    /// A date outside `year` is refused, as in a file.
+    pub fn from_days<I>(year: i32, source: Option<String>, days: I) -> Result<Self, CalendarError>
+    where
+        I: IntoIterator<Item = (NaiveDate, YearDay)>,
+    {
+        let mut map = BTreeMap::new();
+        for (date, day) in days {
+            if date.year() != year {
+                return Err(CalendarError::NotInYear { date, year });
+            }
+            let day = match day {
+                YearDay::Holiday { name } => SpecialDay::Holiday { name },
+                YearDay::MakeUp { name, works_as } => SpecialDay::MakeUp { name, works_as },
+            };
+            map.insert(date, day);
+        }
+        Ok(Self {
+            year,
+            source,
+            days: map,
+        })
+    }
+
+    /// Every listed day, in date order.
+    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, YearDay)> + '_ {
+        self.days.iter().map(|(date, day)| {
+            let day = match day {
+                SpecialDay::Holiday { name } => YearDay::Holiday { name: name.clone() },
+                SpecialDay::MakeUp { name, works_as } => YearDay::MakeUp {
+                    name: name.clone(),
+                    works_as: *works_as,
+                },
+            };
+            (*date, day)
+        })
+    }
+}
+
 /// The file as written; [`CalendarYear::from_toml`] turns it into the checked form.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

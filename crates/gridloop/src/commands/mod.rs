@@ -1,5 +1,6 @@
 //! One module per command group; [`run`] dispatches.
 
+mod calendar;
 mod demo;
 mod issue;
 pub(crate) mod jobs;
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Visit(cmd) => visit::run(&app, cmd).await,
         Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Report(cmd) => report::run(&app, cmd).await,
+        Command::Calendar(cmd) => calendar::run(&app, cmd).await,
         Command::Lifecycle(_) => unreachable!("answered before the database is opened"),
     }
 }

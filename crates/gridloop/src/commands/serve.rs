@@ -70,6 +70,11 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         clock,
         &app.settings,
     )?;
+    let calendar_watch = tokio::spawn(gridloop_app::calendars::watch_next_year(
+        app.store.clone(),
+        app.settings.calendar.clone(),
+        Arc::clone(&state.clock),
+    ));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let limits = serve::Limits::from(&app.settings.server);
     serve::serve_with(listener, state, limits, serve::shutdown_signal())
@@ -85,6 +90,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         let _ = stop.send(());
         let _ = task.await;
     }
+    calendar_watch.abort();
     app.store.close().await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod bad_input;
+mod calendars;
 mod issues;
 mod open311;
 mod probes;

@@ -376,10 +376,25 @@ async fn three_hundred_parallel_sign_ins_keep_peak_rss_under_150_mb() {
         before,
         peak
     );
-    assert_eq!(
-        count(401) + count(503),
-        300,
-        "only wrong passwords and refusals"
+    let others: Vec<_> = answers
+        .iter()
+        // 408 too: on a loaded machine (the whole suite running beside it) a connection of the
+        // flood may not get its headers read within the header timeout, which is that limit
+        // doing its job, not a sign-in getting through.
+        .filter(|a| !matches!(a.status, 401 | 503 | 408))
+        .map(|a| {
+            (
+                a.status,
+                String::from_utf8_lossy(&a.body)
+                    .chars()
+                    .take(300)
+                    .collect::<String>(),
+            )
+        })
+        .collect();
+    assert!(
+        others.is_empty(),
+        "only wrong passwords and refusals, not {others:?}"
     );
     assert!(count(401) >= 2, "passwords were checked");
     assert!(count(503) >= 1, "the flood overflowed the queue");

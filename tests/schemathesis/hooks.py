@@ -217,6 +217,30 @@ def _complete_target():
     return RNG.choice(ids) if ids else None
 
 
+def _calendar_day(case):
+    """A day of 2027 in the park's region (any year 2000–2100 would do; 2027 leaves the demo's
+    own year alone)."""
+    day = datetime.date(2027, 1, 1) + datetime.timedelta(days=RNG.randrange(365))
+    case.path_parameters = {**(case.path_parameters or {}), "region": "cn", "date": day.isoformat()}
+    if isinstance(case.body, dict):
+        case.body["kind"] = RNG.choice(["holiday", "workday", "normal"])
+
+
+def _calendar_import(case):
+    """A small CSV year for the park's region: the refusals of malformed files have their own
+    tests (crates/gridloop/tests/api/calendars.rs)."""
+    case.path_parameters = {**(case.path_parameters or {}), "region": "cn"}
+    if isinstance(case.body, dict):
+        case.body["format"] = "csv"
+        case.body["content"] = "2027-01-01,holiday,元旦\n2027-02-06,workday,春节调休\n"
+
+
+CASE_FIXES = {
+    ("PUT", "/calendars/{region}/days/{date}"): _calendar_day,
+    ("POST", "/calendars/{region}/import"): _calendar_import,
+}
+
+
 PATH_FIXES = {
     ("POST", "/notifications/{id}/retry"): _retry_target,
     ("POST", "/visits/{id}/complete"): _complete_target,
@@ -303,6 +327,9 @@ def map_case(ctx, case):
         fix = BODY_FIXES.get((case.method.upper(), case.path))
         if fix is not None and isinstance(case.body, dict):
             fix(case.body)
+    fix = CASE_FIXES.get((case.method.upper(), case.path))
+    if fix is not None:
+        fix(case)
     return case
 
 

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::ApiPath;
+use crate::extract::{ApiJson, ApiPath};
 use crate::problem::Problem;
 use crate::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
 
@@ -93,6 +93,7 @@ impl From<&StoredCalendarYear> for CalendarYearView {
 #[serde(deny_unknown_fields)]
 pub struct DayChangeBody {
     /// holiday, workday or normal (back to the weekly hours).
+    #[schema(pattern = "^(holiday|workday|normal)$")]
     pub kind: String,
     /// The day's name and why; kept in the audit trail.
     pub note: Option<String>,
@@ -103,6 +104,7 @@ pub struct DayChangeBody {
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
     /// toml (the format of config/calendars/) or csv (lines of date,kind[,name]).
+    #[schema(pattern = "^(toml|csv)$")]
     pub format: String,
     /// The file's text.
     pub content: String,
@@ -176,7 +178,7 @@ async fn put_day(
     Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath((region, date)): ApiPath<(String, String)>,
-    Json(body): Json<DayChangeBody>,
+    ApiJson(body): ApiJson<DayChangeBody>,
 ) -> Result<Json<CalendarYearView>, Problem> {
     let by = ChangedBy::admin(&admin.actor, &admin.user.login)?;
     let date = parse_date("date", &date).map_err(gridloop_app::AppError::from)?;
@@ -211,7 +213,7 @@ async fn import_year(
     Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(region): ApiPath<String>,
-    Json(body): Json<ImportBody>,
+    ApiJson(body): ApiJson<ImportBody>,
 ) -> Result<Json<CalendarYearView>, Problem> {
     let by = ChangedBy::admin(&admin.actor, &admin.user.login)?;
     let csv = match body.format.as_str() {

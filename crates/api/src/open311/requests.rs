@@ -270,18 +270,16 @@ pub async fn list(state: &AppState, params: &Params) -> Result<(&'static str, Do
         reporter: Some(caller.user.id),
         ..IssueFilter::default()
     };
-    if let Some(ids) = params.get("service_request_id") {
-        filter.ids = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(parse_id)
-            .collect::<Result<_, _>>()?;
-        if filter.ids.len() > MAX_REQUESTS {
+    // Like service_code, ids may come comma delimited, the parameter declared several times, or
+    // both; every value counts (not only the first).
+    let ids = params.list("service_request_id");
+    if !ids.is_empty() {
+        if ids.len() > MAX_REQUESTS {
             return Err(Failure::bad_request(format!(
                 "at most {MAX_REQUESTS} service_request_ids at once"
             )));
         }
+        filter.ids = ids.into_iter().map(parse_id).collect::<Result<_, _>>()?;
     } else {
         categories = service_categories(state, params).await?;
         if let Some(status) = params.get("status") {

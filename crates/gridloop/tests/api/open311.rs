@@ -511,6 +511,11 @@ both! {
             ids(app.get(&keyed(app, &list(&format!("?service_request_id={old},{roads},{cli}"))).await, None).await),
             [s(roads), s(old)]
         );
+        // Ids declared several times count every value, as service codes do.
+        assert_eq!(
+            ids(app.get(&keyed(app, &list(&format!("?service_request_id={old}&service_request_id={roads},{cli}"))).await, None).await),
+            [s(roads), s(old)]
+        );
         assert_eq!(ids(app.get(&keyed(app, &list("?service_code=power")).await, None).await), [s(power)]);
         assert_eq!(ids(app.get(&keyed(app, &list("?status=closed")).await, None).await), [s(power)]);
         assert_eq!(ids(app.get(&keyed(app, &list("?status=open")).await, None).await), [s(roads)]);

@@ -350,13 +350,10 @@ async fn service_categories(state: &AppState, params: &Params) -> Result<Vec<Cat
     for code in codes {
         let unknown = || Failure::bad_request(format!("service_code '{code}' not found"));
         let code = Code::parse(code).map_err(|_| unknown())?;
-        let category = state
-            .store
-            .category_by_code(&code)
-            .await?
-            .ok_or_else(unknown)?;
-        if !categories.contains(&category.id) {
-            categories.push(category.id);
+        // The state's cache of codes, as intake and actions resolve them.
+        let category = state.category_id(&code).await?.ok_or_else(unknown)?;
+        if !categories.contains(&category) {
+            categories.push(category);
         }
     }
     Ok(categories)

@@ -138,6 +138,36 @@ pub enum Change {
         /// How long the issue had been overdue, in working minutes, when it was escalated.
         overdue_minutes: u32,
     },
+    /// The working calendar changed under the issue's open deadlines: each one that moved was
+    /// laid out again on the new calendar so the unit keeps the working time it had left (a
+    /// system step; the status does not change). Reports count against the deadline in force
+    /// at each instant, so a deadline missed before the change stays missed.
+    DeadlinesRecomputed {
+        /// The response deadline before and after, if it moved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response_due_at: Option<DeadlineMove>,
+        /// The resolution deadline before and after, if it moved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolve_due_at: Option<DeadlineMove>,
+        /// The calendar change that moved them.
+        cause: CalendarChange,
+    },
+}
+
+/// A deadline before and after a recomputation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineMove {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Which change of the working calendar an event answers: the region's year as it stood at
+/// `version` (the audit trail of the calendar says who changed what).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarChange {
+    pub region: String,
+    pub year: i32,
+    pub version: i64,
 }
 
 impl Change {
@@ -163,6 +193,7 @@ impl Change {
             Self::Reassigned { .. } => "reassigned",
             Self::Commented { .. } => "commented",
             Self::Escalated { .. } => "escalated",
+            Self::DeadlinesRecomputed { .. } => "deadlines_recomputed",
         }
     }
 }

@@ -252,6 +252,18 @@ impl Issue {
             }
             Change::Commented { .. } => {}
             Change::Escalated { level, .. } => self.escalation_level = *level,
+            Change::DeadlinesRecomputed {
+                response_due_at,
+                resolve_due_at,
+                ..
+            } => {
+                if let Some(moved) = response_due_at {
+                    self.response_due_at = Some(moved.to);
+                }
+                if let Some(moved) = resolve_due_at {
+                    self.resolve_due_at = Some(moved.to);
+                }
+            }
         }
         self.status = event.to;
         self.version = event.version;

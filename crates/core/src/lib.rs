@@ -19,7 +19,8 @@
 //! - [`issue`]: the projection of an issue's events.
 //! - [`lifecycle`]: the transition table and the [`Workflow`] that decides each step;
 //!   [`lifecycle_table`]: the same table written out for people (`docs/lifecycle.md`).
-//! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar.
+//! - [`sla`], [`calendar`]: deadlines in working minutes on a working calendar;
+//!   [`recompute`]: open deadlines laid out again when the calendar changes.
 //! - [`escalation`]: each category's escalation ladder, and the reminder and escalation timers
 //!   of a deadline watch.
 //! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
@@ -46,6 +47,7 @@ pub mod lifecycle_table;
 pub mod locale;
 pub mod notification;
 pub mod priority;
+pub mod recompute;
 pub mod report;
 pub mod role;
 pub mod rule;
@@ -65,7 +67,7 @@ pub use error::{EscalationRefused, ParseError, Precondition, TransitionError};
 pub use escalation::{
     plan_timers, working_day_minutes, Deadline, EscalationLadder, Share, Step, Timer, TimerKind,
 };
-pub use event::{Change, Event, Source};
+pub use event::{CalendarChange, Change, DeadlineMove, Event, Source};
 pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
 pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};

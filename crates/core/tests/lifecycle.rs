@@ -1757,3 +1757,147 @@ fn a_resolved_event_stored_before_public_notes_decodes_as_not_public() {
         serde_json::json!({"kind": "resolved", "note": "fixed"})
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines recomputed when the calendar changes
+
+/// The calendar with 2027 entered late: New Year's Day a holiday.
+fn with_new_years_day() -> Workflow {
+    use gridloop_core::calendar::YearDay;
+    let jan1 = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("a date");
+    let year = gridloop_core::CalendarYear::from_days(
+        2027,
+        None,
+        [(
+            jan1,
+            YearDay::Holiday {
+                name: "元旦".into(),
+            },
+        )],
+    )
+    .expect("a year");
+    Workflow::new(Calendar::default_china().with_year(year))
+}
+
+fn cause() -> gridloop_core::CalendarChange {
+    gridloop_core::CalendarChange {
+        region: "cn".into(),
+        year: 2027,
+        version: 2,
+    }
+}
+
+/// Assigned on New Year's Eve at 17:00 with an hour to respond and two to resolve: on the
+/// calendar without 2027 the resolution falls due on New Year's Day at 10:00.
+fn assigned_on_new_years_eve() -> Track {
+    let mut track = Track::reported(&post_member_of_grid(1), sh(2026, 12, 31, 16, 0));
+    track.apply(sample(ActionKind::Accept), &dispatcher());
+    track.apply_at(
+        Action::Assign {
+            unit: unit(1),
+            sla: sla(60, 120),
+        },
+        &dispatcher(),
+        sh(2026, 12, 31, 17, 0),
+    );
+    assert_eq!(track.issue.resolve_due_at, Some(sh(2027, 1, 1, 10, 0)));
+    assert_eq!(track.issue.response_due_at, Some(sh(2026, 12, 31, 18, 0)));
+    track
+}
+
+#[test]
+fn a_holiday_entered_late_moves_the_deadline_past_it_keeping_the_working_time_left() {
+    let track = assigned_on_new_years_eve();
+    let now = sh(2026, 12, 31, 17, 30);
+    let decision = with_new_years_day()
+        .recompute_deadlines(track.wf.calendar(), &track.issue, cause(), now)
+        .expect("the resolution deadline moves");
+    // 30 minutes were left on the 31st and 60 on the 1st; the 1st is a holiday and the 2nd and
+    // 3rd a weekend, so the last 60 minutes are worked on Monday the 4th.
+    assert_eq!(
+        decision.event.change,
+        Change::DeadlinesRecomputed {
+            response_due_at: None,
+            resolve_due_at: Some(gridloop_core::DeadlineMove {
+                from: sh(2027, 1, 1, 10, 0),
+                to: sh(2027, 1, 4, 10, 0),
+            }),
+            cause: cause(),
+        }
+    );
+    assert_eq!(decision.event.actor, None);
+    assert_eq!(decision.event.version, track.issue.version + 1);
+    assert_eq!(decision.issue.status, track.issue.status);
+    assert_eq!(decision.issue.resolve_due_at, Some(sh(2027, 1, 4, 10, 0)));
+    assert_eq!(decision.issue.response_due_at, Some(sh(2026, 12, 31, 18, 0)));
+    // The watch is armed again on the new deadlines, so the timers follow them.
+    assert_eq!(
+        decision.effects,
+        vec![Effect::WatchDeadlines {
+            response_due_at: Some(sh(2026, 12, 31, 18, 0)),
+            resolve_due_at: sh(2027, 1, 4, 10, 0),
+        }]
+    );
+    // Replaying the history gives the same issue.
+    let mut replayed = track.issue.clone();
+    replayed.evolve(&decision.event).expect("the event folds");
+    assert_eq!(replayed, decision.issue);
+}
+
+#[test]
+fn nothing_moves_when_the_change_does_not_touch_the_time_left() {
+    let track = assigned_on_new_years_eve();
+    let now = sh(2026, 12, 31, 17, 30);
+    // The same calendar: nothing to do.
+    assert_eq!(
+        track
+            .wf
+            .recompute_deadlines(track.wf.calendar(), &track.issue, cause(), now),
+        None
+    );
+    // A deadline already missed stays missed: rewriting it would rewrite whether it was met.
+    let later = sh(2027, 1, 1, 11, 0);
+    assert_eq!(
+        with_new_years_day().recompute_deadlines(track.wf.calendar(), &track.issue, cause(), later),
+        None
+    );
+}
+
+#[test]
+fn a_held_issue_keeps_the_time_it_had_when_its_clock_stopped_and_is_not_watched() {
+    let mut track = assigned_on_new_years_eve();
+    track.apply(sample(ActionKind::Start), &unit_member_of(1));
+    track.apply_at(
+        Action::Hold {
+            reason: reason("waiting for the supplier"),
+        },
+        &unit_member_of(1),
+        sh(2026, 12, 31, 17, 10),
+    );
+    let decision = with_new_years_day()
+        .recompute_deadlines(
+            track.wf.calendar(),
+            &track.issue,
+            cause(),
+            sh(2026, 12, 31, 17, 45),
+        )
+        .expect("the resolution deadline moves");
+    // 50 minutes left on the 31st from 17:10, then 60 more: Monday the 4th at 10:00.
+    assert_eq!(decision.issue.resolve_due_at, Some(sh(2027, 1, 4, 10, 0)));
+    assert_eq!(decision.effects, vec![]);
+    assert_eq!(decision.issue.status, Status::OnHold);
+}
+
+#[test]
+fn closed_and_unassigned_issues_have_no_deadlines_to_move() {
+    let track = Track::reported(&post_member_of_grid(1), sh(2026, 12, 31, 16, 0));
+    assert_eq!(
+        with_new_years_day().recompute_deadlines(
+            track.wf.calendar(),
+            &track.issue,
+            cause(),
+            sh(2026, 12, 31, 17, 0)
+        ),
+        None
+    );
+}

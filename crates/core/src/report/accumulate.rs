@@ -398,7 +398,10 @@ impl<'c> WeeklyIndicators<'c> {
             | Change::ExtensionRequested { .. }
             | Change::ExtensionDenied { .. }
             | Change::MarkedDuplicate { .. }
-            | Change::Commented { .. } => {}
+            | Change::Commented { .. }
+            // Counts nothing itself; what it changes (the deadline in force) is in `before` for
+            // the events that follow.
+            | Change::DeadlinesRecomputed { .. } => {}
         }
     }
 

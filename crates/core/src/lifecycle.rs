@@ -132,16 +132,28 @@ pub struct Decision {
 /// Decides lifecycle steps against a working calendar.
 #[derive(Debug, Clone)]
 pub struct Workflow {
-    calendar: Calendar,
+    // Shared: a server clones the workflow in force for each request and swaps it whole when
+    // the stored calendar changes.
+    calendar: std::sync::Arc<Calendar>,
 }
 
 impl Workflow {
     pub fn new(calendar: Calendar) -> Self {
+        Self::shared(std::sync::Arc::new(calendar))
+    }
+
+    /// A workflow on a calendar shared with others (the weekly reports, the visit planner).
+    pub fn shared(calendar: std::sync::Arc<Calendar>) -> Self {
         Self { calendar }
     }
 
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
+    }
+
+    /// The calendar, to share.
+    pub fn shared_calendar(&self) -> std::sync::Arc<Calendar> {
+        std::sync::Arc::clone(&self.calendar)
     }
 
     /// Checks that the actor may report for this enterprise, and returns the first event of the

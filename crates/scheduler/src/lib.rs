@@ -8,6 +8,7 @@
 //! # Layout
 //!
 //! - [`clock`]: where "now" comes from.
+//! - [`live`]: the workflow in force, swapped whole when the stored calendar changes.
 //! - [`backoff`]: capped exponential backoff with full jitter (the notifier's retries too).
 //! - `runner`: [`Scheduler`]: ticks schedules, claims jobs, runs their handlers.
 //! - `fire`: which occurrences of a schedule fire at a tick (misfire policy plus a grace period).
@@ -20,6 +21,7 @@ pub mod backoff;
 pub mod clock;
 mod error;
 mod fire;
+pub mod live;
 pub mod reports;
 mod runner;
 pub mod sla;
@@ -27,4 +29,5 @@ pub mod visits;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{JobError, SchedulerError};
+pub use live::LiveWorkflow;
 pub use runner::{Handler, HandlerFuture, Scheduler, SchedulerConfig, TickReport};

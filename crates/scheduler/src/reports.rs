@@ -19,6 +19,7 @@ use gridloop_store::{Job, Recipients, Store, StoreError};
 use serde::Deserialize;
 
 use crate::error::{JobError, SchedulerError};
+use crate::live::LiveWorkflow;
 use crate::runner::Scheduler;
 
 pub const WEEKLY_REPORT_JOB: &str = "report.weekly";
@@ -28,7 +29,8 @@ pub const WEEKLY_REPORT_JOB: &str = "report.weekly";
 /// from the `[report]` section of the configuration (the app's `settings::ReportSettings`).
 #[derive(Debug, Clone)]
 pub struct ReportContext {
-    pub calendar: Arc<Calendar>,
+    /// The workflow in force, whose calendar the report counts working time on.
+    pub workflow: LiveWorkflow,
     pub locale: Locale,
     /// The heading of the park's report.
     pub park_name: String,
@@ -39,15 +41,25 @@ pub struct ReportContext {
 }
 
 impl ReportContext {
-    /// The defaults of `config/default.toml` on `calendar`.
+    /// The defaults of `config/default.toml` on `calendar`, which never changes.
     pub fn new(calendar: Arc<Calendar>) -> Self {
+        Self::live(LiveWorkflow::new(gridloop_core::Workflow::shared(calendar)))
+    }
+
+    /// The defaults of `config/default.toml` on the calendar in force.
+    pub fn live(workflow: LiveWorkflow) -> Self {
         Self {
-            calendar,
+            workflow,
             locale: Locale::ZhCn,
             park_name: "产业园区".to_owned(),
             base_url: None,
             min_resolved: DEFAULT_MIN_RESOLVED,
         }
+    }
+
+    /// The calendar in force now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.workflow.calendar()
     }
 
     fn options(&self, now: DateTime<Utc>) -> ReportOptions {
@@ -77,7 +89,7 @@ pub fn register(scheduler: &mut Scheduler, settings: Arc<ReportContext>) {
         async move {
             let payload: Payload = serde_json::from_value(job.payload.clone())
                 .map_err(|e| JobError::permanent(format!("job {}: bad payload: {e}", job.id)))?;
-            let tz = settings.calendar.tz();
+            let tz = settings.calendar().tz();
             let period = match payload.week {
                 Some(week) => Period::parse_week(&week, tz)
                     .map_err(|e| JobError::permanent(format!("job {}: {e}", job.id)))?,
@@ -163,7 +175,7 @@ pub async fn weekly_reports(
     }
     compute.push(period);
     let runs = store
-        .indicators_runs(&compute, &settings.calendar, settings.min_resolved)
+        .indicators_runs(&compute, &settings.calendar(), settings.min_resolved)
         .await?;
     let names = names(store, settings).await?;
     let options = settings.options(now);
@@ -171,7 +183,7 @@ pub async fn weekly_reports(
         .iter()
         .zip(&keys)
         .map(|(&scope, key)| {
-            let report = WeeklyReport::build(&runs, scope, &names, &options, &settings.calendar)?;
+            let report = WeeklyReport::build(&runs, scope, &names, &options, &settings.calendar())?;
             Ok(report.with_earlier(stored.iter().filter_map(|lines| lines.get(key).cloned())))
         })
         .collect()

@@ -7,17 +7,15 @@
 //! fires it re-reads the issue and does nothing unless [`Timer::still_applies`]: the issue may
 //! have been resolved, put on hold, reassigned or given more time since.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Audience, EscalationLadder, IssueId, NotificationKind, Share, Timer, TimerKind,
-    TransitionError, Workflow,
+    Audience, EscalationLadder, IssueId, NotificationKind, Share, Timer, TimerKind, TransitionError,
 };
 use gridloop_store::{Job, NewJob, NewNotification, Recipients, Store, StoreError, SLA_PLAN_JOB};
 use serde::Deserialize;
 
 use crate::error::JobError;
+use crate::live::LiveWorkflow;
 use crate::runner::Scheduler;
 
 /// The job kind of one timer.
@@ -26,7 +24,8 @@ pub const SLA_TIMER_JOB: &str = "sla.timer";
 /// What the deadline watch needs besides the store.
 #[derive(Debug, Clone)]
 pub struct SlaSettings {
-    pub workflow: Arc<Workflow>,
+    /// The workflow in force (its calendar plans the timers).
+    pub workflow: LiveWorkflow,
     /// When a due-soon reminder goes out: this share of the working time used.
     pub due_soon: Share,
 }
@@ -72,7 +71,8 @@ async fn plan(
     let Some(current) = tx.issue(issue).await? else {
         return Err(JobError::permanent(format!("issue {issue} does not exist")));
     };
-    let calendar = settings.workflow.calendar();
+    let workflow = settings.workflow.current();
+    let calendar = workflow.calendar();
     let ladder = match tx.escalation_ladder(current.category).await? {
         Some(ladder) => ladder,
         None => EscalationLadder::standard(calendar.hours()),
@@ -127,7 +127,10 @@ async fn fire(
             tx.notify(&notice, now).await?;
         }
         TimerKind::Escalate { level } => {
-            match tx.escalate(&settings.workflow, issue.id, level, now).await {
+            match tx
+                .escalate(&settings.workflow.current(), issue.id, level, now)
+                .await
+            {
                 Ok(_) => {}
                 // The issue moved on between the check and the decision: nothing to do.
                 Err(StoreError::Transition(TransitionError::EscalationRefused(_))) => return Ok(()),

@@ -8,8 +8,6 @@
 //! and those resolved and waiting for on-site verification. A visit still planned when its
 //! window ends is missed; two misses in a row for one plan are escalated to the supervisors.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use gridloop_core::{
     misses_in_a_row, occurrences_to_materialise, visit::MATERIALISE_HORIZON_DAYS, Audience,
@@ -21,6 +19,7 @@ use gridloop_store::{
 use serde::Deserialize;
 
 use crate::error::JobError;
+use crate::live::LiveWorkflow;
 use crate::runner::Scheduler;
 
 pub const MATERIALISE_JOB: &str = "visits.materialise";
@@ -33,12 +32,12 @@ struct VisitPayload {
 }
 
 /// Registers the visit handlers.
-pub fn register(scheduler: &mut Scheduler, calendar: Arc<Calendar>) {
+pub fn register(scheduler: &mut Scheduler, workflow: LiveWorkflow) {
     let store = scheduler.store().clone();
     let (s1, s2, s3) = (store.clone(), store.clone(), store);
     scheduler.register(MATERIALISE_JOB, move |_job: Job, now: DateTime<Utc>| {
         let store = s1.clone();
-        let calendar = Arc::clone(&calendar);
+        let calendar = workflow.calendar();
         async move {
             materialise_all(&store, &calendar, now).await?;
             Ok(())

@@ -12,6 +12,7 @@ use gridloop_core::{
     Priority, Role, Share, Source, Title, Workflow,
 };
 use gridloop_scheduler::sla::SlaSettings;
+use gridloop_scheduler::LiveWorkflow;
 use gridloop_scheduler::{Clock, ManualClock, Scheduler, SchedulerConfig};
 use gridloop_store::{
     ActionRequest, Category, Enterprise, Grid, Job, JobState, NewCategory, NewEnterprise, NewGrid,
@@ -97,11 +98,14 @@ pub fn park_scheduler(store: &Store, clock: &Arc<ManualClock>, park: &Park) -> S
     gridloop_scheduler::sla::register(
         &mut s,
         SlaSettings {
-            workflow: Arc::clone(&park.workflow),
+            workflow: LiveWorkflow::new(Workflow::clone(&park.workflow)),
             due_soon: Share::default(),
         },
     );
-    gridloop_scheduler::visits::register(&mut s, Arc::new(park.workflow.calendar().clone()));
+    gridloop_scheduler::visits::register(
+        &mut s,
+        LiveWorkflow::new(Workflow::clone(&park.workflow)),
+    );
     s
 }
 

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use gridloop_core::calendar::{CalendarYear, WorkingHours, YearDay};
-use gridloop_core::UserId;
+use gridloop_core::{Decision, Issue, UserId};
 use serde_json::{json, Value};
 use sqlx::types::Json;
 
@@ -395,6 +395,36 @@ impl Store {
     ) -> Result<StoredCalendarYear, StoreError> {
         self.write(async move |tx| tx.put_calendar_year(&new, &by, at).await)
             .await
+    }
+
+    /// Replaces or stores a whole year, audited, and in the same transaction records what
+    /// `recompute` decides for each issue whose deadlines still count ([`Tx::clocked_issues`]):
+    /// the open deadlines the change moves (see `Workflow::recompute_deadlines`). Either all is
+    /// written or nothing; the decisions written are returned.
+    pub async fn put_calendar_year_recomputing(
+        &self,
+        new: NewCalendarYear,
+        by: CalendarChangeBy,
+        at: DateTime<Utc>,
+        recompute: impl Fn(&StoredCalendarYear, &Issue) -> Option<Decision> + Send,
+    ) -> Result<(StoredCalendarYear, Vec<Decision>), StoreError> {
+        self.write(async move |tx| {
+            let stored = tx.put_calendar_year(&new, &by, at).await?;
+            let mut moved = Vec::new();
+            for issue in tx.clocked_issues().await? {
+                if let Some(decision) = recompute(&stored, &issue) {
+                    tx.record(&issue, &decision, at).await?;
+                    moved.push(decision);
+                }
+            }
+            Ok((stored, moved))
+        })
+        .await
+    }
+
+    /// See [`Tx::clocked_issues`].
+    pub async fn clocked_issues(&self) -> Result<Vec<Issue>, StoreError> {
+        self.read(async move |tx| tx.clocked_issues().await).await
     }
 
     /// The audit trail of a region's year, oldest first.

@@ -276,7 +276,7 @@ impl Tx {
 
     /// Writes a decision taken on `issue`: the new projection under compare-and-set on the
     /// version the decision was made on, the event, and the effects.
-    async fn record(
+    pub(crate) async fn record(
         &mut self,
         issue: &Issue,
         decision: &Decision,
@@ -303,6 +303,25 @@ impl Tx {
     async fn insert_event(&mut self, id: IssueId, event: &Event) -> Result<(), StoreError> {
         self.execute(&INSERT_EVENT, event_args(id, event)?).await?;
         Ok(())
+    }
+
+    /// The issues whose deadlines still count: assigned, in progress or on hold (the issues a
+    /// calendar change may move), by id.
+    pub async fn clocked_issues(&mut self) -> Result<Vec<Issue>, StoreError> {
+        let rows: Vec<IssueRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT {} FROM issues WHERE status IN ($1, $2, $3) ORDER BY id",
+                    *ISSUE_SELECT
+                ),
+                args![
+                    Status::Assigned.as_str(),
+                    Status::InProgress.as_str(),
+                    Status::OnHold.as_str()
+                ],
+            )
+            .await?;
+        rows.into_iter().map(IssueRow::into_domain).collect()
     }
 
     pub async fn issue(&mut self, id: IssueId) -> Result<Option<Issue>, StoreError> {

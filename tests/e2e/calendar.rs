@@ -81,7 +81,15 @@ fn import_and_set(db: &Db) {
         "cn-2027.csv",
         "date,kind,name\n# 元旦\n2027-01-01,holiday,元旦\n\n2027-02-06,holiday,春节\n2027-02-07,workday,春节\n",
     );
+    // A dry run checks the file and says what would change; nothing is written.
+    let json = db.json(&["calendar", "import", &csv, "--dry-run"]);
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["year"]["version"], 1);
+    assert_eq!(due_from(db, from, "120"), "2027-01-01T10:00:00+08:00");
     let json = db.json(&["calendar", "import", &csv, "--note", "State Council notice"]);
+    assert_eq!(json["dry_run"], false);
+    assert_eq!(json["moved"], serde_json::json!([]));
+    let json = &json["year"];
     assert_eq!(json["year"], 2027);
     assert_eq!(json["version"], 1);
     assert_eq!(json["days"].as_array().map(Vec::len), Some(3));
@@ -136,6 +144,7 @@ fn import_and_set(db: &Db) {
         "year = 2027\nsource = \"test\"\n\n[[holiday]]\nname = \"元旦\"\nfrom = 2027-01-01\nto = 2027-01-03\n",
     );
     let json = db.json(&["calendar", "import", &toml]);
+    let json = &json["year"];
     assert_eq!(json["version"], 4);
     assert_eq!(json["days"].as_array().map(Vec::len), Some(3));
     assert_eq!(
@@ -185,7 +194,7 @@ fn change_refusals(db: &Db) {
     db.run(&["calendar", "import", &all_holidays])
         .assert_fails(2, "2028 would have no working day");
     db.run(&["calendar", "set", "2027-01-05", "party"])
-        .assert_fails(2, "not a kind of day");
+        .assert_fails(2, "KIND");
     db.run(&["calendar", "set", "1999-01-05", "holiday"])
         .assert_fails(2, "DATE");
     db.run(&[
@@ -196,7 +205,7 @@ fn change_refusals(db: &Db) {
         "--note",
         "a\u{7}b",
     ])
-    .assert_fails(2, "--note");
+    .assert_fails(2, "note");
     db.run(&["calendar", "import", "/nonexistent/cn-2027.toml"])
         .assert_fails(2, "cannot read");
     assert_eq!(changes(), before, "nothing was changed");

@@ -2,10 +2,11 @@
 //! Every change is audited (who, when, before, after) by the app's use cases.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gridloop_app::calendars::{self, CalendarRefused, ChangedBy, DayChange};
+use gridloop_app::calendars::{
+    self, CalendarChanged, ChangedBy, DayChange, FileFormat, Mode, MovedDeadlines,
+};
 use gridloop_app::store::StoredCalendarYear;
 use gridloop_app::AppState;
 use gridloop_core::calendar::YearDay;
@@ -15,7 +16,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
 use crate::reference::{Admin, Forbidden, Invalid, NotFound, Unauthorized};
 
@@ -112,15 +113,70 @@ pub struct ImportBody {
     pub note: Option<String>,
 }
 
-fn refused(e: CalendarRefused) -> Problem {
-    match e {
-        CalendarRefused::App(e) => e.into(),
-        other => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "calendar-refused",
-            "Calendar change refused; nothing was changed",
-        )
-        .detail(other.to_string()),
+/// A change's answer: the year after it, and the open deadlines it moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarChangeView {
+    /// The year as stored after the change (in a dry run: as it would be).
+    pub year: CalendarYearView,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// The open issues whose deadlines the change moved (or would move): each got a
+    /// `deadlines_recomputed` event.
+    pub moved: Vec<MovedView>,
+}
+
+/// An issue's deadlines before and after.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovedView {
+    pub issue: i64,
+    pub response_due_at: Option<MoveView>,
+    pub resolve_due_at: Option<MoveView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoveView {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl From<&CalendarChanged> for CalendarChangeView {
+    fn from(c: &CalendarChanged) -> Self {
+        let view = |m: &gridloop_core::DeadlineMove| MoveView {
+            from: m.from,
+            to: m.to,
+        };
+        Self {
+            year: CalendarYearView::from(&c.year),
+            dry_run: c.mode == Mode::DryRun,
+            moved: c
+                .moved
+                .iter()
+                .map(|m: &MovedDeadlines| MovedView {
+                    issue: m.issue.get(),
+                    response_due_at: m.response_due_at.as_ref().map(view),
+                    resolve_due_at: m.resolve_due_at.as_ref().map(view),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `?dry_run=true`: check and say what would change; write nothing.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DryRun {
+    /// Check everything and list the deadlines that would move; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+impl DryRun {
+    fn mode(&self) -> Mode {
+        if self.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Apply
+        }
     }
 }
 
@@ -147,12 +203,8 @@ async fn get_year(
     State(state): State<AppState>,
     ApiPath((region, year)): ApiPath<(String, i32)>,
 ) -> Result<Json<CalendarYearView>, Problem> {
-    let years = calendars::years(&state, &region).await?;
-    years
-        .iter()
-        .find(|y| y.year.year() == year)
-        .map(|y| Json(CalendarYearView::from(y)))
-        .ok_or_else(|| Problem::not_found("calendar year"))
+    let stored = calendars::change::year(&state, &region, year).await?;
+    Ok(Json(CalendarYearView::from(&stored)))
 }
 
 /// Makes a day a holiday, a make-up working day, or normal again (audited).
@@ -164,10 +216,12 @@ async fn get_year(
     params(
         ("region" = String, Path, description = "The region, e.g. cn"),
         ("date" = String, Path, description = "YYYY-MM-DD"),
+        DryRun,
     ),
     request_body = DayChangeBody,
     responses(
-        (status = 200, description = "The year after the change", body = CalendarYearView),
+        (status = 200, description = "The year after the change and the deadlines it moved", body = CalendarChangeView),
+        NotFound,
         Unauthorized,
         Forbidden,
         Invalid,
@@ -178,19 +232,15 @@ async fn put_day(
     Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath((region, date)): ApiPath<(String, String)>,
+    ApiQuery(dry): ApiQuery<DryRun>,
     ApiJson(body): ApiJson<DayChangeBody>,
-) -> Result<Json<CalendarYearView>, Problem> {
+) -> Result<Json<CalendarChangeView>, Problem> {
     let by = ChangedBy::admin(&admin.actor, &admin.user.login)?;
     let date = parse_date("date", &date).map_err(gridloop_app::AppError::from)?;
-    let change: DayChange = body
-        .kind
-        .parse()
-        .map_err(|e: String| Problem::field("kind", e))?;
-    let now = state.clock.now();
-    let stored = calendars::set_day(&state, &by, &region, date, change, body.note, now)
-        .await
-        .map_err(refused)?;
-    Ok(Json(CalendarYearView::from(&stored)))
+    let change = DayChange::parse("kind", &body.kind)?;
+    let changed =
+        calendars::set_day(&state, &by, &region, date, change, body.note, dry.mode()).await?;
+    Ok(Json(CalendarChangeView::from(&changed)))
 }
 
 /// Replaces a year with a TOML or CSV file, refused whole with the line and reason (audited).
@@ -199,10 +249,11 @@ async fn put_day(
     path = "/calendars/{region}/import",
     tag = "calendars",
     security(("bearer" = [])),
-    params(("region" = String, Path, description = "The region, e.g. cn")),
+    params(("region" = String, Path, description = "The region, e.g. cn"), DryRun),
     request_body = ImportBody,
     responses(
-        (status = 200, description = "The year as stored", body = CalendarYearView),
+        (status = 200, description = "The year as stored and the deadlines it moved", body = CalendarChangeView),
+        NotFound,
         Unauthorized,
         Forbidden,
         Invalid,
@@ -213,18 +264,12 @@ async fn import_year(
     Admin(admin): Admin,
     State(state): State<AppState>,
     ApiPath(region): ApiPath<String>,
+    ApiQuery(dry): ApiQuery<DryRun>,
     ApiJson(body): ApiJson<ImportBody>,
-) -> Result<Json<CalendarYearView>, Problem> {
+) -> Result<Json<CalendarChangeView>, Problem> {
     let by = ChangedBy::admin(&admin.actor, &admin.user.login)?;
-    let csv = match body.format.as_str() {
-        "toml" => false,
-        "csv" => true,
-        _ => return Err(Problem::field("format", "must be toml or csv")),
-    };
-    let year = calendars::parse_file(&body.content, csv).map_err(refused)?;
-    let now = state.clock.now();
-    let stored = calendars::import(&state, &by, &region, year, body.note, now)
-        .await
-        .map_err(refused)?;
-    Ok(Json(CalendarYearView::from(&stored)))
+    let format = FileFormat::parse("format", &body.format)?;
+    let year = calendars::parse_file(&body.content, format)?;
+    let changed = calendars::import(&state, &by, &region, year, body.note, dry.mode()).await?;
+    Ok(Json(CalendarChangeView::from(&changed)))
 }

@@ -223,6 +223,12 @@ impl From<AppError> for Problem {
                 "The visit's status or window does not allow this",
             )
             .detail(detail),
+            AppError::Calendar(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "calendar-refused",
+                "Calendar change refused; nothing was changed",
+            )
+            .detail(detail),
             AppError::Conflict { expected, actual } => Self::conflict(format!(
                 "the issue is at version {actual}, not {expected}: reload it and try again"
             )),

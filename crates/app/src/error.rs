@@ -48,6 +48,9 @@ pub enum AppError {
     /// A visit cannot take that step (its window, its status): 422, exit 5.
     #[error(transparent)]
     Visit(VisitError),
+    /// A calendar change refused (a file's line, a year without working days): 422, exit 2.
+    #[error("calendar change refused: {0}")]
+    Calendar(crate::calendars::CalendarProblem),
     /// The issue moved on since the actor saw it: 409, exit 6.
     #[error(
         "the issue changed meanwhile: you saw version {expected}, it is now at version {actual}"
@@ -154,6 +157,7 @@ impl From<StoreError> for AppError {
 /// What can be missing or taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Thing {
+    Calendar,
     Chain,
     Grid,
     Post,
@@ -175,7 +179,8 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 17] = [
+    pub const ALL: [Thing; 18] = [
+        Self::Calendar,
         Self::Chain,
         Self::Grid,
         Self::Post,
@@ -198,6 +203,7 @@ impl Thing {
     /// The name the store and the API use (`visit plan`, `issue`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Calendar => "calendar",
             Self::Chain => "chain",
             Self::Grid => "grid",
             Self::Post => "post",

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use gridloop_core::{CronExpr, Misfire, Schedule, Share, Workflow};
+use gridloop_core::{CronExpr, Misfire, Schedule, Share};
 use gridloop_scheduler::reports::{ReportContext, WEEKLY_REPORT_JOB};
 use gridloop_scheduler::sla::{SlaSettings, SLA_TIMER_JOB};
 use gridloop_scheduler::visits::{END_JOB, MATERIALISE_JOB, REMIND_JOB};
-use gridloop_scheduler::{Clock, JobError, Scheduler, SchedulerConfig};
+use gridloop_scheduler::{Clock, JobError, LiveWorkflow, Scheduler, SchedulerConfig};
 use gridloop_store::{Job, NewJob, NewSchedule, Store, StoreError, SLA_PLAN_JOB};
 
 use crate::error::SetupError;
@@ -66,7 +66,7 @@ fn config(settings: &SchedulerSettings) -> SchedulerConfig {
 /// A scheduler with every handler registered.
 pub fn build(
     store: Store,
-    workflow: &Workflow,
+    workflow: &LiveWorkflow,
     clock: Arc<dyn Clock>,
     settings: &Settings,
 ) -> Result<Scheduler, SetupError> {
@@ -89,20 +89,20 @@ pub fn build(
         Ok::<(), JobError>(())
     });
     let due_soon = Share::new(settings.scheduler.due_soon_percent)?;
-    let workflow = Arc::new(workflow.clone());
-    gridloop_scheduler::visits::register(&mut scheduler, Arc::new(workflow.calendar().clone()));
+    gridloop_scheduler::visits::register(&mut scheduler, workflow.clone());
     gridloop_scheduler::reports::register(
         &mut scheduler,
-        Arc::new(report_context(settings, workflow.calendar())),
+        Arc::new(report_context(settings, workflow.clone())),
     );
+    let workflow = workflow.clone();
     gridloop_scheduler::sla::register(&mut scheduler, SlaSettings { workflow, due_soon });
     Ok(scheduler)
 }
 
 /// How reports are made, from `[report]`.
-pub fn report_context(settings: &Settings, calendar: &gridloop_core::Calendar) -> ReportContext {
+pub fn report_context(settings: &Settings, workflow: LiveWorkflow) -> ReportContext {
     ReportContext {
-        calendar: Arc::new(calendar.clone()),
+        workflow,
         locale: settings.report.locale,
         park_name: settings.report.park_name.clone(),
         base_url: settings.report.base_url(),

@@ -197,7 +197,7 @@ pub fn period(
     settings: &ReportContext,
     now: DateTime<Utc>,
 ) -> Result<Period, ReportRequestError> {
-    let tz = settings.calendar.tz();
+    let tz = settings.calendar().tz();
     Ok(match week {
         Some(raw) => Period::parse_week(raw, tz)?,
         None => Period::week_containing(now, tz).previous(),
@@ -277,7 +277,7 @@ pub async fn stored_list(
     // canonical forms, and anything else (a NUL, which PostgreSQL refuses) matches nothing.
     let mut fields = crate::error::Fields::default();
     let period = query.week.as_deref().and_then(|w| {
-        fields.take(Period::parse_week(w, state.reports.calendar.tz()).map(|p| p.to_string()))
+        fields.take(Period::parse_week(w, state.calendar().tz()).map(|p| p.to_string()))
     });
     let scope = query.scope.as_deref().and_then(|s| {
         let found = ReportScope::from_key(s.trim()).map(|s| s.key());

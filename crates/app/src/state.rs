@@ -16,9 +16,10 @@ use crate::clock::Clock;
 use crate::delivery::dlr::DlrSecret;
 use crate::error::SetupError;
 use crate::passwords::Hasher;
-use crate::settings::{LimitsSettings, Settings, WebSettings};
+use crate::settings::{CalendarSettings, LimitsSettings, Settings, WebSettings};
 use crate::sign_in::Throttle;
 use crate::tokens::CallerCache;
+use gridloop_scheduler::LiveWorkflow;
 
 /// Cheap to clone: two `Arc`s.
 #[derive(Debug, Clone)]
@@ -27,7 +28,15 @@ pub struct AppState(Arc<Shared>, Arc<DlrSecret>);
 #[derive(Debug)]
 pub struct Shared {
     pub store: Store,
-    pub workflow: Workflow,
+    /// The workflow in force: read it with [`AppState::workflow`] once per request, so one
+    /// request decides on one calendar; swapped when the stored calendar changes
+    /// ([`crate::calendars::live`]).
+    pub workflow: LiveWorkflow,
+    /// The region whose calendar is in force, and the zone, hours and folder of calendar files
+    /// it was seeded from.
+    pub calendar: CalendarSettings,
+    /// The stored calendar's version the workflow in force was built from.
+    pub calendar_built_from: crate::calendars::live::BuiltFrom,
     pub clock: Arc<dyn Clock>,
     /// Recently authenticated callers (see [`CallerCache`]).
     pub callers: CallerCache,
@@ -64,10 +73,13 @@ impl AppState {
     ) -> Result<Self, SetupError> {
         let dlr =
             DlrSecret::from_setting(&settings.notify.dlr_secret).map_err(SetupError::Setting)?;
-        let reports = crate::jobs::report_context(settings, workflow.calendar());
+        let workflow = LiveWorkflow::new(workflow);
+        let reports = crate::jobs::report_context(settings, workflow.clone());
         let shared = Shared {
             store,
             workflow,
+            calendar: settings.calendar.clone(),
+            calendar_built_from: Default::default(),
             clock,
             callers: CallerCache::default(),
             category_ids: Mutex::default(),
@@ -89,6 +101,16 @@ impl AppState {
     /// The secret every delivery report must carry.
     pub fn dlr_secret(&self) -> &DlrSecret {
         &self.1
+    }
+
+    /// The workflow in force now (a snapshot: cheap, and one calendar for the whole request).
+    pub fn workflow(&self) -> Workflow {
+        self.workflow.current()
+    }
+
+    /// The calendar in force now (a snapshot).
+    pub fn calendar(&self) -> Arc<gridloop_core::Calendar> {
+        self.workflow.calendar()
     }
 
     /// The id of the category with this code. Codes never change and categories are never

@@ -109,7 +109,7 @@ pub async fn add_plan_as_operator(
         input.cron.as_deref().unwrap_or(DEFAULT_CRON),
     ));
     let tz = match input.time_zone.as_deref() {
-        None => Some(state.workflow.calendar().tz()),
+        None => Some(state.calendar().tz()),
         Some(raw) => match raw.parse::<Tz>() {
             Ok(tz) => Some(tz),
             Err(_) => {
@@ -150,7 +150,7 @@ pub async fn add_plan_as_operator(
     let record = tx
         .add_visit_plan(enterprise, commissioner.id, &plan, now)
         .await?;
-    gridloop_scheduler::visits::materialise(&mut tx, &record, state.workflow.calendar(), now)
+    gridloop_scheduler::visits::materialise(&mut tx, &record, &state.calendar(), now)
         .await
         .map_err(|e| AppError::internal("materialising a new visit plan", &e))?;
     tx.commit().await?;
@@ -180,7 +180,7 @@ pub async fn set_plan_active_as_operator(
     let mut tx = state.store.transaction().await?;
     let record = tx.set_visit_plan_active(id, active, now).await?;
     if active {
-        gridloop_scheduler::visits::materialise(&mut tx, &record, state.workflow.calendar(), now)
+        gridloop_scheduler::visits::materialise(&mut tx, &record, &state.calendar(), now)
             .await
             .map_err(|e| AppError::internal("materialising a resumed visit plan", &e))?;
     }
@@ -254,7 +254,7 @@ impl VisitQuery {
             .and_then(|e| fields.take_as("enterprise", EnterpriseId::new(e)));
         fields.check()?;
         let range = match due {
-            Some(due) => Some(due.range(state.clock.now(), state.workflow.calendar().tz())?),
+            Some(due) => Some(due.range(state.clock.now(), state.calendar().tz())?),
             None => None,
         };
         Ok(VisitFilter {
@@ -285,7 +285,7 @@ pub async fn list(
 /// their page shows, whatever else they may see.
 pub async fn own_this_week(state: &AppState, actor: &Actor) -> Result<Vec<Visit>, AppError> {
     require_commissioner(actor, Doing::ReadVisits)?;
-    let (from, to) = Due::Week.range(state.clock.now(), state.workflow.calendar().tz())?;
+    let (from, to) = Due::Week.range(state.clock.now(), state.calendar().tz())?;
     let filter = VisitFilter {
         commissioner: Some(actor.user),
         from: Some(from),
@@ -418,7 +418,7 @@ pub async fn complete(
     let visit = state
         .store
         .complete_visit_raising(
-            &state.workflow,
+            &state.workflow(),
             actor,
             id,
             notes,

@@ -106,6 +106,9 @@ pub enum CalendarCommand {
         /// Why (kept in the audit trail).
         #[arg(long)]
         note: Option<String>,
+        /// Check the file and list the open deadlines it would move; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Makes a day a holiday, a make-up working day, or normal again.
     Set {
@@ -116,6 +119,9 @@ pub enum CalendarCommand {
         /// The day's name and why (kept in the audit trail).
         #[arg(long)]
         note: Option<String>,
+        /// List the open deadlines the change would move; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

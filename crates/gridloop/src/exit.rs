@@ -42,7 +42,10 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
 /// The exit code of a use case's refusal: the CLI's one mapping of `AppError`.
 pub fn app_code(e: &AppError) -> u8 {
     match e {
-        AppError::Invalid(_) | AppError::AlreadyExists { .. } | AppError::KeyReuse => USAGE,
+        AppError::Invalid(_)
+        | AppError::AlreadyExists { .. }
+        | AppError::KeyReuse
+        | AppError::Calendar(_) => USAGE,
         AppError::NotFound(_) => NOT_FOUND,
         AppError::NotPermitted { .. } => NOT_PERMITTED,
         AppError::NoSuchTransition { .. } | AppError::Precondition(_) | AppError::Visit(_) => {

@@ -481,6 +481,32 @@ fn event_view(
             d
         }
         Change::Escalated { level, .. } => vec![label("escalation", &level.to_string())],
+        Change::DeadlinesRecomputed {
+            response_due_at,
+            resolve_due_at,
+            cause,
+        } => {
+            let moved = |m: &gridloop_core::DeadlineMove| {
+                viewer
+                    .t("moved_from_to")
+                    .replace("{from}", &local_time(m.from, tz))
+                    .replace("{to}", &local_time(m.to, tz))
+            };
+            let mut d = Vec::new();
+            if let Some(m) = response_due_at {
+                d.push(label("response_due", &moved(m)));
+            }
+            if let Some(m) = resolve_due_at {
+                d.push(label("resolve_due", &moved(m)));
+            }
+            let of = viewer
+                .t("calendar_change_of")
+                .replace("{region}", &cause.region)
+                .replace("{year}", &cause.year.to_string())
+                .replace("{version}", &cause.version.to_string());
+            d.push(label("calendar_change", &of));
+            d
+        }
     };
     EventView {
         at: local_time(event.at, tz),

@@ -7,6 +7,7 @@
 //! them, so a zh-CN page has no English in it beyond the codes and values it quotes. Each
 //! match below names every variant, so a new one fails to compile until it has its texts.
 
+use gridloop_app::calendars::{CalendarProblem, CsvProblem};
 use gridloop_app::{AppError, Doing, Thing};
 use gridloop_core::{
     CronField, CronProblem, Format, Locale, ParseError, Precondition, Rule, VisitError,
@@ -37,6 +38,9 @@ pub fn text(locale: Locale, e: &AppError) -> String {
             t("err_precondition").replace("{detail}", &precondition(locale, detail))
         }
         AppError::Visit(v) => visit(locale, v),
+        AppError::Calendar(problem) => {
+            t("err_calendar").replace("{detail}", &calendar(locale, problem))
+        }
         AppError::Conflict { .. } => t("changed_meanwhile").to_owned(),
         AppError::AlreadyExists { thing: what, key } => t("err_already_exists")
             .replace("{thing}", thing(locale, *what))
@@ -54,6 +58,7 @@ pub fn text(locale: Locale, e: &AppError) -> String {
 /// What is missing or taken, as the page says it.
 pub fn thing(locale: Locale, what: Thing) -> &'static str {
     let key = match what {
+        Thing::Calendar => "thing_calendar",
         Thing::Chain => "thing_chain",
         Thing::Grid => "thing_grid",
         Thing::Post => "thing_post",
@@ -73,6 +78,79 @@ pub fn thing(locale: Locale, what: Thing) -> &'static str {
         Thing::Resource => "thing_resource",
     };
     i18n::text(locale, key)
+}
+
+/// Why a calendar change was refused: the line (of a file) and what is wrong, or the day.
+pub fn calendar(locale: Locale, problem: &CalendarProblem) -> String {
+    use gridloop_core::CalendarError as E;
+    let t = |key: &str| i18n::text(locale, key);
+    let at_line = |line: usize, what: String| {
+        t("cal_line")
+            .replace("{line}", &line.to_string())
+            .replace("{what}", &what)
+    };
+    match problem {
+        CalendarProblem::NoWorkingDay { year } => {
+            t("cal_no_working_day").replace("{year}", &year.to_string())
+        }
+        CalendarProblem::Csv { line, problem } => {
+            let what = match problem {
+                CsvProblem::FieldCount { found } => {
+                    t("cal_csv_fields").replace("{found}", &found.to_string())
+                }
+                CsvProblem::NotADate { value } => t("cal_not_a_date").replace("{value}", value),
+                CsvProblem::OtherYear { date, year } => t("cal_other_year")
+                    .replace("{date}", &date.to_string())
+                    .replace("{year}", &year.to_string()),
+                CsvProblem::Repeated { date, first_line } => t("cal_repeated")
+                    .replace("{date}", &date.to_string())
+                    .replace("{first}", &first_line.to_string()),
+                CsvProblem::UnknownKind { value } => t("cal_csv_kind").replace("{value}", value),
+                CsvProblem::Empty => t("cal_csv_empty").to_owned(),
+            };
+            at_line(*line, what)
+        }
+        CalendarProblem::File(e) => match e {
+            E::NotADate { line, value } => {
+                at_line(*line, t("cal_not_a_date").replace("{value}", value))
+            }
+            E::DateOutsideYear { line, date, year } => at_line(
+                *line,
+                t("cal_other_year")
+                    .replace("{date}", &date.to_string())
+                    .replace("{year}", &year.to_string()),
+            ),
+            E::NotInYear { date, year } => t("cal_other_year")
+                .replace("{date}", &date.to_string())
+                .replace("{year}", &year.to_string()),
+            E::DuplicateDate {
+                line,
+                date,
+                first_line,
+            } => at_line(
+                *line,
+                t("cal_repeated")
+                    .replace("{date}", &date.to_string())
+                    .replace("{first}", &first_line.to_string()),
+            ),
+            E::ReversedRange { line, from, to, .. } => at_line(
+                *line,
+                t("cal_reversed")
+                    .replace("{from}", &from.to_string())
+                    .replace("{to}", &to.to_string()),
+            ),
+            E::MakeUpDayIsHoliday { line, date, .. } => at_line(
+                *line,
+                t("cal_make_up_in_holiday").replace("{date}", &date.to_string()),
+            ),
+            E::UnknownWeekday { line, value } => {
+                at_line(*line, t("cal_weekday").replace("{value}", value))
+            }
+            // The rest (not TOML, working hours) come from files only, never from a page's
+            // form; said without the parser's English.
+            _ => t("cal_file_invalid").to_owned(),
+        },
+    }
 }
 
 /// What was tried, as the page says it.
@@ -380,6 +458,40 @@ mod tests {
                 VisitError::StillOpen { closes_at: at },
             ]
             .map(AppError::Visit),
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let csv = [
+            CsvProblem::FieldCount { found: 4 },
+            CsvProblem::NotADate {
+                value: "2027-02-30".into(),
+            },
+            CsvProblem::OtherYear {
+                date: day,
+                year: 2026,
+            },
+            CsvProblem::Repeated {
+                date: day,
+                first_line: 2,
+            },
+            CsvProblem::UnknownKind { value: "x".into() },
+            CsvProblem::Empty,
+        ];
+        errors.extend(
+            csv.map(|problem| CalendarProblem::Csv { line: 3, problem })
+                .into_iter()
+                .chain([
+                    CalendarProblem::NoWorkingDay { year: 2027 },
+                    CalendarProblem::File(gridloop_core::CalendarError::NotInYear {
+                        date: day,
+                        year: 2026,
+                    }),
+                    CalendarProblem::File(gridloop_core::CalendarError::UnknownWeekday {
+                        line: 4,
+                        value: "funday".into(),
+                    }),
+                    CalendarProblem::File(gridloop_core::CalendarError::NoWorkingTime),
+                ])
+                .map(AppError::Calendar),
         );
         errors
     }

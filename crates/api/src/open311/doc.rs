@@ -205,6 +205,7 @@ impl From<AppError> for Failure {
             AppError::NoSuchTransition { .. }
             | AppError::Precondition(_)
             | AppError::Visit(_)
+            | AppError::Calendar(_)
             | AppError::AlreadyExists { .. }
             | AppError::KeyReuse => Self::bad_request(description),
             AppError::Conflict { .. } => Self::new(StatusCode::CONFLICT, description),

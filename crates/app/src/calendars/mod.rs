@@ -1,6 +1,28 @@
 //! The working calendar: read from the built-in years and the configured folder of per-year
 //! files, stored in the database on first start and built from it; and the working-time maths
 //! as use cases ([`due`], [`between`]).
+//!
+//! # Layout
+//!
+//! - this file: the calendar built from files and from the stored years, the working-time
+//!   maths, and [`CalendarProblem`] (why a calendar change is refused).
+//! - [`file`]: calendar files (TOML, CSV) parsed, refused whole with the line.
+//! - [`change`]: a year imported or a day set, audited, and the open deadlines the change
+//!   moves recomputed in the same transaction (or listed, in a dry run).
+//! - [`live`]: the calendar in force on every instance, following the stored one.
+//! - [`missing`]: next year's calendar missing: the warning, the banner's question, the
+//!   admins' notification.
+
+pub mod change;
+pub mod file;
+pub mod live;
+pub mod missing;
+
+pub use change::{
+    import, set_day, years, CalendarChanged, ChangedBy, DayChange, Mode, MovedDeadlines,
+};
+pub use file::{parse as parse_file, CsvProblem, FileFormat};
+pub use missing::{next_year_missing, warn_if_next_year_missing, watch_next_year};
 
 use std::path::Path;
 
@@ -189,390 +211,21 @@ pub fn between(calendar: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> Betwe
     }
 }
 
-/// Why a calendar change was refused; nothing was changed.
-#[derive(Debug, thiserror::Error)]
-pub enum CalendarRefused {
+/// The weekday whose hours a make-up working day entered without one (a CSV line, a day set)
+/// is worked with: Monday, the first full working day.
+pub const MAKE_UP_WORKS_AS: chrono::Weekday = chrono::Weekday::Mon;
+
+/// Why a calendar change was refused; nothing was changed. A front end says it in its own
+/// words (the web in the page's language), so it is data: the line and what is wrong on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarProblem {
     /// A TOML calendar file that does not parse or check, with its line.
     #[error("{0}")]
-    File(#[from] gridloop_core::CalendarError),
-    /// A CSV line that is not `date,kind[,name]`, with the line and the reason.
-    #[error("line {line}: {reason}")]
-    Csv { line: usize, reason: String },
+    File(gridloop_core::CalendarError),
+    /// A CSV line that is not `date,kind[,name]`, with the line and what is wrong on it.
+    #[error("line {line}: {problem}")]
+    Csv { line: usize, problem: CsvProblem },
     /// The year would have no working day at all: every deadline in it would run on forever.
     #[error("{year} would have no working day")]
     NoWorkingDay { year: i32 },
-    /// A note longer than [`MAX_NOTE_CHARS`] or spanning lines.
-    #[error("--note: {0}")]
-    Note(&'static str),
-    #[error(transparent)]
-    App(#[from] crate::AppError),
-}
-
-/// The longest note (a day's name) a change may carry.
-pub const MAX_NOTE_CHARS: usize = 100;
-
-/// What `calendar set` makes of a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayChange {
-    /// A public holiday: no working time.
-    Holiday,
-    /// A make-up working day, worked with Monday's hours.
-    Workday,
-    /// Back to what the weekly hours say.
-    Normal,
-}
-
-impl std::str::FromStr for DayChange {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "holiday" => Ok(Self::Holiday),
-            "workday" => Ok(Self::Workday),
-            "normal" => Ok(Self::Normal),
-            other => Err(format!(
-                "'{other}' is not a kind of day (holiday, workday or normal)"
-            )),
-        }
-    }
-}
-
-/// Who made a change, for the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangedBy {
-    pub user: Option<gridloop_core::UserId>,
-    pub login: String,
-}
-
-impl ChangedBy {
-    /// An admin changing calendars (the API): anyone else is refused.
-    pub fn admin(
-        actor: &gridloop_core::Actor,
-        login: &gridloop_core::Login,
-    ) -> Result<Self, crate::AppError> {
-        if !actor.has_role(gridloop_core::Role::Admin) {
-            return Err(crate::AppError::NotPermitted {
-                doing: crate::Doing::Administer,
-                roles: &[gridloop_core::Role::Admin],
-            });
-        }
-        Ok(Self {
-            user: Some(actor.user),
-            login: login.to_string(),
-        })
-    }
-
-    /// The operator at the command line (who has the database already).
-    pub fn operator() -> Self {
-        Self {
-            user: None,
-            login: "operator".into(),
-        }
-    }
-}
-
-/// Parses a calendar file: the TOML format of `config/calendars/` or, when `csv`, lines of
-/// `date,kind[,name]` (kind `holiday` or `workday`; blank lines, `#` comments and a
-/// `date,kind` header skipped), all dates in one year. Refused whole, with the line and reason.
-pub fn parse_file(text: &str, csv: bool) -> Result<CalendarYear, CalendarRefused> {
-    if !csv {
-        return Ok(CalendarYear::from_toml(text)?);
-    }
-    let mut year = None;
-    let mut seen: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
-    let mut days = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let refuse = |reason: String| CalendarRefused::Csv { line, reason };
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = trimmed.split(',').map(str::trim).collect();
-        if fields.len() >= 2 && fields[0] == "date" && fields[1] == "kind" {
-            continue;
-        }
-        if !(2..=3).contains(&fields.len()) {
-            return Err(refuse(format!(
-                "expected date,kind or date,kind,name; found {} fields",
-                fields.len()
-            )));
-        }
-        let date = gridloop_core::dates::parse_date("date", fields[0]).map_err(|_| {
-            refuse(format!(
-                "'{}' is not a date such as 2027-01-01 (2000 to 2100)",
-                fields[0]
-            ))
-        })?;
-        let first = *year.get_or_insert(date.year());
-        if date.year() != first {
-            return Err(refuse(format!(
-                "{date} is not in the year {first} of the first date"
-            )));
-        }
-        if let Some(first_line) = seen.insert(date, line) {
-            return Err(refuse(format!(
-                "{date} is already listed on line {first_line}"
-            )));
-        }
-        let name = fields.get(2).copied().unwrap_or("").to_owned();
-        let day = match fields[1] {
-            "holiday" => gridloop_core::calendar::YearDay::Holiday { name },
-            "workday" => gridloop_core::calendar::YearDay::MakeUp {
-                name,
-                works_as: chrono::Weekday::Mon,
-            },
-            other => {
-                return Err(refuse(format!(
-                    "'{other}' is not a kind (holiday or workday)"
-                )))
-            }
-        };
-        days.push((date, day));
-    }
-    let Some(year) = year else {
-        return Err(CalendarRefused::Csv {
-            line: text.lines().count().max(1),
-            reason: "no dates: expected lines of date,kind".into(),
-        });
-    };
-    Ok(CalendarYear::from_days(year, None, days)?)
-}
-
-/// Stores `year` for `region`, replacing what was stored for it, audited as an import. The
-/// zone and weekly hours are kept (those of the running calendar for a new year).
-pub async fn import(
-    state: &crate::AppState,
-    by: &ChangedBy,
-    region: &str,
-    year: CalendarYear,
-    note: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<StoredCalendarYear, CalendarRefused> {
-    let number = year.year();
-    let note = checked_note(note)?;
-    put(
-        state,
-        by,
-        region,
-        number,
-        None,
-        note,
-        "import",
-        move |_| Ok(year),
-        now,
-    )
-    .await
-}
-
-/// Makes `date` a holiday, a make-up working day or a normal day again, audited with `note`
-/// (also the day's name).
-pub async fn set_day(
-    state: &crate::AppState,
-    by: &ChangedBy,
-    region: &str,
-    date: chrono::NaiveDate,
-    change: DayChange,
-    note: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<StoredCalendarYear, CalendarRefused> {
-    let note = checked_note(note)?;
-    let name = note.clone().unwrap_or_default();
-    let edit = move |old: Option<&CalendarYear>| {
-        use gridloop_core::calendar::YearDay;
-        let mut days: Vec<_> = old.map(|y| y.days().collect()).unwrap_or_default();
-        days.retain(|(d, _)| *d != date);
-        match change {
-            DayChange::Holiday => days.push((date, YearDay::Holiday { name })),
-            DayChange::Workday => days.push((
-                date,
-                YearDay::MakeUp {
-                    name,
-                    works_as: chrono::Weekday::Mon,
-                },
-            )),
-            DayChange::Normal => {}
-        }
-        let source = old.and_then(|y| y.source().map(str::to_owned));
-        Ok(CalendarYear::from_days(date.year(), source, days)?)
-    };
-    put(
-        state,
-        by,
-        region,
-        date.year(),
-        Some(date),
-        note,
-        "set",
-        edit,
-        now,
-    )
-    .await
-}
-
-/// The stored years of `region`.
-pub async fn years(
-    state: &crate::AppState,
-    region: &str,
-) -> Result<Vec<StoredCalendarYear>, crate::AppError> {
-    state
-        .store
-        .calendar_years(region)
-        .await
-        .map_err(crate::AppError::from)
-}
-
-fn checked_note(note: Option<String>) -> Result<Option<String>, CalendarRefused> {
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if let Some(n) = &note {
-        if n.chars().count() > MAX_NOTE_CHARS {
-            return Err(CalendarRefused::Note("longer than 100 characters"));
-        }
-        if n.chars().any(char::is_control) {
-            return Err(CalendarRefused::Note(
-                "must be one line without control characters",
-            ));
-        }
-    }
-    Ok(note)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn put(
-    state: &crate::AppState,
-    by: &ChangedBy,
-    region: &str,
-    year: i32,
-    day: Option<chrono::NaiveDate>,
-    note: Option<String>,
-    action: &'static str,
-    edit: impl FnOnce(Option<&CalendarYear>) -> Result<CalendarYear, CalendarRefused>,
-    now: DateTime<Utc>,
-) -> Result<StoredCalendarYear, CalendarRefused> {
-    gridloop_core::dates::check_year("year", year).map_err(crate::AppError::from)?;
-    let store = &state.store;
-    let old = store
-        .calendar_year(region, year)
-        .await
-        .map_err(crate::AppError::from)?;
-    let calendar = state.workflow.calendar();
-    let (time_zone, hours) = old.as_ref().map_or_else(
-        || (calendar.tz(), calendar.hours().clone()),
-        |o| (o.time_zone, o.hours.clone()),
-    );
-    let new_year = edit(old.as_ref().map(|o| &o.year))?;
-    let check = Calendar::new(time_zone, hours.clone()).with_year(new_year.clone());
-    let has_work = chrono::NaiveDate::from_yo_opt(year, 1)
-        .into_iter()
-        .flat_map(|d| d.iter_days())
-        .take_while(|d| d.year() == year)
-        .any(|d| check.is_working_day(d));
-    if !has_work {
-        return Err(CalendarRefused::NoWorkingDay { year });
-    }
-    let stored = store
-        .put_calendar_year(
-            NewCalendarYear {
-                region: region.to_owned(),
-                time_zone,
-                hours,
-                year: new_year,
-            },
-            gridloop_store::CalendarChangeBy {
-                user: by.user,
-                actor: by.login.clone(),
-                action,
-                day,
-                note,
-            },
-            now,
-        )
-        .await
-        .map_err(crate::AppError::from)?;
-    tracing::info!(region, year, action, by = %by.login, version = stored.version, "calendar changed");
-    Ok(stored)
-}
-
-/// Next year, if it has no holiday calendar and it is 1 November or later in the calendar's
-/// zone: the State Council publishes the next year's notice in November, so from then on a
-/// missing year is an operator's task, not a matter of waiting.
-pub fn next_year_missing(calendar: &Calendar, now: DateTime<Utc>) -> Option<i32> {
-    let local = now.with_timezone(&calendar.tz());
-    let next = local.year() + 1;
-    (local.month() >= 11 && !calendar.covers(next)).then_some(next)
-}
-
-/// Logs a WARN (seen at the default log level) if [`next_year_missing`]; says whether it did.
-pub fn warn_if_next_year_missing(calendar: &Calendar, region: &str, now: DateTime<Utc>) -> bool {
-    let Some(year) = next_year_missing(calendar, now) else {
-        return false;
-    };
-    tracing::warn!(
-        year,
-        region,
-        "no holiday calendar for {year}: deadlines reaching into {year} count plain Monday-to-Friday weeks (New Year's Day as a working day); enter it with `gridloop calendar import` or PUT /api/v1/calendars"
-    );
-    true
-}
-
-/// For a server: checks at start and then once a day that next year's calendar is stored (read
-/// afresh from the database each time, so a year entered on another instance counts), warning
-/// from 1 November while it is missing. Runs until the task is dropped.
-pub async fn watch_next_year(
-    store: gridloop_store::Store,
-    settings: CalendarSettings,
-    clock: std::sync::Arc<dyn crate::clock::Clock>,
-) {
-    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
-    loop {
-        daily.tick().await;
-        let now = clock.now();
-        match store.calendar_years(&settings.region).await {
-            Ok(stored) => {
-                let calendar = from_stored(&stored, &settings, now);
-                warn_if_next_year_missing(&calendar, &settings.region, now);
-            }
-            Err(e) => tracing::warn!(error = %e, "could not read the calendars to check next year"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn next_year_is_missing_only_from_1_november_and_only_until_it_is_entered() {
-        let calendar = Calendar::default_china();
-        let at = |y, m, d, h| {
-            Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
-                .single()
-                .expect("instant")
-        };
-        // 31 October 23:00 in Shanghai is still October; an hour later it is November.
-        assert_eq!(next_year_missing(&calendar, at(2026, 10, 31, 15)), None);
-        assert_eq!(
-            next_year_missing(&calendar, at(2026, 10, 31, 16)),
-            Some(2027)
-        );
-        assert_eq!(
-            next_year_missing(&calendar, at(2026, 12, 31, 9)),
-            Some(2027)
-        );
-        assert_eq!(next_year_missing(&calendar, at(2026, 6, 1, 0)), None);
-        let with_2027 = calendar
-            .clone()
-            .with_year(CalendarYear::from_days(2027, None, []).expect("an empty year"));
-        assert_eq!(next_year_missing(&with_2027, at(2026, 12, 31, 9)), None);
-        assert!(!warn_if_next_year_missing(
-            &with_2027,
-            "cn",
-            at(2026, 12, 31, 9)
-        ));
-        assert!(warn_if_next_year_missing(
-            &calendar,
-            "cn",
-            at(2026, 11, 1, 9)
-        ));
-    }
 }

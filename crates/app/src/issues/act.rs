@@ -117,6 +117,8 @@ pub async fn act(
             errors.add(no_such("duplicate_of", Thing::Issue, of));
         }
     }
+    // One calendar for the whole request, even if it is swapped meanwhile.
+    let workflow = state.workflow();
     fields.until = match input.until {
         None => None,
         Some(Until::At(at)) => Some(at),
@@ -130,7 +132,7 @@ pub async fn act(
                 .filter(|i| actor.can_see(&i.scope()))
                 .and_then(|i| i.resolve_due_at)
                 .unwrap_or(now);
-            Some(state.workflow.calendar().add_working_minutes(from, minutes))
+            Some(workflow.calendar().add_working_minutes(from, minutes))
         }
     };
     // Whatever the action needs and the input lacks, named before anything is tried (the SLA
@@ -153,10 +155,7 @@ pub async fn act(
         fields,
         expected_version: input.expected_version,
     };
-    let decision = state
-        .store
-        .act(&state.workflow, id, actor, request, now)
-        .await?;
+    let decision = state.store.act(&workflow, id, actor, request, now).await?;
     tracing::info!(
         from = decision.event.from.map(|s| s.as_str()),
         to = decision.event.to.as_str(),

@@ -65,11 +65,11 @@ pub async fn intake(state: &AppState, actor: &Actor, intake: Intake) -> Result<R
     };
     let now = state.clock.now();
     let reported = match intake.open311 {
-        None => state.store.intake(&state.workflow, actor, new, now).await,
+        None => state.store.intake(&state.workflow(), actor, new, now).await,
         Some(details) => {
             state
                 .store
-                .intake_open311(&state.workflow, actor, new, details, now)
+                .intake_open311(&state.workflow(), actor, new, details, now)
                 .await
         }
     }

@@ -2,7 +2,7 @@
 //! calendar shown, imported and changed a day at a time (as the operator, audited).
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use gridloop_app::calendars::{self, CalendarRefused, ChangedBy, DayChange};
+use gridloop_app::calendars::{self, CalendarChanged, ChangedBy, DayChange, FileFormat, Mode};
 use gridloop_app::store::StoredCalendarYear;
 use gridloop_core::dates::{check_year, parse_date, parse_instant};
 use gridloop_core::{Calendar, DayKind};
@@ -62,41 +62,54 @@ pub async fn run(app: &App, cmd: CalendarCommand) -> anyhow::Result<()> {
             say!("{}", grid(&calendar, year));
             Ok(())
         }
-        CalendarCommand::Import { file, note } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-            let csv = file
+        CalendarCommand::Import {
+            file,
+            note,
+            dry_run,
+        } => {
+            let text = read_file(&file)?;
+            let format = if file
                 .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
-            let year = calendars::parse_file(&text, csv)
-                .map_err(|e| refused(e, &file.display().to_string()))?;
-            let stored = calendars::import(
+                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+            {
+                FileFormat::Csv
+            } else {
+                FileFormat::Toml
+            };
+            let named = |e| anyhow::Error::from(e).context(file.display().to_string());
+            let year = calendars::parse_file(&text, format).map_err(named)?;
+            let changed = calendars::import(
                 &app.state()?,
                 &ChangedBy::operator(),
                 region(app),
                 year,
                 note,
-                app.now,
+                mode(dry_run),
             )
             .await
-            .map_err(|e| refused(e, &file.display().to_string()))?;
-            done(app, &stored)
+            .map_err(named)?;
+            done(app, &changed)
         }
-        CalendarCommand::Set { date, kind, note } => {
+        CalendarCommand::Set {
+            date,
+            kind,
+            note,
+            dry_run,
+        } => {
             let date = parse_date("DATE", &date)?;
-            let change: DayChange = kind.parse().map_err(UsageError)?;
-            let stored = calendars::set_day(
+            let change = DayChange::parse("KIND", &kind)?;
+            let changed = calendars::set_day(
                 &app.state()?,
                 &ChangedBy::operator(),
                 region(app),
                 date,
                 change,
                 note,
-                app.now,
+                mode(dry_run),
             )
             .await
-            .map_err(|e| refused(e, &date.to_string()))?;
-            done(app, &stored)
+            .map_err(|e| anyhow::Error::from(e).context(date.to_string()))?;
+            done(app, &changed)
         }
     }
 }
@@ -105,25 +118,79 @@ fn region(app: &App) -> &str {
     &app.settings.calendar.region
 }
 
-/// A refusal as the CLI says it: the line or field and the reason, exit 2; the use case's own
-/// refusals keep their exit codes.
-fn refused(e: CalendarRefused, what: &str) -> anyhow::Error {
-    match e {
-        CalendarRefused::App(e) => e.into(),
-        other => UsageError(format!("{what}: {other}; nothing was changed")).into(),
+fn mode(dry_run: bool) -> Mode {
+    if dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Apply
     }
 }
 
-fn done(app: &App, stored: &StoredCalendarYear) -> anyhow::Result<()> {
-    if app.json {
-        return print_json(&year_json(stored));
+/// A calendar file's text: at most [`MAX_FILE_BYTES`] (a year is a few kilobytes).
+fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(UsageError(format!(
+            "{}: larger than {} KiB; a calendar year is a few kilobytes",
+            path.display(),
+            MAX_FILE_BYTES / 1024
+        ))
+        .into());
     }
-    say!(
-        "calendar {} {} stored (version {})",
-        stored.region,
-        stored.year.year(),
-        stored.version
-    );
+    Ok(text)
+}
+
+const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+fn done(app: &App, changed: &CalendarChanged) -> anyhow::Result<()> {
+    let stored = &changed.year;
+    let dry_run = changed.mode == Mode::DryRun;
+    if app.json {
+        return print_json(&serde_json::json!({
+            "year": year_json(stored),
+            "dry_run": dry_run,
+            "moved": changed.moved,
+        }));
+    }
+    let tz = app.workflow.calendar().tz();
+    let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+    for m in &changed.moved {
+        for (which, moved) in [
+            ("response", &m.response_due_at),
+            ("resolution", &m.resolve_due_at),
+        ] {
+            if let Some(moved) = moved {
+                say!(
+                    "issue {}: {which} due {} -> {}",
+                    m.issue,
+                    local(moved.from),
+                    local(moved.to)
+                );
+            }
+        }
+    }
+    let moved = changed.moved.len();
+    if dry_run {
+        say!(
+            "dry run: calendar {} {} would be version {}; {moved} open issue(s) would have deadlines moved; nothing was changed",
+            stored.region,
+            stored.year.year(),
+            stored.version
+        );
+    } else {
+        say!(
+            "calendar {} {} stored (version {}); deadlines of {moved} open issue(s) moved",
+            stored.region,
+            stored.year.year(),
+            stored.version
+        );
+    }
     Ok(())
 }
 

@@ -58,7 +58,8 @@ pub async fn jobs(app: &App, cmd: JobsCommand) -> anyhow::Result<()> {
         JobsCommand::Work => {
             let clock = Arc::new(ManualClock::new(app.now));
             worker::ensure_schedules(&app.store, &app.settings, app.now).await?;
-            let scheduler = worker::build(app.store.clone(), &app.workflow, clock, &app.settings)?;
+            let workflow = gridloop_scheduler::LiveWorkflow::new(app.workflow.clone());
+            let scheduler = worker::build(app.store.clone(), &workflow, clock, &app.settings)?;
             let report = scheduler.tick().await?;
             if app.json {
                 return print_json(&json!({

@@ -13,7 +13,8 @@ use gridloop_app::reports::{self, Format, StoredQuery, WeeklyRequest};
 use gridloop_scheduler::SchedulerError;
 
 pub async fn run(app: &App, cmd: ReportCommand) -> anyhow::Result<()> {
-    let context = report_context(&app.settings, app.workflow.calendar());
+    let workflow = gridloop_scheduler::LiveWorkflow::new(app.workflow.clone());
+    let context = report_context(&app.settings, workflow);
     match cmd {
         ReportCommand::Weekly {
             week,

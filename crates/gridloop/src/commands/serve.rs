@@ -32,11 +32,18 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         Arc::new(SystemClock)
     };
+    let state = AppState::from_settings(
+        app.store.clone(),
+        app.workflow.clone(),
+        Arc::clone(&clock),
+        &app.settings,
+    )?;
     let scheduler = if app.settings.scheduler.enabled {
         gridloop_app::jobs::ensure_schedules(&app.store, &app.settings, clock.now()).await?;
+        // The scheduler decides on the workflow in force, which follows the stored calendar.
         let scheduler = Arc::new(gridloop_app::jobs::build(
             app.store.clone(),
-            &app.workflow,
+            &state.workflow,
             Arc::clone(&clock),
             &app.settings,
         )?);
@@ -64,12 +71,9 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     } else {
         None
     };
-    let state = AppState::from_settings(
-        app.store.clone(),
-        app.workflow.clone(),
-        clock,
-        &app.settings,
-    )?;
+    // A calendar change made on another instance (or with the CLI) is in force here within
+    // seconds.
+    let calendar_follow = tokio::spawn(gridloop_app::calendars::live::follow(state.clone()));
     let calendar_watch = tokio::spawn(gridloop_app::calendars::watch_next_year(
         app.store.clone(),
         app.settings.calendar.clone(),
@@ -91,6 +95,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         let _ = task.await;
     }
     calendar_watch.abort();
+    calendar_follow.abort();
     app.store.close().await;
     Ok(())
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use gridloop_scheduler::reports::ReportContext;
+use gridloop_scheduler::LiveWorkflow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -167,16 +168,19 @@ impl TestApp {
             .expect("seed the demo park");
         let clock = Arc::new(ManualClock::new(now()));
         let data_dir = folder.join("data");
+        let workflow = LiveWorkflow::new(Workflow::new(Calendar::default_china()));
         let state = AppState::new(Shared {
             store: store.clone(),
-            workflow: Workflow::new(Calendar::default_china()),
+            workflow: workflow.clone(),
+            calendar: gridloop_app::settings::Settings::defaults().calendar,
+            calendar_built_from: Default::default(),
             clock: clock.clone(),
             callers: Default::default(),
             category_ids: Default::default(),
             data_dir: data_dir.clone(),
             attachment_max_bytes: 10 * 1024 * 1024,
             web,
-            reports: ReportContext::new(Arc::new(Calendar::default_china())),
+            reports: ReportContext::live(workflow),
             limits: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,6 +1,7 @@
 //! The HTTP side: the admin's outbox listing and retry, and delivery reports from the gateway.
 
 use gridloop_scheduler::reports::ReportContext;
+use gridloop_scheduler::LiveWorkflow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -22,16 +23,19 @@ use crate::support::{instant, Park, DAY};
 
 /// The park's API on 127.0.0.1:0 (a loopback peer, as Kannel next to gridloop would be).
 pub async fn serve(store: &Store, park: &Park) -> String {
+    let workflow = LiveWorkflow::new(Workflow::new(Calendar::default_china()));
     let state = AppState::new(Shared {
         store: store.clone(),
-        workflow: Workflow::new(Calendar::default_china()),
+        workflow: workflow.clone(),
+        calendar: gridloop_app::settings::Settings::defaults().calendar,
+        calendar_built_from: Default::default(),
         clock: Arc::new(ManualClock::new(instant(DAY))),
         callers: Default::default(),
         category_ids: Default::default(),
         data_dir: park.data_dir(),
         attachment_max_bytes: 1024,
         web: Default::default(),
-        reports: ReportContext::new(Arc::new(Calendar::default_china())),
+        reports: ReportContext::live(workflow),
         limits: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

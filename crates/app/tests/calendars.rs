@@ -1,0 +1,94 @@
+//! The calendar in force follows the stored one: a day set through one instance is in force on
+//! another after that one's next refresh (a server refreshes every few seconds), and a dry run
+//! changes nothing anywhere.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use gridloop_app::calendars::{self, live, ChangedBy, DayChange, Mode};
+use gridloop_app::clock::{Clock, ManualClock};
+use gridloop_app::settings::Settings;
+use gridloop_app::AppState;
+use gridloop_core::Workflow;
+use gridloop_store::Store;
+
+async fn instance(store: &Store, settings: &Settings) -> AppState {
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 6, 2, 0, 0)
+            .single()
+            .expect("instant"),
+    ));
+    let calendar = calendars::load_stored(store, &settings.calendar, clock.now())
+        .await
+        .expect("calendar");
+    AppState::from_settings(store.clone(), Workflow::new(calendar), clock, settings).expect("state")
+}
+
+#[tokio::test]
+async fn a_day_set_on_one_instance_is_in_force_on_another_after_its_refresh() {
+    let folder = std::env::temp_dir().join(format!(
+        "gridloop-live-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&folder).expect("folder");
+    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let settings = Settings::defaults();
+    let a = instance(&store, &settings).await;
+    let b = instance(&store, &settings).await;
+    // Both built from the seeded years; the first refresh learns the version.
+    live::refresh(&b).await.expect("refresh");
+    assert!(
+        !live::refresh(&b).await.expect("refresh"),
+        "nothing changed"
+    );
+    assert!(!b.calendar().covers(2027));
+
+    let new_years_day = NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+    let changed = calendars::set_day(
+        &a,
+        &ChangedBy::operator(),
+        "cn",
+        new_years_day,
+        DayChange::Holiday,
+        Some("元旦".into()),
+        Mode::Apply,
+    )
+    .await
+    .expect("set");
+    assert_eq!(changed.year.version, 1);
+    // In force at once where it was made…
+    assert!(a.calendar().covers(2027));
+    assert!(!a.calendar().is_working_day(new_years_day));
+    // …and on the other instance at its next refresh.
+    assert!(!b.calendar().covers(2027));
+    assert!(live::refresh(&b).await.expect("refresh"));
+    assert!(b.calendar().covers(2027));
+    assert!(!b.calendar().is_working_day(new_years_day));
+    // The weekly reports (and the scheduler) read the same cell.
+    assert!(b.reports.calendar().covers(2027));
+    // 2026's holidays are still in force: the calendar is built from every stored year.
+    let national_day = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    assert!(!b.calendar().is_working_day(national_day));
+
+    // A dry run changes nothing anywhere.
+    let dry = calendars::set_day(
+        &a,
+        &ChangedBy::operator(),
+        "cn",
+        new_years_day,
+        DayChange::Normal,
+        None,
+        Mode::DryRun,
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.year.version, 2, "the version it would get");
+    assert!(!live::refresh(&b).await.expect("refresh"));
+    assert!(!b.calendar().is_working_day(new_years_day));
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -237,7 +237,14 @@ test('in zh-CN the calendar page has no English words', async () => {
   await open(page, '/admin/calendar?year=2028');
   assert.match(await page.locator('[data-calendar-missing]').textContent(), /2028 年尚未录入节假日安排/);
   await screenshot(page, 'admin-calendar-2028-zh-desktop');
-  // The zh-CN refusal of a bad year.
+  // The zh-CN refusals: a note too long, a bad year.
+  await page.locator('#cal-note').evaluate((el) => { el.removeAttribute('maxlength'); el.value = '节'.repeat(101); });
+  const [res] = await Promise.all([page.waitForNavigation(), dayButton(page, '2028-02-01').click()]);
+  assert.equal(res.status(), 422);
+  const said = await page.locator('[role=alert]').textContent();
+  assert.match(said, /未保存/);
+  assert.deepEqual(englishWords(said), [], said);
+  assert.deepEqual(englishWords(await mainText(page)), [], 'the re-rendered page');
   await open(page, '/admin/calendar?year=x', 400);
   assert.deepEqual(englishWords(await page.locator('[role=alert]').textContent()), []);
 });

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_forms.html"),
     ),
     ("admin_edit.html", include_str!("templates/admin_edit.html")),
+    (
+        "admin_calendar.html",
+        include_str!("templates/admin_calendar.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -1,5 +1,6 @@
 //! Supervisors (督办): a dashboard of what is open, late and escalated, this week's indicators
-//! with an eight-week trend and the units' league table, and the extension requests to decide.
+//! with an eight-week trend and the units' league table (under a banner from 1 November while
+//! next year's holiday calendar is missing), and the extension requests to decide.
 //!
 //! The figures are the weekly report's own (`reports::on_demand` for the week so far, the
 //! earlier weeks read back from their stored copies), so the dashboard and the emailed report
@@ -132,6 +133,20 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         })
         .collect();
     let visits = this_week.visits.unwrap_or_default();
+    // From 1 November while next year has no holiday calendar: deadlines reaching into it
+    // count plain weeks. Admins get the link to enter it.
+    let calendar_missing = crate::admin::calendar::missing_next_year(&state, now)
+        .await?
+        .map(|year| {
+            let year = year.to_string();
+            context! {
+                text => viewer.t("cal_banner_missing").replace("{year}", &year),
+                link => viewer.has(Role::Admin).then(|| context! {
+                    href => format!("/admin/calendar?year={year}"),
+                    text => viewer.t("cal_banner_enter").replace("{year}", &year),
+                }),
+            }
+        });
     let names = Directory::load(&state).await?;
     let mut overdue_sorted = overdue.clone();
     overdue_sorted.sort_by_key(|i| (i.resolve_due_at, i.id));
@@ -155,6 +170,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         trend,
         league,
         overdue_rows,
+        calendar_missing,
         ..viewer.base(viewer.t("dashboard_title"))
     };
     page("dashboard.html", ctx)

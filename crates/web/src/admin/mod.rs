@@ -2,15 +2,18 @@
 //! enterprises, units, users, categories with their SLAs, visit plans, schedules and
 //! dead-lettered notifications; create forms for all but the last two; edit pages for users
 //! (roles, contacts, active, a password) and categories (SLA per priority, default unit);
-//! pause and resume for visit plans and schedules. Everything goes through the app's use cases
-//! and store methods the JSON API and the CLI use, so a form is checked exactly as the API
-//! checks the same request, and a refusal is said in the page's language (`messages`).
+//! pause and resume for visit plans and schedules; the working calendar, a day changed with a
+//! click. Everything goes through the app's use cases and store methods the JSON API and the
+//! CLI use, so a form is checked exactly as the API checks the same request, and a refusal is
+//! said in the page's language (`messages`).
 //!
 //! # Layout
 //!
 //! - this file: the index, the lists, grids/posts/enterprises/units, notifications.
-//! - [`users`], [`categories`], [`visit_plans`], [`schedules`]: one section each.
+//! - [`users`], [`categories`], [`visit_plans`], [`schedules`], [`calendar`]: one section each
+//!   (`calendar` also tells the dashboard whether next year's calendar is missing).
 
+pub(crate) mod calendar;
 mod categories;
 mod schedules;
 mod users;
@@ -49,6 +52,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("categories", "admin_categories"),
     ("visit-plans", "admin_visit_plans"),
     ("schedules", "admin_schedules"),
+    ("calendar", "admin_calendar"),
     ("notifications", "admin_notifications"),
 ];
 
@@ -64,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .merge(categories::routes())
         .merge(visit_plans::routes())
         .merge(schedules::routes())
+        .merge(calendar::routes())
 }
 
 #[derive(Debug, Serialize)]

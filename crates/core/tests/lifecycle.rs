@@ -1829,7 +1829,10 @@ fn a_holiday_entered_late_moves_the_deadline_past_it_keeping_the_working_time_le
     assert_eq!(decision.event.version, track.issue.version + 1);
     assert_eq!(decision.issue.status, track.issue.status);
     assert_eq!(decision.issue.resolve_due_at, Some(sh(2027, 1, 4, 10, 0)));
-    assert_eq!(decision.issue.response_due_at, Some(sh(2026, 12, 31, 18, 0)));
+    assert_eq!(
+        decision.issue.response_due_at,
+        Some(sh(2026, 12, 31, 18, 0))
+    );
     // The watch is armed again on the new deadlines, so the timers follow them.
     assert_eq!(
         decision.effects,

@@ -405,8 +405,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("cal_now_normal", "普通日（按每周工作时间）", "a normal day (the weekly hours)"),
     ("cal_named", "（{name}）", " ({name})"),
     ("cal_moved", "{n} 个未办结问题的期限随之调整。", "{n} open issues' deadlines moved with it."),
-    ("cal_no_working_day", "{year} 年将没有任何工作日。", "{year} would have no working day."),
-    ("cal_bad_note", "名称或说明须为一行，最多 {max} 个字。", "The name or note must be one line of at most {max} characters."),
     ("cal_banner_missing", "{year} 年的节假日安排尚未录入：跨入 {year} 年的期限将按普通周计算（元旦也算工作日）。", "The holidays of {year} have not been entered: deadlines reaching into {year} count plain weeks (New Year's Day as a working day)."),
     ("cal_banner_enter", "录入 {year} 年工作日历", "Enter the {year} calendar"),
     // What a field's value broke (`messages::rule`): one text per `gridloop_core::Rule`.

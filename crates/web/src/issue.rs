@@ -111,7 +111,7 @@ pub struct Row {
 
 pub fn issue_rows(state: &AppState, names: &Directory, issues: &[Issue]) -> Vec<Row> {
     let now = state.clock.now();
-    let tz = state.workflow.calendar().tz();
+    let tz = state.calendar().tz();
     issues
         .iter()
         .map(|issue| {
@@ -317,7 +317,7 @@ async fn render(
             name: a.filename,
         })
         .collect();
-    let tz = state.workflow.calendar().tz();
+    let tz = state.calendar().tz();
     let now = state.clock.now();
     let timeline: Vec<EventView> = events
         .iter()
@@ -636,7 +636,7 @@ async fn act(
     let issue = visible_issue(&state, &viewer, &id).await?;
     tracing::Span::current().record("issue_id", issue.id.get());
     let text = |e: AppError| messages::text(viewer.locale, &form_names(e));
-    let parsed = parse_action(kind, &fields, state.workflow.calendar().tz());
+    let parsed = parse_action(kind, &fields, state.calendar().tz());
     // The version the page showed, required as the API requires it: a step taken from a stale
     // page is a conflict, never applied to an issue the person has not seen.
     let version = fields.get("version").and_then(|v| v.parse::<u32>().ok());

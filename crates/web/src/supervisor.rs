@@ -86,7 +86,7 @@ fn percent(rate: Option<f64>) -> String {
 async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(&[Role::Supervisor, Role::Admin])?;
     let now = state.clock.now();
-    let calendar = state.workflow.calendar();
+    let calendar = state.calendar();
     let open = open_issues(&state, &viewer).await?;
     let overdue: Vec<Issue> = open.iter().filter(|i| i.is_overdue(now)).cloned().collect();
     let mut escalated: BTreeMap<u8, u64> = BTreeMap::new();
@@ -134,10 +134,10 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         .collect();
     let visits = this_week.visits.unwrap_or_default();
     // From 1 November while next year has no holiday calendar: deadlines reaching into it
-    // count plain weeks. Admins get the link to enter it.
-    let calendar_missing = crate::admin::calendar::missing_next_year(&state, now)
-        .await?
-        .map(|year| {
+    // count plain weeks. Admins get the link to enter it. The calendar in force follows the
+    // stored one (at once where it was changed, within seconds elsewhere).
+    let calendar_missing =
+        gridloop_app::calendars::next_year_missing(&state.calendar(), now).map(|year| {
             let year = year.to_string();
             context! {
                 text => viewer.t("cal_banner_missing").replace("{year}", &year),
@@ -192,7 +192,7 @@ async fn extensions(State(state): State<AppState>, viewer: Viewer) -> Result<Res
         .collect();
     waiting.sort_by_key(|i| i.pending_extension.as_ref().map(|p| p.requested_at));
     let names = Directory::load(&state).await?;
-    let tz = state.workflow.calendar().tz();
+    let tz = state.calendar().tz();
     let mut rows = issue_rows(&state, &names, &waiting);
     for (row, issue) in rows.iter_mut().zip(&waiting) {
         row.actions = action_views(

@@ -60,7 +60,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     viewer.require(&[Role::Commissioner])?;
-    let tz = state.workflow.calendar().tz();
+    let tz = state.calendar().tz();
     let visits = visits::own_this_week(state, &viewer.actor).await?;
     let names = Directory::load(state).await?;
     let views: Vec<VisitView> = visits

@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
-use gridloop_app::calendars::{self, CalendarRefused, ChangedBy, DayChange, MAX_NOTE_CHARS};
+use chrono::{Datelike, NaiveDate, Weekday};
+use gridloop_app::calendars::change::MAX_NOTE_CHARS;
+use gridloop_app::calendars::{self, ChangedBy, DayChange, Mode};
 use gridloop_app::store::StoredCalendarYear;
 use gridloop_app::AppState;
 use gridloop_core::dates::parse_date;
@@ -26,12 +27,6 @@ use super::{links, refusal};
 use crate::form::WebForm;
 use crate::render::{local_time, page_with, see_other, PageError};
 use crate::session::Viewer;
-
-/// The region whose calendar these pages show and change. `AppState` does not carry the
-/// configured `calendar.region`, so until the app exposes it (#14) this is the default
-/// configuration's region, the one the start-up seeding stores years under in a default
-/// deployment. It is named once, here, for that change.
-pub(crate) const REGION: &str = "cn";
 
 /// The years the page shows: those a stored calendar may have (`gridloop_core::dates`).
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
@@ -174,23 +169,6 @@ fn calendar_of(running: &Calendar, stored: Option<&StoredCalendarYear>) -> Calen
     }
 }
 
-/// Next year, when it has no holiday calendar from 1 November on (the app's rule,
-/// `calendars::next_year_missing`), judged on the years stored now rather than on the
-/// calendar loaded at start, so that a year entered on this page or on another instance takes
-/// the dashboard's banner away at once.
-pub(crate) async fn missing_next_year(
-    state: &AppState,
-    now: DateTime<Utc>,
-) -> Result<Option<i32>, PageError> {
-    let stored = calendars::years(state, REGION).await?;
-    let calendar = stored
-        .into_iter()
-        .fold(state.workflow.calendar().clone(), |c, y| {
-            c.with_year(y.year)
-        });
-    Ok(calendars::next_year_missing(&calendar, now))
-}
-
 /// `?year=2027`, and after a change the day, what it became and (later) how many deadlines
 /// moved.
 #[derive(Debug, Default, Deserialize)]
@@ -222,7 +200,7 @@ async fn show(
         None | Some("") => state
             .clock
             .now()
-            .with_timezone(&state.workflow.calendar().tz())
+            .with_timezone(&state.calendar().tz())
             .year(),
         Some(raw) => parse_year(raw).ok_or(PageError::Refused {
             status: StatusCode::BAD_REQUEST,
@@ -230,7 +208,7 @@ async fn show(
             message: viewer.t("cal_bad_year"),
         })?,
     };
-    let stored = calendars::years(&state, REGION).await?;
+    let stored = calendars::years(&state, &state.calendar.region).await?;
     let shown = Shown {
         notice: notice(&viewer, &stored, &query),
         ..Shown::default()
@@ -242,7 +220,7 @@ async fn show(
 /// not parse. The day's name is read from the stored year, never from the query.
 fn notice(viewer: &Viewer, stored: &[StoredCalendarYear], query: &CalendarQuery) -> Option<String> {
     let date = parse_date("changed", query.changed.as_deref()?).ok()?;
-    let change: DayChange = query.to.as_deref()?.parse().ok()?;
+    let change = DayChange::parse("to", query.to.as_deref()?).ok()?;
     let name = stored
         .iter()
         .find(|y| y.year.year() == date.year())
@@ -261,8 +239,7 @@ fn notice(viewer: &Viewer, stored: &[StoredCalendarYear], query: &CalendarQuery)
             viewer.t(&format!("cal_now_{}", change_name(change))),
         )
         .replace("{name}", &name);
-    // #14: how many open issues' deadlines the change moved. `set_day` does not recompute
-    // deadlines yet; when it does, `change` adds `&moved=N` to its redirect and it is said here.
+    // How many open issues' deadlines the change moved (`deadlines_recomputed` events).
     if let Some(moved) = query.moved.as_deref().and_then(|m| m.parse::<u32>().ok()) {
         text.push(' ');
         text.push_str(&viewer.t("cal_moved").replace("{n}", &moved.to_string()));
@@ -280,7 +257,7 @@ fn page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let this = stored.iter().find(|y| y.year.year() == year);
-    let calendar = calendar_of(state.workflow.calendar(), this);
+    let calendar = calendar_of(&state.calendar(), this);
     let months = year_grid(&calendar, year);
     let facts = this.map(|y| {
         context! {
@@ -302,7 +279,7 @@ fn page(
         months,
         stored => facts,
         missing,
-        region => REGION,
+        region => &state.calendar.region,
         weekdays => ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
         notice => shown.notice,
         error => shown.error,
@@ -326,27 +303,24 @@ async fn change(
     viewer.require(&[Role::Admin])?;
     // The page's buttons send only good dates and kinds.
     let date = parse_date("date", &date).map_err(|_| PageError::BadRequest)?;
-    let change: DayChange = fields
-        .get("kind")
-        .ok_or(PageError::BadRequest)?
-        .parse()
-        .map_err(|_| PageError::BadRequest)?;
+    let kind = fields.get("kind").ok_or(PageError::BadRequest)?;
+    let change = DayChange::parse("kind", kind).map_err(|_| PageError::BadRequest)?;
     let note = fields.get("note").map(str::to_owned);
-    let now = state.clock.now();
-    match set_day(&state, &viewer, date, change, note.clone(), now).await? {
-        Ok(()) => {
+    match set_day(&state, &viewer, date, change, note.clone()).await? {
+        Ok(moved) => {
             tracing::info!(
                 kind = change_name(change),
+                moved,
                 "calendar day changed from the web"
             );
             Ok(see_other(&format!(
-                "/admin/calendar?year={}&changed={date}&to={}",
+                "/admin/calendar?year={}&changed={date}&to={}&moved={moved}",
                 date.year(),
                 change_name(change)
             )))
         }
         Err(message) => {
-            let stored = calendars::years(&state, REGION).await?;
+            let stored = calendars::years(&state, &state.calendar.region).await?;
             let shown = Shown {
                 notice: None,
                 error: Some(message),
@@ -364,34 +338,21 @@ async fn change(
     }
 }
 
-/// The use case and its refusals in the viewer's language, in one place: `set_day`'s error
-/// type is becoming `AppError` (with an `AppError::Calendar`, #14), and this is then the one
-/// function to change. `Ok(Err(message))` when refused; `Err` for what is no fault of the form.
+/// The use case, and its refusal in the viewer's language. `Ok(Err(message))` when refused;
+/// `Err` for what is no fault of the form. `Ok(Ok(n))`: the change moved `n` issues' deadlines.
 async fn set_day(
     state: &AppState,
     viewer: &Viewer,
     date: NaiveDate,
     change: DayChange,
     note: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<Result<(), String>, PageError> {
+) -> Result<Result<usize, String>, PageError> {
     let by = ChangedBy::admin(&viewer.actor, &viewer.user.login)?;
-    let why = match calendars::set_day(state, &by, REGION, date, change, note, now).await {
-        Ok(_) => return Ok(Ok(())),
-        Err(CalendarRefused::App(e)) => return refusal(viewer, e).map(Err),
-        Err(CalendarRefused::NoWorkingDay { year }) => viewer
-            .t("cal_no_working_day")
-            .replace("{year}", &year.to_string()),
-        Err(CalendarRefused::Note(_)) => viewer
-            .t("cal_bad_note")
-            .replace("{max}", &MAX_NOTE_CHARS.to_string()),
-        // A file's or a CSV line's refusal belongs to an import; a day set never gives one.
-        Err(e @ (CalendarRefused::File(_) | CalendarRefused::Csv { .. })) => {
-            tracing::error!(error = %e, "a calendar refusal the page does not show");
-            return Err(PageError::Internal);
-        }
-    };
-    Ok(Err(format!("{} {why}", viewer.t("not_saved"))))
+    let region = &state.calendar.region;
+    match calendars::set_day(state, &by, region, date, change, note, Mode::Apply).await {
+        Ok(changed) => Ok(Ok(changed.moved.len())),
+        Err(e) => refusal(viewer, e).map(Err),
+    }
 }
 
 #[cfg(test)]
@@ -493,7 +454,10 @@ mod tests {
         assert_eq!(Kind::MakeUp.toggled(), DayChange::Normal);
         // What the button sends is what the use case's parser reads.
         for change in [DayChange::Holiday, DayChange::Workday, DayChange::Normal] {
-            assert_eq!(change_name(change).parse::<DayChange>(), Ok(change));
+            assert_eq!(
+                DayChange::parse("kind", change_name(change)).ok(),
+                Some(change)
+            );
         }
         let january = month_grid(&calendar_2027(), 2027, 1);
         let to: Vec<&str> = [1, 4, 9, 10]

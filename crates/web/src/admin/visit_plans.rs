@@ -46,7 +46,7 @@ pub(super) async fn form(
         ("cron".to_owned(), DEFAULT_CRON.to_owned()),
         (
             "time_zone".to_owned(),
-            state.workflow.calendar().tz().name().to_owned(),
+            state.calendar().tz().name().to_owned(),
         ),
         (
             "window_minutes".to_owned(),

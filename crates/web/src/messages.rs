@@ -473,7 +473,9 @@ mod tests {
                 date: day,
                 first_line: 2,
             },
-            CsvProblem::UnknownKind { value: "x".into() },
+            CsvProblem::UnknownKind {
+                value: "放假日".into(),
+            },
             CsvProblem::Empty,
         ];
         errors.extend(
@@ -487,7 +489,7 @@ mod tests {
                     }),
                     CalendarProblem::File(gridloop_core::CalendarError::UnknownWeekday {
                         line: 4,
-                        value: "funday".into(),
+                        value: "周八".into(),
                     }),
                     CalendarProblem::File(gridloop_core::CalendarError::NoWorkingTime),
                 ])

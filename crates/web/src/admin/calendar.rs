@@ -492,7 +492,11 @@ mod tests {
         for (key, zh) in keys {
             seen += 1;
             let mut text = (*zh).to_owned();
-            for p in ["{year}", "{date}", "{kind}", "{name}", "{n}", "{max}"] {
+            let placeholders = [
+                "{year}", "{date}", "{kind}", "{name}", "{n}", "{max}", "{found}", "{value}",
+                "{first}", "{line}", "{what}", "{from}", "{to}",
+            ];
+            for p in placeholders {
                 text = text.replace(p, "");
             }
             assert!(

@@ -92,3 +92,62 @@ async fn a_day_set_on_one_instance_is_in_force_on_another_after_its_refresh() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[tokio::test]
+async fn admins_are_told_once_that_next_year_is_missing_until_it_is_entered() {
+    use gridloop_core::{Email, Login, Name, NotificationKind, Role};
+    let folder = std::env::temp_dir().join(format!(
+        "gridloop-missing-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&folder).expect("folder");
+    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+        .create_user(gridloop_store::NewUser {
+            login: Login::parse("admin").expect("login"),
+            name: Name::parse("Admin").expect("name"),
+            phone: None,
+            email: Some(Email::parse("admin@park.example").expect("email")),
+            locale: "zh-CN".into(),
+            roles: vec![Role::Admin],
+            posts: vec![],
+            units: vec![],
+            grids: vec![],
+            enterprises: vec![],
+        })
+        .await
+        .expect("an admin");
+    let settings = Settings::defaults();
+    // 6 December 2026: 2027 is missing.
+    let a = instance(&store, &settings).await;
+    let b = instance(&store, &settings).await;
+    assert_eq!(calendars::check_next_year(&a).await.expect("check"), Some(2027));
+    assert_eq!(calendars::check_next_year(&b).await.expect("check"), Some(2027));
+    let told = |all: Vec<gridloop_store::Notification>| {
+        all.into_iter()
+            .filter(|n| n.kind == NotificationKind::CalendarMissing)
+            .collect::<Vec<_>>()
+    };
+    let sent = told(store.notifications(None, 100).await.expect("outbox"));
+    assert_eq!(sent.len(), 1, "once, whichever instance checks: {sent:?}");
+    assert_eq!(sent[0].params["calendar"]["year"], 2027);
+
+    calendars::set_day(
+        &a,
+        &ChangedBy::operator(),
+        "cn",
+        NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
+        DayChange::Holiday,
+        None,
+        Mode::Apply,
+    )
+    .await
+    .expect("set");
+    assert_eq!(calendars::check_next_year(&a).await.expect("check"), None);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&folder);
+}

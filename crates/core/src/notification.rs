@@ -38,6 +38,8 @@ pub enum NotificationKind {
     VisitReminder,
     VisitMissed,
     WeeklyReport,
+    /// Next year's holiday calendar is not entered yet (from 1 November), told once to admins.
+    CalendarMissing,
     /// Several folded notifications for one recipient.
     Digest,
     /// `gridloop notify test`: proves a channel works end to end.
@@ -45,7 +47,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 20] = [
+    pub const ALL: [NotificationKind; 21] = [
         Self::Reported,
         Self::Rejected,
         Self::Assigned,
@@ -64,6 +66,7 @@ impl NotificationKind {
         Self::VisitReminder,
         Self::VisitMissed,
         Self::WeeklyReport,
+        Self::CalendarMissing,
         Self::Digest,
         Self::Test,
     ];
@@ -87,6 +90,7 @@ impl NotificationKind {
         "visit_reminder",
         "visit_missed",
         "weekly_report",
+        "calendar_missing",
         "digest",
         "test",
     ];
@@ -112,6 +116,7 @@ impl NotificationKind {
             Self::VisitReminder => "visit_reminder",
             Self::VisitMissed => "visit_missed",
             Self::WeeklyReport => "weekly_report",
+            Self::CalendarMissing => "calendar_missing",
             Self::Digest => "digest",
             Self::Test => "test",
         }
@@ -247,6 +252,7 @@ mod tests {
             ("visit_reminder", NotificationKind::VisitReminder),
             ("visit_missed", NotificationKind::VisitMissed),
             ("weekly_report", NotificationKind::WeeklyReport),
+            ("calendar_missing", NotificationKind::CalendarMissing),
         ];
         for (name, kind) in stored {
             assert_eq!(name.parse::<NotificationKind>().unwrap(), kind, "{name}");

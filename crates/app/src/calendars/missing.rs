@@ -6,7 +6,10 @@
 use chrono::{DateTime, Datelike, Utc};
 use gridloop_core::Calendar;
 
-use crate::settings::CalendarSettings;
+use gridloop_core::{Audience, NotificationKind};
+use gridloop_store::{NewNotification, Recipients};
+
+use crate::{AppError, AppState};
 
 /// Next year, if it has no holiday calendar and it is 1 November or later in the calendar's
 /// zone: the State Council publishes the next year's notice in November, so from then on a
@@ -30,24 +33,45 @@ pub fn warn_if_next_year_missing(calendar: &Calendar, region: &str, now: DateTim
     true
 }
 
-/// For a server: checks at start and then once a day that next year's calendar is stored (read
-/// afresh from the database each time, so a year entered on another instance counts), warning
-/// from 1 November while it is missing. Runs until the task is dropped.
-pub async fn watch_next_year(
-    store: gridloop_store::Store,
-    settings: CalendarSettings,
-    clock: std::sync::Arc<dyn crate::clock::Clock>,
-) {
+/// Checks the calendar in force for next year: from 1 November while it is missing, warns
+/// (at the default log level) and tells the admins, once per year and region (the outbox's
+/// dedupe key: a second check, on this instance or another, writes nothing). Returns the
+/// missing year.
+pub async fn check_next_year(state: &AppState) -> Result<Option<i32>, AppError> {
+    let now = state.clock.now();
+    let region = &state.calendar.region;
+    if !warn_if_next_year_missing(&state.calendar(), region, now) {
+        return Ok(None);
+    }
+    let Some(year) = next_year_missing(&state.calendar(), now) else {
+        return Ok(None);
+    };
+    let notice = NewNotification {
+        recipients: Recipients::Audience(Audience::Admins),
+        kind: NotificationKind::CalendarMissing,
+        issue: None,
+        params: serde_json::json!({"calendar": {"year": year, "region": region}}),
+        dedupe: format!("calendar-missing:{region}:{year}"),
+        urgent: false,
+    };
+    let mut tx = state.store.transaction().await?;
+    let written = tx.notify(&notice, now).await?;
+    tx.commit().await?;
+    if written > 0 {
+        tracing::info!(year, region = %region, "told the admins that next year's calendar is missing");
+    }
+    Ok(Some(year))
+}
+
+/// For a server: [`check_next_year`] at start and then once a day (on the calendar in force,
+/// which follows the stored one, so a year entered on another instance counts). Runs until the
+/// task is dropped.
+pub async fn watch_next_year(state: AppState) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
         daily.tick().await;
-        let now = clock.now();
-        match store.calendar_years(&settings.region).await {
-            Ok(stored) => {
-                let calendar = super::from_stored(&stored, &settings, now);
-                warn_if_next_year_missing(&calendar, &settings.region, now);
-            }
-            Err(e) => tracing::warn!(error = %e, "could not read the calendars to check next year"),
+        if let Err(e) = check_next_year(&state).await {
+            tracing::warn!(error = %e, "could not check next year's calendar");
         }
     }
 }

@@ -22,7 +22,7 @@ pub use change::{
     import, set_day, years, CalendarChanged, ChangedBy, DayChange, Mode, MovedDeadlines,
 };
 pub use file::{parse as parse_file, CsvProblem, FileFormat};
-pub use missing::{next_year_missing, warn_if_next_year_missing, watch_next_year};
+pub use missing::{check_next_year, next_year_missing, warn_if_next_year_missing, watch_next_year};
 
 use std::path::Path;
 

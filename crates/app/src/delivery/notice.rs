@@ -196,11 +196,13 @@ pub async fn build(
             }
         }
         _ => {
-            // Rows written with the facts themselves (a digest, a report, a test message)
+            // Rows written with the facts themselves (a digest, a report, a missing calendar,
+            // a test message)
             // carry them in the notice's own shape.
             if let Ok(given) = serde_json::from_value::<Notice>(params.clone()) {
                 notice.digest = notice.digest.or(given.digest);
                 notice.report = notice.report.or(given.report);
+                notice.calendar = notice.calendar.or(given.calendar);
             }
         }
     }

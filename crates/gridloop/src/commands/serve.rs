@@ -74,11 +74,7 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
     // A calendar change made on another instance (or with the CLI) is in force here within
     // seconds.
     let calendar_follow = tokio::spawn(gridloop_app::calendars::live::follow(state.clone()));
-    let calendar_watch = tokio::spawn(gridloop_app::calendars::watch_next_year(
-        app.store.clone(),
-        app.settings.calendar.clone(),
-        Arc::clone(&state.clock),
-    ));
+    let calendar_watch = tokio::spawn(gridloop_app::calendars::watch_next_year(state.clone()));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let limits = serve::Limits::from(&app.settings.server);
     serve::serve_with(listener, state, limits, serve::shutdown_signal())

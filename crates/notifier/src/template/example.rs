@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{Priority, Status};
 
 use super::notice::{
-    AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
-    ReportFacts, VisitFacts,
+    AgendaItem, CalendarFacts, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice,
+    Recipient, ReportFacts, VisitFacts,
 };
 use super::Locale;
 use crate::policy::{build_digest, DigestItem};
@@ -138,6 +138,13 @@ impl Notice {
                     commissioner: pick("李娜", "Li Na"),
                     misses: 2,
                     last_starts_at: now - Duration::days(1),
+                });
+            }
+            NotificationKind::CalendarMissing => {
+                n.issue = None;
+                n.calendar = Some(CalendarFacts {
+                    year: 2027,
+                    region: "cn".to_owned(),
                 });
             }
             NotificationKind::WeeklyReport => {

@@ -89,6 +89,7 @@ pub fn kind_label(kind: NotificationKind, locale: Locale) -> &'static str {
         NotificationKind::VisitReminder => ("走访提醒", "visit"),
         NotificationKind::VisitMissed => ("走访未完成", "visit missed"),
         NotificationKind::WeeklyReport => ("周报", "weekly report"),
+        NotificationKind::CalendarMissing => ("节假日未录入", "calendar missing"),
         NotificationKind::Digest => ("通知汇总", "digest"),
         NotificationKind::Test => ("测试", "test"),
     };

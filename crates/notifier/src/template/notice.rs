@@ -35,6 +35,8 @@ pub struct Notice {
     pub satisfaction: Option<u8>,
     pub visit: Option<VisitFacts>,
     pub missed_visits: Option<MissedVisitFacts>,
+    /// The year whose holiday calendar is missing (calendar missing).
+    pub calendar: Option<CalendarFacts>,
     pub digest: Option<Digest>,
     pub report: Option<ReportFacts>,
 }
@@ -115,6 +117,13 @@ pub struct MissedVisitFacts {
     pub misses: u32,
     /// The window of the latest missed visit.
     pub last_starts_at: DateTime<Utc>,
+}
+
+/// A year without a holiday calendar, told to the admins from 1 November.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarFacts {
+    pub year: i32,
+    pub region: String,
 }
 
 /// The headline numbers of a weekly report; the full report is the attachment or the link.

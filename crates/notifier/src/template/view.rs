@@ -29,6 +29,7 @@ pub(crate) struct View {
     satisfaction: Option<u8>,
     visit: Option<VisitView>,
     missed_visits: Option<MissedView>,
+    calendar: Option<super::notice::CalendarFacts>,
     digest: Option<DigestView>,
     report: Option<super::notice::ReportFacts>,
 }
@@ -151,6 +152,7 @@ impl View {
                 misses: m.misses,
                 last_starts_at: time(m.last_starts_at),
             }),
+            calendar: n.calendar.clone(),
             digest: n.digest.as_ref().map(|d| DigestView {
                 count: d.count,
                 more: d.more,

@@ -125,8 +125,14 @@ async fn admins_are_told_once_that_next_year_is_missing_until_it_is_entered() {
     // 6 December 2026: 2027 is missing.
     let a = instance(&store, &settings).await;
     let b = instance(&store, &settings).await;
-    assert_eq!(calendars::check_next_year(&a).await.expect("check"), Some(2027));
-    assert_eq!(calendars::check_next_year(&b).await.expect("check"), Some(2027));
+    assert_eq!(
+        calendars::check_next_year(&a).await.expect("check"),
+        Some(2027)
+    );
+    assert_eq!(
+        calendars::check_next_year(&b).await.expect("check"),
+        Some(2027)
+    );
     let told = |all: Vec<gridloop_store::Notification>| {
         all.into_iter()
             .filter(|n| n.kind == NotificationKind::CalendarMissing)
@@ -148,6 +154,45 @@ async fn admins_are_told_once_that_next_year_is_missing_until_it_is_entered() {
     .await
     .expect("set");
     assert_eq!(calendars::check_next_year(&a).await.expect("check"), None);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[tokio::test]
+async fn two_days_set_at_once_both_land() {
+    let folder = std::env::temp_dir().join(format!(
+        "gridloop-race-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&folder).expect("folder");
+    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let settings = Settings::defaults();
+    let a = instance(&store, &settings).await;
+    let b = instance(&store, &settings).await;
+    let set = |state: AppState, day: u32| async move {
+        calendars::set_day(
+            &state,
+            &ChangedBy::operator(),
+            "cn",
+            NaiveDate::from_ymd_opt(2027, 1, day).expect("date"),
+            DayChange::Holiday,
+            None,
+            Mode::Apply,
+        )
+        .await
+        .expect("set")
+    };
+    for round in 0..5 {
+        let (x, y) = tokio::join!(set(a.clone(), 4 + round), set(b.clone(), 11 + round));
+        assert_ne!(x.year.version, y.year.version);
+    }
+    let year = calendars::change::year(&a, "cn", 2027).await.expect("year");
+    assert_eq!(year.year.days().count(), 10, "no day was lost");
+    assert_eq!(year.version, 10);
     store.close().await;
     let _ = std::fs::remove_dir_all(&folder);
 }

@@ -206,19 +206,27 @@ impl Tx {
         })?;
         let version = match &before {
             Some(old) => {
-                self.execute(
-                    "UPDATE calendar_years SET time_zone = $3, hours = $4, source = $5, \
-                     version = version + 1, updated_at = $6 WHERE region = $1 AND year = $2",
-                    args![
-                        region,
-                        year,
-                        new.time_zone.name(),
-                        hours,
-                        new.year.source(),
-                        at
-                    ],
-                )
-                .await?;
+                // Compare-and-set on the version read above: on PostgreSQL another writer may
+                // have committed in between.
+                let changed = self
+                    .execute(
+                        "UPDATE calendar_years SET time_zone = $3, hours = $4, source = $5, \
+                         version = version + 1, updated_at = $6 \
+                         WHERE region = $1 AND year = $2 AND version = $7",
+                        args![
+                            region,
+                            year,
+                            new.time_zone.name(),
+                            hours,
+                            new.year.source(),
+                            at,
+                            old.version
+                        ],
+                    )
+                    .await?;
+                if changed == 0 {
+                    return Err(version_conflict(old.version, old.version + 1));
+                }
                 self.execute(
                     "DELETE FROM calendar_days WHERE region = $1 AND year = $2",
                     args![region, year],
@@ -318,6 +326,15 @@ impl Tx {
     }
 }
 
+/// A year's version moved on since it was read (a year's versions are small: a change a day
+/// for centuries stays in `u32`).
+fn version_conflict(expected: i64, actual: i64) -> StoreError {
+    StoreError::Conflict {
+        expected: u32::try_from(expected).unwrap_or(u32::MAX),
+        actual: u32::try_from(actual).unwrap_or(u32::MAX),
+    }
+}
+
 fn decode_year<'a>(
     (region, year, zone, hours, source, version, updated_at): YearRow,
     days: impl Iterator<Item = &'a DayRow>,
@@ -397,7 +414,8 @@ impl Store {
             .await
     }
 
-    /// Replaces or stores a whole year, audited, and in the same transaction records what
+    /// Replaces or stores a whole year, audited, if it is still at `expected_version` (0: not
+    /// stored yet; else `Conflict`, and nothing is written), and in the same transaction records what
     /// `recompute` decides for each issue whose deadlines still count ([`Tx::clocked_issues`]):
     /// the open deadlines the change moves (see `Workflow::recompute_deadlines`). Either all is
     /// written or nothing; the decisions written are returned.
@@ -406,9 +424,17 @@ impl Store {
         new: NewCalendarYear,
         by: CalendarChangeBy,
         at: DateTime<Utc>,
+        expected_version: i64,
         recompute: impl Fn(&StoredCalendarYear, &Issue) -> Option<Decision> + Send,
     ) -> Result<(StoredCalendarYear, Vec<Decision>), StoreError> {
         self.write(async move |tx| {
+            let current = tx
+                .calendar_year(&new.region, new.year.year())
+                .await?
+                .map_or(0, |y| y.version);
+            if current != expected_version {
+                return Err(version_conflict(expected_version, current));
+            }
             let stored = tx.put_calendar_year(&new, &by, at).await?;
             let mut moved = Vec::new();
             for issue in tx.clocked_issues().await? {

@@ -126,7 +126,7 @@ pub async fn import(
         note: checked_note(note)?,
         action: "import",
     };
-    put(state, by, change, mode, move |_| Ok(year)).await
+    put(state, by, &change, mode, move |_| Ok(year.clone())).await
 }
 
 /// Makes `date` a holiday, a make-up working day or a normal day again, audited with `note`
@@ -145,6 +145,7 @@ pub async fn set_day(
     let edit = move |old: Option<&CalendarYear>| {
         let mut days: Vec<_> = old.map(|y| y.days().collect()).unwrap_or_default();
         days.retain(|(d, _)| *d != date);
+        let name = name.clone();
         match change {
             DayChange::Holiday => days.push((date, YearDay::Holiday { name })),
             DayChange::Workday => days.push((
@@ -167,7 +168,7 @@ pub async fn set_day(
         note,
         action: "set",
     };
-    put(state, by, change, mode, edit).await
+    put(state, by, &change, mode, edit).await
 }
 
 /// The stored years of `region` (only the region in force has any).
@@ -229,20 +230,42 @@ struct Edit<'a> {
     action: &'static str,
 }
 
+/// How often a change is tried again when another one landed on the same year meanwhile.
+const ATTEMPTS: usize = 3;
+
+/// Makes the change on the year as stored. Two admins changing days of one year at once both
+/// land: the later one is made again on the year the earlier one left (the edit is a day set
+/// or a whole year, so applying it again is what was asked).
 async fn put(
     state: &AppState,
     by: &ChangedBy,
-    change: Edit<'_>,
+    change: &Edit<'_>,
     mode: Mode,
-    edit: impl FnOnce(Option<&CalendarYear>) -> Result<CalendarYear, AppError>,
+    edit: impl Fn(Option<&CalendarYear>) -> Result<CalendarYear, AppError>,
+) -> Result<CalendarChanged, AppError> {
+    let mut attempt = 1;
+    loop {
+        match put_once(state, by, change, mode, &edit).await {
+            Err(AppError::Conflict { .. }) if attempt < ATTEMPTS => attempt += 1,
+            done => return done,
+        }
+    }
+}
+
+async fn put_once(
+    state: &AppState,
+    by: &ChangedBy,
+    change: &Edit<'_>,
+    mode: Mode,
+    edit: &impl Fn(Option<&CalendarYear>) -> Result<CalendarYear, AppError>,
 ) -> Result<CalendarChanged, AppError> {
     let Edit {
         region,
         year,
         day,
-        note,
+        ref note,
         action,
-    } = change;
+    } = *change;
     gridloop_core::dates::check_year("year", year)?;
     check_region(state, region)?;
     // Stored instants have microseconds; the events written here are compared with them.
@@ -310,10 +333,11 @@ async fn put(
                 actor: by.login.clone(),
                 action,
                 day,
-                note,
+                note: note.clone(),
             };
+            let expected = old.map_or(0, |o| o.version);
             let (stored, decisions) = store
-                .put_calendar_year_recomputing(new, by.clone(), now, recompute)
+                .put_calendar_year_recomputing(new, by.clone(), now, expected, recompute)
                 .await?;
             tracing::info!(region, year, action, by = %by.actor, version = stored.version, moved = decisions.len(), "calendar changed");
             // In force here at once; other instances follow within seconds (`live::follow`).

@@ -217,14 +217,17 @@ async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
         );
     }
 
-    // None lost: every row sent, each with its file.
-    let after = counts(&store).await;
-    assert_eq!(after["sent"], total, "outbox after the restart: {after:?}");
+    // None lost: every row sent, each with its file — the rows seeded and any the server wrote
+    // of its own (in November and December, the admins' notice that next year's calendar is
+    // missing, since the server's clock is the wall clock).
     let rows = store
         .notifications(None, 5000)
         .await
         .expect("list notifications");
-    assert_eq!(rows.len() as u64, total);
+    assert!(rows.len() as u64 >= total, "rows went missing");
+    let total = rows.len() as u64;
+    let after = counts(&store).await;
+    assert_eq!(after["sent"], total, "outbox after the restart: {after:?}");
     let mut retried = 0;
     for n in &rows {
         assert_eq!(n.state, NotificationState::Sent, "row {}", n.id);

@@ -76,6 +76,8 @@ pub enum DayKind {
 pub struct Calendar {
     tz: Tz,
     hours: WorkingHours,
+    /// Years whose weekly hours differ from `hours` (a park that changed its office hours).
+    year_hours: BTreeMap<i32, WorkingHours>,
     years: BTreeMap<i32, CalendarYear>,
 }
 
@@ -91,8 +93,25 @@ impl Calendar {
         Self {
             tz,
             hours,
+            year_hours: BTreeMap::new(),
             years: BTreeMap::new(),
         }
+    }
+
+    /// Gives `year` weekly hours of its own; other years keep [`Calendar::hours`].
+    #[must_use]
+    pub fn with_year_hours(mut self, year: i32, hours: WorkingHours) -> Self {
+        if hours == self.hours {
+            self.year_hours.remove(&year);
+        } else {
+            self.year_hours.insert(year, hours);
+        }
+        self
+    }
+
+    /// The weekly hours of `year`.
+    pub fn hours_in(&self, year: i32) -> &WorkingHours {
+        self.year_hours.get(&year).unwrap_or(&self.hours)
     }
 
     /// Adds a year's holidays; a second file for the same year replaces the first.
@@ -116,6 +135,7 @@ impl Calendar {
         self.tz
     }
 
+    /// The weekly hours of every year without hours of its own ([`Calendar::hours_in`]).
     pub fn hours(&self) -> &WorkingHours {
         &self.hours
     }
@@ -146,7 +166,7 @@ impl Calendar {
         match self.special(date) {
             Some(SpecialDay::Holiday { name }) => DayKind::Holiday { name: name.clone() },
             Some(SpecialDay::MakeUp { name, .. }) => DayKind::MakeUpWorkday { name: name.clone() },
-            None if self.hours.spans(date.weekday()).is_empty() => DayKind::Weekend,
+            None if self.hours_in(date.year()).spans(date.weekday()).is_empty() => DayKind::Weekend,
             None => DayKind::Workday,
         }
     }
@@ -276,8 +296,10 @@ impl Calendar {
     fn spans_on(&self, date: NaiveDate) -> &[Span] {
         match self.special(date) {
             Some(SpecialDay::Holiday { .. }) => &[],
-            Some(SpecialDay::MakeUp { works_as, .. }) => self.hours.spans(*works_as),
-            None => self.hours.spans(date.weekday()),
+            Some(SpecialDay::MakeUp { works_as, .. }) => {
+                self.hours_in(date.year()).spans(*works_as)
+            }
+            None => self.hours_in(date.year()).spans(date.weekday()),
         }
     }
 

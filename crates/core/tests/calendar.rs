@@ -957,3 +957,25 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn a_year_with_hours_of_its_own_counts_them_and_the_other_years_keep_theirs() {
+    // 2027 works round the clock; 2026 keeps the office hours.
+    let calendar = china().with_year_hours(2027, round_the_clock());
+    assert_eq!(calendar.hours_in(2026), &WorkingHours::default());
+    assert_eq!(calendar.hours_in(2027), &round_the_clock());
+    // Saturday 2 January 2027 is a working day there; Saturday 5 December 2026 is not.
+    assert!(calendar.is_working_day(date(2027, 1, 2)));
+    assert_eq!(calendar.kind_of_day(date(2026, 12, 5)), DayKind::Weekend);
+    // An hour from New Year's Eve at 17:30 (office hours): 30 minutes on the 31st, then the
+    // first 30 of the new year, counted round the clock from midnight.
+    assert_eq!(
+        calendar.add_working_minutes(sh(2026, 12, 31, 17, 30), 60),
+        sh(2027, 1, 1, 0, 30)
+    );
+    // Giving a year the common hours is the same as giving it none.
+    assert_eq!(
+        china().with_year_hours(2027, WorkingHours::default()),
+        china()
+    );
+}

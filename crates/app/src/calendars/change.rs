@@ -31,6 +31,15 @@ pub enum DayChange {
 }
 
 impl DayChange {
+    /// The word [`DayChange::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Holiday => "holiday",
+            Self::Workday => "workday",
+            Self::Normal => "normal",
+        }
+    }
+
     /// `holiday`, `workday` or `normal`; anything else is refused naming `field`.
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, AppError> {
         match raw.trim() {

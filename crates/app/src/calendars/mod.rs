@@ -49,8 +49,7 @@ pub fn load(settings: &CalendarSettings, now: DateTime<Utc>) -> Result<Calendar,
 /// audited as `seed`), then the calendar is made of the stored years. A year once stored is
 /// changed only through the calendar commands, never by a file.
 ///
-/// The time zone and weekly hours are those stored with the current year (else with the latest
-/// stored year; else the settings'): the working-time maths has one zone and one week.
+/// The zone and weekly hours are as [`from_stored`] says.
 pub async fn load_stored(
     store: &gridloop_store::Store,
     settings: &CalendarSettings,
@@ -76,7 +75,9 @@ pub async fn load_stored(
     Ok(calendar)
 }
 
-/// The calendar of `stored` years (see [`load_stored`] for the zone and hours).
+/// The calendar of `stored` years: one zone, that of the current year (else of the latest
+/// stored year; else the settings'); each year's own weekly hours, and for years not stored the
+/// current year's hours.
 pub fn from_stored(
     stored: &[StoredCalendarYear],
     settings: &CalendarSettings,
@@ -91,7 +92,9 @@ pub fn from_stored(
             (y.time_zone, y.hours.clone())
         });
     stored.iter().fold(Calendar::new(tz, hours), |calendar, y| {
-        calendar.with_year(y.year.clone())
+        calendar
+            .with_year(y.year.clone())
+            .with_year_hours(y.year.year(), y.hours.clone())
     })
 }
 

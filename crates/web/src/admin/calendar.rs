@@ -2,11 +2,11 @@
 //! a weekend (rest) day, a public holiday with its name or a make-up working day (调休上班); a
 //! click on a day changes it through the same use case as `gridloop calendar set` and
 //! `PUT /api/v1/calendars/{region}/days/{date}` (`gridloop_app::calendars::set_day`), audited
-//! with the admin's login. Also the dashboard's check for a missing next year.
+//! with the admin's login; the open deadlines the change moves are recomputed by it, and the
+//! notice after the click says how many.
 //!
-//! The page is drawn from the years stored in the database, read afresh on every load, not from
-//! the calendar the workflow loaded at start: a day changed here, or on another instance, shows
-//! at once.
+//! The page is drawn from the years stored in the database, read afresh on every load: a day
+//! changed on another instance shows at once (the calendar in force follows within seconds).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -75,11 +75,7 @@ impl Kind {
 
 /// A change as the form sends it (the words `DayChange` parses).
 fn change_name(change: DayChange) -> &'static str {
-    match change {
-        DayChange::Holiday => "holiday",
-        DayChange::Workday => "workday",
-        DayChange::Normal => "normal",
-    }
+    change.as_str()
 }
 
 /// One day of a month's grid.

@@ -885,3 +885,70 @@ proptest! {
         prop_assert_eq!(acc.finish(), r);
     }
 }
+
+#[test]
+fn a_deadline_moved_by_a_calendar_change_is_the_one_the_report_counts_from_then_on() {
+    use gridloop_core::calendar::YearDay;
+    // Assigned on New Year's Eve at 17:00 with two working hours to resolve: due New Year's Day
+    // at 10:00 while 2027 has no calendar. At 17:30 元旦 is entered and the deadline moves to
+    // Monday 4 January at 10:00; the unit resolves at 09:30 that Monday.
+    let build = |recompute: bool| {
+        let mut log = Log::new();
+        log.report(1, 1, 1, Source::Web, sh(2026, 12, 31, 16, 0));
+        log.act(1, accept(), sh(2026, 12, 31, 16, 30));
+        log.act(1, assign(1, 60, 120), sh(2026, 12, 31, 17, 0));
+        log.act(1, Action::Start, sh(2026, 12, 31, 17, 10));
+        if recompute {
+            let jan1 = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("a date");
+            let year = gridloop_core::CalendarYear::from_days(
+                2027,
+                None,
+                [(
+                    jan1,
+                    YearDay::Holiday {
+                        name: "元旦".into(),
+                    },
+                )],
+            )
+            .expect("a year");
+            let after = Workflow::new(Calendar::default_china().with_year(year));
+            let (issue, events) = log.issues.get_mut(&1).expect("issue 1");
+            let cause = gridloop_core::CalendarChange {
+                region: "cn".into(),
+                year: 2027,
+                version: 1,
+            };
+            let decision = after
+                .recompute_deadlines(log.wf.calendar(), issue, cause, sh(2026, 12, 31, 17, 30))
+                .expect("the deadline moves");
+            *issue = decision.issue;
+            events.push(decision.event);
+            // From here on the park counts on the new calendar.
+            log.wf = after;
+        }
+        log.act(1, resolve(), sh(2027, 1, 4, 9, 30));
+        log
+    };
+    let w01 = |log: &Log| log.run(week(2027, 1));
+    let w53 = |log: &Log| log.run(week(2026, 53));
+    let moved = build(true);
+    assert_eq!(
+        (
+            w01(&moved).totals.resolved,
+            w01(&moved).totals.resolved_on_time
+        ),
+        (1, 1)
+    );
+    // At the end of 2026-W53 (Monday 4 January 00:00) the deadline in force had not passed.
+    assert_eq!(w53(&moved).totals.overdue_at_end, 0);
+    // Without the change the same resolution is late, and the issue was overdue at week's end.
+    let kept = build(false);
+    assert_eq!(
+        (
+            w01(&kept).totals.resolved,
+            w01(&kept).totals.resolved_on_time
+        ),
+        (1, 0)
+    );
+    assert_eq!(w53(&kept).totals.overdue_at_end, 1);
+}

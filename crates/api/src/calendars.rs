@@ -188,13 +188,14 @@ impl DryRun {
     security(("bearer" = [])),
     params(
         ("region" = String, Path, description = "The region, e.g. cn"),
-        ("year" = i32, Path, description = "The year, 2000–2100"),
+        ("year" = i32, Path, description = "The year, 2000–2100", minimum = 2000, maximum = 2100),
     ),
     responses(
         (status = 200, description = "The year", body = CalendarYearView),
         Unauthorized,
         Forbidden,
         NotFound,
+        Invalid,
     )
 )]
 #[tracing::instrument(name = "get calendar year", skip_all)]

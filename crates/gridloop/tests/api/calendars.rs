@@ -199,7 +199,7 @@ both! {
         let doc = app.get("/api/v1/openapi.json", None).await.expect(200).json();
         let paths = &doc["paths"];
         for (path, method, statuses) in [
-            ("/calendars/{region}/{year}", "get", &["200", "401", "403", "404"][..]),
+            ("/calendars/{region}/{year}", "get", &["200", "401", "403", "404", "422"][..]),
             ("/calendars/{region}/days/{date}", "put", &["200", "401", "403", "404", "422"][..]),
             ("/calendars/{region}/import", "post", &["200", "401", "403", "404", "422"][..]),
         ] {

@@ -3,14 +3,12 @@
 //! browser. The JSON API's upload and download and the web pages' report photo both come here.
 //!
 //! The type is read from the bytes themselves (JPEG, PNG, GIF, WebP, HEIC/HEIF, PDF), never
-//! from the file name or the declared type. The bytes are kept by their SHA-256 behind
-//! [`AttachmentStore`], so the same bytes uploaded twice are two rows and one copy; today's
-//! store is [`FileAttachments`], files under `<data_dir>/attachments/` named by the hash
-//! (`ab/cdef…`), and another (the database) can take its place in
-//! [`AppState::attachment_store`]. A file is written to a temporary name in its final folder,
-//! synced, then renamed, so a crash never leaves a partial file under a hash name; the front
-//! ends run [`persist`] on a task of its own, so a client hanging up midway cannot leave bytes
-//! without their row.
+//! from the file name or the declared type. The bytes are kept in the database by their
+//! SHA-256, so the same bytes uploaded twice are two rows and one copy, several instances on
+//! one database need no shared disk, and a backup holds every attachment. The bytes and the
+//! row are written in one transaction, on a task of its own ([`persist`]), so a client hanging
+//! up midway cannot leave one without the other. Files that earlier versions kept under
+//! `<data_dir>/attachments/` are moved in at start ([`move_files_in`]).
 //!
 //! Whoever may see the issue may attach to it and read its attachments; anyone else is told
 //! the issue does not exist ([`visible_issue`]).
@@ -19,17 +17,15 @@
 //! an upload changes neither the issue's version nor its event list.
 
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write as _};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::future::BoxFuture;
 use gridloop_core::{Actor, IssueId};
 use gridloop_store::{Attachment, AttachmentKind, NewAttachment, MAX_FILENAME_CHARS};
 use sha2::{Digest, Sha256};
-use tokio::sync::Mutex;
 
 use crate::error::{AppError, Thing};
 use crate::state::AppState;
@@ -102,12 +98,12 @@ impl Served {
             .any(|t| t == self.etag || t == "*")
     }
 
-    /// The bytes, read from the attachment store and checked against the recorded size.
+    /// The bytes, read from the database and checked against the recorded size.
     pub async fn read(&self, state: &AppState) -> Result<Vec<u8>, AppError> {
-        let bytes = state
-            .attachment_store()
-            .get(&self.attachment.sha256)
-            .await?;
+        let Some(bytes) = state.store.blob(&self.attachment.sha256).await? else {
+            tracing::error!(sha256 = %self.attachment.sha256, "an attachment's bytes are missing");
+            return Err(AppError::Internal);
+        };
         if bytes.len() as u64 != self.attachment.size {
             tracing::error!(
                 sha256 = %self.attachment.sha256,
@@ -346,72 +342,79 @@ fn rfc5987(value: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Bytes by content hash
 
-/// Where attachments' bytes are kept, by the SHA-256 of their content (64 lowercase hex
-/// digits): the rows say which issue has which bytes, the store only keeps the bytes. Many
-/// rows may share one copy, so [`persist`] removes bytes only when no row needs them.
-pub trait AttachmentStore: Send + Sync {
-    /// Keeps `bytes` under `sha256`, durably before answering: `true` when this call stored
-    /// them, `false` when the same bytes were kept already.
-    fn put(&self, sha256: &str, bytes: Bytes) -> BoxFuture<'_, Result<bool, AppError>>;
-    /// The bytes kept under `sha256`.
-    fn get(&self, sha256: &str) -> BoxFuture<'_, Result<Vec<u8>, AppError>>;
-    /// Forgets the bytes kept under `sha256` (a failed upload's, that no row needs).
-    fn remove(&self, sha256: &str) -> BoxFuture<'_, Result<(), AppError>>;
+/// Moves the files that earlier versions kept under `<data_dir>/attachments/ab/cdef…` into the
+/// database, then removes them (and the emptied folders); idempotent, so every start runs it.
+/// A file whose bytes do not hash to its name is left where it is, with a warning: it is not
+/// what any row recorded. Returns how many files were moved.
+pub async fn move_files_in(
+    store: &gridloop_store::Store,
+    data_dir: &Path,
+) -> Result<u64, AppError> {
+    let root = data_dir.join("attachments");
+    let files = blocking({
+        let root = root.clone();
+        move || stored_files(&root)
+    })
+    .await?;
+    let mut moved = 0;
+    for (sha256, path) in files {
+        let bytes = blocking({
+            let path = path.clone();
+            move || fs::read(path)
+        })
+        .await?;
+        let hashed = bytes.clone();
+        if blocking(move || Ok(sha256_hex(&hashed))).await? != sha256 {
+            tracing::warn!(path = %path.display(), "an attachment file does not hash to its name; left in place");
+            continue;
+        }
+        store.put_blob(&sha256, bytes).await?;
+        blocking(move || fs::remove_file(&path)).await?;
+        moved += 1;
+    }
+    if moved > 0 {
+        let _ = blocking(move || remove_empty_dirs(&root)).await;
+        tracing::info!(moved, "moved attachment files into the database");
+    }
+    Ok(moved)
 }
 
-/// Attachments as files under `<data_dir>/attachments/`, named by their hash and fanned out by
-/// its first byte (`ab/cdef…`).
-#[derive(Debug, Clone)]
-pub struct FileAttachments {
-    data_dir: PathBuf,
-}
-
-impl FileAttachments {
-    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            data_dir: data_dir.into(),
+/// The files under `root` named like a hash (`ab/cdef…`), with their hashes.
+fn stored_files(root: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let mut found = Vec::new();
+    let fans = match fs::read_dir(root) {
+        Ok(fans) => fans,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e),
+    };
+    for fan in fans {
+        let fan = fan?;
+        let fan_name = fan.file_name().to_string_lossy().into_owned();
+        if !(fan_name.len() == 2 && hex(&fan_name) && fan.file_type()?.is_dir()) {
+            continue;
+        }
+        for file in fs::read_dir(fan.path())? {
+            let file = file?;
+            let rest = file.file_name().to_string_lossy().into_owned();
+            if rest.len() == 62 && hex(&rest) && file.file_type()?.is_file() {
+                found.push((format!("{fan_name}{rest}"), file.path()));
+            }
         }
     }
+    Ok(found)
 }
 
-impl AttachmentStore for FileAttachments {
-    fn put(&self, sha256: &str, bytes: Bytes) -> BoxFuture<'_, Result<bool, AppError>> {
-        let path = blob_path(&self.data_dir, sha256);
-        Box::pin(blocking(move || write_blob(&path, &bytes)))
+/// Removes the emptied fan-out folders and `root` itself if nothing else is left in them.
+fn remove_empty_dirs(root: &Path) -> io::Result<()> {
+    for fan in fs::read_dir(root)? {
+        let _ = fs::remove_dir(fan?.path());
     }
-
-    fn get(&self, sha256: &str) -> BoxFuture<'_, Result<Vec<u8>, AppError>> {
-        let path = blob_path(&self.data_dir, sha256);
-        let sha256 = sha256.to_owned();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || fs::read(path))
-                .await
-                .map_err(|e| AppError::internal("reading an attachment failed", &e))?
-                .map_err(|e| {
-                    tracing::error!(error = %e, %sha256, "an attachment's file is unreadable");
-                    AppError::Internal
-                })
-        })
-    }
-
-    fn remove(&self, sha256: &str) -> BoxFuture<'_, Result<(), AppError>> {
-        let path = blob_path(&self.data_dir, sha256);
-        Box::pin(blocking(move || fs::remove_file(&path)))
-    }
-}
-
-impl AppState {
-    /// Where this deployment keeps attachments' bytes: files under the data folder. The one
-    /// place to choose another [`AttachmentStore`].
-    pub fn attachment_store(&self) -> Box<dyn AttachmentStore> {
-        Box::new(FileAttachments::new(&self.data_dir))
-    }
-}
-
-/// `<data_dir>/attachments/ab/cdef…` for the hash `abcdef…`.
-fn blob_path(data_dir: &Path, sha256: &str) -> PathBuf {
-    let (fan, rest) = sha256.split_at(2.min(sha256.len()));
-    data_dir.join("attachments").join(fan).join(rest)
+    let _ = fs::remove_dir(root);
+    Ok(())
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -476,19 +479,8 @@ pub async fn attach(
     Ok(attachment)
 }
 
-/// Serialises, within this process, the writing and the removal of files with the same hash
-/// (by its first byte), so that cleaning up after a failed insert never removes a file another
-/// upload of the same bytes has just recorded.
-static STRIPES: [Mutex<()>; 16] = [const { Mutex::const_new(()) }; 16];
-
-fn stripe(sha256: &str) -> &'static Mutex<()> {
-    let n = usize::from_str_radix(&sha256[..1], 16).unwrap_or(0);
-    &STRIPES[n % STRIPES.len()]
-}
-
-/// Keeps the bytes (unless the same bytes are kept already) and records the row. If the row
-/// cannot be written, bytes this call stored are removed again — unless another row has come
-/// to need them.
+/// Keeps the bytes (unless the same bytes are kept already) and records the row, in one
+/// transaction: either both are there or neither.
 pub async fn persist(
     state: AppState,
     mut new: NewAttachment,
@@ -497,29 +489,10 @@ pub async fn persist(
 ) -> Result<Attachment, AppError> {
     let hashed = bytes.clone();
     new.sha256 = blocking(move || Ok(sha256_hex(&hashed))).await?;
-    let store = state.attachment_store();
-    let _guard = stripe(&new.sha256).lock().await;
-    let created = store.put(&new.sha256, bytes).await?;
-    let sha256 = new.sha256.clone();
-    match state.store.add_attachment(new, now).await {
-        Ok(attachment) => Ok(attachment),
-        Err(e) => {
-            if created {
-                match state.store.attachments_with_sha256(&sha256).await {
-                    Ok(0) => {
-                        if store.remove(&sha256).await.is_err() {
-                            tracing::warn!("could not remove the bytes of a failed upload");
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "kept the file of a failed upload: cannot tell if it is used");
-                    }
-                }
-            }
-            Err(e.into())
-        }
-    }
+    Ok(state
+        .store
+        .add_attachment_with_bytes(new, bytes.to_vec(), now)
+        .await?)
 }
 
 /// Runs blocking file work off the async threads; an I/O error is logged and is internal.
@@ -530,59 +503,6 @@ async fn blocking<T: Send + 'static>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(AppError::internal("attachment storage failed", &e)),
         Err(e) => Err(AppError::internal("attachment storage task failed", &e)),
-    }
-}
-
-/// Stores `bytes` at `path` durably: a temporary file in the same folder, written and synced,
-/// then renamed over the final name, then the folder synced so the rename itself survives a
-/// crash. Returns `false` when a file of that name (and size) was there already: content
-/// addressing makes it the same bytes.
-fn write_blob(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
-        return Ok(false);
-    }
-    let folder = path
-        .parent()
-        .ok_or_else(|| io::Error::other("an attachment path without a folder"))?;
-    fs::create_dir_all(folder)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("blob");
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| io::Error::other(e.to_string()))?;
-    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-    // A leading dot and a suffix: never a valid hash name, so never mistaken for a stored file.
-    let temp = folder.join(format!(".{name}.{nonce}.tmp"));
-    let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    sync_folder(folder)?;
-    if let Some(attachments) = folder.parent() {
-        // The fan-out folder may be new: make its entry durable too.
-        sync_folder(attachments)?;
-    }
-    Ok(true)
-}
-
-/// Syncs a folder's entries (where the platform can open a folder as a file).
-fn sync_folder(folder: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(folder)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = folder;
-        Ok(())
     }
 }
 
@@ -703,25 +623,18 @@ mod tests {
     }
 
     #[test]
-    fn blobs_fan_out_by_the_first_two_hex_digits() {
-        let sha = "ab".to_owned() + &"c".repeat(62);
-        assert_eq!(
-            blob_path(Path::new("/data"), &sha),
-            Path::new("/data/attachments/ab").join("c".repeat(62))
-        );
-    }
-
-    #[test]
-    fn writing_a_blob_twice_writes_it_once_and_leaves_no_temporary_file() {
-        let dir = std::env::temp_dir().join(format!("gridloop-blob-{}", std::process::id()));
-        let path = blob_path(&dir, &sha256_hex(b"bytes"));
-        assert!(write_blob(&path, b"bytes").expect("write"));
-        assert!(!write_blob(&path, b"bytes").expect("write again"));
-        assert_eq!(fs::read(&path).expect("read"), b"bytes");
-        let entries: Vec<_> = fs::read_dir(path.parent().expect("folder"))
-            .expect("list")
-            .collect();
-        assert_eq!(entries.len(), 1);
+    fn only_files_named_like_a_hash_under_a_two_digit_folder_are_found() {
+        let dir = std::env::temp_dir().join(format!("gridloop-blobs-{}", std::process::id()));
+        let sha = sha256_hex(b"bytes");
+        let (fan, rest) = sha.split_at(2);
+        fs::create_dir_all(dir.join(fan)).expect("folder");
+        fs::write(dir.join(fan).join(rest), b"bytes").expect("write");
+        fs::write(dir.join(fan).join("notes.txt"), b"x").expect("write");
+        fs::create_dir_all(dir.join("tmp")).expect("folder");
+        fs::write(dir.join("tmp").join(rest), b"bytes").expect("write");
+        let found = stored_files(&dir).expect("listed");
+        assert_eq!(found, vec![(sha.clone(), dir.join(fan).join(rest))]);
+        assert_eq!(stored_files(&dir.join("missing")).expect("none"), vec![]);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -269,6 +269,45 @@ impl Tx {
     }
 }
 
+/// Attachments' bytes, by their SHA-256 (see `migrations/*/0014_attachment_blobs.sql`).
+impl Tx {
+    /// Keeps `bytes` under `sha256`; `true` when this stored them, `false` when they were kept
+    /// already (content addressing makes them the same bytes).
+    pub async fn put_blob(&mut self, sha256: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let stored = self
+            .execute(
+                "INSERT INTO attachment_blobs (sha256, size, bytes) VALUES ($1, $2, $3) \
+                 ON CONFLICT (sha256) DO NOTHING",
+                args![sha256, size, bytes],
+            )
+            .await?;
+        Ok(stored == 1)
+    }
+
+    /// The bytes kept under `sha256`, if any.
+    pub async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Vec<u8>,)> = self
+            .fetch_optional(
+                "SELECT bytes FROM attachment_blobs WHERE sha256 = $1",
+                args![sha256],
+            )
+            .await?;
+        Ok(row.map(|(bytes,)| bytes))
+    }
+
+    /// Forgets the bytes kept under `sha256` unless an attachment row needs them.
+    pub async fn remove_blob(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM attachment_blobs WHERE sha256 = $1 \
+             AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1)",
+            args![sha256],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Records an attachment of an issue (its bytes already stored under their hash).
     pub async fn add_attachment(
@@ -298,6 +337,40 @@ impl Store {
     /// How many attachments name the file with this hash.
     pub async fn attachments_with_sha256(&self, sha256: &str) -> Result<u64, StoreError> {
         self.read(async move |tx| tx.attachments_with_sha256(sha256).await)
+            .await
+    }
+
+    /// Keeps the bytes (unless kept already) and records the attachment, in one transaction.
+    pub async fn add_attachment_with_bytes(
+        &self,
+        new: NewAttachment,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<Attachment, StoreError> {
+        self.write(async move |tx| {
+            tx.put_blob(&new.sha256, bytes).await?;
+            tx.add_attachment(new, now).await
+        })
+        .await
+    }
+
+    /// See [`Tx::put_blob`].
+    pub async fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        let sha256 = sha256.to_owned();
+        self.write(async move |tx| tx.put_blob(&sha256, bytes).await)
+            .await
+    }
+
+    /// See [`Tx::blob`].
+    pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let sha256 = sha256.to_owned();
+        self.read(async move |tx| tx.blob(&sha256).await).await
+    }
+
+    /// See [`Tx::remove_blob`].
+    pub async fn remove_blob(&self, sha256: &str) -> Result<(), StoreError> {
+        let sha256 = sha256.to_owned();
+        self.write(async move |tx| tx.remove_blob(&sha256).await)
             .await
     }
 }

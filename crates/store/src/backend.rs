@@ -227,6 +227,8 @@ pub(crate) enum Arg {
     Time(Option<DateTime<Utc>>),
     Bool(bool),
     Json(serde_json::Value),
+    Bytes(Option<Vec<u8>>),
+    Real(Option<f64>),
 }
 
 impl From<i64> for Arg {
@@ -277,6 +279,11 @@ impl From<Option<DateTime<Utc>>> for Arg {
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Self::Bool(v)
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(Some(v))
     }
 }
 impl From<serde_json::Value> for Arg {
@@ -356,6 +363,8 @@ macro_rules! bind_all {
                 Arg::Time(v) => query.bind(v),
                 Arg::Bool(v) => query.bind(v),
                 Arg::Json(v) => query.bind(sqlx::types::Json(v)),
+                Arg::Bytes(v) => query.bind(v),
+                Arg::Real(v) => query.bind(v),
             };
         }
         query
@@ -428,6 +437,117 @@ impl Tx {
         });
         Ok(row)
     }
+}
+
+/// How a column's values are read from PostgreSQL (its `information_schema` type), for copying
+/// whole tables between databases. SQLite values are read as they are stored (its storage
+/// classes), since SQLite keeps no other type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PgType {
+    BigInt,
+    Integer,
+    SmallInt,
+    Text,
+    TimestampTz,
+    Jsonb,
+    Boolean,
+    Double,
+    Bytea,
+}
+
+impl PgType {
+    /// The type `information_schema.columns.data_type` names, if the copy knows it.
+    pub(crate) fn named(data_type: &str) -> Option<Self> {
+        Some(match data_type {
+            "bigint" => Self::BigInt,
+            "integer" => Self::Integer,
+            "smallint" => Self::SmallInt,
+            "text" | "character varying" => Self::Text,
+            "timestamp with time zone" => Self::TimestampTz,
+            "jsonb" | "json" => Self::Jsonb,
+            "boolean" => Self::Boolean,
+            "double precision" => Self::Double,
+            "bytea" => Self::Bytea,
+            _ => return None,
+        })
+    }
+}
+
+impl Tx {
+    /// The rows of `sql`, one `Vec<Arg>` each, streamed (never all in memory). On PostgreSQL
+    /// column `i` is read as `types[i]`; on SQLite as stored (`types` is not used). A NULL is
+    /// `Arg::Text(None)`.
+    pub(crate) fn stream_values<'a>(
+        &'a mut self,
+        sql: &'a str,
+        types: &'a [PgType],
+    ) -> futures_util::stream::BoxStream<'a, Result<Vec<Arg>, StoreError>> {
+        use futures_util::StreamExt;
+        match &mut self.inner {
+            Inner::Sqlite(tx) => {
+                let conn: &mut sqlx::SqliteConnection = tx;
+                sqlx::query(sql)
+                    .fetch(conn)
+                    .map(|row| sqlite_values(&row?))
+                    .boxed()
+            }
+            Inner::Postgres(tx) => {
+                let conn: &mut sqlx::PgConnection = tx;
+                sqlx::query(sql)
+                    .fetch(conn)
+                    .map(move |row| pg_values(&row?, types))
+                    .boxed()
+            }
+        }
+    }
+}
+
+fn sqlite_values(row: &SqliteRow) -> Result<Vec<Arg>, StoreError> {
+    use sqlx::{Row, TypeInfo, ValueRef};
+    let mut values = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        let raw = row.try_get_raw(i)?;
+        let value = if raw.is_null() {
+            Arg::Text(None)
+        } else {
+            match raw.type_info().name() {
+                "INTEGER" => Arg::Int(Some(row.try_get_unchecked(i)?)),
+                "REAL" => Arg::Real(Some(row.try_get_unchecked(i)?)),
+                "BLOB" => Arg::Bytes(Some(row.try_get_unchecked(i)?)),
+                _ => Arg::Text(Some(row.try_get_unchecked(i)?)),
+            }
+        };
+        values.push(value);
+    }
+    Ok(values)
+}
+
+fn pg_values(row: &PgRow, types: &[PgType]) -> Result<Vec<Arg>, StoreError> {
+    use sqlx::Row;
+    let mut values = Vec::with_capacity(types.len());
+    for (i, ty) in types.iter().enumerate() {
+        let value = match ty {
+            PgType::BigInt => Arg::Int(row.try_get(i)?),
+            PgType::Integer => Arg::Int(row.try_get::<Option<i32>, _>(i)?.map(i64::from)),
+            PgType::SmallInt => Arg::Int(row.try_get::<Option<i16>, _>(i)?.map(i64::from)),
+            PgType::Text => Arg::Text(row.try_get(i)?),
+            PgType::TimestampTz => Arg::Time(row.try_get(i)?),
+            PgType::Jsonb => {
+                match row.try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(i)? {
+                    Some(json) => Arg::Json(json.0),
+                    None => Arg::Text(None),
+                }
+            }
+            PgType::Boolean => match row.try_get::<Option<bool>, _>(i)? {
+                Some(b) => Arg::Bool(b),
+                None => Arg::Text(None),
+            },
+            PgType::Double => Arg::Real(row.try_get(i)?),
+            PgType::Bytea => Arg::Bytes(row.try_get(i)?),
+        };
+        values.push(value);
+    }
+    Ok(values)
 }
 
 /// Statements outside a [`Tx`] (after `bind_all!` is defined).

@@ -26,7 +26,7 @@ use crate::rows::{event_args, issue_args, EVENT_COLUMNS, ISSUE_COLUMNS};
 use crate::store::Store;
 
 /// Placeholders per SQLite statement: under its limit of 32,766, whatever the row width.
-const SQLITE_PLACEHOLDERS: usize = 30_000;
+pub(crate) const SQLITE_PLACEHOLDERS: usize = 30_000;
 
 /// Events per PostgreSQL statement, so that one JSON parameter stays in the tens of megabytes.
 const PG_EVENTS_PER_STATEMENT: usize = 20_000;
@@ -72,7 +72,7 @@ fn issue_columns() -> Vec<&'static str> {
 /// parameters in a list it searches linearly, when it parses the statement and again when sqlx
 /// asks each parameter's name to bind it, so 30,000 `$n` cost seconds per statement; `?` are
 /// only counted.
-fn values_insert(table: &str, columns: &[&str], rows: usize) -> String {
+pub(crate) fn values_insert(table: &str, columns: &[&str], rows: usize) -> String {
     let row = format!("({})", vec!["?"; columns.len()].join(", "));
     format!(
         "INSERT INTO {table} ({}) VALUES {}",
@@ -83,7 +83,7 @@ fn values_insert(table: &str, columns: &[&str], rows: usize) -> String {
 
 /// `INSERT INTO table (columns) SELECT columns FROM jsonb_populate_recordset(…, $1)`, `$1`
 /// being [`Records`] as JSON text.
-fn json_insert(table: &str, columns: &[&str], overriding: &str) -> String {
+pub(crate) fn json_insert(table: &str, columns: &[&str], overriding: &str) -> String {
     let columns = columns.join(", ");
     format!(
         "INSERT INTO {table} ({columns}) {overriding} \
@@ -94,13 +94,13 @@ fn json_insert(table: &str, columns: &[&str], overriding: &str) -> String {
 /// Rows as a JSON array of objects keyed by column, the way `jsonb_populate_recordset` reads
 /// them. Serialized straight from the values, without a `serde_json::Value` per row (a map of
 /// 36 owned keys per issue cost more than the database's work).
-struct Records<'a> {
-    columns: &'a [&'a str],
-    rows: Vec<Vec<Arg>>,
+pub(crate) struct Records<'a> {
+    pub(crate) columns: &'a [&'a str],
+    pub(crate) rows: Vec<Vec<Arg>>,
 }
 
 impl Records<'_> {
-    fn to_json(&self) -> Result<String, StoreError> {
+    pub(crate) fn to_json(&self) -> Result<String, StoreError> {
         serde_json::to_string(self)
             .map_err(|e| StoreError::Corrupt(format!("cannot serialize rows to seed: {e}")))
     }
@@ -137,10 +137,24 @@ impl Serialize for Record<'_> {
                 )?,
                 Arg::Bool(v) => map.serialize_entry(column, v)?,
                 Arg::Json(v) => map.serialize_entry(column, v)?,
+                Arg::Real(v) => map.serialize_entry(column, v)?,
+                // PostgreSQL reads a bytea from text in its hex format.
+                Arg::Bytes(v) => map.serialize_entry(column, &v.as_deref().map(bytea_hex))?,
             }
         }
         map.end()
     }
+}
+
+/// `\x` and two hex digits a byte: PostgreSQL's text form of a `bytea`.
+pub(crate) fn bytea_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut hex = String::with_capacity(2 + 2 * bytes.len());
+    hex.push_str("\\x");
+    for b in bytes {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 impl Tx {

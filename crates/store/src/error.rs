@@ -34,6 +34,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A whole-database copy (backup, restore, a move between backends) was refused.
+    #[error(transparent)]
+    Copy(crate::copy::CopyRefused),
     /// A stored row that does not make a domain value, or a history that does not replay.
     #[error("corrupt data in the store: {0}")]
     Corrupt(String),
@@ -62,7 +65,7 @@ impl StoreError {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Transition(_) | Self::Visit(_) => ErrorKind::Transition,
-            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::Invalid(_) | Self::Copy(_) => ErrorKind::Invalid,
             Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
             Self::KeyReuse { .. } => ErrorKind::KeyReuse,
             // A stored value that does not decode will not decode on a retry either.

@@ -20,6 +20,8 @@
 //!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
 //!   name in a transaction of their own.
 //! - `calendars`: working calendars per region and year, seeded, replaced and audited.
+//! - `copy`: whole databases copied (backup, restore, SQLite ⇄ PostgreSQL), verified by row
+//!   counts and a checksum of the event log.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -53,6 +55,7 @@ mod backend;
 mod batch;
 mod bulk;
 mod calendars;
+mod copy;
 mod effects;
 pub mod error;
 mod issues;
@@ -84,6 +87,7 @@ pub use bulk::History;
 pub use calendars::{
     year_json, CalendarChange, CalendarChangeBy, NewCalendarYear, StoredCalendarYear,
 };
+pub use copy::{Copied, CopyRefused, TABLES};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};

@@ -38,6 +38,8 @@ pub async fn serve_on(app: &App, listener: tokio::net::TcpListener) -> anyhow::R
         Arc::clone(&clock),
         &app.settings,
     )?;
+    // Attachments' bytes live in the database; files an earlier version kept are moved in.
+    gridloop_app::attachments::move_files_in(&app.store, &app.settings.server.data_dir).await?;
     let scheduler = if app.settings.scheduler.enabled {
         gridloop_app::jobs::ensure_schedules(&app.store, &app.settings, clock.now()).await?;
         // The scheduler decides on the workflow in force, which follows the stored calendar.

@@ -2,7 +2,6 @@
 //! every way an upload is refused without leaving anything behind.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use gridloop_core::{
     ActionFields, ActionKind, Calendar, Code, Description, IssueId, Login, Priority, Source, Title,
@@ -199,26 +198,15 @@ async fn assign_to_power(app: &TestApp, issue: IssueId) {
     }
 }
 
-/// Every file under the attachments folder, temporary ones included.
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
-}
-
-fn stored_files(app: &TestApp) -> Vec<PathBuf> {
-    files_under(&app.data_dir.join("attachments"))
+/// The blobs the database keeps.
+async fn blobs(app: &TestApp) -> u64 {
+    app.store
+        .row_counts()
+        .await
+        .expect("count")
+        .into_iter()
+        .find(|(t, _)| *t == "attachment_blobs")
+        .map_or(0, |(_, n)| n)
 }
 
 async fn assert_nothing_stored(app: &TestApp, issue: IssueId) {
@@ -226,18 +214,7 @@ async fn assert_nothing_stored(app: &TestApp, issue: IssueId) {
         app.store.attachments(issue).await.expect("list").is_empty(),
         "no row"
     );
-    assert!(
-        stored_files(app).is_empty(),
-        "no file: {:?}",
-        stored_files(app)
-    );
-}
-
-fn path_of(app: &TestApp, sha256: &str) -> PathBuf {
-    app.data_dir
-        .join("attachments")
-        .join(&sha256[..2])
-        .join(&sha256[2..])
+    assert_eq!(blobs(app).await, 0, "no bytes");
 }
 
 both! {
@@ -282,7 +259,7 @@ both! {
             download.header("content-disposition").as_deref(),
             Some("inline; filename*=UTF-8''%E7%8E%B0%E5%9C%BA%20%E7%85%A7%E7%89%87.png")
         );
-        assert_eq!(std::fs::read(path_of(app, &sha256_hex(&bytes))).expect("the file"), bytes);
+        assert_eq!(app.store.blob(&sha256_hex(&bytes)).await.expect("read").as_deref(), Some(&bytes[..]));
     }
 
     async fn jpegs_and_pdfs_are_typed_by_their_bytes_not_their_names(app: &TestApp) {
@@ -315,7 +292,8 @@ both! {
         assert_eq!(first["sha256"], second["sha256"]);
         assert_eq!(app.store.attachments(issue).await.expect("list").len(), 2);
         let sha = sha256_hex(&png());
-        assert_eq!(stored_files(app), vec![path_of(app, &sha)]);
+        assert_eq!(blobs(app).await, 1);
+        assert!(app.store.blob(&sha).await.expect("read").is_some());
         // Both rows serve the bytes.
         for body in [first, second] {
             let reply = app.get(body["href"].as_str().expect("href"), Some("post01")).await.expect(200);
@@ -375,7 +353,7 @@ both! {
         app.get(&format!("/api/v1/issues/{issue}/attachments"), Some("post20")).await.expect(404);
         app.get(&format!("/api/v1/issues/{issue}/attachments/{id}"), Some("post20")).await.expect(404);
         assert_eq!(app.store.attachments(issue).await.expect("list").len(), 1);
-        assert_eq!(stored_files(app).len(), 1);
+        assert_eq!(blobs(app).await, 1);
     }
 
     async fn requests_without_a_token_are_401(app: &TestApp) {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `gridloop` binary, driven as a user drives it, on a fresh SQLite
 //! file and on a fresh PostgreSQL database.
 
+mod backup;
 mod calendar;
 mod categories;
 mod cli;

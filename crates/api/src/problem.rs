@@ -223,6 +223,12 @@ impl From<AppError> for Problem {
                 "The visit's status or window does not allow this",
             )
             .detail(detail),
+            AppError::Copy(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "copy-refused",
+                "Copy refused; nothing was changed",
+            )
+            .detail(detail),
             AppError::Calendar(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "calendar-refused",

@@ -51,6 +51,9 @@ pub enum AppError {
     /// A calendar change refused (a file's line, a year without working days): 422, exit 2.
     #[error("calendar change refused: {0}")]
     Calendar(crate::calendars::CalendarProblem),
+    /// A whole-database copy refused (the target not empty, other schema versions): exit 2.
+    #[error("copy refused: {0}")]
+    Copy(gridloop_store::CopyRefused),
     /// The issue moved on since the actor saw it: 409, exit 6.
     #[error(
         "the issue changed meanwhile: you saw version {expected}, it is now at version {actual}"
@@ -145,6 +148,7 @@ impl From<StoreError> for AppError {
                 key,
             },
             StoreError::KeyReuse { .. } => Self::KeyReuse,
+            StoreError::Copy(refused) => Self::Copy(refused),
             other if other.is_unavailable() => {
                 tracing::warn!(error = %other, "database unavailable");
                 Self::Unavailable

@@ -24,6 +24,8 @@
 //!   scheduler's recurring jobs: listed, added, paused, resumed, removed), [`tokens`] (API
 //!   tokens and their holders), [`sign_in`] (the throttle, the password, the session),
 //!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing).
+//! - [`backup`]: backups (a SQLite file of either backend), restores, and a park moved between
+//!   databases, each checked by row counts and the event log's checksum.
 //! - [`client_addr`]: the client's address behind trusted proxies.
 //! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
 //!   worker.
@@ -32,6 +34,7 @@
 //! - [`store`]: the store's types, for the front ends' views of what the use cases return.
 
 pub mod attachments;
+pub mod backup;
 pub mod calendars;
 pub mod client_addr;
 pub use gridloop_scheduler::clock;

@@ -116,6 +116,14 @@ impl App {
     }
 }
 
+/// The settings alone, with logging started: for the commands that open their databases
+/// themselves (a restore's target must not be seeded first).
+pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let settings = crate::config::load(cli.config.as_deref(), std::env::vars())?;
+    init_logging(&settings.log.filter);
+    Ok(settings)
+}
+
 /// Logs go to stderr so `--json` output on stdout stays parseable. `RUST_LOG` wins over config.
 fn init_logging(filter: &str) {
     use std::io::IsTerminal;

@@ -78,6 +78,28 @@ pub enum Command {
     /// The working calendar: deadlines and working time as the SLAs count them.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Writes a consistent backup of the database, attachments included, to FILE (a SQLite
+    /// file whichever the backend), while the server keeps running.
+    Backup {
+        /// Where to write it; must not exist yet.
+        file: PathBuf,
+    },
+    /// Restores a backup into the database (`--database-url` or the configured one), which
+    /// must be empty; checked by row counts and the event log's checksum.
+    Restore {
+        /// A file written by `gridloop backup`.
+        file: PathBuf,
+    },
+    /// Copies a whole park from one database to another, e.g. from the embedded SQLite file to
+    /// PostgreSQL; the target must be empty. Checked like a restore.
+    Copy {
+        /// The database to read, e.g. sqlite://data/gridloop.db.
+        #[arg(long)]
+        from: String,
+        /// The database to write, e.g. postgres://gridloop@127.0.0.1/gridloop.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@
 //! match below names every variant, so a new one fails to compile until it has its texts.
 
 use gridloop_app::calendars::{CalendarProblem, CsvProblem};
+use gridloop_app::store::CopyRefused;
 use gridloop_app::{AppError, Doing, Thing};
 use gridloop_core::{
     CronField, CronProblem, Format, Locale, ParseError, Precondition, Rule, VisitError,
@@ -38,6 +39,18 @@ pub fn text(locale: Locale, e: &AppError) -> String {
             t("err_precondition").replace("{detail}", &precondition(locale, detail))
         }
         AppError::Visit(v) => visit(locale, v),
+        AppError::Copy(refused) => match refused {
+            CopyRefused::TargetNotEmpty { table } => {
+                t("err_copy_not_empty").replace("{table}", table)
+            }
+            CopyRefused::SchemaVersions {
+                source_version,
+                target_version,
+            } => t("err_copy_versions")
+                .replace("{source}", &source_version.to_string())
+                .replace("{target}", &target_version.to_string()),
+            CopyRefused::Columns { table } => t("err_copy_columns").replace("{table}", table),
+        },
         AppError::Calendar(problem) => {
             t("err_calendar").replace("{detail}", &calendar(locale, problem))
         }
@@ -423,6 +436,16 @@ mod tests {
                 actual: 2,
             },
             AppError::KeyReuse,
+            AppError::Copy(CopyRefused::TargetNotEmpty {
+                table: "issues".into(),
+            }),
+            AppError::Copy(CopyRefused::SchemaVersions {
+                source_version: 13,
+                target_version: 14,
+            }),
+            AppError::Copy(CopyRefused::Columns {
+                table: "issues".into(),
+            }),
             AppError::Busy {
                 retry_after_secs: 2,
             },
@@ -823,6 +846,8 @@ mod tests {
             "completed",
             "dead",
             "retryable",
+            // A table's name, quoted by a refused copy.
+            "issues",
             "sqlite:",
             "postgres:",
             "postgresql:",

@@ -1,5 +1,6 @@
 //! One module per command group; [`run`] dispatches.
 
+mod backup;
 mod calendar;
 mod demo;
 mod issue;
@@ -21,6 +22,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // The transition table is the code's own: no configuration or database needed.
     if let Command::Lifecycle(args) = &cli.command {
         return lifecycle::run(args, cli.json);
+    }
+    // A restore's and a copy's target must stay empty: no seeding on opening it.
+    if matches!(cli.command, Command::Restore { .. } | Command::Copy { .. }) {
+        return backup::run_unopened(&cli).await;
     }
     let app = App::open(&cli).await?;
     match cli.command {
@@ -57,6 +62,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Report(cmd) => report::run(&app, cmd).await,
         Command::Calendar(cmd) => calendar::run(&app, cmd).await,
-        Command::Lifecycle(_) => unreachable!("answered before the database is opened"),
+        Command::Backup { file } => backup::backup(&app, &file).await,
+        Command::Lifecycle(_) | Command::Restore { .. } | Command::Copy { .. } => {
+            unreachable!("answered before the database is opened")
+        }
     }
 }

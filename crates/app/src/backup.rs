@@ -1,0 +1,164 @@
+//! Backups, restores, and a park moved between databases.
+//!
+//! A backup is a SQLite database file in gridloop's own schema, whichever backend it was taken
+//! from: a format any gridloop (and the `sqlite3` shell) can open, holding every table,
+//! attachments included (they live in the database). From SQLite it is `VACUUM INTO`, a
+//! consistent snapshot taken while the server keeps writing; from PostgreSQL, every table read
+//! in one `REPEATABLE READ` snapshot. A restore is a copy from that file into an empty database
+//! of either backend; a move (`gridloop copy`) is the same copy between any two databases. Every
+//! copy is checked afterwards: the same row count in every table and the same checksum over the
+//! event log on both sides.
+
+use std::path::{Path, PathBuf};
+
+use gridloop_store::{Store, StoreError};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// What a backup, restore or copy wrote, as checked on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Copied {
+    /// Rows per table, in the order they were copied.
+    pub tables: Vec<(String, u64)>,
+    /// The SHA-256 of the event log, equal on both sides.
+    pub event_log_sha256: String,
+}
+
+impl Copied {
+    /// Rows in all tables.
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Rows of one table.
+    pub fn rows_of(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Why a backup, restore or copy could not be checked: the two sides differ after it. Never
+/// expected; if it happens the target must not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("the copy does not match its source: {0}")]
+pub struct Mismatch(String);
+
+/// Writes a backup of `store` to `file`, which must not exist yet. `progress` hears of each
+/// table as it is done (not at all for a SQLite source: one `VACUUM INTO`).
+pub async fn backup(
+    store: &Store,
+    file: &Path,
+    progress: impl FnMut(&'static str, u64) + Send,
+) -> Result<Copied, AppError> {
+    if file.exists() {
+        return Err(AppError::AlreadyExists {
+            thing: crate::Thing::Resource,
+            key: file.display().to_string(),
+        });
+    }
+    if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| AppError::internal("creating the backup's folder failed", &e))?;
+    }
+    if store.backend() == "sqlite" {
+        store.vacuum_into(file).await?;
+        let written = open(file).await?;
+        let result = check(store, &written).await;
+        written.close().await;
+        return result;
+    }
+    let target = open(file).await?;
+    let result = copy_checked(store, &target, progress).await;
+    target.close().await;
+    if result.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    result
+}
+
+/// Restores the backup `file` into `target`, which must be empty (else nothing is written). A
+/// backup made by an older gridloop is brought to this version's schema first, on a copy of the
+/// file (the backup itself is left as it is).
+pub async fn restore(
+    file: &Path,
+    target: &Store,
+    progress: impl FnMut(&'static str, u64) + Send,
+) -> Result<Copied, AppError> {
+    if !file.is_file() {
+        return Err(AppError::NotFound(crate::Thing::Resource));
+    }
+    let scratch = scratch_copy(file)?;
+    let source = open(&scratch).await;
+    let result = match source {
+        Ok(source) => {
+            let result = copy_checked(&source, target, progress).await;
+            source.close().await;
+            result
+        }
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_file(&scratch);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(scratch.with_extension(format!("db{suffix}")));
+    }
+    result
+}
+
+/// Copies every row of `source` into the empty `target` and checks the two agree.
+pub async fn copy_checked(
+    source: &Store,
+    target: &Store,
+    progress: impl FnMut(&'static str, u64) + Send,
+) -> Result<Copied, AppError> {
+    source.copy_into(target, progress).await?;
+    check(source, target).await
+}
+
+/// The row counts and the event log's checksum of `copy`, if they equal `source`'s (else an
+/// internal error naming the first difference, logged).
+async fn check(source: &Store, copy: &Store) -> Result<Copied, AppError> {
+    let (counts, copied) = (source.row_counts().await?, copy.row_counts().await?);
+    for ((table, a), (_, b)) in counts.iter().zip(&copied) {
+        if a != b {
+            let e = Mismatch(format!("{table}: {a} rows in the source, {b} in the copy"));
+            return Err(AppError::internal("a copy was checked", &e));
+        }
+    }
+    let (sum, copied_sum) = (
+        source.event_log_checksum().await?,
+        copy.event_log_checksum().await?,
+    );
+    if sum != copied_sum {
+        let e = Mismatch("the event logs' checksums differ".into());
+        return Err(AppError::internal("a copy was checked", &e));
+    }
+    Ok(Copied {
+        tables: counts.into_iter().map(|(t, n)| (t.to_owned(), n)).collect(),
+        event_log_sha256: sum,
+    })
+}
+
+/// Opens (creating if need be) the SQLite file at `path` and brings its schema up to date.
+async fn open(path: &Path) -> Result<Store, AppError> {
+    let store = Store::connect(&format!("sqlite://{}", path.display())).await?;
+    store.migrate().await.map_err(|e| match e {
+        e @ StoreError::Migrate(_) => AppError::internal("migrating a backup failed", &e),
+        other => other.into(),
+    })?;
+    Ok(store)
+}
+
+/// A copy of `file` beside the system's temporary files, to migrate and read.
+fn scratch_copy(file: &Path) -> Result<PathBuf, AppError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "gridloop-restore-{}-{}.db",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    ));
+    std::fs::copy(file, &scratch)
+        .map_err(|e| AppError::internal("copying the backup to read it failed", &e))?;
+    Ok(scratch)
+}

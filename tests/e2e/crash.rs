@@ -14,14 +14,14 @@ use serde_json::{json, Value};
 
 use crate::support::Db;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
 }
 
-fn start(db: &Db, port: u16) -> Child {
+pub(crate) fn start(db: &Db, port: u16) -> Child {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     Command::new(env!("CARGO_BIN_EXE_gridloop"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -34,7 +34,7 @@ fn start(db: &Db, port: u16) -> Child {
         .expect("start gridloop serve")
 }
 
-async fn call(
+pub(crate) async fn call(
     port: u16,
     method: Method,
     path: &str,
@@ -62,7 +62,7 @@ async fn call(
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-async fn wait_ready(port: u16) {
+pub(crate) async fn wait_ready(port: u16) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     for _ in 0..200 {
         let req = Request::get(format!("http://127.0.0.1:{port}/readyz"))

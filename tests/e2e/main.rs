@@ -2,6 +2,7 @@
 //! file and on a fresh PostgreSQL database.
 
 mod backup;
+mod backup_load;
 mod calendar;
 mod categories;
 mod cli;

@@ -88,13 +88,26 @@ pub enum CopyRefused {
     Columns { table: String },
 }
 
-/// What a copy moved: rows per table, in [`TABLES`] order.
+/// What a copy moved, as counted in the source's snapshot and found again in the target before
+/// it committed: rows per table, in [`TABLES`] order, and the event log's checksum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copied {
     pub tables: Vec<(&'static str, u64)>,
+    pub event_log_sha256: String,
 }
 
 impl Store {
+    /// [`Store::row_counts`] and [`Store::event_log_checksum`] in one snapshot.
+    pub async fn contents(&self) -> Result<Copied, StoreError> {
+        self.read(async move |tx| {
+            Ok(Copied {
+                tables: tx.row_counts().await?,
+                event_log_sha256: tx.event_log_checksum().await?,
+            })
+        })
+        .await
+    }
+
     /// The number of rows of every table, in [`TABLES`] order, in one snapshot.
     pub async fn row_counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         self.read(async move |tx| tx.row_counts().await).await
@@ -124,6 +137,24 @@ impl Store {
         Ok(())
     }
 
+    /// Makes the SQLite file at `path` one self-contained file: its write-ahead log folded in
+    /// and the journal back to a rollback journal, so the file alone can be copied, moved or
+    /// read. Call it once every store on the file is closed.
+    pub async fn seal_sqlite_file(path: &std::path::Path) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(false)
+            // The stores just closed may still be letting go of the file.
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::query("PRAGMA journal_mode = DELETE")
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        Ok(())
+    }
+
     /// The newest migration applied.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let (version,): (Option<i64>,) = self
@@ -135,7 +166,9 @@ impl Store {
 
     /// Copies every row of this database into `target`, which must be empty and at the same
     /// schema version (else [`CopyRefused`] and nothing is written). `progress` hears of each
-    /// table when it is in, with its row count.
+    /// table when it is in, with its row count. Before the target commits, its row counts and
+    /// event-log checksum must equal the source snapshot's (else `Corrupt`, and nothing is
+    /// written): the source may go on changing meanwhile, the copy is of one instant.
     pub async fn copy_into(
         &self,
         target: &Store,
@@ -160,18 +193,35 @@ impl Store {
                 .into());
             }
         }
-        let mut copied = Vec::with_capacity(TABLES.len());
+        // Counted first: the read that fixes the source's snapshot.
+        let counted = from.row_counts().await?;
+        let sum = from.event_log_checksum().await?;
         for &table in TABLES {
             let rows = copy_table(&mut from, &mut to, table).await?;
             progress(table, rows);
-            copied.push((table, rows));
         }
         if to.backend() == Backend::Postgres {
             to.move_identities_past_copied_ids().await?;
         }
+        let written = to.row_counts().await?;
+        if let Some(((table, a), (_, b))) =
+            counted.iter().zip(&written).find(|((_, a), (_, b))| a != b)
+        {
+            return Err(StoreError::Corrupt(format!(
+                "a copy did not match its source: {table} has {a} rows there, {b} in the copy"
+            )));
+        }
+        if to.event_log_checksum().await? != sum {
+            return Err(StoreError::Corrupt(
+                "a copy did not match its source: the event logs' checksums differ".into(),
+            ));
+        }
         to.commit().await?;
         from.commit().await?;
-        Ok(Copied { tables: copied })
+        Ok(Copied {
+            tables: counted,
+            event_log_sha256: sum,
+        })
     }
 }
 

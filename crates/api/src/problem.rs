@@ -229,6 +229,12 @@ impl From<AppError> for Problem {
                 "Calendar change refused; nothing was changed",
             )
             .detail(detail),
+            AppError::Import(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import-refused",
+                "Import refused; nothing was written",
+            )
+            .detail(detail),
             AppError::Conflict { expected, actual } => Self::conflict(format!(
                 "the issue is at version {actual}, not {expected}: reload it and try again"
             )),

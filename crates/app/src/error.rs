@@ -51,6 +51,10 @@ pub enum AppError {
     /// A calendar change refused (a file's line, a year without working days): 422, exit 2.
     #[error("calendar change refused: {0}")]
     Calendar(crate::calendars::CalendarProblem),
+    /// An import refused, every bad cell listed (sheet, row, column, value, reason); nothing
+    /// was written: 422, the page's table of bad cells, exit 2.
+    #[error("import refused: {0}")]
+    Import(crate::import::ImportRefused),
     /// The issue moved on since the actor saw it: 409, exit 6.
     #[error(
         "the issue changed meanwhile: you saw version {expected}, it is now at version {actual}"

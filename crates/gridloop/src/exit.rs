@@ -45,7 +45,8 @@ pub fn app_code(e: &AppError) -> u8 {
         AppError::Invalid(_)
         | AppError::AlreadyExists { .. }
         | AppError::KeyReuse
-        | AppError::Calendar(_) => USAGE,
+        | AppError::Calendar(_)
+        | AppError::Import(_) => USAGE,
         AppError::NotFound(_) => NOT_FOUND,
         AppError::NotPermitted { .. } => NOT_PERMITTED,
         AppError::NoSuchTransition { .. } | AppError::Precondition(_) | AppError::Visit(_) => {

@@ -206,6 +206,7 @@ impl From<AppError> for Failure {
             | AppError::Precondition(_)
             | AppError::Visit(_)
             | AppError::Calendar(_)
+            | AppError::Import(_)
             | AppError::AlreadyExists { .. }
             | AppError::KeyReuse => Self::bad_request(description),
             AppError::Conflict { .. } => Self::new(StatusCode::CONFLICT, description),

@@ -2,6 +2,7 @@
 
 mod calendar;
 mod demo;
+mod import;
 mod issue;
 pub(crate) mod jobs;
 mod lifecycle;
@@ -21,6 +22,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // The transition table is the code's own: no configuration or database needed.
     if let Command::Lifecycle(args) = &cli.command {
         return lifecycle::run(args, cli.json);
+    }
+    // The template is the code's own too.
+    if let Command::Import(args) = &cli.command {
+        if args.template {
+            return import::template(args, cli.json);
+        }
     }
     let app = App::open(&cli).await?;
     match cli.command {
@@ -57,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify(cmd) => notify::run(&app, cmd).await,
         Command::Report(cmd) => report::run(&app, cmd).await,
         Command::Calendar(cmd) => calendar::run(&app, cmd).await,
+        Command::Import(args) => import::run(&app, &args).await,
         Command::Lifecycle(_) => unreachable!("answered before the database is opened"),
     }
 }

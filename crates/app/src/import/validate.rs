@@ -474,6 +474,24 @@ pub fn validate(
                             c.bad(col::CODE, Reason::Repeated { first_row: first });
                         }
                     }
+                    let each = |list: &Option<Option<Vec<Code>>>, i, of: fn(Code) -> Ref| {
+                        list.iter()
+                            .flatten()
+                            .flatten()
+                            .map(|code| Reference::new(sheet, row, i, of(code.clone())))
+                            .collect::<Vec<_>>()
+                    };
+                    refs.extend(each(&posts, col::USER_POSTS, Ref::Post));
+                    refs.extend(each(&units, col::USER_UNITS, Ref::Unit));
+                    refs.extend(each(&grids, col::USER_GRIDS, Ref::Grid));
+                    for name in enterprises.iter().flatten().flatten() {
+                        refs.push(Reference::new(
+                            sheet,
+                            row,
+                            col::USER_ENTERPRISES,
+                            Ref::Enterprise(name.clone()),
+                        ));
+                    }
                     let (
                         Some(login),
                         Some(name),
@@ -500,23 +518,6 @@ pub fn validate(
                     else {
                         continue;
                     };
-                    let each = |list: &Option<Vec<Code>>, i, of: fn(Code) -> Ref| {
-                        list.iter()
-                            .flatten()
-                            .map(|code| Reference::new(sheet, row, i, of(code.clone())))
-                            .collect::<Vec<_>>()
-                    };
-                    refs.extend(each(&posts, col::USER_POSTS, Ref::Post));
-                    refs.extend(each(&units, col::USER_UNITS, Ref::Unit));
-                    refs.extend(each(&grids, col::USER_GRIDS, Ref::Grid));
-                    for name in enterprises.iter().flatten() {
-                        refs.push(Reference::new(
-                            sheet,
-                            row,
-                            col::USER_ENTERPRISES,
-                            Ref::Enterprise(name.clone()),
-                        ));
-                    }
                     batch.users.push(UserRow {
                         row: n,
                         login,
@@ -576,21 +577,25 @@ pub fn validate(
                             c.bad(col::PLAN_ENTERPRISE, Reason::Repeated { first_row: first });
                         }
                     }
-                    if let (Some(enterprise), Some(commissioner), Some(plan)) =
-                        (enterprise, commissioner, plan)
-                    {
+                    if let Some(enterprise) = &enterprise {
                         refs.push(Reference::new(
                             sheet,
                             row,
                             col::PLAN_ENTERPRISE,
                             Ref::Enterprise(enterprise.clone()),
                         ));
+                    }
+                    if let Some(commissioner) = &commissioner {
                         refs.push(Reference::new(
                             sheet,
                             row,
                             col::PLAN_COMMISSIONER,
                             Ref::Commissioner(commissioner.clone()),
                         ));
+                    }
+                    if let (Some(enterprise), Some(commissioner), Some(plan)) =
+                        (enterprise, commissioner, plan)
+                    {
                         batch.plans.push(PlanRow {
                             row: n,
                             enterprise,

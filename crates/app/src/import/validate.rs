@@ -627,8 +627,27 @@ pub fn validate(
         }
     }
     batch.categories = categories.into_iter().map(|(c, _, _)| c).collect();
-    check_references(&batch, existing, &refs, problems);
+    // The keys the workbook names, its bad rows' too (their own cells are listed already, so a
+    // reference to them is not a second problem).
+    let named = Named {
+        grids: seen_grids.0.into_keys().collect(),
+        posts: seen_posts.0.into_keys().collect(),
+        units: seen_units.0.into_keys().collect(),
+        enterprises: seen_enterprises.0.into_keys().collect(),
+        logins: seen_users.0.into_keys().collect(),
+    };
+    check_references(&batch, existing, &named, &refs, problems);
     batch
+}
+
+/// The keys a workbook names, each on some row, good or bad.
+#[derive(Debug, Default)]
+struct Named {
+    grids: HashSet<Code>,
+    posts: HashSet<Code>,
+    units: HashSet<Code>,
+    enterprises: HashSet<String>,
+    logins: HashSet<Login>,
 }
 
 /// One row of the categories sheet: merged into its category (the rows of one category give
@@ -828,37 +847,38 @@ impl Reference {
 fn check_references(
     batch: &Batch,
     existing: &Existing,
+    named: &Named,
     refs: &[Reference],
     problems: &mut Problems,
 ) {
-    let grids: HashSet<&Code> = batch
+    let grids: HashSet<&Code> = named
         .grids
         .iter()
-        .map(|g| &g.code)
         .chain(existing.grids.iter().map(|g| &g.code))
         .collect();
-    let posts: HashSet<&Code> = batch
+    let posts: HashSet<&Code> = named
         .posts
         .iter()
-        .map(|p| &p.code)
         .chain(existing.posts.iter().map(|p| &p.code))
         .collect();
-    let units: HashSet<&Code> = batch
+    let units: HashSet<&Code> = named
         .units
         .iter()
-        .map(|u| &u.code)
         .chain(existing.units.iter().map(|u| &u.code))
         .collect();
-    let in_workbook: HashSet<&str> = batch.enterprises.iter().map(|e| e.name.as_str()).collect();
+    let in_workbook = &named.enterprises;
     let mut stored: HashMap<&str, usize> = HashMap::new();
     for e in &existing.enterprises {
         *stored.entry(e.name.as_str()).or_default() += 1;
     }
-    // A commissioner's roles: the workbook's where its row has them, else the stored ones.
+    let stored_users: HashMap<&Login, &User> =
+        existing.users.iter().map(|u| (&u.login, u)).collect();
+    let user_rows: HashMap<&Login, &UserRow> = batch.users.iter().map(|u| (&u.login, u)).collect();
+    // A commissioner's roles: the workbook's where its row has them, else the stored ones; a
+    // user whose own row is bad is not judged again here.
     let commissioner = |login: &Login| -> Option<bool> {
-        let stored = existing.users.iter().find(|u| &u.login == login);
-        let row = batch.users.iter().find(|u| &u.login == login);
-        match (row, stored) {
+        let stored = stored_users.get(login);
+        match (user_rows.get(login), stored) {
             (
                 Some(UserRow {
                     roles: Some(roles), ..
@@ -866,6 +886,7 @@ fn check_references(
                 stored,
             ) => Some(roles.contains(&Role::Commissioner) && stored.is_none_or(|u| u.active)),
             (Some(_), None) => Some(false),
+            (None, _) if named.logins.contains(login) => Some(true),
             (_, Some(u)) => Some(u.active && u.roles.contains(&Role::Commissioner)),
             (None, None) => None,
         }
@@ -921,5 +942,175 @@ fn check_references(
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gridloop_core::{ChainId, Rule};
+
+    use super::super::read::{read, FileFormat, Source};
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            time_zone: chrono_tz::Asia::Shanghai,
+            list_max: 100,
+        }
+    }
+
+    /// One chain stored, nothing else.
+    fn existing() -> Existing {
+        Existing {
+            chains: vec![Chain {
+                id: ChainId::new(1).expect("id"),
+                code: Code::parse("aluminium").expect("code"),
+                name: Name::parse("铝").expect("name"),
+            }],
+            ..Existing::default()
+        }
+    }
+
+    /// The batch and the bad cells (as `place: reason`) of a .csv of `kind`.
+    fn csv(kind: Kind, text: &str) -> (Batch, Vec<(String, Reason)>) {
+        let mut problems = Problems::default();
+        let sheets = read(
+            Source {
+                name: "x.csv",
+                bytes: text.as_bytes(),
+                format: FileFormat::Csv,
+                sheet: None,
+                kind: Some(kind),
+            },
+            &mut problems,
+        );
+        let batch = validate(&sheets, &existing(), ctx(), &mut problems);
+        let cells = problems
+            .refusal()
+            .map(|r| r.cells.into_iter().map(|c| (c.place(), c.reason)).collect())
+            .unwrap_or_default();
+        (batch, cells)
+    }
+
+    #[test]
+    fn a_users_cells_are_parsed_by_the_cores_parsers_and_lists_split() {
+        let (batch, bad) = csv(
+            Kind::Users,
+            "登录名,姓名,手机,邮箱,通知语言,角色,网格编码\n\
+             zhang.wei,张伟,13812345678,zw@example.cn,EN,\"先锋岗成员、commissioner\",\"g1, g2\"\n",
+        );
+        // The grids name nothing stored: that is a reference's problem, the cells parsed.
+        assert_eq!(
+            bad,
+            vec![
+                ("x.csv!G2".to_owned(), Reason::NoSuch(Thing::Grid)),
+                ("x.csv!G2".to_owned(), Reason::NoSuch(Thing::Grid)),
+            ]
+        );
+        let user = &batch.users[0];
+        assert_eq!(user.login.as_str(), "zhang.wei");
+        assert_eq!(
+            user.phone.clone().flatten().map(|p| p.as_str().to_owned()),
+            Some("+8613812345678".to_owned())
+        );
+        assert_eq!(user.locale.as_deref(), Some("en"));
+        assert_eq!(user.roles, Some(vec![Role::PostMember, Role::Commissioner]));
+        assert_eq!(user.grids.as_ref().map(Vec::len), Some(2));
+        // Columns the sheet lacks are left as stored.
+        assert_eq!(user.posts, None);
+        assert_eq!(user.enterprises, None);
+    }
+
+    #[test]
+    fn every_bad_cell_of_a_row_is_named_at_its_column() {
+        let (batch, bad) = csv(
+            Kind::Users,
+            "login,name,phone,email,locale,roles\nBad Login,,12,not-mail,fr,boss\n",
+        );
+        assert!(batch.users.is_empty());
+        let reasons: Vec<(&str, Reason)> = bad.iter().map(|(p, r)| (p.as_str(), *r)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (
+                    "x.csv!A2",
+                    Reason::Rule(Rule::Format(gridloop_core::Format::Login))
+                ),
+                ("x.csv!B2", Reason::Rule(Rule::Required)),
+                (
+                    "x.csv!C2",
+                    Reason::Rule(Rule::Format(gridloop_core::Format::Phone))
+                ),
+                (
+                    "x.csv!D2",
+                    Reason::Rule(Rule::Format(gridloop_core::Format::Email))
+                ),
+                (
+                    "x.csv!E2",
+                    Reason::Rule(Rule::OneOf {
+                        allowed: columns::LOCALES
+                    })
+                ),
+                (
+                    "x.csv!F2",
+                    Reason::Rule(Rule::OneOf {
+                        allowed: Role::NAMES
+                    })
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_categorys_rows_merge_an_every_priority_sla_with_a_priority_of_its_own() {
+        let (batch, bad) = csv(
+            Kind::Categories,
+            "category_code,name,priority,response_minutes,resolve_minutes\n\
+             leak,漏水,,120,960\nleak,,紧急,30,240\n",
+        );
+        assert_eq!(bad, vec![]);
+        let leak = &batch.categories[0];
+        assert_eq!(leak.row, 2);
+        assert_eq!(leak.name.as_ref().map(Name::as_str), Some("漏水"));
+        let urgent = leak.slas.iter().find(|(p, _)| *p == Priority::Urgent);
+        assert_eq!(urgent.map(|(_, s)| *s), Sla::new(30, 240).ok());
+        assert_eq!(leak.slas.len(), 4);
+
+        // Twice the same priority, a new category short of priorities, a response after the
+        // resolution, a minute that is not a number.
+        let (_, bad) = csv(
+            Kind::Categories,
+            "category_code,name,priority,response_minutes,resolve_minutes\n\
+             a,甲,urgent,30,240\na,,urgent,20,200\nb,乙,,500,100\nc,丙,,x,100\n",
+        );
+        let reasons: Vec<Reason> = bad.iter().map(|(_, r)| *r).collect();
+        assert!(
+            reasons.contains(&Reason::Repeated { first_row: 2 }),
+            "{bad:?}"
+        );
+        assert!(
+            reasons.contains(&Reason::Rule(Rule::OneSlaPerPriority {
+                priority: Priority::Low
+            })),
+            "{bad:?}"
+        );
+        assert!(
+            reasons.contains(&Reason::Rule(Rule::ResponseAfterResolution)),
+            "{bad:?}"
+        );
+        assert!(
+            reasons.contains(&Reason::Rule(Rule::Format(gridloop_core::Format::Minutes))),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn a_new_grid_takes_the_parks_one_chain_and_a_repeated_code_is_refused() {
+        let (batch, bad) = csv(Kind::Grids, "grid_code,name\ng1,一网格\ng1,重复\n");
+        assert_eq!(
+            bad,
+            vec![("x.csv!A3".to_owned(), Reason::Repeated { first_row: 2 })]
+        );
+        assert_eq!(batch.grids[0].chain, None);
     }
 }

@@ -459,7 +459,13 @@ pub async fn apply(
         count.add(change);
     }
 
-    // Visit plans, by enterprise and commissioner; a paused plan stays paused.
+    // Visit plans, by enterprise and commissioner (the first, if several); a paused plan stays
+    // paused.
+    let mut stored: HashMap<(EnterpriseId, UserId), &gridloop_store::VisitPlanRecord> =
+        HashMap::new();
+    for p in &existing.plans {
+        stored.entry((p.enterprise, p.commissioner)).or_insert(p);
+    }
     let count = counts.entry(Kind::VisitPlans).or_default();
     for row in &batch.plans {
         let enterprise = named(
@@ -472,11 +478,7 @@ pub async fn apply(
             .get(&row.commissioner)
             .copied()
             .ok_or_else(|| bug("plan's commissioner"))?;
-        let found = existing
-            .plans
-            .iter()
-            .find(|p| p.enterprise == enterprise && p.commissioner == commissioner);
-        let change = match found {
+        let change = match stored.get(&(enterprise, commissioner)) {
             Some(p) if same_schedule(&p.plan, &row.plan) => Change::Unchanged,
             Some(p) => {
                 let plan = VisitPlan::new(

@@ -120,6 +120,15 @@ mod tests {
             CONFLICT
         );
         assert_eq!(code(AppError::Unavailable), INTERNAL);
+        let refused = gridloop_app::import::ImportRefused {
+            cells: Vec::new(),
+            more: 1,
+        };
+        assert_eq!(
+            code(AppError::Import(refused)),
+            USAGE,
+            "a refused import exits 2"
+        );
         let wrapped = anyhow::Error::new(AppError::NotFound(Thing::User)).context("granting");
         assert_eq!(code_for(&wrapped), NOT_FOUND);
     }

@@ -235,6 +235,12 @@ impl From<AppError> for Problem {
                 "Calendar change refused; nothing was changed",
             )
             .detail(detail),
+            AppError::Import(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import-refused",
+                "Import refused; nothing was written",
+            )
+            .detail(detail),
             AppError::Conflict { expected, actual } => Self::conflict(format!(
                 "the issue is at version {actual}, not {expected}: reload it and try again"
             )),
@@ -279,6 +285,21 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+
+    #[test]
+    fn a_refused_import_is_a_422_of_its_own_type_with_the_count_in_the_detail() {
+        let refused = gridloop_app::import::ImportRefused {
+            cells: Vec::new(),
+            more: 2,
+        };
+        let p = Problem::from(AppError::Import(refused));
+        assert_eq!(p.status, 422);
+        assert!(p.kind.ends_with("/import-refused"), "{}", p.kind);
+        assert_eq!(
+            p.detail.as_deref(),
+            Some("import refused: 2 bad cells, nothing was written")
+        );
+    }
 
     #[tokio::test]
     async fn a_panicking_handler_answers_a_problem_document_and_the_router_keeps_serving() {

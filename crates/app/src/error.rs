@@ -54,6 +54,10 @@ pub enum AppError {
     /// A whole-database copy refused (the target not empty, other schema versions): exit 2.
     #[error("copy refused: {0}")]
     Copy(gridloop_store::CopyRefused),
+    /// An import refused, every bad cell listed (sheet, row, column, value, reason); nothing
+    /// was written: 422, the page's table of bad cells, exit 2.
+    #[error("import refused: {0}")]
+    Import(crate::import::ImportRefused),
     /// The issue moved on since the actor saw it: 409, exit 6.
     #[error(
         "the issue changed meanwhile: you saw version {expected}, it is now at version {actual}"

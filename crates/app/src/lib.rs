@@ -23,7 +23,9 @@
 //!   admins: listed, a dead one retried; each person's channel preferences), [`schedules`] (the
 //!   scheduler's recurring jobs: listed, added, paused, resumed, removed), [`tokens`] (API
 //!   tokens and their holders), [`sign_in`] (the throttle, the password, the session),
-//!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing).
+//!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing), [`import`]
+//!   (reference data from an .xlsx workbook or a .csv, checked whole and written in one
+//!   transaction; the template to fill in).
 //! - [`backup`]: backups (a SQLite file of either backend), restores, and a park moved between
 //!   databases, each checked by row counts and the event log's checksum.
 //! - [`client_addr`]: the client's address behind trusted proxies.
@@ -41,6 +43,7 @@ pub use gridloop_scheduler::clock;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod issues;
 pub mod jobs;
 pub mod notifications;

@@ -100,6 +100,32 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Reference data from a spreadsheet: an .xlsx workbook with a sheet per kind (网格/grids,
+    /// 先锋岗/posts, 企业/enterprises, 承办单位/units, 用户/users, 问题类别/categories,
+    /// 走访计划/visit_plans) or a .csv of one kind. Rows are upserted by code (login for users,
+    /// name for enterprises); the file is checked whole and written in one transaction, or
+    /// refused with every bad cell listed (exit 2).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The .xlsx or .csv file; with --template, the workbook to write.
+    pub file: PathBuf,
+    /// Only this sheet of the workbook.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// What a .csv (or the sheet named with --sheet) holds: units, grids, posts, enterprises,
+    /// categories, users or visit_plans. Default: told from the sheet's name or the header.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Check everything and count what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write an empty workbook to fill in (a sheet per kind, headers, a help row, lists for
+    /// roles, priorities and locales) instead of importing; needs no database.
+    #[arg(long, conflicts_with_all = ["sheet", "kind", "dry_run"])]
+    pub template: bool,
 }
 
 #[derive(Debug, Subcommand)]

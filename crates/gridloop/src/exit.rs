@@ -46,7 +46,8 @@ pub fn app_code(e: &AppError) -> u8 {
         | AppError::AlreadyExists { .. }
         | AppError::KeyReuse
         | AppError::Calendar(_)
-        | AppError::Copy(_) => USAGE,
+        | AppError::Copy(_)
+        | AppError::Import(_) => USAGE,
         AppError::NotFound(_) => NOT_FOUND,
         AppError::NotPermitted { .. } => NOT_PERMITTED,
         AppError::NoSuchTransition { .. } | AppError::Precondition(_) | AppError::Visit(_) => {
@@ -120,6 +121,15 @@ mod tests {
             CONFLICT
         );
         assert_eq!(code(AppError::Unavailable), INTERNAL);
+        let refused = gridloop_app::import::ImportRefused {
+            cells: Vec::new(),
+            more: 1,
+        };
+        assert_eq!(
+            code(AppError::Import(refused)),
+            USAGE,
+            "a refused import exits 2"
+        );
         let wrapped = anyhow::Error::new(AppError::NotFound(Thing::User)).context("granting");
         assert_eq!(code_for(&wrapped), NOT_FOUND);
     }

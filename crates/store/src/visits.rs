@@ -264,6 +264,44 @@ impl Tx {
             .ok_or_else(|| StoreError::not_found("visit plan", id))
     }
 
+    /// Replaces a plan's schedule, window, reminder lead and active flag (a corrected row of an
+    /// imported workbook). Its future planned visits not yet linked to an issue go and it
+    /// counts as not materialised, as when paused, so the next materialisation plans its
+    /// visits on the new schedule; visits checked in, done or missed stay as they were.
+    pub async fn update_visit_plan(
+        &mut self,
+        id: i64,
+        plan: &VisitPlan,
+        now: DateTime<Utc>,
+    ) -> Result<VisitPlanRecord, StoreError> {
+        let done = self
+            .execute(
+                "UPDATE visit_plans SET expr = $2, time_zone = $3, window_minutes = $4, \
+                 reminder_lead_minutes = $5, active = $6, materialised_until = NULL WHERE id = $1",
+                args![
+                    id,
+                    plan.schedule().expr.as_str(),
+                    plan.schedule().tz.name(),
+                    plan.window_minutes(),
+                    plan.reminder_lead_minutes(),
+                    plan.is_active(),
+                ],
+            )
+            .await?;
+        if done == 0 {
+            return Err(StoreError::not_found("visit plan", id));
+        }
+        self.execute(
+            "DELETE FROM visits WHERE plan_id = $1 AND status = 'planned' AND scheduled_at > $2 \
+             AND id NOT IN (SELECT visit_id FROM visit_issues)",
+            args![id, to_micros(now)],
+        )
+        .await?;
+        self.visit_plan(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("visit plan", id))
+    }
+
     /// Stores the occurrences of a plan as planned visits, skipping those stored before, and
     /// records how far the plan is materialised. Returns the visits it created.
     pub async fn materialise_visits(

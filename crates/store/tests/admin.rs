@@ -9,13 +9,13 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{both, code, login, name, sla, t0};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, Description, Email, EnterpriseId, GridId, Phone,
-    PostId, Priority, Role, Source, Title, UnitId, UserId, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, CronExpr, Description, Email, EnterpriseId, GridId,
+    Phone, PostId, Priority, Role, Schedule, Source, Title, UnitId, UserId, VisitPlan, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, CategoryPatch, Enterprise, EnterprisePatch, ErrorKind, Grid,
     GridPatch, NewCategory, NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post,
-    PostPatch, Store, StoreError, TokenScope, Unit, UnitPatch, User, UserPatch,
+    PostPatch, Store, StoreError, TokenScope, Unit, UnitPatch, User, UserPatch, VisitFilter,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -596,6 +596,85 @@ async fn the_last_active_admin_can_be_neither_deactivated_nor_demoted(store: Sto
         .expect("now allowed");
 }
 
+/// An imported workbook's corrected plan row: the schedule, window and reminder replaced in
+/// place, the plan's future planned visits gone (to be planned again on the new schedule),
+/// the past ones kept; a plan that does not exist is not found.
+async fn a_visit_plan_is_rescheduled_in_place_and_its_future_planned_visits_go(store: Store) {
+    let park = park(&store).await;
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().expect("zone");
+    let monday = VisitPlan::on(Schedule::new(
+        CronExpr::parse("0 9 * * MON").expect("cron"),
+        tz,
+    ));
+    let mut tx = store.transaction().await.expect("begin");
+    let commissioner = tx
+        .create_user(new_user("visitor", vec![Role::Commissioner]))
+        .await
+        .expect("commissioner");
+    let record = tx
+        .add_visit_plan(park.enterprise.id, commissioner.id, &monday, t0())
+        .await
+        .expect("plan");
+    // Two visits: one a week ago (past), one next week (future).
+    let past = t0() - Duration::days(7);
+    let future = t0() + Duration::days(7);
+    let planned = tx
+        .materialise_visits(&record, &[past, future], future, t0())
+        .await
+        .expect("visits");
+    assert_eq!(planned.len(), 2);
+    tx.commit().await.expect("commit");
+
+    let friday = VisitPlan::new(
+        Schedule::new(CronExpr::parse("30 14 * * FRI").expect("cron"), tz),
+        120,
+        30,
+        true,
+    )
+    .expect("plan");
+    let mut tx = store.transaction().await.expect("begin");
+    let updated = tx
+        .update_visit_plan(record.id, &friday, t0())
+        .await
+        .expect("updated");
+    tx.commit().await.expect("commit");
+    assert_eq!(updated.id, record.id);
+    assert_eq!(updated.plan, friday);
+    assert_eq!(updated.materialised_until, None);
+    assert_eq!(
+        store.visit_plan(record.id).await.expect("read"),
+        Some(updated)
+    );
+    let left: Vec<DateTime<Utc>> = store
+        .visits(&VisitFilter {
+            plan: Some(record.id),
+            ..VisitFilter::default()
+        })
+        .await
+        .expect("visits")
+        .iter()
+        .map(|v| v.scheduled_at)
+        .collect();
+    assert_eq!(
+        left,
+        vec![past],
+        "the future planned visit goes, the past stays"
+    );
+
+    let mut tx = store.transaction().await.expect("begin");
+    let missing = tx.update_visit_plan(record.id + 100, &friday, t0()).await;
+    assert!(
+        matches!(
+            missing,
+            Err(StoreError::NotFound {
+                what: "visit plan",
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
 
@@ -610,4 +689,5 @@ both!(
     a_user_patch_names_every_missing_reference_and_writes_nothing,
     a_deactivated_user_can_neither_authenticate_nor_act_until_reactivated,
     the_last_active_admin_can_be_neither_deactivated_nor_demoted,
+    a_visit_plan_is_rescheduled_in_place_and_its_future_planned_visits_go,
 );

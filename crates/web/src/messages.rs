@@ -8,6 +8,7 @@
 //! match below names every variant, so a new one fails to compile until it has its texts.
 
 use gridloop_app::calendars::{CalendarProblem, CsvProblem};
+use gridloop_app::import::Reason;
 use gridloop_app::store::CopyRefused;
 use gridloop_app::{AppError, Doing, Thing};
 use gridloop_core::{
@@ -53,6 +54,9 @@ pub fn text(locale: Locale, e: &AppError) -> String {
         },
         AppError::Calendar(problem) => {
             t("err_calendar").replace("{detail}", &calendar(locale, problem))
+        }
+        AppError::Import(refused) => {
+            t("err_import").replace("{count}", &refused.total().to_string())
         }
         AppError::Conflict { .. } => t("changed_meanwhile").to_owned(),
         AppError::AlreadyExists { thing: what, key } => t("err_already_exists")
@@ -163,6 +167,33 @@ pub fn calendar(locale: Locale, problem: &CalendarProblem) -> String {
             // form; said without the parser's English.
             _ => t("cal_file_invalid").to_owned(),
         },
+    }
+}
+
+/// Why a cell of an imported file was refused (the import page's table lists each).
+pub fn import_reason(locale: Locale, reason: &Reason) -> String {
+    let t = |key: &str| i18n::text(locale, key);
+    match reason {
+        Reason::Rule(r) => rule(locale, r),
+        Reason::NoSuch(what) => t("imp_no_such").replace("{thing}", thing(locale, *what)),
+        Reason::Repeated { first_row } => {
+            t("imp_repeated").replace("{row}", &first_row.to_string())
+        }
+        Reason::Ambiguous => t("imp_ambiguous").to_owned(),
+        Reason::Fixed => t("imp_fixed").to_owned(),
+        Reason::UnknownColumn => t("imp_unknown_column").to_owned(),
+        Reason::RepeatedColumn => t("imp_repeated_column").to_owned(),
+        Reason::MissingColumn => t("imp_missing_column").to_owned(),
+        Reason::UnknownSheet => t("imp_unknown_sheet").to_owned(),
+        Reason::KindUnknown => t("imp_kind_unknown").to_owned(),
+        Reason::TooManyRows { max } => t("imp_too_many_rows").replace("{max}", &max.to_string()),
+        Reason::FileTooLarge { max_mib } => {
+            t("imp_file_too_large").replace("{max}", &max_mib.to_string())
+        }
+        Reason::Unreadable => t("imp_unreadable").to_owned(),
+        Reason::NotUtf8 => t("imp_not_utf8").to_owned(),
+        Reason::ErrorCell => t("imp_error_cell").to_owned(),
+        Reason::Empty => t("imp_empty").to_owned(),
     }
 }
 
@@ -518,6 +549,10 @@ mod tests {
                 ])
                 .map(AppError::Calendar),
         );
+        errors.push(AppError::Import(gridloop_app::import::ImportRefused {
+            cells: Vec::new(),
+            more: 3,
+        }));
         errors
     }
 
@@ -889,6 +924,65 @@ mod tests {
             // The Chinese text is Chinese: no English words beyond the codes and values it quotes.
             let words = english_words(&zh);
             assert!(words.is_empty(), "{e:?}: {zh} has {words:?}");
+        }
+    }
+
+    /// One of every reason a cell of an import is refused for.
+    fn every_import_reason() -> Vec<Reason> {
+        let mut all = vec![
+            Reason::Repeated { first_row: 3 },
+            Reason::Ambiguous,
+            Reason::Fixed,
+            Reason::UnknownColumn,
+            Reason::RepeatedColumn,
+            Reason::MissingColumn,
+            Reason::UnknownSheet,
+            Reason::KindUnknown,
+            Reason::TooManyRows { max: 10_000 },
+            Reason::FileTooLarge { max_mib: 20 },
+            Reason::Unreadable,
+            Reason::NotUtf8,
+            Reason::ErrorCell,
+            Reason::Empty,
+        ];
+        all.extend(Thing::ALL.map(Reason::NoSuch));
+        all.extend(every_rule().into_iter().map(Reason::Rule));
+        // The match fails to compile until a new reason is said here.
+        for reason in &all {
+            match reason {
+                Reason::Rule(_)
+                | Reason::NoSuch(_)
+                | Reason::Repeated { .. }
+                | Reason::Ambiguous
+                | Reason::Fixed
+                | Reason::UnknownColumn
+                | Reason::RepeatedColumn
+                | Reason::MissingColumn
+                | Reason::UnknownSheet
+                | Reason::KindUnknown
+                | Reason::TooManyRows { .. }
+                | Reason::FileTooLarge { .. }
+                | Reason::Unreadable
+                | Reason::NotUtf8
+                | Reason::ErrorCell
+                | Reason::Empty => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_import_reason_is_said_in_both_languages_and_the_chinese_has_no_english() {
+        for reason in every_import_reason() {
+            let zh = import_reason(Locale::ZhCn, &reason);
+            let en = import_reason(Locale::En, &reason);
+            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{reason:?}");
+            assert_ne!(zh, en, "{reason:?}");
+            for said in [&zh, &en] {
+                assert!(!said.contains('{'), "{reason:?}: {said}");
+            }
+            let words = english_words(&zh);
+            assert!(words.is_empty(), "{reason:?}: {zh} has {words:?}");
         }
     }
 

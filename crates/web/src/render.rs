@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_calendar.html",
         include_str!("templates/admin_calendar.html"),
     ),
+    (
+        "admin_import.html",
+        include_str!("templates/admin_import.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

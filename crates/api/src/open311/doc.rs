@@ -207,6 +207,7 @@ impl From<AppError> for Failure {
             | AppError::Visit(_)
             | AppError::Calendar(_)
             | AppError::Copy(_)
+            | AppError::Import(_)
             | AppError::AlreadyExists { .. }
             | AppError::KeyReuse => Self::bad_request(description),
             AppError::Conflict { .. } => Self::new(StatusCode::CONFLICT, description),

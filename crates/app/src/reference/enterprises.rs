@@ -32,7 +32,7 @@ pub struct EnterprisePatchInput {
 }
 
 /// An address: trimmed, blank is none, at most [`MAX_ADDRESS_CHARS`].
-fn address(raw: Option<&str>) -> Result<Option<String>, ParseError> {
+pub(crate) fn address(raw: Option<&str>) -> Result<Option<String>, ParseError> {
     let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };

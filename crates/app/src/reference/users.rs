@@ -14,7 +14,7 @@ use crate::error::{bug, no_such, too_many, AppError, Fields, Thing};
 use crate::state::AppState;
 
 /// The locales notifications are written in.
-const LOCALES: &[&str] = &["zh-CN", "en"];
+pub const LOCALES: &[&str] = &["zh-CN", "en"];
 
 /// A new user as typed; they start active.
 #[derive(Debug, Clone, Default)]

@@ -3,6 +3,7 @@
 mod backup;
 mod calendar;
 mod demo;
+mod import;
 mod issue;
 pub(crate) mod jobs;
 mod lifecycle;
@@ -26,6 +27,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // A restore's and a copy's target must stay empty: no seeding on opening it.
     if matches!(cli.command, Command::Restore { .. } | Command::Copy { .. }) {
         return backup::run_unopened(&cli).await;
+    }
+    // The template is the code's own too.
+    if let Command::Import(args) = &cli.command {
+        if args.template {
+            return import::template(args, cli.json);
+        }
     }
     let app = App::open(&cli).await?;
     match cli.command {
@@ -63,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&app, cmd).await,
         Command::Calendar(cmd) => calendar::run(&app, cmd).await,
         Command::Backup { file } => backup::backup(&app, &file).await,
+        Command::Import(args) => import::run(&app, &args).await,
         Command::Lifecycle(_) | Command::Restore { .. } | Command::Copy { .. } => {
             unreachable!("answered before the database is opened")
         }

@@ -108,6 +108,29 @@ impl<'a> Browser<'a> {
         reply
     }
 
+    /// Posts a file as the import page's form does (multipart, with the token).
+    async fn upload(&mut self, path: &str, csrf: &str, name: &str, text: &str) -> Reply {
+        let boundary = "gridloop-test-boundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n"
+        );
+        let cookie = self.cookie_header();
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("content-type", content_type.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        let reply = self
+            .app
+            .send(Method::POST, path, None, &headers, Bytes::from(body))
+            .await;
+        self.absorb(&reply);
+        reply
+    }
+
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(path, fields, &[("sec-fetch-site", "same-origin")])
             .await
@@ -658,6 +681,69 @@ both! {
         let again = browser.post("/admin/units", &[("_csrf", &csrf), ("code", "water"), ("name", "自来水公司")]).await;
         assert_eq!(again.status.as_u16(), 422);
         assert!(again.text().contains("role=\"alert\""));
+    }
+
+    async fn an_admin_uploads_a_file_sees_the_dry_run_and_imports_it_on_confirmation(app: &TestApp) {
+        with_password(app, "admin").await;
+        with_password(app, "post01").await;
+        let mut admin = Browser::new(app);
+        admin.sign_in("admin").await;
+        let page = admin.get("/admin/import").await;
+        assert_eq!(page.status.as_u16(), 200, "{}", page.text());
+        let csrf = hidden(&page.text(), "_csrf");
+        let template = admin.get("/admin/import/template.xlsx").await;
+        assert_eq!(template.status.as_u16(), 200);
+        assert!(template.body.starts_with(b"PK"), "an .xlsx is a zip");
+        let units = || async { app.store.units().await.expect("units").len() };
+        let before = units().await;
+
+        // A bad row: the table of bad cells in Chinese, nothing written.
+        let bad = admin
+            .upload("/admin/import", &csrf, "units.csv", "unit_code,name\nweb-unit,网页单位\nBad Code,坏单位\n")
+            .await;
+        assert_eq!(bad.status.as_u16(), 422, "{}", bad.text());
+        let html = bad.text();
+        assert!(html.contains("data-import-refused"), "{html}");
+        assert!(html.contains("A 单位编码") && html.contains("Bad Code"), "{html}");
+        assert!(html.contains("导入未执行：有 1 处错误"), "{html}");
+        assert!(!html.contains("is not a code"), "no English reasons on a zh-CN page: {html}");
+        assert!(!html.contains("/admin/import/confirm"), "nothing to confirm");
+        assert_eq!(units().await, before);
+
+        // A good file: the dry run's counts and a confirmation; nothing written until then.
+        let good = admin
+            .upload("/admin/import", &csrf, "units.csv", "unit_code,name\nweb-unit,网页单位\n")
+            .await;
+        assert_eq!(good.status.as_u16(), 200, "{}", good.text());
+        let html = good.text();
+        assert!(html.contains("data-import-report=\"dry-run\"") && html.contains("data-created>1<"), "{html}");
+        assert_eq!(units().await, before);
+        let key = hidden(&html, "upload");
+        // Only the admin who checked it may confirm it, and only with the form's token.
+        let forged = admin.post("/admin/import/confirm", &[("_csrf", "forged"), ("upload", &key)]).await;
+        assert_eq!(forged.status.as_u16(), 403);
+        let done = admin.post("/admin/import/confirm", &[("_csrf", &csrf), ("upload", &key)]).await;
+        assert_eq!(done.status.as_u16(), 200, "{}", done.text());
+        assert!(done.text().contains("已导入：新增 1，更新 0，不变 0"), "{}", done.text());
+        assert_eq!(units().await, before + 1);
+        // The key is spent: a second confirmation imports nothing again.
+        let again = admin.post("/admin/import/confirm", &[("_csrf", &csrf), ("upload", &key)]).await;
+        assert_eq!(again.status.as_u16(), 409);
+        // The same file again: unchanged.
+        let same = admin
+            .upload("/admin/import", &csrf, "units.csv", "unit_code,name\nweb-unit,网页单位\n")
+            .await;
+        assert!(same.text().contains("data-unchanged>1<"), "{}", same.text());
+
+        // Not an admin: refused before the body is read.
+        let mut walker = Browser::new(app);
+        walker.sign_in("post01").await;
+        let csrf = walker.csrf("/my").await;
+        let refused = walker
+            .upload("/admin/import", &csrf, "units.csv", "unit_code,name\nx,y\n")
+            .await;
+        assert_eq!(refused.status.as_u16(), 403);
+        assert_eq!(units().await, before + 1);
     }
 
     async fn an_admin_creates_a_user_with_roles_who_signs_in_once_given_a_password(app: &TestApp) {

@@ -3,18 +3,20 @@
 //! dead-lettered notifications; create forms for all but the last two; edit pages for users
 //! (roles, contacts, active, a password) and categories (SLA per priority, default unit);
 //! pause and resume for visit plans and schedules; the working calendar, a day changed with a
-//! click. Everything goes through the app's use cases and store methods the JSON API and the
+//! click; reference data imported from a spreadsheet. Everything goes through the app's use cases and store methods the JSON API and the
 //! CLI use, so a form is checked exactly as the API checks the same request, and a refusal is
 //! said in the page's language (`messages`).
 //!
 //! # Layout
 //!
 //! - this file: the index, the lists, grids/posts/enterprises/units, notifications.
-//! - [`users`], [`categories`], [`visit_plans`], [`schedules`], [`calendar`]: one section each
-//!   (`calendar` also tells the dashboard whether next year's calendar is missing).
+//! - [`users`], [`categories`], [`visit_plans`], [`schedules`], [`calendar`], [`import`]: one
+//!   section each (`calendar` also tells the dashboard whether next year's calendar is
+//!   missing; `import` takes a workbook, shows its dry run and imports it when confirmed).
 
 pub(crate) mod calendar;
 mod categories;
+mod import;
 mod schedules;
 mod users;
 mod visit_plans;
@@ -53,6 +55,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("visit-plans", "admin_visit_plans"),
     ("schedules", "admin_schedules"),
     ("calendar", "admin_calendar"),
+    ("import", "admin_import"),
     ("notifications", "admin_notifications"),
 ];
 
@@ -69,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .merge(visit_plans::routes())
         .merge(schedules::routes())
         .merge(calendar::routes())
+        .merge(import::routes())
 }
 
 #[derive(Debug, Serialize)]

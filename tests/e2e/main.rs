@@ -9,5 +9,6 @@ mod crash;
 mod jobs_crash;
 mod monday_report;
 mod outbox_crash;
+mod proxy;
 mod support;
 mod weekly;

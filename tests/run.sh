@@ -5,7 +5,8 @@
 # started: PostgreSQL (usually already running here; started if not), and for the notifier's
 # channel tests MailDev (an SMTP sink) and a Kannel SMS gateway with a fake SMS centre
 # (tests/services/*.sh, on free loopback ports, state under target/services/, or under
-# $CARGO_TARGET_DIR/services when that is set). Last, the web
+# $CARGO_TARGET_DIR/services when that is set), and nginx (Debian's package) for the test of
+# gridloop behind a TLS proxy, whose nginx the test itself runs. Last, the web
 # pages in headless Chromium (Debian's package, driven by playwright-core; tests/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,8 +61,8 @@ log "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-log "MailDev and Kannel on loopback for the notifier's channel tests"
-for service in maildev kannel; do
+log "MailDev and Kannel on loopback for the notifier's channel tests; nginx for the proxy test"
+for service in maildev kannel nginx; do
   started_services+=("$service")
   if ! tests/services/$service.sh start; then
     echo "$service did not start (its log is under target/services/$service/)" >&2

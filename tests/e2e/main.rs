@@ -11,5 +11,6 @@ mod import;
 mod jobs_crash;
 mod monday_report;
 mod outbox_crash;
+mod proxy;
 mod support;
 mod weekly;

@@ -170,6 +170,106 @@ mod tests {
         assert_eq!(s.calendar.hours.minutes_on(chrono::Weekday::Sat), 180);
     }
 
+    /// A file of the repository's `dist/`, the deployment samples.
+    fn dist(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../dist")
+            .join(name)
+    }
+
+    #[test]
+    fn the_sample_production_config_parses_and_is_set_for_a_tls_proxy_in_front() {
+        let s = load(Some(&dist("production.toml")), []).unwrap();
+        assert!(
+            s.database.url.starts_with("postgres://"),
+            "several instances need PostgreSQL"
+        );
+        assert_eq!(
+            s.server.listen,
+            "127.0.0.1:8080".parse().unwrap(),
+            "loopback only"
+        );
+        assert!(
+            s.server.data_dir.starts_with("/var/lib/gridloop"),
+            "inside the unit's StateDirectory, the only place it may write: {:?}",
+            s.server.data_dir
+        );
+        assert!(s.web.secure_cookies, "nginx terminates TLS");
+        for proxy in ["127.0.0.1", "::1"] {
+            assert!(s.web.trusted_proxies.trusts(proxy.parse().unwrap()));
+        }
+        for client in ["127.0.0.2", "10.0.0.1", "192.0.2.1", "2001:db8::1"] {
+            assert!(
+                !s.web.trusted_proxies.trusts(client.parse().unwrap()),
+                "only the local proxy is trusted, not {client}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sample_production_configs_commented_notify_sections_parse_once_filled_in() {
+        // Uncomments `# key = value` and `# [notify.…]` lines, as an operator would, and gives
+        // the secrets as gridloop.env would.
+        let text = std::fs::read_to_string(dist("production.toml")).unwrap();
+        let filled: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with("[notify.")
+                        || rest.split_once(" = ").is_some_and(|(key, _)| {
+                            key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                        }) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(filled.contains("\n[notify.smtp]\n"), "{filled}");
+        let dir = std::env::temp_dir().join(format!("gl-prod-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("production.toml");
+        std::fs::write(&file, filled).unwrap();
+        let env = [
+            ("GRIDLOOP_NOTIFY__SMTP__PASSWORD", "smtp-secret"),
+            ("GRIDLOOP_NOTIFY__KANNEL__PASSWORD", "kannel-secret"),
+            ("GRIDLOOP_NOTIFY__WEBHOOK__SECRET", "webhook-secret"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let loaded = load(Some(&file), env);
+        std::fs::remove_dir_all(dir).unwrap();
+        let s = loaded.unwrap();
+        assert!(s.notify.smtp.is_some() && s.notify.kannel.is_some());
+        assert!(s.notify.webhook.is_some());
+    }
+
+    #[test]
+    fn the_nginx_site_admits_the_largest_attachment_and_proxies_to_the_sample_listen_address() {
+        let s = load(Some(&dist("production.toml")), []).unwrap();
+        let site = std::fs::read_to_string(dist("nginx/gridloop.conf")).unwrap();
+        let directive = |name: &str| -> Vec<String> {
+            site.lines()
+                .map(str::trim)
+                .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .map(|v| v.trim_end_matches(';').to_owned())
+                .collect()
+        };
+        // The form around the file: the API's and the web's FORM_OVERHEAD.
+        let form_overhead = 64 * 1024;
+        let body = directive("client_max_body_size");
+        let kib: usize = body[0].strip_suffix('k').unwrap().parse().unwrap();
+        assert_eq!(body.len(), 1);
+        assert_eq!(kib * 1024, s.server.attachment_max_bytes + form_overhead);
+        let upstream = directive("server");
+        assert!(
+            upstream[0].starts_with(&format!("{} ", s.server.listen)),
+            "nginx proxies to {:?}, gridloop listens on {}",
+            upstream[0],
+            s.server.listen
+        );
+    }
+
     #[test]
     fn a_misspelt_key_is_an_error_not_a_silent_default() {
         let dir = std::env::temp_dir().join(format!("gl-config-{}", std::process::id()));

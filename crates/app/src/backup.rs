@@ -77,27 +77,31 @@ pub async fn backup(
         store.vacuum_into(file).await.inspect_err(|e| {
             tracing::warn!(error = %e, "VACUUM INTO failed");
         })?;
-        let written = open(file).await?;
+        let written = Store::open_sqlite_read_only(file).await?;
         let result = written.contents().await.map(Copied::from);
         written.close().await;
-        Store::seal_sqlite_file(file).await?;
         return Ok(result?);
     }
-    let target = open(file).await?;
-    let result = copy_checked(store, &target, progress).await;
+    // PostgreSQL: every table into a scratch SQLite file in one snapshot, checked, then that
+    // file written out whole by SQLite itself (one self-contained file, its log folded in).
+    let scratch = file.with_extension("partial");
+    let target = open(&scratch).await?;
+    let result = match copy_checked(store, &target, progress).await {
+        Ok(copied) => target
+            .vacuum_into(file)
+            .await
+            .map(|()| copied)
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
     target.close().await;
-    match result {
-        Ok(copied) => {
-            Store::seal_sqlite_file(file).await?;
-            Ok(copied)
-        }
-        Err(e) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-            Err(e)
-        }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
     }
+    if result.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    result
 }
 
 /// Restores the backup `file` into `target`, which must be empty (else nothing is written). A

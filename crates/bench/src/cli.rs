@@ -39,6 +39,9 @@ pub enum BenchCommand {
     /// The outbox: notifications delivered per second (file, SMTP), and loops per second with
     /// and without routing.
     Notify(BenchNotifyArgs),
+    /// `gridloop backup` and `gridloop restore` of the large generated park, timed as child
+    /// processes of the release `gridloop` (see `http` for where it is found).
+    Backup(BenchBackupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +155,26 @@ pub struct BenchReportArgs {
     /// Weekly runs timed; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchBackupArgs {
+    #[arg(long, value_delimiter = ',', default_value = "sqlite")]
+    pub backend: Vec<Backend>,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Issues generated.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub issues: usize,
+    /// Events per issue on average (at least 5).
+    #[arg(long, default_value_t = 5)]
+    pub events_per_issue: usize,
+    /// Weeks of history.
+    #[arg(long, default_value_t = 104)]
+    pub weeks: u32,
+    /// The gridloop binary (default: beside this program).
+    #[arg(long, env = "GRIDLOOP_BIN", value_name = "PATH")]
+    pub gridloop: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

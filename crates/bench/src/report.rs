@@ -490,7 +490,7 @@ impl Generator<'_> {
 
 /// What was generated, by shape, status and event kind.
 #[derive(Debug, Default, Serialize)]
-struct Distribution {
+pub(crate) struct Distribution {
     shapes: BTreeMap<String, u64>,
     statuses: BTreeMap<&'static str, u64>,
     kinds: BTreeMap<&'static str, u64>,
@@ -639,22 +639,21 @@ pub async fn run(args: &BenchReportArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_on(
-    backend: Backend,
+/// Generates the benchmark park into the (migrated or new) database at `url`: `issues` issues
+/// with `events_per_issue` events each on average, reported evenly over `weeks` weeks ending
+/// with last week, written through the store's bulk seeding as they are made, and settled.
+pub(crate) async fn generate_park(
     url: &str,
-    args: &BenchReportArgs,
-    json: bool,
-) -> anyhow::Result<Row> {
+    issues: u64,
+    events_per_issue: usize,
+    weeks: u32,
+) -> anyhow::Result<Distribution> {
     let calendar = Arc::new(Calendar::default_china());
-    let t = timing(args.weeks, &calendar);
-    let issues = args.issues.max(1) as u64;
-    let total_events = issues * args.events_per_issue as u64;
-
+    let t = timing(weeks, &calendar);
+    let total_events = issues * events_per_issue as u64;
     let store = Store::connect(url).await?;
     store.migrate().await?;
     let park = Arc::new(large_park(&store).await?);
-
-    let started = Instant::now();
     let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
     let producer = {
         let (park, calendar) = (park.clone(), calendar.clone());
@@ -690,6 +689,20 @@ async fn run_on(
     kit::seed(&store, rx).await?;
     let distribution = producer.await??;
     store.close().await;
+    Ok(distribution)
+}
+
+async fn run_on(
+    backend: Backend,
+    url: &str,
+    args: &BenchReportArgs,
+    json: bool,
+) -> anyhow::Result<Row> {
+    let calendar = Arc::new(Calendar::default_china());
+    let t = timing(args.weeks, &calendar);
+    let issues = args.issues.max(1) as u64;
+    let started = Instant::now();
+    let distribution = generate_park(url, issues, args.events_per_issue, args.weeks).await?;
     let generate_s = started.elapsed().as_secs_f64();
     let events: u64 = distribution.kinds.values().sum();
     if !json {

@@ -147,6 +147,21 @@ impl Pool {
         Ok(())
     }
 
+    /// A one-connection pool reading the SQLite file at `path` as it is: no journal change,
+    /// nothing written.
+    pub(crate) async fn open_read_only(path: &std::path::Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Sqlite(pool, Arc::default()))
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Self::Sqlite(pool, _) => pool.close().await,

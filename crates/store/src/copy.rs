@@ -137,22 +137,11 @@ impl Store {
         Ok(())
     }
 
-    /// Makes the SQLite file at `path` one self-contained file: its write-ahead log folded in
-    /// and the journal back to a rollback journal, so the file alone can be copied, moved or
-    /// read. Call it once every store on the file is closed.
-    pub async fn seal_sqlite_file(path: &std::path::Path) -> Result<(), StoreError> {
-        use sqlx::Connection;
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(false)
-            // The stores just closed may still be letting go of the file.
-            .busy_timeout(std::time::Duration::from_secs(30));
-        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-        sqlx::query("PRAGMA journal_mode = DELETE")
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        Ok(())
+    /// The SQLite file at `path`, opened to read only, as it is (its journal left alone).
+    pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            pool: crate::backend::Pool::open_read_only(path).await?,
+        })
     }
 
     /// The newest migration applied.

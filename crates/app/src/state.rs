@@ -42,8 +42,8 @@ pub struct Shared {
     pub callers: CallerCache,
     /// Category ids by code, as found so far (see [`AppState::category_id`]).
     pub category_ids: Mutex<HashMap<Code, CategoryId>>,
-    /// The data folder: attachments are kept under it, by content hash (see
-    /// [`AppState::attachment_store`]).
+    /// The data folder: the file channel's outbox is under it (attachments of earlier
+    /// versions were kept there too, and are moved into the database at start).
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,

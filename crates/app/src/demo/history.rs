@@ -621,21 +621,8 @@ fn resolve_at(
 /// Marks every notification the history queued as sent under [`PROVIDER_ID`], undelivered;
 /// how many. Those held by quiet hours past `now` stay pending and go out as usual.
 async fn settle_notifications(store: &Store, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let owner = "demo-history";
-    let mut settled = 0;
-    loop {
-        let batch = store
-            .claim_notifications(owner, 500, Duration::minutes(10), now)
-            .await?;
-        if batch.is_empty() {
-            return Ok(settled);
-        }
-        for n in batch {
-            if store.mark_sent(n.id, owner, Some(PROVIDER_ID), now).await? {
-                settled += 1;
-            }
-        }
-    }
+    let settled = store.settle_pending_unsent(PROVIDER_ID, now).await?;
+    Ok(usize::try_from(settled).unwrap_or(usize::MAX))
 }
 
 /// A constant of this module that the domain refuses is a bug here, not bad input.

@@ -69,7 +69,10 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
         (8 * 30..=8 * 80).contains(&seeded.issues),
         "about 40–80 issues a week: {seeded:?}"
     );
-    assert!(seeded.overdue > 0, "some still open and overdue: {seeded:?}");
+    assert!(
+        seeded.overdue > 0,
+        "some still open and overdue: {seeded:?}"
+    );
 
     let issues = all_issues(&store).await;
     assert_eq!(issues.len(), seeded.issues);
@@ -83,24 +86,24 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
 
     // Every one of the eight weeks has reports; the last one's report has figures to read.
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
-    let state = AppState::from_settings(store.clone(), workflow.clone(), clock, &settings)
-        .expect("state");
+    let state =
+        AppState::from_settings(store.clone(), workflow.clone(), clock, &settings).expect("state");
     let mut period = reports::period(None, &state.reports, now()).expect("period");
     let last_week = reports::on_demand(&store, &state.reports, period, ReportScope::Park, now())
         .await
         .expect("report");
     assert!(last_week.counts.reported > 0, "{:?}", last_week.counts);
     assert!(last_week.counts.resolved > 0, "{:?}", last_week.counts);
-    let on_time = last_week
-        .rates
-        .on_time_resolution
-        .expect("an on-time rate");
+    let on_time = last_week.rates.on_time_resolution.expect("an on-time rate");
     assert!(on_time > 0.0 && on_time < 1.0, "on-time rate {on_time}");
     for week in 0..8 {
         let report = reports::on_demand(&store, &state.reports, period, ReportScope::Park, now())
             .await
             .expect("report");
-        assert!(report.counts.reported > 0, "week {week} back: nothing reported");
+        assert!(
+            report.counts.reported > 0,
+            "week {week} back: nothing reported"
+        );
         period = period.previous();
     }
 

@@ -158,11 +158,7 @@ const TITLES: [(&str, [&str; 3]); 10] = [
     ),
     (
         "environment",
-        [
-            "周边企业异味扰民",
-            "污水管网堵塞需疏通",
-            "危废转运不及时",
-        ],
+        ["周边企业异味扰民", "污水管网堵塞需疏通", "危废转运不及时"],
     ),
 ];
 
@@ -576,7 +572,12 @@ fn plan_next(
             // Sent back once; the dispatcher hands it to the town or the platform company.
             case.returned = false;
             let default = &park.categories[case.category].default_unit;
-            case.unit = if default == "town" { "platform" } else { "town" }.to_owned();
+            case.unit = if default == "town" {
+                "platform"
+            } else {
+                "town"
+            }
+            .to_owned();
             (after(30, 240), Step::Assign)
         }
         Step::Start if case.stalled => return None,
@@ -599,12 +600,7 @@ fn plan_next(
 
 /// When the unit resolves: within the deadline the workflow set (15–85 % of the working time
 /// left), or past it for a late case.
-fn resolve_at(
-    case: &Case,
-    at: DateTime<Utc>,
-    calendar: &Calendar,
-    rng: &mut Rng,
-) -> DateTime<Utc> {
+fn resolve_at(case: &Case, at: DateTime<Utc>, calendar: &Calendar, rng: &mut Rng) -> DateTime<Utc> {
     let deadline = case
         .issue
         .as_ref()

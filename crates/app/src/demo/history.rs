@@ -419,7 +419,7 @@ async fn plan_reports(
                 reporter: rng.pick(posts).clone(),
                 category,
                 priority,
-                title: *rng.pick(titles),
+                title: titles[rng.range(0, titles.len() as u32 - 1) as usize],
                 source: if rng.chance(75) {
                     Source::Web
                 } else {

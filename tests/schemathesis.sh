@@ -31,7 +31,7 @@ dir=$(mktemp -d)
 db="sqlite://$dir/schemathesis.db"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export RUST_LOG=error
-$gl --database-url "$db" demo --seed-only > /dev/null
+$gl --database-url "$db" demo --seed-only --no-history > /dev/null
 # Visits comm01 may check in on and log during the run (check-in opens an hour before a visit
 # and lasts until its window ends): plans for a few enterprises with a visit every five minutes
 # of this hour and the next, so a dozen or more of each plan's visits are open throughout.

@@ -47,7 +47,7 @@ const PHOTO: &[u8] = b"\x89PNG\r\n\x1a\n not really a photo, but bytes to carry"
 /// The park of the test: the demo's reference data, three issues (one marked a duplicate of a
 /// later one, one assigned), a comment, and an attachment.
 async fn park(db: &Db) -> (String, String) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     let first = report(db, "配电箱异响");
     let later = report(db, "配电箱异响（重复上报）");
     act(db, &first, "accept", "dispatch", &[]);

@@ -66,7 +66,7 @@ struct Acknowledged {
 }
 
 async fn backup_under_load(db: &Db, restored: &Db) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     let token = db.json(&["token", "create", "--user", "post01"])["token"]
         .as_str()
         .expect("token")

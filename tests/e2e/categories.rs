@@ -12,7 +12,7 @@ on_both! {
 }
 
 fn seed(db: &Db) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
 }
 
 fn categories(db: &Db) -> Vec<Value> {

@@ -79,7 +79,7 @@ pub(crate) async fn wait_ready(port: u16) {
 }
 
 async fn acknowledged_reports_survive_a_killed_server(db: &Db) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     let token = db.json(&["token", "create", "--user", "post01"])["token"]
         .as_str()
         .expect("token")

@@ -93,7 +93,7 @@ async fn counts(store: &Store) -> BTreeMap<&'static str, u64> {
 /// it for the dispatcher (email only: `reported` is not an SMS kind, so neither quiet hours nor
 /// the hourly SMS cap hold anything back) with the outbox's own writer, `Tx::notify`.
 async fn seed(db: &Db) -> Store {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     let enterprise = db.json(&["enterprise", "list", "--grid", "g1"])[0]["id"].to_string();
     let issue = db.json(&[
         "issue",

@@ -399,7 +399,7 @@ fn through_nginx(db: &Db) {
     let Some(binary) = nginx_binary() else {
         return;
     };
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     let scratch = Scratch::new();
     let dir = scratch.0.as_path();
     let (_gridloop, port) = start_gridloop(db, dir);

@@ -14,7 +14,7 @@ fn at(db: &Db, now: &str, args: &[&str]) {
 }
 
 fn week_counts(db: &Db) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
     // Tuesday 24 Nov, 10:00 Shanghai: reported, accepted, assigned; resolved on Wednesday;
     // verified on Thursday. All in 2026-W48.
     let tue = "2026-11-24T02:00:00Z";

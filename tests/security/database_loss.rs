@@ -235,7 +235,9 @@ async fn a_postgresql_crash_under_load_answers_503_and_recovers_without_losing_a
     let url = cluster.url();
     let carrier = Db::sqlite(); // the harness's runner; the URL below replaces its database
     let env = [("GRIDLOOP_DATABASE_URL", url.as_str())];
-    carrier.run_with(&["demo", "--seed-only"], &env).assert_ok();
+    carrier
+        .run_with(&["demo", "--seed-only", "--no-history"], &env)
+        .assert_ok();
     let created = carrier.run_with(&["--json", "token", "create", "--user", "post01"], &env);
     created.assert_ok();
     let token: Value = serde_json::from_slice(&created.output.stdout).expect("json");

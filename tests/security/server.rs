@@ -26,7 +26,7 @@ pub fn free_port() -> u16 {
 
 /// Seeds the demo park (every demo user's web password is `gridloop-demo`).
 pub fn seed(db: &Db) {
-    db.run(&["demo", "--seed-only"]).assert_ok();
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
 }
 
 /// A fresh API token for a demo user.

@@ -31,7 +31,8 @@
 //! - [`client_addr`]: the client's address behind trusted proxies.
 //! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
 //!   worker.
-//! - [`demo`]: the reference park and its seeding (the binary, the benchmarks and the tests).
+//! - [`demo`]: the reference park and its seeding (the binary, the benchmarks and the tests),
+//!   and eight weeks of history played through the workflow ([`demo::history`]).
 //! - [`clock`]: where "now" comes from.
 //! - [`store`]: the store's types, for the front ends' views of what the use cases return.
 

@@ -402,7 +402,7 @@ async fn one_run(
     n_reports: usize,
     n_cycles: usize,
 ) -> anyhow::Result<Row> {
-    gridloop(exe, db, &["demo", "--seed-only"]).await?;
+    gridloop(exe, db, &["demo", "--seed-only", "--no-history"]).await?;
     let enterprises: Value = serde_json::from_str(
         &gridloop(exe, db, &["--json", "enterprise", "list", "--grid", "g1"]).await?,
     )?;

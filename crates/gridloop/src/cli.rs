@@ -348,6 +348,9 @@ pub struct DemoArgs {
     /// Only seed the data; do not go on to serve.
     #[arg(long)]
     pub seed_only: bool,
+    /// Seed the park alone, without its eight weeks of history (for tests that count issues).
+    #[arg(long)]
+    pub no_history: bool,
     #[command(flatten)]
     pub serve: ServeArgs,
 }

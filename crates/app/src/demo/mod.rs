@@ -1,5 +1,8 @@
-//! The reference park: its data ([`park`]) and how it is written to the store.
+//! The reference park: its data ([`park`]) and how it is written to the store, and
+//! [`history`]: eight weeks of issues played through the real workflow on a simulated clock,
+//! so the demo's first reports and charts have figures to show.
 
+pub mod history;
 pub mod park;
 
 use std::collections::HashMap;

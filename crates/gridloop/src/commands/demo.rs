@@ -1,9 +1,11 @@
-//! `gridloop demo`: seed the reference park and show what to try next.
+//! `gridloop demo`: seed the reference park and its eight weeks of history, and show what to
+//! try next.
 
 use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::render::print_json;
 use crate::render::say;
+use gridloop_app::demo::history::{self, History};
 use gridloop_app::demo::{
     park::reference_park, seed, set_demo_passwords, DEMO_PASSWORD, OPEN311_LOGIN,
 };
@@ -26,11 +28,28 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     // Every demo user can sign in to the web pages at once (only `demo` does this, never `serve`).
     let hasher = gridloop_app::passwords::Hasher::from_settings(&app.settings.web);
     set_demo_passwords(&app.store, &hasher).await?;
+    // After the passwords: the history acts as the demo's users, who must exist and be active.
+    let history = if args.no_history {
+        None
+    } else {
+        Some(
+            history::seed(
+                &app.store,
+                &park,
+                app.workflow.clone(),
+                &app.settings,
+                app.now,
+            )
+            .await?,
+        )
+    };
     if args.seed_only {
         if app.json {
-            return print_json(&seeded);
+            let mut out = serde_json::to_value(seeded)?;
+            out["history"] = serde_json::to_value(history)?;
+            return print_json(&out);
         }
-        print_seeded(&park, &seeded);
+        print_seeded(&park, &seeded, history.as_ref(), next_id(app).await?);
         return Ok(());
     }
     // Bind before printing, so the URL shown is one that answers.
@@ -47,13 +66,14 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     if app.json {
         print_json(&serde_json::json!({
             "seeded": seeded,
+            "history": history,
             "url": url,
             "web_password": DEMO_PASSWORD,
             "tokens": tokens.iter().map(|(role, login, token)| serde_json::json!({"role": role, "login": login, "token": token})).collect::<Vec<_>>(),
             "open311_api_key": open311_key,
         }))?;
     } else {
-        print_seeded(&park, &seeded);
+        print_seeded(&park, &seeded, history.as_ref(), next_id(app).await?);
         say!("\nServing on {url}  (Ctrl-C to stop)\nWeb pages: {url}/login  — every demo user's password is {DEMO_PASSWORD}\n  (e.g. post01, comm01, dispatch, power, power-head, lead, admin)\nTokens for the API (Authorization: Bearer …), created just now:");
         for (role, login, token) in &tokens {
             say!("  {role:<24} {login:<11} {token}");
@@ -72,7 +92,12 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     super::serve::serve_on(&serving, listener).await
 }
 
-fn print_seeded(park: &gridloop_app::demo::park::Park, seeded: &gridloop_app::demo::Seeded) {
+fn print_seeded(
+    park: &gridloop_app::demo::park::Park,
+    seeded: &gridloop_app::demo::Seeded,
+    history: Option<&History>,
+    next: i64,
+) {
     if seeded.already_present {
         say!(
             "The demo park '{}' is already in the database; nothing changed.\n",
@@ -84,12 +109,39 @@ fn print_seeded(park: &gridloop_app::demo::park::Park, seeded: &gridloop_app::de
             park.chain.name, seeded.grids, seeded.posts, seeded.enterprises, seeded.units, seeded.categories, seeded.users
         );
     }
+    match history {
+        Some(h) if h.already_present => {
+            say!("The park has issues already; no history added.\n");
+        }
+        Some(h) => say!(
+            "Seeded {} issues of history over {} weeks ({} still open, {} of them overdue).\n",
+            h.issues,
+            h.weeks,
+            h.open,
+            h.overdue
+        ),
+        None => {}
+    }
+    let walk = WALK
+        .replace("act 1 ", &format!("act {next} "))
+        .replace("history 1\n", &format!("history {next}\n"));
     say!(
         r#"Users: dispatch (dispatcher), lead (supervisor), admin, post01…post78 (one per post),
 comm01…comm12 (commissioners), and per unit a member and a head, e.g. power / power-head.
 Each signs in to the web pages (/login) with the password gridloop-demo.
 
-Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
+{walk}While the server runs, every notification is rendered to data/outbox/ (.eml, .txt) and
+  gridloop notify list
+shows them. Each enterprise has a weekly visit:
+  gridloop visit list --due week --as comm01
+  gridloop jobs list                 # reminders, escalations and visit checks waiting
+(With cargo: cargo run --release -- issue …)"#
+    );
+}
+
+/// The walk through one problem that `demo` prints; issue 1 becomes the id the
+/// next report gets.
+const WALK: &str = r#"Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
   gridloop issue report --as post01 --enterprise 1 --category power --title "厂区专线需要迁改"
   gridloop issue act 1 accept  --as dispatch
   gridloop issue act 1 assign  --as dispatch --unit power
@@ -98,11 +150,13 @@ Walk one problem round the loop (post01 walks grid g1; enterprise 1 is in g1):
   gridloop issue act 1 verify  --as post01 --satisfaction 5
   gridloop issue history 1
   gridloop issue list --status closed
-While the server runs, every notification is rendered to data/outbox/ (.eml, .txt) and
-  gridloop notify list
-shows them. Each enterprise has a weekly visit:
-  gridloop visit list --due week --as comm01
-  gridloop jobs list                 # reminders, escalations and visit checks waiting
-(With cargo: cargo run --release -- issue …)"#
-    );
+"#;
+
+/// The id the next report will get: one past the newest issue (the history's, if any).
+async fn next_id(app: &App) -> anyhow::Result<i64> {
+    let newest = app
+        .store
+        .list_issues(&gridloop_store::IssueFilter::default(), 1, None)
+        .await?;
+    Ok(newest.items.first().map_or(1, |i| i.id.get() + 1))
 }

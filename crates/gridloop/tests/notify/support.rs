@@ -49,7 +49,8 @@ impl Park {
             url,
             issue: 0,
         };
-        park.run(&["demo", "--seed-only"], DAY).assert_ok();
+        park.run(&["demo", "--seed-only", "--no-history"], DAY)
+            .assert_ok();
         let enterprise =
             park.json(&["enterprise", "list", "--grid", "g1"], DAY)[0]["id"].to_string();
         let issue = park.json(

@@ -23,7 +23,8 @@
 //!   admins: listed, a dead one retried; each person's channel preferences), [`schedules`] (the
 //!   scheduler's recurring jobs: listed, added, paused, resumed, removed), [`tokens`] (API
 //!   tokens and their holders), [`sign_in`] (the throttle, the password, the session),
-//!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing).
+//!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing), [`export`] (the
+//!   issue ledger, 台账, streamed as .xlsx or CSV).
 //! - [`client_addr`]: the client's address behind trusted proxies.
 //! - [`jobs`]: the scheduler with every job handler; [`delivery`]: the notification delivery
 //!   worker.
@@ -38,6 +39,7 @@ pub use gridloop_scheduler::clock;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod issues;
 pub mod jobs;
 pub mod notifications;

@@ -5,6 +5,7 @@ mod calendar;
 mod categories;
 mod cli;
 mod crash;
+mod export;
 mod jobs_crash;
 mod monday_report;
 mod outbox_crash;

@@ -39,6 +39,28 @@ pub enum BenchCommand {
     /// The outbox: notifications delivered per second (file, SMTP), and loops per second with
     /// and without routing.
     Notify(BenchNotifyArgs),
+    /// The issue ledger of a generated park exported by `gridloop issue export` in a child
+    /// process (xlsx and CSV): seconds and the child's peak RSS against 10 s and 100 MiB.
+    ///
+    /// Needs the `gridloop` binary as `http` does (`--gridloop`, `GRIDLOOP_BIN`, or beside
+    /// this program: `cargo build --release -p gridloop -p gridloop-bench`).
+    Export(BenchExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchExportArgs {
+    /// Which backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Issues generated (about five events each), then exported.
+    #[arg(long, default_value_t = 100_000)]
+    pub issues: usize,
+    /// The `gridloop` binary that exports (default: the one beside this program).
+    #[arg(long, env = "GRIDLOOP_BIN", value_name = "PATH")]
+    pub gridloop: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

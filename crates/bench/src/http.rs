@@ -107,7 +107,7 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
 
 /// The `gridloop` binary to run: the one given (`--gridloop`, `GRIDLOOP_BIN`), else the one
 /// next to this program (cargo builds both into the same target folder).
-fn gridloop_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn gridloop_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     let exe = match given {
         Some(path) => path.to_owned(),
         None => std::env::current_exe()

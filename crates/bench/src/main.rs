@@ -2,7 +2,7 @@
 //! binary carries none of them.
 //!
 //! ```sh
-//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report [OPTIONS]
+//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report|export [OPTIONS]
 //! ```
 //!
 //! Each run uses scratch databases (a temp SQLite file, or a PostgreSQL database created on
@@ -18,10 +18,12 @@
 //! - [`jobs`]: the job queue drained by several scheduler instances; the overdue scan.
 //! - [`notify`]: outbox delivery (file, SMTP) and what routing costs a loop.
 //! - [`report`]: the Monday report over two generated years of a large park.
+//! - [`export`]: the issue ledger of a generated park exported by `gridloop issue export`.
 //! - [`scratch`]: the scratch databases.
 //! - [`out`]: tables and JSON on stdout.
 
 mod cli;
+mod export;
 mod http;
 mod jobs;
 mod kit;
@@ -66,5 +68,6 @@ async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Overdue(args) => jobs::overdue(args, json).await,
         BenchCommand::Report(args) => report::run(args, json).await,
         BenchCommand::Notify(args) => notify::run(args, json).await,
+        BenchCommand::Export(args) => export::run(args, json).await,
     }
 }

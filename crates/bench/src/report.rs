@@ -490,7 +490,7 @@ impl Generator<'_> {
 
 /// What was generated, by shape, status and event kind.
 #[derive(Debug, Default, Serialize)]
-struct Distribution {
+pub(crate) struct Distribution {
     shapes: BTreeMap<String, u64>,
     statuses: BTreeMap<&'static str, u64>,
     kinds: BTreeMap<&'static str, u64>,
@@ -649,47 +649,8 @@ async fn run_on(
     let t = timing(args.weeks, &calendar);
     let issues = args.issues.max(1) as u64;
     let total_events = issues * args.events_per_issue as u64;
-
-    let store = Store::connect(url).await?;
-    store.migrate().await?;
-    let park = Arc::new(large_park(&store).await?);
-
     let started = Instant::now();
-    let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
-    let producer = {
-        let (park, calendar) = (park.clone(), calendar.clone());
-        let (start, end) = (t.start, t.period.to());
-        tokio::task::spawn_blocking(move || {
-            let titles = [
-                "厂区道路破损",
-                "路灯不亮",
-                "污水外溢",
-                "消防通道堵塞",
-                "围墙倒塌",
-            ]
-            .iter()
-            .map(|s| Title::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-            let gen = Generator {
-                park: &park,
-                calendar: &calendar,
-                start,
-                end,
-                issues,
-                titles,
-                description: Description::parse("重型货车碾压导致路面破损")?,
-            };
-            let result = generate(&gen, total_events, &tx);
-            if let Err(e) = &result {
-                let _ = tx.blocking_send(Err(anyhow::anyhow!("{e:#}")));
-            }
-            result
-        })
-    };
-    // Written through the store as they are generated, then settled (statistics refreshed).
-    kit::seed(&store, rx).await?;
-    let distribution = producer.await??;
-    store.close().await;
+    let distribution = generate_park(url, &calendar, issues, total_events, args.weeks).await?;
     let generate_s = started.elapsed().as_secs_f64();
     let events: u64 = distribution.kinds.values().sum();
     if !json {
@@ -791,6 +752,61 @@ async fn run_on(
         monday_runs_ms,
         monday_ms,
     })
+}
+
+/// A scratch database filled with the large park and `issues` generated histories of
+/// `total_events` events in all, reported over `weeks` weeks ending at the report's Monday:
+/// the report's park, which the ledger's export benchmark reads too.
+pub(crate) async fn generate_park(
+    url: &str,
+    calendar: &Arc<Calendar>,
+    issues: u64,
+    total_events: u64,
+    weeks: u32,
+) -> anyhow::Result<Distribution> {
+    let t = timing(weeks, calendar);
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let park = Arc::new(large_park(&store).await?);
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
+    let producer = {
+        let (park, calendar) = (park.clone(), calendar.clone());
+        let (start, end) = (t.start, t.period.to());
+        tokio::task::spawn_blocking(move || {
+            let titles = [
+                "厂区道路破损",
+                "路灯不亮",
+                "污水外溢",
+                "消防通道堵塞",
+                "围墙倒塌",
+                // A title a spreadsheet would run, as the public may send one.
+                "=HYPERLINK(\"http://example.invalid\",\"点击\")",
+            ]
+            .iter()
+            .map(|s| Title::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+            let gen = Generator {
+                park: &park,
+                calendar: &calendar,
+                start,
+                end,
+                issues,
+                titles,
+                description: Description::parse("重型货车碾压导致路面破损")?,
+            };
+            let result = generate(&gen, total_events, &tx);
+            if let Err(e) = &result {
+                let _ = tx.blocking_send(Err(anyhow::anyhow!("{e:#}")));
+            }
+            result
+        })
+    };
+    // Written through the store as they are generated, then settled (statistics refreshed).
+    kit::seed(&store, rx).await?;
+    let distribution = producer.await??;
+    store.close().await;
+    Ok(distribution)
 }
 
 fn join<K: std::fmt::Display>(map: &BTreeMap<K, u64>) -> String {

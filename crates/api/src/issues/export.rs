@@ -12,7 +12,7 @@
 //! workbook moves them only once its rows are written, which the benchmark measures (see the
 //! README's "Export"): at the app's bound of rows it stays within the default 60 s.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -20,16 +20,12 @@ use axum::response::Response;
 use gridloop_app::export::{self, Ledger};
 use gridloop_app::issues;
 use gridloop_app::AppState;
-use tokio::io::AsyncReadExt as _;
 
 use super::input::{Errors, ExportQuery};
 use super::TAG;
 use crate::auth::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::Problem;
-
-/// The pipe between the writer and the body.
-const PIPE: usize = 64 * 1024;
 
 /// Export the issue ledger (台账) the caller can see.
 ///
@@ -78,35 +74,8 @@ pub(super) async fn export_issues(
 /// The answer: its head now, its body as the ledger is written.
 fn download(ledger: Ledger) -> Response {
     let format = ledger.format();
-    let disposition = content_disposition(&ledger.ascii_file_name(), &ledger.file_name());
-    let (writer, reader) = tokio::io::duplex(PIPE);
-    let writing = tokio::spawn(ledger.write(writer));
-    let stream = futures_util::stream::unfold(
-        (reader, Some(writing)),
-        |(mut reader, writing)| async move {
-            let mut chunk = vec![0_u8; PIPE];
-            match reader.read(&mut chunk).await {
-                Ok(0) => {
-                    // The writer is done (it dropped its end): ended well, or the download
-                    // is cut so that the client sees a failure, not a short file.
-                    let finished = writing?.await;
-                    match finished {
-                        Ok(Ok(_)) => None,
-                        _ => Some((
-                            Err(std::io::Error::other("the export failed")),
-                            (reader, None),
-                        )),
-                    }
-                }
-                Ok(n) => {
-                    chunk.truncate(n);
-                    Some((Ok(Bytes::from(chunk)), (reader, writing)))
-                }
-                Err(e) => Some((Err(e), (reader, None))),
-            }
-        },
-    );
-    let mut response = Response::new(Body::from_stream(stream));
+    let disposition = content_disposition(&ledger);
+    let mut response = Response::new(Body::from_stream(ledger.into_stream()));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(
@@ -121,20 +90,17 @@ fn download(ledger: Ledger) -> Response {
 }
 
 /// `attachment; filename="ledger-20261127.xlsx"; filename*=UTF-8''%E5%8F%B0…`: the ASCII
-/// name for every client, the real one (RFC 5987/6266) for those that read it.
-pub fn content_disposition(ascii: &str, name: &str) -> String {
-    let mut value = format!("attachment; filename=\"{ascii}\"");
-    if name != ascii {
-        value.push_str("; filename*=UTF-8''");
-        for byte in name.bytes() {
-            if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-                value.push(char::from(byte));
-            } else {
-                value.push_str(&format!("%{byte:02X}"));
-            }
-        }
+/// name for every client, the real one (RFC 6266, RFC 5987) for those that read it.
+pub fn content_disposition(ledger: &Ledger) -> String {
+    let ascii = ledger.ascii_file_name();
+    if ledger.file_name() == ascii {
+        format!("attachment; filename=\"{ascii}\"")
+    } else {
+        format!(
+            "attachment; filename=\"{ascii}\"; filename*={}",
+            ledger.file_name_ext_value()
+        )
     }
-    value
 }
 
 /// The download's schema in the OpenAPI document: bytes.
@@ -142,21 +108,3 @@ pub fn content_disposition(ascii: &str, name: &str) -> String {
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub struct LedgerFile(Vec<u8>);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_chinese_file_name_travels_percent_encoded_beside_an_ascii_one() {
-        assert_eq!(
-            content_disposition("ledger-20261127.xlsx", "台账-20261127.xlsx"),
-            "attachment; filename=\"ledger-20261127.xlsx\"; \
-             filename*=UTF-8''%E5%8F%B0%E8%B4%A6-20261127.xlsx"
-        );
-        assert_eq!(
-            content_disposition("ledger-20261127.csv", "ledger-20261127.csv"),
-            "attachment; filename=\"ledger-20261127.csv\""
-        );
-    }
-}

@@ -152,6 +152,54 @@ impl Ledger {
         format!("ledger-{}.{}", self.date_stamp(), self.format.extension())
     }
 
+    /// [`Ledger::file_name`] as an RFC 5987 `ext-value` (`UTF-8''%E5%8F%B0…`), for a
+    /// download's `filename*`.
+    pub fn file_name_ext_value(&self) -> String {
+        let mut value = String::from("UTF-8''");
+        for byte in self.file_name().bytes() {
+            if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+                value.push(char::from(byte));
+            } else {
+                value.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        value
+    }
+
+    /// The ledger as a stream of bytes, for a download: [`Ledger::write`] runs on a task of
+    /// its own into a pipe whose other end is the stream, so memory holds a page of issues
+    /// and the pipe's buffer. A failure midway ends the stream with an error (a download
+    /// cut, not a short file that looks whole); dropping the stream stops the writer.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static
+    {
+        use tokio::io::AsyncReadExt as _;
+        const PIPE: usize = 64 * 1024;
+        let (writer, reader) = tokio::io::duplex(PIPE);
+        let writing = tokio::spawn(self.write(writer));
+        futures_util::stream::unfold(
+            (reader, Some(writing)),
+            |(mut reader, writing)| async move {
+                let mut chunk = vec![0_u8; PIPE];
+                match reader.read(&mut chunk).await {
+                    Ok(0) => match writing?.await {
+                        Ok(Ok(_)) => None,
+                        _ => Some((
+                            Err(std::io::Error::other("the export failed")),
+                            (reader, None),
+                        )),
+                    },
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        Some((Ok(bytes::Bytes::from(chunk)), (reader, writing)))
+                    }
+                    Err(e) => Some((Err(e), (reader, None))),
+                }
+            },
+        )
+    }
+
     fn date_stamp(&self) -> String {
         self.now
             .with_timezone(&self.calendar.tz())

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::both;
 use crate::issues::{enterprise_in, report};
 use crate::support::TestApp;
+use crate::web::{with_password, Browser};
 
 /// One issue in g1 reported by post01 titled `=1+2`, one in g2 by comm03.
 async fn two_grids(app: &TestApp) -> (i64, i64) {
@@ -123,5 +124,37 @@ both! {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         ));
         assert!(get["responses"]["422"].is_object());
+    }
+
+    async fn the_my_issues_page_offers_both_downloads_of_what_it_lists(app: &TestApp) {
+        let (g1, _) = two_grids(app).await;
+        with_password(app, "post01").await;
+        let mut browser = Browser::new(app);
+        browser.sign_in("post01").await;
+        let page = browser.get("/my").await;
+        assert_eq!(page.status.as_u16(), 200);
+        let html = page.text();
+        for link in [
+            "/issues/export?format=xlsx&amp;reporter=post01",
+            "/issues/export?format=csv&amp;reporter=post01",
+        ] {
+            assert!(html.contains(link), "{link} in {html}");
+        }
+        assert!(html.contains("导出台账"), "{html}");
+
+        let csv = browser.get("/issues/export?format=csv&reporter=post01").await;
+        assert_eq!(csv.status.as_u16(), 200, "{}", csv.text());
+        assert_eq!(
+            csv.header("content-disposition").as_deref(),
+            Some("attachment; filename=\"ledger-20261127.csv\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6-20261127.csv")
+        );
+        assert!(csv.text().contains("编号,标题,"), "{}", csv.text());
+        assert_eq!(csv_ids(&csv.body), vec![g1.to_string()]);
+        let xlsx = browser.get("/issues/export?format=xlsx&reporter=post01").await;
+        assert_eq!(xlsx.status.as_u16(), 200);
+        assert!(xlsx.body.starts_with(b"PK\x03\x04"));
+
+        assert_eq!(browser.get("/issues/export?format=pdf").await.status.as_u16(), 400);
+        assert_eq!(browser.get("/issues/export?format=csv&grid=nope").await.status.as_u16(), 400);
     }
 }

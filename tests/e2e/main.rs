@@ -7,6 +7,7 @@ mod calendar;
 mod categories;
 mod cli;
 mod crash;
+mod export;
 mod import;
 mod jobs_crash;
 mod monday_report;

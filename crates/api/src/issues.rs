@@ -8,7 +8,8 @@
 //! Input is parsed into core types before anything else happens, every field at once, so one
 //! 422 names every bad field (see [`input`]); the use cases themselves are the app's
 //! ([`gridloop_app::issues`]), and their refusals become problem+json through
-//! `From<AppError> for Problem`. What is returned is shaped in [`view`].
+//! `From<AppError> for Problem`. What is returned is shaped in [`view`]. The ledger's download
+//! (`GET /issues/export`) is [`export`](mod@export)'s.
 //!
 //! Statuses of an action, in the order they are decided: 400/413/415 for a body that is not
 //! JSON, too large or not JSON at all, and 422 for JSON of the wrong shape; 403 when the caller
@@ -19,6 +20,7 @@
 //! this order ([`gridloop_app::issues::act()`]); the handler asks the role first itself
 //! ([`gridloop_app::issues::may_take`]) only so that its own 422s come after the 403.
 
+mod export;
 mod input;
 mod view;
 
@@ -38,7 +40,8 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
 use gridloop_app::AppState;
 
-pub use input::{ActionBody, ListQuery, ReportBody};
+pub use export::{content_disposition, LedgerFile};
+pub use input::{ActionBody, ExportQuery, ListQuery, ReportBody};
 pub use view::{EventList, EventView, IssueList, IssueView, PendingExtensionView};
 
 use input::{parse_if_match, parse_issue_id, Errors};
@@ -55,6 +58,7 @@ const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-repl
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(intake_issue, list_issues))
+        .routes(routes!(export::export_issues))
         .routes(routes!(get_issue))
         .routes(routes!(issue_events))
         .routes(routes!(act_on_issue))

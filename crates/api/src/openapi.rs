@@ -157,6 +157,13 @@ pub mod names {
         )
     }
 
+    pub fn export_format() -> Object {
+        one_of(
+            gridloop_app::export::Format::NAMES,
+            "`xlsx` (Excel, WPS) or `csv` (UTF-8 with a byte-order mark).",
+        )
+    }
+
     pub fn report_format() -> Object {
         one_of(
             &["json", "html", "csv", "md"],

@@ -25,7 +25,8 @@
 //!   tokens and their holders), [`sign_in`] (the throttle, the password, the session),
 //!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing), [`import`]
 //!   (reference data from an .xlsx workbook or a .csv, checked whole and written in one
-//!   transaction; the template to fill in).
+//!   transaction; the template to fill in), [`export`] (the issue ledger, 台账, streamed as
+//!   .xlsx or CSV).
 //! - [`backup`]: backups (a SQLite file of either backend), restores, and a park moved between
 //!   databases, each checked by row counts and the event log's checksum.
 //! - [`client_addr`]: the client's address behind trusted proxies.
@@ -44,6 +45,7 @@ pub use gridloop_scheduler::clock;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod issues;
 pub mod jobs;

@@ -94,7 +94,9 @@ async fn run_on(
     };
     let started = Instant::now();
     let issues = args.issues.max(1) as u64;
-    crate::report::generate_park(source, issues, args.events_per_issue, args.weeks).await?;
+    let calendar = std::sync::Arc::new(gridloop_core::Calendar::default_china());
+    let events = issues * args.events_per_issue.max(5) as u64;
+    crate::report::generate_park(source, &calendar, issues, events, args.weeks).await?;
     let generate_s = started.elapsed().as_secs_f64();
     if !json {
         eprintln!("{name}: generated {issues} issues in {generate_s:.1} s");

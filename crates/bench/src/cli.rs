@@ -42,6 +42,28 @@ pub enum BenchCommand {
     /// `gridloop backup` and `gridloop restore` of the large generated park, timed as child
     /// processes of the release `gridloop` (see `http` for where it is found).
     Backup(BenchBackupArgs),
+    /// The issue ledger of a generated park exported by `gridloop issue export` in a child
+    /// process (xlsx and CSV): seconds and the child's peak RSS against 10 s and 100 MiB.
+    ///
+    /// Needs the `gridloop` binary as `http` does (`--gridloop`, `GRIDLOOP_BIN`, or beside
+    /// this program: `cargo build --release -p gridloop -p gridloop-bench`).
+    Export(BenchExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchExportArgs {
+    /// Which backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Issues generated (about five events each), then exported.
+    #[arg(long, default_value_t = 100_000)]
+    pub issues: usize,
+    /// The `gridloop` binary that exports (default: the one beside this program).
+    #[arg(long, env = "GRIDLOOP_BIN", value_name = "PATH")]
+    pub gridloop: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! binary carries none of them.
 //!
 //! ```sh
-//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report|backup [OPTIONS]
+//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report|backup|export [OPTIONS]
 //! ```
 //!
 //! Each run uses scratch databases (a temp SQLite file, or a PostgreSQL database created on
@@ -20,11 +20,13 @@
 //! - [`report`]: the Monday report over two generated years of a large park.
 //! - [`backup`]: `gridloop backup` and `gridloop restore` of that park, timed in child
 //!   processes.
+//! - [`export`]: the issue ledger of a generated park exported by `gridloop issue export`.
 //! - [`scratch`]: the scratch databases.
 //! - [`out`]: tables and JSON on stdout.
 
 mod backup;
 mod cli;
+mod export;
 mod http;
 mod jobs;
 mod kit;
@@ -70,5 +72,6 @@ async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Report(args) => report::run(args, json).await,
         BenchCommand::Notify(args) => notify::run(args, json).await,
         BenchCommand::Backup(args) => backup::run(args, json).await,
+        BenchCommand::Export(args) => export::run(args, json).await,
     }
 }

@@ -639,59 +639,6 @@ pub async fn run(args: &BenchReportArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Generates the benchmark park into the (migrated or new) database at `url`: `issues` issues
-/// with `events_per_issue` events each on average, reported evenly over `weeks` weeks ending
-/// with last week, written through the store's bulk seeding as they are made, and settled.
-pub(crate) async fn generate_park(
-    url: &str,
-    issues: u64,
-    events_per_issue: usize,
-    weeks: u32,
-) -> anyhow::Result<Distribution> {
-    let calendar = Arc::new(Calendar::default_china());
-    let t = timing(weeks, &calendar);
-    let total_events = issues * events_per_issue as u64;
-    let store = Store::connect(url).await?;
-    store.migrate().await?;
-    let park = Arc::new(large_park(&store).await?);
-    let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
-    let producer = {
-        let (park, calendar) = (park.clone(), calendar.clone());
-        let (start, end) = (t.start, t.period.to());
-        tokio::task::spawn_blocking(move || {
-            let titles = [
-                "厂区道路破损",
-                "路灯不亮",
-                "污水外溢",
-                "消防通道堵塞",
-                "围墙倒塌",
-            ]
-            .iter()
-            .map(|s| Title::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-            let gen = Generator {
-                park: &park,
-                calendar: &calendar,
-                start,
-                end,
-                issues,
-                titles,
-                description: Description::parse("重型货车碾压导致路面破损")?,
-            };
-            let result = generate(&gen, total_events, &tx);
-            if let Err(e) = &result {
-                let _ = tx.blocking_send(Err(anyhow::anyhow!("{e:#}")));
-            }
-            result
-        })
-    };
-    // Written through the store as they are generated, then settled (statistics refreshed).
-    kit::seed(&store, rx).await?;
-    let distribution = producer.await??;
-    store.close().await;
-    Ok(distribution)
-}
-
 async fn run_on(
     backend: Backend,
     url: &str,
@@ -701,8 +648,9 @@ async fn run_on(
     let calendar = Arc::new(Calendar::default_china());
     let t = timing(args.weeks, &calendar);
     let issues = args.issues.max(1) as u64;
+    let total_events = issues * args.events_per_issue as u64;
     let started = Instant::now();
-    let distribution = generate_park(url, issues, args.events_per_issue, args.weeks).await?;
+    let distribution = generate_park(url, &calendar, issues, total_events, args.weeks).await?;
     let generate_s = started.elapsed().as_secs_f64();
     let events: u64 = distribution.kinds.values().sum();
     if !json {
@@ -804,6 +752,61 @@ async fn run_on(
         monday_runs_ms,
         monday_ms,
     })
+}
+
+/// A scratch database filled with the large park and `issues` generated histories of
+/// `total_events` events in all, reported over `weeks` weeks ending at the report's Monday:
+/// the report's park, which the ledger's export benchmark reads too.
+pub(crate) async fn generate_park(
+    url: &str,
+    calendar: &Arc<Calendar>,
+    issues: u64,
+    total_events: u64,
+    weeks: u32,
+) -> anyhow::Result<Distribution> {
+    let t = timing(weeks, calendar);
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let park = Arc::new(large_park(&store).await?);
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<History>>>(2);
+    let producer = {
+        let (park, calendar) = (park.clone(), calendar.clone());
+        let (start, end) = (t.start, t.period.to());
+        tokio::task::spawn_blocking(move || {
+            let titles = [
+                "厂区道路破损",
+                "路灯不亮",
+                "污水外溢",
+                "消防通道堵塞",
+                "围墙倒塌",
+                // A title a spreadsheet would run, as the public may send one.
+                "=HYPERLINK(\"http://example.invalid\",\"点击\")",
+            ]
+            .iter()
+            .map(|s| Title::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+            let gen = Generator {
+                park: &park,
+                calendar: &calendar,
+                start,
+                end,
+                issues,
+                titles,
+                description: Description::parse("重型货车碾压导致路面破损")?,
+            };
+            let result = generate(&gen, total_events, &tx);
+            if let Err(e) = &result {
+                let _ = tx.blocking_send(Err(anyhow::anyhow!("{e:#}")));
+            }
+            result
+        })
+    };
+    // Written through the store as they are generated, then settled (statistics refreshed).
+    kit::seed(&store, rx).await?;
+    let distribution = producer.await??;
+    store.close().await;
+    Ok(distribution)
 }
 
 fn join<K: std::fmt::Display>(map: &BTreeMap<K, u64>) -> String {

@@ -540,6 +540,9 @@ pub enum IssueCommand {
     },
     /// List issues, newest first.
     List(ListArgs),
+    /// The issue ledger (台账) as a spreadsheet: every issue the filters match (as `list`
+    /// takes them), one row each, newest first; at most 1,000,000 rows.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -607,6 +610,18 @@ pub struct ActArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// The `next_cursor` of the previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
+}
+
+/// Which issues `issue list` and `issue export` take, and whose eyes they see them with.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
     /// Only these statuses (repeat or separate with commas).
     #[arg(long, value_delimiter = ',')]
     pub status: Vec<String>,
@@ -634,11 +649,22 @@ pub struct ListArgs {
     /// Only what this user may see.
     #[arg(long = "as", value_name = "LOGIN")]
     pub as_login: Option<String>,
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
-    /// The `next_cursor` of the previous page.
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// xlsx (Excel, WPS) or csv (UTF-8 with a byte-order mark).
     #[arg(long)]
-    pub cursor: Option<String>,
+    pub format: String,
+    /// The file to write (replaced only once the whole ledger is written); standard output
+    /// without it (a CSV, or an xlsx piped on: not to a terminal).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The headers' and labels' language: zh-CN or en (default: the report's, `report.locale`).
+    #[arg(long)]
+    pub locale: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// A token's scope on the command line (`--scope api|open311`).

@@ -25,6 +25,8 @@
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
+//! - `ledger`: what the issue ledger's export reads besides the list: a bounded count, and
+//!   when each issue of a page was first accepted.
 //! - `admin`: admins' partial updates of reference data (no deletes: history refers to it).
 //! - `tokens`: API tokens, stored by the hash of their secret, each with its scope.
 //! - `secrets`: secrets generated once per deployment (the delivery-report secret).
@@ -60,6 +62,7 @@ mod effects;
 pub mod error;
 mod issues;
 mod jobs;
+mod ledger;
 mod list;
 pub mod model;
 mod notifications;

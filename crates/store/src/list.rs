@@ -13,14 +13,14 @@ pub const MAX_PAGE: u32 = 500;
 
 /// A `WHERE` clause under construction, numbering its placeholders as it goes.
 #[derive(Default)]
-struct Where {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
+pub(crate) struct Where {
+    pub(crate) clauses: Vec<String>,
+    pub(crate) args: Vec<Arg>,
 }
 
 impl Where {
     /// Adds a value and returns its placeholder.
-    fn param(&mut self, value: impl Into<Arg>) -> String {
+    pub(crate) fn param(&mut self, value: impl Into<Arg>) -> String {
         self.args.push(value.into());
         format!("${}", self.args.len())
     }
@@ -59,7 +59,8 @@ fn like_escape(text: &str) -> String {
     out
 }
 
-fn filter_sql(backend: Backend, filter: &IssueFilter, w: &mut Where) {
+/// Adds `filter`'s conditions to `w` (the list's and the ledger's one translation of it).
+pub(crate) fn filter_sql(backend: Backend, filter: &IssueFilter, w: &mut Where) {
     if !filter.statuses.is_empty() {
         let clause = w.any_of("status", filter.statuses.iter().map(|s| s.as_str().into()));
         w.clauses.push(clause);

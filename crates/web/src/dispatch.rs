@@ -46,6 +46,7 @@ async fn queue(
     issues: Vec<Issue>,
     heading_key: &str,
     path: &str,
+    export: &str,
 ) -> Result<Response, PageError> {
     let names = Directory::load(state).await?;
     let mut rows = issue_rows(state, &names, &issues);
@@ -64,6 +65,7 @@ async fn queue(
         rows,
         units,
         queue => path,
+        export,
         heading => viewer.t(heading_key),
         ..viewer.base(viewer.t(heading_key))
     };
@@ -81,7 +83,8 @@ async fn intake(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
         .await?
         .items;
     issues.reverse();
-    queue(&state, &viewer, issues, "intake_title", "/intake").await
+    let export = crate::export::link_query(&[("status", "reported,accepted")]);
+    queue(&state, &viewer, issues, "intake_title", "/intake", &export).await
 }
 
 /// `GET /returned`: accepted issues a unit sent back, to assign elsewhere.
@@ -98,5 +101,16 @@ async fn returned(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .filter(|i| i.return_count > 0)
         .collect();
     issues.reverse();
-    queue(&state, &viewer, issues, "returned_title", "/returned").await
+    // The ledger has no "returned" filter: the export carries every accepted issue, whose
+    // returns are a column of their own.
+    let export = crate::export::link_query(&[("status", "accepted")]);
+    queue(
+        &state,
+        &viewer,
+        issues,
+        "returned_title",
+        "/returned",
+        &export,
+    )
+    .await
 }

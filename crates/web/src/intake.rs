@@ -372,6 +372,7 @@ async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
     let ctx = context! {
         rows,
         heading => viewer.t("my_title"),
+        export => crate::export::link_query(&[("reporter", viewer.user.login.as_str())]),
         new_link => viewer.actor.roles.iter().any(|r| REPORTERS.contains(r)),
         ..viewer.base(viewer.t("my_title"))
     };
@@ -396,6 +397,7 @@ async fn to_verify(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     let ctx = context! {
         rows,
         heading => viewer.t("verify_title"),
+        export => crate::export::link_query(&[("status", "resolved")]),
         ..viewer.base(viewer.t("verify_title"))
     };
     page("issues.html", ctx)

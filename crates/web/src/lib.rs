@@ -24,13 +24,15 @@
 //! - Audiences: [`intake`] (post members and commissioners: report a problem, mine, verify),
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
-//!   [`weekly`] (the weekly report page), [`admin`].
+//!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
+//!   the issue ledger).
 
 pub mod admin;
 pub mod assets;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
+pub mod export;
 pub mod form;
 pub mod i18n;
 pub mod intake;
@@ -67,4 +69,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(visits::routes())
         .merge(admin::routes())
         .merge(weekly::routes())
+        .merge(export::routes())
 }

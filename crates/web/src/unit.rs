@@ -47,6 +47,7 @@ async fn worklist(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let ctx = context! {
         rows,
         heading => viewer.t("worklist_title"),
+        export => crate::export::link_query(&[("status", "assigned,in_progress,on_hold")]),
         show_due => true,
         ..viewer.base(viewer.t("worklist_title"))
     };

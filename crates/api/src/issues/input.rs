@@ -460,6 +460,71 @@ impl ListQuery {
     }
 }
 
+/// The query of `GET /issues/export`: the list's filters (not its paging: the ledger is every
+/// matching issue), the file format and the headers' language.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `xlsx` (Excel, WPS) or `csv` (UTF-8 with a byte-order mark).
+    #[param(required = true, schema_with = crate::openapi::names::export_format)]
+    pub format: Option<String>,
+    /// The headers' and labels' language; the server's report language (`zh-CN` unless
+    /// configured) by default.
+    #[param(schema_with = crate::openapi::names::locale)]
+    pub locale: Option<String>,
+    /// Any of these statuses, comma-separated (`assigned,in_progress`).
+    pub status: Option<String>,
+    /// A grid's code (`g1`).
+    pub grid: Option<String>,
+    /// A handling unit's code (`power`).
+    pub unit: Option<String>,
+    /// A category's code (`roads`).
+    pub category: Option<String>,
+    /// An enterprise's id.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub enterprise: Option<String>,
+    /// The reporter's login.
+    pub reporter: Option<String>,
+    /// `true`: only issues past a deadline now.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Text the title contains, case-insensitively.
+    pub q: Option<String>,
+}
+
+impl ExportQuery {
+    /// The filter as the list takes it, and the export's options (`None` when the format is
+    /// missing or bad, which is recorded in `errors`).
+    pub fn parse(self, errors: &mut Errors) -> (ListInput, Option<gridloop_app::export::Options>) {
+        let format = match self.format.as_deref() {
+            Some(raw) => errors.take("format", raw.parse::<gridloop_app::export::Format>()),
+            None => {
+                errors.add("format", "is required");
+                None
+            }
+        };
+        let locale = errors.optional("locale", self.locale.as_deref(), |s| {
+            s.parse::<gridloop_core::Locale>()
+        });
+        let list = ListQuery {
+            status: self.status,
+            grid: self.grid,
+            unit: self.unit,
+            category: self.category,
+            enterprise: self.enterprise,
+            reporter: self.reporter,
+            overdue: self.overdue,
+            q: self.q,
+            limit: None,
+            cursor: None,
+        };
+        let input = list.parse(errors);
+        let options = format.map(|format| gridloop_app::export::Options { format, locale });
+        (input, options)
+    }
+}
+
 /// Parses an `If-Match` header: one strong entity tag `"N"` as the API hands out.
 pub fn parse_if_match(raw: &[u8]) -> Result<u32, ParseError> {
     let bad = || {

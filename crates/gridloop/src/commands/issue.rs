@@ -1,9 +1,11 @@
-//! `gridloop issue …`: report (intake), act, show, history, list: each parses its arguments,
+//! `gridloop issue …`: report (intake), act, show, history, list, export: each parses its arguments,
 //! calls the app's use case and prints the outcome.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use anyhow::Context as _;
+use gridloop_app::export;
 use gridloop_app::issues::{self, ActionInput, CategoryRef, Intake, ListInput, Until};
 use gridloop_app::{AppError, Thing};
 use gridloop_core::{
@@ -13,7 +15,7 @@ use gridloop_core::{
 use serde_json::json;
 
 use crate::app::App;
-use crate::cli::{ActArgs, IssueCommand, ListArgs, ReportArgs};
+use crate::cli::{ActArgs, ExportArgs, FilterArgs, IssueCommand, ListArgs, ReportArgs};
 use crate::exit::UsageError;
 use crate::render::say;
 use crate::render::{self, Names};
@@ -25,6 +27,7 @@ pub async fn run(app: &App, cmd: IssueCommand) -> anyhow::Result<()> {
         IssueCommand::Show { id, as_login } => show(app, &id, as_login.as_deref()).await,
         IssueCommand::History { id, as_login } => history(app, &id, as_login.as_deref()).await,
         IssueCommand::List(args) => list(app, args).await,
+        IssueCommand::Export(args) => export(app, args).await,
     }
 }
 
@@ -198,17 +201,15 @@ async fn history(app: &App, id: &str, as_login: Option<&str>) -> anyhow::Result<
     }
 }
 
-async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
+/// The list's filters as the app takes them, parsed before anything reaches the store.
+fn list_input(args: &FilterArgs) -> anyhow::Result<ListInput> {
     let statuses = args
         .status
         .iter()
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.parse::<Status>())
         .collect::<Result<Vec<_>, _>>()?;
-    if !(1..=500).contains(&args.limit) {
-        return Err(UsageError("--limit must be between 1 and 500".into()).into());
-    }
-    let input = ListInput {
+    Ok(ListInput {
         statuses,
         grid: args.grid.as_deref().map(|c| code("grid", c)).transpose()?,
         unit: args.unit.as_deref().map(|c| code("unit", c)).transpose()?,
@@ -221,10 +222,20 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
         reporter: args.reporter.as_deref().map(Login::parse).transpose()?,
         overdue: args.overdue,
         q: args.search.clone(),
+        ..ListInput::default()
+    })
+}
+
+async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
+    if !(1..=500).contains(&args.limit) {
+        return Err(UsageError("--limit must be between 1 and 500".into()).into());
+    }
+    let input = ListInput {
         limit: args.limit,
         cursor: args.cursor.clone(),
+        ..list_input(&args.filter)?
     };
-    let reader = reader(app, args.as_login.as_deref()).await?;
+    let reader = reader(app, args.filter.as_login.as_deref()).await?;
     let page = issues::list(&app.state()?, reader.as_ref(), input).await?;
     let names = Names::load(&app.store).await?;
     if app.json {
@@ -267,6 +278,80 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<()> {
         None => say!("({} shown)", page.items.len()),
     }
     Ok(())
+}
+
+/// `issue export`: the ledger to `--output` (through a temporary file beside it, renamed once
+/// complete, so a failed export leaves no half file) or to standard output.
+async fn export(app: &App, args: ExportArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+
+    let format: export::Format = args.format.parse()?;
+    let locale = args
+        .locale
+        .as_deref()
+        .map(str::parse::<gridloop_core::Locale>)
+        .transpose()?;
+    let input = list_input(&args.filter)?;
+    if args.output.is_none() && format == export::Format::Xlsx && std::io::stdout().is_terminal() {
+        return Err(UsageError(
+            "an xlsx file is not for a terminal: give --output FILE or redirect the output".into(),
+        )
+        .into());
+    }
+    let reader = reader(app, args.filter.as_login.as_deref()).await?;
+    let state = app.state()?;
+    let ledger = export::prepare(
+        &state,
+        reader.as_ref(),
+        &input,
+        export::Options { format, locale },
+    )
+    .await?;
+    let rows = match &args.output {
+        Some(path) => {
+            let partial = partial_path(path);
+            let file = tokio::fs::File::create(&partial)
+                .await
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            let written = ledger.write(tokio::io::BufWriter::new(file)).await;
+            match written {
+                Ok(rows) => {
+                    tokio::fs::rename(&partial, path)
+                        .await
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    rows
+                }
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                    return Err(e.into());
+                }
+            }
+        }
+        None => {
+            ledger
+                .write(tokio::io::BufWriter::new(tokio::io::stdout()))
+                .await?
+        }
+    };
+    if app.json {
+        if let Some(path) = &args.output {
+            render::print_json(&json!({"rows": rows, "format": format.as_str(), "file": path}))?;
+        }
+    } else {
+        let place = args
+            .output
+            .as_ref()
+            .map_or_else(|| "standard output".to_owned(), |p| p.display().to_string());
+        eprintln!("exported {rows} issues to {place}");
+    }
+    Ok(())
+}
+
+/// `ledger.xlsx` → `ledger.xlsx.part`, in the same folder (so the rename is atomic).
+fn partial_path(path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    path.with_file_name(name)
 }
 
 /// `--until`: RFC 3339, or local `YYYY-MM-DD HH:MM`, or a date meaning the end of that day's

@@ -4,6 +4,7 @@
 mod attachments;
 mod bad_input;
 mod calendars;
+mod export;
 mod issues;
 mod open311;
 mod probes;

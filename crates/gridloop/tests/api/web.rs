@@ -20,7 +20,7 @@ use crate::support::{Reply, TestApp};
 const PASSWORD: &str = "correct horse battery";
 
 /// Gives a demo user a password (one argon2 hash per test run is enough).
-async fn with_password(app: &TestApp, login: &str) {
+pub(crate) async fn with_password(app: &TestApp, login: &str) {
     use std::sync::OnceLock;
     static PHC: OnceLock<String> = OnceLock::new();
     let phc = PHC.get_or_init(|| gridloop_app::passwords::hash(PASSWORD).expect("hash"));
@@ -37,13 +37,13 @@ async fn with_password(app: &TestApp, login: &str) {
 }
 
 /// A cookie jar and the forms' hidden fields.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: HashMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             cookies: HashMap::new(),
@@ -71,7 +71,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         let cookie = self.cookie_header();
         let reply = self
             .app
@@ -137,7 +137,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in through the form and checks the answer.
-    async fn sign_in(&mut self, login: &str) {
+    pub(crate) async fn sign_in(&mut self, login: &str) {
         let page = self.get("/login").await;
         assert_eq!(page.status.as_u16(), 200);
         let csrf = hidden(&page.text(), "_csrf");

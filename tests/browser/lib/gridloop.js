@@ -1,5 +1,5 @@
 // Runs the real `gridloop` binary for the browser tests: a fresh SQLite database under
-// target/browser/, seeded by `gridloop demo --seed-only`, passwords set with
+// target/browser/, seeded by `gridloop demo --seed-only --no-history`, passwords set with
 // `gridloop user passwd`, and `gridloop serve` on a free loopback port (127.0.0.1:0; the
 // address is read from the line it prints), ready once /readyz answers 200.
 //
@@ -105,7 +105,7 @@ function template(bin) {
   }
   const scratch = fs.mkdtempSync(path.join(OUT, 'seeding-'));
   try {
-    run(bin, scratch, ['demo', '--seed-only']);
+    run(bin, scratch, ['demo', '--seed-only', '--no-history']);
     for (const login of Object.values(USERS)) {
       // As an operator would: `printf 'secret-pass\n' | gridloop user passwd LOGIN`.
       run(bin, scratch, ['user', 'passwd', login], { input: `${PASSWORD}\n` });

@@ -1,8 +1,9 @@
 //! Attachments' bytes live in the database: files an earlier version kept under the data folder
 //! are moved in at start, once, and a file that does not hash to its name is left alone.
 
+mod common;
+
 use gridloop_app::attachments::move_files_in;
-use gridloop_store::Store;
 use sha2::{Digest, Sha256};
 
 fn hex(bytes: &[u8]) -> String {
@@ -14,16 +15,9 @@ fn hex(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn files_of_earlier_versions_move_into_the_database_once() {
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-move-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
-    let data = folder.join("data");
+    let scratch = common::Scratch::new("move").await;
+    let store = scratch.store.clone();
+    let data = scratch.folder().join("data");
     let good = hex(b"a photo");
     let bad = hex(b"something else");
     for (sha, bytes) in [(&good, &b"a photo"[..]), (&bad, &b"tampered"[..])] {
@@ -45,6 +39,5 @@ async fn files_of_earlier_versions_move_into_the_database_once() {
     assert!(data.join("attachments").join(fan).join(rest).exists());
     // Again: nothing more to move.
     assert_eq!(move_files_in(&store, &data).await.expect("moved"), 0);
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&folder);
+    scratch.remove().await;
 }

@@ -2,6 +2,8 @@
 //! another after that one's next refresh (a server refreshes every few seconds), and a dry run
 //! changes nothing anywhere.
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -26,16 +28,8 @@ async fn instance(store: &Store, settings: &Settings) -> AppState {
 
 #[tokio::test]
 async fn a_day_set_on_one_instance_is_in_force_on_another_after_its_refresh() {
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-live-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
+    let scratch = common::Scratch::new("live").await;
+    let store = scratch.store.clone();
     let settings = Settings::defaults();
     let a = instance(&store, &settings).await;
     let b = instance(&store, &settings).await;
@@ -89,23 +83,14 @@ async fn a_day_set_on_one_instance_is_in_force_on_another_after_its_refresh() {
     assert_eq!(dry.year.version, 2, "the version it would get");
     assert!(!live::refresh(&b).await.expect("refresh"));
     assert!(!b.calendar().is_working_day(new_years_day));
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&folder);
+    scratch.remove().await;
 }
 
 #[tokio::test]
 async fn admins_are_told_once_that_next_year_is_missing_until_it_is_entered() {
     use gridloop_core::{Email, Login, Name, NotificationKind, Role};
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-missing-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
+    let scratch = common::Scratch::new("missing").await;
+    let store = scratch.store.clone();
     store
         .create_user(gridloop_store::NewUser {
             login: Login::parse("admin").expect("login"),
@@ -154,22 +139,13 @@ async fn admins_are_told_once_that_next_year_is_missing_until_it_is_entered() {
     .await
     .expect("set");
     assert_eq!(calendars::check_next_year(&a).await.expect("check"), None);
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&folder);
+    scratch.remove().await;
 }
 
 #[tokio::test]
 async fn two_days_set_at_once_both_land() {
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-race-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
+    let scratch = common::Scratch::new("race").await;
+    let store = scratch.store.clone();
     let settings = Settings::defaults();
     let a = instance(&store, &settings).await;
     let b = instance(&store, &settings).await;
@@ -193,6 +169,5 @@ async fn two_days_set_at_once_both_land() {
     let year = calendars::change::year(&a, "cn", 2027).await.expect("year");
     assert_eq!(year.year.days().count(), 10, "no day was lost");
     assert_eq!(year.version, 10);
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&folder);
+    scratch.remove().await;
 }

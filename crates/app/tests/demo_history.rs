@@ -2,6 +2,8 @@
 //! issues in every week, closed ones and overdue ones, a last week's report with figures worth
 //! reading, and seeding again adds nothing.
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -21,16 +23,8 @@ fn now() -> DateTime<Utc> {
 }
 
 async fn fresh_park() -> (Store, Workflow, Settings) {
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-history-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
+    let scratch = common::Scratch::new("history").await;
+    let store = scratch.store.clone();
     let settings = Settings::defaults();
     let calendar = calendars::load_stored(&store, &settings.calendar, now())
         .await

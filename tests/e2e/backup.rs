@@ -175,3 +175,64 @@ async fn a_park_moves_from_sqlite_through_backups_into_postgresql_and_back_uncha
         db.drop_async().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sqlite_backup_restores_into_sqlite_whole_and_only_into_an_empty_database() {
+    let src = Db::sqlite();
+    let (first, later) = park(&src).await;
+    let file = scratch_file("park.backup");
+    let file = file.to_str().expect("path");
+    let backed: Value = src.json(&["backup", file]);
+
+    // SQLite into SQLite: the backup attached to the target and copied by SQLite itself.
+    let back = Db::sqlite();
+    let restored = back.json(&["restore", file]);
+    assert_eq!(restored["event_log_sha256"], backed["event_log_sha256"]);
+    assert_eq!(restored["tables"], backed["tables"]);
+    assert_eq!(
+        back.json(&["issue", "show", &first])["duplicate_of"].to_string(),
+        later
+    );
+    assert_eq!(
+        blob(&back, &sha256_hex(PHOTO)).await.as_deref(),
+        Some(PHOTO)
+    );
+    // Ids go on after the restored ones.
+    assert_eq!(report(&back, "新问题"), "4");
+    // A second restore into the same database is refused and changes nothing.
+    let before = back.json(&["issue", "list"]);
+    back.run(&["restore", file]).assert_fails(2, "not empty");
+    assert_eq!(back.json(&["issue", "list"]), before);
+
+    // A file that is no backup is refused, and the target stays empty.
+    let junk = scratch_file("junk.backup");
+    std::fs::write(
+        &junk,
+        b"not a database, just bytes that arrived by mistake".repeat(100),
+    )
+    .expect("write");
+    let empty = Db::sqlite();
+    let refused = empty.run(&["restore", junk.to_str().expect("path")]);
+    assert_ne!(refused.code(), 0);
+    assert!(
+        refused.stderr().contains("not a database"),
+        "stderr: {}",
+        refused.stderr()
+    );
+    let store = Store::connect(&empty.url).await.expect("connect");
+    assert_eq!(
+        store
+            .contents()
+            .await
+            .expect("contents")
+            .tables
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .count(),
+        0
+    );
+    store.close().await;
+    for db in [src, back, empty] {
+        db.drop_async().await;
+    }
+}

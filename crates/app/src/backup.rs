@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gridloop_store::{Store, StoreError};
+use gridloop_store::{CopyRefused, Store, StoreError};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -106,7 +106,8 @@ pub async fn backup(
 
 /// Restores the backup `file` into `target`, which must be empty (else nothing is written). A
 /// backup made by an older gridloop is brought to this version's schema first, on a copy of the
-/// file (the backup itself is left as it is).
+/// file (the backup itself is left as it is). Into SQLite, SQLite copies the rows itself (the
+/// file attached to the target); into PostgreSQL they travel as values.
 pub async fn restore(
     file: &Path,
     target: &Store,
@@ -115,9 +116,34 @@ pub async fn restore(
     if !file.is_file() {
         return Err(AppError::NotFound(crate::Thing::Resource));
     }
+    let version = match Store::open_sqlite_read_only(file).await {
+        Ok(backup) => {
+            let version = backup.schema_version().await;
+            backup.close().await;
+            version
+        }
+        Err(e) => Err(e),
+    };
+    // Not a SQLite file, or one without gridloop's migrations: refused before anything is read.
+    let version = version.map_err(|e| {
+        AppError::Copy(CopyRefused::NotABackup {
+            reason: e.to_string(),
+        })
+    })?;
+    let current = version == target.schema_version().await?;
+    if current && target.backend() == "sqlite" {
+        return Ok(target.restore_sqlite_file(file, progress).await?.into());
+    }
     let scratch = scratch_copy(file)?;
-    let source = open(&scratch).await;
-    let result = match source {
+    let result = match open(&scratch).await {
+        Ok(source) if target.backend() == "sqlite" => {
+            source.close().await;
+            target
+                .restore_sqlite_file(&scratch, progress)
+                .await
+                .map(Copied::from)
+                .map_err(AppError::from)
+        }
         Ok(source) => {
             let result = copy_checked(&source, target, progress).await;
             source.close().await;

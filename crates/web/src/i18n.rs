@@ -249,6 +249,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("err_copy_not_empty", "目标数据库不是空的（数据表 {table} 中已有数据），未复制任何内容", "The target database is not empty (table {table} has rows); nothing was copied"),
     ("err_copy_versions", "两个数据库的结构版本不同（源 {source}，目标 {target}），未复制任何内容", "The two databases are at different schema versions (source {source}, target {target}); nothing was copied"),
     ("err_copy_columns", "数据表 {table} 在两个数据库中的列不同，未复制任何内容", "Table {table} has other columns in the two databases; nothing was copied"),
+    ("err_copy_not_a_backup", "该文件不是本系统的备份文件，未恢复任何内容", "The file is not a gridloop backup ({reason}); nothing was restored"),
     ("err_calendar", "工作日历未修改：{detail}", "Calendar not changed: {detail}"),
     ("err_import", "导入未执行：有 {count} 处错误，未写入任何数据。", "Import refused: {count} bad cells; nothing was written."),
     ("imp_no_such", "本工作簿和系统中都没有此{thing}", "no such {thing} in the workbook or the database"),

@@ -51,6 +51,9 @@ pub fn text(locale: Locale, e: &AppError) -> String {
                 .replace("{source}", &source_version.to_string())
                 .replace("{target}", &target_version.to_string()),
             CopyRefused::Columns { table } => t("err_copy_columns").replace("{table}", table),
+            CopyRefused::NotABackup { reason } => {
+                t("err_copy_not_a_backup").replace("{reason}", reason)
+            }
         },
         AppError::Calendar(problem) => {
             t("err_calendar").replace("{detail}", &calendar(locale, problem))
@@ -476,6 +479,9 @@ mod tests {
             }),
             AppError::Copy(CopyRefused::Columns {
                 table: "issues".into(),
+            }),
+            AppError::Copy(CopyRefused::NotABackup {
+                reason: "file is not a database".into(),
             }),
             AppError::Busy {
                 retry_after_secs: 2,

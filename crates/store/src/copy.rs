@@ -427,6 +427,17 @@ async fn restore_attached(
             .await?;
         progress(table, rows);
     }
+    // An AUTOINCREMENT table's counter goes on from the backup's, not from its largest id:
+    // an id handed out once (and rolled back) is not handed out again.
+    tx.execute(
+        &format!(
+            "UPDATE main.sqlite_sequence SET seq = MAX(seq, COALESCE(\
+             (SELECT b.seq FROM {}sqlite_sequence b WHERE b.name = main.sqlite_sequence.name), 0))",
+            Schema::Backup.prefix()
+        ),
+        args![],
+    )
+    .await?;
     let written = tx.row_counts().await?;
     if let Some(((table, a), (_, b))) = counted.iter().zip(&written).find(|((_, a), (_, b))| a != b)
     {

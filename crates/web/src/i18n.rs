@@ -263,6 +263,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("imp_kind_unknown", "无法从表头判断文件内容，请指明类型", "cannot tell the kind from the header: say which"),
     ("imp_too_many_rows", "超过 {max} 行", "holds more than {max} rows"),
     ("imp_file_too_large", "文件超过 {max} 兆字节", "the file is larger than {max} MiB"),
+    ("imp_unpacks_too_large", "文件解压后超过 {max} 兆字节", "the file unpacks to more than {max} MiB"),
     ("imp_unreadable", "无法读取此文件，请上传电子表格或逗号分隔文本", "cannot be read: upload an .xlsx workbook or a .csv"),
     ("imp_not_utf8", "文本编码有误，请另存为 UTF8 编码的逗号分隔文件", "is not UTF-8 text: save it as CSV UTF-8"),
     ("imp_error_cell", "单元格中是错误值或无法使用的值", "holds an error or a value of no use here"),

@@ -193,6 +193,9 @@ pub fn import_reason(locale: Locale, reason: &Reason) -> String {
         Reason::FileTooLarge { max_mib } => {
             t("imp_file_too_large").replace("{max}", &max_mib.to_string())
         }
+        Reason::UnpacksTooLarge { max_mib } => {
+            t("imp_unpacks_too_large").replace("{max}", &max_mib.to_string())
+        }
         Reason::Unreadable => t("imp_unreadable").to_owned(),
         Reason::NotUtf8 => t("imp_not_utf8").to_owned(),
         Reason::ErrorCell => t("imp_error_cell").to_owned(),
@@ -946,6 +949,7 @@ mod tests {
             Reason::KindUnknown,
             Reason::TooManyRows { max: 10_000 },
             Reason::FileTooLarge { max_mib: 20 },
+            Reason::UnpacksTooLarge { max_mib: 200 },
             Reason::Unreadable,
             Reason::NotUtf8,
             Reason::ErrorCell,
@@ -968,6 +972,7 @@ mod tests {
                 | Reason::KindUnknown
                 | Reason::TooManyRows { .. }
                 | Reason::FileTooLarge { .. }
+                | Reason::UnpacksTooLarge { .. }
                 | Reason::Unreadable
                 | Reason::NotUtf8
                 | Reason::ErrorCell

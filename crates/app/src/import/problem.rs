@@ -44,6 +44,9 @@ pub enum Reason {
     TooManyRows { max: usize },
     /// A file larger than an import may be, in MiB.
     FileTooLarge { max_mib: usize },
+    /// An .xlsx whose parts unpack to more than an import may read, in MiB: a small file can
+    /// hold gigabytes of repeated text, and the shared strings are read whole.
+    UnpacksTooLarge { max_mib: u64 },
     /// Not a workbook this reads (.xlsx), or a .csv that is not UTF-8.
     Unreadable,
     /// A .csv that is not UTF-8 (Excel's "CSV UTF-8" is).
@@ -73,6 +76,7 @@ impl fmt::Display for Reason {
             ),
             Self::TooManyRows { max } => write!(f, "holds more than {max} rows"),
             Self::FileTooLarge { max_mib } => write!(f, "is larger than {max_mib} MiB"),
+            Self::UnpacksTooLarge { max_mib } => write!(f, "unpacks to more than {max_mib} MiB"),
             Self::Unreadable => f.write_str("is not a workbook that can be read (.xlsx or .csv)"),
             Self::NotUtf8 => f.write_str("is not UTF-8 text (save it as CSV UTF-8)"),
             Self::ErrorCell => f.write_str("holds an error or a value of no use here"),

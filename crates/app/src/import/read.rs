@@ -7,7 +7,7 @@
 //! What is beyond a bound is a bad cell like any other, and the file is refused whole.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{DataRef, Reader, Xlsx};
 use gridloop_core::Rule;
@@ -25,6 +25,8 @@ pub const MAX_COLUMNS: usize = 64;
 pub const MAX_CELL_CHARS: usize = 1000;
 /// The most sheets a workbook may have.
 pub const MAX_SHEETS: usize = 32;
+/// The most the parts of an .xlsx may unpack to, together, in MiB (an .xlsx is a zip of XML).
+pub const MAX_UNPACKED_MIB: u64 = 200;
 
 /// Excel's error values, as calamine reads them and as a .csv saved by Excel holds them.
 const EXCEL_ERRORS: &[&str] = &[
@@ -150,6 +152,28 @@ struct RawSheet {
     cells: BTreeMap<u32, BTreeMap<usize, String>>,
 }
 
+/// Unpacks every part of the .xlsx `bytes` into nothing, counting, before calamine reads it:
+/// [`MAX_FILE_MIB`] bounds the file, not what it unpacks to, and deflate turns 20 MiB of
+/// repeated text into 20 GiB. Counted as unpacked, not as the zip's directory declares (which
+/// may lie); stops at the bound, so at most `max_mib` ([`MAX_UNPACKED_MIB`]) is ever unpacked.
+fn unpacked_within(bytes: &[u8], max_mib: u64) -> Result<(), Reason> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        tracing::debug!(error = %e, "not an .xlsx");
+        Reason::Unreadable
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let mut left = max_mib * 1024 * 1024;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(|e| unreadable(&e))?;
+        let unpacked = std::io::copy(&mut part.take(left + 1), &mut std::io::sink())
+            .map_err(|e| unreadable(&e))?;
+        left = left
+            .checked_sub(unpacked)
+            .ok_or(Reason::UnpacksTooLarge { max_mib })?;
+    }
+    Ok(())
+}
+
 fn read_xlsx(source: Source<'_>, problems: &mut Problems) -> Vec<RawSheet> {
     let whole = |reason, value: &str| BadCell {
         sheet: source.name.to_owned(),
@@ -160,6 +184,10 @@ fn read_xlsx(source: Source<'_>, problems: &mut Problems) -> Vec<RawSheet> {
         value: BadCell::quote(value),
         reason,
     };
+    if let Err(reason) = unpacked_within(source.bytes, MAX_UNPACKED_MIB) {
+        problems.push(whole(reason, ""));
+        return Vec::new();
+    }
     let mut book = match Xlsx::new(Cursor::new(source.bytes)) {
         Ok(book) => book,
         Err(e) => {
@@ -490,6 +518,34 @@ fn sheet(raw: RawSheet, source: Source<'_>, problems: &mut Problems) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zip of one part of `mib` MiB of zeros: a few KiB packed.
+    fn zip_of_zeros(mib: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file(
+            "xl/sharedStrings.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("part");
+        let chunk = vec![0u8; 1024 * 1024];
+        for _ in 0..mib {
+            zip.write_all(&chunk).expect("write");
+        }
+        zip.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn an_xlsx_that_unpacks_past_the_bound_is_refused_before_it_is_read_whole() {
+        let bomb = zip_of_zeros(3);
+        assert!(bomb.len() < 64 * 1024, "packed to {} bytes", bomb.len());
+        assert_eq!(
+            unpacked_within(&bomb, 2),
+            Err(Reason::UnpacksTooLarge { max_mib: 2 })
+        );
+        assert_eq!(unpacked_within(&bomb, 4), Ok(()));
+        assert_eq!(unpacked_within(b"not a zip", 4), Err(Reason::Unreadable));
+    }
 
     fn csv(text: &str, kind: Option<Kind>) -> (Vec<Sheet>, Option<super::super::ImportRefused>) {
         let mut problems = Problems::default();

@@ -8,8 +8,9 @@
 //! returned, held, rejected or marked duplicate, and a few stall and are still open and overdue
 //! at `now`.
 //!
-//! Commissioners make the weekly visits of the park's visit plans: the scheduler's
-//! materialisation plans them a fortnight ahead (weekly in the story), each commissioner checks
+//! Commissioners make the weekly visits of the park's visit plans in the last [`VISIT_WEEKS`]
+//! (see there why not all eight): the scheduler's materialisation plans them a fortnight ahead
+//! (weekly in the story), each commissioner checks
 //! in on site and logs the visit through [`visits::check_in`](crate::visits::check_in) and
 //! [`visits::complete`](crate::visits::complete), now and then raising an issue found there
 //! (which then goes round the loop like a reported one), and a few visits nobody comes to are
@@ -83,6 +84,13 @@ const VISIT_MISSED: u32 = 7;
 const VISIT_CHECKED_IN: u32 = 35;
 const VISIT_RAISES: u32 = 4;
 
+/// How many weeks before `now` the visits cover: the park's visit plans began then. Visits
+/// are the history's dearest part (each is a check-in or not, a log, and the scheduler's
+/// reminder and end-of-window jobs): all eight weeks made the seeding about twice as long,
+/// four weeks about a third longer, and still fill the dashboard and the last four weekly
+/// reports (the trend's headline has no visit figure).
+pub const VISIT_WEEKS: u32 = 4;
+
 /// How often, in evenings, the visit plans are materialised: weekly is enough for the
 /// scheduler's fortnight ahead, and seven times fewer writes than its daily run.
 const MATERIALISE_EVERY_DAYS: usize = 7;
@@ -113,7 +121,7 @@ pub struct History {
     pub overdue: usize,
     /// Notifications settled without delivery.
     pub notifications_settled: usize,
-    /// Visits of the eight weeks logged as done, and those missed.
+    /// Visits of the last [`VISIT_WEEKS`] logged as done, and those missed.
     pub visits_completed: usize,
     pub visits_missed: usize,
     /// Of the issues, those raised on visits.
@@ -400,7 +408,7 @@ pub async fn seed(
         clock.set(at);
         let (i, step) = match event {
             Event::Evening(n) => {
-                if n % MATERIALISE_EVERY_DAYS == 0 {
+                if materialises_on(n) {
                     for visit in materialise(store, &calendar, at).await? {
                         if let Some(call) = plan_call(visit, &commissioners, &mut visit_rng) {
                             let first = match call.check_in_at {
@@ -629,6 +637,13 @@ fn evenings(calendar: &Calendar, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .take_while(|t| *t < now)
         .collect()
+}
+
+/// Whether the `n`th evening of the story materialises the visit plans: weekly from the
+/// evening before the last [`VISIT_WEEKS`] begin, so their first day has its visits.
+fn materialises_on(n: usize) -> bool {
+    let first = ((WEEKS - VISIT_WEEKS) as usize * 7).saturating_sub(1);
+    n >= first && (n - first) % MATERIALISE_EVERY_DAYS == 0
 }
 
 /// The titles of the park's `category`th category.
@@ -910,6 +925,17 @@ mod tests {
             assert_eq!(n, b.range(3, 5));
             assert!((3..=5).contains(&n));
         }
+    }
+
+    #[test]
+    fn the_plans_are_materialised_weekly_from_the_evening_before_the_visit_weeks() {
+        let first = (WEEKS - VISIT_WEEKS) as usize * 7 - 1;
+        let on: Vec<usize> = (0..WEEKS as usize * 7)
+            .filter(|n| materialises_on(*n))
+            .collect();
+        assert_eq!(on.first(), Some(&first));
+        assert_eq!(on.len(), VISIT_WEEKS as usize + 1);
+        assert!(on.windows(2).all(|w| w[1] - w[0] == 7), "{on:?}");
     }
 
     #[test]

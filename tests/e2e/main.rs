@@ -12,6 +12,7 @@ mod import;
 mod jobs_crash;
 mod monday_report;
 mod outbox_crash;
+mod progress;
 mod proxy;
 mod support;
 mod weekly;

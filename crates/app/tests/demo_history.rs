@@ -1,9 +1,11 @@
 //! The demo's eight weeks of history: seeded at a fixed `now` into a fresh park, it leaves
-//! issues in every week, closed ones and overdue ones, a last week's report with figures worth
-//! reading, and seeding again adds nothing.
+//! issues in every week, closed ones and overdue ones, visits made and missed in the last weeks, a
+//! last week's report with figures worth reading, and seeding again adds nothing — on SQLite,
+//! and once on PostgreSQL.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -13,7 +15,7 @@ use gridloop_app::demo::{self, history, park::reference_park};
 use gridloop_app::settings::Settings;
 use gridloop_app::{reports, AppState};
 use gridloop_core::{ReportScope, Status, Workflow};
-use gridloop_store::{IssueFilter, Store};
+use gridloop_store::{IssueFilter, Store, VisitFilter};
 
 /// A Monday morning, as a newcomer would first open the demo.
 fn now() -> DateTime<Utc> {
@@ -24,7 +26,10 @@ fn now() -> DateTime<Utc> {
 
 async fn fresh_park() -> (Store, Workflow, Settings) {
     let scratch = common::Scratch::new("history").await;
-    let store = scratch.store.clone();
+    park_in(scratch.store.clone()).await
+}
+
+async fn park_in(store: Store) -> (Store, Workflow, Settings) {
     let settings = Settings::defaults();
     let calendar = calendars::load_stored(&store, &settings.calendar, now())
         .await
@@ -51,6 +56,15 @@ async fn all_issues(store: &Store) -> Vec<gridloop_core::Issue> {
     }
 }
 
+/// Every visit of the park, by status: what a second seeding must leave as it was.
+async fn visit_counts(store: &Store) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for visit in store.visits(&VisitFilter::default()).await.expect("visits") {
+        *counts.entry(visit.status.to_string()).or_default() += 1;
+    }
+    counts
+}
+
 #[tokio::test]
 async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_once() {
     let (store, workflow, settings) = fresh_park().await;
@@ -66,6 +80,15 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
     assert!(
         seeded.overdue > 0,
         "some still open and overdue: {seeded:?}"
+    );
+    let visit_weeks = history::VISIT_WEEKS as usize;
+    assert!(
+        seeded.visits_completed > visit_weeks * 80 && seeded.visits_missed > visit_weeks,
+        "most of 120 weekly visits made, some missed: {seeded:?}"
+    );
+    assert!(
+        seeded.raised_on_visits > 0 && seeded.raised_on_visits < seeded.visits_completed / 4,
+        "now and then an issue raised on a visit: {seeded:?}"
     );
 
     let issues = all_issues(&store).await;
@@ -90,6 +113,8 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
     assert!(last_week.counts.resolved > 0, "{:?}", last_week.counts);
     let on_time = last_week.rates.on_time_resolution.expect("an on-time rate");
     assert!(on_time > 0.0 && on_time < 1.0, "on-time rate {on_time}");
+    let mut missed = 0;
+    let mut raised = 0;
     for week in 0..8 {
         let report = reports::on_demand(&store, &state.reports, period, ReportScope::Park, now())
             .await
@@ -98,8 +123,28 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
             report.counts.reported > 0,
             "week {week} back: nothing reported"
         );
+        let visits = report.visits.expect("a park's report counts visits");
+        if week < visit_weeks {
+            assert!(
+                visits.completed > 80 && visits.completed + visits.missed == visits.planned,
+                "week {week} back: every visit made or missed, most made: {visits:?}"
+            );
+        } else {
+            assert_eq!(
+                visits.planned, 0,
+                "week {week} back: before the visit plans"
+            );
+        }
+        missed += visits.missed;
+        raised += visits.issues_raised;
         period = period.previous();
     }
+    assert!(missed > 0, "some visits missed in the eight weeks");
+    assert!(
+        raised > 0,
+        "some issues raised on visits in the eight weeks"
+    );
+    let visits = visit_counts(&store).await;
 
     // Again, even a day later: nothing added.
     let again = history::seed(
@@ -113,5 +158,34 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
     .expect("again");
     assert!(again.already_present);
     assert_eq!(again.issues, 0);
+    assert_eq!(again.visits_completed, 0);
     assert_eq!(all_issues(&store).await.len(), seeded.issues);
+    assert_eq!(visit_counts(&store).await, visits);
+}
+
+#[tokio::test]
+async fn the_history_plays_on_postgresql_too_and_only_once() {
+    let Some(scratch) = common::PgScratch::new("history").await else {
+        return;
+    };
+    let (store, workflow, settings) = park_in(scratch.store.clone()).await;
+    let park = reference_park();
+    let seeded = history::seed(&store, &park, workflow.clone(), &settings, now())
+        .await
+        .expect("history");
+    assert!(seeded.issues > 8 * 30, "{seeded:?}");
+    assert!(
+        seeded.visits_completed > 0 && seeded.visits_missed > 0,
+        "{seeded:?}"
+    );
+    let issues = all_issues(&store).await.len();
+    assert_eq!(issues, seeded.issues);
+    let visits = visit_counts(&store).await;
+    let again = history::seed(&store, &park, workflow, &settings, now())
+        .await
+        .expect("again");
+    assert!(again.already_present);
+    assert_eq!(all_issues(&store).await.len(), issues);
+    assert_eq!(visit_counts(&store).await, visits);
+    scratch.remove().await;
 }

@@ -14,6 +14,8 @@
 //! - [`serve`]: the router that merges the API, the web pages and the probes under the
 //!   layers every answer passes (timeouts, security headers, metrics), and the accept loop.
 //! - [`render`]: how commands print (tables, JSON, issues and events as text).
+//! - [`progress`]: how far a long command has got, on a terminal only (import, export,
+//!   backup, restore, copy).
 //! - [`exit`]: how errors map to exit codes.
 //! - [`clock`]: where "now" comes from (the app's).
 
@@ -23,5 +25,6 @@ pub use gridloop_app::clock;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod progress;
 pub mod render;
 pub mod serve;

@@ -8,6 +8,14 @@
 //! returned, held, rejected or marked duplicate, and a few stall and are still open and overdue
 //! at `now`.
 //!
+//! Commissioners make the weekly visits of the park's visit plans in the last [`VISIT_WEEKS`]
+//! (see there why not all eight): the scheduler's materialisation plans them a fortnight ahead
+//! (weekly in the story), each commissioner checks
+//! in on site and logs the visit through [`visits::check_in`](crate::visits::check_in) and
+//! [`visits::complete`](crate::visits::complete), now and then raising an issue found there
+//! (which then goes round the loop like a reported one), and a few visits nobody comes to are
+//! marked missed by the scheduler when their window closes, a second miss in a row escalated.
+//!
 //! Every step goes through [`issues::intake`](crate::issues::intake) and
 //! [`issues::act`](crate::issues::act) — the same use cases, checks and store calls the API
 //! uses — with the state's clock a [`ManualClock`] set to the step's simulated instant, so
@@ -19,8 +27,8 @@
 //! The choices come from a hand-written xorshift generator with a fixed seed: the same `now`
 //! always gives the same history (no dependency, and no randomness a test could trip on).
 //!
-//! Idempotent: history is only written into a park with no issue yet, so running the demo again
-//! (or after someone reported a real problem) adds nothing.
+//! Idempotent: history, visits included, is only written into a park with no issue yet, so
+//! running the demo again (or after someone reported a real problem) adds nothing.
 //!
 //! The notifications the workflow queues for these past events are settled as sent under the
 //! provider id [`PROVIDER_ID`] without being delivered: otherwise the first `serve` would render
@@ -33,9 +41,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use gridloop_core::{
     ActionKind, Actor, Calendar, Code, Description, EnterpriseId, Issue, IssueId, Login, Note,
-    Priority, Reason, Satisfaction, Source, Title, Workflow,
+    Priority, Reason, Role, Satisfaction, Source, Title, UserId, VisitStatus, Workflow,
 };
-use gridloop_store::{IssueFilter, Store};
+use gridloop_store::{IssueFilter, Store, Visit, VisitFilter};
 
 use super::park::Park;
 use crate::clock::{Clock, ManualClock};
@@ -43,6 +51,7 @@ use crate::error::AppError;
 use crate::issues::{act, intake, ActionInput, CategoryRef, Intake};
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::visits::RaisedInput;
 
 /// How many weeks before `now` the history covers.
 pub const WEEKS: u32 = 8;
@@ -65,6 +74,38 @@ const REWORKED: u32 = 8;
 const LATE: u32 = 15;
 const STALLED: u32 = 3;
 
+/// The visits' generator's seed (see [`SEED`]).
+const VISIT_SEED: u64 = 0x2545_f491_4f6c_dd1d;
+
+/// Percent chances for a visit: missed (nobody came, and the scheduler marks it so when its
+/// window closes); for one made, checked in on arrival (the others are logged in one go at the
+/// end, as the core allows) and raising an issue found on site.
+const VISIT_MISSED: u32 = 7;
+const VISIT_CHECKED_IN: u32 = 35;
+const VISIT_RAISES: u32 = 4;
+
+/// How many weeks before `now` the visits cover: the park's visit plans began then. Visits
+/// are the history's dearest part (each is a check-in or not, a log, and the scheduler's
+/// reminder and end-of-window jobs): all eight weeks made the seeding about twice as long,
+/// four weeks about a third longer, and still fill the dashboard and the last four weekly
+/// reports (the trend's headline has no visit figure).
+pub const VISIT_WEEKS: u32 = 4;
+
+/// How often, in evenings, the visit plans are materialised: weekly is enough for the
+/// scheduler's fortnight ahead, and seven times fewer writes than its daily run.
+const MATERIALISE_EVERY_DAYS: usize = 7;
+
+/// What a commissioner writes when logging a visit that found nothing new, picked from.
+const VISIT_NOTES: [&str; 4] = [
+    "走访企业，了解生产经营情况，暂无新增问题",
+    "现场查看前期反映问题的整改情况，企业表示满意",
+    "与企业负责人座谈，宣讲惠企政策",
+    "了解企业用工和原料供应情况，运行正常",
+];
+
+/// What a commissioner writes when logging a visit that raised an issue.
+const VISIT_NOTES_RAISED: &str = "走访中发现问题，已现场登记并交链办处理";
+
 /// What seeding the history did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct History {
@@ -80,6 +121,11 @@ pub struct History {
     pub overdue: usize,
     /// Notifications settled without delivery.
     pub notifications_settled: usize,
+    /// Visits of the last [`VISIT_WEEKS`] logged as done, and those missed.
+    pub visits_completed: usize,
+    pub visits_missed: usize,
+    /// Of the issues, those raised on visits.
+    pub raised_on_visits: usize,
 }
 
 /// A title of each category (by code), picked from at random.
@@ -205,6 +251,42 @@ enum Step {
     Verify,
 }
 
+/// A step of a visit made: the commissioner checks in on site, then logs the visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum VisitStep {
+    CheckIn,
+    Log,
+}
+
+/// What happens at an instant of the story. The order breaks ties: the scheduler's evening
+/// run first (with the `n`th evening's number), then issues' steps, then visits'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Evening(usize),
+    Issue(Step, usize),
+    Visit(VisitStep, usize),
+}
+
+/// A visit the commissioner makes: when they check in (if they do) and log it, and what they
+/// write.
+#[derive(Debug)]
+struct Call {
+    visit: Visit,
+    commissioner: String,
+    check_in_at: Option<DateTime<Utc>>,
+    log_at: DateTime<Utc>,
+    notes: &'static str,
+    raises: bool,
+}
+
+/// An issue found on site: its category (the park's index), its title, and the use case's input.
+#[derive(Debug)]
+struct Found {
+    category: usize,
+    title: &'static str,
+    input: RaisedInput,
+}
+
 /// How an issue's story ends, apart from the usual verified close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
@@ -216,12 +298,7 @@ enum Ending {
 /// One issue's story: what it is about, its fate (drawn when reported) and how far it got.
 #[derive(Debug)]
 struct Case {
-    enterprise: EnterpriseId,
-    reporter: String,
-    category: usize,
-    priority: Priority,
-    title: &'static str,
-    source: Source,
+    story: Story,
     ending: Ending,
     returned: bool,
     held: bool,
@@ -232,6 +309,35 @@ struct Case {
     unit: String,
     duplicate_of: Option<IssueId>,
     issue: Option<Issue>,
+}
+
+/// What an issue is about, before its fate is drawn.
+#[derive(Debug)]
+struct Story {
+    enterprise: EnterpriseId,
+    reporter: String,
+    category: usize,
+    priority: Priority,
+    title: &'static str,
+    source: Source,
+}
+
+impl Case {
+    /// The story with its fate drawn: whether it is returned, held, reworked, late or stalled.
+    fn drawn(rng: &mut Rng, park: &Park, story: Story, ending: Ending) -> Self {
+        Self {
+            unit: park.categories[story.category].default_unit.clone(),
+            story,
+            ending,
+            returned: rng.chance(RETURNED),
+            held: rng.chance(HELD),
+            reworked: rng.chance(REWORKED),
+            late: rng.chance(LATE),
+            stalled: rng.chance(STALLED),
+            duplicate_of: None,
+            issue: None,
+        }
+    }
 }
 
 /// Seeds the history into the park of `store` (seeded from `park` already), ending at `now`;
@@ -252,6 +358,9 @@ pub async fn seed(
         open: 0,
         overdue: 0,
         notifications_settled: 0,
+        visits_completed: 0,
+        visits_missed: 0,
+        raised_on_visits: 0,
     };
     if !store
         .list_issues(&IssueFilter::default(), 1, None)
@@ -270,53 +379,136 @@ pub async fn seed(
         .map_err(|e| AppError::internal("the demo history's scheduler", &e))?;
     let calendar = state.calendar();
     let mut rng = Rng(SEED);
+    // The visits draw from a generator of their own, so the issues' story is the same with them.
+    let mut visit_rng = Rng(VISIT_SEED);
     let mut cases = plan_reports(store, park, &calendar, now, &mut rng).await?;
+    let commissioners = commissioner_logins(store).await?;
 
-    // Every step of every issue in time order; a step's successor is planned once it is taken,
-    // from the deadlines the workflow gave the issue.
-    let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, Step, usize)>> = cases
+    // Every step of every issue and visit, and every evening, in time order; a step's successor
+    // is planned once it is taken, from the deadlines the workflow gave the issue.
+    let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, Event)>> = cases
         .iter()
         .enumerate()
-        .map(|(i, (at, _))| Reverse((*at, Step::Report, i)))
+        .map(|(i, (at, _))| Reverse((*at, Event::Issue(Step::Report, i))))
+        .chain(
+            evenings(&calendar, now)
+                .into_iter()
+                .enumerate()
+                .map(|(n, at)| Reverse((at, Event::Evening(n)))),
+        )
         .collect();
-    let mut evenings = evenings(&calendar, now).into_iter().peekable();
+    let mut calls: Vec<Call> = Vec::new();
     let mut actors: HashMap<String, Actor> = HashMap::new();
     let mut last_of_category: HashMap<usize, IssueId> = HashMap::new();
-    while let Some(Reverse((at, step, i))) = queue.pop() {
+    while let Some(Reverse((at, event))) = queue.pop() {
         if at >= now {
-            // Not yet: the story stops here at `now`, the issue open.
+            // Not yet: the story stops here at `now`, the issue open, the visit planned.
             continue;
         }
-        while let Some(evening) = evenings.next_if(|e| *e <= at) {
-            clock.set(evening);
-            tick(&scheduler).await?;
-        }
         clock.set(at);
+        let (i, step) = match event {
+            Event::Evening(n) => {
+                if materialises_on(n) {
+                    for visit in materialise(store, &calendar, at).await? {
+                        if let Some(call) = plan_call(visit, &commissioners, &mut visit_rng) {
+                            let first = match call.check_in_at {
+                                Some(at) => (at, VisitStep::CheckIn),
+                                None => (call.log_at, VisitStep::Log),
+                            };
+                            queue.push(Reverse((first.0, Event::Visit(first.1, calls.len()))));
+                            calls.push(call);
+                        }
+                    }
+                }
+                tick(&scheduler).await?;
+                continue;
+            }
+            Event::Visit(VisitStep::CheckIn, v) => {
+                let call = &calls[v];
+                let actor = actor(&state, &mut actors, &call.commissioner).await?;
+                crate::visits::check_in(&state, actor, call.visit.id).await?;
+                queue.push(Reverse((call.log_at, Event::Visit(VisitStep::Log, v))));
+                continue;
+            }
+            Event::Visit(VisitStep::Log, v) => {
+                let call = &calls[v];
+                let actor = actor(&state, &mut actors, &call.commissioner).await?;
+                let found = call.raises.then(|| found_on_site(park, &mut visit_rng));
+                let raised = found.as_ref().map(|f| f.input.clone());
+                let visit = crate::visits::complete(
+                    &state,
+                    actor,
+                    call.visit.id,
+                    call.notes,
+                    raised.as_slice(),
+                )
+                .await?;
+                history.visits_completed += 1;
+                // A raised issue goes round the loop like a reported one, from its acceptance.
+                let (Some(found), Some(&id)) = (found, visit.issues.first()) else {
+                    continue;
+                };
+                let issue = store
+                    .issue(id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("the demo history", &"a raised issue"))?;
+                let mut case = Case::drawn(
+                    &mut visit_rng,
+                    park,
+                    Story {
+                        enterprise: call.visit.enterprise,
+                        reporter: call.commissioner.clone(),
+                        category: found.category,
+                        priority: issue.priority,
+                        title: found.title,
+                        source: Source::Visit,
+                    },
+                    Ending::Closed,
+                );
+                last_of_category.insert(found.category, issue.id);
+                case.issue = Some(issue);
+                history.issues += 1;
+                history.raised_on_visits += 1;
+                let i = cases.len();
+                if let Some((next_at, next)) =
+                    plan_next(&mut case, Step::Report, at, park, &calendar, &mut visit_rng)
+                {
+                    queue.push(Reverse((next_at, Event::Issue(next, i))));
+                }
+                cases.push((at, case));
+                continue;
+            }
+            Event::Issue(step, i) => (i, step),
+        };
         let case = &mut cases[i].1;
         if step == Step::Report {
-            case.duplicate_of = last_of_category.get(&case.category).copied();
+            case.duplicate_of = last_of_category.get(&case.story.category).copied();
             if case.ending == Ending::Duplicate && case.duplicate_of.is_none() {
                 case.ending = Ending::Closed;
             }
         }
         let issue = take(&state, park, &mut actors, case, step).await?;
         if step == Step::Report {
-            last_of_category.insert(case.category, issue.id);
+            last_of_category.insert(case.story.category, issue.id);
             history.issues += 1;
         } else {
             history.actions += 1;
         }
         case.issue = Some(issue);
         if let Some((next_at, next)) = plan_next(case, step, at, park, &calendar, &mut rng) {
-            queue.push(Reverse((next_at, next, i)));
+            queue.push(Reverse((next_at, Event::Issue(next, i))));
         }
-    }
-    for evening in evenings {
-        clock.set(evening);
-        tick(&scheduler).await?;
     }
     clock.set(now);
     tick(&scheduler).await?;
+    history.visits_missed = store
+        .visits(&VisitFilter {
+            status: Some(VisitStatus::Missed),
+            to: Some(now),
+            ..VisitFilter::default()
+        })
+        .await?
+        .len();
     for (_, case) in &cases {
         if let Some(issue) = &case.issue {
             if issue.status.is_open() {
@@ -398,11 +590,7 @@ async fn plan_reports(
             let at = calendar.add_working_minutes(opening, rng.range(0, 420));
             let (members, posts) = rng.pick(&grids);
             let category = rng.range(0, park.categories.len() as u32 - 1) as usize;
-            let code = park.categories[category].code.as_str();
-            let titles = TITLES
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map_or(&["企业反映问题需协调解决"][..], |(_, t)| &t[..]);
+            let titles = titles_of(park, category);
             let priority = match rng.range(0, 99) {
                 0..=14 => Priority::Low,
                 15..=74 => Priority::Normal,
@@ -414,7 +602,7 @@ async fn plan_reports(
                 n if n < REJECTED + DUPLICATE => Ending::Duplicate,
                 _ => Ending::Closed,
             };
-            let case = Case {
+            let story = Story {
                 enterprise: *rng.pick(members),
                 reporter: rng.pick(posts).clone(),
                 category,
@@ -425,16 +613,8 @@ async fn plan_reports(
                 } else {
                     Source::Api
                 },
-                ending,
-                returned: rng.chance(RETURNED),
-                held: rng.chance(HELD),
-                reworked: rng.chance(REWORKED),
-                late: rng.chance(LATE),
-                stalled: rng.chance(STALLED),
-                unit: park.categories[category].default_unit.clone(),
-                duplicate_of: None,
-                issue: None,
             };
+            let case = Case::drawn(rng, park, story, ending);
             day_cases.push((at, case));
         }
         // Reported in the order of the day, so ids follow time.
@@ -459,6 +639,117 @@ fn evenings(calendar: &Calendar, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         .collect()
 }
 
+/// Whether the `n`th evening of the story materialises the visit plans: weekly from the
+/// evening before the last [`VISIT_WEEKS`] begin, so their first day has its visits.
+fn materialises_on(n: usize) -> bool {
+    let first = ((WEEKS - VISIT_WEEKS) as usize * 7).saturating_sub(1);
+    n >= first && (n - first) % MATERIALISE_EVERY_DAYS == 0
+}
+
+/// The titles of the park's `category`th category.
+fn titles_of(park: &Park, category: usize) -> &'static [&'static str] {
+    let code = park.categories[category].code.as_str();
+    TITLES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(&["企业反映问题需协调解决"][..], |(_, t)| &t[..])
+}
+
+/// The logins of the park's commissioners, by user id: who makes each visit.
+async fn commissioner_logins(store: &Store) -> Result<HashMap<UserId, String>, AppError> {
+    Ok(store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.roles.contains(&Role::Commissioner))
+        .map(|u| (u.id, u.login.to_string()))
+        .collect())
+}
+
+/// The scheduler's materialisation of every active plan at `at` (its fortnight ahead, with
+/// each visit's reminder and end-of-window jobs), as `visits.materialise` does it but in one
+/// transaction for all plans: the history writes a hundred plans nine times. The visits new.
+async fn materialise(
+    store: &Store,
+    calendar: &Calendar,
+    at: DateTime<Utc>,
+) -> Result<Vec<Visit>, AppError> {
+    let plans = store.visit_plans(None).await?;
+    let mut tx = store.transaction().await?;
+    let mut visits = Vec::new();
+    for plan in plans.iter().filter(|p| p.plan.is_active()) {
+        visits.extend(
+            gridloop_scheduler::visits::materialise(&mut tx, plan, calendar, at)
+                .await
+                .map_err(|e| AppError::internal("the demo history's visits", &e))?,
+        );
+    }
+    tx.commit().await?;
+    Ok(visits)
+}
+
+/// How the commissioner makes `visit`: `None` if they miss it, else arriving from half an
+/// hour early to an hour late, some checking in then, and logging the visit one to two and a
+/// half hours after arriving (after the window only if checked in: a visit made may be written
+/// up late), now and then with an issue found on site.
+fn plan_call(visit: Visit, commissioners: &HashMap<UserId, String>, rng: &mut Rng) -> Option<Call> {
+    let commissioner = commissioners.get(&visit.commissioner)?.clone();
+    if rng.chance(VISIT_MISSED) {
+        return None;
+    }
+    let arrived = visit.scheduled_at + Duration::minutes(i64::from(rng.range(0, 90)) - 30);
+    let check_in_at = rng.chance(VISIT_CHECKED_IN).then_some(arrived);
+    let log_at = arrived + Duration::minutes(i64::from(rng.range(60, 150)));
+    if check_in_at.is_none() && log_at >= visit.window_end_at {
+        // Logged in one go only within the window; later it would be missed.
+        return None;
+    }
+    let raises = rng.chance(VISIT_RAISES);
+    let notes = if raises {
+        VISIT_NOTES_RAISED
+    } else {
+        rng.pick(&VISIT_NOTES)
+    };
+    Some(Call {
+        visit,
+        commissioner,
+        check_in_at,
+        log_at,
+        notes,
+        raises,
+    })
+}
+
+/// An issue a commissioner finds on site, of a category drawn at random.
+fn found_on_site(park: &Park, rng: &mut Rng) -> Found {
+    let category = rng.range(0, park.categories.len() as u32 - 1) as usize;
+    let titles = titles_of(park, category);
+    let title = titles[rng.range(0, titles.len() as u32 - 1) as usize];
+    Found {
+        category,
+        title,
+        input: RaisedInput {
+            title: title.to_owned(),
+            category: park.categories[category].code.clone(),
+            description: format!("走访中发现：{title}，请协调解决。"),
+            priority: None,
+        },
+    }
+}
+
+/// The actor signed in as `login`, looked up once.
+async fn actor<'a>(
+    state: &AppState,
+    actors: &'a mut HashMap<String, Actor>,
+    login: &str,
+) -> Result<&'a Actor, AppError> {
+    if !actors.contains_key(login) {
+        let actor = state.store.actor(&parse(Login::parse(login))?).await?;
+        actors.insert(login.to_owned(), actor);
+    }
+    Ok(&actors[login])
+}
+
 async fn tick(scheduler: &gridloop_scheduler::Scheduler) -> Result<(), AppError> {
     scheduler
         .tick()
@@ -476,32 +767,28 @@ async fn take(
     step: Step,
 ) -> Result<Issue, AppError> {
     let login = match step {
-        Step::Report | Step::Rework | Step::Verify => case.reporter.as_str(),
+        Step::Report | Step::Rework | Step::Verify => case.story.reporter.as_str(),
         Step::Accept | Step::Reject | Step::Duplicate | Step::Assign => "dispatch",
         Step::Return | Step::Start | Step::Hold | Step::Resume | Step::Resolve => {
             case.unit.as_str()
         }
     };
-    if !actors.contains_key(login) {
-        let actor = state.store.actor(&parse(Login::parse(login))?).await?;
-        actors.insert(login.to_owned(), actor);
-    }
-    let actor = &actors[login];
+    let actor = actor(state, actors, login).await?;
     if step == Step::Report {
-        let category = parse(Code::parse(&park.categories[case.category].code))?;
+        let category = parse(Code::parse(&park.categories[case.story.category].code))?;
         let reported = intake(
             state,
             actor,
             Intake {
-                enterprise: case.enterprise,
+                enterprise: case.story.enterprise,
                 category: CategoryRef::Code(category),
-                title: parse(Title::parse(case.title))?,
+                title: parse(Title::parse(case.story.title))?,
                 description: parse(Description::parse(&format!(
                     "企业反映：{}，请协调解决。",
-                    case.title
+                    case.story.title
                 )))?,
-                priority: case.priority,
-                source: case.source,
+                priority: case.story.priority,
+                source: case.story.source,
                 client_key: None,
                 open311: None,
             },
@@ -571,7 +858,7 @@ fn plan_next(
         Step::Return => {
             // Sent back once; the dispatcher hands it to the town or the platform company.
             case.returned = false;
-            let default = &park.categories[case.category].default_unit;
+            let default = &park.categories[case.story.category].default_unit;
             case.unit = if default == "town" {
                 "platform"
             } else {
@@ -638,6 +925,17 @@ mod tests {
             assert_eq!(n, b.range(3, 5));
             assert!((3..=5).contains(&n));
         }
+    }
+
+    #[test]
+    fn the_plans_are_materialised_weekly_from_the_evening_before_the_visit_weeks() {
+        let first = (WEEKS - VISIT_WEEKS) as usize * 7 - 1;
+        let on: Vec<usize> = (0..WEEKS as usize * 7)
+            .filter(|n| materialises_on(*n))
+            .collect();
+        assert_eq!(on.first(), Some(&first));
+        assert_eq!(on.len(), VISIT_WEEKS as usize + 1);
+        assert!(on.windows(2).all(|w| w[1] - w[0] == 7), "{on:?}");
     }
 
     #[test]

@@ -211,7 +211,20 @@ impl Ledger {
     /// Writes the ledger to `out`, a page at a time, and flushes it; answers the number of
     /// rows written. A failure midway leaves `out` incomplete: the CLI writes to a temporary
     /// file it renames only on success, the API cuts the download.
-    pub async fn write<W>(self, mut out: W) -> Result<u64, AppError>
+    pub async fn write<W>(self, out: W) -> Result<u64, AppError>
+    where
+        W: AsyncWrite + Unpin + Send,
+    {
+        self.write_with(out, |_| {}).await
+    }
+
+    /// [`Ledger::write`], telling `progress` the rows written so far after each page (of
+    /// [`Ledger::rows`]), for a front end that shows how far it has got.
+    pub async fn write_with<W>(
+        self,
+        mut out: W,
+        mut progress: impl FnMut(u64) + Send,
+    ) -> Result<u64, AppError>
     where
         W: AsyncWrite + Unpin + Send,
     {
@@ -250,6 +263,7 @@ impl Ledger {
                     .await
                     .map_err(|e| AppError::internal("writing the ledger", &e))?;
             }
+            progress(written);
             match page.next_cursor {
                 Some(next) if written < MAX_ROWS => cursor = Some(next),
                 _ => break,

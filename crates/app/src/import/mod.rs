@@ -91,11 +91,31 @@ pub async fn import(
     import_as_operator(state, source, mode).await
 }
 
+/// How far an import has got, told to a front end that shows it (the command line's progress
+/// bar): the rows of the file checked, then the rows written, one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Every row of the file read and checked (whether or not any was refused).
+    Checked { rows: u64 },
+    /// Rows upserted so far (created, updated or found unchanged), `of` all the valid rows.
+    Written { rows: u64, of: u64 },
+}
+
 /// [`import`] for the operator at the command line (`gridloop import`).
 pub async fn import_as_operator(
     state: &AppState,
     source: Source<'_>,
     mode: Mode,
+) -> Result<Imported, AppError> {
+    import_as_operator_with(state, source, mode, |_| {}).await
+}
+
+/// [`import_as_operator`], telling `progress` how far it has got.
+pub async fn import_as_operator_with(
+    state: &AppState,
+    source: Source<'_>,
+    mode: Mode,
+    mut progress: impl FnMut(Progress) + Send,
 ) -> Result<Imported, AppError> {
     let mut problems = problem::Problems::default();
     let sheets = read::read(source, &mut problems);
@@ -108,6 +128,9 @@ pub async fn import_as_operator(
     let mut tx = state.store.transaction().await?;
     let existing = validate::Existing::load(&mut tx).await?;
     let batch = validate::validate(&sheets, &existing, ctx, &mut problems);
+    progress(Progress::Checked {
+        rows: sheets.iter().map(|s| s.rows.len() as u64).sum(),
+    });
     if let Some(refused) = problems.refusal() {
         tx.rollback().await?;
         tracing::info!(
@@ -124,7 +147,9 @@ pub async fn import_as_operator(
             .or_insert_with(|| sheet.name.clone());
     }
     // On any error the transaction is dropped, and so rolled back.
-    let counts = write::apply(&mut tx, &batch, &existing, &names, &calendar, now).await?;
+    let of = Kind::ALL.iter().map(|k| batch.rows(*k) as u64).sum();
+    let written = |rows| progress(Progress::Written { rows, of });
+    let counts = write::apply(&mut tx, &batch, &existing, &names, &calendar, now, written).await?;
     let imported = Imported {
         dry_run: mode == Mode::DryRun,
         kinds: counts

@@ -140,7 +140,8 @@ fn differs<T: Ord + Clone>(new: &Option<Vec<T>>, old: &[T]) -> bool {
     new.as_ref().is_some_and(|n| *n != sorted(old.to_vec()))
 }
 
-/// Writes the batch in `tx`; the counts per kind, in the order written.
+/// Writes the batch in `tx`; the counts per kind, in the order written. `progress` hears the
+/// rows written so far after each row.
 pub async fn apply(
     tx: &mut Tx,
     batch: &Batch,
@@ -148,9 +149,11 @@ pub async fn apply(
     sheets: &HashMap<Kind, String>,
     calendar: &Calendar,
     now: DateTime<Utc>,
+    mut progress: impl FnMut(u64) + Send,
 ) -> Result<Vec<(Kind, Counts)>, AppError> {
     let mut ids = Ids::of(existing);
     let mut counts: HashMap<Kind, Counts> = HashMap::new();
+    let mut written = 0_u64;
     let refused = |kind: Kind, row: u32, e: StoreError| -> AppError {
         let sheet = sheets.get(&kind).cloned().unwrap_or_default();
         let cell = |reason| BadCell {
@@ -215,6 +218,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Grids.
@@ -255,6 +260,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Posts.
@@ -289,6 +296,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Enterprises, by name.
@@ -331,6 +340,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Categories, with their SLAs.
@@ -380,6 +391,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Users, by login.
@@ -457,6 +470,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
 
     // Visit plans, by enterprise and commissioner (the first, if several); a paused plan stays
@@ -513,6 +528,8 @@ pub async fn apply(
             }
         };
         count.add(change);
+        written += 1;
+        progress(written);
     }
     Ok(Kind::ALL
         .into_iter()

@@ -1,7 +1,6 @@
 //! `gridloop backup`, `restore` and `copy`: a park's whole database written to a file, read
 //! back into an empty database, or moved between databases (see `gridloop_app::backup`).
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -12,11 +11,16 @@ use gridloop_store::Store;
 
 use crate::app::App;
 use crate::cli::{Cli, Command};
+use crate::progress::Progress;
 use crate::render::{print_json, say};
 
 pub async fn backup(app: &App, file: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let copied = backup::backup(&app.store, file, progress(app.json)).await?;
+    let progress = Progress::new(app.json);
+    progress.stage(format!("backing up to {}", file.display()), None);
+    let copied = backup::backup(&app.store, file, progress.tables()).await;
+    progress.finish();
+    let copied = copied?;
     done(
         app.json,
         "backed up to",
@@ -37,7 +41,10 @@ pub async fn run_unopened(cli: &Cli) -> anyhow::Result<()> {
                 .clone()
                 .unwrap_or_else(|| settings.database.url.clone());
             let target = open(&url).await?;
-            let result = backup::restore(file, &target, progress(cli.json)).await;
+            let progress = Progress::new(cli.json);
+            progress.stage(format!("restoring {}", file.display()), None);
+            let result = backup::restore(file, &target, progress.tables()).await;
+            progress.finish();
             target.close().await;
             done(
                 cli.json,
@@ -49,7 +56,10 @@ pub async fn run_unopened(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Copy { from, to } => {
             let (source, target) = (open(from).await?, open(to).await?);
-            let result = backup::copy_checked(&source, &target, progress(cli.json)).await;
+            let progress = Progress::new(cli.json);
+            progress.stage(format!("copying into {}", redact_url(to)), None);
+            let result = backup::copy_checked(&source, &target, progress.tables()).await;
+            progress.finish();
             source.close().await;
             target.close().await;
             done(cli.json, "copied into", &redact_url(to), &result?, started)
@@ -67,16 +77,6 @@ async fn open(url: &str) -> anyhow::Result<Store> {
         .await
         .with_context(|| format!("migrating the database {}", redact_url(url)))?;
     Ok(store)
-}
-
-/// Each table as it is done, on a terminal and without `--json`; nothing otherwise.
-fn progress(json: bool) -> impl FnMut(&'static str, u64) + Send {
-    let shown = !json && std::io::stderr().is_terminal();
-    move |table, rows| {
-        if shown {
-            eprintln!("  {table:<20} {rows:>10} rows");
-        }
-    }
 }
 
 fn done(

@@ -114,11 +114,14 @@ fn print_seeded(
             say!("The park has issues already; no history added.\n");
         }
         Some(h) => say!(
-            "Seeded {} issues of history over {} weeks ({} still open, {} of them overdue).\n",
+            "Seeded {} issues of history over {} weeks ({} still open, {} of them overdue), and the weekly visits: {} made ({} raising an issue), {} missed.\n",
             h.issues,
             h.weeks,
             h.open,
-            h.overdue
+            h.overdue,
+            h.visits_completed,
+            h.raised_on_visits,
+            h.visits_missed
         ),
         None => {}
     }

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::cli::ImportArgs;
 use crate::exit::UsageError;
+use crate::progress::Progress;
 use crate::render::{print_json, say};
 
 pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<()> {
@@ -44,7 +45,27 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<()> {
     } else {
         Mode::Write
     };
-    match import::import_as_operator(&app.state()?, source, mode).await {
+    let progress = Progress::new(app.json);
+    progress.stage(format!("checking {name}"), None);
+    let shown = |step| match step {
+        import::Progress::Checked { rows } => {
+            progress.say(format!("{name}: {rows} rows checked"));
+        }
+        import::Progress::Written { rows, of } => {
+            if rows == 1 {
+                let done = if args.dry_run {
+                    "tried (dry run)"
+                } else {
+                    "written"
+                };
+                progress.stage(format!("{name}: rows {done}"), Some(of));
+            }
+            progress.set(rows);
+        }
+    };
+    let imported = import::import_as_operator_with(&app.state()?, source, mode, shown).await;
+    progress.finish();
+    match imported {
         Ok(imported) => done(app, &imported),
         Err(AppError::Import(refused)) => {
             refusal(app, &refused)?;

@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::cli::{ActArgs, ExportArgs, FilterArgs, IssueCommand, ListArgs, ReportArgs};
 use crate::exit::UsageError;
+use crate::progress::Progress;
 use crate::render::say;
 use crate::render::{self, Names};
 
@@ -307,13 +308,25 @@ async fn export(app: &App, args: ExportArgs) -> anyhow::Result<()> {
         export::Options { format, locale },
     )
     .await?;
+    // The bar counts the rows the export counted when it checked the filter; none over a CSV
+    // written to the terminal itself.
+    let progress = if args.output.is_none() && std::io::stdout().is_terminal() {
+        Progress::quiet()
+    } else {
+        Progress::new(app.json)
+    };
+    progress.stage("issues exported", Some(ledger.rows()));
+    let shown = |rows| progress.set(rows);
     let rows = match &args.output {
         Some(path) => {
             let partial = partial_path(path);
             let file = tokio::fs::File::create(&partial)
                 .await
                 .with_context(|| format!("cannot create {}", partial.display()))?;
-            let written = ledger.write(tokio::io::BufWriter::new(file)).await;
+            let written = ledger
+                .write_with(tokio::io::BufWriter::new(file), shown)
+                .await;
+            progress.finish();
             match written {
                 Ok(rows) => {
                     tokio::fs::rename(&partial, path)
@@ -328,9 +341,11 @@ async fn export(app: &App, args: ExportArgs) -> anyhow::Result<()> {
             }
         }
         None => {
-            ledger
-                .write(tokio::io::BufWriter::new(tokio::io::stdout()))
-                .await?
+            let written = ledger
+                .write_with(tokio::io::BufWriter::new(tokio::io::stdout()), shown)
+                .await;
+            progress.finish();
+            written?
         }
     };
     if app.json {

@@ -60,6 +60,7 @@ pub const TABLES: &[&str] = &[
     "calendar_years",
     "calendar_days",
     "calendar_changes",
+    "import_uploads",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

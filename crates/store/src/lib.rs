@@ -35,6 +35,7 @@
 //!   decided and recorded in one statement.
 //! - `open311`: Open311 requests: the issue plus its location and the requester's contact.
 //! - `attachments`: files attached to issues, recorded by the hash of their bytes.
+//! - `uploads`: files uploaded for an import, kept between its dry run and its confirmation.
 //! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
 //! - `jobs`: the durable job queue: claims under a lease, retries, dead jobs.
 //! - `notifications`: the outbox's delivery side: claims, outcomes, delivery reports.
@@ -79,6 +80,7 @@ mod sessions;
 mod sign_in_attempts;
 mod store;
 mod tokens;
+mod uploads;
 mod visits;
 
 pub use admin::{CategoryPatch, EnterprisePatch, GridPatch, PostPatch, UnitPatch, UserPatch};
@@ -108,4 +110,5 @@ pub use sessions::WebSession;
 pub use sign_in_attempts::{SignInAttempt, SignInFailures, SignInKey, SignInLimit, SignInLimits};
 pub use store::Store;
 pub use tokens::{ApiToken, TokenHolder, TokenScope};
+pub use uploads::KeptUpload;
 pub use visits::{RaisedIssue, Visit, VisitFilter, VisitPlanRecord, MAX_VISIT_NOTES_CHARS};

@@ -496,12 +496,83 @@ async fn counts_go_only_once_forgotten_and_no_volume_evicts_one(store: Store) {
     );
 }
 
+/// An import's upload waits in the database for its confirmation (any instance may take it):
+/// taken once, by its admin only, one per admin, and not after it has expired.
+async fn an_import_upload_is_taken_once_by_its_admin_only_and_not_once_expired(store: Store) {
+    use gridloop_store::KeptUpload;
+    let admin = user(&store, "admin", vec![Role::Admin]).await;
+    let other = user(&store, "admin2", vec![Role::Admin]).await;
+    let kept = |key: char, bytes: &[u8]| KeptUpload {
+        key: key.to_string().repeat(64),
+        user: admin.id,
+        name: "园区.xlsx".to_owned(),
+        bytes: bytes.to_vec(),
+    };
+    let (now, expired_before) = (t0(), t0() - Duration::minutes(15));
+    store
+        .keep_upload(kept('a', b"first"), now, expired_before)
+        .await
+        .expect("keep");
+    let a = "a".repeat(64);
+    assert_eq!(
+        store
+            .take_upload(&a, other.id, expired_before)
+            .await
+            .expect("take"),
+        None,
+        "someone else's upload"
+    );
+    // A second upload replaces the first: an admin confirms what they saw last.
+    store
+        .keep_upload(kept('b', b"second"), now, expired_before)
+        .await
+        .expect("keep");
+    assert_eq!(
+        store
+            .take_upload(&a, admin.id, expired_before)
+            .await
+            .expect("take"),
+        None
+    );
+    let b = "b".repeat(64);
+    assert_eq!(
+        store
+            .take_upload(&b, admin.id, expired_before)
+            .await
+            .expect("take"),
+        Some(("园区.xlsx".to_owned(), b"second".to_vec()))
+    );
+    assert_eq!(
+        store
+            .take_upload(&b, admin.id, expired_before)
+            .await
+            .expect("take"),
+        None,
+        "taken once"
+    );
+    store
+        .keep_upload(kept('c', b"late"), now, expired_before)
+        .await
+        .expect("keep");
+    // Fifteen minutes and a second later, the cut-off is a second after it was kept.
+    let expired_before = now + Duration::seconds(1);
+    assert_eq!(
+        store
+            .take_upload(&"c".repeat(64), admin.id, expired_before)
+            .await
+            .expect("take"),
+        None,
+        "expired"
+    );
+}
+
 both!(
     worker_threads = 2;
     a_password_hash_is_found_by_login_only_for_an_active_user_who_has_one,
     a_session_lives_until_idle_or_its_absolute_end_and_ends_when_deleted,
     a_new_password_and_pruning_end_sessions,
     a_deactivated_user_has_no_live_session,
+    an_import_upload_is_taken_once_by_its_admin_only_and_not_once_expired,
     forty_parallel_tries_at_one_login_let_exactly_the_free_failures_through,
     waits_double_after_the_free_failures_and_a_success_clears_the_login,
     an_address_is_held_after_its_free_failures_whatever_the_login,

@@ -21,11 +21,14 @@
 //! - [`write`]: the batch upserted in the import's transaction, counted.
 //! - [`problem`]: [`BadCell`], [`Reason`], [`ImportRefused`]: why an import was refused.
 //! - [`template`]: the empty workbook to fill in (rust_xlsxwriter).
+//! - [`upload`]: a file uploaded on the web, kept in the database between its dry run and its
+//!   confirmation.
 
 pub mod columns;
 pub mod problem;
 pub mod read;
 pub mod template;
+pub mod upload;
 pub mod validate;
 pub mod write;
 

@@ -719,6 +719,12 @@ both! {
         assert!(html.contains("data-import-report=\"dry-run\"") && html.contains("data-created>1<"), "{html}");
         assert_eq!(units().await, before);
         let key = hidden(&html, "upload");
+        // The checked file waits in the database, so the confirmation may reach any instance.
+        let waiting = || async {
+            let counts = app.store.row_counts().await.expect("counts");
+            counts.into_iter().find(|(t, _)| *t == "import_uploads").map_or(0, |(_, n)| n)
+        };
+        assert_eq!(waiting().await, 1);
         // Only the admin who checked it may confirm it, and only with the form's token.
         let forged = admin.post("/admin/import/confirm", &[("_csrf", "forged"), ("upload", &key)]).await;
         assert_eq!(forged.status.as_u16(), 403);
@@ -726,6 +732,7 @@ both! {
         assert_eq!(done.status.as_u16(), 200, "{}", done.text());
         assert!(done.text().contains("已导入：新增 1，更新 0，不变 0"), "{}", done.text());
         assert_eq!(units().await, before + 1);
+        assert_eq!(waiting().await, 0, "taken when confirmed");
         // The key is spent: a second confirmation imports nothing again.
         let again = admin.post("/admin/import/confirm", &[("_csrf", &csrf), ("upload", &key)]).await;
         assert_eq!(again.status.as_u16(), 409);

@@ -5,13 +5,10 @@
 //! bad cell as sheet, row, column, value and reason, the reason in the page's language — and
 //! a button to confirm, which runs it for real.
 //!
-//! Between the dry run and the confirmation the upload is kept here, in memory, keyed by the
-//! SHA-256 of the admin's id and the file, for [`PENDING_MINUTES`] and at most
-//! [`MAX_PENDING`] files (the oldest goes first). Only the key travels in the form, so the
-//! confirmation imports exactly the file that was checked. On several instances behind one
-//! proxy the confirmation may reach another instance, which then asks for the file again.
-
-use std::sync::Mutex;
+//! Between the dry run and the confirmation the upload is kept in the database
+//! (`gridloop_app::import::upload`: one per admin, for 15 minutes), keyed by the SHA-256 of the
+//! admin's id and the file. Only the key travels in the form, so the confirmation imports
+//! exactly the file that was checked, on whichever instance behind the proxy it reaches.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request, State};
@@ -20,15 +17,13 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Duration, Utc};
 use gridloop_app::import::{
     self, BadCell, FileFormat, ImportRefused, Imported, Kind, Mode, Source,
 };
 use gridloop_app::{AppError, AppState};
-use gridloop_core::{Role, UserId};
+use gridloop_core::Role;
 use minijinja::context;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::links;
 use crate::csrf;
@@ -37,31 +32,8 @@ use crate::messages;
 use crate::render::{page_with, PageError};
 use crate::session::Viewer;
 
-/// Uploads kept for their confirmation at most.
-const MAX_PENDING: usize = 4;
-/// How long an upload waits for its confirmation.
-const PENDING_MINUTES: i64 = 15;
 /// Room in the upload's body for the token and the multipart framing, besides the file.
 const FORM_OVERHEAD: usize = 64 * 1024;
-
-/// An upload checked and waiting for its confirmation.
-#[derive(Debug)]
-struct Pending {
-    key: String,
-    user: UserId,
-    name: String,
-    bytes: Bytes,
-    at: DateTime<Utc>,
-}
-
-/// The uploads waiting, in arrival order (a handful: a lock held for a scan and a clone).
-static PENDING: Mutex<Vec<Pending>> = Mutex::new(Vec::new());
-
-fn pending() -> std::sync::MutexGuard<'static, Vec<Pending>> {
-    PENDING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 pub(super) fn routes() -> Router<AppState> {
     let max = import::MAX_FILE_MIB * 1024 * 1024 + FORM_OVERHEAD;
@@ -175,7 +147,7 @@ async fn check(State(state): State<AppState>, request: Request) -> Result<Respon
     }
     match run(&state, &viewer, &name, &bytes, Mode::DryRun).await? {
         Ok(imported) => {
-            let key = keep(&state, &viewer, name.clone(), bytes);
+            let key = import::upload::keep(&state, &viewer.actor, &name, &bytes).await?;
             let shown = Shown {
                 imported: Some(imported),
                 confirm: Some(key),
@@ -194,7 +166,7 @@ async fn confirm(State(state): State<AppState>, form: WebForm) -> Result<Respons
     let WebForm { viewer, fields } = form;
     viewer.require(&[Role::Admin])?;
     let key = fields.get("upload").ok_or(PageError::BadRequest)?;
-    let Some((name, bytes)) = take(&state, &viewer, key) else {
+    let Some((name, bytes)) = import::upload::take(&state, &viewer.actor, key).await? else {
         let shown = Shown {
             error: Some(viewer.t("imp_expired").to_owned()),
             ..Shown::default()
@@ -269,46 +241,6 @@ async fn run(
         })),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Keeps a checked upload for its confirmation; its key.
-fn keep(state: &AppState, viewer: &Viewer, name: String, bytes: Bytes) -> String {
-    let mut digest = Sha256::new();
-    digest.update(viewer.user.id.get().to_be_bytes());
-    digest.update(name.as_bytes());
-    digest.update([0]);
-    digest.update(&bytes);
-    let key: String = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let now = state.clock.now();
-    let mut pending = pending();
-    pending.retain(|p| p.key != key && now - p.at < Duration::minutes(PENDING_MINUTES));
-    while pending.len() >= MAX_PENDING {
-        pending.remove(0);
-    }
-    pending.push(Pending {
-        key: key.clone(),
-        user: viewer.user.id,
-        name,
-        bytes,
-        at: now,
-    });
-    key
-}
-
-/// Takes the viewer's upload with this key, if it is still kept.
-fn take(state: &AppState, viewer: &Viewer, key: &str) -> Option<(String, Bytes)> {
-    let now = state.clock.now();
-    let mut pending = pending();
-    pending.retain(|p| now - p.at < Duration::minutes(PENDING_MINUTES));
-    let i = pending
-        .iter()
-        .position(|p| p.key == key && p.user == viewer.user.id)?;
-    let p = pending.remove(i);
-    Some((p.name, p.bytes))
 }
 
 /// An upload's body read.

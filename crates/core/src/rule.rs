@@ -105,6 +105,11 @@ pub enum Rule {
     },
     /// A change that would leave the park without an active admin.
     LastAdmin,
+    /// A date outside `min..=max` (a listing's valid-until: after today, within a year).
+    DateBetween {
+        min: chrono::NaiveDate,
+        max: chrono::NaiveDate,
+    },
 }
 
 /// A shape a value may be expected in.
@@ -227,6 +232,7 @@ impl fmt::Display for Rule {
             Self::LastAdmin => {
                 f.write_str("this would leave no active admin: make another user admin first")
             }
+            Self::DateBetween { min, max } => write!(f, "must be a date from {min} to {max}"),
         }
     }
 }
@@ -468,6 +474,10 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::DateBetween {
+                min: chrono::NaiveDate::MIN,
+                max: chrono::NaiveDate::MAX,
+            },
         ];
         for rule in &all {
             match rule {
@@ -511,6 +521,7 @@ mod tests {
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
+                | Rule::DateBetween { .. }
                 | Rule::Format(_)
                 | Rule::Cron(_) => {}
             }

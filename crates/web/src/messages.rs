@@ -303,6 +303,9 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
             .replace("{now}", now)
             .replace("{retryable}", &list(retryable)),
         Rule::LastAdmin => t("rule_last_admin").to_owned(),
+        Rule::DateBetween { min, max } => t("rule_date_between")
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
     }
 }
 
@@ -618,6 +621,10 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::DateBetween {
+                min: chrono::NaiveDate::MIN,
+                max: chrono::NaiveDate::MAX,
+            },
         ];
         let formats = [
             Format::Code,
@@ -709,7 +716,8 @@ mod tests {
                 | Rule::JobIncomplete
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
-                | Rule::LastAdmin => {}
+                | Rule::LastAdmin
+                | Rule::DateBetween { .. } => {}
                 Rule::Format(
                     Format::Code
                     | Format::Login

@@ -105,6 +105,9 @@ pub enum Rule {
     },
     /// A change that would leave the park without an active admin.
     LastAdmin,
+    /// Something still referred to, so it cannot be removed (a chain's stage an enterprise
+    /// holds).
+    InUse,
     /// A date outside `min..=max` (a listing's valid-until: after today, within a year).
     DateBetween {
         min: chrono::NaiveDate,
@@ -232,6 +235,7 @@ impl fmt::Display for Rule {
             Self::LastAdmin => {
                 f.write_str("this would leave no active admin: make another user admin first")
             }
+            Self::InUse => f.write_str("is still in use and cannot be removed"),
             Self::DateBetween { min, max } => write!(f, "must be a date from {min} to {max}"),
         }
     }
@@ -474,6 +478,7 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::InUse,
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
@@ -521,6 +526,7 @@ mod tests {
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
+                | Rule::InUse
                 | Rule::DateBetween { .. }
                 | Rule::Format(_)
                 | Rule::Cron(_) => {}

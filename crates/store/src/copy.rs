@@ -26,6 +26,7 @@ use crate::store::Store;
 /// order). A test checks this is every table of both schemas.
 pub const TABLES: &[&str] = &[
     "chains",
+    "chain_stages",
     "grids",
     "posts",
     "enterprises",
@@ -60,6 +61,10 @@ pub const TABLES: &[&str] = &[
     "calendar_years",
     "calendar_days",
     "calendar_changes",
+    "enterprise_tags",
+    "listings",
+    "listing_tags",
+    "listing_grams",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

@@ -493,6 +493,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("rule_job_incomplete", "须有任务类型，且至少尝试一次", "needs a kind and at least one attempt"),
     ("rule_changed", "已被他人更改，当前为“{now}”", "has changed meanwhile: it is {now} now"),
     ("rule_not_retryable", "当前为“{now}”，只有“{retryable}”状态的才能重试", "is {now}; only {retryable} ones can be retried"),
+    ("rule_in_use", "仍在使用，不能删除", "is still in use and cannot be removed"),
     ("rule_date_between", "须为 {min} 至 {max} 之间的日期", "must be a date from {min} to {max}"),
     ("rule_last_admin", "此更改会使系统没有在用的管理员：请先将其他用户设为管理员", "this would leave no active admin: make another user admin first"),
     // The shapes a value may be expected in (`gridloop_core::Format`).

@@ -303,6 +303,7 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
             .replace("{now}", now)
             .replace("{retryable}", &list(retryable)),
         Rule::LastAdmin => t("rule_last_admin").to_owned(),
+        Rule::InUse => t("rule_in_use").to_owned(),
         Rule::DateBetween { min, max } => t("rule_date_between")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
@@ -621,6 +622,7 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::InUse,
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
@@ -717,6 +719,7 @@ mod tests {
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
+                | Rule::InUse
                 | Rule::DateBetween { .. } => {}
                 Rule::Format(
                     Format::Code

@@ -24,6 +24,7 @@ use crate::error::StoreError;
 use crate::list::{decode_key, scope_sql, ScopeColumns, Where};
 use crate::model::Page;
 use crate::rows::stored;
+use crate::store::Store;
 
 /// Listings per page at most.
 pub const MAX_LISTING_PAGE: u32 = 200;
@@ -651,6 +652,7 @@ impl Tx {
                 tags: o.tags.into(),
                 text: searchable(&o.title, &o.text),
                 status: o.status,
+                label: o.title.to_string(),
             }));
         }
         // Enterprises: a tag of the need, or one of theirs that the need's text mentions.
@@ -700,10 +702,96 @@ impl Tx {
                     text: format!("{name} {}", words.join(" ")),
                     tags,
                     status: ListingStatus::Open,
+                    label: name,
                 });
             }
         }
         Ok(candidates)
+    }
+}
+
+/// What a need's suggestions are ranked from, read in one snapshot.
+#[derive(Debug, Clone)]
+pub struct NeedCandidates {
+    pub need: Listing,
+    /// The stages of the need's enterprise's chain, upstream first.
+    pub stages: Vec<Stage>,
+    pub candidates: Vec<Candidate>,
+}
+
+impl Store {
+    /// A chain's stages, upstream first.
+    pub async fn stages(&self, chain: ChainId) -> Result<Vec<Stage>, StoreError> {
+        self.read(async move |tx| tx.stages(chain).await).await
+    }
+
+    /// An enterprise's chain position and its stage, `None` for no such enterprise.
+    pub async fn position(
+        &self,
+        enterprise: EnterpriseId,
+    ) -> Result<Option<(ChainPosition, Option<Stage>)>, StoreError> {
+        self.read(async move |tx| {
+            let Some(position) = tx.position(enterprise).await? else {
+                return Ok(None);
+            };
+            let stage = match (position.stage, tx.enterprise_chain(enterprise).await?) {
+                (Some(id), Some(chain)) => tx.stages(chain).await?.into_iter().find(|s| s.id == id),
+                _ => None,
+            };
+            Ok(Some((position, stage)))
+        })
+        .await
+    }
+
+    /// One listing, its status as on `today`.
+    pub async fn listing(
+        &self,
+        id: ListingId,
+        today: NaiveDate,
+    ) -> Result<Option<Listing>, StoreError> {
+        self.read(async move |tx| tx.listing(id, today).await).await
+    }
+
+    /// [`Tx::listings`] in a snapshot of its own.
+    pub async fn listings(
+        &self,
+        filter: &ListingFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Listing>, StoreError> {
+        self.read(async move |tx| tx.listings(filter, limit, cursor).await)
+            .await
+    }
+
+    /// The need `id`, its chain's stages and its candidates (see
+    /// [`Tx::suggestion_candidates`]), in one snapshot; `None` for no such listing.
+    pub async fn need_candidates(
+        &self,
+        id: ListingId,
+        grams: impl Fn(&Listing) -> Vec<String> + Send,
+        today: NaiveDate,
+    ) -> Result<Option<NeedCandidates>, StoreError> {
+        self.read(async move |tx| {
+            let Some(need) = tx.listing(id, today).await? else {
+                return Ok(None);
+            };
+            let stages = match tx.enterprise_chain(need.enterprise).await? {
+                Some(chain) => tx.stages(chain).await?,
+                None => Vec::new(),
+            };
+            let candidates = if need.side == Side::Need {
+                tx.suggestion_candidates(&need, &grams(&need), today)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            Ok(Some(NeedCandidates {
+                need,
+                stages,
+                candidates,
+            }))
+        })
+        .await
     }
 }
 

@@ -93,7 +93,9 @@ pub use bulk::History;
 pub use calendars::{
     year_json, CalendarChange, CalendarChangeBy, NewCalendarYear, StoredCalendarYear,
 };
-pub use chain::{Listing, ListingFilter, NewListing, MAX_CANDIDATES, MAX_LISTING_PAGE};
+pub use chain::{
+    Listing, ListingFilter, NeedCandidates, NewListing, MAX_CANDIDATES, MAX_LISTING_PAGE,
+};
 pub use copy::{Copied, CopyRefused, TABLES};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};

@@ -92,6 +92,8 @@ pub fn thing(locale: Locale, what: Thing) -> &'static str {
         Thing::Notification => "thing_notification",
         Thing::Schedule => "thing_schedule",
         Thing::Job => "thing_job",
+        Thing::Stage => "thing_stage",
+        Thing::Listing => "thing_listing",
         Thing::Resource => "thing_resource",
     };
     i18n::text(locale, key)
@@ -211,6 +213,8 @@ pub fn doing(locale: Locale, what: Doing) -> String {
         Doing::ReadReport => "doing_read_report",
         Doing::ReadVisits => "doing_read_visits",
         Doing::LogVisit => "doing_log_visit",
+        Doing::PostListing => "doing_post_listing",
+        Doing::SetPosition => "doing_set_position",
     };
     i18n::text(locale, key).to_owned()
 }
@@ -500,6 +504,8 @@ mod tests {
             Doing::ReadReport,
             Doing::ReadVisits,
             Doing::LogVisit,
+            Doing::PostListing,
+            Doing::SetPosition,
         ]);
         errors.extend(doings.map(|doing| AppError::NotPermitted {
             doing,

@@ -8,7 +8,9 @@
 //! - text: the Dice coefficient of the two texts' bigrams, times [`TEXT_POINTS`];
 //! - stage: the candidate's stage directly up- or downstream of the need's, [`ADJACENT_POINTS`];
 //!   further up- or downstream, [`FURTHER_POINTS`] (a recycler two stages down still buys
-//!   offcuts); the same stage, [`SAME_STAGE_POINTS`] (a peer is a supplier less often).
+//!   offcuts); the same stage, [`SAME_STAGE_POINTS`] (a peer is a supplier less often);
+//! - an offer: [`OFFER_POINTS`], as much as a shared tag, since it says the enterprise wants the business now, where an
+//!   enterprise's tags only say it might.
 //!
 //! A candidate sharing no tag and no phrase is not suggested, however close its stage: a
 //! neighbour that has nothing to do with the need is noise. Nor is the need's own enterprise,
@@ -29,6 +31,7 @@ pub const TAG_POINTS: u32 = 30;
 pub const TEXT_POINTS: u32 = 60;
 pub const ADJACENT_POINTS: u32 = 25;
 pub const FURTHER_POINTS: u32 = 10;
+pub const OFFER_POINTS: u32 = TAG_POINTS;
 pub const SAME_STAGE_POINTS: u32 = 5;
 /// The most suggestions for one need.
 pub const MAX_SUGGESTIONS: usize = 50;
@@ -72,6 +75,8 @@ pub struct Candidate {
     pub text: String,
     /// An offer's status today; an enterprise is always open.
     pub status: ListingStatus,
+    /// What a person reads for it: an offer's title, an enterprise's name.
+    pub label: String,
 }
 
 /// Why a candidate was suggested, as data; [`Why::explain`] says it in a language.
@@ -119,7 +124,8 @@ pub struct Suggestion {
     pub why: Why,
 }
 
-fn meaningful(grams: BTreeSet<String>) -> BTreeSet<String> {
+/// `grams` less the common ones ([`COMMON`]) that say nothing about what is sought.
+pub fn meaningful(grams: BTreeSet<String>) -> BTreeSet<String> {
     grams
         .into_iter()
         .filter(|g| !COMMON.contains(&g.as_str()))
@@ -183,6 +189,9 @@ fn score(
     }
     if shared.is_empty() {
         return None;
+    }
+    if matches!(candidate.target, Target::Offer(_)) {
+        points += OFFER_POINTS;
     }
     shared.truncate(MAX_NAMED);
     let stage = match (need.stage, candidate.stage) {
@@ -255,6 +264,7 @@ mod tests {
             tags: tags(t),
             text: text.to_owned(),
             status: ListingStatus::Open,
+            label: String::new(),
         }
     }
 

@@ -129,28 +129,30 @@ pub async fn post(
     Ok(listing)
 }
 
-/// One listing, `NotFound` if out of the actor's sight.
-pub async fn get(state: &AppState, actor: &Actor, id: ListingId) -> Result<Listing, AppError> {
+/// One listing, `NotFound` if out of the reader's sight (`None`: the console's operator, who
+/// sees everything).
+pub async fn get(
+    state: &AppState,
+    reader: Option<&Actor>,
+    id: ListingId,
+) -> Result<Listing, AppError> {
     let listing = state
         .store
         .listing(id, today(state))
         .await?
         .ok_or(AppError::NotFound(Thing::Listing))?;
-    if !actor.can_see(&scope(
-        listing.grid,
-        listing.enterprise,
-        Some(listing.posted_by),
-    )) {
+    let scope = scope(listing.grid, listing.enterprise, Some(listing.posted_by));
+    if reader.is_some_and(|actor| !actor.can_see(&scope)) {
         return Err(AppError::NotFound(Thing::Listing));
     }
     Ok(listing)
 }
 
-/// The listings in the actor's sight matching `input`, newest first, a page at a time
-/// (at most [`MAX_LISTING_PAGE`]).
+/// The listings in the reader's sight (`None`: everything) matching `input`, newest first, a
+/// page at a time (at most [`MAX_LISTING_PAGE`]).
 pub async fn list(
     state: &AppState,
-    actor: &Actor,
+    reader: Option<&Actor>,
     input: &ListInput,
 ) -> Result<Page<Listing>, AppError> {
     let mut fields = Fields::default();
@@ -187,7 +189,7 @@ pub async fn list(
         status,
         enterprise,
         text,
-        visible_to: Some(actor.clone()),
+        visible_to: reader.cloned(),
     };
     Ok(state
         .store
@@ -214,7 +216,7 @@ async fn stage_by_code(
 /// admin. A listing already withdrawn is `Invalid` (`status`).
 pub async fn withdraw(state: &AppState, actor: &Actor, id: ListingId) -> Result<Listing, AppError> {
     require_any(actor, Doing::PostListing, WITHDRAWING_ROLES)?;
-    let listing = get(state, actor, id).await?;
+    let listing = get(state, Some(actor), id).await?;
     let may = listing.posted_by == actor.user
         || OVERSEERS.iter().any(|r| actor.has_role(*r))
         || covers(actor, POSTING_ROLES, listing.grid, listing.enterprise);

@@ -36,10 +36,11 @@ pub struct Suggestions {
 }
 
 /// The best `limit` (1 to [`MAX_SUGGESTIONS`]) matches for the need `id`, explained in
-/// `locale`. `NotFound` for a listing out of sight; `Invalid` (`id`) for an offer.
+/// `locale`. `NotFound` for a listing out of the reader's sight (`None`: the console's
+/// operator, who sees everything); `Invalid` (`id`) for an offer.
 pub async fn suggest(
     state: &AppState,
-    actor: &Actor,
+    reader: Option<&Actor>,
     id: ListingId,
     limit: Option<usize>,
     locale: Locale,
@@ -60,7 +61,8 @@ pub async fn suggest(
         .await?
         .ok_or(AppError::NotFound(Thing::Listing))?;
     let need = found.need;
-    if !actor.can_see(&scope(need.grid, need.enterprise, Some(need.posted_by))) {
+    let scope = scope(need.grid, need.enterprise, Some(need.posted_by));
+    if reader.is_some_and(|actor| !actor.can_see(&scope)) {
         return Err(AppError::NotFound(Thing::Listing));
     }
     if need.side != Side::Need {

@@ -9,14 +9,16 @@
 //! - stage: the candidate's stage directly up- or downstream of the need's, [`ADJACENT_POINTS`];
 //!   further up- or downstream, [`FURTHER_POINTS`] (a recycler two stages down still buys
 //!   offcuts); the same stage, [`SAME_STAGE_POINTS`] (a peer is a supplier less often);
-//! - an offer: [`OFFER_POINTS`], as much as a shared tag, since it says the enterprise wants the business now, where an
-//!   enterprise's tags only say it might.
+//! - an offer: [`OFFER_POINTS`], as much as a shared tag, since it says the enterprise wants
+//!   the business now, where an enterprise's tags only say it might. An offer whose enterprise
+//!   scores on its own too speaks for it: the offer takes the better of the two scores (and
+//!   that one's reason) plus [`OFFER_POINTS`], and the enterprise is not suggested again.
 //!
 //! A candidate sharing no tag and no phrase is not suggested, however close its stage: a
 //! neighbour that has nothing to do with the need is noise. Nor is the need's own enterprise,
 //! nor an offer that is not open. Ties go to offers before enterprises, then to the lower id.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -190,9 +192,6 @@ fn score(
     if shared.is_empty() {
         return None;
     }
-    if matches!(candidate.target, Target::Offer(_)) {
-        points += OFFER_POINTS;
-    }
     shared.truncate(MAX_NAMED);
     let stage = match (need.stage, candidate.stage) {
         (Some(ours), Some(theirs)) => relation(stages, ours, theirs).map(|(how, steps)| {
@@ -224,11 +223,39 @@ pub fn rank(
 ) -> Vec<Suggestion> {
     let need_text = need.text.to_lowercase();
     let need_grams = meaningful(grams(&need.text));
-    let mut suggestions: Vec<Suggestion> = candidates
+    let scored: Vec<Suggestion> = candidates
         .iter()
         .filter(|c| c.enterprise != need.enterprise && c.status == ListingStatus::Open)
         .filter_map(|c| score(need, &need_grams, &need_text, c, stages))
         .collect();
+    let firms: HashMap<EnterpriseId, &Suggestion> = scored
+        .iter()
+        .filter(|s| matches!(s.target, Target::Enterprise(_)))
+        .map(|s| (s.enterprise, s))
+        .collect();
+    let mut spoken_for = HashSet::new();
+    let mut suggestions: Vec<Suggestion> = Vec::with_capacity(scored.len());
+    for mut s in scored
+        .iter()
+        .filter(|s| matches!(s.target, Target::Offer(_)))
+        .cloned()
+    {
+        if let Some(firm) = firms.get(&s.enterprise) {
+            spoken_for.insert(s.enterprise);
+            if firm.score > s.score {
+                s.score = firm.score;
+                s.why = firm.why.clone();
+            }
+        }
+        s.score += OFFER_POINTS;
+        suggestions.push(s);
+    }
+    suggestions.extend(
+        scored
+            .into_iter()
+            .filter(|s| matches!(s.target, Target::Enterprise(_)))
+            .filter(|s| !spoken_for.contains(&s.enterprise)),
+    );
     suggestions.sort_by(|a, b| b.score.cmp(&a.score).then(a.target.cmp(&b.target)));
     suggestions.truncate(limit.min(MAX_SUGGESTIONS));
     suggestions
@@ -336,6 +363,46 @@ mod tests {
     fn a_neighbour_sharing_nothing_is_not_suggested() {
         let neighbour = offer(1, 30, 4, "涂装", "粉末喷涂 表面处理");
         assert!(rank(&offcut_need(), &[neighbour], &stages(), 10).is_empty());
+    }
+
+    #[test]
+    fn an_offer_speaks_for_its_enterprise_and_is_not_outranked_by_it() {
+        let firm = Candidate {
+            target: Target::Enterprise(e(30)),
+            ..offer(
+                1,
+                30,
+                5,
+                "边角料,废铝,回收再生",
+                "再生铝业 边角料 废铝 回收再生",
+            )
+        };
+        let other_firm = Candidate {
+            target: Target::Enterprise(e(31)),
+            ..offer(
+                1,
+                31,
+                5,
+                "边角料,废铝,回收再生",
+                "再生铝业 边角料 废铝 回收再生",
+            )
+        };
+        let their_offer = offer(2, 30, 5, "边角料", "回收边角料");
+        let ranked = rank(
+            &offcut_need(),
+            &[other_firm, firm, their_offer],
+            &stages(),
+            10,
+        );
+        let targets: Vec<Target> = ranked.iter().map(|s| s.target).collect();
+        assert_eq!(
+            targets,
+            [
+                Target::Offer(ListingId::new(2).unwrap()),
+                Target::Enterprise(e(31))
+            ]
+        );
+        assert_eq!(ranked[0].score, ranked[1].score + OFFER_POINTS);
     }
 
     #[test]

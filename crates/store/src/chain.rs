@@ -591,7 +591,9 @@ impl Tx {
     /// The candidates for a need's suggestions, in two bounded reads: the open offers of other
     /// enterprises sharing the most of `grams` or any of `tags` (at most [`MAX_CANDIDATES`]),
     /// and the enterprises (other than the need's) holding one of `tags` or a tag found in
-    /// `text` (at most [`MAX_CANDIDATES`]). Their stages and tags come with them.
+    /// `text` (at most [`MAX_CANDIDATES`]), of the kinds that can meet the need
+    /// ([`ListingKind::met_by`]: a supplier by its products, …). Their stages and those tags
+    /// come with them.
     pub async fn suggestion_candidates(
         &mut self,
         need: &Listing,
@@ -664,13 +666,16 @@ impl Tx {
             let list = list_of(&mut args, &tags);
             any.push(format!("t.tag IN ({list})"));
         }
+        let kinds: Vec<&str> = need.kind.met_by().iter().map(|k| k.as_str()).collect();
+        let kinds = list_of(&mut args, &kinds);
         args.push(need.enterprise.get().into());
         let own = format!("${}", args.len());
         args.push(i64::from(MAX_CANDIDATES).into());
         let limit = format!("${}", args.len());
         let sql = format!(
             "SELECT e.id, e.name, e.stage_id FROM enterprises e WHERE e.id IN \
-             (SELECT t.enterprise_id FROM enterprise_tags t WHERE {}) AND e.id <> {own} \
+             (SELECT t.enterprise_id FROM enterprise_tags t \
+              WHERE t.kind IN ({kinds}) AND ({})) AND e.id <> {own} \
              ORDER BY e.id LIMIT {limit}",
             any.join(" OR ")
         );
@@ -679,9 +684,11 @@ impl Tx {
             let mut args = Vec::new();
             let ids: Vec<i64> = firms.iter().map(|f| f.0).collect();
             let list = list_of(&mut args, &ids);
+            let kinds: Vec<&str> = need.kind.met_by().iter().map(|k| k.as_str()).collect();
+            let kinds = list_of(&mut args, &kinds);
             let sql = format!(
                 "SELECT enterprise_id, tag FROM enterprise_tags WHERE enterprise_id IN ({list}) \
-                 ORDER BY enterprise_id, tag"
+                 AND kind IN ({kinds}) ORDER BY enterprise_id, tag"
             );
             let all_tags: Vec<(i64, String)> = self.fetch_all(&sql, args).await?;
             for (id, name, stage) in firms {

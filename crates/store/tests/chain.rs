@@ -509,6 +509,27 @@ async fn a_needs_candidates_leave_out_its_own_enterprise_and_offers_not_open(sto
     );
     assert!(!targets.contains(&Target::Offer(own.id)));
     assert_eq!(candidates[1].stage, Some(stages[4].id));
+    // A supplier need is met by what firms make: the rolling mill, whose products are offcuts,
+    // is a candidate; the recycler, which only uses them up, is not.
+    let supplier = tx
+        .post_listing(listing(
+            &park,
+            (Side::Need, ListingKind::Supplier),
+            (park.carrier, park.grid_b),
+            ["采购边角料", "边角料", "边角料"],
+        ))
+        .await
+        .expect("supplier need");
+    let candidates = tx
+        .suggestion_candidates(&supplier, &[], today())
+        .await
+        .expect("candidates");
+    let firms: Vec<Target> = candidates
+        .iter()
+        .map(|c| c.target)
+        .filter(|t| matches!(t, Target::Enterprise(_)))
+        .collect();
+    assert_eq!(firms, [Target::Enterprise(park.rolling)]);
 }
 
 both!(

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::tag::TagKind;
 use crate::error::ParseError;
 use crate::rule::Rule;
 
@@ -90,6 +91,21 @@ named_enum!(
         Logistics = "logistics",
     ]
 );
+
+impl ListingKind {
+    /// Which of an enterprise's tags can meet a need of this kind: a supplier is found by what
+    /// it makes, a buyer of by-products by what it uses up or can process, capacity, know-how,
+    /// workers and transport by what it can do. (A firm that *uses* ADC12 is no supplier of it.)
+    pub fn met_by(self) -> &'static [TagKind] {
+        match self {
+            Self::Supplier => &[TagKind::Product],
+            Self::ByproductBuyer => &[TagKind::Material, TagKind::Capability],
+            Self::Capacity | Self::Technology | Self::Labour | Self::Logistics => {
+                &[TagKind::Capability]
+            }
+        }
+    }
+}
 
 named_enum!(
     /// Where a listing stands on a given day.
@@ -196,6 +212,15 @@ mod tests {
             ListingStatus::on(true, until, day("2026-12-01")),
             ListingStatus::Withdrawn
         );
+    }
+
+    #[test]
+    fn a_supplier_is_found_by_what_it_makes_and_a_buyer_by_what_it_uses_up() {
+        assert_eq!(ListingKind::Supplier.met_by(), [TagKind::Product]);
+        assert!(ListingKind::ByproductBuyer
+            .met_by()
+            .contains(&TagKind::Material));
+        assert!(!ListingKind::Supplier.met_by().contains(&TagKind::Material));
     }
 
     #[test]

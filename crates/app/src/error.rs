@@ -182,12 +182,16 @@ pub enum Thing {
     Notification,
     Schedule,
     Job,
+    /// A stage of a chain (产业链环节).
+    Stage,
+    /// A need or an offer (供需).
+    Listing,
     /// Anything else the store names (a path that names nothing, a row of another kind).
     Resource,
 }
 
 impl Thing {
-    pub const ALL: [Thing; 18] = [
+    pub const ALL: [Thing; 20] = [
         Self::Calendar,
         Self::Chain,
         Self::Grid,
@@ -205,6 +209,8 @@ impl Thing {
         Self::Notification,
         Self::Schedule,
         Self::Job,
+        Self::Stage,
+        Self::Listing,
         Self::Resource,
     ];
 
@@ -228,6 +234,8 @@ impl Thing {
             Self::Notification => "notification",
             Self::Schedule => "schedule",
             Self::Job => "job",
+            Self::Stage => "stage",
+            Self::Listing => "listing",
             Self::Resource => "resource",
         }
     }
@@ -262,6 +270,10 @@ pub enum Doing {
     ReadVisits,
     /// Checking in or completing a visit.
     LogVisit,
+    /// Posting or withdrawing a need or an offer.
+    PostListing,
+    /// Setting an enterprise's chain position.
+    SetPosition,
 }
 
 impl Doing {
@@ -283,6 +295,8 @@ impl fmt::Display for Doing {
             Self::ReadReport => f.write_str("reading this report"),
             Self::ReadVisits => f.write_str("reading visits"),
             Self::LogVisit => f.write_str("logging a visit"),
+            Self::PostListing => f.write_str("posting a need or an offer"),
+            Self::SetPosition => f.write_str("setting a chain position"),
         }
     }
 }

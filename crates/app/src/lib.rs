@@ -26,7 +26,8 @@
 //!   [`sessions`], [`passwords`] (argon2id hashes and the bound on hashing), [`import`]
 //!   (reference data from an .xlsx workbook or a .csv, checked whole and written in one
 //!   transaction; the template to fill in), [`export`] (the issue ledger, 台账, streamed as
-//!   .xlsx or CSV).
+//!   .xlsx or CSV), [`chain`] (the chain's matchmaking: stages, enterprises' chain positions,
+//!   needs and offers posted, searched and withdrawn, and a need's suggested matches).
 //! - [`backup`]: backups (a SQLite file of either backend), restores, and a park moved between
 //!   databases, each checked by row counts and the event log's checksum.
 //! - [`client_addr`]: the client's address behind trusted proxies.
@@ -40,6 +41,7 @@
 pub mod attachments;
 pub mod backup;
 pub mod calendars;
+pub mod chain;
 pub mod client_addr;
 pub use gridloop_scheduler::clock;
 pub mod delivery;

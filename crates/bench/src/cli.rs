@@ -48,6 +48,25 @@ pub enum BenchCommand {
     /// Needs the `gridloop` binary as `http` does (`--gridloop`, `GRIDLOOP_BIN`, or beside
     /// this program: `cargo build --release -p gridloop -p gridloop-bench`).
     Export(BenchExportArgs),
+    /// The suggested matches for one need over 10,000 open needs and offers, through the use
+    /// case: p50 and p99 milliseconds against the 50 ms target.
+    Suggest(BenchSuggestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSuggestArgs {
+    /// Which backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    pub backend: Vec<Backend>,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Needs and offers written besides the demo's dozen.
+    #[arg(long, default_value_t = 10_000)]
+    pub listings: usize,
+    /// Suggestions asked for, one after another.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! binary carries none of them.
 //!
 //! ```sh
-//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report|backup|export [OPTIONS]
+//! cargo run --release -p gridloop-bench -- store|http|jobs|overdue|notify|report|backup|export|suggest [OPTIONS]
 //! ```
 //!
 //! Each run uses scratch databases (a temp SQLite file, or a PostgreSQL database created on
@@ -21,6 +21,7 @@
 //! - [`backup`]: `gridloop backup` and `gridloop restore` of that park, timed in child
 //!   processes.
 //! - [`export`]: the issue ledger of a generated park exported by `gridloop issue export`.
+//! - [`suggest`]: a need's suggested matches over 10,000 open needs and offers.
 //! - [`scratch`]: the scratch databases.
 //! - [`out`]: tables and JSON on stdout.
 
@@ -35,6 +36,7 @@ mod out;
 mod report;
 mod scratch;
 mod store;
+mod suggest;
 
 use std::process::ExitCode;
 
@@ -73,5 +75,6 @@ async fn run(cmd: &BenchCommand, json: bool) -> anyhow::Result<()> {
         BenchCommand::Notify(args) => notify::run(args, json).await,
         BenchCommand::Backup(args) => backup::run(args, json).await,
         BenchCommand::Export(args) => export::run(args, json).await,
+        BenchCommand::Suggest(args) => suggest::run(args, json).await,
     }
 }

@@ -93,3 +93,13 @@ id_type!(
     ChainId,
     "chain id"
 );
+id_type!(
+    /// A stage of a chain (产业链环节).
+    StageId,
+    "stage id"
+);
+id_type!(
+    /// A need or an offer (需求 / 供给).
+    ListingId,
+    "listing id"
+);

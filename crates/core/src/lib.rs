@@ -26,12 +26,15 @@
 //! - [`schedule`]: cron schedules in a time zone, their DST rule and the misfire policy.
 //! - [`visit`]: weekly on-site visit plans, a visit's status, windows and reminders.
 //! - [`report`]: the weekly report's indicators, folded from issue histories.
+//! - [`chain`]: the industry chain's matchmaking: stages, enterprises' chain positions, needs
+//!   and offers, character bigrams for Chinese search, and the ranking of suggested matches.
 //! - [`rule`]: what a piece of input broke ([`Rule`], [`Format`]), as data for each front
 //!   end to say in its reader's language.
 //! - [`error`]: parse and transition errors, and the preconditions an action may fail.
 
 pub mod action;
 pub mod calendar;
+pub mod chain;
 pub mod client_key;
 pub mod code;
 pub mod contact;
@@ -68,7 +71,9 @@ pub use escalation::{
     plan_timers, working_day_minutes, Deadline, EscalationLadder, Share, Step, Timer, TimerKind,
 };
 pub use event::{CalendarChange, Change, DeadlineMove, Event, Source};
-pub use ids::{CategoryId, ChainId, EnterpriseId, GridId, IssueId, PostId, UnitId, UserId};
+pub use ids::{
+    CategoryId, ChainId, EnterpriseId, GridId, IssueId, ListingId, PostId, StageId, UnitId, UserId,
+};
 pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
 pub use notification::{Channel, NotificationKind};
@@ -87,7 +92,7 @@ pub use schedule::{
 };
 pub use sla::Sla;
 pub use status::Status;
-pub use text::{Description, Name, Note, Reason, Title, VisitNotes};
+pub use text::{Description, ListingText, Name, Note, Quantity, Reason, Title, VisitNotes};
 pub use visit::{
     check_in, complete, miss, misses_in_a_row, occurrences_to_materialise, reminder_at, window_end,
     VisitError, VisitPlan, VisitStatus, VisitWindow, ESCALATE_AFTER_MISSES,

@@ -105,6 +105,14 @@ pub enum Rule {
     },
     /// A change that would leave the park without an active admin.
     LastAdmin,
+    /// Something still referred to, so it cannot be removed (a chain's stage an enterprise
+    /// holds).
+    InUse,
+    /// A date outside `min..=max` (a listing's valid-until: after today, within a year).
+    DateBetween {
+        min: chrono::NaiveDate,
+        max: chrono::NaiveDate,
+    },
 }
 
 /// A shape a value may be expected in.
@@ -227,6 +235,8 @@ impl fmt::Display for Rule {
             Self::LastAdmin => {
                 f.write_str("this would leave no active admin: make another user admin first")
             }
+            Self::InUse => f.write_str("is still in use and cannot be removed"),
+            Self::DateBetween { min, max } => write!(f, "must be a date from {min} to {max}"),
         }
     }
 }
@@ -468,6 +478,11 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::InUse,
+            Rule::DateBetween {
+                min: chrono::NaiveDate::MIN,
+                max: chrono::NaiveDate::MAX,
+            },
         ];
         for rule in &all {
             match rule {
@@ -511,6 +526,8 @@ mod tests {
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
+                | Rule::InUse
+                | Rule::DateBetween { .. }
                 | Rule::Format(_)
                 | Rule::Cron(_) => {}
             }

@@ -235,6 +235,25 @@ text_type!(
     Lines::One
 );
 
+text_type!(
+    /// What a need or an offer (供需) is about, beyond its title: what, how much of it, where,
+    /// on what terms. Required: a listing that says nothing cannot be matched.
+    ListingText,
+    "text",
+    2000,
+    false,
+    Lines::Many
+);
+text_type!(
+    /// How much of something a need or an offer is about, as people say it ("每月约 30 吨",
+    /// "two lorries a week"): free text, since units and ranges vary too much for a number.
+    Quantity,
+    "quantity",
+    100,
+    false,
+    Lines::One
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,12 +100,161 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// The industry chain: its stages and each enterprise's position in it.
+    #[command(subcommand)]
+    Chain(ChainCommand),
+    /// Needs (需求): post, list and search, withdraw, and the suggested matches of one.
+    #[command(subcommand)]
+    Need(ListingCommand),
+    /// Offers (供给): post, list and search, withdraw.
+    #[command(subcommand)]
+    Offer(ListingCommand),
     /// Reference data from a spreadsheet: an .xlsx workbook with a sheet per kind (网格/grids,
     /// 先锋岗/posts, 企业/enterprises, 承办单位/units, 用户/users, 问题类别/categories,
     /// 走访计划/visit_plans) or a .csv of one kind. Rows are upserted by code (login for users,
     /// name for enterprises); the file is checked whole and written in one transaction, or
     /// refused with every bad cell listed (exit 2).
     Import(ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// A chain's stages (产业链环节), upstream first.
+    #[command(subcommand)]
+    Stage(StageCommand),
+    /// An enterprise's chain position: its stage and its tags.
+    #[command(subcommand)]
+    Position(PositionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StageCommand {
+    /// Lists a chain's stages.
+    List {
+        /// The chain's code, e.g. aluminium.
+        chain: String,
+    },
+    /// Sets a chain's stages in order (admins): a kept code keeps its enterprises; a stage an
+    /// enterprise holds cannot be left out.
+    Set {
+        /// The chain's code, e.g. aluminium.
+        chain: String,
+        /// Each stage as CODE=NAME, upstream first, e.g. smelting=电解铝 alloying=合金化.
+        #[arg(required = true, value_name = "CODE=NAME")]
+        stages: Vec<String>,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PositionCommand {
+    /// Shows an enterprise's stage and tags.
+    Show {
+        /// The enterprise's id.
+        enterprise: String,
+        /// Read as this user (out of their sight is "not found"); without it, as the operator.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// Replaces an enterprise's stage and tags (admins, dispatchers, commissioners of its grid).
+    Set {
+        /// The enterprise's id.
+        enterprise: String,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        /// The code of a stage of its chain; left out, the enterprise has none.
+        #[arg(long)]
+        stage: Option<String>,
+        /// What it makes, comma-separated (repeatable).
+        #[arg(long)]
+        products: Vec<String>,
+        /// What it uses up, comma-separated (repeatable).
+        #[arg(long)]
+        materials: Vec<String>,
+        /// What it can do for others, comma-separated (repeatable).
+        #[arg(long)]
+        capabilities: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListingCommand {
+    /// Posts one for an enterprise (post members and commissioners of its grid, its own users).
+    Post(ListingPostArgs),
+    /// Lists and searches them, newest first, with their status today.
+    List(ListingListArgs),
+    /// Withdraws one (who may post it, who posted it, dispatchers, admins).
+    Withdraw {
+        id: String,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+    },
+    /// The offers and enterprises that might meet a need, best first, each with its reason.
+    Suggest {
+        id: String,
+        /// Read as this user; without it, as the operator.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        /// How many (1–50; default 10).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// The language of the reasons: zh-CN (default) or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListingPostArgs {
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: String,
+    /// The enterprise's id.
+    #[arg(long)]
+    pub enterprise: String,
+    /// supplier, byproduct_buyer, capacity, technology, labour or logistics.
+    #[arg(long)]
+    pub kind: String,
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub text: String,
+    /// How much, as people say it ("每月约30吨").
+    #[arg(long)]
+    pub quantity: Option<String>,
+    /// Tags, comma-separated (repeatable).
+    #[arg(long)]
+    pub tags: Vec<String>,
+    /// The last day it is open, YYYY-MM-DD: after today, within a year.
+    #[arg(long, value_name = "DATE")]
+    pub valid_until: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListingListArgs {
+    /// Read as this user (only what they may see); without it, as the operator.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: Option<String>,
+    /// Text each one holds (2–40 characters; Chinese needs no spaces).
+    #[arg(long)]
+    pub q: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// The code of its enterprise's stage.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// open, expired or withdrawn.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// The enterprise's id.
+    #[arg(long)]
+    pub enterprise: Option<String>,
+    /// How many (1–200; default 50).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The cursor printed after the previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -245,7 +245,8 @@ impl Store {
             .await
     }
 
-    /// What a database needs after seeding and before it is measured: PostgreSQL's issue id
+    /// What a database needs after seeding (issues, or needs and offers) and before it is
+    /// measured: PostgreSQL's issue id
     /// sequence moved past the seeded ids (SQLite takes the next id from the table itself), and
     /// the planner's statistics refreshed (`ANALYZE`; on PostgreSQL with a `VACUUM`, so that
     /// index-only scans see an all-visible map), and on SQLite the WAL folded back into the
@@ -258,6 +259,7 @@ impl Store {
                  (SELECT max(id) FROM issues))",
                 "VACUUM ANALYZE issues",
                 "VACUUM ANALYZE issue_events",
+                "VACUUM ANALYZE enterprise_tags, listings, listing_tags, listing_grams",
             ],
         };
         for sql in statements {

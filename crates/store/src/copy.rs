@@ -26,6 +26,7 @@ use crate::store::Store;
 /// order). A test checks this is every table of both schemas.
 pub const TABLES: &[&str] = &[
     "chains",
+    "chain_stages",
     "grids",
     "posts",
     "enterprises",
@@ -61,6 +62,10 @@ pub const TABLES: &[&str] = &[
     "calendar_days",
     "calendar_changes",
     "import_uploads",
+    "enterprise_tags",
+    "listings",
+    "listing_tags",
+    "listing_grams",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

@@ -22,6 +22,8 @@
 //! - `calendars`: working calendars per region and year, seeded, replaced and audited.
 //! - `copy`: whole databases copied (backup, restore, SQLite ⇄ PostgreSQL), verified by row
 //!   counts and a checksum of the event log.
+//! - `chain`: the chain's matchmaking: stages, enterprises' chain positions, needs and offers
+//!   ([`Listing`]) with their tags and bigrams, their search, and a need's candidates.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -58,6 +60,7 @@ mod backend;
 mod batch;
 mod bulk;
 mod calendars;
+mod chain;
 mod copy;
 mod effects;
 pub mod error;
@@ -91,6 +94,9 @@ pub use backend::Tx;
 pub use bulk::History;
 pub use calendars::{
     year_json, CalendarChange, CalendarChangeBy, NewCalendarYear, StoredCalendarYear,
+};
+pub use chain::{
+    Listing, ListingFilter, NeedCandidates, NewListing, MAX_CANDIDATES, MAX_LISTING_PAGE,
 };
 pub use copy::{Copied, CopyRefused, TABLES};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};

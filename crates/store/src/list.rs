@@ -1,6 +1,6 @@
 //! Listing issues: filters translated to SQL, and keyset pagination, newest first.
 
-use gridloop_core::{Format, IssueId, Role, Rule};
+use gridloop_core::{Actor, Format, IssueId, Role, Rule};
 
 use crate::backend::{Arg, Backend, Tx};
 use crate::error::StoreError;
@@ -25,8 +25,17 @@ impl Where {
         format!("${}", self.args.len())
     }
 
+    /// The clauses joined by `AND` (`TRUE` for none).
+    pub(crate) fn condition(&self) -> String {
+        if self.clauses.is_empty() {
+            "TRUE".to_owned()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+
     /// `column IN ($a, $b, …)`; `values` must not be empty.
-    fn any_of(&mut self, column: &str, values: impl IntoIterator<Item = Arg>) -> String {
+    pub(crate) fn any_of(&mut self, column: &str, values: impl IntoIterator<Item = Arg>) -> String {
         let list: Vec<String> = values.into_iter().map(|v| self.param(v)).collect();
         format!("{column} IN ({})", list.join(", "))
     }
@@ -38,13 +47,22 @@ fn encode_cursor(id: IssueId) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<IssueId, StoreError> {
+    decode_key('i', cursor)
+}
+
+/// The positive id a cursor `{prefix}{hex}` carries; anything else is `Invalid` (a cursor is
+/// opaque: one this server did not hand out is refused, not guessed at).
+pub(crate) fn decode_key<T>(prefix: char, cursor: &str) -> Result<T, StoreError>
+where
+    T: std::str::FromStr,
+{
     let bad = || StoreError::invalid("cursor", Rule::Format(Format::Cursor));
-    let hex = cursor.strip_prefix('i').ok_or_else(bad)?;
+    let hex = cursor.strip_prefix(prefix).ok_or_else(bad)?;
     if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
     let raw = i64::from_str_radix(hex, 16).map_err(|_| bad())?;
-    IssueId::new(raw).map_err(|_| bad())
+    raw.to_string().parse().map_err(|_| bad())
 }
 
 /// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
@@ -109,29 +127,53 @@ pub(crate) fn filter_sql(backend: Backend, filter: &IssueFilter, w: &mut Where) 
             .push(format!("title {} {p} ESCAPE '\\'", backend.ilike()));
     }
     if let Some(actor) = &filter.visible_to {
-        // Actor::can_see: the reporter, or any role covering the issue's scope.
-        let sees_all = [Role::Dispatcher, Role::Supervisor, Role::Admin]
-            .iter()
-            .any(|r| actor.has_role(*r));
-        if !sees_all {
-            let mut any = vec![format!("reporter_id = {}", w.param(actor.user.get()))];
-            let by_grid = actor.has_role(Role::PostMember) || actor.has_role(Role::Commissioner);
-            if by_grid && !actor.grids.is_empty() {
-                any.push(w.any_of("grid_id", actor.grids.iter().map(|g| g.get().into())));
-            }
-            let by_unit = actor.has_role(Role::UnitMember) || actor.has_role(Role::UnitHead);
-            if by_unit && !actor.units.is_empty() {
-                any.push(w.any_of("unit_id", actor.units.iter().map(|u| u.get().into())));
-            }
-            if actor.has_role(Role::Enterprise) && !actor.enterprises.is_empty() {
-                any.push(w.any_of(
-                    "enterprise_id",
-                    actor.enterprises.iter().map(|e| e.get().into()),
-                ));
-            }
-            w.clauses.push(format!("({})", any.join(" OR ")));
+        let columns = ScopeColumns {
+            mine: "reporter_id",
+            grid: "grid_id",
+            unit: Some("unit_id"),
+            enterprise: "enterprise_id",
+        };
+        if let Some(clause) = scope_sql(w, actor, &columns) {
+            w.clauses.push(clause);
         }
     }
+}
+
+/// The columns [`scope_sql`] reads a row's scope from.
+pub(crate) struct ScopeColumns {
+    /// The person who created it (an issue's reporter, a listing's poster).
+    pub(crate) mine: &'static str,
+    pub(crate) grid: &'static str,
+    /// The handling unit, for rows that have one.
+    pub(crate) unit: Option<&'static str>,
+    pub(crate) enterprise: &'static str,
+}
+
+/// `Actor::can_see` as a condition: what the actor created, or any role covering the row's
+/// scope; `None` for dispatchers, supervisors and admins, who see everything.
+pub(crate) fn scope_sql(w: &mut Where, actor: &Actor, columns: &ScopeColumns) -> Option<String> {
+    let sees_all = [Role::Dispatcher, Role::Supervisor, Role::Admin]
+        .iter()
+        .any(|r| actor.has_role(*r));
+    if sees_all {
+        return None;
+    }
+    let mut any = vec![format!("{} = {}", columns.mine, w.param(actor.user.get()))];
+    let by_grid = actor.has_role(Role::PostMember) || actor.has_role(Role::Commissioner);
+    if by_grid && !actor.grids.is_empty() {
+        any.push(w.any_of(columns.grid, actor.grids.iter().map(|g| g.get().into())));
+    }
+    let by_unit = actor.has_role(Role::UnitMember) || actor.has_role(Role::UnitHead);
+    if let Some(unit) = columns.unit.filter(|_| by_unit && !actor.units.is_empty()) {
+        any.push(w.any_of(unit, actor.units.iter().map(|u| u.get().into())));
+    }
+    if actor.has_role(Role::Enterprise) && !actor.enterprises.is_empty() {
+        any.push(w.any_of(
+            columns.enterprise,
+            actor.enterprises.iter().map(|e| e.get().into()),
+        ));
+    }
+    Some(format!("({})", any.join(" OR ")))
 }
 
 impl Tx {
@@ -152,11 +194,7 @@ impl Tx {
             w.clauses.push(format!("id < {p}"));
         }
         filter_sql(self.backend(), filter, &mut w);
-        let condition = if w.clauses.is_empty() {
-            "TRUE".to_owned()
-        } else {
-            w.clauses.join(" AND ")
-        };
+        let condition = w.condition();
         // One more than asked, to know whether another page follows.
         let p = w.param(i64::from(limit) + 1);
         let sql = format!(

@@ -95,6 +95,8 @@ pub fn thing(locale: Locale, what: Thing) -> &'static str {
         Thing::Notification => "thing_notification",
         Thing::Schedule => "thing_schedule",
         Thing::Job => "thing_job",
+        Thing::Stage => "thing_stage",
+        Thing::Listing => "thing_listing",
         Thing::Resource => "thing_resource",
     };
     i18n::text(locale, key)
@@ -217,6 +219,8 @@ pub fn doing(locale: Locale, what: Doing) -> String {
         Doing::ReadReport => "doing_read_report",
         Doing::ReadVisits => "doing_read_visits",
         Doing::LogVisit => "doing_log_visit",
+        Doing::PostListing => "doing_post_listing",
+        Doing::SetPosition => "doing_set_position",
     };
     i18n::text(locale, key).to_owned()
 }
@@ -309,6 +313,10 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
             .replace("{now}", now)
             .replace("{retryable}", &list(retryable)),
         Rule::LastAdmin => t("rule_last_admin").to_owned(),
+        Rule::InUse => t("rule_in_use").to_owned(),
+        Rule::DateBetween { min, max } => t("rule_date_between")
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
     }
 }
 
@@ -505,6 +513,8 @@ mod tests {
             Doing::ReadReport,
             Doing::ReadVisits,
             Doing::LogVisit,
+            Doing::PostListing,
+            Doing::SetPosition,
         ]);
         errors.extend(doings.map(|doing| AppError::NotPermitted {
             doing,
@@ -627,6 +637,11 @@ mod tests {
                 retryable: &["dead", "retryable"],
             },
             Rule::LastAdmin,
+            Rule::InUse,
+            Rule::DateBetween {
+                min: chrono::NaiveDate::MIN,
+                max: chrono::NaiveDate::MAX,
+            },
         ];
         let formats = [
             Format::Code,
@@ -718,7 +733,9 @@ mod tests {
                 | Rule::JobIncomplete
                 | Rule::Changed { .. }
                 | Rule::NotRetryable { .. }
-                | Rule::LastAdmin => {}
+                | Rule::LastAdmin
+                | Rule::InUse
+                | Rule::DateBetween { .. } => {}
                 Rule::Format(
                     Format::Code
                     | Format::Login

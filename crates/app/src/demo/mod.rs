@@ -1,7 +1,9 @@
-//! The reference park: its data ([`park`]) and how it is written to the store, and
+//! The reference park: its data ([`park`]) and how it is written to the store; [`chain`]: its
+//! chain's stages, the enterprises' positions and a dozen needs and offers; and
 //! [`history`]: eight weeks of issues played through the real workflow on a simulated clock,
 //! so the demo's first reports and charts have figures to show.
 
+pub mod chain;
 pub mod history;
 pub mod park;
 
@@ -64,6 +66,9 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
     let mut posts = HashMap::new();
     let mut enterprises = Vec::new();
     let mut grid_enterprises: HashMap<String, Vec<EnterpriseId>> = HashMap::new();
+    // Per grid, in the park's order: the grid's id and its enterprises with their names.
+    let mut grid_ids = Vec::new();
+    let mut named_enterprises: Vec<Vec<(EnterpriseId, String)>> = Vec::new();
     for spec in &park.grids {
         let grid = tx
             .create_grid(NewGrid {
@@ -82,6 +87,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
                 .await?;
             posts.insert(post.code.clone(), created.id);
         }
+        let mut named = Vec::new();
         for enterprise in &spec.enterprises {
             let created = tx
                 .create_enterprise(NewEnterprise {
@@ -91,12 +97,15 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
                 })
                 .await?;
             enterprises.push(created.id);
+            named.push((created.id, enterprise.name.clone()));
             grid_enterprises
                 .entry(spec.code.clone())
                 .or_default()
                 .push(created.id);
         }
         grids.insert(spec.code.clone(), grid.id);
+        grid_ids.push(grid.id);
+        named_enterprises.push(named);
     }
     let mut units = HashMap::new();
     for spec in &park.units {
@@ -195,6 +204,22 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
             })?;
         }
     }
+    // The chain: stages, positions, and needs and offers posted by a commissioner of each grid.
+    let posters: HashMap<usize, UserId> = park
+        .grids
+        .iter()
+        .enumerate()
+        .filter_map(|(g, spec)| Some((g, *commissioners.get(&spec.code)?.first()?)))
+        .collect();
+    chain::seed(
+        &mut tx,
+        chain.id,
+        &named_enterprises,
+        &posters,
+        &grid_ids,
+        now,
+    )
+    .await?;
     // The Open311 client: its api_key reports on behalf of any enterprise of the park.
     tx.create_user(NewUser {
         login: Login::parse(OPEN311_LOGIN)?,

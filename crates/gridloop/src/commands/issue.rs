@@ -150,7 +150,7 @@ async fn act(app: &App, args: ActArgs) -> anyhow::Result<()> {
 }
 
 /// The reader `--as` names, if any: without it the console's operator sees every issue.
-async fn reader(app: &App, as_login: Option<&str>) -> anyhow::Result<Option<Actor>> {
+pub(crate) async fn reader(app: &App, as_login: Option<&str>) -> anyhow::Result<Option<Actor>> {
     match as_login {
         Some(login) => Ok(Some(app.actor(login).await?)),
         None => Ok(None),

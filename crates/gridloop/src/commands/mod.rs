@@ -2,9 +2,10 @@
 
 mod backup;
 mod calendar;
+mod chain;
 mod demo;
 mod import;
-mod issue;
+pub(crate) mod issue;
 pub(crate) mod jobs;
 mod lifecycle;
 mod notify;
@@ -71,6 +72,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calendar(cmd) => calendar::run(&app, cmd).await,
         Command::Backup { file } => backup::backup(&app, &file).await,
         Command::Import(args) => import::run(&app, &args).await,
+        Command::Chain(cmd) => chain::run(&app, cmd).await,
+        Command::Need(cmd) => chain::listing(&app, gridloop_core::chain::Side::Need, cmd).await,
+        Command::Offer(cmd) => chain::listing(&app, gridloop_core::chain::Side::Offer, cmd).await,
         Command::Lifecycle(_) | Command::Restore { .. } | Command::Copy { .. } => {
             unreachable!("answered before the database is opened")
         }

@@ -4,6 +4,7 @@
 mod attachments;
 mod bad_input;
 mod calendars;
+mod chain;
 mod export;
 mod issues;
 mod open311;

@@ -1,0 +1,384 @@
+//! The chain's matchmaking use cases (`crates/app/src/chain/`): who may post and see needs
+//! and offers, bad input refused whole with nothing written, expiry read from the park's
+//! clock, withdrawal, positions, and the offcut need's suggestions.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use gridloop_app::chain::listings::{self, ListInput, PostInput};
+use gridloop_app::chain::positions::{self, PositionInput};
+use gridloop_app::chain::stages::{self, StageInput};
+use gridloop_app::chain::suggest::suggest;
+use gridloop_app::clock::{Clock, ManualClock};
+use gridloop_app::settings::Settings;
+use gridloop_app::{calendars, AppError, AppState};
+use gridloop_core::chain::{ListingStatus, Side, Target};
+use gridloop_core::locale::Locale;
+use gridloop_core::{Actor, Code, EnterpriseId, Login, Name, Role, Workflow};
+use gridloop_store::{NewEnterprise, NewGrid, NewUser, Store};
+
+struct Park {
+    state: AppState,
+    clock: Arc<ManualClock>,
+    admin: Actor,
+    /// Post member of grid A.
+    walker: Actor,
+    /// Commissioner of grid B.
+    visitor: Actor,
+    /// The recycler's own user.
+    recycler_user: Actor,
+    /// An 铝加工 firm in grid A.
+    rolling: EnterpriseId,
+    /// A 再生铝 firm in grid B.
+    recycler: EnterpriseId,
+}
+
+async fn park(store: &Store) -> Park {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 6, 2, 0, 0)
+            .single()
+            .expect("instant"),
+    ));
+    let settings = Settings::defaults();
+    let calendar = calendars::load_stored(store, &settings.calendar, clock.now())
+        .await
+        .expect("calendar");
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let state =
+        AppState::from_settings(store.clone(), Workflow::new(calendar), dyn_clock, &settings)
+            .expect("state");
+    let code = |s: &str| Code::parse(s).expect("code");
+    let name = |s: &str| Name::parse(s).expect("name");
+    let mut tx = store.transaction().await.expect("begin");
+    let chain = tx
+        .create_chain(code("aluminium"), name("铝产业链"))
+        .await
+        .expect("chain");
+    let grid = |c: &str| NewGrid {
+        code: code(c),
+        name: name(c),
+        chain: chain.id,
+    };
+    let grid_a = tx.create_grid(grid("g-a")).await.expect("grid a");
+    let grid_b = tx.create_grid(grid("g-b")).await.expect("grid b");
+    let firm = |n: &str, grid| NewEnterprise {
+        name: name(n),
+        grid,
+        address: None,
+    };
+    let rolling = tx
+        .create_enterprise(firm("渝铝型材", grid_a.id))
+        .await
+        .expect("rolling");
+    let recycler = tx
+        .create_enterprise(firm("再生金属", grid_b.id))
+        .await
+        .expect("recycler");
+    let user = |login: &str, roles: Vec<Role>| NewUser {
+        login: Login::parse(login).expect("login"),
+        name: name(login),
+        phone: None,
+        email: None,
+        locale: "zh-CN".to_owned(),
+        roles,
+        posts: vec![],
+        units: vec![],
+        grids: vec![],
+        enterprises: vec![],
+    };
+    tx.create_user(user("admin", vec![Role::Admin]))
+        .await
+        .expect("admin");
+    tx.create_user(NewUser {
+        grids: vec![grid_a.id],
+        ..user("walker", vec![Role::Commissioner])
+    })
+    .await
+    .expect("walker");
+    tx.create_user(NewUser {
+        grids: vec![grid_b.id],
+        ..user("visitor", vec![Role::Commissioner])
+    })
+    .await
+    .expect("visitor");
+    tx.create_user(NewUser {
+        enterprises: vec![recycler.id],
+        ..user("recycler", vec![Role::Enterprise])
+    })
+    .await
+    .expect("recycler user");
+    let actor = async |tx: &mut gridloop_store::Tx, login: &str| {
+        tx.actor(&Login::parse(login).expect("login"))
+            .await
+            .expect("actor")
+    };
+    let admin = actor(&mut tx, "admin").await;
+    let walker = actor(&mut tx, "walker").await;
+    let visitor = actor(&mut tx, "visitor").await;
+    let recycler_user = actor(&mut tx, "recycler").await;
+    tx.commit().await.expect("commit");
+    let six = gridloop_app::demo::chain::STAGES.map(|(code, name)| StageInput {
+        code: code.into(),
+        name: name.into(),
+    });
+    stages::set(&state, &admin, "aluminium", &six)
+        .await
+        .expect("stages");
+    Park {
+        state,
+        clock,
+        admin,
+        walker,
+        visitor,
+        recycler_user,
+        rolling: rolling.id,
+        recycler: recycler.id,
+    }
+}
+
+impl Park {
+    async fn post(
+        &self,
+        actor: &Actor,
+        side: Side,
+        input: &PostInput,
+    ) -> Result<gridloop_store::Listing, AppError> {
+        listings::post(&self.state, actor, side, input).await
+    }
+}
+
+fn need_input(enterprise: EnterpriseId) -> PostInput {
+    PostInput {
+        kind: "byproduct_buyer".into(),
+        enterprise: enterprise.to_string(),
+        title: "寻找铝边角料回收企业".into(),
+        text: "每月产生型材边角料约30吨，目前低价外卖亏损，希望就近回收再生".into(),
+        quantity: Some("每月约30吨".into()),
+        tags: vec!["边角料，废铝".into()],
+        valid_until: "2027-03-31".into(),
+    }
+}
+
+fn offer_input(enterprise: EnterpriseId) -> PostInput {
+    PostInput {
+        kind: "technology".into(),
+        enterprise: enterprise.to_string(),
+        title: "边角料回收再生为合金锭".into(),
+        text: "可上门回收铝边角料，再生为ADC12合金锭".into(),
+        quantity: None,
+        tags: vec!["边角料".into(), "再生合金".into()],
+        valid_until: "2027-01-31".into(),
+    }
+}
+
+async fn all_listings(park: &Park) -> usize {
+    listings::list(&park.state, Some(&park.admin), &ListInput::default())
+        .await
+        .expect("list")
+        .items
+        .len()
+}
+
+#[tokio::test]
+async fn a_listing_is_posted_for_an_enterprise_in_sight_and_bad_input_writes_nothing() {
+    let scratch = common::Scratch::new("chain-post").await;
+    let park = park(&scratch.store).await;
+    let need = park
+        .post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("post");
+    assert_eq!(need.status, ListingStatus::Open);
+    assert_eq!(need.tags.as_slice().len(), 2);
+    // An enterprise of another grid is out of the commissioner's sight: it names nothing.
+    let e = park
+        .post(&park.walker, Side::Need, &need_input(park.recycler))
+        .await
+        .expect_err("another grid");
+    assert!(matches!(&e, AppError::Invalid(errors) if errors[0].field() == "enterprise"));
+    // Every bad field named at once.
+    let bad = PostInput {
+        kind: "scrap".into(),
+        title: " ".into(),
+        text: String::new(),
+        valid_until: "2026-12-06".into(),
+        ..need_input(park.rolling)
+    };
+    let e = park
+        .post(&park.walker, Side::Need, &bad)
+        .await
+        .expect_err("bad");
+    let AppError::Invalid(errors) = e else {
+        panic!("expected Invalid, got {e:?}");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field()).collect();
+    assert_eq!(fields, ["kind", "title", "text", "valid_until"]);
+    // An admin does not post: posting is for posts, commissioners and enterprises.
+    let e = park
+        .post(&park.admin, Side::Need, &need_input(park.rolling))
+        .await
+        .expect_err("admin");
+    assert!(matches!(e, AppError::NotPermitted { .. }));
+    assert_eq!(all_listings(&park).await, 1);
+    scratch.remove().await;
+}
+
+#[tokio::test]
+async fn a_listing_reads_as_expired_after_its_date_on_the_parks_clock_and_is_withdrawn_once() {
+    let scratch = common::Scratch::new("chain-expiry").await;
+    let park = park(&scratch.store).await;
+    let offer = park
+        .post(
+            &park.recycler_user,
+            Side::Offer,
+            &offer_input(park.recycler),
+        )
+        .await
+        .expect("offer");
+    // 2027-01-31 23:30 in Shanghai: still the last day.
+    park.clock.set(
+        Utc.with_ymd_and_hms(2027, 1, 31, 15, 30, 0)
+            .single()
+            .expect("instant"),
+    );
+    let read = listings::get(&park.state, Some(&park.admin), offer.id)
+        .await
+        .expect("get");
+    assert_eq!(read.status, ListingStatus::Open);
+    park.clock.advance(Duration::hours(1));
+    let read = listings::get(&park.state, Some(&park.admin), offer.id)
+        .await
+        .expect("get");
+    assert_eq!(read.status, ListingStatus::Expired);
+    // The commissioner of grid A cannot see grid B's offer.
+    let e = listings::get(&park.state, Some(&park.walker), offer.id)
+        .await
+        .expect_err("out of sight");
+    assert!(matches!(e, AppError::NotFound(_)));
+    let withdrawn = listings::withdraw(&park.state, &park.recycler_user, offer.id)
+        .await
+        .expect("withdraw");
+    assert_eq!(withdrawn.status, ListingStatus::Withdrawn);
+    let e = listings::withdraw(&park.state, &park.recycler_user, offer.id)
+        .await
+        .expect_err("twice");
+    assert!(matches!(e, AppError::Invalid(_)));
+    scratch.remove().await;
+}
+
+#[tokio::test]
+async fn the_offcut_need_is_suggested_the_recycler_first_and_never_its_own_enterprise() {
+    let scratch = common::Scratch::new("chain-suggest").await;
+    let park = park(&scratch.store).await;
+    let position = |stage: &str, tags: &str| PositionInput {
+        stage: Some(stage.into()),
+        materials: vec![tags.into()],
+        ..PositionInput::default()
+    };
+    positions::set(
+        &park.state,
+        &park.visitor,
+        park.recycler,
+        &position("recycling", "边角料,废铝"),
+    )
+    .await
+    .expect("recycler position");
+    positions::set(
+        &park.state,
+        &park.walker,
+        park.rolling,
+        &position("processing", "铝锭"),
+    )
+    .await
+    .expect("rolling position");
+    // A commissioner sets positions only in the grids of their rounds.
+    let e = positions::set(
+        &park.state,
+        &park.walker,
+        park.recycler,
+        &position("recycling", "边角料"),
+    )
+    .await
+    .expect_err("another grid");
+    assert!(matches!(e, AppError::NotFound(_)));
+    let e = positions::set(
+        &park.state,
+        &park.admin,
+        park.recycler,
+        &position("mining", "边角料"),
+    )
+    .await
+    .expect_err("no such stage");
+    assert!(matches!(&e, AppError::Invalid(errors) if errors[0].field() == "stage"));
+
+    let need = park
+        .post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("need");
+    let own = park
+        .post(&park.walker, Side::Offer, &offer_input(park.rolling))
+        .await
+        .expect("own offer");
+    let offer = park
+        .post(
+            &park.recycler_user,
+            Side::Offer,
+            &offer_input(park.recycler),
+        )
+        .await
+        .expect("offer");
+    let found = suggest(&park.state, Some(&park.walker), need.id, None, Locale::En)
+        .await
+        .expect("suggest");
+    let targets: Vec<Target> = found
+        .suggestions
+        .iter()
+        .map(|s| s.suggestion.target)
+        .collect();
+    // The recycler's offer speaks for it: the enterprise is not suggested a second time.
+    assert_eq!(targets, [Target::Offer(offer.id)]);
+    assert_eq!(found.suggestions[0].suggestion.enterprise, park.recycler);
+    assert!(!targets.contains(&Target::Offer(own.id)));
+    assert_eq!(
+        found.suggestions[0].explanation,
+        "再生铝 is downstream of 铝加工; both mention 废铝, 边角料, 再生"
+    );
+    assert_eq!(found.suggestions[0].label, "边角料回收再生为合金锭");
+    // Suggestions are for needs.
+    let e = suggest(&park.state, Some(&park.walker), own.id, None, Locale::En)
+        .await
+        .expect_err("an offer");
+    assert!(matches!(e, AppError::Invalid(_)));
+    scratch.remove().await;
+}
+
+#[tokio::test]
+async fn only_admins_set_stages_and_a_listing_search_finds_chinese_without_spaces() {
+    let scratch = common::Scratch::new("chain-search").await;
+    let park = park(&scratch.store).await;
+    let e = stages::set(&park.state, &park.walker, "aluminium", &[])
+        .await
+        .expect_err("not admin");
+    assert!(matches!(e, AppError::NotPermitted { .. }));
+    park.post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("need");
+    let search = |q: &str| ListInput {
+        q: Some(q.into()),
+        ..ListInput::default()
+    };
+    let found = listings::list(&park.state, Some(&park.walker), &search("边角料"))
+        .await
+        .expect("search");
+    assert_eq!(found.items.len(), 1);
+    let found = listings::list(&park.state, Some(&park.visitor), &search("边角料"))
+        .await
+        .expect("search");
+    assert!(found.items.is_empty(), "grid A's need is out of sight");
+    let e = listings::list(&park.state, Some(&park.walker), &search("铝"))
+        .await
+        .expect_err("one character");
+    assert!(matches!(e, AppError::Invalid(_)));
+    scratch.remove().await;
+}

@@ -6,7 +6,7 @@ use gridloop_core::{
     Status, UnitId, UserId, Workflow,
 };
 
-use crate::backend::{Pool, Tx};
+use crate::backend::{Backend, Pool, Tx};
 use crate::error::StoreError;
 use crate::model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
@@ -276,11 +276,11 @@ impl Store {
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
         // On PostgreSQL, two round trips (see the `pg_intake` module).
-        match self.pool.sqlite_writer() {
-            Some(writer) => {
-                crate::batch::intake(&self.pool, writer, workflow, actor, new, now).await
+        match self.pool.backend() {
+            Backend::Sqlite => crate::batch::intake(&self.pool, workflow, actor, new, now).await,
+            Backend::Postgres => {
+                crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await
             }
-            None => crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await,
         }
     }
 }

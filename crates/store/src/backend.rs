@@ -42,6 +42,15 @@ impl Backend {
         }
     }
 
+    /// `expr`'s values of a group as one comma-separated text (`NULL` for none). The values
+    /// must hold no comma: ids and codes.
+    pub(crate) fn list_of(self, expr: &str) -> String {
+        match self {
+            Self::Sqlite => format!("group_concat({expr}, ',')"),
+            Self::Postgres => format!("string_agg(({expr})::text, ',')"),
+        }
+    }
+
     /// The case-insensitive `LIKE`. SQLite's `LIKE` already ignores case, for ASCII letters
     /// only (without the ICU extension); PostgreSQL's `ILIKE` follows the database's locale.
     pub(crate) fn ilike(self) -> &'static str {
@@ -628,6 +637,20 @@ impl Pool {
                 .execute(pool)
                 .await?
                 .rows_affected(),
+        })
+    }
+
+    /// Like [`Pool::fetch_one_alone`], for every row (a read too).
+    pub(crate) async fn fetch_all_alone<T: Decodable>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => {
+                bind_all!(sqlx::query_as(sql), args).fetch_all(read).await?
+            }
+            Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_all(pool).await?,
         })
     }
 

@@ -9,8 +9,8 @@ use gridloop_core::{
 use crate::backend::{Backend, Pool, Tx};
 use crate::error::StoreError;
 use crate::model::{
-    ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
-    NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
+    ActionRequest, Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid,
+    NewIssue, NewPost, NewUnit, NewUser, Post, Reported, Unit, User,
 };
 
 /// The persistent state of gridloop, on SQLite or PostgreSQL as the URL says.
@@ -210,18 +210,6 @@ impl Store {
     /// The issue's history, oldest first; empty for an unknown issue.
     pub async fn events(&self, id: IssueId) -> Result<Vec<Event>, StoreError> {
         self.read(async move |tx| tx.events(id).await).await
-    }
-
-    /// Issues matching the filter, newest first, keyset-paginated: `limit` is clamped to
-    /// 1..=500, `cursor` is a previous page's `next_cursor` (`Invalid` if it is not one).
-    pub async fn list_issues(
-        &self,
-        filter: &IssueFilter,
-        limit: u32,
-        cursor: Option<&str>,
-    ) -> Result<Page<Issue>, StoreError> {
-        self.read(async move |tx| tx.list_issues(filter, limit, cursor).await)
-            .await
     }
 
     /// The number of issues in each status, zeros included, in `Status::ALL` order.

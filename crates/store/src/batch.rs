@@ -303,8 +303,11 @@ async fn commit(mut guard: OwnedMutexGuard<Batch>) -> Result<(), StoreError> {
 
 /// Undoes the work a dropped member left, if any. If that fails, the batch cannot be trusted:
 /// it is rolled back whole and its members fail.
+///
+/// The mark is cleared only once the undoing is done: if this is cut short (its caller going
+/// away), the next writer to take the turn undoes it again rather than commit half of it.
 async fn settle(batch: &mut Batch) {
-    let Some(savepoint) = batch.undo.take() else {
+    let Some(savepoint) = batch.undo else {
         return;
     };
     if savepoint {
@@ -319,6 +322,7 @@ async fn settle(batch: &mut Batch) {
         // The first member's work was the whole batch; nobody waits on it.
         let _ = open.tx.rollback().await;
     }
+    batch.undo = None;
 }
 
 /// Rolls the open batch back whole and fails every member waiting on it.

@@ -130,15 +130,18 @@ pub struct BenchHttpArgs {
     /// PostgreSQL server to create a scratch database on.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub pg_url: String,
-    /// Concurrent clients, one run per value.
-    #[arg(long, value_delimiter = ',', default_value = "1,16")]
+    /// Concurrent clients, one round of the three tests per value.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,16,64")]
     pub clients: Vec<usize>,
-    /// Issues reported per run.
+    /// Issues reported per round (then each accepted: the action test).
     #[arg(long, default_value_t = 2000)]
     pub reports: usize,
-    /// Full loops (report … verify, six requests) per run.
-    #[arg(long, default_value_t = 300)]
-    pub cycles: usize,
+    /// Lists of 100 open issues per round.
+    #[arg(long, default_value_t = 2000)]
+    pub lists: usize,
+    /// Open issues in the database before the first round.
+    #[arg(long, default_value_t = 20_000)]
+    pub issues: u64,
     /// The `gridloop` binary to serve (and seed) with. Default: the `gridloop` next to this
     /// program, i.e. the one `cargo build --release -p gridloop` puts beside
     /// `gridloop-bench` in the same target folder.

@@ -1,13 +1,25 @@
-//! `gridloop-bench http`: the real server in a child process, driven over loopback.
+//! `gridloop-bench http`: the real server in a child process, driven over loopback (issue 17).
 //!
 //! The server is the `gridloop` binary ([`gridloop_binary`]: `--gridloop`, `GRIDLOOP_BIN`, or
-//! the `gridloop` next to this program), so what is measured is what ships.
+//! the `gridloop` next to this program), so what is measured is what ships, with its defaults
+//! (notifications on).
 //!
-//! For each backend and client count: a scratch database, `gridloop demo --seed-only` and
-//! `gridloop token create` run as child processes, then `gridloop serve` on a free loopback
-//! port. This process is the load: each client task sends its requests one after another on a
-//! kept-alive connection, first reports alone, then full loops (report, accept, assign, start,
-//! resolve, verify). Latencies are per request; the server's peak RSS is its `VmHWM`.
+//! Per backend: a scratch database, `gridloop demo --seed-only` and `gridloop token create` as
+//! child processes, then `--issues` open issues (20,000) reported through the store in this
+//! process, then `gridloop serve` on a free loopback port. For each client count, three tests
+//! one after another against that server:
+//!
+//! - **report**: `POST /api/v1/issues`, `--reports` of them;
+//! - **action**: one lifecycle action (`accept`, with the version) on each issue just reported;
+//! - **list**: `GET /api/v1/issues?status=<the open ones>&limit=100` as the dispatcher, who
+//!   sees every issue, `--lists` of them.
+//!
+//! This process is the load: each client task sends its requests one after another on a
+//! kept-alive connection. Per test it reports requests answered as expected per second,
+//! p50/p99 latency, errors (any other answer), the server's CPU per request and the cores it
+//! kept busy (`utime + stime` of the server process from `/proc/PID/stat`, over the wall time),
+//! and the load generator's own CPU per request (`/proc/self/stat`), which must stay below the
+//! server's for the figures to be the server's. The peak RSS is the server's `VmHWM`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,6 +28,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use bytes::Bytes;
+use chrono::Utc;
+use gridloop_core::{
+    Calendar, Code, Description, EnterpriseId, Login, Priority, Source, Status, Title, Workflow,
+};
+use gridloop_store::{NewIssue, Store};
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -31,17 +48,25 @@ use crate::scratch::Scratch;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
+/// Issues reported per transaction while seeding.
+const SEED_CHUNK: u64 = 1000;
+
 #[derive(Debug, Serialize)]
 struct Row {
     backend: &'static str,
+    test: &'static str,
     clients: usize,
-    reports_per_s: f64,
-    report_p50_ms: f64,
-    report_p99_ms: f64,
-    loops_per_s: f64,
-    loop_request_p50_ms: f64,
-    loop_request_p99_ms: f64,
+    requests: usize,
+    ok_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
     errors: usize,
+    /// The server's CPU time (user + system) per request, in milliseconds.
+    server_cpu_ms: f64,
+    /// The server's CPU time over the wall time: how many cores it kept busy.
+    server_cores: f64,
+    /// This process's (the load generator's) CPU time per request, in milliseconds.
+    load_cpu_ms: f64,
     server_peak_rss_mib: f64,
 }
 
@@ -49,24 +74,14 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
     let exe = gridloop_binary(args.gridloop.as_deref())?;
     let mut rows = Vec::new();
     for &backend in &args.backend {
-        for &clients in &args.clients {
-            let clients = clients.max(1);
-            let scratch = Scratch::create(backend, &args.pg_url).await?;
-            let result = one_run(&exe, &scratch.url, clients, args.reports, args.cycles).await;
-            scratch.drop().await?;
-            let mut row = result?;
-            row.backend = match backend {
-                Backend::Sqlite => "sqlite",
-                Backend::Postgres => "postgres",
-            };
-            if !json_out {
-                eprintln!(
-                    "{} × {} clients: {:.0} reports/s (p99 {:.1} ms), {:.0} loops/s, {} errors, {:.0} MiB peak",
-                    row.backend, row.clients, row.reports_per_s, row.report_p99_ms, row.loops_per_s, row.errors, row.server_peak_rss_mib
-                );
-            }
-            rows.push(row);
-        }
+        let name = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let scratch = Scratch::create(backend, &args.pg_url).await?;
+        let result = on_backend(&exe, &scratch.url, name, args, json_out).await;
+        scratch.drop().await?;
+        rows.extend(result?);
     }
     if json_out {
         return print_json(&rows);
@@ -76,12 +91,14 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
         .map(|r| {
             vec![
                 r.backend.to_owned(),
+                r.test.to_owned(),
                 r.clients.to_string(),
-                format!("{:.0}", r.reports_per_s),
-                format!("{:.1}/{:.1}", r.report_p50_ms, r.report_p99_ms),
-                format!("{:.0}", r.loops_per_s),
-                format!("{:.1}/{:.1}", r.loop_request_p50_ms, r.loop_request_p99_ms),
+                format!("{:.0}", r.ok_per_s),
+                format!("{:.1}/{:.1}", r.p50_ms, r.p99_ms),
                 r.errors.to_string(),
+                format!("{:.2}", r.server_cpu_ms),
+                format!("{:.2}", r.server_cores),
+                format!("{:.2}", r.load_cpu_ms),
                 format!("{:.0}", r.server_peak_rss_mib),
             ]
         })
@@ -91,12 +108,14 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
         table(
             &[
                 "BACKEND",
+                "TEST",
                 "CLIENTS",
-                "REPORTS/S",
+                "OK/S",
                 "P50/P99 MS",
-                "LOOPS/S",
-                "REQ P50/P99 MS",
                 "ERRORS",
+                "SERVER CPU MS/REQ",
+                "CORES BUSY",
+                "LOAD CPU MS/REQ",
                 "PEAK RSS MIB",
             ],
             &cells
@@ -224,7 +243,7 @@ async fn send(
     url: &str,
     token: Option<&str>,
     body: Option<&Value>,
-) -> anyhow::Result<(u16, Value)> {
+) -> anyhow::Result<(u16, Bytes)> {
     let mut req = Request::builder().method(method).uri(url);
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
@@ -238,24 +257,27 @@ async fn send(
     };
     let res = client.request(req.body(Full::new(bytes))?).await?;
     let status = res.status().as_u16();
+    // The body is read whole but not parsed: the load generator parses only what it needs.
     let body = res.into_body().collect().await?.to_bytes();
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    Ok((status, value))
+    Ok((status, body))
 }
 
 struct Cast {
     base: String,
     reporter: String,
     dispatcher: String,
-    unit: String,
     enterprise: i64,
+    /// `?status=…&limit=100`: the open statuses.
+    list_query: String,
 }
 
-/// Latencies and error count of one client's work.
+/// Latencies and error count of one client's work, and what its reports created.
 #[derive(Default)]
 struct Tally {
     latencies: Vec<Duration>,
     errors: usize,
+    /// `(id, version)` of each issue reported.
+    created: Vec<(i64, i64)>,
 }
 
 impl Tally {
@@ -265,14 +287,14 @@ impl Tally {
         method: Method,
         url: &str,
         token: &str,
-        body: &Value,
+        body: Option<&Value>,
         expect: u16,
-    ) -> Option<Value> {
+    ) -> Option<Bytes> {
         let started = Instant::now();
-        let result = send(client, method, url, Some(token), Some(body)).await;
+        let result = send(client, method, url, Some(token), body).await;
         self.latencies.push(started.elapsed());
         match result {
-            Ok((status, value)) if status == expect => Some(value),
+            Ok((status, body)) if status == expect => Some(body),
             _ => {
                 self.errors += 1;
                 None
@@ -291,68 +313,60 @@ fn report_body(cast: &Cast) -> Value {
     })
 }
 
-async fn reports(client: HttpClient, cast: Arc<Cast>, n: usize) -> Tally {
-    let mut tally = Tally::default();
-    let url = format!("{}/api/v1/issues", cast.base);
-    for _ in 0..n {
-        tally
-            .call(
-                &client,
-                Method::POST,
-                &url,
-                &cast.reporter,
-                &report_body(&cast),
-                201,
-            )
-            .await;
-    }
-    tally
+/// One client's share of a test.
+enum Work {
+    Reports(usize),
+    Actions(Vec<(i64, i64)>),
+    Lists(usize),
 }
 
-async fn loops(client: HttpClient, cast: Arc<Cast>, n: usize) -> Tally {
+async fn client_run(client: HttpClient, cast: Arc<Cast>, work: Work) -> Tally {
     let mut tally = Tally::default();
     let issues = format!("{}/api/v1/issues", cast.base);
-    'cycle: for _ in 0..n {
-        let Some(issue) = tally
-            .call(
-                &client,
-                Method::POST,
-                &issues,
-                &cast.reporter,
-                &report_body(&cast),
-                201,
-            )
-            .await
-        else {
-            continue;
-        };
-        let id = issue["id"].as_i64().unwrap_or_default();
-        let mut version = issue["version"].as_i64().unwrap_or_default();
-        let url = format!("{issues}/{id}/actions");
-        let steps = [
-            (&cast.dispatcher, json!({"action": "accept"})),
-            (
-                &cast.dispatcher,
-                json!({"action": "assign", "unit": "transport"}),
-            ),
-            (&cast.unit, json!({"action": "start"})),
-            (
-                &cast.unit,
-                json!({"action": "resolve", "note": "已修复路面"}),
-            ),
-            (
-                &cast.reporter,
-                json!({"action": "verify", "satisfaction": 5}),
-            ),
-        ];
-        for (token, mut body) in steps {
-            body["version"] = json!(version);
-            match tally
-                .call(&client, Method::POST, &url, token, &body, 200)
-                .await
-            {
-                Some(updated) => version = updated["version"].as_i64().unwrap_or_default(),
-                None => continue 'cycle,
+    match work {
+        Work::Reports(n) => {
+            let body = report_body(&cast);
+            for _ in 0..n {
+                if let Some(issue) = tally
+                    .call(
+                        &client,
+                        Method::POST,
+                        &issues,
+                        &cast.reporter,
+                        Some(&body),
+                        201,
+                    )
+                    .await
+                {
+                    let issue: Value = serde_json::from_slice(&issue).unwrap_or(Value::Null);
+                    let id = issue["id"].as_i64().unwrap_or_default();
+                    let version = issue["version"].as_i64().unwrap_or_default();
+                    tally.created.push((id, version));
+                }
+            }
+        }
+        Work::Actions(targets) => {
+            for (id, version) in targets {
+                let url = format!("{issues}/{id}/actions");
+                let body = json!({"action": "accept", "version": version});
+                tally
+                    .call(
+                        &client,
+                        Method::POST,
+                        &url,
+                        &cast.dispatcher,
+                        Some(&body),
+                        200,
+                    )
+                    .await;
+            }
+        }
+        Work::Lists(n) => {
+            let url = format!("{issues}{}", cast.list_query);
+            for _ in 0..n {
+                tally
+                    .call(&client, Method::GET, &url, &cast.dispatcher, None, 200)
+                    .await;
             }
         }
     }
@@ -367,41 +381,123 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-async fn drive<F, Fut>(
-    clients: usize,
-    total: usize,
+/// CPU time (user + system) of a process so far, from `/proc/PID/stat` (`self` for this one).
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; in clock
+    // ticks, which are 1/100 s (USER_HZ) on Linux.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// One test: the work split among the clients, run at once, measured.
+async fn measure(
+    server: &Server,
     client: &HttpClient,
     cast: &Arc<Cast>,
-    work: F,
-) -> anyhow::Result<(Duration, Tally)>
-where
-    F: Fn(HttpClient, Arc<Cast>, usize) -> Fut,
-    Fut: std::future::Future<Output = Tally> + Send + 'static,
-{
+    shares: Vec<Work>,
+) -> anyhow::Result<(Tally, Measured)> {
+    let server_pid = server.child.id().map(|p| p.to_string()).unwrap_or_default();
+    let (server_before, load_before) = (cpu_time(&server_pid), cpu_time("self"));
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let share = total / clients + usize::from(c < total % clients);
-        tasks.push(tokio::spawn(work(client.clone(), cast.clone(), share)));
-    }
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|work| tokio::spawn(client_run(client.clone(), cast.clone(), work)))
+        .collect();
     let mut all = Tally::default();
     for t in tasks {
         let tally = t.await?;
         all.latencies.extend(tally.latencies);
         all.errors += tally.errors;
+        all.created.extend(tally.created);
     }
-    let took = started.elapsed();
+    let measured = Measured {
+        wall: started.elapsed(),
+        server_cpu: cpu_time(&server_pid).saturating_sub(server_before),
+        load_cpu: cpu_time("self").saturating_sub(load_before),
+    };
     all.latencies.sort();
-    Ok((took, all))
+    Ok((all, measured))
 }
 
-async fn one_run(
+struct Measured {
+    wall: Duration,
+    server_cpu: Duration,
+    load_cpu: Duration,
+}
+
+fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
+    let requests = tally.latencies.len();
+    let per_request = |d: Duration| d.as_secs_f64() * 1000.0 / requests.max(1) as f64;
+    let wall = m.wall.as_secs_f64().max(1e-9);
+    Row {
+        backend: "",
+        test,
+        clients,
+        requests,
+        ok_per_s: requests.saturating_sub(tally.errors) as f64 / wall,
+        p50_ms: percentile_ms(&tally.latencies, 50.0),
+        p99_ms: percentile_ms(&tally.latencies, 99.0),
+        errors: tally.errors,
+        server_cpu_ms: per_request(m.server_cpu),
+        server_cores: m.server_cpu.as_secs_f64() / wall,
+        load_cpu_ms: per_request(m.load_cpu),
+        server_peak_rss_mib: 0.0,
+    }
+}
+
+/// `n` split as evenly as it goes into `parts` shares.
+fn split(n: usize, parts: usize) -> impl Iterator<Item = usize> {
+    (0..parts).map(move |c| n / parts + usize::from(c < n % parts))
+}
+
+/// Reports `issues` open issues through the store, a thousand per transaction.
+async fn seed_open_issues(db: &str, enterprise: i64, issues: u64) -> anyhow::Result<()> {
+    let store = Store::connect(db).await?;
+    let workflow = Workflow::new(Calendar::default_china());
+    let actor = store.actor(&Login::parse("post01")?).await?;
+    let category = store
+        .category_by_code(&Code::parse("roads")?)
+        .await?
+        .context("no category 'roads' in the demo park")?;
+    let new = NewIssue {
+        enterprise: EnterpriseId::new(enterprise)?,
+        category: category.id,
+        title: Title::parse("厂区道路破损")?,
+        description: Description::parse("重型货车碾压导致路面破损")?,
+        priority: Priority::Normal,
+        source: Source::Api,
+        client_key: None,
+    };
+    let mut left = issues;
+    while left > 0 {
+        let mut tx = store.transaction().await?;
+        for _ in 0..left.min(SEED_CHUNK) {
+            tx.intake(&workflow, &actor, new.clone(), Utc::now())
+                .await?;
+        }
+        tx.commit().await?;
+        left = left.saturating_sub(SEED_CHUNK);
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn on_backend(
     exe: &Path,
     db: &str,
-    clients: usize,
-    n_reports: usize,
-    n_cycles: usize,
-) -> anyhow::Result<Row> {
+    name: &'static str,
+    args: &BenchHttpArgs,
+    quiet: bool,
+) -> anyhow::Result<Vec<Row>> {
     gridloop(exe, db, &["demo", "--seed-only", "--no-history"]).await?;
     let enterprises: Value = serde_json::from_str(
         &gridloop(exe, db, &["--json", "enterprise", "list", "--grid", "g1"]).await?,
@@ -409,31 +505,84 @@ async fn one_run(
     let enterprise = enterprises[0]["id"]
         .as_i64()
         .context("no enterprise in grid g1")?;
+    let started = Instant::now();
+    seed_open_issues(db, enterprise, args.issues).await?;
+    if !quiet {
+        eprintln!(
+            "{name}: {} open issues reported in {:.1} s",
+            args.issues,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let (reporter, dispatcher) = (
+        token(exe, db, "post01").await?,
+        token(exe, db, "dispatch").await?,
+    );
+    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
     let server = Server::start(exe, db).await?;
     let cast = Arc::new(Cast {
         base: server.base.clone(),
-        reporter: token(exe, db, "post01").await?,
-        dispatcher: token(exe, db, "dispatch").await?,
-        unit: token(exe, db, "transport").await?,
+        reporter,
+        dispatcher,
         enterprise,
+        list_query: format!("?status={}&limit=100", open.join(",")),
     });
-    let client: HttpClient = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(clients)
-        .build_http();
-    let (report_took, report_tally) = drive(clients, n_reports, &client, &cast, reports).await?;
-    let (loop_took, loop_tally) = drive(clients, n_cycles, &client, &cast, loops).await?;
+    let result = tests(&server, &cast, name, args, quiet).await;
     let peak = server.peak_rss_mib();
     server.stop().await;
-    Ok(Row {
-        backend: "",
-        clients,
-        reports_per_s: n_reports as f64 / report_took.as_secs_f64(),
-        report_p50_ms: percentile_ms(&report_tally.latencies, 50.0),
-        report_p99_ms: percentile_ms(&report_tally.latencies, 99.0),
-        loops_per_s: n_cycles as f64 / loop_took.as_secs_f64(),
-        loop_request_p50_ms: percentile_ms(&loop_tally.latencies, 50.0),
-        loop_request_p99_ms: percentile_ms(&loop_tally.latencies, 99.0),
-        errors: report_tally.errors + loop_tally.errors,
-        server_peak_rss_mib: peak,
-    })
+    let mut rows = result?;
+    for row in &mut rows {
+        row.backend = name;
+        row.server_peak_rss_mib = peak;
+    }
+    Ok(rows)
+}
+
+async fn tests(
+    server: &Server,
+    cast: &Arc<Cast>,
+    name: &str,
+    args: &BenchHttpArgs,
+    quiet: bool,
+) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for &clients in &args.clients {
+        let clients = clients.max(1);
+        let client: HttpClient = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(clients)
+            .build_http();
+        let shares = split(args.reports, clients).map(Work::Reports).collect();
+        let (reported, m) = measure(server, &client, cast, shares).await?;
+        rows.push(row("report", clients, &reported, &m));
+
+        let mut created = reported.created.into_iter();
+        let shares = split(created.len(), clients)
+            .map(|n| Work::Actions(created.by_ref().take(n).collect()))
+            .collect();
+        let (acted, m) = measure(server, &client, cast, shares).await?;
+        rows.push(row("action", clients, &acted, &m));
+
+        let shares = split(args.lists, clients).map(Work::Lists).collect();
+        let (listed, m) = measure(server, &client, cast, shares).await?;
+        rows.push(row("list", clients, &listed, &m));
+
+        if !quiet {
+            for r in &rows[rows.len() - 3..] {
+                eprintln!(
+                    "{name} {} × {} clients: {:.0} ok/s, p50 {:.1} ms, p99 {:.1} ms, {} errors, \
+                     server {:.2} ms CPU/request on {:.2} cores, load {:.2} ms CPU/request",
+                    r.test,
+                    r.clients,
+                    r.ok_per_s,
+                    r.p50_ms,
+                    r.p99_ms,
+                    r.errors,
+                    r.server_cpu_ms,
+                    r.server_cores,
+                    r.load_cpu_ms
+                );
+            }
+        }
+    }
+    Ok(rows)
 }

@@ -13,6 +13,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::batch::{Member, SqliteWriter};
+use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -21,9 +23,6 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{FromRow, Postgres, Sqlite, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
-
-use crate::error::StoreError;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -43,6 +42,15 @@ impl Backend {
         }
     }
 
+    /// `expr`'s values of a group as one comma-separated text (`NULL` for none). The values
+    /// must hold no comma: ids and codes.
+    pub(crate) fn list_of(self, expr: &str) -> String {
+        match self {
+            Self::Sqlite => format!("group_concat({expr}, ',')"),
+            Self::Postgres => format!("string_agg(({expr})::text, ',')"),
+        }
+    }
+
     /// The case-insensitive `LIKE`. SQLite's `LIKE` already ignores case, for ASCII letters
     /// only (without the ICU extension); PostgreSQL's `ILIKE` follows the database's locale.
     pub(crate) fn ilike(self) -> &'static str {
@@ -56,9 +64,23 @@ impl Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// The pool, and what lines up this process's writers (see `begin_write`).
-    Sqlite(SqlitePool, Arc<SqliteWriter>),
+    /// SQLite: the readers' pool, and the writer (its own pool, the turn, the group commit).
+    Sqlite {
+        read: SqlitePool,
+        writer: Arc<SqliteWriter>,
+    },
     Postgres(PgPool),
+}
+
+/// How many read-only connections a SQLite store keeps: two per core, at least four. Under WAL
+/// readers never wait for the writer nor for each other, so the cores bound them; the spare
+/// ones keep a long read (an export streaming every issue, a weekly report) from holding up
+/// the short ones (a list, a sign-in) on a small machine.
+fn sqlite_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .max(4)
 }
 
 impl Pool {
@@ -80,8 +102,10 @@ impl Pool {
                 // Writers queue on the database lock (BEGIN IMMEDIATE) instead of failing.
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true);
-            let path = options.get_filename();
-            if path != std::path::Path::new(":memory:") {
+            let path = options.get_filename().to_owned();
+            let in_memory = path == std::path::Path::new(":memory:")
+                || path.to_string_lossy().starts_with("file:sqlx-in-memory-");
+            if !in_memory {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     tokio::fs::create_dir_all(parent).await.map_err(|e| {
                         StoreError::Database(sqlx::Error::Configuration(
@@ -90,13 +114,47 @@ impl Pool {
                     })?;
                 }
             }
-            // Several readers work in parallel under WAL; writers take turns whatever the size.
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+            if in_memory {
+                // Each connection to `:memory:` is a database of its own (sqlx shares one by
+                // the shared cache, whose table locks would make readers fail rather than
+                // wait): one connection for everything, reads included.
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                return Ok(Self::Sqlite {
+                    read: pool.clone(),
+                    writer: Arc::new(SqliteWriter::new(pool)),
+                });
+            }
+            // The writers' pool: the group commit's connection (see `batch`), the migrations
+            // and the few statements run alone. One connection stays open so the WAL and its
+            // index outlive idle spells (the readers open read-only and cannot recreate them
+            // once SQLite removes them with its last connection).
+            let write = SqlitePoolOptions::new()
+                .max_connections(3)
+                .min_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
-            Ok(Self::Sqlite(pool, Arc::new(SqliteWriter::default())))
+            // Readers on connections of their own, read-only: under WAL they see the last
+            // commit and never queue behind the writer. Connected lazily, after the writer
+            // has made the file and put it in WAL mode.
+            let read_options = SqliteConnectOptions::new()
+                .filename(&path)
+                .read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let read = SqlitePoolOptions::new()
+                .max_connections(sqlite_readers())
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_lazy_with(read_options);
+            Ok(Self::Sqlite {
+                read,
+                writer: Arc::new(SqliteWriter::new(write)),
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A server that restarts, or a network that drops, leaves the pool with dead
             // connections and refused new ones. The pool heals by itself: every idle connection
@@ -122,14 +180,14 @@ impl Pool {
 
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(..) => Backend::Sqlite,
+            Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer.pool()).await?,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -137,8 +195,8 @@ impl Pool {
 
     pub(crate) async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(pool, _) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
+            Self::Sqlite { read, .. } => {
+                sqlx::query("SELECT 1").execute(read).await?;
             }
             Self::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
@@ -159,79 +217,44 @@ impl Pool {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        Ok(Self::Sqlite(pool, Arc::default()))
+        Ok(Self::Sqlite {
+            read: pool.clone(),
+            writer: Arc::new(SqliteWriter::new(pool)),
+        })
     }
 
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite(pool, _) => pool.close().await,
+            Self::Sqlite { read, writer } => {
+                read.close().await;
+                writer.pool().close().await;
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }
 
-    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
-    /// deferred transaction that reads first and writes later would have to upgrade its lock,
-    /// and two of them upgrading at once fail with SQLITE_BUSY whatever the busy timeout. On
-    /// PostgreSQL a plain `BEGIN` (read committed); the issue updates are compare-and-set.
+    /// A write transaction. On SQLite it joins the group commit (see `batch`), which takes the
+    /// write lock up front (`BEGIN IMMEDIATE`). On PostgreSQL a plain `BEGIN` (read committed);
+    /// the issue updates are compare-and-set.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
-        match self {
-            Self::Sqlite(_, writer) => {
-                // Writers of this process queue here, first come first served, instead of in
-                // SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and so
-                // leaves the database idle while writers wait. The busy timeout still covers
-                // writers in other processes (the CLI next to a running server).
-                let turn = writer.turn.clone().lock_owned().await;
-                self.begin_write_in_turn(turn).await
-            }
-            Self::Postgres(pool) => Ok(Tx {
-                inner: Inner::Postgres(pool.begin().await?),
-                _turn: None,
-            }),
-        }
-    }
-
-    /// A SQLite write transaction for a writer that already has its turn.
-    pub(crate) async fn begin_write_in_turn(
-        &self,
-        turn: OwnedMutexGuard<()>,
-    ) -> Result<Tx, StoreError> {
-        match self {
-            Self::Sqlite(pool, _) => Ok(Tx {
-                inner: Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-                _turn: Some(turn),
-            }),
-            Self::Postgres(_) => Err(StoreError::Corrupt(
-                "a SQLite writer's turn was used on PostgreSQL".into(),
-            )),
-        }
-    }
-
-    /// SQLite's writer line, or `None` on PostgreSQL.
-    pub(crate) fn sqlite_writer(&self) -> Option<&Arc<SqliteWriter>> {
-        match self {
-            Self::Sqlite(_, writer) => Some(writer),
-            Self::Postgres(_) => None,
-        }
+        let inner = match self {
+            Self::Sqlite { writer, .. } => Inner::Batched(writer.begin().await?),
+            Self::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
     }
 
     /// A read-only transaction, so that a read of several statements sees one snapshot.
     pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match self {
-            Self::Sqlite(pool, _) => Inner::Sqlite(pool.begin().await?),
+            Self::Sqlite { read, .. } => Inner::Sqlite(read.begin().await?),
             Self::Postgres(pool) => Inner::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             ),
         };
-        Ok(Tx { inner, _turn: None })
+        Ok(Tx { inner })
     }
-}
-
-/// This process's SQLite writers: whose turn it is, and reports waiting to be written together.
-#[derive(Debug, Default)]
-pub(crate) struct SqliteWriter {
-    pub(crate) turn: Arc<Mutex<()>>,
-    pub(crate) reports: crate::batch::Queue,
 }
 
 /// One value bound to a `$n` placeholder. The few types the schema uses, each nullable.
@@ -333,13 +356,13 @@ impl<T> Decodable for T where
 /// PostgreSQL refuses every further statement in a failed transaction.
 pub struct Tx {
     inner: Inner,
-    /// This process's turn to write to SQLite, held until the transaction ends. Declared after
-    /// `inner` so a dropped transaction is rolled back before the next writer's turn.
-    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 enum Inner {
+    /// A SQLite read transaction (or any on a read-only copy).
     Sqlite(Transaction<'static, Sqlite>),
+    /// A SQLite write transaction: a member of the group commit, holding the write turn.
+    Batched(Member),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -357,6 +380,10 @@ macro_rules! on_backend {
         match $inner {
             Inner::Sqlite(tx) => {
                 let $conn: &mut sqlx::SqliteConnection = tx;
+                $body
+            }
+            Inner::Batched(member) => {
+                let $conn: &mut sqlx::SqliteConnection = member.conn()?;
                 $body
             }
             Inner::Postgres(tx) => {
@@ -389,7 +416,7 @@ macro_rules! bind_all {
 impl Tx {
     pub(crate) fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Sqlite(_) | Inner::Batched(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
         }
     }
@@ -398,6 +425,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
             Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Batched(member) => member.commit().await?,
             Inner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -407,9 +435,21 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.inner {
             Inner::Sqlite(tx) => tx.rollback().await?,
+            Inner::Batched(member) => member.rollback().await?,
             Inner::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
+    }
+
+    /// Undoes what this transaction wrote so far and carries on in it: a SQLite writer keeps
+    /// its place in the group commit. Only SQLite's write transactions can.
+    pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
+        match &mut self.inner {
+            Inner::Batched(member) => member.undo().await,
+            Inner::Sqlite(_) | Inner::Postgres(_) => Err(StoreError::Corrupt(
+                "only a SQLite write transaction can be undone and carried on".into(),
+            )),
+        }
     }
 
     /// Runs a statement; returns the number of rows it changed.
@@ -498,21 +538,23 @@ impl Tx {
         types: &'a [PgType],
     ) -> futures_util::stream::BoxStream<'a, Result<Vec<Arg>, StoreError>> {
         use futures_util::StreamExt;
-        match &mut self.inner {
-            Inner::Sqlite(tx) => {
-                let conn: &mut sqlx::SqliteConnection = tx;
-                sqlx::query(sql)
-                    .fetch(conn)
-                    .map(|row| sqlite_values(&row?))
-                    .boxed()
-            }
+        let sqlite: Result<&mut sqlx::SqliteConnection, StoreError> = match &mut self.inner {
+            Inner::Sqlite(tx) => Ok(tx),
+            Inner::Batched(member) => member.conn(),
             Inner::Postgres(tx) => {
                 let conn: &mut sqlx::PgConnection = tx;
-                sqlx::query(sql)
+                return sqlx::query(sql)
                     .fetch(conn)
                     .map(move |row| pg_values(&row?, types))
-                    .boxed()
+                    .boxed();
             }
+        };
+        match sqlite {
+            Ok(conn) => sqlx::query(sql)
+                .fetch(conn)
+                .map(|row| sqlite_values(&row?))
+                .boxed(),
+            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
         }
     }
 }
@@ -568,14 +610,17 @@ fn pg_values(row: &PgRow, types: &[PgType]) -> Result<Vec<Arg>, StoreError> {
 /// Statements outside a [`Tx`] (after `bind_all!` is defined).
 impl Pool {
     /// Runs one statement outside any explicit transaction (PostgreSQL's autocommit makes a
-    /// single statement atomic on its own): one round trip instead of three.
+    /// single statement atomic on its own): one round trip instead of three. A read: on SQLite
+    /// it runs on a reader.
     pub(crate) async fn fetch_one_alone<T: Decodable>(
         &self,
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<T, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, _) => bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?,
+            Self::Sqlite { read, .. } => {
+                bind_all!(sqlx::query_as(sql), args).fetch_one(read).await?
+            }
             Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?,
         })
     }
@@ -584,8 +629,8 @@ impl Pool {
     /// (PostgreSQL's `VACUUM`, SQLite's WAL checkpoint).
     pub(crate) async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, _) => bind_all!(sqlx::query(sql), args)
-                .execute(pool)
+            Self::Sqlite { writer, .. } => bind_all!(sqlx::query(sql), args)
+                .execute(writer.pool())
                 .await?
                 .rows_affected(),
             Self::Postgres(pool) => bind_all!(sqlx::query(sql), args)
@@ -595,16 +640,30 @@ impl Pool {
         })
     }
 
-    /// Like [`Pool::fetch_one_alone`], for zero or one row.
+    /// Like [`Pool::fetch_one_alone`], for every row (a read too).
+    pub(crate) async fn fetch_all_alone<T: Decodable>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => {
+                bind_all!(sqlx::query_as(sql), args).fetch_all(read).await?
+            }
+            Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_all(pool).await?,
+        })
+    }
+
+    /// Like [`Pool::fetch_one_alone`], for zero or one row (a read too).
     pub(crate) async fn fetch_optional_alone<T: Decodable>(
         &self,
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, _) => {
+            Self::Sqlite { read, .. } => {
                 bind_all!(sqlx::query_as(sql), args)
-                    .fetch_optional(pool)
+                    .fetch_optional(read)
                     .await?
             }
             Self::Postgres(pool) => {

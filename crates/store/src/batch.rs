@@ -1,190 +1,374 @@
-//! Group commit of reports on SQLite.
+//! Group commit of every write on SQLite.
 //!
 //! SQLite has one writer at a time and every commit costs an fsync (synchronous=FULL), so a
-//! report alone spends most of its time waiting for the disk. Concurrent reports therefore share
-//! a transaction: each caller queues its report; whoever gets the write turn takes everything
-//! queued (up to [`MAX_BATCH`]), writes each report inside its own savepoint, commits once, and
-//! only then answers every caller. A report that fails rolls back to its savepoint and fails
-//! alone; if the commit fails, every report of the batch fails and none was written. Nothing is
-//! acknowledged before it is durable.
+//! write alone spends most of its time waiting for the disk. Concurrent writes of this process
+//! therefore share a transaction, the *batch*: each write transaction ([`Member`]) takes the
+//! write turn, does its work inside its own savepoint of the batch (the first of a batch needs
+//! none: the batch so far is its own work), and on `commit` releases the savepoint and hands
+//! the turn on. Whoever ends a turn while no other writer is queued for it (or when the batch is
+//! [`MAX_BATCH`] long) commits the batch, once, for everyone in it; every member's `commit`
+//! returns only after that commit, with its outcome. So:
 //!
-//! The batch runs on a task of its own, so a caller that goes away (an HTTP client hanging up)
-//! never cancels the others' reports halfway.
+//! - nothing is acknowledged before it is durable (the commit is the one fsync);
+//! - a write that fails, or is rolled back or dropped, undoes its savepoint and fails alone;
+//! - if the commit itself fails, every member of the batch fails and none was written;
+//! - a stale version still conflicts: members run one after another on one connection, so each
+//!   sees the writes of those before it (`act` re-reads the issue inside its savepoint).
+//!
+//! A caller that goes away never harms the others: a dropped member's savepoint is undone on a
+//! task of its own (or, failing that, by the next writer before it starts), and the commit runs
+//! on a task of its own too. A member waiting for the commit while nobody else will end the
+//! batch (the writer queued behind it went away) takes the turn and commits it itself.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{Actor, Workflow};
-use tokio::sync::oneshot;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
-use crate::backend::{args, Pool, SqliteWriter, Tx};
+use crate::backend::Pool;
 use crate::error::StoreError;
 use crate::issues::fingerprint;
 use crate::model::{NewIssue, Reported};
 
-/// The most reports one transaction takes; the rest wait for the next turn.
+/// The most writes one commit takes; the writers after them start the next batch.
 const MAX_BATCH: usize = 64;
 
-type Reply = oneshot::Sender<Result<Reported, StoreError>>;
+/// A batch's outcome once it ended: `Some(Ok)` committed, `Some(Err)` rolled back.
+type Outcome = Option<Result<(), String>>;
 
-/// One queued report.
-struct Job {
-    workflow: Workflow,
-    actor: Actor,
-    new: NewIssue,
-    now: DateTime<Utc>,
-    reply: Reply,
+/// This process's SQLite writers: the write pool, whose turn it is, the open batch.
+#[derive(Debug)]
+pub(crate) struct SqliteWriter {
+    pool: SqlitePool,
+    batch: Arc<Mutex<Batch>>,
+    /// Writers waiting for the turn to start a write (not those waiting for a commit): while
+    /// there are some, the one ending its turn leaves the commit to them.
+    queued: AtomicUsize,
 }
 
-/// Reports waiting for a write turn.
+/// The batch the turn guards.
 #[derive(Default)]
-pub(crate) struct Queue {
-    // A std Mutex: held to push or drain, never across an await.
-    jobs: Mutex<Vec<Job>>,
+pub(crate) struct Batch {
+    open: Option<Open>,
+    /// A member dropped midway left its work to undo; `true` if it had a savepoint.
+    undo: Option<bool>,
 }
 
-impl std::fmt::Debug for Queue {
+impl std::fmt::Debug for Batch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let waiting = self.jobs.lock().map(|j| j.len()).unwrap_or_default();
-        f.debug_struct("Queue").field("waiting", &waiting).finish()
+        f.debug_struct("Batch")
+            .field("members", &self.open.as_ref().map(|o| o.members))
+            .finish()
     }
 }
 
-impl Queue {
-    fn push(&self, job: Job) {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(job);
-    }
+/// An open batch: its transaction, how many members wait for its commit, and where the
+/// outcome is told.
+struct Open {
+    tx: Transaction<'static, Sqlite>,
+    members: usize,
+    outcome: watch::Sender<Outcome>,
+}
 
-    fn take(&self) -> Vec<Job> {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        let n = jobs.len().min(MAX_BATCH);
-        jobs.drain(..n).collect()
+/// One write transaction in the batch (the SQLite side of a write [`crate::Tx`]). It holds the
+/// turn until it commits, rolls back or is dropped.
+pub(crate) struct Member {
+    guard: Option<OwnedMutexGuard<Batch>>,
+    writer: Arc<SqliteWriter>,
+    savepoint: bool,
+}
+
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("savepoint", &self.savepoint)
+            .finish()
     }
 }
 
-/// Reports through the group commit: returns once the report is committed (or refused).
+/// Counts a writer queued for the turn until it gets it, or goes away.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SqliteWriter {
+    pub(crate) fn new(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            batch: Arc::default(),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction: waits for the turn, then joins the open batch in a savepoint of
+    /// its own, or starts a batch (`BEGIN IMMEDIATE`).
+    ///
+    /// Writers of this process queue here, first come first served, instead of in SQLite's
+    /// busy handler, which polls with growing sleeps (up to 100 ms) and so leaves the database
+    /// idle while writers wait. The busy timeout still covers writers in other processes (the
+    /// CLI next to a running server).
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<Member, StoreError> {
+        let mut guard = {
+            self.queued.fetch_add(1, Ordering::SeqCst);
+            let _queued = Queued(&self.queued);
+            self.batch.clone().lock_owned().await
+        };
+        settle(&mut guard).await;
+        let savepoint = guard.open.is_some();
+        if savepoint {
+            if let Err(e) = exec(&mut guard, "SAVEPOINT member").await {
+                abort(&mut guard, &e).await;
+                return Err(e);
+            }
+        } else {
+            // A deferred transaction that reads first and writes later would have to upgrade
+            // its lock, and two processes upgrading at once fail with SQLITE_BUSY whatever the
+            // busy timeout: the batch takes the write lock up front.
+            guard.open = Some(self.open_batch().await?);
+        }
+        Ok(Member {
+            guard: Some(guard),
+            writer: self.clone(),
+            savepoint,
+        })
+    }
+
+    async fn open_batch(&self) -> Result<Open, StoreError> {
+        Ok(Open {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            members: 0,
+            outcome: watch::channel(None).0,
+        })
+    }
+
+    /// Ends a member's turn: commits the batch when nobody else is queued to add to it (or it
+    /// is full) and returns the commit's result; otherwise hands the turn on (`None`).
+    async fn end_turn(&self, guard: OwnedMutexGuard<Batch>) -> Option<Result<(), StoreError>> {
+        let Some(open) = &guard.open else {
+            return None;
+        };
+        if self.queued.load(Ordering::SeqCst) == 0 || open.members >= MAX_BATCH {
+            Some(commit(guard).await)
+        } else {
+            None
+        }
+    }
+}
+
+impl Member {
+    /// The batch's connection, for this member's statements.
+    pub(crate) fn conn(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        self.guard
+            .as_mut()
+            .and_then(|guard| guard.open.as_mut())
+            .map(|open| &mut *open.tx)
+            .ok_or_else(ended)
+    }
+
+    /// Makes this member's work durable: returns once the batch holding it is committed, with
+    /// the batch's outcome.
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        let mut guard = self.guard.take().ok_or_else(ended)?;
+        if self.savepoint {
+            if let Err(e) = exec(&mut guard, "RELEASE member").await {
+                abort(&mut guard, &e).await;
+                let _ = self.writer.end_turn(guard).await;
+                return Err(e);
+            }
+        }
+        let Some(open) = guard.open.as_mut() else {
+            return Err(ended());
+        };
+        open.members += 1;
+        let outcome = open.outcome.subscribe();
+        match self.writer.end_turn(guard).await {
+            Some(committed) => committed,
+            None => wait(&self.writer, outcome).await,
+        }
+    }
+
+    /// Undoes this member's work and ends its turn; the rest of the batch is not touched.
+    pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
+        let mut guard = self.guard.take().ok_or_else(ended)?;
+        guard.undo = Some(self.savepoint);
+        settle(&mut guard).await;
+        // Others' commit, if ours was the last turn: their outcome is theirs to hear.
+        let _ = self.writer.end_turn(guard).await;
+        Ok(())
+    }
+
+    /// Undoes what this member wrote so far and keeps its turn, to carry on afresh (a report
+    /// whose client key turned out to be taken reads the earlier issue instead).
+    pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
+        let savepoint = self.savepoint;
+        let writer = self.writer.clone();
+        let guard = self.guard.as_mut().ok_or_else(ended)?;
+        if savepoint {
+            // A savepoint rolled back to stays open, ready for more work.
+            exec(guard, "ROLLBACK TO member").await
+        } else {
+            // The first member's work is all the batch holds.
+            if let Some(open) = guard.open.take() {
+                open.tx.rollback().await?;
+            }
+            guard.open = Some(writer.open_batch().await?);
+            Ok(())
+        }
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        // Recorded on the batch first: if the task below never runs, the next writer to take
+        // the turn does the undoing before it starts.
+        guard.undo = Some(self.savepoint);
+        let writer = self.writer.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                settle(&mut guard).await;
+                let _ = writer.end_turn(guard).await;
+            });
+        }
+    }
+}
+
+/// Waits for the commit of the batch a member joined. If the turn comes free while the batch
+/// is still open (whoever was queued behind went away), commits it.
+async fn wait(
+    writer: &SqliteWriter,
+    mut outcome: watch::Receiver<Outcome>,
+) -> Result<(), StoreError> {
+    loop {
+        if let Some(told) = told(&outcome) {
+            return told;
+        }
+        tokio::select! {
+            biased;
+            changed = outcome.changed() => {
+                if changed.is_err() {
+                    return told(&outcome).unwrap_or_else(|| Err(vanished()));
+                }
+            }
+            guard = writer.batch.clone().lock_owned() => {
+                let mut guard = guard;
+                settle(&mut guard).await;
+                if let Some(told) = told(&outcome) {
+                    return told;
+                }
+                // Not told, and nobody else holds the turn: the open batch is ours.
+                if guard.open.is_none() || outcome.has_changed().is_err() {
+                    return Err(vanished());
+                }
+                return commit(guard).await;
+            }
+        }
+    }
+}
+
+fn told(outcome: &watch::Receiver<Outcome>) -> Option<Result<(), StoreError>> {
+    outcome
+        .borrow()
+        .clone()
+        .map(|told| told.map_err(batch_failed))
+}
+
+/// Commits the open batch on a task of its own (a caller going away cannot cut it short) and
+/// tells every member.
+async fn commit(mut guard: OwnedMutexGuard<Batch>) -> Result<(), StoreError> {
+    let task = tokio::spawn(async move {
+        let Some(open) = guard.open.take() else {
+            return Ok(());
+        };
+        let result = open.tx.commit().await.map_err(StoreError::from);
+        let told = result.as_ref().map(|_| ()).map_err(ToString::to_string);
+        let _ = open.outcome.send(Some(told));
+        result
+    });
+    task.await.unwrap_or_else(|_| Err(vanished()))
+}
+
+/// Undoes the work a dropped member left, if any. If that fails, the batch cannot be trusted:
+/// it is rolled back whole and its members fail.
+///
+/// The mark is cleared only once the undoing is done: if this is cut short (its caller going
+/// away), the next writer to take the turn undoes it again rather than commit half of it.
+async fn settle(batch: &mut Batch) {
+    let Some(savepoint) = batch.undo else {
+        return;
+    };
+    if savepoint {
+        let undone = match exec(batch, "ROLLBACK TO member").await {
+            Ok(()) => exec(batch, "RELEASE member").await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = undone {
+            abort(batch, &e).await;
+        }
+    } else if let Some(open) = batch.open.take() {
+        // The first member's work was the whole batch; nobody waits on it.
+        let _ = open.tx.rollback().await;
+    }
+    batch.undo = None;
+}
+
+/// Rolls the open batch back whole and fails every member waiting on it.
+async fn abort(batch: &mut Batch, e: &StoreError) {
+    if let Some(open) = batch.open.take() {
+        let _ = open.tx.rollback().await;
+        let _ = open.outcome.send(Some(Err(e.to_string())));
+    }
+}
+
+async fn exec(batch: &mut Batch, sql: &str) -> Result<(), StoreError> {
+    let open = batch.open.as_mut().ok_or_else(ended)?;
+    sqlx::query(sql).execute(&mut *open.tx).await?;
+    Ok(())
+}
+
+/// Reports through the group commit: returns once the report is committed (or refused). A
+/// client key seen before (perhaps earlier in this very batch) hits the unique index: the
+/// report's own writes are undone and the earlier issue answered, or `KeyReuse`.
 pub(crate) async fn intake(
     pool: &Pool,
-    writer: &Arc<SqliteWriter>,
     workflow: &Workflow,
     actor: &Actor,
     new: NewIssue,
     now: DateTime<Utc>,
 ) -> Result<Reported, StoreError> {
-    let (reply, mut answer) = oneshot::channel();
-    writer.reports.push(Job {
-        workflow: workflow.clone(),
-        actor: actor.clone(),
-        new,
-        now,
-        reply,
-    });
-    loop {
-        tokio::select! {
-            biased;
-            result = &mut answer => return result.unwrap_or_else(|_| Err(vanished())),
-            turn = writer.turn.clone().lock_owned() => {
-                // Our report may have been written by the turn before ours.
-                match answer.try_recv() {
-                    Ok(result) => return result,
-                    Err(oneshot::error::TryRecvError::Closed) => return Err(vanished()),
-                    Err(oneshot::error::TryRecvError::Empty) => {}
-                }
-                let jobs = writer.reports.take();
-                let pool = pool.clone();
-                // Its own task: see the module doc. The turn moves with it.
-                let batch = tokio::spawn(async move {
-                    match pool.begin_write_in_turn(turn).await {
-                        Ok(tx) => run(tx, jobs).await,
-                        Err(e) => fail_all(jobs.into_iter().map(|j| j.reply), &e),
-                    }
-                });
-                if batch.await.is_err() {
-                    return Err(vanished());
-                }
-                // Our report was in that batch, or is still queued behind a full one: go round.
-            }
-        }
-    }
-}
-
-async fn run(mut tx: Tx, jobs: Vec<Job>) {
-    let mut done: Vec<(Reply, Result<Reported, StoreError>)> = Vec::with_capacity(jobs.len());
-    let mut jobs = jobs.into_iter();
-    while let Some(job) = jobs.next() {
-        match one(&mut tx, job.workflow, &job.actor, job.new, job.now).await {
-            Ok(outcome) => done.push((job.reply, outcome)),
-            Err(e) => {
-                // The savepoint machinery itself failed: the transaction is not to be trusted.
-                drop(tx);
-                let _ = job.reply.send(Err(copy(&e)));
-                fail_all(
-                    done.into_iter()
-                        .map(|(reply, _)| reply)
-                        .chain(jobs.map(|j| j.reply)),
-                    &e,
-                );
-                return;
-            }
-        }
-    }
-    match tx.commit().await {
-        Ok(()) => {
-            for (reply, outcome) in done {
-                let _ = reply.send(outcome);
-            }
-        }
-        Err(e) => fail_all(done.into_iter().map(|(reply, _)| reply), &e),
-    }
-}
-
-/// One report in its savepoint. The outer `Err` is a failure of the transaction itself; the
-/// inner result is the report's own outcome.
-async fn one(
-    tx: &mut Tx,
-    workflow: Workflow,
-    actor: &Actor,
-    new: NewIssue,
-    now: DateTime<Utc>,
-) -> Result<Result<Reported, StoreError>, StoreError> {
     let replay = new.client_key.clone().map(|key| (key, fingerprint(&new)));
-    tx.execute("SAVEPOINT report", args![]).await?;
-    match tx.intake(&workflow, actor, new, now).await {
-        Ok(reported) => {
-            tx.execute("RELEASE report", args![]).await?;
-            Ok(Ok(reported))
-        }
-        Err(e) => {
-            tx.execute("ROLLBACK TO report", args![]).await?;
-            tx.execute("RELEASE report", args![]).await?;
-            // A client key seen before (perhaps earlier in this very batch): the earlier issue.
-            match replay {
-                Some((key, fingerprint)) if e.is_unique_violation() => {
-                    // KeyReuse and the like are this report's answer, not the batch's failure.
-                    Ok(
-                        match tx.reported_with_key(actor, &key, &fingerprint).await {
-                            Ok(earlier) => earlier.ok_or(e),
-                            Err(other) => Err(other),
-                        },
-                    )
-                }
-                _ => Ok(Err(e)),
+    let mut tx = pool.begin_write().await?;
+    let reported = match tx.intake(workflow, actor, new, now).await {
+        Ok(reported) => reported,
+        Err(e) => match replay {
+            Some((key, fingerprint)) if e.is_unique_violation() => {
+                tx.undo().await?;
+                tx.reported_with_key(actor, &key, &fingerprint)
+                    .await?
+                    .ok_or(e)?
             }
-        }
-    }
+            _ => return Err(e),
+        },
+    };
+    tx.commit().await?;
+    Ok(reported)
 }
 
-fn fail_all(replies: impl IntoIterator<Item = Reply>, e: &StoreError) {
-    for reply in replies {
-        let _ = reply.send(Err(copy(e)));
-    }
-}
-
-/// A batch's failure, for each of its callers (`StoreError` is not `Clone`: sqlx errors are not).
-fn copy(e: &StoreError) -> StoreError {
+/// A batch's failure, for each of its members (`StoreError` is not `Clone`: sqlx errors are not).
+fn batch_failed(e: String) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!(
         "the batched write failed: {e}"
     )))
@@ -194,4 +378,8 @@ fn vanished() -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(
         "the batched write ended without an answer".into(),
     ))
+}
+
+fn ended() -> StoreError {
+    StoreError::Corrupt("a SQLite write transaction was used after it ended".into())
 }

@@ -234,12 +234,12 @@ impl Store {
         file: &std::path::Path,
         mut progress: impl FnMut(&'static str, u64) + Send,
     ) -> Result<Copied, StoreError> {
-        let crate::backend::Pool::Sqlite(pool, _) = &self.pool else {
+        let crate::backend::Pool::Sqlite { writer, .. } = &self.pool else {
             return Err(StoreError::Corrupt(
                 "a SQLite file is restored by SQLite only into SQLite; use copy_into".into(),
             ));
         };
-        let attached = attached_pool(pool, file).await?;
+        let attached = attached_pool(writer.pool(), file).await?;
         let result = restore_attached(&attached, &mut progress).await;
         attached.close().await;
         result
@@ -373,7 +373,10 @@ async fn attached_pool(
         })
         .connect_with(options)
         .await?;
-    Ok(crate::backend::Pool::Sqlite(attached, Default::default()))
+    Ok(crate::backend::Pool::Sqlite {
+        read: attached.clone(),
+        writer: std::sync::Arc::new(crate::batch::SqliteWriter::new(attached)),
+    })
 }
 
 /// The body of [`Store::restore_sqlite_file`] on a pool from [`attached_pool`].

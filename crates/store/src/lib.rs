@@ -12,7 +12,7 @@
 //! # Layout
 //!
 //! - `backend`: connection pools, transactions ([`Tx`]) and the only code aware of two backends.
-//! - `batch`: group commit of concurrent reports on SQLite.
+//! - `batch`: group commit of every write on SQLite (each write in its own savepoint).
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
 //! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).

@@ -7,6 +7,7 @@ use crate::error::StoreError;
 use crate::issues::ISSUE_SELECT;
 use crate::model::{IssueFilter, Page};
 use crate::rows::IssueRow;
+use crate::store::Store;
 
 /// Page sizes are clamped to this range.
 pub const MAX_PAGE: u32 = 500;
@@ -176,6 +177,46 @@ pub(crate) fn scope_sql(w: &mut Where, actor: &Actor, columns: &ScopeColumns) ->
     Some(format!("({})", any.join(" OR ")))
 }
 
+/// The statement of a page of the list, its values, and the page size (clamped).
+fn page_sql(
+    backend: Backend,
+    filter: &IssueFilter,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<(String, Vec<Arg>, usize), StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut w = Where::default();
+    if let Some(cursor) = cursor {
+        let after = decode_cursor(cursor)?;
+        let p = w.param(after.get());
+        w.clauses.push(format!("id < {p}"));
+    }
+    filter_sql(backend, filter, &mut w);
+    let condition = w.condition();
+    // One more than asked, to know whether another page follows.
+    let p = w.param(i64::from(limit) + 1);
+    let sql = format!(
+        "SELECT {} FROM issues WHERE {condition} ORDER BY id DESC LIMIT {p}",
+        *ISSUE_SELECT
+    );
+    Ok((sql, w.args, limit as usize))
+}
+
+/// The page the rows of [`page_sql`] make.
+fn page(rows: Vec<IssueRow>, limit: usize) -> Result<Page<gridloop_core::Issue>, StoreError> {
+    let mut items = rows
+        .into_iter()
+        .map(IssueRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|i| encode_cursor(i.id))
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
 impl Tx {
     /// Issues matching `filter`, newest (highest id) first, `limit` (clamped to 1..=500) at a
     /// time. Pass the returned `next_cursor` back to get the following page; a cursor that
@@ -186,33 +227,25 @@ impl Tx {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page<gridloop_core::Issue>, StoreError> {
-        let limit = limit.clamp(1, MAX_PAGE);
-        let mut w = Where::default();
-        if let Some(cursor) = cursor {
-            let after = decode_cursor(cursor)?;
-            let p = w.param(after.get());
-            w.clauses.push(format!("id < {p}"));
-        }
-        filter_sql(self.backend(), filter, &mut w);
-        let condition = w.condition();
-        // One more than asked, to know whether another page follows.
-        let p = w.param(i64::from(limit) + 1);
-        let sql = format!(
-            "SELECT {} FROM issues WHERE {condition} ORDER BY id DESC LIMIT {p}",
-            *ISSUE_SELECT
-        );
-        let rows: Vec<IssueRow> = self.fetch_all(&sql, w.args).await?;
-        let mut items = rows
-            .into_iter()
-            .map(IssueRow::into_domain)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|i| encode_cursor(i.id))
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        let (sql, args, limit) = page_sql(self.backend(), filter, limit, cursor)?;
+        page(self.fetch_all(&sql, args).await?, limit)
+    }
+}
+
+impl Store {
+    /// Issues matching the filter, newest first, keyset-paginated: `limit` is clamped to
+    /// 1..=500, `cursor` is a previous page's `next_cursor` (`Invalid` if it is not one).
+    ///
+    /// One statement, so no transaction around it (it reads one snapshot all the same):
+    /// BEGIN and COMMIT would be two more statements on every list.
+    pub async fn list_issues(
+        &self,
+        filter: &IssueFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<gridloop_core::Issue>, StoreError> {
+        let (sql, args, limit) = page_sql(self.pool.backend(), filter, limit, cursor)?;
+        page(self.pool.fetch_all_alone(&sql, args).await?, limit)
     }
 }
 

@@ -10,7 +10,7 @@ use gridloop_core::{
     Priority, Role, Rule, UnitId, UserId,
 };
 
-use crate::backend::{args, Arg, Tx};
+use crate::backend::{args, Arg, Backend, Tx};
 use crate::error::StoreError;
 use crate::model::{
     Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit,
@@ -491,22 +491,11 @@ impl Tx {
                 args![user.id.get()],
             )
             .await?;
-        let mut grids = user.grids;
-        for (grid,) in post_grids {
-            grids.push(stored("posts", GridId::new(grid))?);
-        }
-        Ok(Actor {
-            user: user.id,
-            roles: user.roles,
-            grids: sorted(grids),
-            units: user.units,
-            enterprises: user.enterprises,
-        })
+        actor_from(user, post_grids.into_iter().map(|(grid,)| grid))
     }
 
     /// Users (alias `u`) matching `filter`, with roles and memberships, in id order.
     async fn users_where(&mut self, filter: &str, args: Vec<Arg>) -> Result<Vec<User>, StoreError> {
-        const T: &str = "users";
         let rows: Vec<UserRow> = self
             .fetch_all(
                 &format!(
@@ -563,38 +552,153 @@ impl Tx {
         };
         let mut users = Vec::with_capacity(rows.len());
         for row in rows {
-            let posts = take(0, row.id)
-                .into_iter()
-                .map(|x| stored("user_posts", PostId::new(x)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let units = take(1, row.id)
-                .into_iter()
-                .map(|x| stored("user_units", UnitId::new(x)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let grids = take(2, row.id)
-                .into_iter()
-                .map(|x| stored("user_grids", GridId::new(x)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let enterprises = take(3, row.id)
-                .into_iter()
-                .map(|x| stored("user_enterprises", EnterpriseId::new(x)))
-                .collect::<Result<Vec<_>, _>>()?;
-            users.push(User {
-                id: stored(T, UserId::new(row.id))?,
-                login: stored(T, Login::parse(&row.login))?,
-                name: stored(T, Name::from_stored(&row.name))?,
-                phone: row.phone.map(|p| stored(T, Phone::parse(&p))).transpose()?,
-                email: row.email.map(|e| stored(T, Email::parse(&e))).transpose()?,
-                locale: row.locale,
-                roles: sorted(roles_of.remove(&row.id).unwrap_or_default()),
-                posts: sorted(posts),
-                units: sorted(units),
-                grids: sorted(grids),
-                enterprises: sorted(enterprises),
-                active: row.active,
-            });
+            let links = Links {
+                roles: roles_of.remove(&row.id).unwrap_or_default(),
+                posts: take(0, row.id),
+                units: take(1, row.id),
+                grids: take(2, row.id),
+                enterprises: take(3, row.id),
+            };
+            users.push(user_from(row, links)?);
         }
         Ok(users)
+    }
+
+    /// The user with this `WHERE` condition on `api_tokens t` joined to `users u` (the token's
+    /// scope with them), its roles and memberships and the actor they are, in one statement:
+    /// authentication runs on every API request, and each statement has a fixed cost.
+    pub(crate) async fn user_by_token(
+        &mut self,
+        condition: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<(User, Actor, String)>, StoreError> {
+        let sql = user_by_token_sql(self.backend(), condition);
+        let row: Option<TokenUserRow> = self.fetch_optional(&sql, args).await?;
+        row.map(TokenUserRow::into_domain).transpose()
+    }
+}
+
+/// The statement of [`Tx::user_by_token`], also run outside a transaction: one statement reads
+/// one snapshot.
+pub(crate) fn user_by_token_sql(backend: Backend, condition: &str) -> String {
+    let list = |expr: &str, from: &str| {
+        format!(
+            "(SELECT {} FROM {from} WHERE l.user_id = u.id)",
+            backend.list_of(expr)
+        )
+    };
+    format!(
+        "SELECT t.scope, u.id, u.login, u.name, u.phone, u.email, u.locale, u.active, \
+         {} AS roles, {} AS posts, {} AS units, {} AS grids, {} AS enterprises, {} AS post_grids \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE {condition}",
+        list("l.role", "user_roles l"),
+        list("l.post_id", "user_posts l"),
+        list("l.unit_id", "user_units l"),
+        list("l.grid_id", "user_grids l"),
+        list("l.enterprise_id", "user_enterprises l"),
+        list("p.grid_id", "user_posts l JOIN posts p ON p.id = l.post_id"),
+    )
+}
+
+/// A user's roles and memberships as stored (ids not yet parsed).
+struct Links {
+    roles: Vec<Role>,
+    posts: Vec<i64>,
+    units: Vec<i64>,
+    grids: Vec<i64>,
+    enterprises: Vec<i64>,
+}
+
+fn user_from(row: UserRow, links: Links) -> Result<User, StoreError> {
+    const T: &str = "users";
+    fn ids<I>(
+        table: &str,
+        raw: Vec<i64>,
+        new: impl Fn(i64) -> Result<I, gridloop_core::ParseError>,
+    ) -> Result<Vec<I>, StoreError>
+    where
+        I: Ord,
+    {
+        let parsed = raw
+            .into_iter()
+            .map(|x| stored(table, new(x)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(sorted(parsed))
+    }
+    Ok(User {
+        id: stored(T, UserId::new(row.id))?,
+        login: stored(T, Login::parse(&row.login))?,
+        name: stored(T, Name::from_stored(&row.name))?,
+        phone: row.phone.map(|p| stored(T, Phone::parse(&p))).transpose()?,
+        email: row.email.map(|e| stored(T, Email::parse(&e))).transpose()?,
+        locale: row.locale,
+        roles: sorted(links.roles),
+        posts: ids("user_posts", links.posts, PostId::new)?,
+        units: ids("user_units", links.units, UnitId::new)?,
+        grids: ids("user_grids", links.grids, GridId::new)?,
+        enterprises: ids("user_enterprises", links.enterprises, EnterpriseId::new)?,
+        active: row.active,
+    })
+}
+
+/// The acting person behind a user record: their grids are those of their posts joined to
+/// their own.
+fn actor_from(user: User, post_grids: impl IntoIterator<Item = i64>) -> Result<Actor, StoreError> {
+    let mut grids = user.grids;
+    for grid in post_grids {
+        grids.push(stored("posts", GridId::new(grid))?);
+    }
+    Ok(Actor {
+        user: user.id,
+        roles: user.roles,
+        grids: sorted(grids),
+        units: user.units,
+        enterprises: user.enterprises,
+    })
+}
+
+/// A row of [`user_by_token_sql`]: the lists are comma-separated, `NULL` when empty.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenUserRow {
+    scope: String,
+    #[sqlx(flatten)]
+    user: UserRow,
+    roles: Option<String>,
+    posts: Option<String>,
+    units: Option<String>,
+    grids: Option<String>,
+    enterprises: Option<String>,
+    post_grids: Option<String>,
+}
+
+impl TokenUserRow {
+    pub(crate) fn into_domain(self) -> Result<(User, Actor, String), StoreError> {
+        fn numbers(table: &str, list: Option<String>) -> Result<Vec<i64>, StoreError> {
+            list.as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| stored(table, s.trim().parse::<i64>()))
+                .collect()
+        }
+        let roles = self
+            .roles
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| stored("user_roles", Role::from_str(s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let links = Links {
+            roles,
+            posts: numbers("user_posts", self.posts)?,
+            units: numbers("user_units", self.units)?,
+            grids: numbers("user_grids", self.grids)?,
+            enterprises: numbers("user_enterprises", self.enterprises)?,
+        };
+        let user = user_from(self.user, links)?;
+        let actor = actor_from(user.clone(), numbers("posts", self.post_grids)?)?;
+        Ok((user, actor, self.scope))
     }
 }
 

@@ -6,11 +6,11 @@ use gridloop_core::{
     Status, UnitId, UserId, Workflow,
 };
 
-use crate::backend::{Pool, Tx};
+use crate::backend::{Backend, Pool, Tx};
 use crate::error::StoreError;
 use crate::model::{
-    ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
-    NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
+    ActionRequest, Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid,
+    NewIssue, NewPost, NewUnit, NewUser, Post, Reported, Unit, User,
 };
 
 /// The persistent state of gridloop, on SQLite or PostgreSQL as the URL says.
@@ -212,18 +212,6 @@ impl Store {
         self.read(async move |tx| tx.events(id).await).await
     }
 
-    /// Issues matching the filter, newest first, keyset-paginated: `limit` is clamped to
-    /// 1..=500, `cursor` is a previous page's `next_cursor` (`Invalid` if it is not one).
-    pub async fn list_issues(
-        &self,
-        filter: &IssueFilter,
-        limit: u32,
-        cursor: Option<&str>,
-    ) -> Result<Page<Issue>, StoreError> {
-        self.read(async move |tx| tx.list_issues(filter, limit, cursor).await)
-            .await
-    }
-
     /// The number of issues in each status, zeros included, in `Status::ALL` order.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         self.read(async move |tx| tx.count_by_status().await).await
@@ -276,11 +264,11 @@ impl Store {
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
         // On PostgreSQL, two round trips (see the `pg_intake` module).
-        match self.pool.sqlite_writer() {
-            Some(writer) => {
-                crate::batch::intake(&self.pool, writer, workflow, actor, new, now).await
+        match self.pool.backend() {
+            Backend::Sqlite => crate::batch::intake(&self.pool, workflow, actor, new, now).await,
+            Backend::Postgres => {
+                crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await
             }
-            None => crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await,
         }
     }
 }

@@ -93,6 +93,19 @@ pub struct TokenHolder {
     pub scope: TokenScope,
 }
 
+/// The condition of a token that authenticates: `$1` its hash, `$2` true.
+const LIVE_TOKEN: &str = "t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2";
+
+impl TokenHolder {
+    fn from_row((user, actor, scope): (User, Actor, String)) -> Result<Self, StoreError> {
+        Ok(Self {
+            user,
+            actor,
+            scope: stored("api_tokens", scope.parse())?,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct TokenRow {
     id: i64,
@@ -155,35 +168,19 @@ impl Tx {
 
     /// The active user holding an unrevoked token with this hash, whatever its scope.
     pub async fn user_by_token_hash(&mut self, hash: &str) -> Result<Option<User>, StoreError> {
-        Ok(self.live_token(hash).await?.map(|(user, _)| user))
-    }
-
-    async fn live_token(&mut self, hash: &str) -> Result<Option<(User, TokenScope)>, StoreError> {
-        let found: Option<(i64, String)> = self
-            .fetch_optional(
-                "SELECT t.user_id, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2",
-                args![hash, true],
-            )
-            .await?;
-        let Some((id, scope)) = found else {
-            return Ok(None);
-        };
-        let scope = stored("api_tokens", scope.parse())?;
         Ok(self
-            .user(stored("api_tokens", UserId::new(id))?)
+            .user_by_token(LIVE_TOKEN, args![hash, true])
             .await?
-            .map(|user| (user, scope)))
+            .map(|(user, _, _)| user))
     }
 
     /// The active user holding an unrevoked token with this hash, the actor they are and what
-    /// the token opens: everything authentication needs, in one transaction.
+    /// the token opens: everything authentication needs, in one statement.
     pub async fn token_holder(&mut self, hash: &str) -> Result<Option<TokenHolder>, StoreError> {
-        let Some((user, scope)) = self.live_token(hash).await? else {
-            return Ok(None);
-        };
-        let actor = self.actor_of(user.clone()).await?;
-        Ok(Some(TokenHolder { user, actor, scope }))
+        self.user_by_token(LIVE_TOKEN, args![hash, true])
+            .await?
+            .map(TokenHolder::from_row)
+            .transpose()
     }
 
     /// Tokens of one user, or all, in id order.
@@ -238,7 +235,15 @@ impl Store {
     /// The holder of a token, the actor they are and the token's scope, in one read: the
     /// API's and Open311's authentication.
     pub async fn token_holder(&self, hash: &str) -> Result<Option<TokenHolder>, StoreError> {
-        self.read(async move |tx| tx.token_holder(hash).await).await
+        // One statement needs no transaction around it for a snapshot: BEGIN and COMMIT
+        // would double the statements of every API request's authentication.
+        let sql = crate::reference::user_by_token_sql(self.pool.backend(), LIVE_TOKEN);
+        let row: Option<crate::reference::TokenUserRow> = self
+            .pool
+            .fetch_optional_alone(&sql, args![hash, true])
+            .await?;
+        row.map(|row| TokenHolder::from_row(row.into_domain()?))
+            .transpose()
     }
 
     /// Tokens of one user, or all.

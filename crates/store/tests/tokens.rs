@@ -5,9 +5,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{both, login, name, t0};
+use common::{both, code, login, name, t0};
 use gridloop_core::Role;
-use gridloop_store::{ErrorKind, NewUser, Store, TokenScope, User};
+use gridloop_store::{
+    ErrorKind, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store, TokenScope, User,
+};
 use sqlx::Connection;
 
 async fn user(store: &Store, login_name: &str, roles: Vec<Role>) -> User {
@@ -115,7 +117,93 @@ async fn a_deployment_secret_is_kept_from_the_first_offer(store: Store) {
     assert_eq!(seen.len(), 1, "{seen:?}");
 }
 
+/// Authentication reads the holder in one statement; it must be the user and actor that the
+/// login reads, every role and membership included (a grid of one of their posts as well).
+async fn a_tokens_holder_is_the_user_and_actor_its_login_reads(store: Store) {
+    let chain = store
+        .create_chain(code("c1"), name("链"))
+        .await
+        .expect("chain");
+    let mut grids = Vec::new();
+    for g in ["g1", "g2", "g3"] {
+        let grid = store
+            .create_grid(NewGrid {
+                code: code(g),
+                name: name(g),
+                chain: chain.id,
+            })
+            .await
+            .expect("grid");
+        grids.push(grid.id);
+    }
+    let post = store
+        .create_post(NewPost {
+            code: code("p1"),
+            name: name("岗"),
+            grid: grids[2],
+        })
+        .await
+        .expect("post");
+    let unit = store
+        .create_unit(NewUnit {
+            code: code("u1"),
+            name: name("单位"),
+        })
+        .await
+        .expect("unit");
+    let enterprise = store
+        .create_enterprise(NewEnterprise {
+            name: name("企业"),
+            grid: grids[0],
+            address: None,
+        })
+        .await
+        .expect("enterprise");
+    let many = store
+        .create_user(NewUser {
+            login: login("many"),
+            name: name("many"),
+            phone: None,
+            email: None,
+            locale: "en".to_owned(),
+            roles: vec![Role::PostMember, Role::UnitMember, Role::Commissioner],
+            posts: vec![post.id],
+            units: vec![unit.id],
+            grids: vec![grids[1], grids[0]],
+            enterprises: vec![enterprise.id],
+        })
+        .await
+        .expect("a user of many memberships");
+    store
+        .create_token(many.id, "script", TokenScope::Api, "h-many", t0())
+        .await
+        .expect("token");
+    let holder = store
+        .token_holder("h-many")
+        .await
+        .expect("read")
+        .expect("live");
+    assert_eq!(holder.user, many);
+    assert_eq!(
+        holder.actor,
+        store.actor(&login("many")).await.expect("the actor")
+    );
+    assert_eq!(holder.actor.grids, grids);
+    let bare = user(&store, "bare", vec![Role::Dispatcher]).await;
+    store
+        .create_token(bare.id, "script", TokenScope::Api, "h-bare", t0())
+        .await
+        .expect("token");
+    let holder = store
+        .token_holder("h-bare")
+        .await
+        .expect("read")
+        .expect("live");
+    assert_eq!((holder.user, holder.actor.grids.len()), (bare, 0));
+}
+
 both!(
+    a_tokens_holder_is_the_user_and_actor_its_login_reads,
     a_token_keeps_its_scope_and_an_open311_key_is_only_for_enterprise_users,
     a_deployment_secret_is_kept_from_the_first_offer,
 );

@@ -454,6 +454,58 @@ fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
     }
 }
 
+/// How long [`settle`] waits for the server's background work at most.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(300);
+
+/// Waits until the server has no background work due: no notification waiting or being sent,
+/// no job due or running — or none that moves: what is left unchanged for two seconds waits
+/// for its time (an SMS held for the night's quiet hours). Each test starts from there, so it is charged with its own
+/// requests and the deliveries and jobs they cause while it runs, not with the backlog of the
+/// seeding (20,000 new-issue notices and SLA plans) or of the test before it.
+async fn settle(db: &str, name: &str, quiet: bool) -> anyhow::Result<()> {
+    use gridloop_store::{JobState, NotificationState};
+    let store = Store::connect(db).await?;
+    let started = Instant::now();
+    let (mut last, mut since) = (u64::MAX, Instant::now());
+    let result = loop {
+        let jobs = store.count_jobs().await?;
+        let notifications = store.count_notifications().await?;
+        let busy: u64 = jobs
+            .iter()
+            .filter(|(s, _)| matches!(s, JobState::Available | JobState::Running))
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            + notifications
+                .iter()
+                .filter(|(s, _)| {
+                    matches!(s, NotificationState::Pending | NotificationState::Sending)
+                })
+                .map(|(_, n)| n)
+                .sum::<u64>();
+        if busy != last {
+            (last, since) = (busy, Instant::now());
+        }
+        if busy == 0 || since.elapsed() > Duration::from_secs(2) {
+            break Ok(());
+        }
+        if started.elapsed() > SETTLE_AT_MOST {
+            break Err(anyhow::anyhow!(
+                "{name}: the server still had {busy} jobs and notifications to do after {} s",
+                SETTLE_AT_MOST.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    store.close().await;
+    if !quiet && started.elapsed() > Duration::from_secs(1) {
+        eprintln!(
+            "{name}: waited {:.1} s for the server's background work",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    result
+}
+
 /// `n` split as evenly as it goes into `parts` shares.
 fn split(n: usize, parts: usize) -> impl Iterator<Item = usize> {
     (0..parts).map(move |c| n / parts + usize::from(c < n % parts))
@@ -527,7 +579,7 @@ async fn on_backend(
         enterprise,
         list_query: format!("?status={}&limit=100", open.join(",")),
     });
-    let result = tests(&server, &cast, name, args, quiet).await;
+    let result = tests(&server, db, &cast, name, args, quiet).await;
     let peak = server.peak_rss_mib();
     server.stop().await;
     let mut rows = result?;
@@ -540,6 +592,7 @@ async fn on_backend(
 
 async fn tests(
     server: &Server,
+    db: &str,
     cast: &Arc<Cast>,
     name: &str,
     args: &BenchHttpArgs,
@@ -551,6 +604,7 @@ async fn tests(
         let client: HttpClient = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(clients)
             .build_http();
+        settle(db, name, quiet).await?;
         let shares = split(args.reports, clients).map(Work::Reports).collect();
         let (reported, m) = measure(server, &client, cast, shares).await?;
         rows.push(row("report", clients, &reported, &m));
@@ -559,10 +613,12 @@ async fn tests(
         let shares = split(created.len(), clients)
             .map(|n| Work::Actions(created.by_ref().take(n).collect()))
             .collect();
+        settle(db, name, quiet).await?;
         let (acted, m) = measure(server, &client, cast, shares).await?;
         rows.push(row("action", clients, &acted, &m));
 
         let shares = split(args.lists, clients).map(Work::Lists).collect();
+        settle(db, name, quiet).await?;
         let (listed, m) = measure(server, &client, cast, shares).await?;
         rows.push(row("list", clients, &listed, &m));
 

@@ -138,6 +138,10 @@ Each signs in to the web pages (/login) with the password gridloop-demo.
 shows them. Each enterprise has a weekly visit:
   gridloop visit list --due week --as comm01
   gridloop jobs list                 # reminders, escalations and visit checks waiting
+The industry chain (供需对接): its six stages, and needs and offers with their matches:
+  gridloop chain stage list aluminium
+  gridloop need list
+  gridloop need suggest 1            # who could recycle an aluminium works' offcuts
 (With cargo: cargo run --release -- issue …)"#
     );
 }

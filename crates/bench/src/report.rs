@@ -581,6 +581,7 @@ struct Row {
     runs_ms: Vec<f64>,
     report_ms: f64,
     target_ms: f64,
+    /// Both the cold and the Monday run under the target.
     met: bool,
     /// Resident memory before the runs and the highest seen during them, in MiB.
     rss_before_mib: f64,
@@ -590,6 +591,16 @@ struct Row {
     /// The Monday run, the seven weeks before stored: the figure the target is about.
     monday_runs_ms: Vec<f64>,
     monday_ms: f64,
+}
+
+/// Whether both runs met the target, and if not which did not.
+fn verdict(r: &Row) -> String {
+    match (r.report_ms < r.target_ms, r.monday_ms < r.target_ms) {
+        (true, true) => "met".to_owned(),
+        (false, true) => "not met (cold)".to_owned(),
+        (true, false) => "not met (Monday)".to_owned(),
+        (false, false) => "not met (both)".to_owned(),
+    }
 }
 
 pub async fn run(args: &BenchReportArgs, json: bool) -> anyhow::Result<()> {
@@ -615,7 +626,7 @@ pub async fn run(args: &BenchReportArgs, json: bool) -> anyhow::Result<()> {
                 format!("{:.0}", r.monday_ms),
                 format!("{:.0}", r.rss_peak_mib - r.rss_before_mib),
                 format!("< {:.0}", r.target_ms),
-                if r.met { "met" } else { "not met" }.to_owned(),
+                verdict(r),
             ]
         })
         .collect();
@@ -745,7 +756,9 @@ async fn run_on(
         runs_ms,
         report_ms,
         target_ms: TARGET_MS,
-        met: monday_ms < TARGET_MS,
+        // The target is for both runs: the Monday run of a park that has run for weeks, and the
+        // cold one of a park just imported or restored without its stored weeks.
+        met: report_ms < TARGET_MS && monday_ms < TARGET_MS,
         rss_before_mib: mib(rss_before),
         rss_peak_mib: mib(rss_peak.max(rss_before)),
         hwm_mib: hwm.map(mib),

@@ -364,7 +364,7 @@ pub async fn move_files_in(
         })
         .await?;
         let hashed = bytes.clone();
-        if blocking(move || Ok(sha256_hex(&hashed))).await? != sha256 {
+        if blocking(move || Ok(sha256_hex(&[&hashed]))).await? != sha256 {
             tracing::warn!(path = %path.display(), "an attachment file does not hash to its name; left in place");
             continue;
         }
@@ -417,9 +417,14 @@ fn remove_empty_dirs(root: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// The SHA-256, in lowercase hex, of `parts` one after another.
+pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part);
+    }
     let mut hex = String::with_capacity(64);
-    for b in Sha256::digest(bytes) {
+    for b in digest.finalize() {
         let _ = write!(hex, "{b:02x}");
     }
     hex
@@ -488,7 +493,7 @@ pub async fn persist(
     now: DateTime<Utc>,
 ) -> Result<Attachment, AppError> {
     let hashed = bytes.clone();
-    new.sha256 = blocking(move || Ok(sha256_hex(&hashed))).await?;
+    new.sha256 = blocking(move || Ok(sha256_hex(&[&hashed]))).await?;
     Ok(state
         .store
         .add_attachment_with_bytes(new, bytes.to_vec(), now)
@@ -625,7 +630,7 @@ mod tests {
     #[test]
     fn only_files_named_like_a_hash_under_a_two_digit_folder_are_found() {
         let dir = std::env::temp_dir().join(format!("gridloop-blobs-{}", std::process::id()));
-        let sha = sha256_hex(b"bytes");
+        let sha = sha256_hex(&[b"bytes"]);
         let (fan, rest) = sha.split_at(2);
         fs::create_dir_all(dir.join(fan)).expect("folder");
         fs::write(dir.join(fan).join(rest), b"bytes").expect("write");

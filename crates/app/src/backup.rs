@@ -95,9 +95,7 @@ pub async fn backup(
         Err(e) => Err(e),
     };
     target.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
-    }
+    remove_sqlite_files(&scratch);
     if result.is_err() {
         let _ = std::fs::remove_file(file);
     }
@@ -151,9 +149,7 @@ pub async fn restore(
         }
         Err(e) => Err(e),
     };
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
-    }
+    remove_sqlite_files(&scratch);
     result
 }
 
@@ -174,6 +170,13 @@ async fn open(path: &Path) -> Result<Store, AppError> {
         other => other.into(),
     })?;
     Ok(store)
+}
+
+/// Removes the SQLite file at `path` with its WAL and shared-memory files, as far as they exist.
+fn remove_sqlite_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// A copy of `file` beside the system's temporary files, to migrate and read.

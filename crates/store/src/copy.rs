@@ -201,25 +201,14 @@ impl Store {
         if to.backend() == Backend::Postgres {
             to.move_identities_past_copied_ids().await?;
         }
-        let written = to.row_counts().await?;
-        if let Some(((table, a), (_, b))) =
-            counted.iter().zip(&written).find(|((_, a), (_, b))| a != b)
-        {
-            return Err(StoreError::Corrupt(format!(
-                "a copy did not match its source: {table} has {a} rows there, {b} in the copy"
-            )));
-        }
-        if to.event_log_checksum().await? != sum {
-            return Err(StoreError::Corrupt(
-                "a copy did not match its source: the event logs' checksums differ".into(),
-            ));
-        }
-        to.commit().await?;
-        from.commit().await?;
-        Ok(Copied {
+        let copied = Copied {
             tables: counted,
             event_log_sha256: sum,
-        })
+        };
+        to.check_holds(&copied).await?;
+        to.commit().await?;
+        from.commit().await?;
+        Ok(copied)
     }
 
     /// Restores the SQLite backup at `file` into this SQLite database, which must be empty and
@@ -447,26 +436,38 @@ async fn restore_attached(
         args![],
     )
     .await?;
-    let written = tx.row_counts().await?;
-    if let Some(((table, a), (_, b))) = counted.iter().zip(&written).find(|((_, a), (_, b))| a != b)
-    {
-        return Err(StoreError::Corrupt(format!(
-            "a restore did not match its backup: {table} has {a} rows there, {b} restored"
-        )));
-    }
-    if tx.event_log_checksum().await? != sum {
-        return Err(StoreError::Corrupt(
-            "a restore did not match its backup: the event logs' checksums differ".into(),
-        ));
-    }
-    tx.commit().await?;
-    Ok(Copied {
+    let copied = Copied {
         tables: counted,
         event_log_sha256: sum,
-    })
+    };
+    tx.check_holds(&copied).await?;
+    tx.commit().await?;
+    Ok(copied)
 }
 
 impl Tx {
+    /// `Corrupt` unless this database now holds what the source was counted to hold: the same
+    /// rows in every table and the same event log. Checked before a copy's target commits.
+    async fn check_holds(&mut self, source: &Copied) -> Result<(), StoreError> {
+        let written = self.row_counts().await?;
+        if let Some(((table, a), (_, b))) = source
+            .tables
+            .iter()
+            .zip(&written)
+            .find(|((_, a), (_, b))| a != b)
+        {
+            return Err(StoreError::Corrupt(format!(
+                "a copy did not match its source: {table} has {a} rows there, {b} in the copy"
+            )));
+        }
+        if self.event_log_checksum().await? != source.event_log_sha256 {
+            return Err(StoreError::Corrupt(
+                "a copy did not match its source: the event logs' checksums differ".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The number of rows of every table, in [`TABLES`] order.
     pub async fn row_counts(&mut self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         self.row_counts_in(Schema::Main).await

@@ -6,8 +6,8 @@
 use chrono::Duration;
 use gridloop_core::Actor;
 use gridloop_store::KeptUpload;
-use sha2::{Digest, Sha256};
 
+use crate::attachments::sha256_hex;
 use crate::error::AppError;
 use crate::reference::require_admin;
 use crate::state::AppState;
@@ -25,16 +25,12 @@ pub async fn keep(
     bytes: &[u8],
 ) -> Result<String, AppError> {
     require_admin(actor)?;
-    let mut digest = Sha256::new();
-    digest.update(actor.user.get().to_be_bytes());
-    digest.update(name.as_bytes());
-    digest.update([0]);
-    digest.update(bytes);
-    let key: String = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let key = sha256_hex(&[
+        &actor.user.get().to_be_bytes(),
+        name.as_bytes(),
+        &[0],
+        bytes,
+    ]);
     let now = state.clock.now();
     let upload = KeptUpload {
         key: key.clone(),

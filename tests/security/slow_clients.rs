@@ -129,7 +129,10 @@ async fn a_flood_of_connections_past_the_limit_waits_in_the_queue_and_costs_no_d
     // what they open on first use; a few descriptors of slack stay for its background jobs
     // (a pooled SQLite connection is up to three: the file, its WAL and its shared memory),
     // far below the 40 that 60 unqueued connections would add.
-    server.get("/healthz").await.expect("healthz before the flood");
+    server
+        .get("/healthz")
+        .await
+        .expect("healthz before the flood");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let baseline = open_fds(&server);
     let _attackers = half_open(&server, 60).await;

@@ -170,7 +170,39 @@ both! {
         let bad = browser.get("/chain/listings?q=%E9%93%9D").await; // 铝
         assert_eq!(bad.status.as_u16(), 422);
         assert!(bad.text().contains("role=\"alert\""));
+        let stranger = browser.get("/chain/listings?cursor=i12").await;
+        assert_eq!(stranger.status.as_u16(), 422, "a cursor no page of ours gave");
+        let unknown = browser.get("/chain/listings?stage=mining&grid=g99").await;
+        assert_eq!(unknown.status.as_u16(), 422);
         assert_eq!(listing_count(app).await, before, "nothing written");
+    }
+
+    async fn the_list_is_paged_fifty_at_a_time_keeping_its_filters(app: &TestApp) {
+        for i in 0..45 {
+            let body = serde_json::json!({
+                "side": "need", "kind": "labour", "enterprise": 2,
+                "title": format!("招聘操作工 {i}"), "text": "旺季需要临时操作工",
+                "valid_until": "2027-01-31",
+            });
+            app.post_json("/api/v1/listings", Some("comm01"), &body).await.expect(201);
+        }
+        with_password(app, "dispatch").await;
+        let mut browser = Browser::new(app);
+        browser.sign_in("dispatch").await;
+        let rows = |html: &str| html.matches("<tr data-listing=").count();
+        let first = browser.get("/chain/listings?side=need").await.text();
+        assert_eq!(rows(&first), 50);
+        let marker = "href=\"/chain/listings?";
+        let next = unslash(&first);
+        let start = next.find(marker).expect("a next page") + "href=\"".len();
+        let end = next[start..].find('"').expect("end") + start;
+        let link = next[start..end].replace("&amp;", "&");
+        assert!(link.starts_with("/chain/listings?side=need&cursor="), "{link}");
+        let second = browser.get(&link).await.text();
+        let needs = listing_count(app).await - 2; // the demo's dozen holds at least two offers
+        assert!(rows(&second) > 0 && rows(&second) <= needs - 50, "{}", rows(&second));
+        assert!(second.contains("data-side=\"need\"") && !second.contains("data-side=\"offer\""));
+        assert!(second.contains("href=\"/chain/listings?side=need\""), "back to the first page");
     }
 
     async fn another_grids_listing_and_enterprise_are_not_found(app: &TestApp) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, PHONE, a11yProblems, launch, newContext, open, screenshot, signIn } from '../lib/browser.js';
-import { USERS, startGridloop } from '../lib/gridloop.js';
+import { PASSWORD, USERS, startGridloop } from '../lib/gridloop.js';
 
 let gl;
 let browser;
@@ -83,5 +83,35 @@ test('the offcut need suggests the recycler first', async () => {
   assert.equal(await first.getAttribute('data-offer'), '2');
   assert.match(await first.locator('.why').textContent(), /再生铝 is downstream of 铝加工/);
   await screenshot(page, 'chain-offcut-need-desktop');
+  await ctx.close();
+});
+
+test('a need with bad input is refused in Chinese on a Chinese page, and nothing is posted', async () => {
+  const ctx = await newContext(browser, gl.url, PHONE);
+  const page = await ctx.newPage();
+  await page.goto(`/lang/zh-CN?next=${encodeURIComponent('/login')}`);
+  await page.locator('#login').fill(USERS.commissioner);
+  await page.locator('#password').fill(PASSWORD);
+  const login = page.locator('form').filter({ has: page.locator('#password') });
+  await Promise.all([page.waitForNavigation(), login.locator('button').first().click()]);
+  const before = gl.json(['need', 'list', '--limit', '200']).items.length;
+
+  await open(page, '/chain/listings/new?enterprise=2&kind=need');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  const form = page.locator('form[action="/chain/listings"]');
+  await form.locator('[name=kind]').selectOption('capacity');
+  await form.locator('[name=title]').fill(' ');
+  await form.locator('[name=text]').fill('旺季挤压产能不足');
+  await form.locator('[name=valid_until]').fill('2020-01-01');
+  // The browser's own checks (required, dates) are not the server's: send the form as typed.
+  await form.evaluate((f) => { f.noValidate = true; });
+  const [res] = await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+  assert.equal(res.status(), 422);
+  const alert = (await page.locator('[role=alert]').allTextContents()).join(' ');
+  assert.match(alert, /标题/);
+  assert.match(alert, /有效期至/);
+  assert.deepEqual(alert.match(/[A-Za-z]{2,}/g) ?? [], [], `no English in: ${alert}`);
+  assert.equal(await form.locator('[name=text]').inputValue(), '旺季挤压产能不足', 'what was typed comes back');
+  assert.equal(gl.json(['need', 'list', '--limit', '200']).items.length, before, 'nothing posted');
   await ctx.close();
 });

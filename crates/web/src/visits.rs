@@ -2,8 +2,8 @@
 //! issue" found on the visit — logged and raised in one transaction by the app's
 //! `visits::complete`, as from the API, so a retried form never raises the issue twice. Each
 //! visit links to the chain's form to raise a need or an offer found there, which the listing
-//! then remembers. A
-//! refusal is said in the page's language (`messages`).
+//! then remembers, and to its enterprise's chain position. A refusal is said in the page's
+//! language (`messages`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -158,6 +158,7 @@ fn need_input(enterprise: EnterpriseId) -> PostInput {
         quantity: Some("每月约30吨".into()),
         tags: vec!["边角料，废铝".into()],
         valid_until: "2027-03-31".into(),
+        visit: None,
     }
 }
 
@@ -170,6 +171,7 @@ fn offer_input(enterprise: EnterpriseId) -> PostInput {
         quantity: None,
         tags: vec!["边角料".into(), "再生合金".into()],
         valid_until: "2027-01-31".into(),
+        visit: None,
     }
 }
 

@@ -26,9 +26,11 @@
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
 //!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
 //!   the issue ledger).
+//! - [`chain`]: the industry chain's pages (needs and offers, positions) and its sub-menu.
 
 pub mod admin;
 pub mod assets;
+pub mod chain;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
@@ -70,4 +72,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(weekly::routes())
         .merge(export::routes())
+        .merge(chain::routes())
 }

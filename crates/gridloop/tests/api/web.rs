@@ -131,7 +131,7 @@ impl<'a> Browser<'a> {
         reply
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(path, fields, &[("sec-fetch-site", "same-origin")])
             .await
     }
@@ -152,7 +152,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The CSRF token of a page the viewer can open.
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path).await;
         assert_eq!(page.status.as_u16(), 200, "{}", page.text());
         hidden(&page.text(), "_csrf")
@@ -185,7 +185,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The value of the first hidden field with this name.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -196,11 +196,11 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 /// A page's text with the slashes minijinja escapes (`&#x2f;`) put back, for reading values.
-fn unslash(html: &str) -> String {
+pub(crate) fn unslash(html: &str) -> String {
     html.replace("&#x2f;", "/")
 }
 
-fn location(reply: &Reply) -> String {
+pub(crate) fn location(reply: &Reply) -> String {
     reply.header("location").expect("a redirect")
 }
 

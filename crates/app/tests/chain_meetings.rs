@@ -16,9 +16,11 @@ use gridloop_app::settings::Settings;
 use gridloop_app::{calendars, AppError, AppState};
 use gridloop_core::chain::MeetingStatus;
 use gridloop_core::locale::Locale;
-use gridloop_core::{Actor, Code, Email, EnterpriseId, Login, Name, NotificationKind, Role, Workflow};
+use gridloop_core::{
+    Actor, Code, Email, EnterpriseId, Login, Name, NotificationKind, Role, Workflow,
+};
 use gridloop_scheduler::{Scheduler, SchedulerConfig};
-use gridloop_store::{Notification, NewEnterprise, NewGrid, NewUser, Store};
+use gridloop_store::{NewEnterprise, NewGrid, NewUser, Notification, Store};
 
 struct Park {
     state: AppState,
@@ -300,24 +302,29 @@ async fn an_event_goes_from_invitation_to_reminder_to_attendance(store: &Store) 
     assert_eq!(sent.notifications, 2);
     let rows = outbox(store, NotificationKind::MeetingInvitation).await;
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].params["meeting"]["theme"], "铝边角料回收与再生合金对接会");
+    assert_eq!(
+        rows[0].params["meeting"]["theme"],
+        "铝边角料回收与再生合金对接会"
+    );
     let again = meetings::send(&park.state, &park.admin, id)
         .await
         .expect("send again");
     assert_eq!(again.notifications, 0);
     // Attendance waits for the day.
-    let e = meetings::attend(&park.state, &park.admin, id, &park.recycler.to_string(), true)
-        .await
-        .expect_err("too early");
+    let e = meetings::attend(
+        &park.state,
+        &park.admin,
+        id,
+        &park.recycler.to_string(),
+        true,
+    )
+    .await
+    .expect_err("too early");
     assert_eq!(fields(&e), ["today"]);
     // The reminder is a job due the day before: nothing before, one per invitee after.
     let dyn_clock: Arc<dyn Clock> = park.clock.clone();
-    let mut scheduler = Scheduler::new(
-        store.clone(),
-        dyn_clock,
-        "test",
-        SchedulerConfig::default(),
-    );
+    let mut scheduler =
+        Scheduler::new(store.clone(), dyn_clock, "test", SchedulerConfig::default());
     gridloop_scheduler::meetings::register(&mut scheduler);
     park.clock.set(at(2026, 12, 9, 5, 0));
     scheduler.tick().await.expect("tick");
@@ -326,18 +333,39 @@ async fn an_event_goes_from_invitation_to_reminder_to_attendance(store: &Store) 
         .is_empty());
     park.clock.set(at(2026, 12, 9, 6, 1));
     scheduler.tick().await.expect("tick");
-    assert_eq!(outbox(store, NotificationKind::MeetingReminder).await.len(), 2);
+    assert_eq!(
+        outbox(store, NotificationKind::MeetingReminder).await.len(),
+        2
+    );
     // On the day: attendance of invitees only.
     park.clock.set(at(2026, 12, 10, 8, 0));
-    meetings::attend(&park.state, &park.admin, id, &park.recycler.to_string(), true)
-        .await
-        .expect("came");
-    meetings::attend(&park.state, &park.admin, id, &park.rolling.to_string(), false)
-        .await
-        .expect("did not come");
-    let e = meetings::attend(&park.state, &park.admin, id, &park.smelter.to_string(), true)
-        .await
-        .expect_err("not invited");
+    meetings::attend(
+        &park.state,
+        &park.admin,
+        id,
+        &park.recycler.to_string(),
+        true,
+    )
+    .await
+    .expect("came");
+    meetings::attend(
+        &park.state,
+        &park.admin,
+        id,
+        &park.rolling.to_string(),
+        false,
+    )
+    .await
+    .expect("did not come");
+    let e = meetings::attend(
+        &park.state,
+        &park.admin,
+        id,
+        &park.smelter.to_string(),
+        true,
+    )
+    .await
+    .expect_err("not invited");
     assert_eq!(fields(&e), ["enterprise"]);
     let held = meetings::hold(&park.state, &park.admin, id)
         .await
@@ -377,10 +405,15 @@ async fn someone_elses_event_is_not_found_and_cancelling_tells_the_invitees(stor
             .await
             .map(|_| ())
             .expect_err("enterprise"),
-        meetings::invite(&park.state, &park.visitor, theirs.id, &[park.recycler.to_string()])
-            .await
-            .map(|_| ())
-            .expect_err("visitor invites"),
+        meetings::invite(
+            &park.state,
+            &park.visitor,
+            theirs.id,
+            &[park.recycler.to_string()],
+        )
+        .await
+        .map(|_| ())
+        .expect_err("visitor invites"),
     ] {
         assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
     }
@@ -389,23 +422,35 @@ async fn someone_elses_event_is_not_found_and_cancelling_tells_the_invitees(stor
         .expect("list");
     assert!(listed.items.is_empty());
     // The walker invites only enterprises of grid A.
-    let e = meetings::invite(&park.state, &park.walker, theirs.id, &[park.recycler.to_string()])
-        .await
-        .expect_err("another grid");
+    let e = meetings::invite(
+        &park.state,
+        &park.walker,
+        theirs.id,
+        &[park.recycler.to_string()],
+    )
+    .await
+    .expect_err("another grid");
     assert_eq!(fields(&e), ["enterprises"]);
     // A park-wide event: the recycler's user sees it once invited; cancelling tells it.
     let park_wide = meetings::plan(&park.state, &park.admin, &plan_input("2026-12-11"))
         .await
         .expect("plan");
-    assert!(meetings::get(&park.state, Some(&park.recycler_user), park_wide.id)
-        .await
-        .is_err());
+    assert!(
+        meetings::get(&park.state, Some(&park.recycler_user), park_wide.id)
+            .await
+            .is_err()
+    );
     meetings::get(&park.state, Some(&park.visitor), park_wide.id)
         .await
         .expect("staff see park-wide events");
-    meetings::invite(&park.state, &park.admin, park_wide.id, &[park.recycler.to_string()])
-        .await
-        .expect("invite");
+    meetings::invite(
+        &park.state,
+        &park.admin,
+        park_wide.id,
+        &[park.recycler.to_string()],
+    )
+    .await
+    .expect("invite");
     meetings::send(&park.state, &park.admin, park_wide.id)
         .await
         .expect("send");
@@ -417,9 +462,14 @@ async fn someone_elses_event_is_not_found_and_cancelling_tells_the_invitees(stor
         .await
         .expect_err("too early");
     assert_eq!(fields(&e), ["today"]);
-    let e = meetings::cancel(&park.state, &park.admin, park_wide.id, Some(&"长".repeat(1001)))
-        .await
-        .expect_err("too long");
+    let e = meetings::cancel(
+        &park.state,
+        &park.admin,
+        park_wide.id,
+        Some(&"长".repeat(1001)),
+    )
+    .await
+    .expect_err("too long");
     assert_eq!(fields(&e), ["reason"]);
     let cancelled = meetings::cancel(&park.state, &park.admin, park_wide.id, Some("会场检修"))
         .await
@@ -432,6 +482,62 @@ async fn someone_elses_event_is_not_found_and_cancelling_tells_the_invitees(stor
         .await
         .expect_err("cancelled");
     assert_eq!(fields(&e), ["status"]);
+}
+
+async fn the_demo_has_two_meetings_held_and_one_ahead_and_seeds_them_once(store: &Store) {
+    // A Monday morning, as a newcomer would first open the demo.
+    let now = at(2026, 12, 7, 1, 30);
+    let settings = Settings::defaults();
+    let calendar = calendars::load_stored(store, &settings.calendar, now)
+        .await
+        .expect("calendar");
+    gridloop_app::demo::seed(store, &gridloop_app::demo::park::reference_park(), now)
+        .await
+        .expect("park");
+    let workflow = Workflow::new(calendar);
+    let seeded = gridloop_app::demo::meetings::seed(store, workflow.clone(), &settings, now)
+        .await
+        .expect("meetings");
+    assert!(!seeded.already_present);
+    assert_eq!((seeded.held, seeded.planned), (2, 1));
+    let all = store
+        .meetings(&gridloop_store::MeetingFilter::default(), 10, None)
+        .await
+        .expect("list")
+        .items;
+    let biggest = all.iter().map(|m| m.invited).max().unwrap_or(0);
+    assert!((40..50).contains(&biggest), "{biggest} invited");
+    let held: Vec<_> = all
+        .iter()
+        .filter(|m| m.status == MeetingStatus::Held)
+        .collect();
+    assert_eq!(held.len(), 2);
+    assert!(held
+        .iter()
+        .all(|m| m.starts_at.at() < now && m.attended > 0));
+    assert!(all
+        .iter()
+        .any(|m| m.status == MeetingStatus::Planned && m.starts_at.at() > now));
+    // The weekly count sees the held ones in the last five weeks.
+    let weeks = store
+        .meetings_held_between(now - chrono::Duration::weeks(5), now)
+        .await
+        .expect("count");
+    assert_eq!(weeks.held, 2);
+    assert_eq!(weeks.attended as usize, seeded.attended);
+    let again = gridloop_app::demo::meetings::seed(store, workflow, &settings, now)
+        .await
+        .expect("again");
+    assert!(again.already_present);
+    assert_eq!(
+        store
+            .meetings(&gridloop_store::MeetingFilter::default(), 10, None)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        3
+    );
 }
 
 macro_rules! on_both {
@@ -465,4 +571,5 @@ on_both!(
     planning_is_refused_in_the_past_and_bad_input_writes_nothing,
     an_event_goes_from_invitation_to_reminder_to_attendance,
     someone_elses_event_is_not_found_and_cancelling_tells_the_invitees,
+    the_demo_has_two_meetings_held_and_one_ahead_and_seeds_them_once,
 );

@@ -125,6 +125,9 @@ pub enum ChainCommand {
     /// An enterprise's chain position: its stage and its tags.
     #[command(subcommand)]
     Position(PositionCommand),
+    /// Matchmaking events (对接会): plan, suggest invitees, invite, send, record attendance.
+    #[command(subcommand)]
+    Event(crate::commands::chain_event::EventCommand),
 }
 
 #[derive(Debug, Subcommand)]

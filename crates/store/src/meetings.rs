@@ -153,7 +153,10 @@ impl MeetingRow {
             place: stored(T, Place::from_stored(&self.place))?,
             theme: stored(T, Theme::from_stored(&self.theme))?,
             capacity: Capacity::from_stored(count(T, self.capacity)?),
-            grid: self.grid_id.map(|g| stored(T, GridId::new(g))).transpose()?,
+            grid: self
+                .grid_id
+                .map(|g| stored(T, GridId::new(g)))
+                .transpose()?,
             status: stored(T, self.status.parse())?,
             stages: stored(T, TargetStages::parse(stages))?,
             tags: Tags::from_stored(tags),
@@ -364,7 +367,8 @@ impl Tx {
     ) -> Result<u64, StoreError> {
         let mut n = 0;
         for e in enterprises {
-            self.must_exist("enterprises", "enterprise", e.get()).await?;
+            self.must_exist("enterprises", "enterprise", e.get())
+                .await?;
             n += self
                 .execute(
                     "INSERT INTO meeting_invitations (meeting_id, enterprise_id, invited_by, \

@@ -24,11 +24,13 @@
 //! - Audiences: [`intake`] (post members and commissioners: report a problem, mine, verify),
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
-//!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
+//!   [`weekly`] (the weekly report page), [`admin`], [`chain_events`] (matchmaking events:
+//!   list, plan, invite, attendance); [`export`] (the list pages' download of
 //!   the issue ledger).
 
 pub mod admin;
 pub mod assets;
+pub mod chain_events;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
@@ -70,4 +72,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(weekly::routes())
         .merge(export::routes())
+        .merge(chain_events::routes())
 }

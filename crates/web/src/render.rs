@@ -41,6 +41,23 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_import.html",
         include_str!("templates/admin_import.html"),
     ),
+    // Matchmaking events (`chain_events`).
+    (
+        "chain_events_nav.html",
+        include_str!("templates/chain_events_nav.html"),
+    ),
+    (
+        "chain_events.html",
+        include_str!("templates/chain_events.html"),
+    ),
+    (
+        "chain_event_new.html",
+        include_str!("templates/chain_event_new.html"),
+    ),
+    (
+        "chain_event.html",
+        include_str!("templates/chain_event.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

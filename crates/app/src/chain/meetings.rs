@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 
 use gridloop_core::chain::{
-    suggest_invitees, Capacity, InviteWhy, MeetingFacts, MeetingId, MeetingStatus, StartsAt,
-    Tags, TargetStages, MAX_INVITEE_SUGGESTIONS, MAX_INVITE_AT_ONCE,
+    suggest_invitees, Capacity, InviteWhy, MeetingFacts, MeetingId, MeetingStatus, StartsAt, Tags,
+    TargetStages, MAX_INVITEE_SUGGESTIONS, MAX_INVITE_AT_ONCE,
 };
 use gridloop_core::dates::parse_date;
 use gridloop_core::locale::Locale;
@@ -143,7 +143,12 @@ pub async fn plan(state: &AppState, actor: &Actor, input: &PlanInput) -> Result<
     let capacity = fields.take(Capacity::parse(&input.capacity));
     let tags = fields.take(Tags::parse("tags", input.tags.iter().map(String::as_str)));
     let mut stage_ids: Vec<StageId> = Vec::new();
-    for raw in input.stages.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    for raw in input
+        .stages
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
         if let Some(code) = fields.take(gridloop_core::Code::parse_field("stages", raw)) {
             match stage_by_code(state, &code).await? {
                 Some(id) => stage_ids.push(id),
@@ -152,7 +157,12 @@ pub async fn plan(state: &AppState, actor: &Actor, input: &PlanInput) -> Result<
         }
     }
     let stages = fields.take(TargetStages::parse(stage_ids));
-    let grid = match input.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+    let grid = match input
+        .grid
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
         Some(raw) => match fields.take(raw.parse::<GridId>()) {
             Some(id) if may_plan_for(actor, Some(id)) && state.store.grid(id).await?.is_some() => {
                 Some(Some(id))
@@ -528,7 +538,14 @@ pub async fn cancel(
     let now = state.clock.now();
     let mut tx = state.store.transaction().await?;
     let cancelled = tx
-        .close_meeting(id, view.meeting.status, to, reason.as_ref(), actor.user, now)
+        .close_meeting(
+            id,
+            view.meeting.status,
+            to,
+            reason.as_ref(),
+            actor.user,
+            now,
+        )
         .await?;
     let told: Vec<Invitation> = view
         .invitations

@@ -86,9 +86,7 @@ impl MeetingStatus {
         } else {
             Err(ParseError::new(
                 "status",
-                Rule::Changed {
-                    now: self.as_str(),
-                },
+                Rule::Changed { now: self.as_str() },
             ))
         }
     }
@@ -103,9 +101,7 @@ impl MeetingStatus {
         if self == Self::Cancelled {
             return Err(ParseError::new(
                 "status",
-                Rule::Changed {
-                    now: self.as_str(),
-                },
+                Rule::Changed { now: self.as_str() },
             ));
         }
         starts_at.must_have_come(tz, today)
@@ -129,7 +125,12 @@ impl StartsAt {
     }
 
     /// A day and a time (`HH:MM`) typed by someone planning on `today`, read in `tz`.
-    pub fn parse(date: NaiveDate, time: &str, tz: Tz, today: NaiveDate) -> Result<Self, ParseError> {
+    pub fn parse(
+        date: NaiveDate,
+        time: &str,
+        tz: Tz,
+        today: NaiveDate,
+    ) -> Result<Self, ParseError> {
         let (min, max) = Self::bounds(today);
         if date < min || date > max {
             return Err(ParseError::new("date", Rule::DateBetween { min, max }));
@@ -164,7 +165,9 @@ impl StartsAt {
     fn must_have_come(self, tz: Tz, today: NaiveDate) -> Result<(), ParseError> {
         let day = self.date(tz);
         if today < day {
-            let max = day.checked_add_days(Days::new(MAX_DAYS_AHEAD)).unwrap_or(day);
+            let max = day
+                .checked_add_days(Days::new(MAX_DAYS_AHEAD))
+                .unwrap_or(day);
             return Err(ParseError::new(
                 "today",
                 Rule::DateBetween { min: day, max },
@@ -312,7 +315,9 @@ pub fn suggest_invitees(
                 near_stage = meeting.stages.iter().find_map(|&target| {
                     relation(stages, target, theirs)
                         .filter(|(_, steps)| *steps == 1)
-                        .map(|(how, _)| (how, stage_name(stages, target), stage_name(stages, theirs)))
+                        .map(|(how, _)| {
+                            (how, stage_name(stages, target), stage_name(stages, theirs))
+                        })
                 });
                 if near_stage.is_some() {
                     points += FURTHER_POINTS;
@@ -377,7 +382,9 @@ mod tests {
             planned.hold(at, Shanghai, day("2026-12-10")).unwrap(),
             MeetingStatus::Held
         );
-        assert!(MeetingStatus::Held.hold(at, Shanghai, day("2026-12-11")).is_err());
+        assert!(MeetingStatus::Held
+            .hold(at, Shanghai, day("2026-12-11"))
+            .is_err());
         assert!(MeetingStatus::Held.cancel().is_err());
         assert!(MeetingStatus::Cancelled
             .may_record_attendance(at, Shanghai, day("2026-12-11"))

@@ -21,8 +21,8 @@ pub mod rank;
 pub mod stage;
 pub mod tag;
 
-pub use grams::{grams, shared_phrases, SearchText, MAX_QUERY_CHARS};
 pub use crate::ids::MeetingId;
+pub use grams::{grams, shared_phrases, SearchText, MAX_QUERY_CHARS};
 pub use listing::{ListingKind, ListingStatus, Side, ValidUntil, MAX_DAYS_VALID};
 pub use meeting::{
     suggest_invitees, Capacity, InviteWhy, InviteeCandidate, InviteeSuggestion, MeetingFacts,

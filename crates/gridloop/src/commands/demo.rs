@@ -43,6 +43,31 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
             .await?,
         )
     };
+    // The matchmaking events, two held and one ahead, with the history (its simulated clock).
+    let meetings = if args.no_history {
+        None
+    } else {
+        Some(
+            gridloop_app::demo::meetings::seed(
+                &app.store,
+                app.workflow.clone(),
+                &app.settings,
+                app.now,
+            )
+            .await?,
+        )
+    };
+    if !app.json {
+        if let Some(m) = meetings.as_ref().filter(|m| !m.already_present) {
+            say!(
+                "Matchmaking events: {} held ({} attended of {} invited in all), {} ahead",
+                m.held,
+                m.attended,
+                m.invited,
+                m.planned
+            );
+        }
+    }
     if args.seed_only {
         if app.json {
             let mut out = serde_json::to_value(seeded)?;

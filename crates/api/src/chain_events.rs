@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::chain::LocaleName;
+use crate::chain::{tags_schema, LocaleName};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
 use crate::reference::{created, path_id, Forbidden, Invalid, NotFound, Unauthorized};
@@ -159,7 +159,7 @@ pub struct PlanBody {
     pub stages: Vec<String>,
     /// Target tags: at most 12, each at most 32 characters.
     #[serde(default)]
-    #[schema(max_items = 12)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Vec<String>,
     /// The grid's id (a commissioner of several grids names one; absent: park-wide for a
     /// dispatcher or admin).
@@ -513,7 +513,10 @@ async fn hold_event(
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub reason: Option<String>,
 }
 

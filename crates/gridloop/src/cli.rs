@@ -100,7 +100,7 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
-    /// The industry chain: its stages and each enterprise's position in it.
+    /// The industry chain: its stages, each enterprise's position in it, and matchmaking events.
     #[command(subcommand)]
     Chain(ChainCommand),
     /// Needs (需求): post, list and search, withdraw, and the suggested matches of one.

@@ -167,6 +167,8 @@ The industry chain (供需对接): its six stages, and needs and offers with the
   gridloop chain stage list aluminium
   gridloop need list
   gridloop need suggest 1            # who could recycle an aluminium works' offcuts
+  gridloop chain event list          # matchmaking events (对接会): two held, one ahead
+  gridloop chain event show 1        # who was invited, who came
 (With cargo: cargo run --release -- issue …)"#
     );
 }

@@ -194,10 +194,7 @@ async fn render_show(
     } else {
         Vec::new()
     };
-    let runs = RUNNING_ROLES.iter().any(|&r| viewer.actor.has_role(r))
-        && (meeting.grid.is_none_or(|g| viewer.actor.grids.contains(&g))
-            || viewer.actor.has_role(gridloop_core::Role::Dispatcher)
-            || viewer.actor.has_role(gridloop_core::Role::Admin));
+    let runs = meetings::runs(&viewer.actor, &meeting);
     let unsent = invitations.iter().any(|i| i.notified_at.is_none());
     let ctx = context! {
         event => row(&meeting, tz),

@@ -115,7 +115,7 @@ pub fn can_see(actor: &Actor, meeting: &Meeting, invitations: &[Invitation]) -> 
 }
 
 /// Whether `actor` runs this meeting: an overseer, or a commissioner of its grid.
-fn runs(actor: &Actor, meeting: &Meeting) -> bool {
+pub fn runs(actor: &Actor, meeting: &Meeting) -> bool {
     OVERSEERS.iter().any(|&r| actor.has_role(r))
         || (actor.has_role(Role::Commissioner)
             && meeting.grid.is_some_and(|g| actor.grids.contains(&g)))

@@ -637,6 +637,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("field_time", "开始时间", "Start time"),
     ("field_capacity", "容量（最多邀请企业数）", "Capacity (most enterprises invited)"),
     ("field_today", "今天", "Today"),
+    ("field_stages", "目标环节", "Target stages"),
 ];
 
 /// The strings of one locale, by key.

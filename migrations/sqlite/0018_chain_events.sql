@@ -37,9 +37,11 @@ CREATE TABLE meeting_tags (
     PRIMARY KEY (meeting_id, tag)
 );
 
--- One enterprise invited to one meeting: when its users were told (`notified_at`, NULL until
--- the invitations are sent) and whether it came (`attended`, NULL until recorded).
+-- One enterprise invited to one meeting, once: when its users were told (`notified_at`, NULL
+-- until the invitations are sent) and whether it came (`attended`, NULL until recorded). The
+-- id names one attendance where a count needs one thing per row (the weekly report's facts).
 CREATE TABLE meeting_invitations (
+    id            INTEGER PRIMARY KEY,
     meeting_id    INTEGER NOT NULL REFERENCES chain_meetings (id),
     enterprise_id INTEGER NOT NULL REFERENCES enterprises (id),
     invited_by    INTEGER NOT NULL REFERENCES users (id),
@@ -48,6 +50,6 @@ CREATE TABLE meeting_invitations (
     attended      INTEGER CHECK (attended IN (0, 1)),
     recorded_by   INTEGER REFERENCES users (id),
     recorded_at   TEXT,
-    PRIMARY KEY (meeting_id, enterprise_id)
+    UNIQUE (meeting_id, enterprise_id)
 );
 CREATE INDEX meeting_invitations_by_enterprise ON meeting_invitations (enterprise_id);

@@ -306,6 +306,12 @@ async fn an_event_goes_from_invitation_to_reminder_to_attendance(store: &Store) 
         rows[0].params["meeting"]["theme"],
         "铝边角料回收与再生合金对接会"
     );
+    // What the row holds is what the template reads (`delivery::notice` takes it whole).
+    let notice: gridloop_notifier::template::Notice =
+        serde_json::from_value(rows[0].params.clone()).expect("a notice");
+    let facts = notice.meeting.expect("the meeting's facts");
+    assert_eq!(facts.starts_at, at(2026, 12, 10, 6, 0));
+    assert_eq!(facts.place, "园区服务中心二楼会议室");
     let again = meetings::send(&park.state, &park.admin, id)
         .await
         .expect("send again");

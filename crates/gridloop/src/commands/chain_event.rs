@@ -303,6 +303,7 @@ fn show(app: &App, view: &MeetingView) -> anyhow::Result<()> {
         return print_json(view);
     }
     show_list(app, std::slice::from_ref(&view.meeting), None)?;
+    let tz = app.state()?.calendar.time_zone;
     let rows: Vec<_> = view
         .invitations
         .iter()
@@ -312,7 +313,7 @@ fn show(app: &App, view: &MeetingView) -> anyhow::Result<()> {
                 i.enterprise_name.to_string(),
                 i.notified_at.map_or_else(
                     || "-".to_owned(),
-                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                    |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
                 ),
                 match i.attended {
                     Some(true) => "yes",
@@ -325,7 +326,7 @@ fn show(app: &App, view: &MeetingView) -> anyhow::Result<()> {
         .collect();
     say!(
         "{}",
-        table(&["ENTERPRISE", "NAME", "NOTIFIED (UTC)", "ATTENDED"], &rows)
+        table(&["ENTERPRISE", "NAME", "NOTIFIED", "ATTENDED"], &rows)
     );
     Ok(())
 }

@@ -170,6 +170,19 @@ def _complete(body):
             _set(issue, "category", lambda c: _known(c, codes))
 
 
+def _event(body):
+    # A later day than today in the park (Asia/Shanghai), within the two years allowed; no stage
+    # codes (the park's are not listed here) and no grid (a dispatcher's event is park-wide).
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    _set(body, "date", lambda _d: (today + datetime.timedelta(days=RNG.randrange(1, 700))).isoformat())
+    _set(body, "stages", lambda _s: [])
+    body.pop("grid", None)
+
+
+def _invite(body):
+    _set(body, "enterprises", lambda v: _known_list(v, Park.get()["enterprises"]))
+
+
 BODY_FIXES = {
     ("POST", "/categories"): _categories,
     ("PATCH", "/categories/{id}"): _categories,
@@ -184,6 +197,8 @@ BODY_FIXES = {
     ("POST", "/visit-plans"): _plan,
     ("POST", "/issues"): _report,
     ("POST", "/visits/{id}/complete"): _complete,
+    ("POST", "/chain/events"): _event,
+    ("POST", "/chain/events/{id}/invitations"): _invite,
 }
 
 

@@ -194,7 +194,7 @@ pub struct PositionBody {
 
 /// A list of tags: at most 12, each one line of at most 32 characters without commas or
 /// semicolons (they separate tags).
-fn tags_schema() -> Array {
+pub(crate) fn tags_schema() -> Array {
     let tag = ObjectBuilder::new()
         .schema_type(Type::String)
         .max_length(Some(32))

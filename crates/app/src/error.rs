@@ -186,12 +186,14 @@ pub enum Thing {
     Stage,
     /// A need or an offer (供需).
     Listing,
+    /// A matchmaking event (对接会).
+    Meeting,
     /// Anything else the store names (a path that names nothing, a row of another kind).
     Resource,
 }
 
 impl Thing {
-    pub const ALL: [Thing; 20] = [
+    pub const ALL: [Thing; 21] = [
         Self::Calendar,
         Self::Chain,
         Self::Grid,
@@ -211,6 +213,7 @@ impl Thing {
         Self::Job,
         Self::Stage,
         Self::Listing,
+        Self::Meeting,
         Self::Resource,
     ];
 
@@ -236,6 +239,7 @@ impl Thing {
             Self::Job => "job",
             Self::Stage => "stage",
             Self::Listing => "listing",
+            Self::Meeting => "meeting",
             Self::Resource => "resource",
         }
     }
@@ -274,6 +278,8 @@ pub enum Doing {
     PostListing,
     /// Setting an enterprise's chain position.
     SetPosition,
+    /// Planning or running a matchmaking meeting (对接会).
+    RunMeeting,
 }
 
 impl Doing {
@@ -297,6 +303,7 @@ impl fmt::Display for Doing {
             Self::LogVisit => f.write_str("logging a visit"),
             Self::PostListing => f.write_str("posting a need or an offer"),
             Self::SetPosition => f.write_str("setting a chain position"),
+            Self::RunMeeting => f.write_str("running a matchmaking meeting"),
         }
     }
 }

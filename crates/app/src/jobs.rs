@@ -90,6 +90,7 @@ pub fn build(
     });
     let due_soon = Share::new(settings.scheduler.due_soon_percent)?;
     gridloop_scheduler::visits::register(&mut scheduler, workflow.clone());
+    gridloop_scheduler::meetings::register(&mut scheduler);
     gridloop_scheduler::reports::register(
         &mut scheduler,
         Arc::new(report_context(settings, workflow.clone())),

@@ -103,3 +103,9 @@ id_type!(
     ListingId,
     "listing id"
 );
+
+id_type!(
+    /// A matchmaking event (对接会), called a meeting in code (see `chain::meeting`).
+    MeetingId,
+    "meeting id"
+);

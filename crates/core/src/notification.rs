@@ -37,6 +37,12 @@ pub enum NotificationKind {
     Escalated,
     VisitReminder,
     VisitMissed,
+    /// An enterprise invited to a matchmaking meeting (对接会).
+    MeetingInvitation,
+    /// A meeting tomorrow, told to its invitees.
+    MeetingReminder,
+    /// A meeting called off, told to its invitees.
+    MeetingCancelled,
     WeeklyReport,
     /// Next year's holiday calendar is not entered yet (from 1 November), told once to admins.
     CalendarMissing,
@@ -47,7 +53,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 21] = [
+    pub const ALL: [NotificationKind; 24] = [
         Self::Reported,
         Self::Rejected,
         Self::Assigned,
@@ -65,6 +71,9 @@ impl NotificationKind {
         Self::Escalated,
         Self::VisitReminder,
         Self::VisitMissed,
+        Self::MeetingInvitation,
+        Self::MeetingReminder,
+        Self::MeetingCancelled,
         Self::WeeklyReport,
         Self::CalendarMissing,
         Self::Digest,
@@ -89,6 +98,9 @@ impl NotificationKind {
         "escalated",
         "visit_reminder",
         "visit_missed",
+        "meeting_invitation",
+        "meeting_reminder",
+        "meeting_cancelled",
         "weekly_report",
         "calendar_missing",
         "digest",
@@ -115,6 +127,9 @@ impl NotificationKind {
             Self::Escalated => "escalated",
             Self::VisitReminder => "visit_reminder",
             Self::VisitMissed => "visit_missed",
+            Self::MeetingInvitation => "meeting_invitation",
+            Self::MeetingReminder => "meeting_reminder",
+            Self::MeetingCancelled => "meeting_cancelled",
             Self::WeeklyReport => "weekly_report",
             Self::CalendarMissing => "calendar_missing",
             Self::Digest => "digest",

@@ -254,6 +254,24 @@ text_type!(
     Lines::One
 );
 
+text_type!(
+    /// What a matchmaking meeting (对接会) is about, in one line ("铝边角料回收与再生合金对接会"):
+    /// what invitations, lists and SMS show, and what its invitees are suggested by.
+    Theme,
+    "theme",
+    200,
+    false,
+    Lines::One
+);
+text_type!(
+    /// Where a matchmaking meeting is held, in one line (a hall, an address).
+    Place,
+    "place",
+    100,
+    false,
+    Lines::One
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,7 +100,7 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
-    /// The industry chain: its stages and each enterprise's position in it.
+    /// The industry chain: its stages, each enterprise's position in it, and matchmaking events.
     #[command(subcommand)]
     Chain(ChainCommand),
     /// Needs (需求): post, list and search, withdraw, and the suggested matches of one.
@@ -125,6 +125,9 @@ pub enum ChainCommand {
     /// An enterprise's chain position: its stage and its tags.
     #[command(subcommand)]
     Position(PositionCommand),
+    /// Matchmaking events (对接会): plan, suggest invitees, invite, send, record attendance.
+    #[command(subcommand)]
+    Event(crate::commands::chain_event::EventCommand),
 }
 
 #[derive(Debug, Subcommand)]

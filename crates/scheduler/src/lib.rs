@@ -14,6 +14,7 @@
 //! - `fire`: which occurrences of a schedule fire at a tick (misfire policy plus a grace period).
 //! - [`sla`]: deadline timers planned from an issue's deadlines, due-soon reminders, escalations.
 //! - [`visits`]: visit plans, their materialised occurrences, reminders and misses.
+//! - [`meetings`]: the day-before reminder of a matchmaking meeting's invitees.
 //! - [`reports`]: the weekly report computed for the week just ended, stored frozen and sent.
 //! - `error`: [`SchedulerError`] (the scheduler cannot work) and [`JobError`] (one run failed).
 
@@ -22,6 +23,7 @@ pub mod clock;
 mod error;
 mod fire;
 pub mod live;
+pub mod meetings;
 pub mod reports;
 mod runner;
 pub mod sla;

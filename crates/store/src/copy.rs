@@ -66,6 +66,10 @@ pub const TABLES: &[&str] = &[
     "listings",
     "listing_tags",
     "listing_grams",
+    "chain_meetings",
+    "meeting_stages",
+    "meeting_tags",
+    "meeting_invitations",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

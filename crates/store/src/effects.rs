@@ -11,7 +11,9 @@
 //! - `StopWatching` → the issue's waiting timers are deleted (they would find nothing to do).
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{Audience, Effect, Event, Issue, IssueId, NotificationKind, UserId};
+use gridloop_core::{
+    Audience, Effect, EnterpriseId, Event, Issue, IssueId, NotificationKind, UserId,
+};
 use serde::Serialize;
 
 use crate::backend::{args, Arg, Tx};
@@ -27,6 +29,8 @@ pub enum Recipients {
     Audience(Audience),
     /// One person (a commissioner's visit reminder).
     User(UserId),
+    /// The users who speak for an enterprise (a meeting's invitation).
+    Enterprise(EnterpriseId),
 }
 
 /// A notification to write to the outbox, before routing.
@@ -56,6 +60,9 @@ pub const SMS_BY_DEFAULT: &[NotificationKind] = &[
     NotificationKind::Resolved,
     NotificationKind::VisitReminder,
     NotificationKind::VisitMissed,
+    NotificationKind::MeetingInvitation,
+    NotificationKind::MeetingReminder,
+    NotificationKind::MeetingCancelled,
 ];
 
 /// The `WHERE` condition selecting the users of an audience, with its one argument (if any)
@@ -86,6 +93,10 @@ fn audience_condition(recipients: Recipients) -> (&'static str, Option<i64>) {
         Recipients::Audience(Audience::Reporter(user)) | Recipients::User(user) => {
             ("u.id = $2", Some(user.get()))
         }
+        Recipients::Enterprise(enterprise) => (
+            "u.id IN (SELECT user_id FROM user_enterprises WHERE enterprise_id = $2)",
+            Some(enterprise.get()),
+        ),
         Recipients::Audience(Audience::GridPosts(grid)) => (
             "u.id IN (SELECT up.user_id FROM user_posts up JOIN posts p ON p.id = up.post_id \
                  WHERE p.grid_id = $2)",

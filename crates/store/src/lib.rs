@@ -25,6 +25,8 @@
 //! - `chain`: the chain's matchmaking: stages, enterprises' chain positions, needs and offers
 //!   ([`Listing`]) with their tags and bigrams, their search, and a need's candidates.
 //! - `chain_facts`: what the weekly report's chain section counts, one fact per thing done.
+//! - `meetings`: matchmaking events (对接会, meetings in code): planned, invitations told and
+//!   attended, held or cancelled; their invitees' candidates; the weekly count of those held.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -70,6 +72,7 @@ mod issues;
 mod jobs;
 mod ledger;
 mod list;
+mod meetings;
 pub mod model;
 mod notifications;
 mod open311;
@@ -106,6 +109,10 @@ pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;
+pub use meetings::{
+    Invitation, Meeting, MeetingFilter, MeetingTally, MeetingsHeld, NewMeeting,
+    MAX_INVITEE_CANDIDATES, MAX_MEETING_PAGE,
+};
 pub use model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,

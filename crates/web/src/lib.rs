@@ -24,13 +24,15 @@
 //! - Audiences: [`intake`] (post members and commissioners: report a problem, mine, verify),
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
-//!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
+//!   [`weekly`] (the weekly report page), [`admin`], [`chain_events`] (matchmaking events:
+//!   list, plan, invite, attendance); [`export`] (the list pages' download of
 //!   the issue ledger).
 //! - [`chain`]: the industry chain's pages (needs and offers, positions) and its sub-menu.
 
 pub mod admin;
 pub mod assets;
 pub mod chain;
+pub mod chain_events;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
@@ -73,4 +75,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(weekly::routes())
         .merge(export::routes())
         .merge(chain::routes())
+        .merge(chain_events::routes())
 }

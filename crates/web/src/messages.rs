@@ -97,6 +97,7 @@ pub fn thing(locale: Locale, what: Thing) -> &'static str {
         Thing::Job => "thing_job",
         Thing::Stage => "thing_stage",
         Thing::Listing => "thing_listing",
+        Thing::Meeting => "thing_meeting",
         Thing::Resource => "thing_resource",
     };
     i18n::text(locale, key)
@@ -221,6 +222,7 @@ pub fn doing(locale: Locale, what: Doing) -> String {
         Doing::LogVisit => "doing_log_visit",
         Doing::PostListing => "doing_post_listing",
         Doing::SetPosition => "doing_set_position",
+        Doing::RunMeeting => "doing_run_meeting",
     };
     i18n::text(locale, key).to_owned()
 }
@@ -515,6 +517,7 @@ mod tests {
             Doing::LogVisit,
             Doing::PostListing,
             Doing::SetPosition,
+            Doing::RunMeeting,
         ]);
         errors.extend(doings.map(|doing| AppError::NotPermitted {
             doing,

@@ -62,6 +62,19 @@ const TEMPLATES: &[(&str, &str)] = &[
         "chain_position.html",
         include_str!("templates/chain_position.html"),
     ),
+    // Matchmaking events (`chain_events`).
+    (
+        "chain_events.html",
+        include_str!("templates/chain_events.html"),
+    ),
+    (
+        "chain_event_new.html",
+        include_str!("templates/chain_event_new.html"),
+    ),
+    (
+        "chain_event.html",
+        include_str!("templates/chain_event.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -235,7 +235,7 @@ pub async fn list(
 
 /// The stage with this code in any chain (codes are unique per chain; the park has one chain
 /// in practice, and the first chain's wins otherwise).
-async fn stage_by_code(
+pub(super) async fn stage_by_code(
     state: &AppState,
     code: &gridloop_core::Code,
 ) -> Result<Option<gridloop_core::StageId>, AppError> {

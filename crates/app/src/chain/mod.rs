@@ -19,8 +19,11 @@
 //! - [`positions`]: an enterprise's chain position read and set.
 //! - [`listings`]: needs and offers posted, read, listed and searched, withdrawn.
 //! - [`suggest`]: the suggested matches for a need, ranked by the core.
+//! - [`meetings`]: matchmaking events (对接会, meetings in code): planned, invitees suggested,
+//!   invited and told, reminded, attendance recorded, held or cancelled.
 
 pub mod listings;
+pub mod meetings;
 pub mod positions;
 pub mod stages;
 pub mod suggest;

@@ -195,6 +195,14 @@ pub async fn build(
                 });
             }
         }
+        Kind::MeetingInvitation | Kind::MeetingReminder | Kind::MeetingCancelled => {
+            // Written with the meeting's facts as the invitee was told of it (see
+            // `chain::meetings`), and a cancellation's reason.
+            if let Ok(given) = serde_json::from_value::<Notice>(params.clone()) {
+                notice.meeting = given.meeting;
+                notice.reason = given.reason;
+            }
+        }
         _ => {
             // Rows written with the facts themselves (a digest, a report, a missing calendar,
             // a test message)

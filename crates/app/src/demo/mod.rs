@@ -1,10 +1,12 @@
 //! The reference park: its data ([`park`]) and how it is written to the store; [`chain`]: its
 //! chain's stages, the enterprises' positions and a dozen needs and offers; and
 //! [`history`]: eight weeks of issues played through the real workflow on a simulated clock,
-//! so the demo's first reports and charts have figures to show.
+//! so the demo's first reports and charts have figures to show; [`meetings`]: two matchmaking
+//! events held in the past weeks, with attendance, and one ahead, on a simulated clock too.
 
 pub mod chain;
 pub mod history;
+pub mod meetings;
 pub mod park;
 
 use std::collections::HashMap;

@@ -60,6 +60,9 @@ macro_rules! named_enum {
     };
 }
 
+/// The same shape for the meetings' states (`chain::meeting`).
+pub(crate) use named_enum;
+
 named_enum!(
     /// Whether a listing seeks something or provides it.
     Side,

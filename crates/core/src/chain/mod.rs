@@ -3,15 +3,32 @@
 //!
 //! All pure: the store keeps stages, positions and listings; the app loads the candidates for a
 //! need in one query and asks [`rank`] for the order and the reasons.
+//!
+//! # Layout
+//!
+//! - [`stage`]: a chain's ordered stages and how two stand to each other.
+//! - [`tag`]: tags and an enterprise's chain position.
+//! - [`listing`]: needs and offers, their kinds, status and validity.
+//! - [`grams`]: character bigrams for Chinese search and comparison.
+//! - [`rank`]: a need's suggested matches with their one-line reasons.
+//! - [`meeting`]: matchmaking events (对接会, `Meeting` in code), their states, bounds and
+//!   suggested invitees.
 
 pub mod grams;
 pub mod listing;
+pub mod meeting;
 pub mod rank;
 pub mod stage;
 pub mod tag;
 
+pub use crate::ids::MeetingId;
 pub use grams::{grams, shared_phrases, SearchText, MAX_QUERY_CHARS};
 pub use listing::{ListingKind, ListingStatus, Side, ValidUntil, MAX_DAYS_VALID};
+pub use meeting::{
+    suggest_invitees, Capacity, InviteWhy, InviteeCandidate, InviteeSuggestion, MeetingFacts,
+    MeetingStatus, StartsAt, TargetStages, MAX_CAPACITY, MAX_DAYS_AHEAD, MAX_INVITEE_SUGGESTIONS,
+    MAX_INVITE_AT_ONCE,
+};
 pub use rank::{rank, Candidate, NeedFacts, Suggestion, Target, Why, MAX_SUGGESTIONS};
 pub use stage::{relation, Adjacency, Stage, StagePlan, MAX_STAGES};
 pub use tag::{ChainPosition, Tag, TagKind, Tags, MAX_TAGS, MAX_TAG_CHARS};

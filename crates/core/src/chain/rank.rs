@@ -134,23 +134,26 @@ pub fn meaningful(grams: BTreeSet<String>) -> BTreeSet<String> {
         .collect()
 }
 
-fn stage_name(stages: &[Stage], id: StageId) -> String {
+pub(crate) fn stage_name(stages: &[Stage], id: StageId) -> String {
     stages
         .iter()
         .find(|s| s.id == id)
         .map_or_else(|| id.to_string(), |s| s.name.to_string())
 }
 
-/// Scores one candidate; `None` if it shares nothing with the need.
-fn score(
-    need: &NeedFacts,
-    need_grams: &BTreeSet<String>,
-    need_text: &str,
-    candidate: &Candidate,
-    stages: &[Stage],
-) -> Option<Suggestion> {
-    let their_text = candidate.text.to_lowercase();
-    let their_grams = meaningful(grams(&candidate.text));
+/// What one side (a need, a meeting's theme) and a candidate have in common: points for each
+/// tag both carry ([`TAG_POINTS`]), each tag of one found in the other's text (half that), and
+/// the Dice coefficient of their meaningful bigrams (times [`TEXT_POINTS`]); and the words both
+/// mention, tags first, then the longest shared phrases. `our_text` is lowercased.
+pub(crate) fn overlap(
+    our_tags: &[Tag],
+    our_text: &str,
+    our_grams: &BTreeSet<String>,
+    their_tags: &[Tag],
+    their_text: &str,
+) -> (u32, Vec<String>) {
+    let their_lower = their_text.to_lowercase();
+    let their_grams = meaningful(grams(their_text));
     let mut points = 0;
     let mut shared: Vec<String> = Vec::new();
     // Tags are named first; a phrase overlapping a word already named adds nothing.
@@ -162,37 +165,55 @@ fn score(
             shared.push(word.to_owned());
         }
     };
-    for tag in &need.tags {
-        if candidate.tags.contains(tag) {
+    for tag in our_tags {
+        if their_tags.contains(tag) {
             points += TAG_POINTS;
             name(tag.as_str(), &mut shared);
-        } else if their_text.contains(tag.as_str()) {
+        } else if their_lower.contains(tag.as_str()) {
             points += TAG_POINTS / 2;
             name(tag.as_str(), &mut shared);
         }
     }
-    for tag in &candidate.tags {
-        if !need.tags.contains(tag) && need_text.contains(tag.as_str()) {
+    for tag in their_tags {
+        if !our_tags.contains(tag) && our_text.contains(tag.as_str()) {
             points += TAG_POINTS / 2;
             name(tag.as_str(), &mut shared);
         }
     }
-    let common = need_grams.intersection(&their_grams).count();
+    let common = our_grams.intersection(&their_grams).count();
     if common > 0 {
         let dice = 2 * common as u64 * u64::from(TEXT_POINTS)
-            / (need_grams.len() + their_grams.len()) as u64;
+            / (our_grams.len() + their_grams.len()) as u64;
         points += u32::try_from(dice).unwrap_or(TEXT_POINTS);
-        let mut phrases = shared_phrases(need_text, &their_grams);
+        let mut phrases = shared_phrases(our_text, &their_grams);
         // The longest first: "边角料" says more than "铝材".
         phrases.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
         for phrase in phrases {
             name(&phrase, &mut shared);
         }
     }
+    shared.truncate(MAX_NAMED);
+    (points, shared)
+}
+
+/// Scores one candidate; `None` if it shares nothing with the need.
+fn score(
+    need: &NeedFacts,
+    need_grams: &BTreeSet<String>,
+    need_text: &str,
+    candidate: &Candidate,
+    stages: &[Stage],
+) -> Option<Suggestion> {
+    let (mut points, shared) = overlap(
+        &need.tags,
+        need_text,
+        need_grams,
+        &candidate.tags,
+        &candidate.text,
+    );
     if shared.is_empty() {
         return None;
     }
-    shared.truncate(MAX_NAMED);
     let stage = match (need.stage, candidate.stage) {
         (Some(ours), Some(theirs)) => relation(stages, ours, theirs).map(|(how, steps)| {
             points += match steps {

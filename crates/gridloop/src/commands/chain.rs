@@ -71,6 +71,7 @@ pub async fn run(app: &App, cmd: ChainCommand) -> anyhow::Result<()> {
             let view = positions::set(&state, &actor, enterprise, &input).await?;
             show_position(app, &view)
         }
+        ChainCommand::Event(cmd) => crate::commands::chain_event::run(app, cmd).await,
     }
 }
 

@@ -43,6 +43,31 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
             .await?,
         )
     };
+    // The matchmaking events, two held and one ahead, with the history (its simulated clock).
+    let meetings = if args.no_history {
+        None
+    } else {
+        Some(
+            gridloop_app::demo::meetings::seed(
+                &app.store,
+                app.workflow.clone(),
+                &app.settings,
+                app.now,
+            )
+            .await?,
+        )
+    };
+    if !app.json {
+        if let Some(m) = meetings.as_ref().filter(|m| !m.already_present) {
+            say!(
+                "Matchmaking events: {} held ({} attended of {} invited in all), {} ahead",
+                m.held,
+                m.attended,
+                m.invited,
+                m.planned
+            );
+        }
+    }
     if args.seed_only {
         if app.json {
             let mut out = serde_json::to_value(seeded)?;
@@ -142,6 +167,8 @@ The industry chain (供需对接): its six stages, and needs and offers with the
   gridloop chain stage list aluminium
   gridloop need list
   gridloop need suggest 1            # who could recycle an aluminium works' offcuts
+  gridloop chain event list          # matchmaking events (对接会): two held, one ahead
+  gridloop chain event show 1        # who was invited, who came
 (With cargo: cargo run --release -- issue …)"#
     );
 }

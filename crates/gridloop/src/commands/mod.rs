@@ -3,6 +3,7 @@
 mod backup;
 mod calendar;
 mod chain;
+pub(crate) mod chain_event;
 mod demo;
 mod import;
 pub(crate) mod issue;

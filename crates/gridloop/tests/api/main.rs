@@ -5,6 +5,7 @@ mod attachments;
 mod bad_input;
 mod calendars;
 mod chain;
+mod chain_events;
 mod chain_web;
 mod export;
 mod issues;

@@ -91,6 +91,10 @@ pub fn default_channels(kind: NotificationKind, role: Role) -> ChannelSet {
         NotificationKind::Escalated | NotificationKind::Test | NotificationKind::VisitReminder => {
             ChannelSet::BOTH
         }
+        // An enterprise hears of a meeting where it is: the day's SMS, the detail by email.
+        NotificationKind::MeetingInvitation
+        | NotificationKind::MeetingReminder
+        | NotificationKind::MeetingCancelled => ChannelSet::BOTH,
         NotificationKind::Assigned | NotificationKind::Reworked if in_a_unit => ChannelSet::BOTH,
         NotificationKind::DueSoon | NotificationKind::Digest => ChannelSet::SMS,
         NotificationKind::Resolved | NotificationKind::Closed | NotificationKind::Rejected

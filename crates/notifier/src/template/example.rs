@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{Priority, Status};
 
 use super::notice::{
-    AgendaItem, CalendarFacts, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice,
-    Recipient, ReportFacts, VisitFacts,
+    AgendaItem, CalendarFacts, DueSoonFacts, EscalationFacts, IssueFacts, MeetingFacts,
+    MissedVisitFacts, Notice, Recipient, ReportFacts, VisitFacts,
 };
 use super::Locale;
 use crate::policy::{build_digest, DigestItem};
@@ -138,6 +138,25 @@ impl Notice {
                     commissioner: pick("李娜", "Li Na"),
                     misses: 2,
                     last_starts_at: now - Duration::days(1),
+                });
+            }
+            NotificationKind::MeetingInvitation
+            | NotificationKind::MeetingReminder
+            | NotificationKind::MeetingCancelled => {
+                n.issue = None;
+                if kind == NotificationKind::MeetingCancelled {
+                    n.reason = Some(pick("会场检修，改期另行通知", "The hall is under repair"));
+                }
+                n.meeting = Some(MeetingFacts {
+                    id: 12,
+                    theme: pick(
+                        "铝边角料回收与再生合金对接会",
+                        "Offcut recycling and secondary alloy meeting",
+                    ),
+                    place: pick("园区服务中心二楼会议室", "Park service centre, room 2"),
+                    starts_at: now + Duration::days(1),
+                    enterprise: pick("渝铝精密铸造有限公司", "Yulv Precision Casting Co."),
+                    link: Some("https://gridloop.example/chain/events/12".to_owned()),
                 });
             }
             NotificationKind::CalendarMissing => {

@@ -35,6 +35,8 @@ pub struct Notice {
     pub satisfaction: Option<u8>,
     pub visit: Option<VisitFacts>,
     pub missed_visits: Option<MissedVisitFacts>,
+    /// A matchmaking meeting (invitation, reminder, cancellation; the reason in `reason`).
+    pub meeting: Option<MeetingFacts>,
     /// The year whose holiday calendar is missing (calendar missing).
     pub calendar: Option<CalendarFacts>,
     pub digest: Option<Digest>,
@@ -117,6 +119,20 @@ pub struct MissedVisitFacts {
     pub misses: u32,
     /// The window of the latest missed visit.
     pub last_starts_at: DateTime<Utc>,
+}
+
+/// A matchmaking meeting (对接会) as its invitees are told of it. Written into the outbox row
+/// when the notice is queued: what the enterprise was invited to is what it reads, even if it
+/// reads it the next morning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingFacts {
+    pub id: i64,
+    pub theme: String,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    /// The invited enterprise the recipient speaks for.
+    pub enterprise: String,
+    pub link: Option<String>,
 }
 
 /// A year without a holiday calendar, told to the admins from 1 November.

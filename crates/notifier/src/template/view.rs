@@ -29,6 +29,7 @@ pub(crate) struct View {
     satisfaction: Option<u8>,
     visit: Option<VisitView>,
     missed_visits: Option<MissedView>,
+    meeting: Option<MeetingView>,
     calendar: Option<super::notice::CalendarFacts>,
     digest: Option<DigestView>,
     report: Option<super::notice::ReportFacts>,
@@ -78,6 +79,17 @@ struct MissedView {
     commissioner: String,
     misses: u32,
     last_starts_at: String,
+}
+
+#[derive(Debug, Serialize)]
+struct MeetingView {
+    id: i64,
+    theme: String,
+    place: String,
+    starts_at: String,
+    weekday: String,
+    enterprise: String,
+    link: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,6 +163,15 @@ impl View {
                 commissioner: m.commissioner.clone(),
                 misses: m.misses,
                 last_starts_at: time(m.last_starts_at),
+            }),
+            meeting: n.meeting.as_ref().map(|m| MeetingView {
+                id: m.id,
+                theme: m.theme.clone(),
+                place: m.place.clone(),
+                starts_at: time(m.starts_at),
+                weekday: local_weekday(m.starts_at, tz, locale),
+                enterprise: m.enterprise.clone(),
+                link: m.link.clone(),
             }),
             calendar: n.calendar.clone(),
             digest: n.digest.as_ref().map(|d| DigestView {

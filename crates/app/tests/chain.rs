@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use gridloop_app::chain::listings::{self, ListInput, PostInput};
+use gridloop_app::chain::meetings;
 use gridloop_app::chain::positions::{self, PositionInput};
 use gridloop_app::chain::stages::{self, StageInput};
 use gridloop_app::chain::suggest::suggest;
@@ -396,11 +397,37 @@ async fn the_chain_section_of_the_weekly_report_matches_a_direct_count(store: &S
             .single()
             .expect("instant")
     };
-    // W48 (11-23 … 11-29 in Shanghai): one need; W49 (11-30 … 12-06): two needs, one offer.
+    // W48 (11-23 … 11-29 in Shanghai): one need, and a meeting planned for W49 with both
+    // enterprises invited; W49 (11-30 … 12-06): two needs, one offer, the meeting held.
     park.clock.set(at(25));
     park.post(&park.walker, Side::Need, &need_input(park.rolling))
         .await
         .expect("need in W48");
+    let meeting = meetings::plan(
+        &park.state,
+        &park.admin,
+        &meetings::PlanInput {
+            date: "2026-12-02".into(),
+            time: "14:00".into(),
+            place: "园区服务中心".into(),
+            theme: "铝边角料回收对接会".into(),
+            capacity: "40".into(),
+            stages: vec!["recycling".into()],
+            tags: vec![],
+            grid: None,
+        },
+    )
+    .await
+    .expect("plan")
+    .id;
+    meetings::invite(
+        &park.state,
+        &park.admin,
+        meeting,
+        &[format!("{},{}", park.recycler, park.rolling)],
+    )
+    .await
+    .expect("invite");
     park.clock.set(at(30));
     park.post(&park.walker, Side::Need, &need_input(park.rolling))
         .await
@@ -416,6 +443,14 @@ async fn the_chain_section_of_the_weekly_report_matches_a_direct_count(store: &S
     )
     .await
     .expect("offer in W49");
+    for firm in [park.recycler, park.rolling] {
+        meetings::attend(&park.state, &park.admin, meeting, &firm.to_string(), true)
+            .await
+            .expect("came");
+    }
+    meetings::hold(&park.state, &park.admin, meeting)
+        .await
+        .expect("held");
     park.clock.advance(Duration::days(4));
     let week = |grid: Option<&str>| WeeklyRequest {
         week: Some("2026-W49".into()),
@@ -446,18 +481,31 @@ async fn the_chain_section_of_the_weekly_report_matches_a_direct_count(store: &S
         (chain.counts.needs_posted, chain.counts.offers_posted),
         (2, 1)
     );
-    let by_grid: Vec<(&str, u64, u64)> = chain
+    let held = store
+        .meetings_held_between(report.period.from(), report.period.to())
+        .await
+        .expect("the meetings' own count");
+    assert_eq!(
+        (chain.counts.meetings_held, chain.counts.attendance),
+        (u64::from(held.held), u64::from(held.attended))
+    );
+    assert_eq!((held.held, held.attended), (1, 2));
+    let by_grid: Vec<(&str, u64, u64, u64, u64)> = chain
         .by_grid
         .iter()
         .map(|l| {
+            let c = &l.counts;
+            let name = l.name.as_str();
             (
-                l.name.as_str(),
-                l.counts.needs_posted,
-                l.counts.offers_posted,
+                name,
+                c.needs_posted,
+                c.offers_posted,
+                c.meetings_held,
+                c.attendance,
             )
         })
         .collect();
-    assert_eq!(by_grid, [("g-a", 2, 0), ("g-b", 0, 1)]);
+    assert_eq!(by_grid, [("g-a", 2, 0, 1, 1), ("g-b", 0, 1, 1, 1)]);
     let trend: Vec<u64> = chain.trend.iter().map(|t| t.counts.needs_posted).collect();
     assert_eq!(trend.len(), gridloop_core::TREND_WEEKS);
     assert_eq!(trend[trend.len() - 2..], [1, 2], "W48 then W49");

@@ -34,6 +34,8 @@ impl FactRow {
         let kind = match self.kind.as_str() {
             "need" => ChainFactKind::NeedPosted,
             "offer" => ChainFactKind::OfferPosted,
+            "meeting_held" => ChainFactKind::MeetingHeld,
+            "attended" => ChainFactKind::Attended,
             other => return stored("chain facts", Err(format!("unknown fact {other:?}"))),
         };
         Ok(ChainFact {
@@ -48,13 +50,34 @@ impl FactRow {
 }
 
 /// The facts' SELECT: each part gives `at, kind, subject, grid_id, stage_id, contract_fen`
-/// for `[$1, $2)`. Listings count under the grid they were posted in and their enterprise's
-/// stage now.
+/// for `[$1, $2)`; `$4` is `true` (attended, bound: SQLite stores it as 1, PostgreSQL as a
+/// boolean). Listings count under the grid they were posted in and their enterprise's stage
+/// now. A meeting held counts at its start, once under each attending enterprise's grid and
+/// stage, or under the grid it was planned for (if any) when nobody came; each attendance is
+/// its invitation.
 const FACTS_SQL: &str = "\
     SELECT l.posted_at AS at, l.side AS kind, l.id AS subject, l.grid_id AS grid_id, \
            e.stage_id AS stage_id, CAST(0 AS BIGINT) AS contract_fen \
       FROM listings l JOIN enterprises e ON e.id = l.enterprise_id \
-     WHERE l.posted_at >= $1 AND l.posted_at < $2";
+     WHERE l.posted_at >= $1 AND l.posted_at < $2 \
+    UNION ALL \
+    SELECT m.starts_at, 'meeting_held', m.id, e.grid_id, e.stage_id, 0 \
+      FROM chain_meetings m \
+      JOIN meeting_invitations i ON i.meeting_id = m.id AND i.attended = $4 \
+      JOIN enterprises e ON e.id = i.enterprise_id \
+     WHERE m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 \
+    UNION ALL \
+    SELECT m.starts_at, 'meeting_held', m.id, m.grid_id, NULL, 0 \
+      FROM chain_meetings m \
+     WHERE m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 \
+       AND NOT EXISTS (SELECT 1 FROM meeting_invitations i \
+                        WHERE i.meeting_id = m.id AND i.attended = $4) \
+    UNION ALL \
+    SELECT m.starts_at, 'attended', i.id, e.grid_id, e.stage_id, 0 \
+      FROM chain_meetings m \
+      JOIN meeting_invitations i ON i.meeting_id = m.id AND i.attended = $4 \
+      JOIN enterprises e ON e.id = i.enterprise_id \
+     WHERE m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2";
 
 impl Tx {
     /// The chain's facts in `[from, to)`, oldest first, at most [`MAX_CHAIN_FACTS`].
@@ -65,7 +88,7 @@ impl Tx {
     ) -> Result<Vec<ChainFact>, StoreError> {
         let sql = format!("SELECT * FROM ({FACTS_SQL}) f ORDER BY at, kind, subject LIMIT $3");
         let rows: Vec<FactRow> = self
-            .fetch_all(&sql, args![from, to, MAX_CHAIN_FACTS])
+            .fetch_all(&sql, args![from, to, MAX_CHAIN_FACTS, true])
             .await?;
         rows.into_iter().map(FactRow::into_domain).collect()
     }

@@ -13,13 +13,15 @@
 //! - [`extract`]: JSON/query/path extractors whose rejections are problem documents.
 //! - [`problem`]: RFC 9457 errors, and the mapping of `AppError` to them.
 //! - [`openapi`]: the OpenAPI document's frame and the errors every operation may answer.
-//! - Resources: [`chain`] (stages, positions, needs and offers, suggestions), [`calendars`], [`issues`], [`reference`](mod@reference), [`attachments`], [`notifications`], [`visits`],
+//! - Resources: [`chain`] (stages, positions, needs and offers, suggestions), [`chain_matches`]
+//!   (matches and the chain map), [`calendars`], [`issues`], [`reference`](mod@reference), [`attachments`], [`notifications`], [`visits`],
 //!   [`reports`]; [`open311`] (its own surface, error shape and XML).
 
 pub mod attachments;
 pub mod auth;
 pub mod calendars;
 pub mod chain;
+pub mod chain_matches;
 pub mod extract;
 pub mod issues;
 pub mod notifications;
@@ -70,6 +72,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(reports::routes())
         .merge(calendars::routes())
         .merge(chain::routes())
+        .merge(chain_matches::routes())
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.

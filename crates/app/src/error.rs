@@ -42,6 +42,12 @@ pub enum AppError {
     /// The issue's status has no such transition: 422, exit 5.
     #[error("no such transition: cannot {action} an issue that is {status}")]
     NoSuchTransition { action: ActionKind, status: Status },
+    /// The match's status has no such step (agreeing a dropped match): 422, exit 5.
+    #[error("no such transition: cannot {action} a match that is {status}")]
+    NoSuchMatchStep {
+        action: gridloop_core::chain::MatchActionKind,
+        status: gridloop_core::chain::MatchStatus,
+    },
     /// The action's preconditions do not hold: 422, exit 5.
     #[error("{0}")]
     Precondition(Precondition),
@@ -186,12 +192,14 @@ pub enum Thing {
     Stage,
     /// A need or an offer (供需).
     Listing,
+    /// A match of two enterprises (对接).
+    Match,
     /// Anything else the store names (a path that names nothing, a row of another kind).
     Resource,
 }
 
 impl Thing {
-    pub const ALL: [Thing; 20] = [
+    pub const ALL: [Thing; 21] = [
         Self::Calendar,
         Self::Chain,
         Self::Grid,
@@ -211,6 +219,7 @@ impl Thing {
         Self::Job,
         Self::Stage,
         Self::Listing,
+        Self::Match,
         Self::Resource,
     ];
 
@@ -236,6 +245,7 @@ impl Thing {
             Self::Job => "job",
             Self::Stage => "stage",
             Self::Listing => "listing",
+            Self::Match => "match",
             Self::Resource => "resource",
         }
     }
@@ -274,6 +284,8 @@ pub enum Doing {
     PostListing,
     /// Setting an enterprise's chain position.
     SetPosition,
+    /// Introducing or moving on a match (对接).
+    Match(gridloop_core::chain::MatchActionKind),
 }
 
 impl Doing {
@@ -297,6 +309,7 @@ impl fmt::Display for Doing {
             Self::LogVisit => f.write_str("logging a visit"),
             Self::PostListing => f.write_str("posting a need or an offer"),
             Self::SetPosition => f.write_str("setting a chain position"),
+            Self::Match(action) => write!(f, "{action} a match"),
         }
     }
 }

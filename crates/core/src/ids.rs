@@ -103,3 +103,8 @@ id_type!(
     ListingId,
     "listing id"
 );
+id_type!(
+    /// A match (对接) of two enterprises.
+    MatchId,
+    "match id"
+);

@@ -37,6 +37,14 @@ pub enum NotificationKind {
     Escalated,
     VisitReminder,
     VisitMissed,
+    /// A match (对接) introduced: told to both enterprises' users.
+    MatchIntroduced,
+    /// A match agreed: told to both enterprises' users and the introducer.
+    MatchAgreed,
+    /// A match dropped: told to both enterprises' users and the introducer.
+    MatchDropped,
+    /// A match sat still for the follow-up days: told to its introducer.
+    MatchFollowUp,
     WeeklyReport,
     /// Next year's holiday calendar is not entered yet (from 1 November), told once to admins.
     CalendarMissing,
@@ -47,7 +55,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 21] = [
+    pub const ALL: [NotificationKind; 25] = [
         Self::Reported,
         Self::Rejected,
         Self::Assigned,
@@ -65,6 +73,10 @@ impl NotificationKind {
         Self::Escalated,
         Self::VisitReminder,
         Self::VisitMissed,
+        Self::MatchIntroduced,
+        Self::MatchAgreed,
+        Self::MatchDropped,
+        Self::MatchFollowUp,
         Self::WeeklyReport,
         Self::CalendarMissing,
         Self::Digest,
@@ -89,6 +101,10 @@ impl NotificationKind {
         "escalated",
         "visit_reminder",
         "visit_missed",
+        "match_introduced",
+        "match_agreed",
+        "match_dropped",
+        "match_follow_up",
         "weekly_report",
         "calendar_missing",
         "digest",
@@ -115,6 +131,10 @@ impl NotificationKind {
             Self::Escalated => "escalated",
             Self::VisitReminder => "visit_reminder",
             Self::VisitMissed => "visit_missed",
+            Self::MatchIntroduced => "match_introduced",
+            Self::MatchAgreed => "match_agreed",
+            Self::MatchDropped => "match_dropped",
+            Self::MatchFollowUp => "match_follow_up",
             Self::WeeklyReport => "weekly_report",
             Self::CalendarMissing => "calendar_missing",
             Self::Digest => "digest",

@@ -66,6 +66,8 @@ pub const TABLES: &[&str] = &[
     "listings",
     "listing_tags",
     "listing_grams",
+    "matches",
+    "match_steps",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

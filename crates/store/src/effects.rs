@@ -27,6 +27,8 @@ pub enum Recipients {
     Audience(Audience),
     /// One person (a commissioner's visit reminder).
     User(UserId),
+    /// The users who speak for an enterprise (a match's news).
+    Enterprise(gridloop_core::EnterpriseId),
 }
 
 /// A notification to write to the outbox, before routing.
@@ -56,6 +58,8 @@ pub const SMS_BY_DEFAULT: &[NotificationKind] = &[
     NotificationKind::Resolved,
     NotificationKind::VisitReminder,
     NotificationKind::VisitMissed,
+    NotificationKind::MatchIntroduced,
+    NotificationKind::MatchFollowUp,
 ];
 
 /// The `WHERE` condition selecting the users of an audience, with its one argument (if any)
@@ -86,6 +90,10 @@ fn audience_condition(recipients: Recipients) -> (&'static str, Option<i64>) {
         Recipients::Audience(Audience::Reporter(user)) | Recipients::User(user) => {
             ("u.id = $2", Some(user.get()))
         }
+        Recipients::Enterprise(enterprise) => (
+            "u.id IN (SELECT user_id FROM user_enterprises WHERE enterprise_id = $2)",
+            Some(enterprise.get()),
+        ),
         Recipients::Audience(Audience::GridPosts(grid)) => (
             "u.id IN (SELECT up.user_id FROM user_posts up JOIN posts p ON p.id = up.post_id \
                  WHERE p.grid_id = $2)",

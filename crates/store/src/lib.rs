@@ -24,6 +24,8 @@
 //!   counts and a checksum of the event log.
 //! - `chain`: the chain's matchmaking: stages, enterprises' chain positions, needs and offers
 //!   ([`Listing`]) with their tags and bigrams, their search, and a need's candidates.
+//! - `matches`: matches (对接) of two enterprises, event-sourced like issues (their steps),
+//!   listed in scope, and the chain map's nodes and links.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -68,6 +70,7 @@ mod issues;
 mod jobs;
 mod ledger;
 mod list;
+mod matches;
 pub mod model;
 mod notifications;
 mod open311;
@@ -103,6 +106,7 @@ pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;
+pub use matches::{MapLink, MapNode, MatchFilter, MatchRecord, MAX_MAP_LINKS, MAX_MATCH_PAGE};
 pub use model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,

@@ -601,6 +601,24 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("field_units", "所属承办单位", "Units"),
     ("field_until", "延期至", "Until"),
     ("field_visit status", "走访状态", "Visit status"),
+    // Matches (对接) and the chain map (issue #16, the matches branch): one block.
+    ("thing_match", "对接", "match"),
+    ("doing_match", "对接的“{action}”", "“{action}” a match"),
+    ("err_no_such_match_step", "对接当前为“{status}”，不能执行“{action}”。", "A match that is “{status}” cannot take “{action}”."),
+    ("rule_same_as", "不能与{other}相同", "must be another than {other}"),
+    ("rule_amount", "须为 0 至 {max} 元之间的金额，最多两位小数", "must be an amount from 0 to {max} yuan, at most two decimals"),
+    ("match_status_introduced", "已引荐", "introduced"),
+    ("match_status_in_talks", "洽谈中", "in talks"),
+    ("match_status_agreed", "已签约", "agreed"),
+    ("match_status_dropped", "已终止", "dropped"),
+    ("match_act_introduce", "引荐", "Introduce"),
+    ("match_act_talk", "进入洽谈", "Start talks"),
+    ("match_act_agree", "签约", "Agree"),
+    ("match_act_drop", "终止", "Drop"),
+    ("field_with", "对接企业", "Matched with"),
+    ("field_contract_value", "合同金额（元）", "Contract value (yuan)"),
+    ("field_need", "需求", "Need"),
+    ("field_offer", "供给", "Offer"),
 ];
 
 /// The strings of one locale, by key.

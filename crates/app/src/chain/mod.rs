@@ -19,8 +19,14 @@
 //! - [`positions`]: an enterprise's chain position read and set.
 //! - [`listings`]: needs and offers posted, read, listed and searched, withdrawn.
 //! - [`suggest`]: the suggested matches for a need, ranked by the core.
+//! - [`matches`]: matches (对接) introduced, moved on, listed and shown; their notices and
+//!   follow-up reminders.
+//! - [`map`]: the chain map: stages in order, enterprises at their stage, agreed matches as
+//!   links.
 
 pub mod listings;
+pub mod map;
+pub mod matches;
 pub mod positions;
 pub mod stages;
 pub mod suggest;

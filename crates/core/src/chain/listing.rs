@@ -60,6 +60,9 @@ macro_rules! named_enum {
     };
 }
 
+// Shared with the sibling modules (matches' statuses and actions).
+pub(crate) use named_enum;
+
 named_enum!(
     /// Whether a listing seeks something or provides it.
     Side,

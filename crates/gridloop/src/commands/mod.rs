@@ -3,6 +3,7 @@
 mod backup;
 mod calendar;
 mod chain;
+mod chain_match;
 mod demo;
 mod import;
 pub(crate) mod issue;

@@ -98,6 +98,7 @@ pub fn default_channels(kind: NotificationKind, role: Role) -> ChannelSet {
         {
             ChannelSet::SMS
         }
+        NotificationKind::MatchIntroduced | NotificationKind::MatchFollowUp => ChannelSet::BOTH,
         NotificationKind::WeeklyReport => ChannelSet::EMAIL,
         _ => ChannelSet::EMAIL,
     }

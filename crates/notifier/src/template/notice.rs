@@ -39,6 +39,8 @@ pub struct Notice {
     pub calendar: Option<CalendarFacts>,
     pub digest: Option<Digest>,
     pub report: Option<ReportFacts>,
+    /// The match (对接) introduced, agreed, dropped or still (the match kinds).
+    pub matching: Option<MatchFacts>,
 }
 
 /// Who reads the message; the time zone decides how every time in it is shown.
@@ -117,6 +119,26 @@ pub struct MissedVisitFacts {
     pub misses: u32,
     /// The window of the latest missed visit.
     pub last_starts_at: DateTime<Utc>,
+}
+
+/// A match (对接) of two enterprises, as its notices tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchFacts {
+    pub id: i64,
+    /// The two enterprises' names.
+    pub a: String,
+    pub b: String,
+    /// `introduced`, `in_talks`, `agreed` or `dropped`.
+    pub status: String,
+    /// Yuan with two decimals (agreed).
+    pub contract_value: Option<String>,
+    pub note: Option<String>,
+    /// Why it was dropped.
+    pub reason: Option<String>,
+    /// When it last moved (the follow-up says since when it is still).
+    pub moved_at: DateTime<Utc>,
+    /// Where the recipient opens the match.
+    pub link: Option<String>,
 }
 
 /// A year without a holiday calendar, told to the admins from 1 November.

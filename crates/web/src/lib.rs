@@ -25,10 +25,11 @@
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
 //!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
-//!   the issue ledger).
+//!   the issue ledger); [`chain_matches`] (matches and the chain map's SVG).
 
 pub mod admin;
 pub mod assets;
+pub mod chain_matches;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
@@ -70,4 +71,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(weekly::routes())
         .merge(export::routes())
+        .merge(chain_matches::routes())
 }

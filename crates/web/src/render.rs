@@ -41,6 +41,20 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_import.html",
         include_str!("templates/admin_import.html"),
     ),
+    ("chain_nav.html", include_str!("templates/chain_nav.html")),
+    (
+        "chain_matches.html",
+        include_str!("templates/chain_matches.html"),
+    ),
+    (
+        "chain_match_new.html",
+        include_str!("templates/chain_match_new.html"),
+    ),
+    (
+        "chain_match.html",
+        include_str!("templates/chain_match.html"),
+    ),
+    ("chain_map.html", include_str!("templates/chain_map.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -1,10 +1,12 @@
 //! The reference park: its data ([`park`]) and how it is written to the store; [`chain`]: its
-//! chain's stages, the enterprises' positions and a dozen needs and offers; and
+//! chain's stages, the enterprises' positions and a dozen needs and offers; [`matches`]: five
+//! matches of those needs and offers in every state, the offcut pair agreed; and
 //! [`history`]: eight weeks of issues played through the real workflow on a simulated clock,
 //! so the demo's first reports and charts have figures to show.
 
 pub mod chain;
 pub mod history;
+pub mod matches;
 pub mod park;
 
 use std::collections::HashMap;
@@ -220,6 +222,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
         now,
     )
     .await?;
+    matches::seed(&mut tx, &named_enterprises, now).await?;
     // The Open311 client: its api_key reports on behalf of any enterprise of the park.
     tx.create_user(NewUser {
         login: Login::parse(OPEN311_LOGIN)?,

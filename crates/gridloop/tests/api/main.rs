@@ -5,6 +5,7 @@ mod attachments;
 mod bad_input;
 mod calendars;
 mod chain;
+mod chain_matches;
 mod export;
 mod issues;
 mod open311;

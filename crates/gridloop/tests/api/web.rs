@@ -131,7 +131,7 @@ impl<'a> Browser<'a> {
         reply
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(path, fields, &[("sec-fetch-site", "same-origin")])
             .await
     }
@@ -185,7 +185,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The value of the first hidden field with this name.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -200,7 +200,7 @@ fn unslash(html: &str) -> String {
     html.replace("&#x2f;", "/")
 }
 
-fn location(reply: &Reply) -> String {
+pub(crate) fn location(reply: &Reply) -> String {
     reply.header("location").expect("a redirect")
 }
 

@@ -10,6 +10,7 @@ mod crash;
 mod export;
 mod import;
 mod jobs_crash;
+mod listing_visits;
 mod monday_report;
 mod outbox_crash;
 mod progress;

@@ -109,6 +109,10 @@ async fn three_hundred_half_open_requests_neither_starve_a_normal_request_nor_ou
     db.drop_async().await;
 }
 
+/// Descriptors the server's background work (scheduler, notifier, pools) may open while the
+/// flood is held: not the flood's.
+const BACKGROUND_SLACK: usize = 6;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_connections_past_the_limit_waits_in_the_queue_and_costs_no_descriptors() {
     let db = Db::sqlite();
@@ -121,13 +125,22 @@ async fn a_flood_of_connections_past_the_limit_waits_in_the_queue_and_costs_no_d
         ],
     )
     .await;
+    // The baseline is taken once the server has answered a request and its pools have opened
+    // what they open on first use; a few descriptors of slack stay for its background jobs
+    // (a pooled SQLite connection is up to three: the file, its WAL and its shared memory),
+    // far below the 40 that 60 unqueued connections would add.
+    server
+        .get("/healthz")
+        .await
+        .expect("healthz before the flood");
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let baseline = open_fds(&server);
     let _attackers = half_open(&server, 60).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let during = open_fds(&server);
     println!("server descriptors: {baseline} before, {during} with 60 half-open connections");
     assert!(
-        during <= baseline + 20,
+        during <= baseline + 20 + BACKGROUND_SLACK,
         "the server holds more connections than its limit: {baseline} → {during}"
     );
     // Queued behind 60 slow clients (three rounds of 20, one header timeout each), a normal

@@ -285,6 +285,8 @@ pub struct ListingView {
     pub posted_by: i64,
     pub posted_at: DateTime<Utc>,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The on-site visit it was raised on, if any.
+    pub visit: Option<i64>,
 }
 
 fn listing_view(l: &Listing) -> ListingView {
@@ -304,6 +306,7 @@ fn listing_view(l: &Listing) -> ListingView {
         posted_by: l.posted_by.get(),
         posted_at: l.posted_at,
         withdrawn_at: l.withdrawn_at,
+        visit: l.visit,
     }
 }
 
@@ -351,6 +354,10 @@ pub struct ListingBody {
     pub tags: Vec<String>,
     /// The last day it is open: after today (in the park's time zone), at most 366 days ahead.
     pub valid_until: NaiveDate,
+    /// The on-site visit it was raised on: one of the same enterprise that the caller sees.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub visit: Option<i64>,
 }
 
 /// `need` or `offer`.
@@ -420,6 +427,9 @@ pub struct ListingQuery {
     /// The code of the enterprise's stage.
     #[param(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub stage: Option<String>,
+    /// The code of the grid it was posted in.
+    #[param(min_length = 1, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
+    pub grid: Option<String>,
     #[param(inline)]
     pub status: Option<StatusName>,
     /// The enterprise's id.
@@ -459,6 +469,7 @@ async fn list_listings(
         side: query.side.map(|s| side(s).as_str().to_owned()),
         kind: query.kind.map(|k| kind(k).as_str().to_owned()),
         stage: query.stage,
+        grid: query.grid,
         status: query.status.map(|s| status(s).as_str().to_owned()),
         enterprise: query.enterprise.map(|e| e.to_string()),
         q: query.q,
@@ -502,6 +513,7 @@ async fn post_listing(
         quantity: body.quantity,
         tags: body.tags,
         valid_until: body.valid_until.format("%Y-%m-%d").to_string(),
+        visit: body.visit.map(|v| v.to_string()),
     };
     let listing = listings::post(&state, &caller.actor, side(body.side), &input).await?;
     Ok(created(

@@ -215,6 +215,16 @@ fn whose(actor: &Actor) -> Result<Option<UserId>, AppError> {
     }
 }
 
+/// Whether `actor` sees this visit: anyone's for those who supervise the service, their own
+/// for a commissioner (as [`whose`] decides for the lists), none for anyone else.
+pub(crate) fn sees(actor: &Actor, visit: &Visit) -> bool {
+    match whose(actor) {
+        Ok(None) => true,
+        Ok(Some(user)) => visit.commissioner == user,
+        Err(_) => false,
+    }
+}
+
 /// A commissioner's own visits only.
 fn require_commissioner(actor: &Actor, doing: Doing) -> Result<(), AppError> {
     if actor.has_role(Role::Commissioner) {

@@ -158,6 +158,7 @@ fn need_input(enterprise: EnterpriseId) -> PostInput {
         quantity: Some("每月约30吨".into()),
         tags: vec!["边角料，废铝".into()],
         valid_until: "2027-03-31".into(),
+        visit: None,
     }
 }
 
@@ -170,6 +171,7 @@ fn offer_input(enterprise: EnterpriseId) -> PostInput {
         quantity: None,
         tags: vec!["边角料".into(), "再生合金".into()],
         valid_until: "2027-01-31".into(),
+        visit: None,
     }
 }
 
@@ -380,5 +382,119 @@ async fn only_admins_set_stages_and_a_listing_search_finds_chinese_without_space
         .await
         .expect_err("one character");
     assert!(matches!(e, AppError::Invalid(_)));
+    scratch.remove().await;
+}
+
+/// The weekly report's chain section against a direct count of the listings posted in its
+/// week, in total, by grid and in the trend, and a grid's report against its own.
+async fn the_chain_section_of_the_weekly_report_matches_a_direct_count(store: &Store) {
+    use gridloop_app::reports::{self, WeeklyRequest};
+    use gridloop_core::ReportScope;
+    let park = park(store).await;
+    let at = |d: u32| {
+        Utc.with_ymd_and_hms(2026, 11, d, 2, 0, 0)
+            .single()
+            .expect("instant")
+    };
+    // W48 (11-23 … 11-29 in Shanghai): one need; W49 (11-30 … 12-06): two needs, one offer.
+    park.clock.set(at(25));
+    park.post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("need in W48");
+    park.clock.set(at(30));
+    park.post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("need in W49");
+    park.clock.advance(Duration::days(2));
+    park.post(&park.walker, Side::Need, &need_input(park.rolling))
+        .await
+        .expect("need in W49");
+    park.post(
+        &park.recycler_user,
+        Side::Offer,
+        &offer_input(park.recycler),
+    )
+    .await
+    .expect("offer in W49");
+    park.clock.advance(Duration::days(4));
+    let week = |grid: Option<&str>| WeeklyRequest {
+        week: Some("2026-W49".into()),
+        grid: grid.map(str::to_owned),
+        ..WeeklyRequest::default()
+    };
+    let report = reports::weekly(&park.state, None, &week(None))
+        .await
+        .expect("park report");
+    let chain = report
+        .chain
+        .as_ref()
+        .expect("the park's report has a chain section");
+
+    let all = listings::list(&park.state, Some(&park.admin), &ListInput::default())
+        .await
+        .expect("list")
+        .items;
+    let count = |side: Side, grid: Option<gridloop_core::GridId>| {
+        all.iter()
+            .filter(|l| l.side == side && report.period.contains(l.posted_at))
+            .filter(|l| grid.is_none_or(|g| l.grid == g))
+            .count() as u64
+    };
+    assert_eq!(chain.counts.needs_posted, count(Side::Need, None));
+    assert_eq!(chain.counts.offers_posted, count(Side::Offer, None));
+    assert_eq!(
+        (chain.counts.needs_posted, chain.counts.offers_posted),
+        (2, 1)
+    );
+    let by_grid: Vec<(&str, u64, u64)> = chain
+        .by_grid
+        .iter()
+        .map(|l| {
+            (
+                l.name.as_str(),
+                l.counts.needs_posted,
+                l.counts.offers_posted,
+            )
+        })
+        .collect();
+    assert_eq!(by_grid, [("g-a", 2, 0), ("g-b", 0, 1)]);
+    let trend: Vec<u64> = chain.trend.iter().map(|t| t.counts.needs_posted).collect();
+    assert_eq!(trend.len(), gridloop_core::TREND_WEEKS);
+    assert_eq!(trend[trend.len() - 2..], [1, 2], "W48 then W49");
+    let stages: u64 = chain.by_stage.iter().map(|l| l.counts.needs_posted).sum();
+    assert_eq!(
+        stages, 2,
+        "no enterprise has a stage: all in the no-stage line"
+    );
+
+    let grid_b = reports::weekly(&park.state, None, &week(Some("g-b")))
+        .await
+        .expect("grid report");
+    assert!(matches!(grid_b.scope, ReportScope::Grid(_)));
+    let own = grid_b
+        .chain
+        .expect("a grid's report has a chain section")
+        .counts;
+    assert_eq!((own.needs_posted, own.offers_posted), (0, 1));
+    // Every renderer shows it.
+    let md = gridloop_report::markdown(&report);
+    assert!(md.contains("## 产业链对接"), "{md}");
+    let csv = gridloop_report::csv(&report);
+    assert!(csv.contains("needs_posted"), "{csv}");
+}
+
+#[tokio::test]
+async fn the_chain_section_of_the_weekly_report_matches_a_direct_count_on_sqlite() {
+    let scratch = common::Scratch::new("chain-report").await;
+    the_chain_section_of_the_weekly_report_matches_a_direct_count(&scratch.store).await;
+    scratch.remove().await;
+}
+
+#[tokio::test]
+async fn the_chain_section_of_the_weekly_report_matches_a_direct_count_on_postgresql() {
+    let Some(scratch) = common::PgScratch::new("chain_report").await else {
+        return;
+    };
+    the_chain_section_of_the_weekly_report_matches_a_direct_count(&scratch.store).await;
     scratch.remove().await;
 }

@@ -484,6 +484,7 @@ async fn bad_input_writes_nothing(store: &Store) {
             quantity: None,
             tags: vec!["边角料".into()],
             valid_until: "2027-01-31".into(),
+            visit: None,
         },
     )
     .await

@@ -183,6 +183,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
                 valid_until: until,
                 posted_by: poster,
                 posted_at: now,
+                visit: None,
             })
             .await?;
         }

@@ -80,11 +80,12 @@ pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RUL
 pub use notification::{Channel, NotificationKind};
 pub use priority::{Priority, Satisfaction};
 pub use report::{
-    Counts, Delta, DocumentError, Durations, Escalations, Headline, Indicators, IsoWeek,
-    IssueFacts, LeagueLine, LeagueRow, LeagueTable, Locale, NamedSlice, Names, OverdueIssue,
-    OverdueLine, Period, Rates, ReportError, ReportOptions, ReportScope, Slice, Times, Trend,
-    TrendLine, TrendPoint, VisitCounts, Visits, WeeklyIndicators, WeeklyReport,
-    DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
+    ChainCounts, ChainFact, ChainFactKind, ChainNames, ChainSection, ChainTrendLine, Counts, Delta,
+    DocumentError, Durations, Escalations, Headline, Indicators, IsoWeek, IssueFacts, LeagueLine,
+    LeagueRow, LeagueTable, Locale, NamedChainCounts, NamedSlice, Names, OverdueIssue, OverdueLine,
+    Period, Rates, ReportError, ReportOptions, ReportScope, Slice, Times, Trend, TrendLine,
+    TrendPoint, VisitCounts, Visits, WeeklyIndicators, WeeklyReport, DEFAULT_MIN_RESOLVED,
+    OVERDUE_LIMIT, TREND_WEEKS,
 };
 pub use role::{Actor, Role, Scope};
 pub use rule::{Format, Rule};

@@ -39,8 +39,10 @@
 //! - `document`: [`WeeklyReport`], the report of one [`ReportScope`] with names, as renderers
 //!   and stored copies hold it.
 //! - `footnotes`: the definitions in zh-CN and en ([`Indicators::footnotes`]).
+//! - `chain`: [`ChainSection`], the matchmaking's figures counted from [`ChainFact`]s.
 
 mod accumulate;
+mod chain;
 mod compare;
 mod document;
 mod footnotes;
@@ -49,6 +51,10 @@ mod league;
 mod period;
 
 pub use accumulate::{IssueFacts, ReportError, WeeklyIndicators};
+pub use chain::{
+    ChainCounts, ChainFact, ChainFactKind, ChainNames, ChainSection, ChainTrendLine,
+    NamedChainCounts,
+};
 pub use compare::{Delta, Headline, Trend, TrendPoint, TREND_WEEKS};
 pub use document::{
     DocumentError, LeagueLine, NamedSlice, Names, OverdueLine, ReportOptions, ReportScope,

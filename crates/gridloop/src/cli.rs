@@ -320,6 +320,9 @@ pub struct ListingPostArgs {
     /// The last day it is open, YYYY-MM-DD: after today, within a year.
     #[arg(long, value_name = "DATE")]
     pub valid_until: String,
+    /// The id of the on-site visit it was raised on (of the same enterprise).
+    #[arg(long, value_name = "ID")]
+    pub visit: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -335,6 +338,9 @@ pub struct ListingListArgs {
     /// The code of its enterprise's stage.
     #[arg(long)]
     pub stage: Option<String>,
+    /// The code of the grid it was posted in.
+    #[arg(long)]
+    pub grid: Option<String>,
     /// open, expired or withdrawn.
     #[arg(long)]
     pub status: Option<String>,

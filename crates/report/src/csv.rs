@@ -1,7 +1,8 @@
 //! The report as CSV; [`csv`] documents the layout and the encoding.
 
 use gridloop_core::{
-    Counts, LeagueLine, OverdueLine, Rates, ReportScope, Times, TrendLine, Visits, WeeklyReport,
+    ChainCounts, Counts, LeagueLine, NamedChainCounts, OverdueLine, Rates, ReportScope, Times,
+    TrendLine, Visits, WeeklyReport,
 };
 
 use crate::labels::Labels;
@@ -23,6 +24,10 @@ const CRLF: &str = "\r\n";
 /// 2. **Trend**, one row per week, oldest first (`week` is `2026-W47`, or a date range).
 /// 3. **League**, one row per unit; `rank` is empty for a unit too small to rank.
 /// 4. **Overdue**, one row per listed issue, most overdue first.
+/// 5. **Chain**, the matchmaking's figures: the report's own scope first (`park` or `grid`),
+///    then `grid` and `stage` lines, then one `week` line per week of the trend, oldest first.
+///    Columns: `scope`, `name`, `period`, and the counts of [`ChainCounts`] with the contract
+///    value in fen (`contract_fen`, an integer: 分, so no rounding). No rows in a unit's report.
 ///
 /// Each section opens with two header rows: stable English `snake_case` keys (the JSON
 /// field names of the report's types; the four fractional rates end in `_rate` to tell them
@@ -102,7 +107,93 @@ pub fn csv(report: &WeeklyReport) -> String {
         overdue_columns(l, None),
         report.overdue.iter().map(|o| overdue_columns(l, Some(o))),
     );
+
+    out.push_str(CRLF);
+    let mut chain_rows: Vec<ChainLine<'_>> = Vec::new();
+    if let Some(c) = &report.chain {
+        chain_rows.push(ChainLine {
+            kind: own_kind,
+            name: &report.scope_name,
+            period: period.clone(),
+            counts: &c.counts,
+        });
+        for (kind, lines) in [("grid", &c.by_grid), ("stage", &c.by_stage)] {
+            chain_rows.extend(lines.iter().map(|line: &NamedChainCounts| ChainLine {
+                kind,
+                name: &line.name,
+                period: period.clone(),
+                counts: &line.counts,
+            }));
+        }
+        chain_rows.extend(c.trend.iter().map(|t| ChainLine {
+            kind: "week",
+            name: &t.label,
+            period: t.period.to_string(),
+            counts: &t.counts,
+        }));
+    }
+    section(
+        &mut out,
+        chain_columns(l, None),
+        chain_rows.iter().map(|c| chain_columns(l, Some(c))),
+    );
     out
+}
+
+/// One line of the chain section.
+struct ChainLine<'a> {
+    kind: &'a str,
+    name: &'a str,
+    period: String,
+    counts: &'a ChainCounts,
+}
+
+/// The columns of the chain section; with `None`, only the keys and labels matter.
+fn chain_columns(l: &Labels, line: Option<&ChainLine<'_>>) -> Vec<Column> {
+    let empty = ChainCounts::default();
+    let c = line.map_or(&empty, |line| line.counts);
+    let n = |v: u64| line.map(|_| v.to_string()).unwrap_or_default();
+    vec![
+        (
+            "scope",
+            l.scope.into(),
+            line.map(|x| x.kind.to_owned()).unwrap_or_default(),
+        ),
+        (
+            "name",
+            l.name.into(),
+            line.map(|x| text(x.name)).unwrap_or_default(),
+        ),
+        (
+            "period",
+            l.period.into(),
+            line.map(|x| x.period.clone()).unwrap_or_default(),
+        ),
+        ("needs_posted", l.needs_posted.into(), n(c.needs_posted)),
+        ("offers_posted", l.offers_posted.into(), n(c.offers_posted)),
+        (
+            "matches_introduced",
+            l.matches_introduced.into(),
+            n(c.matches_introduced),
+        ),
+        (
+            "matches_agreed",
+            l.matches_agreed.into(),
+            n(c.matches_agreed),
+        ),
+        (
+            "matches_dropped",
+            l.matches_dropped.into(),
+            n(c.matches_dropped),
+        ),
+        (
+            "contract_fen",
+            label_in(l, l.contract_value, l.fen),
+            n(c.contract_fen),
+        ),
+        ("meetings_held", l.meetings_held.into(), n(c.meetings_held)),
+        ("attendance", l.attendance.into(), n(c.attendance)),
+    ]
 }
 
 /// A column: its key, its label in the report's language, and its value in one row.

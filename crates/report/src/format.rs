@@ -124,6 +124,38 @@ impl Change {
     }
 }
 
+/// A contract value in fen as a reader of `locale` counts money: 万元 to two places at most in
+/// Chinese (`12_500_000` fen → `12.5 万元`), whole yuan with thousands separators in English
+/// (`CNY 125,000`).
+pub(crate) fn money(fen: u64, locale: gridloop_core::Locale) -> String {
+    let labels = crate::labels::Labels::of(locale);
+    let amount = match locale {
+        gridloop_core::Locale::ZhCn => {
+            // 1 万元 = 10,000 yuan = 1,000,000 fen; hundredths of 万元 are 10,000 fen.
+            let hundredths = (fen + 5_000) / 10_000;
+            let (whole, frac) = (hundredths / 100, hundredths % 100);
+            match frac {
+                0 => whole.to_string(),
+                f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+                f => format!("{whole}.{f:02}"),
+            }
+        }
+        gridloop_core::Locale::En => {
+            let yuan = (fen + 50) / 100;
+            let digits = yuan.to_string();
+            let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            grouped
+        }
+    };
+    labels.money.replace("{n}", &amount)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +193,17 @@ mod tests {
         let tiny = Change::points(Some(-0.0004), "pp", Better::Higher);
         assert_eq!(tiny.map(|c| c.tone), Some("flat"));
         assert_eq!(Change::points(None, "pp", Better::Higher), None);
+    }
+
+    #[test]
+    fn money_reads_in_wan_yuan_in_chinese_and_whole_yuan_in_english() {
+        use gridloop_core::Locale::{En, ZhCn};
+        assert_eq!(money(120_000_000, ZhCn), "120 万元");
+        assert_eq!(money(12_500_000, ZhCn), "12.5 万元");
+        assert_eq!(money(12_345_678, ZhCn), "12.35 万元");
+        assert_eq!(money(0, ZhCn), "0 万元");
+        assert_eq!(money(12_500_000, En), "CNY 125,000");
+        assert_eq!(money(99, En), "CNY 1");
+        assert_eq!(money(100_000_000_000, En), "CNY 1,000,000,000");
     }
 }

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::view::View;
+use crate::labels::Labels;
+use crate::view::{Figure, View};
 
 /// Markdown escapes what a renderer would read as markup; plain text, read by a person in a
 /// mail client without HTML, keeps the words as they are.
@@ -119,11 +120,7 @@ pub(crate) fn render(view: &View, flavor: Flavor) -> String {
 
     if let Some(visits) = &view.visits {
         md.heading(l.visits);
-        let rows = visits
-            .iter()
-            .map(|f| vec![f.label.to_owned(), f.value.clone()])
-            .collect();
-        md.table(&[l.indicator, l.value], "lr", rows);
+        figures_table(&mut md, l, visits);
     }
 
     md.heading(&view.trend_title);
@@ -240,6 +237,43 @@ pub(crate) fn render(view: &View, flavor: Flavor) -> String {
         }
     }
 
+    if let Some(chain) = &view.chain {
+        md.heading(l.chain);
+        figures_table(&mut md, l, &chain.figures);
+        for table in &chain.tables {
+            md.line(&format!("### {}", md.text(&table.title)));
+            md.blank();
+            let rows = table
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.listings.clone(),
+                        r.introduced.to_string(),
+                        r.agreed.to_string(),
+                        r.dropped.to_string(),
+                        r.value.clone(),
+                        r.meetings.clone(),
+                    ]
+                })
+                .collect();
+            md.table(
+                &[
+                    table.first,
+                    l.needs_offers,
+                    l.matches_introduced,
+                    l.matches_agreed,
+                    l.matches_dropped,
+                    l.contract_value,
+                    l.meetings_attendance,
+                ],
+                "lrrrrrr",
+                rows,
+            );
+        }
+    }
+
     md.heading(l.overdue);
     if view.overdue.is_empty() {
         md.line(&md.text(l.no_overdue));
@@ -292,6 +326,15 @@ pub(crate) fn render(view: &View, flavor: Flavor) -> String {
     md.blank();
     md.line(&md.text(l.footer));
     md.out
+}
+
+/// A two-column table of labelled figures (visits, the chain's figures).
+fn figures_table(md: &mut Writer, l: &Labels, figures: &[Figure]) {
+    let rows = figures
+        .iter()
+        .map(|f| vec![f.label.to_owned(), f.value.clone()])
+        .collect();
+    md.table(&[l.indicator, l.value], "lr", rows);
 }
 
 struct Writer {

@@ -3,8 +3,8 @@
 //! writer both walk this one view, so the two cannot drift apart in content or wording.
 
 use gridloop_core::{
-    Counts, Delta, LeagueLine, NamedSlice, OverdueLine, ReportScope, TrendLine, WeeklyReport,
-    TREND_WEEKS,
+    ChainCounts, ChainSection, Counts, Delta, LeagueLine, NamedSlice, OverdueLine, ReportScope,
+    TrendLine, WeeklyReport, TREND_WEEKS,
 };
 use serde::Serialize;
 
@@ -47,7 +47,40 @@ pub(crate) struct View {
     pub breakdowns: Vec<Breakdown>,
     pub overdue: Vec<OverdueRow>,
     pub overdue_more: Option<String>,
+    /// The matchmaking's figures; `None` in a unit's report.
+    pub chain: Option<ChainView>,
     pub footnotes: Vec<String>,
+}
+
+/// The chain section: the period's figures, then its tables (by grid, by stage, the trend).
+#[derive(Debug, Serialize)]
+pub(crate) struct ChainView {
+    pub figures: Vec<Figure>,
+    pub tables: Vec<ChainTable>,
+}
+
+/// One table of the chain section, its first column headed `first`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChainTable {
+    pub title: String,
+    pub first: &'static str,
+    pub rows: Vec<ChainRow>,
+}
+
+/// One line of a chain table, compact enough for a phone: pairs share a cell.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChainRow {
+    pub name: String,
+    /// `3 / 2`: needs and offers posted.
+    pub listings: String,
+    pub introduced: u64,
+    pub agreed: u64,
+    pub dropped: u64,
+    pub value: String,
+    /// `2 / 45`: meetings held and enterprises attending.
+    pub meetings: String,
+    /// The report's own week in the trend.
+    pub current: bool,
 }
 
 /// A headline figure with its change on the previous week.
@@ -244,6 +277,7 @@ impl View {
                 (report.overdue_total > listed)
                     .then(|| Labels::with_n(l.overdue_more, report.overdue_total - listed))
             },
+            chain: report.chain.as_ref().map(|c| chain(c, report.locale, l)),
             footnotes: report.footnotes.clone(),
         }
     }
@@ -466,5 +500,62 @@ fn overdue_row(line: &OverdueLine, l: &Labels) -> OverdueRow {
             n => Labels::with_n(l.level_n, n),
         },
         link: line.link.clone(),
+    }
+}
+
+fn chain(section: &ChainSection, locale: gridloop_core::Locale, l: &'static Labels) -> ChainView {
+    let c = &section.counts;
+    let row = |name: String, c: &ChainCounts, current: bool| ChainRow {
+        name,
+        listings: format!("{} / {}", c.needs_posted, c.offers_posted),
+        introduced: c.matches_introduced,
+        agreed: c.matches_agreed,
+        dropped: c.matches_dropped,
+        value: format::money(c.contract_fen, locale),
+        meetings: format!("{} / {}", c.meetings_held, c.attendance),
+        current,
+    };
+    let last = section.trend.len().saturating_sub(1);
+    let tables = [
+        (l.by_grid.to_owned(), l.grid, &section.by_grid),
+        (l.chain_by_stage.to_owned(), l.stage, &section.by_stage),
+    ]
+    .into_iter()
+    .filter(|(_, _, lines)| !lines.is_empty())
+    .map(|(title, first, lines)| ChainTable {
+        title,
+        first,
+        rows: lines
+            .iter()
+            .map(|line| row(line.name.clone(), &line.counts, false))
+            .collect(),
+    })
+    .chain(std::iter::once(ChainTable {
+        title: Labels::with_n(l.chain_trend, section.trend.len() as u64),
+        first: l.week,
+        rows: section
+            .trend
+            .iter()
+            .enumerate()
+            .map(|(i, t)| row(t.label.clone(), &t.counts, i == last))
+            .collect(),
+    }))
+    .collect();
+    ChainView {
+        figures: vec![
+            figure(l.needs_posted, c.needs_posted),
+            figure(l.offers_posted, c.offers_posted),
+            figure(l.matches_introduced, c.matches_introduced),
+            figure(l.matches_agreed, c.matches_agreed),
+            Figure {
+                label: l.contract_value,
+                value: format::money(c.contract_fen, locale),
+                part: true,
+            },
+            figure(l.matches_dropped, c.matches_dropped),
+            figure(l.meetings_held, c.meetings_held),
+            figure(l.attendance, c.attendance),
+        ],
+        tables,
     }
 }

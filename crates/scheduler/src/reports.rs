@@ -6,14 +6,17 @@
 //! its emails in one transaction: supervisors get the park, a unit's head the unit's slice, a
 //! grid's post members the grid's slice. A copy is written once per week and scope, so a job
 //! run again (after a crash, or by hand) sends nothing twice.
+//!
+//! Each report but a unit's carries the chain's section (needs and offers, matches, meetings),
+//! counted from the chain's facts of the same eight weeks.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Audience, Calendar, Locale, Names, Period, ReportOptions, ReportScope, TrendLine, WeeklyReport,
-    DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
+    Audience, Calendar, ChainNames, ChainSection, Locale, Names, Period, ReportOptions,
+    ReportScope, TrendLine, WeeklyReport, DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
 };
 use gridloop_store::{Job, Recipients, Store, StoreError};
 use serde::Deserialize;
@@ -179,14 +182,39 @@ pub async fn weekly_reports(
         .await?;
     let names = names(store, settings).await?;
     let options = settings.options(now);
+    // The chain's few facts of all the trend's weeks are read and counted afresh each time:
+    // cheaper than keeping them in the stored copies.
+    let chain_facts = store.chain_facts(trailing[0].from(), period.to()).await?;
+    let chain_names = chain_names(store, &names).await?;
     scopes
         .iter()
         .zip(&keys)
         .map(|(&scope, key)| {
             let report = WeeklyReport::build(&runs, scope, &names, &options, &settings.calendar())?;
-            Ok(report.with_earlier(stored.iter().filter_map(|lines| lines.get(key).cloned())))
+            let chain = ChainSection::build(
+                &chain_facts,
+                &trailing,
+                scope,
+                &chain_names,
+                settings.locale,
+            );
+            Ok(report
+                .with_earlier(stored.iter().filter_map(|lines| lines.get(key).cloned()))
+                .with_chain(chain))
         })
         .collect()
+}
+
+async fn chain_names(store: &Store, names: &Names) -> Result<ChainNames, StoreError> {
+    Ok(ChainNames {
+        grids: names.grids.clone(),
+        stages: store
+            .stage_names()
+            .await?
+            .into_iter()
+            .map(|(id, place, name)| (id, (place, name)))
+            .collect(),
+    })
 }
 
 async fn names(store: &Store, settings: &ReportContext) -> Result<Names, StoreError> {

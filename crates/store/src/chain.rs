@@ -53,6 +53,8 @@ pub struct Listing {
     pub posted_by: UserId,
     pub posted_at: DateTime<Utc>,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The on-site visit it was raised on, if any.
+    pub visit: Option<i64>,
 }
 
 /// A listing to post; everything parsed, the enterprise's grid looked up.
@@ -69,6 +71,8 @@ pub struct NewListing {
     pub valid_until: ValidUntil,
     pub posted_by: UserId,
     pub posted_at: DateTime<Utc>,
+    /// The on-site visit it was raised on (one of the same enterprise, checked by the app).
+    pub visit: Option<i64>,
 }
 
 /// Which listings to list; every condition optional but `today`.
@@ -80,6 +84,8 @@ pub struct ListingFilter {
     pub kind: Option<ListingKind>,
     /// The enterprise's stage now.
     pub stage: Option<StageId>,
+    /// The grid the listing was posted in (its scope).
+    pub grid: Option<GridId>,
     pub status: Option<ListingStatus>,
     pub enterprise: Option<EnterpriseId>,
     /// Listings holding every bigram of this text in their title or text.
@@ -117,7 +123,7 @@ fn decode_cursor(cursor: &str) -> Result<ListingId, StoreError> {
 
 const LISTING_SELECT: &str = "l.id, l.side, l.kind, l.enterprise_id, e.name AS enterprise_name, \
      l.grid_id, e.stage_id, l.title, l.text, l.quantity, l.valid_until, l.posted_by, \
-     l.posted_at, l.withdrawn_at";
+     l.posted_at, l.withdrawn_at, l.visit_id";
 
 #[derive(sqlx::FromRow)]
 struct ListingRow {
@@ -135,6 +141,7 @@ struct ListingRow {
     posted_by: i64,
     posted_at: DateTime<Utc>,
     withdrawn_at: Option<DateTime<Utc>>,
+    visit_id: Option<i64>,
 }
 
 fn date_of(raw: &str) -> Result<NaiveDate, StoreError> {
@@ -168,6 +175,7 @@ impl ListingRow {
             posted_by: stored(T, UserId::new(self.posted_by))?,
             posted_at: self.posted_at,
             withdrawn_at: self.withdrawn_at,
+            visit: self.visit_id,
         })
     }
 }
@@ -375,8 +383,8 @@ impl Tx {
         let (id,): (i64,) = self
             .fetch_one(
                 "INSERT INTO listings (side, kind, enterprise_id, grid_id, title, text, quantity, \
-                 valid_until, posted_by, posted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                 valid_until, posted_by, posted_at, visit_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 args![
                     new.side.as_str(),
                     new.kind.as_str(),
@@ -388,6 +396,7 @@ impl Tx {
                     new.valid_until.to_string(),
                     new.posted_by.get(),
                     new.posted_at,
+                    new.visit,
                 ],
             )
             .await?;
@@ -513,6 +522,10 @@ impl Tx {
         if let Some(stage) = filter.stage {
             let p = w.param(stage.get());
             w.clauses.push(format!("e.stage_id = {p}"));
+        }
+        if let Some(grid) = filter.grid {
+            let p = w.param(grid.get());
+            w.clauses.push(format!("l.grid_id = {p}"));
         }
         if let Some(enterprise) = filter.enterprise {
             let p = w.param(enterprise.get());

@@ -24,6 +24,7 @@
 //!   counts and a checksum of the event log.
 //! - `chain`: the chain's matchmaking: stages, enterprises' chain positions, needs and offers
 //!   ([`Listing`]) with their tags and bigrams, their search, and a need's candidates.
+//! - `chain_facts`: what the weekly report's chain section counts, one fact per thing done.
 //! - `matches`: matches (对接) of two enterprises, event-sourced like issues (their steps),
 //!   listed in scope, and the chain map's nodes and links.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
@@ -63,6 +64,7 @@ mod batch;
 mod bulk;
 mod calendars;
 mod chain;
+mod chain_facts;
 mod copy;
 mod effects;
 pub mod error;
@@ -101,6 +103,7 @@ pub use calendars::{
 pub use chain::{
     Listing, ListingFilter, NeedCandidates, NewListing, MAX_CANDIDATES, MAX_LISTING_PAGE,
 };
+pub use chain_facts::MAX_CHAIN_FACTS;
 pub use copy::{Copied, CopyRefused, TABLES};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};

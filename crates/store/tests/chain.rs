@@ -135,6 +135,7 @@ fn listing(
         valid_until: ValidUntil::parse(today() + Duration::days(30), today()).expect("date"),
         posted_by: park.poster,
         posted_at: t0(),
+        visit: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn filter() -> ListingFilter {
         side: None,
         kind: None,
         stage: None,
+        grid: None,
         status: None,
         enterprise: None,
         text: None,

@@ -58,14 +58,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/verify", get(to_verify))
 }
 
+/// One option of a select.
 #[derive(Debug, Serialize)]
-struct Choice {
-    value: String,
-    label: String,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
 }
 
-/// The enterprises the viewer may report for: those of their grids, and their own.
-async fn enterprise_choices(state: &AppState, viewer: &Viewer) -> Result<Vec<Choice>, PageError> {
+/// The enterprises the viewer may report for: those of their grids, and their own (who may
+/// post needs and offers for, too).
+pub(crate) async fn enterprise_choices(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<Choice>, PageError> {
     let mut found = Vec::new();
     for grid in &viewer.actor.grids {
         found.extend(state.store.enterprises(Some(*grid)).await?);

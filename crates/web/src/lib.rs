@@ -25,10 +25,13 @@
 //!   [`issue`] (the issue page and its actions), [`unit`](mod@unit) (the worklist), [`dispatch`]
 //!   (intake and returned issues), [`supervisor`] (dashboard, extensions), [`visits`],
 //!   [`weekly`] (the weekly report page), [`admin`]; [`export`] (the list pages' download of
-//!   the issue ledger); [`chain_matches`] (matches and the chain map's SVG).
+//!   the issue ledger).
+//! - [`chain`]: the industry chain's pages (needs and offers, positions) and its sub-menu;
+//!   [`chain_matches`]: matches and the chain map's SVG.
 
 pub mod admin;
 pub mod assets;
+pub mod chain;
 pub mod chain_matches;
 pub mod client_addr;
 pub mod csrf;
@@ -71,5 +74,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(weekly::routes())
         .merge(export::routes())
+        .merge(chain::routes())
         .merge(chain_matches::routes())
 }

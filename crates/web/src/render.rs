@@ -41,7 +41,28 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_import.html",
         include_str!("templates/admin_import.html"),
     ),
-    ("chain_nav.html", include_str!("templates/chain_nav.html")),
+    // The chain: needs and offers, positions (#16).
+    (
+        "chain_subnav.html",
+        include_str!("templates/chain_subnav.html"),
+    ),
+    (
+        "chain_listings.html",
+        include_str!("templates/chain_listings.html"),
+    ),
+    (
+        "chain_listing_new.html",
+        include_str!("templates/chain_listing_new.html"),
+    ),
+    (
+        "chain_listing.html",
+        include_str!("templates/chain_listing.html"),
+    ),
+    (
+        "chain_position.html",
+        include_str!("templates/chain_position.html"),
+    ),
+    // Matches and the chain map (#16).
     (
         "chain_matches.html",
         include_str!("templates/chain_matches.html"),

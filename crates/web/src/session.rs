@@ -100,6 +100,17 @@ struct NavItem {
     key: &'static str,
 }
 
+/// The roles the chain's pages (产业链) are in the menu for: who posts needs and offers, and
+/// who follows the matchmaking.
+const CHAIN_READERS: &[Role] = &[
+    Role::PostMember,
+    Role::Commissioner,
+    Role::Enterprise,
+    Role::Dispatcher,
+    Role::Supervisor,
+    Role::Admin,
+];
+
 /// The menu: each page the viewer's roles open, in the loop's order.
 fn nav(actor: &Actor) -> Vec<NavItem> {
     let mut items = Vec::new();
@@ -137,6 +148,9 @@ fn nav(actor: &Actor) -> Vec<NavItem> {
     }
     if actor.has_role(Role::Admin) {
         add("/admin", "nav_admin");
+    }
+    if CHAIN_READERS.iter().any(|&r| actor.has_role(r)) {
+        add("/chain/listings", "nav_chain");
     }
     items
 }

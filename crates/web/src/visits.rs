@@ -1,7 +1,9 @@
 //! Commissioners (服务专员): this week's on-site visits, with check-in, notes and "raise an
 //! issue" found on the visit — logged and raised in one transaction by the app's
-//! `visits::complete`, as from the API, so a retried form never raises the issue twice. A
-//! refusal is said in the page's language (`messages`).
+//! `visits::complete`, as from the API, so a retried form never raises the issue twice. Each
+//! visit links to the chain's form to raise a need or an offer found there, which the listing
+//! then remembers, and to its enterprise's chain position. A refusal is said in the page's
+//! language (`messages`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,6 +34,8 @@ pub fn routes() -> Router<AppState> {
 struct VisitView {
     id: i64,
     enterprise: String,
+    /// For the links that raise a need or an offer found on the visit.
+    enterprise_id: i64,
     scheduled: String,
     window_end: String,
     status: &'static str,
@@ -68,6 +72,7 @@ async fn render(
         .map(|v| VisitView {
             id: v.id,
             enterprise: names.enterprise(v.enterprise),
+            enterprise_id: v.enterprise.get(),
             scheduled: local_time(v.scheduled_at, tz),
             window_end: local_time(v.window_end_at, tz),
             status: v.status.as_str(),

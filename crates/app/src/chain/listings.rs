@@ -3,7 +3,9 @@
 
 use gridloop_core::chain::{ListingKind, ListingStatus, SearchText, Side, Tags, ValidUntil};
 use gridloop_core::dates::parse_date;
-use gridloop_core::{Actor, EnterpriseId, ListingId, ListingText, Quantity, Role, Title};
+use gridloop_core::{
+    Actor, EnterpriseId, Format, ListingId, ListingText, ParseError, Quantity, Role, Rule, Title,
+};
 use gridloop_store::{Listing, ListingFilter, NewListing, Page, MAX_LISTING_PAGE};
 
 use super::{covers, enterprise_in_sight, require_any, scope, today, POSTING_ROLES};
@@ -37,6 +39,9 @@ pub struct PostInput {
     pub tags: Vec<String>,
     /// `YYYY-MM-DD`, the last day it is open: after today, within a year.
     pub valid_until: String,
+    /// The id of the on-site visit it was raised on: one of the same enterprise, that the
+    /// poster sees. `None` or blank for none.
+    pub visit: Option<String>,
 }
 
 /// What to list, as typed; every field optional.
@@ -46,6 +51,8 @@ pub struct ListInput {
     pub kind: Option<String>,
     /// A stage's code (of the enterprise's chain, any chain).
     pub stage: Option<String>,
+    /// A grid's code: the grid the listing was posted in.
+    pub grid: Option<String>,
     pub status: Option<String>,
     pub enterprise: Option<String>,
     /// Text every listing found holds (its bigrams), 2 to 40 characters.
@@ -82,6 +89,7 @@ pub async fn post(
     let valid_until = fields
         .take(parse_date("valid_until", &input.valid_until))
         .and_then(|d| fields.take(ValidUntil::parse(d, today)));
+    let visit = given(&input.visit).and_then(|raw| fields.take(visit_id(raw)));
     let mut tx = state.store.transaction().await?;
     let grid = match enterprise {
         Some(id) => match enterprise_in_sight(&mut tx, actor, id).await {
@@ -94,6 +102,15 @@ pub async fn post(
         },
         None => None,
     };
+    if let Some(id) = visit {
+        // Someone else's visit, or one of another enterprise, is as good as none.
+        let seen = tx.visit(id).await?.filter(|v| {
+            crate::visits::sees(actor, v) && enterprise.is_none_or(|e| v.enterprise == e)
+        });
+        if seen.is_none() {
+            fields.add(no_such("visit", Thing::Visit, id));
+        }
+    }
     fields.check()?;
     let (Some(kind), Some(enterprise), Some(grid), Some(title), Some(text)) =
         (kind, enterprise, grid, title, text)
@@ -122,11 +139,20 @@ pub async fn post(
             valid_until,
             posted_by: actor.user,
             posted_at: state.clock.now(),
+            visit,
         })
         .await?;
     tx.commit().await?;
     tracing::info!(id = %listing.id, side = %side, kind = %kind, "listing posted");
     Ok(listing)
+}
+
+/// A visit's id as typed: a positive whole number.
+fn visit_id(raw: &str) -> Result<i64, ParseError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ParseError::new("visit", Rule::Format(Format::Id)))
 }
 
 /// One listing, `NotFound` if out of the reader's sight (`None`: the console's operator, who
@@ -163,9 +189,9 @@ pub async fn list(
     let text = given(&input.q).and_then(|s| fields.take(SearchText::parse(s)));
     let limit = input.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_LISTING_PAGE).contains(&limit) {
-        fields.add(gridloop_core::ParseError::new(
+        fields.add(ParseError::new(
             "limit",
-            gridloop_core::Rule::Range {
+            Rule::Range {
                 min: 1,
                 max: i64::from(MAX_LISTING_PAGE),
             },
@@ -180,12 +206,22 @@ pub async fn list(
             }
         }
     }
+    let mut grid = None;
+    if let Some(raw) = given(&input.grid) {
+        if let Some(code) = fields.take(gridloop_core::Code::parse_field("grid", raw)) {
+            grid = state.store.grid_by_code(&code).await?.map(|g| g.id);
+            if grid.is_none() {
+                fields.add(no_such("grid", Thing::Grid, &code));
+            }
+        }
+    }
     fields.check()?;
     let filter = ListingFilter {
         today: today(state),
         side,
         kind,
         stage,
+        grid,
         status,
         enterprise,
         text,

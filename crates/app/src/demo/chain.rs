@@ -383,6 +383,7 @@ pub async fn seed(
             valid_until: ValidUntil::parse(until, today)?,
             posted_by: *poster,
             posted_at: now,
+            visit: None,
         })
         .await?;
     }

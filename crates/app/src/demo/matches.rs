@@ -65,6 +65,7 @@ async fn listing_of(
         stage: None,
         status: Some(ListingStatus::Open),
         enterprise: Some(enterprise),
+        grid: None,
         text: None,
         visible_to: None,
     };

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::chain::ChainSection;
 use super::compare::{Delta, Headline};
 use super::indicators::{Counts, Indicators, OverdueIssue, Rates, Slice, Times, Visits};
 use super::period::Period;
@@ -188,6 +189,10 @@ pub struct WeeklyReport {
     /// How many issues of the scope were overdue at the period's end.
     pub overdue_total: u64,
     pub footnotes: Vec<String>,
+    /// The matchmaking's figures (see [`ChainSection`]); `None` in a unit's report and in
+    /// copies stored before the chain had a section.
+    #[serde(default)]
+    pub chain: Option<ChainSection>,
 }
 
 impl WeeklyReport {
@@ -336,11 +341,19 @@ impl WeeklyReport {
             overdue,
             overdue_total,
             footnotes: current.footnotes(options.locale),
+            chain: None,
         })
     }
 }
 
 impl WeeklyReport {
+    /// The report with its chain section, built by the caller from the chain's facts.
+    #[must_use]
+    pub fn with_chain(mut self, chain: Option<ChainSection>) -> Self {
+        self.chain = chain;
+        self
+    }
+
     /// Adds the trend lines of earlier periods taken from elsewhere, typically the reports
     /// stored when those weeks were sent: the week before and the trend then need not be
     /// computed again from the event log. Lines of periods the report has already are kept;
@@ -383,7 +396,7 @@ fn long_label(period: &Period) -> String {
     period.to_string()
 }
 
-fn short_label(period: &Period) -> String {
+pub(super) fn short_label(period: &Period) -> String {
     match period.iso() {
         Some(week) => format!("W{:02}", week.week),
         None => period.start_date().format("%m-%d").to_string(),

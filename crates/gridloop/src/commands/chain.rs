@@ -94,6 +94,7 @@ pub async fn listing(app: &App, side: Side, cmd: ListingCommand) -> anyhow::Resu
                 quantity: args.quantity,
                 tags: args.tags,
                 valid_until: args.valid_until,
+                visit: args.visit,
             };
             let listing = listings::post(&state, &actor, side, &input).await?;
             show_listings(app, &[listing], None)
@@ -104,6 +105,7 @@ pub async fn listing(app: &App, side: Side, cmd: ListingCommand) -> anyhow::Resu
                 side: Some(side.as_str().to_owned()),
                 kind: args.kind,
                 stage: args.stage,
+                grid: args.grid,
                 status: args.status,
                 enterprise: args.enterprise,
                 q: args.q,

@@ -152,7 +152,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The CSRF token of a page the viewer can open.
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path).await;
         assert_eq!(page.status.as_u16(), 200, "{}", page.text());
         hidden(&page.text(), "_csrf")
@@ -196,7 +196,7 @@ pub(crate) fn hidden(html: &str, name: &str) -> String {
 }
 
 /// A page's text with the slashes minijinja escapes (`&#x2f;`) put back, for reading values.
-fn unslash(html: &str) -> String {
+pub(crate) fn unslash(html: &str) -> String {
     html.replace("&#x2f;", "/")
 }
 

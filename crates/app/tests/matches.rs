@@ -336,6 +336,23 @@ async fn lifecycle_roles_scope_and_replay(store: &Store) {
     expected.sort();
     assert_eq!(park.notices().await, expected);
 
+    // The weekly report's chain section reads each step as a fact for either side.
+    let facts = store
+        .chain_facts(tuesday() - Duration::days(1), tuesday() + Duration::days(7))
+        .await
+        .expect("facts");
+    let of = |kind| {
+        facts
+            .iter()
+            .filter(|f| f.kind == kind && f.subject == id.get())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(gridloop_core::ChainFactKind::MatchIntroduced).len(), 2);
+    let agreed = of(gridloop_core::ChainFactKind::MatchAgreed);
+    assert_eq!(agreed.len(), 2, "one for each enterprise's grid");
+    assert!(agreed.iter().all(|f| f.contract_fen == 125_000_050));
+    assert_ne!(agreed[0].grid, agreed[1].grid);
+
     // The map draws the agreed match as a link, to whoever may see it.
     let position = |stage: &str| PositionInput {
         stage: Some(stage.into()),

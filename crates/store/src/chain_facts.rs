@@ -34,6 +34,9 @@ impl FactRow {
         let kind = match self.kind.as_str() {
             "need" => ChainFactKind::NeedPosted,
             "offer" => ChainFactKind::OfferPosted,
+            "introduced" => ChainFactKind::MatchIntroduced,
+            "agreed" => ChainFactKind::MatchAgreed,
+            "dropped" => ChainFactKind::MatchDropped,
             other => return stored("chain facts", Err(format!("unknown fact {other:?}"))),
         };
         Ok(ChainFact {
@@ -49,12 +52,26 @@ impl FactRow {
 
 /// The facts' SELECT: each part gives `at, kind, subject, grid_id, stage_id, contract_fen`
 /// for `[$1, $2)`. Listings count under the grid they were posted in and their enterprise's
-/// stage now.
+/// stage now. A match's introduction, agreement or drop (its step, `match_steps`) is two
+/// facts with the match as subject, one for each enterprise: under the grid it was in when
+/// introduced and its stage now (the core counts the match once in the total).
 const FACTS_SQL: &str = "\
     SELECT l.posted_at AS at, l.side AS kind, l.id AS subject, l.grid_id AS grid_id, \
            e.stage_id AS stage_id, CAST(0 AS BIGINT) AS contract_fen \
       FROM listings l JOIN enterprises e ON e.id = l.enterprise_id \
-     WHERE l.posted_at >= $1 AND l.posted_at < $2";
+     WHERE l.posted_at >= $1 AND l.posted_at < $2 \
+    UNION ALL \
+    SELECT s.at, s.to_status, m.id, m.a_grid_id, e.stage_id, \
+           CASE WHEN s.to_status = 'agreed' THEN COALESCE(m.contract_value_fen, 0) ELSE 0 END \
+      FROM match_steps s JOIN matches m ON m.id = s.match_id \
+      JOIN enterprises e ON e.id = m.a_enterprise_id \
+     WHERE s.to_status IN ('introduced', 'agreed', 'dropped') AND s.at >= $1 AND s.at < $2 \
+    UNION ALL \
+    SELECT s.at, s.to_status, m.id, m.b_grid_id, e.stage_id, \
+           CASE WHEN s.to_status = 'agreed' THEN COALESCE(m.contract_value_fen, 0) ELSE 0 END \
+      FROM match_steps s JOIN matches m ON m.id = s.match_id \
+      JOIN enterprises e ON e.id = m.b_enterprise_id \
+     WHERE s.to_status IN ('introduced', 'agreed', 'dropped') AND s.at >= $1 AND s.at < $2";
 
 impl Tx {
     /// The chain's facts in `[from, to)`, oldest first, at most [`MAX_CHAIN_FACTS`].

@@ -14,7 +14,8 @@
 //! - [`problem`]: RFC 9457 errors, and the mapping of `AppError` to them.
 //! - [`openapi`]: the OpenAPI document's frame and the errors every operation may answer.
 //! - Resources: [`chain`] (stages, positions, needs and offers, suggestions), [`chain_events`]
-//!   (matchmaking events: planned, invitees suggested and invited, told, attendance), [`calendars`], [`issues`], [`reference`](mod@reference), [`attachments`], [`notifications`], [`visits`],
+//!   (matchmaking events: planned, invitees suggested and invited, told, attendance),
+//!   [`chain_matches`] (matches and the chain map), [`calendars`], [`issues`], [`reference`](mod@reference), [`attachments`], [`notifications`], [`visits`],
 //!   [`reports`]; [`open311`] (its own surface, error shape and XML).
 
 pub mod attachments;
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod calendars;
 pub mod chain;
 pub mod chain_events;
+pub mod chain_matches;
 pub mod extract;
 pub mod issues;
 pub mod notifications;
@@ -73,6 +75,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(calendars::routes())
         .merge(chain::routes())
         .merge(chain_events::routes())
+        .merge(chain_matches::routes())
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.

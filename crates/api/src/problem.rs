@@ -211,6 +211,12 @@ impl From<AppError> for Problem {
                 "The issue's state does not allow this action",
             )
             .detail(detail),
+            AppError::NoSuchMatchStep { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no-such-match-step",
+                "The match's state does not allow this action",
+            )
+            .detail(detail),
             AppError::Precondition(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "precondition",

@@ -42,6 +42,12 @@ pub enum AppError {
     /// The issue's status has no such transition: 422, exit 5.
     #[error("no such transition: cannot {action} an issue that is {status}")]
     NoSuchTransition { action: ActionKind, status: Status },
+    /// The match's status has no such step (agreeing a dropped match): 422, exit 5.
+    #[error("no such transition: cannot {action} a match that is {status}")]
+    NoSuchMatchStep {
+        action: gridloop_core::chain::MatchActionKind,
+        status: gridloop_core::chain::MatchStatus,
+    },
     /// The action's preconditions do not hold: 422, exit 5.
     #[error("{0}")]
     Precondition(Precondition),
@@ -188,12 +194,14 @@ pub enum Thing {
     Listing,
     /// A matchmaking event (对接会).
     Meeting,
+    /// A match of two enterprises (对接).
+    Match,
     /// Anything else the store names (a path that names nothing, a row of another kind).
     Resource,
 }
 
 impl Thing {
-    pub const ALL: [Thing; 21] = [
+    pub const ALL: [Thing; 22] = [
         Self::Calendar,
         Self::Chain,
         Self::Grid,
@@ -214,6 +222,7 @@ impl Thing {
         Self::Stage,
         Self::Listing,
         Self::Meeting,
+        Self::Match,
         Self::Resource,
     ];
 
@@ -240,6 +249,7 @@ impl Thing {
             Self::Stage => "stage",
             Self::Listing => "listing",
             Self::Meeting => "meeting",
+            Self::Match => "match",
             Self::Resource => "resource",
         }
     }
@@ -280,6 +290,8 @@ pub enum Doing {
     SetPosition,
     /// Planning or running a matchmaking meeting (对接会).
     RunMeeting,
+    /// Introducing or moving on a match (对接).
+    Match(gridloop_core::chain::MatchActionKind),
 }
 
 impl Doing {
@@ -304,6 +316,7 @@ impl fmt::Display for Doing {
             Self::PostListing => f.write_str("posting a need or an offer"),
             Self::SetPosition => f.write_str("setting a chain position"),
             Self::RunMeeting => f.write_str("running a matchmaking meeting"),
+            Self::Match(action) => write!(f, "{action} a match"),
         }
     }
 }

@@ -10,6 +10,7 @@ use gridloop_scheduler::visits::{END_JOB, MATERIALISE_JOB, REMIND_JOB};
 use gridloop_scheduler::{Clock, JobError, LiveWorkflow, Scheduler, SchedulerConfig};
 use gridloop_store::{Job, NewJob, NewSchedule, Store, StoreError, SLA_PLAN_JOB};
 
+use crate::chain::matches::FOLLOW_UP_JOB;
 use crate::error::SetupError;
 use crate::settings::{SchedulerSettings, Settings};
 
@@ -41,6 +42,10 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         END_JOB,
         "marks a visit missed when its window ends unlogged",
+    ),
+    (
+        FOLLOW_UP_JOB,
+        "reminds a match's introducer when it sat still for the follow-up working days",
     ),
     (
         WEEKLY_REPORT_JOB,
@@ -88,6 +93,11 @@ pub fn build(
         }
         Ok::<(), JobError>(())
     });
+    let matches = scheduler.store().clone();
+    scheduler.register(FOLLOW_UP_JOB, move |job: Job, now: DateTime<Utc>| {
+        let store = matches.clone();
+        async move { follow_up_job(&store, &job, now).await }
+    });
     let due_soon = Share::new(settings.scheduler.due_soon_percent)?;
     gridloop_scheduler::visits::register(&mut scheduler, workflow.clone());
     gridloop_scheduler::meetings::register(&mut scheduler);
@@ -98,6 +108,20 @@ pub fn build(
     let workflow = workflow.clone();
     gridloop_scheduler::sla::register(&mut scheduler, SlaSettings { workflow, due_soon });
     Ok(scheduler)
+}
+
+/// A match's follow-up job: `{"match": id, "version": v}`.
+async fn follow_up_job(store: &Store, job: &Job, now: DateTime<Utc>) -> Result<(), JobError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        #[serde(rename = "match")]
+        id: gridloop_core::MatchId,
+        version: u32,
+    }
+    let p: Payload = serde_json::from_value(job.payload.clone())
+        .map_err(|e| JobError::permanent(format!("job {}: bad payload: {e}", job.id)))?;
+    crate::chain::matches::follow_up(store, p.id, p.version, now).await?;
+    Ok(())
 }
 
 /// How reports are made, from `[report]`.

@@ -37,6 +37,13 @@ pub struct LimitsSettings {
     pub visit_max_issues: usize,
     /// Entries in any other list of a request body: a user's roles and memberships.
     pub list_max_items: usize,
+    /// Working days a match (对接) may sit still before its introducer is reminded.
+    #[serde(default = "default_match_follow_up_days")]
+    pub match_follow_up_days: u32,
+}
+
+fn default_match_follow_up_days() -> u32 {
+    5
 }
 
 /// The defaults of `config/default.toml`.
@@ -45,6 +52,7 @@ impl Default for LimitsSettings {
         Self {
             visit_max_issues: 20,
             list_max_items: 100,
+            match_follow_up_days: default_match_follow_up_days(),
         }
     }
 }

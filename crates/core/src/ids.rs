@@ -109,3 +109,8 @@ id_type!(
     MeetingId,
     "meeting id"
 );
+id_type!(
+    /// A match (对接) of two enterprises.
+    MatchId,
+    "match id"
+);

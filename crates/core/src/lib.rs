@@ -72,7 +72,8 @@ pub use escalation::{
 };
 pub use event::{CalendarChange, Change, DeadlineMove, Event, Source};
 pub use ids::{
-    CategoryId, ChainId, EnterpriseId, GridId, IssueId, ListingId, PostId, StageId, UnitId, UserId,
+    CategoryId, ChainId, EnterpriseId, GridId, IssueId, ListingId, MatchId, PostId, StageId,
+    UnitId, UserId,
 };
 pub use issue::{ExtensionRequest, Issue, ReplayError};
 pub use lifecycle::{available_actions, may_take, Decision, Report, Workflow, RULES};
@@ -93,7 +94,9 @@ pub use schedule::{
 };
 pub use sla::Sla;
 pub use status::Status;
-pub use text::{Description, ListingText, Name, Note, Quantity, Reason, Title, VisitNotes};
+pub use text::{
+    Description, ListingText, Name, Note, Quantity, Reason, ShortNote, Title, VisitNotes,
+};
 pub use visit::{
     check_in, complete, miss, misses_in_a_row, occurrences_to_materialise, reminder_at, window_end,
     VisitError, VisitPlan, VisitStatus, VisitWindow, ESCALATE_AFTER_MISSES,

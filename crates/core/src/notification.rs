@@ -43,6 +43,14 @@ pub enum NotificationKind {
     MeetingReminder,
     /// A meeting called off, told to its invitees.
     MeetingCancelled,
+    /// A match (对接) introduced: told to both enterprises' users.
+    MatchIntroduced,
+    /// A match agreed: told to both enterprises' users and the introducer.
+    MatchAgreed,
+    /// A match dropped: told to both enterprises' users and the introducer.
+    MatchDropped,
+    /// A match sat still for the follow-up days: told to its introducer.
+    MatchFollowUp,
     WeeklyReport,
     /// Next year's holiday calendar is not entered yet (from 1 November), told once to admins.
     CalendarMissing,
@@ -53,7 +61,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 24] = [
+    pub const ALL: [NotificationKind; 28] = [
         Self::Reported,
         Self::Rejected,
         Self::Assigned,
@@ -74,6 +82,10 @@ impl NotificationKind {
         Self::MeetingInvitation,
         Self::MeetingReminder,
         Self::MeetingCancelled,
+        Self::MatchIntroduced,
+        Self::MatchAgreed,
+        Self::MatchDropped,
+        Self::MatchFollowUp,
         Self::WeeklyReport,
         Self::CalendarMissing,
         Self::Digest,
@@ -101,6 +113,10 @@ impl NotificationKind {
         "meeting_invitation",
         "meeting_reminder",
         "meeting_cancelled",
+        "match_introduced",
+        "match_agreed",
+        "match_dropped",
+        "match_follow_up",
         "weekly_report",
         "calendar_missing",
         "digest",
@@ -130,6 +146,10 @@ impl NotificationKind {
             Self::MeetingInvitation => "meeting_invitation",
             Self::MeetingReminder => "meeting_reminder",
             Self::MeetingCancelled => "meeting_cancelled",
+            Self::MatchIntroduced => "match_introduced",
+            Self::MatchAgreed => "match_agreed",
+            Self::MatchDropped => "match_dropped",
+            Self::MatchFollowUp => "match_follow_up",
             Self::WeeklyReport => "weekly_report",
             Self::CalendarMissing => "calendar_missing",
             Self::Digest => "digest",

@@ -108,6 +108,11 @@ pub enum Rule {
     /// Something still referred to, so it cannot be removed (a chain's stage an enterprise
     /// holds).
     InUse,
+    /// The same value as `other`, where the two must differ (an enterprise matched with
+    /// itself).
+    SameAs { other: &'static str },
+    /// An amount of money outside 0 to `max` yuan, or with more than two decimals' worth.
+    Amount { max: i64 },
     /// A date outside `min..=max` (a listing's valid-until: after today, within a year).
     DateBetween {
         min: chrono::NaiveDate,
@@ -192,6 +197,8 @@ impl fmt::Display for Rule {
             Self::Format(format) => format.fmt(f),
             Self::NoSuch => f.write_str("names nothing that exists"),
             Self::Exclusive { other } => write!(f, "cannot be given together with {other}"),
+            Self::SameAs { other } => write!(f, "must be another than {other}"),
+            Self::Amount { max } => write!(f, "must be an amount from 0 to {max} yuan"),
             Self::Together { other } => write!(f, "goes together with {other}: give both"),
             Self::AnyOf { fields } => write!(f, "needs one of {}", fields.join(", ")),
             Self::NotInZone => f.write_str("does not exist in the park's time zone"),
@@ -479,6 +486,10 @@ mod tests {
             },
             Rule::LastAdmin,
             Rule::InUse,
+            Rule::SameAs {
+                other: "enterprise",
+            },
+            Rule::Amount { max: 1 },
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
@@ -527,6 +538,8 @@ mod tests {
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
                 | Rule::InUse
+                | Rule::SameAs { .. }
+                | Rule::Amount { .. }
                 | Rule::DateBetween { .. }
                 | Rule::Format(_)
                 | Rule::Cron(_) => {}

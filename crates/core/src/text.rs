@@ -236,6 +236,14 @@ text_type!(
 );
 
 text_type!(
+    /// A short note on a match (对接): how it came about, what was agreed.
+    ShortNote,
+    "note",
+    500,
+    false,
+    Lines::Many
+);
+text_type!(
     /// What a need or an offer (供需) is about, beyond its title: what, how much of it, where,
     /// on what terms. Required: a listing that says nothing cannot be matched.
     ListingText,

@@ -128,6 +128,98 @@ pub enum ChainCommand {
     /// Matchmaking events (对接会): plan, suggest invitees, invite, send, record attendance.
     #[command(subcommand)]
     Event(crate::commands::chain_event::EventCommand),
+    /// Matches (对接): two enterprises introduced, followed to an agreement or a drop.
+    #[command(subcommand)]
+    Match(MatchCommand),
+    /// The chain map: stages, enterprises at each, agreed matches as links.
+    Map {
+        /// Only this grid (code or id).
+        #[arg(long)]
+        grid: Option<String>,
+        /// Only this stage (code or id).
+        #[arg(long)]
+        stage: Option<String>,
+        /// Read as this user (only the links they may see); without it, as the operator.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatchCommand {
+    /// Introduces two enterprises (dispatchers, admins, commissioners of either's grid).
+    Introduce {
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        /// One enterprise's id (the need's, when there is one).
+        #[arg(long)]
+        enterprise: String,
+        /// The other enterprise's id.
+        #[arg(long)]
+        with: String,
+        /// The need it came from (a listing id of one of the two).
+        #[arg(long)]
+        need: Option<String>,
+        /// The offer it came from (a listing id of one of the two).
+        #[arg(long)]
+        offer: Option<String>,
+        /// A short note (at most 500 characters).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The two enterprises are talking.
+    Talk(MatchStepArgs),
+    /// They agreed, for a contract value in yuan (0 to 10^11, two decimals at most).
+    Agree {
+        #[command(flatten)]
+        step: MatchStepArgs,
+        #[arg(long, value_name = "YUAN")]
+        value: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// It came to nothing, for a reason.
+    Drop {
+        #[command(flatten)]
+        step: MatchStepArgs,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lists matches, newest first.
+    List {
+        /// Read as this user (only what they may see); without it, as the operator.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        /// introduced, in_talks, agreed or dropped.
+        #[arg(long)]
+        status: Option<String>,
+        /// Matches with this enterprise (id) on either side.
+        #[arg(long)]
+        enterprise: Option<String>,
+        /// How many (1–200; default 50).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The cursor printed after the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Shows a match and its history.
+    Show {
+        id: String,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MatchStepArgs {
+    /// The match's id.
+    pub id: String,
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: String,
+    /// The version you saw (`show` prints it); a stale one is refused (exit 6).
+    #[arg(long)]
+    pub version: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,9 +50,10 @@ pub fn app_code(e: &AppError) -> u8 {
         | AppError::Import(_) => USAGE,
         AppError::NotFound(_) => NOT_FOUND,
         AppError::NotPermitted { .. } => NOT_PERMITTED,
-        AppError::NoSuchTransition { .. } | AppError::Precondition(_) | AppError::Visit(_) => {
-            INVALID_TRANSITION
-        }
+        AppError::NoSuchTransition { .. }
+        | AppError::NoSuchMatchStep { .. }
+        | AppError::Precondition(_)
+        | AppError::Visit(_) => INVALID_TRANSITION,
         AppError::Conflict { .. } => CONFLICT,
         AppError::Busy { .. }
         | AppError::Throttled { .. }

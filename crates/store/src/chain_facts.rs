@@ -36,6 +36,9 @@ impl FactRow {
             "offer" => ChainFactKind::OfferPosted,
             "meeting_held" => ChainFactKind::MeetingHeld,
             "attended" => ChainFactKind::Attended,
+            "introduced" => ChainFactKind::MatchIntroduced,
+            "agreed" => ChainFactKind::MatchAgreed,
+            "dropped" => ChainFactKind::MatchDropped,
             other => return stored("chain facts", Err(format!("unknown fact {other:?}"))),
         };
         Ok(ChainFact {
@@ -52,9 +55,11 @@ impl FactRow {
 /// The facts' SELECT: each part gives `at, kind, subject, grid_id, stage_id, contract_fen`
 /// for `[$1, $2)`; `$4` is `true` (attended, bound: SQLite stores it as 1, PostgreSQL as a
 /// boolean). Listings count under the grid they were posted in and their enterprise's stage
-/// now. A meeting held counts at its start, once under each attending enterprise's grid and
-/// stage, or under the grid it was planned for (if any) when nobody came; each attendance is
-/// its invitation.
+/// now. A match's introduction, agreement or drop (its step, `match_steps`) is two facts with
+/// the match as subject, one for each enterprise: under the grid it was in when introduced and
+/// its stage now (the core counts the match once in the total). A meeting held counts at its
+/// start, once under each attending enterprise's grid and stage, or under the grid it was
+/// planned for (if any) when nobody came; each attendance is its invitation.
 const FACTS_SQL: &str = "\
     SELECT l.posted_at AS at, l.side AS kind, l.id AS subject, l.grid_id AS grid_id, \
            e.stage_id AS stage_id, CAST(0 AS BIGINT) AS contract_fen \
@@ -77,7 +82,19 @@ const FACTS_SQL: &str = "\
       FROM chain_meetings m \
       JOIN meeting_invitations i ON i.meeting_id = m.id AND i.attended = $4 \
       JOIN enterprises e ON e.id = i.enterprise_id \
-     WHERE m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2";
+     WHERE m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 \
+    UNION ALL \
+    SELECT s.at, s.to_status, m.id, m.a_grid_id, e.stage_id, \
+           CASE WHEN s.to_status = 'agreed' THEN COALESCE(m.contract_value_fen, 0) ELSE 0 END \
+      FROM match_steps s JOIN matches m ON m.id = s.match_id \
+      JOIN enterprises e ON e.id = m.a_enterprise_id \
+     WHERE s.to_status IN ('introduced', 'agreed', 'dropped') AND s.at >= $1 AND s.at < $2 \
+    UNION ALL \
+    SELECT s.at, s.to_status, m.id, m.b_grid_id, e.stage_id, \
+           CASE WHEN s.to_status = 'agreed' THEN COALESCE(m.contract_value_fen, 0) ELSE 0 END \
+      FROM match_steps s JOIN matches m ON m.id = s.match_id \
+      JOIN enterprises e ON e.id = m.b_enterprise_id \
+     WHERE s.to_status IN ('introduced', 'agreed', 'dropped') AND s.at >= $1 AND s.at < $2";
 
 impl Tx {
     /// The chain's facts in `[from, to)`, oldest first, at most [`MAX_CHAIN_FACTS`].

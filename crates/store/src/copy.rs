@@ -70,6 +70,8 @@ pub const TABLES: &[&str] = &[
     "meeting_stages",
     "meeting_tags",
     "meeting_invitations",
+    "matches",
+    "match_steps",
 ];
 
 /// Columns that may point at a row of their own table copied later (a duplicate marked against

@@ -29,7 +29,7 @@ pub enum Recipients {
     Audience(Audience),
     /// One person (a commissioner's visit reminder).
     User(UserId),
-    /// The users who speak for an enterprise (a meeting's invitation).
+    /// The users who speak for an enterprise (a meeting's invitation, a match's news).
     Enterprise(EnterpriseId),
 }
 
@@ -63,6 +63,8 @@ pub const SMS_BY_DEFAULT: &[NotificationKind] = &[
     NotificationKind::MeetingInvitation,
     NotificationKind::MeetingReminder,
     NotificationKind::MeetingCancelled,
+    NotificationKind::MatchIntroduced,
+    NotificationKind::MatchFollowUp,
 ];
 
 /// The `WHERE` condition selecting the users of an audience, with its one argument (if any)

@@ -27,6 +27,8 @@
 //! - `chain_facts`: what the weekly report's chain section counts, one fact per thing done.
 //! - `meetings`: matchmaking events (对接会, meetings in code): planned, invitations told and
 //!   attended, held or cancelled; their invitees' candidates; the weekly count of those held.
+//! - `matches`: matches (对接) of two enterprises, event-sourced like issues (their steps),
+//!   listed in scope, and the chain map's nodes and links.
 //! - `reference`: chains, grids, posts, enterprises, units, categories with SLAs, users.
 //! - `issues`: reporting (idempotent on a client key), acting, reading issues and events.
 //! - `list`: issue filters as SQL, keyset pagination.
@@ -72,6 +74,7 @@ mod issues;
 mod jobs;
 mod ledger;
 mod list;
+mod matches;
 mod meetings;
 pub mod model;
 mod notifications;
@@ -109,6 +112,7 @@ pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
 pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;
+pub use matches::{MapLink, MapNode, MatchFilter, MatchRecord, MAX_MAP_LINKS, MAX_MATCH_PAGE};
 pub use meetings::{
     Invitation, Meeting, MeetingFilter, MeetingTally, MeetingsHeld, NewMeeting,
     MAX_INVITEE_CANDIDATES, MAX_MEETING_PAGE,

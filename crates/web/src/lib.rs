@@ -27,12 +27,14 @@
 //!   [`weekly`] (the weekly report page), [`admin`], [`chain_events`] (matchmaking events:
 //!   list, plan, invite, attendance); [`export`] (the list pages' download of
 //!   the issue ledger).
-//! - [`chain`]: the industry chain's pages (needs and offers, positions) and its sub-menu.
+//! - [`chain`]: the industry chain's pages (needs and offers, positions) and its sub-menu;
+//!   [`chain_matches`]: matches and the chain map's SVG.
 
 pub mod admin;
 pub mod assets;
 pub mod chain;
 pub mod chain_events;
+pub mod chain_matches;
 pub mod client_addr;
 pub mod csrf;
 pub mod dispatch;
@@ -76,4 +78,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(export::routes())
         .merge(chain::routes())
         .merge(chain_events::routes())
+        .merge(chain_matches::routes())
 }

@@ -36,6 +36,9 @@ pub fn text(locale: Locale, e: &AppError) -> String {
         AppError::NoSuchTransition { action, status } => t("err_no_such_transition")
             .replace("{status}", t(&format!("status_{}", status.as_str())))
             .replace("{action}", t(&format!("act_{}", action.as_str()))),
+        AppError::NoSuchMatchStep { action, status } => t("err_no_such_match_step")
+            .replace("{status}", t(&format!("match_status_{}", status.as_str())))
+            .replace("{action}", t(&format!("match_act_{}", action.as_str()))),
         AppError::Precondition(detail) => {
             t("err_precondition").replace("{detail}", &precondition(locale, detail))
         }
@@ -98,6 +101,7 @@ pub fn thing(locale: Locale, what: Thing) -> &'static str {
         Thing::Stage => "thing_stage",
         Thing::Listing => "thing_listing",
         Thing::Meeting => "thing_meeting",
+        Thing::Match => "thing_match",
         Thing::Resource => "thing_resource",
     };
     i18n::text(locale, key)
@@ -223,6 +227,12 @@ pub fn doing(locale: Locale, what: Doing) -> String {
         Doing::PostListing => "doing_post_listing",
         Doing::SetPosition => "doing_set_position",
         Doing::RunMeeting => "doing_run_meeting",
+        Doing::Match(action) => {
+            return i18n::text(locale, "doing_match").replace(
+                "{action}",
+                i18n::text(locale, &format!("match_act_{}", action.as_str())),
+            );
+        }
     };
     i18n::text(locale, key).to_owned()
 }
@@ -316,6 +326,8 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
             .replace("{retryable}", &list(retryable)),
         Rule::LastAdmin => t("rule_last_admin").to_owned(),
         Rule::InUse => t("rule_in_use").to_owned(),
+        Rule::SameAs { other } => t("rule_same_as").replace("{other}", &label(locale, other)),
+        Rule::Amount { max } => t("rule_amount").replace("{max}", &max.to_string()),
         Rule::DateBetween { min, max } => t("rule_date_between")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
@@ -518,6 +530,7 @@ mod tests {
             Doing::PostListing,
             Doing::SetPosition,
             Doing::RunMeeting,
+            Doing::Match(gridloop_core::chain::MatchActionKind::Agree),
         ]);
         errors.extend(doings.map(|doing| AppError::NotPermitted {
             doing,
@@ -641,6 +654,10 @@ mod tests {
             },
             Rule::LastAdmin,
             Rule::InUse,
+            Rule::SameAs {
+                other: "enterprise",
+            },
+            Rule::Amount { max: 100 },
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
@@ -738,6 +755,8 @@ mod tests {
                 | Rule::NotRetryable { .. }
                 | Rule::LastAdmin
                 | Rule::InUse
+                | Rule::SameAs { .. }
+                | Rule::Amount { .. }
                 | Rule::DateBetween { .. } => {}
                 Rule::Format(
                     Format::Code

@@ -75,6 +75,20 @@ const TEMPLATES: &[(&str, &str)] = &[
         "chain_event.html",
         include_str!("templates/chain_event.html"),
     ),
+    // Matches and the chain map (#16).
+    (
+        "chain_matches.html",
+        include_str!("templates/chain_matches.html"),
+    ),
+    (
+        "chain_match_new.html",
+        include_str!("templates/chain_match_new.html"),
+    ),
+    (
+        "chain_match.html",
+        include_str!("templates/chain_match.html"),
+    ),
+    ("chain_map.html", include_str!("templates/chain_map.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

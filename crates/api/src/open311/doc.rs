@@ -203,6 +203,7 @@ impl From<AppError> for Failure {
             AppError::NotFound(thing) => Self::not_found(format!("no such {thing}")),
             AppError::NotPermitted { .. } => Self::forbidden(description),
             AppError::NoSuchTransition { .. }
+            | AppError::NoSuchMatchStep { .. }
             | AppError::Precondition(_)
             | AppError::Visit(_)
             | AppError::Calendar(_)

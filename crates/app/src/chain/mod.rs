@@ -21,8 +21,14 @@
 //! - [`suggest`]: the suggested matches for a need, ranked by the core.
 //! - [`meetings`]: matchmaking events (对接会, meetings in code): planned, invitees suggested,
 //!   invited and told, reminded, attendance recorded, held or cancelled.
+//! - [`matches`]: matches (对接) introduced, moved on, listed and shown; their notices and
+//!   follow-up reminders.
+//! - [`map`]: the chain map: stages in order, enterprises at their stage, agreed matches as
+//!   links.
 
 pub mod listings;
+pub mod map;
+pub mod matches;
 pub mod meetings;
 pub mod positions;
 pub mod stages;

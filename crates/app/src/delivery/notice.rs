@@ -211,6 +211,7 @@ pub async fn build(
                 notice.digest = notice.digest.or(given.digest);
                 notice.report = notice.report.or(given.report);
                 notice.calendar = notice.calendar.or(given.calendar);
+                notice.matching = notice.matching.or(given.matching);
             }
         }
     }

@@ -1,11 +1,13 @@
 //! The reference park: its data ([`park`]) and how it is written to the store; [`chain`]: its
-//! chain's stages, the enterprises' positions and a dozen needs and offers; and
+//! chain's stages, the enterprises' positions and a dozen needs and offers; [`matches`]: five
+//! matches of those needs and offers in every state, the offcut pair agreed; and
 //! [`history`]: eight weeks of issues played through the real workflow on a simulated clock,
 //! so the demo's first reports and charts have figures to show; [`meetings`]: two matchmaking
 //! events held in the past weeks, with attendance, and one ahead, on a simulated clock too.
 
 pub mod chain;
 pub mod history;
+pub mod matches;
 pub mod meetings;
 pub mod park;
 
@@ -222,6 +224,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
         now,
     )
     .await?;
+    matches::seed(&mut tx, &named_enterprises, now).await?;
     // The Open311 client: its api_key reports on behalf of any enterprise of the park.
     tx.create_user(NewUser {
         login: Login::parse(OPEN311_LOGIN)?,

@@ -60,7 +60,7 @@ macro_rules! named_enum {
     };
 }
 
-/// The same shape for the meetings' states (`chain::meeting`).
+// Shared with the sibling modules (matches' statuses and actions, meetings' states).
 pub(crate) use named_enum;
 
 named_enum!(

@@ -11,6 +11,7 @@ use gridloop_store::Listing;
 
 use crate::app::App;
 use crate::cli::{ChainCommand, ListingCommand, PositionCommand, StageCommand};
+use crate::commands::chain_match;
 use crate::commands::issue::reader;
 use crate::exit::UsageError;
 use crate::render::{print_json, say, table};
@@ -72,6 +73,12 @@ pub async fn run(app: &App, cmd: ChainCommand) -> anyhow::Result<()> {
             show_position(app, &view)
         }
         ChainCommand::Event(cmd) => crate::commands::chain_event::run(app, cmd).await,
+        ChainCommand::Match(cmd) => chain_match::run(app, &state, cmd).await,
+        ChainCommand::Map {
+            grid,
+            stage,
+            as_login,
+        } => chain_match::map(app, &state, grid, stage, as_login).await,
     }
 }
 

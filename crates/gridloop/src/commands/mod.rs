@@ -4,6 +4,7 @@ mod backup;
 mod calendar;
 mod chain;
 pub(crate) mod chain_event;
+mod chain_match;
 mod demo;
 mod import;
 pub(crate) mod issue;

@@ -6,6 +6,7 @@ mod bad_input;
 mod calendars;
 mod chain;
 mod chain_events;
+mod chain_matches;
 mod chain_web;
 mod export;
 mod issues;

@@ -102,6 +102,7 @@ pub fn default_channels(kind: NotificationKind, role: Role) -> ChannelSet {
         {
             ChannelSet::SMS
         }
+        NotificationKind::MatchIntroduced | NotificationKind::MatchFollowUp => ChannelSet::BOTH,
         NotificationKind::WeeklyReport => ChannelSet::EMAIL,
         _ => ChannelSet::EMAIL,
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use gridloop_core::{Priority, Status};
 
 use super::notice::{
-    AgendaItem, CalendarFacts, DueSoonFacts, EscalationFacts, IssueFacts, MeetingFacts,
+    AgendaItem, CalendarFacts, DueSoonFacts, EscalationFacts, IssueFacts, MatchFacts, MeetingFacts,
     MissedVisitFacts, Notice, Recipient, ReportFacts, VisitFacts,
 };
 use super::Locale;
@@ -157,6 +157,37 @@ impl Notice {
                     starts_at: now + Duration::days(1),
                     enterprise: pick("渝铝精密铸造有限公司", "Yulv Precision Casting Co."),
                     link: Some("https://gridloop.example/chain/events/12".to_owned()),
+                });
+            }
+            NotificationKind::MatchIntroduced
+            | NotificationKind::MatchAgreed
+            | NotificationKind::MatchDropped
+            | NotificationKind::MatchFollowUp => {
+                n.issue = None;
+                let (status, value, reason) = match kind {
+                    NotificationKind::MatchAgreed => {
+                        ("agreed", Some("1250000.00".to_owned()), None)
+                    }
+                    NotificationKind::MatchDropped => (
+                        "dropped",
+                        None,
+                        Some(pick("回收价格谈不拢", "No agreement on the price")),
+                    ),
+                    _ => ("introduced", None, None),
+                };
+                n.matching = Some(MatchFacts {
+                    id: 17,
+                    a: pick("渝铝型材有限公司", "Yulv Profiles Co."),
+                    b: pick("再生金属科技有限公司", "Renewed Metals Tech Co."),
+                    status: status.to_owned(),
+                    contract_value: value,
+                    note: Some(pick(
+                        "边角料回收再生为合金锭",
+                        "Offcuts recycled into alloy ingots",
+                    )),
+                    reason,
+                    moved_at: now - Duration::days(7),
+                    link: Some("https://gridloop.example/chain/matches/17".to_owned()),
                 });
             }
             NotificationKind::CalendarMissing => {

@@ -41,6 +41,8 @@ pub struct Notice {
     pub calendar: Option<CalendarFacts>,
     pub digest: Option<Digest>,
     pub report: Option<ReportFacts>,
+    /// The match (对接) introduced, agreed, dropped or still (the match kinds).
+    pub matching: Option<MatchFacts>,
 }
 
 /// Who reads the message; the time zone decides how every time in it is shown.
@@ -132,6 +134,26 @@ pub struct MeetingFacts {
     pub starts_at: DateTime<Utc>,
     /// The invited enterprise the recipient speaks for.
     pub enterprise: String,
+    pub link: Option<String>,
+}
+
+/// A match (对接) of two enterprises, as its notices tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchFacts {
+    pub id: i64,
+    /// The two enterprises' names.
+    pub a: String,
+    pub b: String,
+    /// `introduced`, `in_talks`, `agreed` or `dropped`.
+    pub status: String,
+    /// Yuan with two decimals (agreed).
+    pub contract_value: Option<String>,
+    pub note: Option<String>,
+    /// Why it was dropped.
+    pub reason: Option<String>,
+    /// When it last moved (the follow-up says since when it is still).
+    pub moved_at: DateTime<Utc>,
+    /// Where the recipient opens the match.
     pub link: Option<String>,
 }
 

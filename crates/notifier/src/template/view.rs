@@ -33,6 +33,21 @@ pub(crate) struct View {
     calendar: Option<super::notice::CalendarFacts>,
     digest: Option<DigestView>,
     report: Option<super::notice::ReportFacts>,
+    matching: Option<MatchView>,
+}
+
+/// A match as its templates show it: `moved_at` in the reader's zone.
+#[derive(Debug, Serialize)]
+struct MatchView {
+    id: i64,
+    a: String,
+    b: String,
+    status: String,
+    contract_value: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    moved_at: String,
+    link: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -188,6 +203,17 @@ impl View {
                     .collect(),
             }),
             report: n.report.clone(),
+            matching: n.matching.as_ref().map(|m| MatchView {
+                id: m.id,
+                a: m.a.clone(),
+                b: m.b.clone(),
+                status: m.status.clone(),
+                contract_value: m.contract_value.clone(),
+                note: m.note.clone(),
+                reason: m.reason.clone(),
+                moved_at: time(m.moved_at),
+                link: m.link.clone(),
+            }),
         }
     }
 }

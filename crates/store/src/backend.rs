@@ -193,18 +193,7 @@ impl Pool {
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite { writer, .. } => {
-                SQLITE_MIGRATIONS.run(writer.pool()).await?;
-                // The planner's statistics, which nothing else keeps on SQLite (PostgreSQL's
-                // autovacuum does): without them a list of every open status reads all open
-                // issues through the status index and sorts them, where walking the ids down
-                // stops after one page (issue 17). `optimize` analyses only the tables that
-                // have no statistics yet or grew or shrank tenfold since, each on a bounded
-                // sample (0x10): cheap at every start; 0x10000 looks at every table.
-                sqlx::query("PRAGMA optimize = 0x10012")
-                    .execute(writer.pool())
-                    .await?;
-            }
+            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer.pool()).await?,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::batch::{Member, SqliteWriter};
 use crate::error::StoreError;
+use crate::readers::{FromLite, Readers};
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -64,10 +65,12 @@ impl Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// SQLite: the readers' pool, and the writer (its own pool, the turn, the group commit).
+    /// SQLite: the readers' pool, and the writer (its own pool, the turn, the group commit);
+    /// for a file, also the hot reads' own connections (see `readers`).
     Sqlite {
         read: SqlitePool,
         writer: Arc<SqliteWriter>,
+        readers: Option<Arc<Readers>>,
     },
     Postgres(PgPool),
 }
@@ -126,6 +129,7 @@ impl Pool {
                 return Ok(Self::Sqlite {
                     read: pool.clone(),
                     writer: Arc::new(SqliteWriter::new(pool)),
+                    readers: None,
                 });
             }
             // The writers' pool: the group commit's connection (see `batch`), the migrations
@@ -151,9 +155,11 @@ impl Pool {
                 .max_connections(sqlite_readers())
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with(read_options);
+            let readers = Readers::new(path, sqlite_readers() as usize);
             Ok(Self::Sqlite {
                 read,
                 writer: Arc::new(SqliteWriter::new(write)),
+                readers: Some(Arc::new(readers)),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A server that restarts, or a network that drops, leaves the pool with dead
@@ -220,12 +226,20 @@ impl Pool {
         Ok(Self::Sqlite {
             read: pool.clone(),
             writer: Arc::new(SqliteWriter::new(pool)),
+            readers: None,
         })
     }
 
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite { read, writer } => {
+            Self::Sqlite {
+                read,
+                writer,
+                readers,
+            } => {
+                if let Some(readers) = readers {
+                    readers.close();
+                }
                 read.close().await;
                 writer.pool().close().await;
             }
@@ -672,5 +686,37 @@ impl Pool {
                     .await?
             }
         })
+    }
+}
+
+/// The hot reads: one statement each, on SQLite's own read connections when the store is a
+/// file (see `readers`), otherwise as [`Pool::fetch_all_alone`] and its kin.
+impl Pool {
+    pub(crate) async fn fetch_all_read<T: Decodable + FromLite>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        match self {
+            Self::Sqlite {
+                readers: Some(readers),
+                ..
+            } => readers.fetch_all(sql, args).await,
+            _ => self.fetch_all_alone(sql, args).await,
+        }
+    }
+
+    pub(crate) async fn fetch_optional_read<T: Decodable + FromLite>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        match self {
+            Self::Sqlite {
+                readers: Some(readers),
+                ..
+            } => readers.fetch_optional(sql, args).await,
+            _ => self.fetch_optional_alone(sql, args).await,
+        }
     }
 }

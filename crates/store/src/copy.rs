@@ -371,6 +371,7 @@ async fn attached_pool(
     Ok(crate::backend::Pool::Sqlite {
         read: attached.clone(),
         writer: std::sync::Arc::new(crate::batch::SqliteWriter::new(attached)),
+        readers: None,
     })
 }
 

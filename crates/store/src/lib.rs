@@ -16,6 +16,8 @@
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
 //! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).
+//! - `readers`: SQLite's hot reads (the list's page, a token's holder) on read-only connections
+//!   of their own, rows decoded straight from SQLite.
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
 //!   methods of the other modules' `impl Store` blocks each run the [`Tx`] method of the same
 //!   name in a transaction of their own.
@@ -81,6 +83,7 @@ mod notifications;
 mod open311;
 mod pg_intake;
 mod prefs;
+mod readers;
 mod reference;
 mod report_copies;
 mod reports;

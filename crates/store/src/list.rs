@@ -245,7 +245,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<Page<gridloop_core::Issue>, StoreError> {
         let (sql, args, limit) = page_sql(self.pool.backend(), filter, limit, cursor)?;
-        page(self.pool.fetch_all_alone(&sql, args).await?, limit)
+        page(self.pool.fetch_all_read(&sql, args).await?, limit)
     }
 }
 

@@ -671,6 +671,48 @@ pub(crate) struct TokenUserRow {
     post_grids: Option<String>,
 }
 
+/// [`user_by_token_sql`]'s columns, in its order (the user's flattened).
+impl crate::readers::FromLite for TokenUserRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "scope",
+        "id",
+        "login",
+        "name",
+        "phone",
+        "email",
+        "locale",
+        "active",
+        "roles",
+        "posts",
+        "units",
+        "grids",
+        "enterprises",
+        "post_grids",
+    ];
+
+    fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        use crate::readers::column;
+        Ok(Self {
+            scope: column(row, 0)?,
+            user: UserRow {
+                id: column(row, 1)?,
+                login: column(row, 2)?,
+                name: column(row, 3)?,
+                phone: column(row, 4)?,
+                email: column(row, 5)?,
+                locale: column(row, 6)?,
+                active: column(row, 7)?,
+            },
+            roles: column(row, 8)?,
+            posts: column(row, 9)?,
+            units: column(row, 10)?,
+            grids: column(row, 11)?,
+            enterprises: column(row, 12)?,
+            post_grids: column(row, 13)?,
+        })
+    }
+}
+
 impl TokenUserRow {
     pub(crate) fn into_domain(self) -> Result<(User, Actor, String), StoreError> {
         fn numbers(table: &str, list: Option<String>) -> Result<Vec<i64>, StoreError> {

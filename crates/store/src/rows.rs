@@ -327,6 +327,46 @@ pub(crate) struct IssueRow {
     public_resolution: Option<String>,
 }
 
+// `ISSUE_SELECT`'s columns, in its order.
+crate::readers::from_lite!(IssueRow {
+    id,
+    version,
+    status,
+    title,
+    description,
+    category_id,
+    priority,
+    grid_id,
+    enterprise_id,
+    reporter_id,
+    source,
+    unit_id,
+    sla_response_minutes,
+    sla_resolve_minutes,
+    assigned_at,
+    response_due_at,
+    resolve_due_at,
+    responded_at,
+    resolved_at,
+    closed_at,
+    held_since,
+    held_minutes,
+    escalation_level,
+    rework_count,
+    return_count,
+    resolution,
+    satisfaction,
+    verifier_id,
+    duplicate_of,
+    extension_until,
+    extension_reason,
+    extension_requested_by,
+    extension_requested_at,
+    created_at,
+    updated_at,
+    public_resolution,
+});
+
 impl IssueRow {
     pub(crate) fn id(&self) -> i64 {
         self.id

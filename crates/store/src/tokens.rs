@@ -240,7 +240,7 @@ impl Store {
         let sql = crate::reference::user_by_token_sql(self.pool.backend(), LIVE_TOKEN);
         let row: Option<crate::reference::TokenUserRow> = self
             .pool
-            .fetch_optional_alone(&sql, args![hash, true])
+            .fetch_optional_read(&sql, args![hash, true])
             .await?;
         row.map(|row| TokenHolder::from_row(row.into_domain()?))
             .transpose()

@@ -14,7 +14,8 @@ use gridloop_core::{
 };
 use gridloop_store::{
     ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, History, IssueFilter, NewCategory,
-    NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Post, Store, StoreError, Unit,
+    NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Store, StoreError,
+    Unit,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -364,9 +365,28 @@ async fn stored(db: &Db, id: IssueId) -> (Issue, usize) {
 }
 
 async fn ids_of(db: &Db, filter: &IssueFilter) -> Vec<IssueId> {
-    let page = db.store.list_issues(filter, 500, None).await.expect("list");
+    let page = listed(db, filter, 500, None).await;
     assert!(page.next_cursor.is_none());
     page.items.into_iter().map(|i| i.id).collect()
+}
+
+/// A page of the list as `Store::list_issues` reads it (on SQLite its own read connections),
+/// checked against the same page read in a transaction (sqlx's connection): the two paths
+/// return the same issues, every field, and the same cursor.
+async fn listed(db: &Db, filter: &IssueFilter, limit: u32, cursor: Option<&str>) -> Page<Issue> {
+    let page = db
+        .store
+        .list_issues(filter, limit, cursor)
+        .await
+        .expect("list");
+    let mut tx = db.store.transaction().await.expect("transaction");
+    let in_tx = tx
+        .list_issues(filter, limit, cursor)
+        .await
+        .expect("list in a transaction");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(page, in_tx, "the list's two read paths differ");
+    page
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1370,11 +1390,7 @@ async fn keyset_pagination_covers_every_issue_once(db: Db) {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = db
-            .store
-            .list_issues(&filter, 5, cursor.as_deref())
-            .await
-            .expect("page");
+        let page = listed(&db, &filter, 5, cursor.as_deref()).await;
         pages += 1;
         assert!(page.items.len() <= 5);
         seen.extend(page.items.iter().map(|i| i.id));
@@ -1390,12 +1406,8 @@ async fn keyset_pagination_covers_every_issue_once(db: Db) {
         title_contains: Some("Issue 1".to_owned()),
         ..IssueFilter::default()
     };
-    let first = db.store.list_issues(&only_a, 6, None).await.expect("page");
-    let rest = db
-        .store
-        .list_issues(&only_a, 6, first.next_cursor.as_deref())
-        .await
-        .expect("page");
+    let first = listed(&db, &only_a, 6, None).await;
+    let rest = listed(&db, &only_a, 6, first.next_cursor.as_deref()).await;
     assert_eq!(
         first.items.len() + rest.items.len(),
         11,
@@ -1478,6 +1490,8 @@ async fn a_closed_issue_can_be_reopened_and_loops_again(db: Db) {
     assert_eq!((row.version, events), (8, 8));
     let history = db.store.events(closed.id).await.expect("events");
     assert_eq!(Issue::replay(row.id, &history).expect("replays"), row);
+    let page = listed(&db, &IssueFilter::default(), 500, None).await;
+    assert_eq!(page.items, vec![row]);
 }
 
 async fn marking_a_duplicate_of_a_missing_issue_is_not_found(db: Db) {
@@ -1541,6 +1555,8 @@ async fn marking_a_duplicate_of_a_missing_issue_is_not_found(db: Db) {
         (dup.status, dup.duplicate_of),
         (Status::Duplicate, Some(survivor.id))
     );
+    let page = listed(&db, &IssueFilter::default(), 500, None).await;
+    assert!(page.items.contains(&dup));
 }
 
 async fn committed_data_survives_reopening_the_store(db: Db) {

@@ -1,0 +1,399 @@
+//! SQLite's hot reads on connections of their own, driven directly (issue 17).
+//!
+//! sqlx-sqlite runs each connection on a worker thread of its own, sends every row back through
+//! a channel and decodes every value through its type-erased row: for a page of 100 issues of 36
+//! columns most of the server's CPU went there, not into SQLite. The reads that most requests
+//! make, one statement each (the list's page, so also the overdue sweep, and a token's holder),
+//! run here instead: a read-only connection from an idle stack, driven for the whole statement
+//! on tokio's blocking pool, each value decoded straight from SQLite's by column index.
+//!
+//! Same SQL with the same `$n` placeholders, values bound as sqlx encodes them and read as sqlx
+//! decodes them, so a read returns the same rows on either path (the conformance suite compares
+//! them).
+//! Both drivers link the one bundled SQLite of `libsqlite3-sys`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc};
+use rusqlite::types::{FromSqlError, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, Statement};
+use tokio::sync::Semaphore;
+
+use crate::backend::Arg;
+use crate::error::StoreError;
+
+/// Prepared statements kept per connection: the list's shapes (one per combination of
+/// filters) and the token lookup.
+const STATEMENTS_KEPT: usize = 64;
+
+/// A row type read on this path: its columns, in the order the statement returns them.
+pub(crate) trait FromLite: Sized + Send + 'static {
+    /// The names of the columns the statement must return, in order (checked on every read,
+    /// so a statement and its row type cannot drift apart).
+    const COLUMNS: &'static [&'static str];
+
+    fn from_lite(row: &Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Implements [`FromLite`] for a struct whose fields are the statement's columns, in order.
+macro_rules! from_lite {
+    ($row:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::readers::FromLite for $row {
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn from_lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut index = 0;
+                $(
+                    let $field = $crate::readers::column(row, index)?;
+                    index += 1;
+                )*
+                let _ = index;
+                Ok(Self { $($field),* })
+            }
+        }
+    };
+}
+pub(crate) use from_lite;
+
+/// A value of a column, decoded as sqlx decodes it.
+pub(crate) trait LiteValue: Sized {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError>;
+}
+
+/// Column `index` of `row`, decoded.
+pub(crate) fn column<T: LiteValue>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let value = row.get_ref(index)?;
+    T::from_value(value).map_err(|e| match e {
+        FromSqlError::InvalidType => {
+            rusqlite::Error::InvalidColumnType(index, format!("#{index}"), value.data_type())
+        }
+        other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), other.into()),
+    })
+}
+
+impl LiteValue for i64 {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        match value {
+            ValueRef::Integer(v) => Ok(v),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+/// sqlx stores a `bool` as the integer 0 or 1.
+impl LiteValue for bool {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        i64::from_value(value).map(|v| v != 0)
+    }
+}
+
+impl LiteValue for String {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        match value {
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+/// sqlx-sqlite's decoding of an instant: RFC 3339 text (what it writes), SQLite's own text
+/// forms, Unix seconds, or a Julian day.
+impl LiteValue for DateTime<Utc> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        let at = match value {
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok().and_then(instant_from_text),
+            ValueRef::Integer(seconds) => Utc.fix().timestamp_opt(seconds, 0).single(),
+            ValueRef::Real(day) => instant_from_julian_day(day),
+            _ => return Err(FromSqlError::InvalidType),
+        };
+        at.map(|at| at.with_timezone(&Utc))
+            .ok_or_else(|| FromSqlError::Other("invalid datetime".into()))
+    }
+}
+
+fn instant_from_text(text: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at);
+    }
+    const FORMATS: [&str; 12] = [
+        "%F %T%.f",
+        "%F %R",
+        "%F %RZ",
+        "%F %R%:z",
+        "%F %T%.fZ",
+        "%F %T%.f%:z",
+        "%FT%R",
+        "%FT%RZ",
+        "%FT%R%:z",
+        "%FT%T%.f",
+        "%FT%T%.fZ",
+        "%FT%T%.f%:z",
+    ];
+    FORMATS.iter().find_map(|format| {
+        DateTime::parse_from_str(text, format).ok().or_else(|| {
+            NaiveDateTime::parse_from_str(text, format)
+                .ok()
+                .map(|naive| Utc.fix().from_utc_datetime(&naive))
+        })
+    })
+}
+
+fn instant_from_julian_day(day: f64) -> Option<DateTime<FixedOffset>> {
+    const UNIX_EPOCH_DAY: f64 = 2_440_587.5;
+    let seconds = (day - UNIX_EPOCH_DAY) * 86_400.0;
+    if !seconds.is_finite() {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (whole, nanos) = (seconds.trunc() as i64, (seconds.fract() * 1e9).abs() as u32);
+    Utc.fix().timestamp_opt(whole, nanos).single()
+}
+
+impl<T: LiteValue> LiteValue for Option<T> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// The read-only connections of one SQLite file, at most `permits` in use at once.
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+}
+
+impl fmt::Debug for Readers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Readers")
+            .field("path", &self.path)
+            .field("available", &self.permits.available_permits())
+            .finish()
+    }
+}
+
+impl Readers {
+    /// Connections are opened when first needed: after the writer has made the file and put
+    /// it in WAL mode.
+    pub(crate) fn new(path: PathBuf, max: usize) -> Self {
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(max.max(1))),
+        }
+    }
+
+    /// Drops the idle connections and refuses further reads.
+    pub(crate) fn close(&self) {
+        self.permits.close();
+        self.idle_stack().clear();
+    }
+
+    /// Every row of `sql`.
+    pub(crate) async fn fetch_all<T: FromLite>(
+        self: &Arc<Self>,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = sql.to_owned();
+        self.run(move |conn| query(conn, &sql, &args, usize::MAX))
+            .await
+    }
+
+    /// The first row of `sql`, if any.
+    pub(crate) async fn fetch_optional<T: FromLite>(
+        self: &Arc<Self>,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = sql.to_owned();
+        let rows = self.run(move |conn| query(conn, &sql, &args, 1)).await?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn idle_stack(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding the lock leaves the stack whole: push and pop only.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(lite_error)?;
+        // As the writer's: wait for a lock (a WAL being recovered) instead of failing.
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(lite_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (or a new one) on the blocking pool.
+    async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        let readers = Arc::clone(self);
+        let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let taken = readers.idle_stack().pop();
+            let conn = match taken {
+                Some(conn) => conn,
+                None => readers.open()?,
+            };
+            let out = f(&conn);
+            if !readers.permits.is_closed() {
+                readers.idle_stack().push(conn);
+            }
+            out
+        })
+        .await;
+        match joined {
+            Ok(out) => out,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+        }
+    }
+}
+
+/// The rows of `sql` with `args` bound, at most `max` of them.
+fn query<T: FromLite>(
+    conn: &Connection,
+    sql: &str,
+    args: &[Arg],
+    max: usize,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(lite_error)?;
+    check_columns::<T>(&stmt)?;
+    bind_all(&mut stmt, args)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while out.len() < max {
+        match rows.next().map_err(lite_error)? {
+            Some(row) => out.push(T::from_lite(row).map_err(lite_error)?),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+fn check_columns<T: FromLite>(stmt: &Statement<'_>) -> Result<(), StoreError> {
+    let names = stmt.column_names();
+    let same = names.len() == T::COLUMNS.len()
+        && names
+            .iter()
+            .zip(T::COLUMNS)
+            .all(|(got, want)| got.eq_ignore_ascii_case(want));
+    if same {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "a read returns the columns {names:?}, its row type reads {:?}",
+            T::COLUMNS
+        )))
+    }
+}
+
+/// Binds `args` as sqlx does: parameter `$n` (or `?n`) takes `args[n - 1]`, an unnamed one the
+/// next value, and one past the values stays NULL.
+fn bind_all(stmt: &mut Statement<'_>, args: &[Arg]) -> Result<(), StoreError> {
+    let mut next = 0;
+    for index in 1..=stmt.parameter_count() {
+        let n = match stmt.parameter_name(index) {
+            Some(name) => name
+                .strip_prefix('$')
+                .or_else(|| name.strip_prefix('?'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("unsupported SQL parameter name {name}"))
+                })?,
+            None => {
+                next += 1;
+                next
+            }
+        };
+        let Some(arg) = n.checked_sub(1).and_then(|i| args.get(i)) else {
+            break;
+        };
+        bind(stmt, index, arg).map_err(lite_error)?;
+    }
+    Ok(())
+}
+
+/// One value, encoded as sqlx-sqlite encodes it.
+fn bind(stmt: &mut Statement<'_>, index: usize, arg: &Arg) -> rusqlite::Result<()> {
+    match arg {
+        Arg::Int(v) => stmt.raw_bind_parameter(index, v),
+        Arg::Text(v) => stmt.raw_bind_parameter(index, v.as_deref()),
+        Arg::Time(v) => stmt.raw_bind_parameter(
+            index,
+            v.map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+        ),
+        Arg::Bool(v) => stmt.raw_bind_parameter(index, i64::from(*v)),
+        Arg::Json(v) => stmt.raw_bind_parameter(index, v.to_string()),
+        Arg::Bytes(v) => stmt.raw_bind_parameter(index, v.as_deref()),
+        Arg::Real(v) => stmt.raw_bind_parameter(index, v),
+    }
+}
+
+/// rusqlite's errors as the store's: a value that does not decode is corrupt data (as sqlx's
+/// decode errors are), a busy or unreachable database unavailable, the rest a database failure.
+fn lite_error(e: rusqlite::Error) -> StoreError {
+    use rusqlite::Error as E;
+    let e = match e {
+        E::FromSqlConversionFailure(..)
+        | E::IntegralValueOutOfRange(..)
+        | E::InvalidColumnType(..)
+        | E::Utf8Error(_) => sqlx::Error::Decode(Box::new(e)),
+        E::SqliteFailure(failure, _)
+            if matches!(
+                failure.code,
+                ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::SystemIoFailure
+            ) =>
+        {
+            sqlx::Error::Io(std::io::Error::other(e))
+        }
+        other => sqlx::Error::Protocol(other.to_string()),
+    };
+    StoreError::Database(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_decode_as_sqlx_writes_and_reads_them() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 27, 4, 0, 0)
+            .single()
+            .expect("a valid instant")
+            + chrono::Duration::microseconds(123_456);
+        let written = at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+        let read = DateTime::<Utc>::from_value(ValueRef::Text(written.as_bytes()));
+        assert_eq!(read.ok(), Some(at));
+        let sqlite_form = DateTime::<Utc>::from_value(ValueRef::Text(b"2026-11-27 04:00:00"));
+        assert_eq!(
+            sqlite_form.ok(),
+            Some(at - chrono::Duration::microseconds(123_456))
+        );
+        let seconds = DateTime::<Utc>::from_value(ValueRef::Integer(0));
+        assert_eq!(seconds.ok(), Some(DateTime::<Utc>::UNIX_EPOCH));
+        assert!(DateTime::<Utc>::from_value(ValueRef::Text(b"yesterday")).is_err());
+    }
+}

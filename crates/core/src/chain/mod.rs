@@ -14,6 +14,7 @@
 //! - [`listing`]: needs and offers, their kinds, status and validity.
 //! - [`grams`]: character bigrams for Chinese search and comparison.
 //! - [`rank`]: a need's suggested matches with their one-line reasons.
+//! - [`matching`]: matches (对接) of two enterprises: their lifecycle, steps and replay.
 //! - [`meeting`]: matchmaking events (对接会, `Meeting` in code), their states, bounds and
 //!   suggested invitees.
 

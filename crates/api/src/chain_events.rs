@@ -37,7 +37,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 /// A matchmaking event.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
+pub struct MatchmakingEventView {
     pub id: i64,
     pub starts_at: DateTime<Utc>,
     pub place: String,
@@ -59,8 +59,8 @@ pub struct EventView {
     pub attended: u32,
 }
 
-fn event_view(m: &Meeting) -> EventView {
-    EventView {
+fn event_view(m: &Meeting) -> MatchmakingEventView {
+    MatchmakingEventView {
         id: m.id.get(),
         starts_at: m.starts_at.at(),
         place: m.place.to_string(),
@@ -108,7 +108,7 @@ fn invitation_view(i: &Invitation) -> InvitationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventDetail {
     #[serde(flatten)]
-    pub event: EventView,
+    pub event: MatchmakingEventView,
     pub invitations: Vec<InvitationView>,
 }
 
@@ -122,7 +122,7 @@ fn detail(v: &MeetingView) -> EventDetail {
 /// A page of events, the latest planned first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
-    pub items: Vec<EventView>,
+    pub items: Vec<MatchmakingEventView>,
     /// Pass back as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,
 }
@@ -247,7 +247,7 @@ async fn list_events(
     security(("bearer" = [])),
     request_body = PlanBody,
     responses(
-        (status = 201, description = "Planned", body = EventView,
+        (status = 201, description = "Planned", body = MatchmakingEventView,
          headers(("Location" = String, description = "The event's address"))),
         Unauthorized,
         Forbidden,
@@ -491,7 +491,7 @@ async fn record_attendance(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The event's id", minimum = 1)),
     responses(
-        (status = 200, description = "The event, held", body = EventView),
+        (status = 200, description = "The event, held", body = MatchmakingEventView),
         Unauthorized,
         Forbidden,
         NotFound,
@@ -503,7 +503,7 @@ async fn hold_event(
     caller: Caller,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<EventView>, Problem> {
+) -> Result<Json<MatchmakingEventView>, Problem> {
     let meeting = meetings::hold(&state, &caller.actor, event_id(id)?).await?;
     Ok(Json(event_view(&meeting)))
 }
@@ -529,7 +529,7 @@ pub struct CancelBody {
     params(("id" = i64, Path, description = "The event's id", minimum = 1)),
     request_body = CancelBody,
     responses(
-        (status = 200, description = "The event, cancelled", body = EventView),
+        (status = 200, description = "The event, cancelled", body = MatchmakingEventView),
         Unauthorized,
         Forbidden,
         NotFound,
@@ -542,7 +542,7 @@ async fn cancel_event(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CancelBody>,
-) -> Result<Json<EventView>, Problem> {
+) -> Result<Json<MatchmakingEventView>, Problem> {
     let meeting =
         meetings::cancel(&state, &caller.actor, event_id(id)?, body.reason.as_deref()).await?;
     Ok(Json(event_view(&meeting)))

@@ -57,6 +57,8 @@ pub struct MatchView {
     pub need: Option<i64>,
     /// The offer it came from.
     pub offer: Option<i64>,
+    /// The matchmaking event (对接会) it was made at.
+    pub meeting: Option<i64>,
     pub introduced_by: i64,
     pub introduced_at: DateTime<Utc>,
     /// When it last moved.
@@ -83,6 +85,7 @@ fn match_view(m: &MatchRecord) -> MatchView {
         b: party(s.pair.b(), &m.b_name),
         need: s.need.map(|l| l.get()),
         offer: s.offer.map(|l| l.get()),
+        meeting: s.meeting.map(|m| m.get()),
         introduced_by: s.introduced_by.get(),
         introduced_at: s.introduced_at,
         moved_at: s.moved_at,
@@ -146,6 +149,10 @@ pub struct IntroduceBody {
     /// The offer it came from: an offer of one of the two.
     #[schema(minimum = 1)]
     pub offer: Option<i64>,
+    /// The matchmaking event (对接会) it was made at: one whose day has come, not cancelled,
+    /// to which both enterprises were invited.
+    #[schema(minimum = 1)]
+    pub meeting: Option<i64>,
     #[schema(
         min_length = 1,
         max_length = 500,
@@ -228,6 +235,9 @@ pub struct MatchQuery {
     /// Matches with this enterprise on either side.
     #[param(minimum = 1)]
     pub enterprise: Option<i64>,
+    /// Matches made at this matchmaking event (对接会).
+    #[param(minimum = 1)]
+    pub meeting: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -258,6 +268,7 @@ async fn list_matches(
     let input = ListInput {
         status: query.status.map(|s| status(s).as_str().to_owned()),
         enterprise: query.enterprise.map(|e| e.to_string()),
+        meeting: query.meeting.map(|m| m.to_string()),
         limit: query.limit,
         cursor: query.cursor,
     };
@@ -295,6 +306,7 @@ async fn introduce(
         with: body.with.to_string(),
         need: body.need.map(|n| n.to_string()),
         offer: body.offer.map(|o| o.to_string()),
+        meeting: body.meeting.map(|m| m.to_string()),
         note: body.note,
     };
     let record = matches::introduce(&state, &caller.actor, &input).await?;

@@ -506,6 +506,10 @@ async fn the_demo_has_two_meetings_held_and_one_ahead_and_seeds_them_once(store:
         .expect("meetings");
     assert!(!seeded.already_present);
     assert_eq!((seeded.held, seeded.planned), (2, 1));
+    assert_eq!(
+        seeded.matches_made, 2,
+        "one match made at each meeting held"
+    );
     let all = store
         .meetings(&gridloop_store::MeetingFilter::default(), 10, None)
         .await

@@ -644,6 +644,104 @@ async fn a_still_match_is_followed_up_after_the_working_days(store: &Store) {
     assert_eq!(follow_ups().await, 2);
 }
 
+/// A match made at a matchmaking meeting: only once the meeting's day has come, only between
+/// enterprises both invited to it, and listed by the meeting.
+async fn a_match_made_at_a_meeting(store: &Store) {
+    use gridloop_app::chain::meetings::{self, PlanInput};
+    let park = park(store).await;
+    let plan = |theme: &str| PlanInput {
+        date: "2026-12-03".into(),
+        time: "14:00".into(),
+        place: "园区服务中心".into(),
+        theme: theme.into(),
+        capacity: "40".into(),
+        stages: vec!["recycling".into()],
+        tags: vec![],
+        grid: None,
+    };
+    let both = meetings::plan(&park.state, &park.dispatcher, &plan("边角料回收对接会"))
+        .await
+        .expect("plan")
+        .id;
+    let one = meetings::plan(&park.state, &park.dispatcher, &plan("再生铝专场"))
+        .await
+        .expect("plan")
+        .id;
+    meetings::invite(
+        &park.state,
+        &park.dispatcher,
+        both,
+        &[format!("{},{}", park.rolling, park.recycler)],
+    )
+    .await
+    .expect("invite both");
+    meetings::invite(
+        &park.state,
+        &park.dispatcher,
+        one,
+        &[park.recycler.to_string()],
+    )
+    .await
+    .expect("invite one");
+    let at = |meeting: String| IntroduceInput {
+        meeting: Some(meeting),
+        ..park.intro()
+    };
+    let field = |e: AppError| match e {
+        AppError::Invalid(errors) => errors.iter().map(|e| e.field()).collect::<Vec<_>>(),
+        other => panic!("expected Invalid, got {other:?}"),
+    };
+    // Before its day, at no meeting, at a meeting one of the two was not invited to.
+    let e = matches::introduce(&park.state, &park.dispatcher, &at(both.to_string()))
+        .await
+        .expect_err("before the day");
+    assert_eq!(field(e), ["meeting"]);
+    park.clock.set(tuesday() + Duration::days(2));
+    let e = matches::introduce(&park.state, &park.dispatcher, &at("999".into()))
+        .await
+        .expect_err("no such meeting");
+    assert_eq!(field(e), ["meeting"]);
+    let e = matches::introduce(&park.state, &park.dispatcher, &at(one.to_string()))
+        .await
+        .expect_err("one not invited");
+    let AppError::Invalid(errors) = e else {
+        panic!("expected Invalid");
+    };
+    assert_eq!(errors[0].rule(), Rule::NotInvited);
+    let listed = |meeting: String| {
+        let state = &park.state;
+        let reader = park.dispatcher.clone();
+        async move {
+            matches::list(
+                state,
+                Some(&reader),
+                &ListInput {
+                    meeting: Some(meeting),
+                    ..ListInput::default()
+                },
+            )
+            .await
+            .expect("list")
+            .items
+        }
+    };
+    assert!(listed(both.to_string()).await.is_empty(), "nothing written");
+    // On the day, between two invitees: recorded, and listed by the meeting.
+    let made = matches::introduce(&park.state, &park.dispatcher, &at(both.to_string()))
+        .await
+        .expect("made at the meeting");
+    assert_eq!(made.state.meeting, Some(both));
+    let here = listed(both.to_string()).await;
+    assert_eq!(here.iter().map(|m| m.id).collect::<Vec<_>>(), [made.id]);
+    assert!(listed(one.to_string()).await.is_empty());
+    // The step replays to the same match, meeting included.
+    let shown = matches::show(&park.state, Some(&park.dispatcher), made.id)
+        .await
+        .expect("show");
+    let replayed = Match::replay(&shown.steps).expect("replay");
+    assert_eq!(replayed.meeting, Some(both));
+}
+
 macro_rules! on_both {
     ($sqlite:ident, $postgres:ident, $body:ident) => {
         #[tokio::test]
@@ -678,4 +776,9 @@ on_both!(
     a_still_match_is_followed_up_after_five_working_days_on_sqlite,
     a_still_match_is_followed_up_after_five_working_days_on_postgres,
     a_still_match_is_followed_up_after_the_working_days
+);
+on_both!(
+    a_match_is_made_at_a_meeting_both_enterprises_were_invited_to_on_sqlite,
+    a_match_is_made_at_a_meeting_both_enterprises_were_invited_to_on_postgres,
+    a_match_made_at_a_meeting
 );

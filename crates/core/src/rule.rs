@@ -111,6 +111,9 @@ pub enum Rule {
     /// The same value as `other`, where the two must differ (an enterprise matched with
     /// itself).
     SameAs { other: &'static str },
+    /// A matchmaking meeting one of the enterprises named was not invited to (a match said to
+    /// be made there).
+    NotInvited,
     /// An amount of money outside 0 to `max` yuan, or with more than two decimals' worth.
     Amount { max: i64 },
     /// A date outside `min..=max` (a listing's valid-until: after today, within a year).
@@ -198,6 +201,7 @@ impl fmt::Display for Rule {
             Self::NoSuch => f.write_str("names nothing that exists"),
             Self::Exclusive { other } => write!(f, "cannot be given together with {other}"),
             Self::SameAs { other } => write!(f, "must be another than {other}"),
+            Self::NotInvited => f.write_str("must be a meeting both enterprises were invited to"),
             Self::Amount { max } => write!(f, "must be an amount from 0 to {max} yuan"),
             Self::Together { other } => write!(f, "goes together with {other}: give both"),
             Self::AnyOf { fields } => write!(f, "needs one of {}", fields.join(", ")),
@@ -489,6 +493,7 @@ mod tests {
             Rule::SameAs {
                 other: "enterprise",
             },
+            Rule::NotInvited,
             Rule::Amount { max: 1 },
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
@@ -539,6 +544,7 @@ mod tests {
                 | Rule::LastAdmin
                 | Rule::InUse
                 | Rule::SameAs { .. }
+                | Rule::NotInvited
                 | Rule::Amount { .. }
                 | Rule::DateBetween { .. }
                 | Rule::Format(_)

@@ -163,6 +163,9 @@ pub enum MatchCommand {
         /// The offer it came from (a listing id of one of the two).
         #[arg(long)]
         offer: Option<String>,
+        /// The matchmaking event (对接会) it was made at: both enterprises invited, its day come.
+        #[arg(long)]
+        meeting: Option<String>,
         /// A short note (at most 500 characters).
         #[arg(long)]
         note: Option<String>,
@@ -196,6 +199,9 @@ pub enum MatchCommand {
         /// Matches with this enterprise (id) on either side.
         #[arg(long)]
         enterprise: Option<String>,
+        /// Matches made at this matchmaking event (id).
+        #[arg(long)]
+        meeting: Option<String>,
         /// How many (1–200; default 50).
         #[arg(long)]
         limit: Option<u32>,

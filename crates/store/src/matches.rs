@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use gridloop_core::chain::{
-    ContractValue, Match, MatchChange, MatchStatus, MatchStep, Pair, Party,
+    ContractValue, Match, MatchChange, MatchStatus, MatchStep, MeetingId, Pair, Party,
 };
 use gridloop_core::{
     Actor, EnterpriseId, GridId, ListingId, MatchId, Name, Reason, ShortNote, StageId, UserId,
@@ -44,6 +44,8 @@ pub struct MatchFilter {
     pub status: Option<MatchStatus>,
     /// Matches with this enterprise on either side.
     pub enterprise: Option<EnterpriseId>,
+    /// Matches made at this meeting (对接会).
+    pub meeting: Option<MeetingId>,
     /// Only what this actor may see: the introducer, or whoever sees either side.
     pub visible_to: Option<Actor>,
 }
@@ -67,7 +69,8 @@ pub struct MapLink {
 }
 
 const MATCH_SELECT: &str = "m.id, m.version, m.status, m.a_enterprise_id, m.a_grid_id, \
-     m.b_enterprise_id, m.b_grid_id, m.need_id, m.offer_id, m.introduced_by, m.introduced_at, \
+     m.b_enterprise_id, m.b_grid_id, m.need_id, m.offer_id, m.meeting_id, m.introduced_by, \
+     m.introduced_at, \
      m.moved_at, m.note, m.contract_value_fen, m.reason, ea.name AS a_name, eb.name AS b_name";
 const MATCH_FROM: &str = "matches m JOIN enterprises ea ON ea.id = m.a_enterprise_id \
      JOIN enterprises eb ON eb.id = m.b_enterprise_id";
@@ -83,6 +86,7 @@ struct MatchRow {
     b_grid_id: i64,
     need_id: Option<i64>,
     offer_id: Option<i64>,
+    meeting_id: Option<i64>,
     introduced_by: i64,
     introduced_at: DateTime<Utc>,
     moved_at: DateTime<Utc>,
@@ -118,6 +122,10 @@ impl MatchRow {
                 pair,
                 need: listing(self.need_id)?,
                 offer: listing(self.offer_id)?,
+                meeting: self
+                    .meeting_id
+                    .map(|m| stored(T, MeetingId::new(m)))
+                    .transpose()?,
                 introduced_by: stored(T, UserId::new(self.introduced_by))?,
                 introduced_at: self.introduced_at,
                 moved_at: self.moved_at,
@@ -168,7 +176,7 @@ impl StepRow {
 }
 
 /// The row's columns after `id`, in [`MATCH_COLUMNS`] order.
-const MATCH_COLUMNS: [&str; 14] = [
+const MATCH_COLUMNS: [&str; 15] = [
     "version",
     "status",
     "a_enterprise_id",
@@ -177,6 +185,7 @@ const MATCH_COLUMNS: [&str; 14] = [
     "b_grid_id",
     "need_id",
     "offer_id",
+    "meeting_id",
     "introduced_by",
     "introduced_at",
     "moved_at",
@@ -196,6 +205,7 @@ fn match_args(m: &Match) -> Vec<Arg> {
         b.grid.get(),
         m.need.map(ListingId::get),
         m.offer.map(ListingId::get),
+        m.meeting.map(MeetingId::get),
         m.introduced_by.get(),
         m.introduced_at,
         m.moved_at,
@@ -222,6 +232,10 @@ impl Tx {
         }
         for listing in [m.need, m.offer].into_iter().flatten() {
             self.must_exist("listings", "listing", listing.get())
+                .await?;
+        }
+        if let Some(meeting) = m.meeting {
+            self.must_exist("chain_meetings", "meeting", meeting.get())
                 .await?;
         }
         let placeholders: Vec<String> =
@@ -339,6 +353,10 @@ impl Tx {
         if let Some(status) = filter.status {
             let p = w.param(status.as_str());
             w.clauses.push(format!("m.status = {p}"));
+        }
+        if let Some(meeting) = filter.meeting {
+            let p = w.param(meeting.get());
+            w.clauses.push(format!("m.meeting_id = {p}"));
         }
         if let Some(enterprise) = filter.enterprise {
             let (pa, pb) = (w.param(enterprise.get()), w.param(enterprise.get()));

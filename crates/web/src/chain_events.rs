@@ -9,9 +9,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gridloop_app::chain::matches;
 use gridloop_app::chain::meetings::{self, InviteeView, MeetingView, PlanInput, RUNNING_ROLES};
 use gridloop_app::store::Meeting;
 use gridloop_app::AppError;
+use gridloop_core::chain::matching::INTRODUCERS;
 use gridloop_core::chain::{MeetingId, MeetingStatus};
 use minijinja::context;
 use serde::Serialize;
@@ -161,6 +163,15 @@ struct SuggestionRow {
     why: String,
 }
 
+/// A match made at the event, on its page.
+#[derive(Debug, Serialize)]
+struct MadeHereRow {
+    id: i64,
+    a: String,
+    b: String,
+    status: String,
+}
+
 /// `GET /chain/events/{id}`.
 async fn show(
     State(state): State<AppState>,
@@ -195,6 +206,27 @@ async fn render_show(
         Vec::new()
     };
     let runs = meetings::runs(&viewer.actor, &meeting);
+    // The matches made here, as the reader may see them (introduced with `meeting`).
+    let made_here = matches::list(
+        state,
+        Some(&viewer.actor),
+        &matches::ListInput {
+            meeting: Some(id.to_string()),
+            ..matches::ListInput::default()
+        },
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|m| MadeHereRow {
+        id: m.id.get(),
+        a: m.a_name.to_string(),
+        b: m.b_name.to_string(),
+        status: m.state.status.to_string(),
+    })
+    .collect::<Vec<_>>();
+    let may_introduce = INTRODUCERS.iter().any(|&r| viewer.actor.has_role(r))
+        && meeting.status != MeetingStatus::Cancelled;
     let unsent = invitations.iter().any(|i| i.notified_at.is_none());
     let ctx = context! {
         event => row(&meeting, tz),
@@ -213,6 +245,8 @@ async fn render_show(
             why: s.explanation,
         }).collect::<Vec<_>>(),
         runs,
+        made_here,
+        may_introduce,
         planned => meeting.status == MeetingStatus::Planned,
         cancelled => meeting.status == MeetingStatus::Cancelled,
         unsent,

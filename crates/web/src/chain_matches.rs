@@ -116,12 +116,13 @@ async fn list(
     page_with(StatusCode::OK, "chain_matches.html", ctx)
 }
 
-/// `?need=&enterprise=&offer=` of the new-match form, all optional.
+/// `?need=&enterprise=&offer=&meeting=` of the new-match form, all optional.
 #[derive(Debug, Default, Deserialize)]
 struct NewQuery {
     need: Option<String>,
     enterprise: Option<String>,
     offer: Option<String>,
+    meeting: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -149,6 +150,7 @@ async fn new_form(
     let given = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
     form.insert("need".to_owned(), given(&query.need));
     form.insert("offer".to_owned(), given(&query.offer));
+    form.insert("meeting".to_owned(), given(&query.meeting));
     let (first, other) = match (need_owner, given(&query.enterprise)) {
         (Some(owner), other) if !other.is_empty() => (owner, other),
         (Some(owner), _) => (owner, offer_owner.unwrap_or_default()),
@@ -204,6 +206,7 @@ async fn create(State(state): State<AppState>, form: WebForm) -> Result<Response
         with: fields.get("with").unwrap_or("").to_owned(),
         need: optional(&fields, "need"),
         offer: optional(&fields, "offer"),
+        meeting: optional(&fields, "meeting"),
         note: optional(&fields, "note"),
     };
     match matches::introduce(&state, &viewer.actor, &input).await {

@@ -327,6 +327,7 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
         Rule::LastAdmin => t("rule_last_admin").to_owned(),
         Rule::InUse => t("rule_in_use").to_owned(),
         Rule::SameAs { other } => t("rule_same_as").replace("{other}", &label(locale, other)),
+        Rule::NotInvited => t("rule_not_invited").to_owned(),
         Rule::Amount { max } => t("rule_amount").replace("{max}", &max.to_string()),
         Rule::DateBetween { min, max } => t("rule_date_between")
             .replace("{min}", &min.to_string())
@@ -657,6 +658,7 @@ mod tests {
             Rule::SameAs {
                 other: "enterprise",
             },
+            Rule::NotInvited,
             Rule::Amount { max: 100 },
             Rule::DateBetween {
                 min: chrono::NaiveDate::MIN,
@@ -756,6 +758,7 @@ mod tests {
                 | Rule::LastAdmin
                 | Rule::InUse
                 | Rule::SameAs { .. }
+                | Rule::NotInvited
                 | Rule::Amount { .. }
                 | Rule::DateBetween { .. } => {}
                 Rule::Format(

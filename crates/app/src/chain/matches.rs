@@ -10,7 +10,7 @@ use gridloop_core::chain::matching::{
     self, follow_up_at, Introduction, MatchAction, MatchActionKind, MatchError, MatchStatus,
     MatchStep, Pair, Party, INTRODUCERS,
 };
-use gridloop_core::chain::ContractValue;
+use gridloop_core::chain::{ContractValue, MeetingId};
 use gridloop_core::{
     Actor, EnterpriseId, ListingId, MatchId, NotificationKind, ParseError, Reason, Rule, ShortNote,
 };
@@ -20,7 +20,7 @@ use gridloop_store::{
 use serde::Serialize;
 
 use super::require_any;
-use crate::error::{bug, no_such, AppError, Doing, Fields, Thing};
+use crate::error::{bug, no_such, relabel, AppError, Doing, Fields, Thing};
 use crate::state::AppState;
 
 /// The job that reminds a match's introducer when it sat still (see [`follow_up`]).
@@ -37,6 +37,9 @@ pub struct IntroduceInput {
     pub with: String,
     pub need: Option<String>,
     pub offer: Option<String>,
+    /// The matchmaking meeting (对接会) it was made at: one the actor sees, not cancelled,
+    /// whose day has come, to which both enterprises were invited.
+    pub meeting: Option<String>,
     pub note: Option<String>,
 }
 
@@ -60,6 +63,8 @@ pub struct StepInput {
 pub struct ListInput {
     pub status: Option<String>,
     pub enterprise: Option<String>,
+    /// Matches made at this meeting (对接会).
+    pub meeting: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -107,6 +112,8 @@ pub async fn introduce(
     let b = fields.take_as("with", input.with.parse::<EnterpriseId>());
     let need = given(&input.need).and_then(|s| fields.take_as("need", s.parse::<ListingId>()));
     let offer = given(&input.offer).and_then(|s| fields.take_as("offer", s.parse::<ListingId>()));
+    let meeting =
+        given(&input.meeting).and_then(|s| fields.take_as("meeting", s.parse::<MeetingId>()));
     let note = given(&input.note).and_then(|s| fields.take(ShortNote::parse(s)));
     let now = state.clock.now();
     let mut tx = state.store.transaction().await?;
@@ -120,6 +127,7 @@ pub async fn introduce(
         let today = super::today(state);
         check_listing(&mut tx, &mut fields, today, "need", need, pair, true).await?;
         check_listing(&mut tx, &mut fields, today, "offer", offer, pair, false).await?;
+        check_meeting(state, &mut tx, &mut fields, actor, meeting, pair).await?;
     }
     fields.check()?;
     let pair = pair.ok_or_else(|| bug("match"))?;
@@ -128,6 +136,7 @@ pub async fn introduce(
             pair,
             need,
             offer,
+            meeting,
             note,
         },
         actor,
@@ -138,6 +147,43 @@ pub async fn introduce(
     tx.commit().await?;
     tracing::info!(id = %record.id, "match introduced");
     Ok(record)
+}
+
+/// Records under `meeting` why the match cannot be said to be made at that meeting: none the
+/// actor sees (the same answer as none at all), a cancelled one or one whose day has not come,
+/// or one of the two enterprises not invited to it.
+async fn check_meeting(
+    state: &AppState,
+    tx: &mut Tx,
+    fields: &mut Fields,
+    actor: &Actor,
+    meeting: Option<MeetingId>,
+    pair: Pair,
+) -> Result<(), AppError> {
+    let Some(id) = meeting else { return Ok(()) };
+    let found = match tx.meeting(id).await? {
+        Some(found) => Some((found, tx.invitations(id).await?)),
+        None => None,
+    };
+    let Some((found, invitations)) =
+        found.filter(|(m, invitations)| super::meetings::can_see(actor, m, invitations))
+    else {
+        fields.add(no_such("meeting", Thing::Meeting, id));
+        return Ok(());
+    };
+    if let Err(e) = found.status.may_record_attendance(
+        found.starts_at,
+        state.calendar.time_zone,
+        super::today(state),
+    ) {
+        fields.add(relabel("meeting", e));
+        return Ok(());
+    }
+    let invited = |e: EnterpriseId| invitations.iter().any(|i| i.enterprise == e);
+    if !(invited(pair.a().enterprise) && invited(pair.b().enterprise)) {
+        fields.add(ParseError::new("meeting", Rule::NotInvited));
+    }
+    Ok(())
 }
 
 /// The enterprise `id` as a side of a match (its grid looked up), or `None` with `NoSuch`
@@ -389,6 +435,8 @@ pub async fn list(
     let mut fields = Fields::default();
     let status = given(&input.status).and_then(|s| fields.take(s.parse::<MatchStatus>()));
     let enterprise = given(&input.enterprise).and_then(|s| fields.take(s.parse::<EnterpriseId>()));
+    let meeting =
+        given(&input.meeting).and_then(|s| fields.take_as("meeting", s.parse::<MeetingId>()));
     let limit = input.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_MATCH_PAGE).contains(&limit) {
         fields.add(ParseError::new(
@@ -403,6 +451,7 @@ pub async fn list(
     let filter = MatchFilter {
         status,
         enterprise,
+        meeting,
         visible_to: reader.cloned(),
     };
     Ok(state

@@ -323,8 +323,13 @@ fn tags(field: &'static str, raw: &str) -> Result<Tags, SetupError> {
     Ok(Tags::parse(field, [raw])?)
 }
 
+/// How long before the seeding the oldest demo listing was posted; the rest follow three days
+/// apart, the newest 24 days before (older than every demo match).
+const LISTED_DAYS_AGO: i64 = 42;
+
 /// Writes the stages, the positions of `enterprises` (per grid, in the park's order, with
-/// their names) and the listings, posted by `posters` (one commissioner per grid) at `now`.
+/// their names) and the listings, posted by `posters` (one commissioner per grid) in the six
+/// weeks before `now`.
 pub async fn seed(
     tx: &mut Tx,
     chain: ChainId,
@@ -361,7 +366,9 @@ pub async fn seed(
     let until = today
         .checked_add_days(Days::new(90))
         .ok_or_else(|| SetupError::failed("the demo listings' date", "out of range"))?;
-    for (side, kind, (g, i), title, text, quantity, tag_list) in LISTINGS {
+    for (n, (side, kind, (g, i), title, text, quantity, tag_list)) in
+        LISTINGS.into_iter().enumerate()
+    {
         let (Some((enterprise, _)), Some(grid), Some(poster)) = (
             enterprises.get(g).and_then(|e| e.get(i)),
             grids.get(g),
@@ -382,7 +389,9 @@ pub async fn seed(
             tags: tags("tags", tag_list)?,
             valid_until: ValidUntil::parse(until, today)?,
             posted_by: *poster,
-            posted_at: now,
+            // Spread over the weeks before the demo's matches (the oldest is 21 days old), so
+            // the weekly report's chain section has needs and offers in its trend.
+            posted_at: now - chrono::Duration::days(LISTED_DAYS_AGO - 3 * (n as i64 % 7)),
             visit: None,
         })
         .await?;

@@ -128,6 +128,8 @@ pub async fn seed(
                 pair,
                 need,
                 offer,
+                // The demo's meetings are played later, through their use cases.
+                meeting: None,
                 note: Some(ShortNote::parse(note)?),
             },
             &actor,

@@ -15,6 +15,7 @@ use gridloop_core::{Login, Workflow};
 use gridloop_store::{MeetingFilter, Store};
 use serde::Serialize;
 
+use crate::chain::matches::{self, IntroduceInput};
 use crate::chain::meetings::{self, PlanInput};
 use crate::clock::{Clock, ManualClock};
 use crate::error::AppError;
@@ -73,6 +74,8 @@ const SPECS: [Spec; 3] = [
 
 /// How far ahead of its day a past meeting is planned on the simulated clock.
 const PLANNED_AHEAD_DAYS: u64 = 14;
+/// The note of a match made at a demo meeting.
+const MADE_THERE_NOTE: &str = "对接会现场达成合作意向";
 /// Who plans and runs the demo's meetings.
 const RUNNER: &str = "dispatch";
 
@@ -84,6 +87,8 @@ pub struct MeetingsSeeded {
     pub planned: usize,
     pub invited: usize,
     pub attended: usize,
+    /// Matches introduced at the meetings held (between two of each one's attendees).
+    pub matches_made: usize,
 }
 
 fn at_local(state: &AppState, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
@@ -177,6 +182,24 @@ pub async fn seed(
         }
         meetings::hold(&state, &runner, meeting.id).await?;
         seeded.held += 1;
+        // The first two who came agreed to talk there: the match is recorded as made at it.
+        let came: Vec<String> = view
+            .invitations
+            .iter()
+            .take(spec.attend.min(2))
+            .map(|i| i.enterprise.to_string())
+            .collect();
+        if let [a, b] = came.as_slice() {
+            let input = IntroduceInput {
+                enterprise: a.clone(),
+                with: b.clone(),
+                meeting: Some(meeting.id.to_string()),
+                note: Some(MADE_THERE_NOTE.to_owned()),
+                ..IntroduceInput::default()
+            };
+            matches::introduce(&state, &runner, &input).await?;
+            seeded.matches_made += 1;
+        }
     }
     Ok(seeded)
 }

@@ -26,7 +26,7 @@ use thiserror::Error;
 use super::listing::named_enum;
 use crate::calendar::Calendar;
 use crate::error::ParseError;
-use crate::ids::{EnterpriseId, GridId, ListingId, UserId};
+use crate::ids::{EnterpriseId, GridId, ListingId, MeetingId, UserId};
 use crate::role::{Actor, Role, Scope};
 use crate::rule::{Format, Rule};
 use crate::text::{Reason, ShortNote};
@@ -241,6 +241,8 @@ pub struct Introduction {
     pub need: Option<ListingId>,
     /// The offer it came from, if any.
     pub offer: Option<ListingId>,
+    /// The matchmaking meeting (对接会) it was made at, if any.
+    pub meeting: Option<MeetingId>,
     pub note: Option<ShortNote>,
 }
 
@@ -275,6 +277,9 @@ pub enum MatchChange {
         pair: Pair,
         need: Option<ListingId>,
         offer: Option<ListingId>,
+        /// Absent in the steps of matches introduced before meetings were recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meeting: Option<MeetingId>,
         note: Option<ShortNote>,
     },
     Talking,
@@ -307,6 +312,8 @@ pub struct Match {
     pub pair: Pair,
     pub need: Option<ListingId>,
     pub offer: Option<ListingId>,
+    /// The matchmaking meeting it was made at.
+    pub meeting: Option<MeetingId>,
     pub introduced_by: UserId,
     pub introduced_at: DateTime<Utc>,
     /// When the last step happened: a match still since then may need a reminder.
@@ -339,6 +346,7 @@ impl Match {
             pair,
             need,
             offer,
+            meeting,
             note,
         } = &step.change
         else {
@@ -356,6 +364,7 @@ impl Match {
             pair: *pair,
             need: *need,
             offer: *offer,
+            meeting: *meeting,
             introduced_by: step.actor,
             introduced_at: step.at,
             moved_at: step.at,
@@ -522,6 +531,7 @@ pub fn introduce(
             pair: intro.pair,
             need: intro.need,
             offer: intro.offer,
+            meeting: intro.meeting,
             note: intro.note,
         },
     })
@@ -670,6 +680,7 @@ mod tests {
             pair,
             need: None,
             offer: None,
+            meeting: None,
             note: None,
         };
         Match::open(&introduce(intro, &dispatcher(), now()).unwrap()).unwrap()
@@ -752,6 +763,7 @@ mod tests {
             pair,
             need: None,
             offer: None,
+            meeting: None,
             note: None,
         };
         let commissioner_of_b = actor("5", &[Role::Commissioner], &["2"]);
@@ -875,6 +887,7 @@ mod tests {
                 pair: m0.pair,
                 need: None,
                 offer: None,
+                meeting: None,
                 note: None,
             },
         };

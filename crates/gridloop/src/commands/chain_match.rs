@@ -20,6 +20,7 @@ pub async fn run(app: &App, state: &AppState, cmd: MatchCommand) -> anyhow::Resu
             with,
             need,
             offer,
+            meeting,
             note,
         } => {
             let actor = app.actor(&as_login).await?;
@@ -28,6 +29,7 @@ pub async fn run(app: &App, state: &AppState, cmd: MatchCommand) -> anyhow::Resu
                 with,
                 need,
                 offer,
+                meeting,
                 note,
             };
             let record = matches::introduce(state, &actor, &input).await?;
@@ -44,6 +46,7 @@ pub async fn run(app: &App, state: &AppState, cmd: MatchCommand) -> anyhow::Resu
             as_login,
             status,
             enterprise,
+            meeting,
             limit,
             cursor,
         } => {
@@ -51,6 +54,7 @@ pub async fn run(app: &App, state: &AppState, cmd: MatchCommand) -> anyhow::Resu
             let input = ListInput {
                 status,
                 enterprise,
+                meeting,
                 limit,
                 cursor,
             };

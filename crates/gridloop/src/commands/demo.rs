@@ -60,10 +60,12 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     if !app.json {
         if let Some(m) = meetings.as_ref().filter(|m| !m.already_present) {
             say!(
-                "Matchmaking events: {} held ({} attended of {} invited in all), {} ahead",
+                "Matchmaking events: {} held ({} attended of {} invited in all, {} matches made there), \
+                 {} ahead",
                 m.held,
                 m.attended,
                 m.invited,
+                m.matches_made,
                 m.planned
             );
         }

@@ -10,15 +10,14 @@ use chrono::{Duration, TimeZone, Utc};
 use gridloop_app::chain::listings::{self, ListInput, PostInput};
 use gridloop_app::chain::meetings;
 use gridloop_app::chain::positions::{self, PositionInput};
-use gridloop_app::chain::stages::{self, StageInput};
+use gridloop_app::chain::stages;
 use gridloop_app::chain::suggest::suggest;
-use gridloop_app::clock::{Clock, ManualClock};
-use gridloop_app::settings::Settings;
-use gridloop_app::{calendars, AppError, AppState};
+use gridloop_app::clock::ManualClock;
+use gridloop_app::{AppError, AppState};
 use gridloop_core::chain::{ListingStatus, Side, Target};
 use gridloop_core::locale::Locale;
-use gridloop_core::{Actor, Code, EnterpriseId, Login, Name, Role, Workflow};
-use gridloop_store::{NewEnterprise, NewGrid, NewUser, Store};
+use gridloop_core::{Actor, EnterpriseId, Role};
+use gridloop_store::{NewUser, Store};
 
 struct Park {
     state: AppState,
@@ -37,96 +36,40 @@ struct Park {
 }
 
 async fn park(store: &Store) -> Park {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 12, 6, 2, 0, 0)
-            .single()
-            .expect("instant"),
-    ));
-    let settings = Settings::defaults();
-    let calendar = calendars::load_stored(store, &settings.calendar, clock.now())
-        .await
-        .expect("calendar");
-    let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let state =
-        AppState::from_settings(store.clone(), Workflow::new(calendar), dyn_clock, &settings)
-            .expect("state");
-    let code = |s: &str| Code::parse(s).expect("code");
-    let name = |s: &str| Name::parse(s).expect("name");
-    let mut tx = store.transaction().await.expect("begin");
-    let chain = tx
-        .create_chain(code("aluminium"), name("铝产业链"))
-        .await
-        .expect("chain");
-    let grid = |c: &str| NewGrid {
-        code: code(c),
-        name: name(c),
-        chain: chain.id,
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 6, 2, 0, 0)
+        .single()
+        .expect("instant");
+    let (state, clock) = common::app_at(store, now).await;
+    let layout = common::ChainPark {
+        grids: &["g-a", "g-b"],
+        enterprises: &[("渝铝型材", 0), ("再生金属", 1)],
     };
-    let grid_a = tx.create_grid(grid("g-a")).await.expect("grid a");
-    let grid_b = tx.create_grid(grid("g-b")).await.expect("grid b");
-    let firm = |n: &str, grid| NewEnterprise {
-        name: name(n),
-        grid,
-        address: None,
-    };
-    let rolling = tx
-        .create_enterprise(firm("渝铝型材", grid_a.id))
-        .await
-        .expect("rolling");
-    let recycler = tx
-        .create_enterprise(firm("再生金属", grid_b.id))
-        .await
-        .expect("recycler");
-    let user = |login: &str, roles: Vec<Role>| NewUser {
-        login: Login::parse(login).expect("login"),
-        name: name(login),
-        phone: None,
-        email: None,
-        locale: "zh-CN".to_owned(),
-        roles,
-        posts: vec![],
-        units: vec![],
-        grids: vec![],
-        enterprises: vec![],
-    };
-    tx.create_user(user("admin", vec![Role::Admin]))
-        .await
-        .expect("admin");
-    tx.create_user(NewUser {
-        grids: vec![grid_a.id],
-        ..user("walker", vec![Role::Commissioner])
-    })
-    .await
-    .expect("walker");
-    tx.create_user(NewUser {
-        grids: vec![grid_b.id],
-        ..user("visitor", vec![Role::Commissioner])
-    })
-    .await
-    .expect("visitor");
-    tx.create_user(NewUser {
-        enterprises: vec![recycler.id],
-        ..user("recycler", vec![Role::Enterprise])
-    })
-    .await
-    .expect("recycler user");
-    let actor = async |tx: &mut gridloop_store::Tx, login: &str| {
-        tx.actor(&Login::parse(login).expect("login"))
-            .await
-            .expect("actor")
-    };
-    let admin = actor(&mut tx, "admin").await;
-    let walker = actor(&mut tx, "walker").await;
-    let visitor = actor(&mut tx, "visitor").await;
-    let recycler_user = actor(&mut tx, "recycler").await;
-    tx.commit().await.expect("commit");
-    let six = gridloop_app::demo::chain::STAGES.map(|(code, name)| StageInput {
-        code: code.into(),
-        name: name.into(),
-    });
-    stages::set(&state, &admin, "aluminium", &six)
-        .await
-        .expect("stages");
+    let (_, firms) = layout
+        .create(store, |grids, firms| {
+            let user = common::new_user;
+            vec![
+                user("admin", vec![Role::Admin]),
+                NewUser {
+                    grids: vec![grids[0]],
+                    ..user("walker", vec![Role::Commissioner])
+                },
+                NewUser {
+                    grids: vec![grids[1]],
+                    ..user("visitor", vec![Role::Commissioner])
+                },
+                NewUser {
+                    enterprises: vec![firms[1]],
+                    ..user("recycler", vec![Role::Enterprise])
+                },
+            ]
+        })
+        .await;
+    let admin = common::actor(store, "admin").await;
+    let walker = common::actor(store, "walker").await;
+    let visitor = common::actor(store, "visitor").await;
+    let recycler_user = common::actor(store, "recycler").await;
+    common::set_demo_stages(&state, &admin).await;
     Park {
         state,
         clock,
@@ -134,8 +77,8 @@ async fn park(store: &Store) -> Park {
         walker,
         visitor,
         recycler_user,
-        rolling: rolling.id,
-        recycler: recycler.id,
+        rolling: firms[0],
+        recycler: firms[1],
     }
 }
 

@@ -10,17 +10,14 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use gridloop_app::chain::meetings::{self, PlanInput};
 use gridloop_app::chain::positions::{self, PositionInput};
-use gridloop_app::chain::stages::{self, StageInput};
 use gridloop_app::clock::{Clock, ManualClock};
 use gridloop_app::settings::Settings;
 use gridloop_app::{calendars, AppError, AppState};
 use gridloop_core::chain::MeetingStatus;
 use gridloop_core::locale::Locale;
-use gridloop_core::{
-    Actor, Code, Email, EnterpriseId, Login, Name, NotificationKind, Role, Workflow,
-};
+use gridloop_core::{Actor, EnterpriseId, NotificationKind, Role, Workflow};
 use gridloop_scheduler::{Scheduler, SchedulerConfig};
-use gridloop_store::{NewEnterprise, NewGrid, NewUser, Notification, Store};
+use gridloop_store::{NewUser, Notification, Store};
 
 struct Park {
     state: AppState,
@@ -48,102 +45,41 @@ fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 
 async fn park(store: &Store) -> Park {
     // 2026-12-06 10:00 in Shanghai.
-    let clock = Arc::new(ManualClock::new(at(2026, 12, 6, 2, 0)));
-    let settings = Settings::defaults();
-    let calendar = calendars::load_stored(store, &settings.calendar, clock.now())
-        .await
-        .expect("calendar");
-    let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let state =
-        AppState::from_settings(store.clone(), Workflow::new(calendar), dyn_clock, &settings)
-            .expect("state");
-    let code = |s: &str| Code::parse(s).expect("code");
-    let name = |s: &str| Name::parse(s).expect("name");
-    let mut tx = store.transaction().await.expect("begin");
-    let chain = tx
-        .create_chain(code("aluminium"), name("铝产业链"))
-        .await
-        .expect("chain");
-    let grid = |c: &str| NewGrid {
-        code: code(c),
-        name: name(c),
-        chain: chain.id,
+    let (state, clock) = common::app_at(store, at(2026, 12, 6, 2, 0)).await;
+    let layout = common::ChainPark {
+        grids: &["g-a", "g-b"],
+        enterprises: &[("渝铝型材", 0), ("再生金属", 1), ("电解铝厂", 1)],
     };
-    let grid_a = tx.create_grid(grid("g-a")).await.expect("grid a");
-    let grid_b = tx.create_grid(grid("g-b")).await.expect("grid b");
-    let firm = |n: &str, grid| NewEnterprise {
-        name: name(n),
-        grid,
-        address: None,
-    };
-    let rolling = tx
-        .create_enterprise(firm("渝铝型材", grid_a.id))
-        .await
-        .expect("rolling");
-    let recycler = tx
-        .create_enterprise(firm("再生金属", grid_b.id))
-        .await
-        .expect("recycler");
-    let smelter = tx
-        .create_enterprise(firm("电解铝厂", grid_b.id))
-        .await
-        .expect("smelter");
-    let user = |login: &str, roles: Vec<Role>| NewUser {
-        login: Login::parse(login).expect("login"),
-        name: name(login),
-        phone: None,
-        email: Some(Email::parse(&format!("{login}@example.com")).expect("email")),
-        locale: "zh-CN".to_owned(),
-        roles,
-        posts: vec![],
-        units: vec![],
-        grids: vec![],
-        enterprises: vec![],
-    };
-    tx.create_user(user("admin", vec![Role::Admin]))
-        .await
-        .expect("admin");
-    tx.create_user(NewUser {
-        grids: vec![grid_a.id],
-        ..user("walker", vec![Role::Commissioner])
-    })
-    .await
-    .expect("walker");
-    tx.create_user(NewUser {
-        grids: vec![grid_b.id],
-        ..user("visitor", vec![Role::Commissioner])
-    })
-    .await
-    .expect("visitor");
-    tx.create_user(NewUser {
-        enterprises: vec![recycler.id],
-        ..user("recycler", vec![Role::Enterprise])
-    })
-    .await
-    .expect("recycler user");
-    tx.create_user(NewUser {
-        enterprises: vec![rolling.id],
-        ..user("rolling", vec![Role::Enterprise])
-    })
-    .await
-    .expect("rolling user");
-    let actor = async |tx: &mut gridloop_store::Tx, login: &str| {
-        tx.actor(&Login::parse(login).expect("login"))
-            .await
-            .expect("actor")
-    };
-    let admin = actor(&mut tx, "admin").await;
-    let walker = actor(&mut tx, "walker").await;
-    let visitor = actor(&mut tx, "visitor").await;
-    let recycler_user = actor(&mut tx, "recycler").await;
-    tx.commit().await.expect("commit");
-    let six = gridloop_app::demo::chain::STAGES.map(|(code, name)| StageInput {
-        code: code.into(),
-        name: name.into(),
-    });
-    stages::set(&state, &admin, "aluminium", &six)
-        .await
-        .expect("stages");
+    let (_, firms) = layout
+        .create(store, |grids, firms| {
+            let user = common::new_user;
+            vec![
+                user("admin", vec![Role::Admin]),
+                NewUser {
+                    grids: vec![grids[0]],
+                    ..user("walker", vec![Role::Commissioner])
+                },
+                NewUser {
+                    grids: vec![grids[1]],
+                    ..user("visitor", vec![Role::Commissioner])
+                },
+                NewUser {
+                    enterprises: vec![firms[1]],
+                    ..user("recycler", vec![Role::Enterprise])
+                },
+                NewUser {
+                    enterprises: vec![firms[0]],
+                    ..user("rolling", vec![Role::Enterprise])
+                },
+            ]
+        })
+        .await;
+    let (rolling, recycler, smelter) = (firms[0], firms[1], firms[2]);
+    let admin = common::actor(store, "admin").await;
+    let walker = common::actor(store, "walker").await;
+    let visitor = common::actor(store, "visitor").await;
+    let recycler_user = common::actor(store, "recycler").await;
+    common::set_demo_stages(&state, &admin).await;
     let place = |stage: &str, materials: &str| PositionInput {
         stage: Some(stage.into()),
         products: vec![],
@@ -151,9 +87,9 @@ async fn park(store: &Store) -> Park {
         capabilities: vec![],
     };
     for (firm, stage, materials) in [
-        (recycler.id, "recycling", "边角料,废铝"),
-        (rolling.id, "processing", "铝棒"),
-        (smelter.id, "smelting", "氧化铝"),
+        (recycler, "recycling", "边角料,废铝"),
+        (rolling, "processing", "铝棒"),
+        (smelter, "smelting", "氧化铝"),
     ] {
         positions::set(&state, &admin, firm, &place(stage, materials))
             .await
@@ -166,9 +102,9 @@ async fn park(store: &Store) -> Park {
         walker,
         visitor,
         recycler_user,
-        rolling: rolling.id,
-        recycler: recycler.id,
-        smelter: smelter.id,
+        rolling,
+        recycler,
+        smelter,
     }
 }
 

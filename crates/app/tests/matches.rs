@@ -11,15 +11,12 @@ use gridloop_app::chain::listings::{self, PostInput};
 use gridloop_app::chain::map::{self, MapInput};
 use gridloop_app::chain::matches::{self, IntroduceInput, ListInput, StepInput};
 use gridloop_app::chain::positions::{self, PositionInput};
-use gridloop_app::chain::stages::{self, StageInput};
 use gridloop_app::clock::{Clock, ManualClock};
 use gridloop_app::settings::Settings;
-use gridloop_app::{calendars, AppError, AppState, Thing};
+use gridloop_app::{AppError, AppState, Thing};
 use gridloop_core::chain::{Match, MatchStatus, Side};
-use gridloop_core::{
-    Actor, Code, Email, EnterpriseId, Login, MatchId, Name, NotificationKind, Role, Rule, Workflow,
-};
-use gridloop_store::{NewEnterprise, NewGrid, NewUser, Store};
+use gridloop_core::{Actor, Code, EnterpriseId, MatchId, Name, NotificationKind, Role, Rule};
+use gridloop_store::{NewUser, Store};
 
 struct Park {
     state: AppState,
@@ -49,112 +46,59 @@ fn tuesday() -> DateTime<Utc> {
 }
 
 async fn park(store: &Store) -> Park {
-    let clock = Arc::new(ManualClock::new(tuesday()));
+    let (state, clock) = common::app_at(store, tuesday()).await;
     let settings = Settings::defaults();
-    let calendar = calendars::load_stored(store, &settings.calendar, clock.now())
-        .await
-        .expect("calendar");
-    let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let state =
-        AppState::from_settings(store.clone(), Workflow::new(calendar), dyn_clock, &settings)
-            .expect("state");
-    let code = |s: &str| Code::parse(s).expect("code");
-    let name = |s: &str| Name::parse(s).expect("name");
-    let mut tx = store.transaction().await.expect("begin");
-    let chain = tx
-        .create_chain(code("aluminium"), name("铝产业链"))
-        .await
-        .expect("chain");
-    let grid = |c: &str| NewGrid {
-        code: code(c),
-        name: name(c),
-        chain: chain.id,
+    let layout = common::ChainPark {
+        grids: &["g-a", "g-b", "g-c"],
+        enterprises: &[("渝铝型材", 0), ("再生金属", 1)],
     };
-    let grid_a = tx.create_grid(grid("g-a")).await.expect("grid a");
-    let grid_b = tx.create_grid(grid("g-b")).await.expect("grid b");
-    let grid_c = tx.create_grid(grid("g-c")).await.expect("grid c");
-    let firm = |n: &str, grid| NewEnterprise {
-        name: name(n),
-        grid,
-        address: None,
-    };
-    let rolling = tx
-        .create_enterprise(firm("渝铝型材", grid_a.id))
-        .await
-        .expect("rolling");
-    let recycler = tx
-        .create_enterprise(firm("再生金属", grid_b.id))
-        .await
-        .expect("recycler");
-    let user = |login: &str, roles: Vec<Role>| NewUser {
-        login: Login::parse(login).expect("login"),
-        name: name(login),
-        phone: None,
-        email: Some(Email::parse(&format!("{login}@example.cn")).expect("email")),
-        locale: "zh-CN".to_owned(),
-        roles,
-        posts: vec![],
-        units: vec![],
-        grids: vec![],
-        enterprises: vec![],
-    };
-    for new in [
-        user("admin", vec![Role::Admin]),
-        user("dispatcher", vec![Role::Dispatcher]),
-        NewUser {
-            grids: vec![grid_a.id],
-            ..user("walker", vec![Role::Commissioner])
-        },
-        NewUser {
-            grids: vec![grid_c.id],
-            ..user("stranger", vec![Role::Commissioner])
-        },
-        NewUser {
-            enterprises: vec![recycler.id],
-            ..user("recycler", vec![Role::Enterprise])
-        },
-    ] {
-        tx.create_user(new).await.expect("user");
-    }
-    tx.commit().await.expect("commit");
+    let (grids, firms) = layout
+        .create(store, |grids, firms| {
+            let user = common::new_user;
+            vec![
+                user("admin", vec![Role::Admin]),
+                user("dispatcher", vec![Role::Dispatcher]),
+                NewUser {
+                    grids: vec![grids[0]],
+                    ..user("walker", vec![Role::Commissioner])
+                },
+                NewUser {
+                    grids: vec![grids[2]],
+                    ..user("stranger", vec![Role::Commissioner])
+                },
+                NewUser {
+                    enterprises: vec![firms[1]],
+                    ..user("recycler", vec![Role::Enterprise])
+                },
+            ]
+        })
+        .await;
+    let (rolling, recycler) = (firms[0], firms[1]);
     {
         let mut tx = store.transaction().await.expect("begin");
         let post = tx
             .create_post(gridloop_store::NewPost {
-                code: code("post-a"),
-                name: name("先锋岗A"),
-                grid: grid_a.id,
+                code: Code::parse("post-a").expect("code"),
+                name: Name::parse("先锋岗A").expect("name"),
+                grid: grids[0],
             })
             .await
             .expect("post");
         tx.create_user(NewUser {
             posts: vec![post.id],
-            ..user("post", vec![Role::PostMember])
+            ..common::new_user("post", vec![Role::PostMember])
         })
         .await
         .expect("post member");
         tx.commit().await.expect("commit");
     }
-    let mut tx = store.transaction().await.expect("begin");
-    let actor = async |tx: &mut gridloop_store::Tx, login: &str| {
-        tx.actor(&Login::parse(login).expect("login"))
-            .await
-            .expect("actor")
-    };
-    let admin = actor(&mut tx, "admin").await;
-    let dispatcher = actor(&mut tx, "dispatcher").await;
-    let walker = actor(&mut tx, "walker").await;
-    let stranger = actor(&mut tx, "stranger").await;
-    let post = actor(&mut tx, "post").await;
-    let recycler_user = actor(&mut tx, "recycler").await;
-    tx.commit().await.expect("commit");
-    let six = gridloop_app::demo::chain::STAGES.map(|(code, name)| StageInput {
-        code: code.into(),
-        name: name.into(),
-    });
-    stages::set(&state, &admin, "aluminium", &six)
-        .await
-        .expect("stages");
+    let admin = common::actor(store, "admin").await;
+    let dispatcher = common::actor(store, "dispatcher").await;
+    let walker = common::actor(store, "walker").await;
+    let stranger = common::actor(store, "stranger").await;
+    let post = common::actor(store, "post").await;
+    let recycler_user = common::actor(store, "recycler").await;
+    common::set_demo_stages(&state, &admin).await;
     Park {
         state,
         settings,
@@ -165,8 +109,8 @@ async fn park(store: &Store) -> Park {
         stranger,
         post,
         recycler_user,
-        rolling: rolling.id,
-        recycler: recycler.id,
+        rolling,
+        recycler,
     }
 }
 

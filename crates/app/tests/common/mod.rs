@@ -96,3 +96,119 @@ impl PgScratch {
         }
     }
 }
+
+/// The app on `store` with the default settings and a manual clock at `now`.
+pub async fn app_at(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (
+    gridloop_app::AppState,
+    std::sync::Arc<gridloop_app::clock::ManualClock>,
+) {
+    use gridloop_app::clock::{Clock, ManualClock};
+    let clock = std::sync::Arc::new(ManualClock::new(now));
+    let settings = gridloop_app::settings::Settings::defaults();
+    let calendar = gridloop_app::calendars::load_stored(store, &settings.calendar, clock.now())
+        .await
+        .expect("calendar");
+    let dyn_clock: std::sync::Arc<dyn Clock> = clock.clone();
+    let state = gridloop_app::AppState::from_settings(
+        store.clone(),
+        gridloop_core::Workflow::new(calendar),
+        dyn_clock,
+        &settings,
+    )
+    .expect("state");
+    (state, clock)
+}
+
+/// A park of the chain tests, written in one transaction: the chain `aluminium` (铝产业链),
+/// its grids, enterprises and users. Grids and enterprises are created in the order given;
+/// each enterprise names its grid by index.
+pub struct ChainPark<'a> {
+    pub grids: &'a [&'a str],
+    pub enterprises: &'a [(&'a str, usize)],
+}
+
+impl ChainPark<'_> {
+    /// The grids' and enterprises' ids, in the order given; `users` are made by
+    /// `users(grids, enterprises)`.
+    pub async fn create(
+        &self,
+        store: &Store,
+        users: impl FnOnce(
+            &[gridloop_core::GridId],
+            &[gridloop_core::EnterpriseId],
+        ) -> Vec<gridloop_store::NewUser>,
+    ) -> (Vec<gridloop_core::GridId>, Vec<gridloop_core::EnterpriseId>) {
+        use gridloop_core::{Code, Name};
+        let code = |s: &str| Code::parse(s).expect("code");
+        let name = |s: &str| Name::parse(s).expect("name");
+        let mut tx = store.transaction().await.expect("begin");
+        let chain = tx
+            .create_chain(code("aluminium"), name("铝产业链"))
+            .await
+            .expect("chain");
+        let mut grids = Vec::new();
+        for c in self.grids {
+            let grid = gridloop_store::NewGrid {
+                code: code(c),
+                name: name(c),
+                chain: chain.id,
+            };
+            grids.push(tx.create_grid(grid).await.expect("grid").id);
+        }
+        let mut enterprises = Vec::new();
+        for (n, grid) in self.enterprises {
+            let firm = gridloop_store::NewEnterprise {
+                name: name(n),
+                grid: grids[*grid],
+                address: None,
+            };
+            enterprises.push(tx.create_enterprise(firm).await.expect("enterprise").id);
+        }
+        for user in users(&grids, &enterprises) {
+            tx.create_user(user).await.expect("user");
+        }
+        tx.commit().await.expect("commit");
+        (grids, enterprises)
+    }
+}
+
+/// A user to create: `login` (also their name) with `roles`, an email at example.cn, no
+/// memberships (set them with struct update syntax).
+pub fn new_user(login: &str, roles: Vec<gridloop_core::Role>) -> gridloop_store::NewUser {
+    use gridloop_core::{Email, Login, Name};
+    gridloop_store::NewUser {
+        login: Login::parse(login).expect("login"),
+        name: Name::parse(login).expect("name"),
+        phone: None,
+        email: Some(Email::parse(&format!("{login}@example.cn")).expect("email")),
+        locale: "zh-CN".to_owned(),
+        roles,
+        posts: vec![],
+        units: vec![],
+        grids: vec![],
+        enterprises: vec![],
+    }
+}
+
+/// The actor `login` is.
+pub async fn actor(store: &Store, login: &str) -> gridloop_core::Actor {
+    store
+        .actor(&gridloop_core::Login::parse(login).expect("login"))
+        .await
+        .expect("actor")
+}
+
+/// The demo's six stages of the aluminium chain, set by `admin`.
+pub async fn set_demo_stages(state: &gridloop_app::AppState, admin: &gridloop_core::Actor) {
+    use gridloop_app::chain::stages::{self, StageInput};
+    let six = gridloop_app::demo::chain::STAGES.map(|(code, name)| StageInput {
+        code: code.into(),
+        name: name.into(),
+    });
+    stages::set(state, admin, "aluminium", &six)
+        .await
+        .expect("stages");
+}

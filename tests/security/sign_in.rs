@@ -409,8 +409,11 @@ async fn three_hundred_parallel_sign_ins_keep_peak_rss_under_150_mb() {
         assert!(refused.text().contains("服务器繁忙，请稍后再试。"));
     }
     assert!(probes >= 1, "/healthz was asked during the flood");
+    // Not a latency target (benchmarks measure those): /healthz must not wait for the flood's
+    // hashes, which on 2 cores would take several seconds. The bound leaves room for a machine
+    // running the rest of the suite beside it, where a probe was once seen at 1.02 s.
     assert!(
-        slowest < Duration::from_millis(500),
+        slowest < Duration::from_secs(2),
         "/healthz took {slowest:?} during the flood"
     );
     assert!(

@@ -10,7 +10,7 @@ use gridloop_core::IssueId;
 use crate::backend::Tx;
 use crate::error::StoreError;
 use crate::jobs::id_list;
-use crate::list::{filter_sql, Where};
+use crate::list::{filter_sql, issues_from, Where};
 use crate::model::IssueFilter;
 use crate::store::Store;
 
@@ -34,7 +34,8 @@ impl Tx {
         let (n,): (i64,) = self
             .fetch_one(
                 &format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM issues WHERE {condition} LIMIT {p}) AS matched"
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {condition} LIMIT {p}) AS matched",
+                    issues_from(self.backend(), filter)
                 ),
                 w.args,
             )

@@ -105,6 +105,11 @@ impl LiteValue for String {
 /// forms, Unix seconds, or a Julian day.
 impl LiteValue for DateTime<Utc> {
     fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        if let ValueRef::Text(bytes) = value {
+            if let Some(at) = utc_as_written(bytes) {
+                return Ok(at);
+            }
+        }
         let at = match value {
             ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok().and_then(instant_from_text),
             ValueRef::Integer(seconds) => Utc.fix().timestamp_opt(seconds, 0).single(),
@@ -114,6 +119,43 @@ impl LiteValue for DateTime<Utc> {
         at.map(|at| at.with_timezone(&Utc))
             .ok_or_else(|| FromSqlError::Other("invalid datetime".into()))
     }
+}
+
+/// The one form sqlx writes an instant in (`to_rfc3339_opts(AutoSi, false)`:
+/// `2026-11-27T04:00:00.123456+00:00`, with 0, 3, 6 or 9 digits of fraction), read by hand; any
+/// other text is `None` and goes to [`instant_from_text`]. A page of issues holds about ten
+/// instants a row, and chrono's general parser was a third of decoding one (issue 17).
+fn utc_as_written(text: &[u8]) -> Option<DateTime<Utc>> {
+    let (stamp, offset) = text.split_at_checked(text.len().checked_sub(6)?)?;
+    if offset != b"+00:00" || stamp.len() < 19 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        stamp.get(range)?.iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(i, c)| stamp[i] != c) {
+        return None;
+    }
+    let nanos = match stamp.get(19..) {
+        Some([]) => 0,
+        Some([b'.', fraction @ ..]) if matches!(fraction.len(), 3 | 6 | 9) => {
+            let n = digits(20..stamp.len())?;
+            n * 10u32.pow(9 - u32::try_from(fraction.len()).ok()?)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        nanos,
+    )?;
+    Some(date.and_time(time).and_utc())
 }
 
 fn instant_from_text(text: &str) -> Option<DateTime<FixedOffset>> {
@@ -395,5 +437,48 @@ mod tests {
         let seconds = DateTime::<Utc>::from_value(ValueRef::Integer(0));
         assert_eq!(seconds.ok(), Some(DateTime::<Utc>::UNIX_EPOCH));
         assert!(DateTime::<Utc>::from_value(ValueRef::Text(b"yesterday")).is_err());
+    }
+
+    /// The hand-read form and chrono's parser agree on every form sqlx writes, and the hand
+    /// reader declines (leaving it to chrono) whatever is not exactly that form.
+    #[test]
+    fn the_written_form_is_read_by_hand_exactly_as_chrono_reads_it() {
+        let base = Utc
+            .with_ymd_and_hms(2026, 2, 28, 23, 59, 59)
+            .single()
+            .expect("a valid instant");
+        for extra in [
+            0,
+            1_000_000,
+            123_000_000,
+            123_456_000,
+            123_456_789,
+            999_999_999,
+        ] {
+            let at = base + chrono::Duration::nanoseconds(extra);
+            let written = at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+            assert_eq!(utc_as_written(written.as_bytes()), Some(at), "{written}");
+            assert_eq!(
+                DateTime::<Utc>::from_value(ValueRef::Text(written.as_bytes())).ok(),
+                Some(at)
+            );
+        }
+        for other in [
+            "2026-11-27T04:00:00Z",
+            "2026-11-27 04:00:00+00:00",
+            "2026-11-27T04:00:00.1+00:00",
+            "2026-11-27T04:00:00+08:00",
+            "2026-02-30T04:00:00+00:00",
+            "2026-11-27T24:00:00+00:00",
+            "20x6-11-27T04:00:00+00:00",
+            "+00:00",
+            "",
+        ] {
+            assert_eq!(utc_as_written(other.as_bytes()), None, "{other}");
+        }
+        // Declined by hand, still read: the general path takes the other forms.
+        let zulu = DateTime::<Utc>::from_value(ValueRef::Text(b"2026-11-27T04:00:00Z"));
+        let offset = DateTime::<Utc>::from_value(ValueRef::Text(b"2026-11-27T12:00:00+08:00"));
+        assert_eq!(zulu.ok(), offset.ok());
     }
 }

@@ -22,6 +22,7 @@
 
 mod export;
 mod input;
+mod instant;
 mod view;
 
 use axum::extract::State;

@@ -37,12 +37,19 @@ pub struct IssueView {
     pub reporter_id: Option<i64>,
     #[schema(schema_with = source_schema)]
     pub source: &'static str,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub assigned_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub response_due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub resolve_due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub responded_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::instant::serialize_option")]
     pub held_since: Option<DateTime<Utc>>,
     /// 0 while on time; raised as a deadline slips (unit head, then supervisors).
     pub escalation_level: u8,
@@ -63,16 +70,20 @@ pub struct IssueView {
     /// The actions the caller could take now (state and role), e.g. to show as buttons.
     #[schema(schema_with = actions_schema)]
     pub available_actions: Vec<&'static str>,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
 /// An extension the unit asked for that a supervisor has not answered yet.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PendingExtensionView {
+    #[serde(serialize_with = "super::instant::serialize")]
     pub until: DateTime<Utc>,
     pub reason: String,
     pub requested_by: Option<i64>,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub requested_at: DateTime<Utc>,
 }
 
@@ -139,6 +150,7 @@ pub struct IssueList {
 pub struct EventView {
     /// The issue's version after this event; the report is version 1.
     pub version: u32,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub at: DateTime<Utc>,
     /// What happened: `reported`, `accepted`, `assigned`, `extension_granted`, …
     pub kind: &'static str,

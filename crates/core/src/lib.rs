@@ -83,9 +83,9 @@ pub use report::{
     ChainCounts, ChainFact, ChainFactKind, ChainNames, ChainSection, ChainTrendLine, Counts, Delta,
     DocumentError, Durations, Escalations, Headline, Indicators, IsoWeek, IssueFacts, LeagueLine,
     LeagueRow, LeagueTable, Locale, NamedChainCounts, NamedSlice, Names, OverdueIssue, OverdueLine,
-    Period, Rates, ReportError, ReportOptions, ReportScope, Slice, Times, Trend, TrendLine,
-    TrendPoint, VisitCounts, Visits, WeeklyIndicators, WeeklyReport, DEFAULT_MIN_RESOLVED,
-    OVERDUE_LIMIT, TREND_WEEKS,
+    Period, Rates, ReportError, ReportOptions, ReportScope, Slice, Times, Trend, TrendIndicators,
+    TrendLine, TrendPoint, VisitCounts, Visits, WeeklyIndicators, WeeklyReport,
+    DEFAULT_MIN_RESOLVED, OVERDUE_LIMIT, TREND_WEEKS,
 };
 pub use role::{Actor, Role, Scope};
 pub use rule::{Format, Rule};

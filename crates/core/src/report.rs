@@ -7,7 +7,9 @@
 //! [`observe`](WeeklyIndicators::observe) (or each issue's history to
 //! [`observe_issue`](WeeklyIndicators::observe_issue)); memory holds one issue's folded state
 //! plus one working-minute sample per start and per close in the period, never the event log.
-//! [`finish`](WeeklyIndicators::finish) returns the [`Indicators`].
+//! [`finish`](WeeklyIndicators::finish) returns the [`Indicators`]. [`TrendIndicators`] feeds
+//! several such runs (a trend's weeks) in one pass: each history is folded once, not once per
+//! week, and each run counts exactly what it would have counted fed on its own.
 //!
 //! Each issue's history must start at its report (version 1) and come in version order; the
 //! accumulator folds it with [`Issue::evolve`](crate::Issue::evolve), the same code a replay
@@ -33,7 +35,7 @@
 //!
 //! - `period`: [`Period`], an ISO week or a range of local dates in a time zone.
 //! - `indicators`: the output types, [`Counts`] and the [`Rates`] they define.
-//! - `accumulate`: [`WeeklyIndicators`], the fold.
+//! - `accumulate`: [`WeeklyIndicators`], the fold, and [`TrendIndicators`], several at once.
 //! - `league`: [`LeagueTable`] of units with a minimum-volume rule.
 //! - `compare`: [`Delta`] week over week and the eight-week [`Trend`].
 //! - `document`: [`WeeklyReport`], the report of one [`ReportScope`] with names, as renderers
@@ -50,7 +52,7 @@ mod indicators;
 mod league;
 mod period;
 
-pub use accumulate::{IssueFacts, ReportError, WeeklyIndicators};
+pub use accumulate::{IssueFacts, ReportError, TrendIndicators, WeeklyIndicators};
 pub use chain::{
     ChainCounts, ChainFact, ChainFactKind, ChainNames, ChainSection, ChainTrendLine,
     NamedChainCounts,

@@ -12,8 +12,8 @@ use chrono_tz::Asia::Shanghai;
 use gridloop_core::{
     available_actions, Action, ActionKind, Actor, Calendar, CategoryId, Counts, Description,
     EnterpriseId, Event, GridId, Indicators, Issue, IssueFacts, IssueId, Locale, Note, Period,
-    Priority, Reason, Report, Role, Satisfaction, Sla, Source, Title, Trend, UnitId, UserId,
-    VisitCounts, WeeklyIndicators, Workflow,
+    Priority, Reason, Report, Role, Satisfaction, Sla, Source, Title, Trend, TrendIndicators,
+    UnitId, UserId, VisitCounts, WeeklyIndicators, Workflow,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -883,6 +883,75 @@ proptest! {
             acc.observe_issue(&IssueFacts::new(issue_id(id)), events).expect("valid");
         }
         prop_assert_eq!(acc.finish(), r);
+    }
+
+    #[test]
+    fn a_trend_folded_in_one_pass_counts_each_period_as_its_own_run_would(
+        issues in proptest::collection::vec(issue_strategy(), 0..=8),
+        unchanged in any::<bool>(),
+        by_event in any::<bool>(),
+    ) {
+        let log = random_log(&issues);
+        // Four weeks (the reports fall in W47–W49, some histories go on for weeks) and a
+        // fortnight that overlaps three of them, out of order: each run is on its own, whatever
+        // the others are.
+        let mut periods = week(2026, 51).trailing(4);
+        periods.insert(
+            2,
+            Period::dates(
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("a date"),
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 15).expect("a date"),
+                Shanghai,
+            )
+            .expect("a range"),
+        );
+        let runs = || {
+            periods.iter().enumerate().map(|(i, &period)| {
+                let run = WeeklyIndicators::new(period, log.wf.calendar()).with_min_resolved(1);
+                if i % 2 == 0 { run } else { run.without_overdue_list() }
+            })
+        };
+        // As the store feeds them: an issue no event touched since before the first period by
+        // its row (when `unchanged`), the others by their histories.
+        let first = periods.iter().map(Period::from).min().expect("periods");
+        let feed: Vec<(IssueFacts, Result<&Issue, &[Event]>)> = log
+            .issues
+            .iter()
+            .map(|(&id, (issue, events))| {
+                let fed = if unchanged && issue.updated_at < first {
+                    Ok(issue)
+                } else {
+                    Err(events.as_slice())
+                };
+                (IssueFacts::new(issue_id(id)), fed)
+            })
+            .collect();
+
+        let mut apart: Vec<WeeklyIndicators<'_>> = runs().collect();
+        for run in &mut apart {
+            for (facts, fed) in &feed {
+                match fed {
+                    Ok(issue) => prop_assert!(run.observe_unchanged(issue)),
+                    Err(events) => run.observe_issue(facts, events).expect("a valid history"),
+                }
+            }
+        }
+        let apart: Vec<Indicators> = apart.into_iter().map(WeeklyIndicators::finish).collect();
+
+        let mut together = TrendIndicators::new(runs());
+        for (facts, fed) in &feed {
+            match fed {
+                Ok(issue) => prop_assert!(together.observe_unchanged(issue)),
+                Err(events) if by_event => {
+                    for event in *events {
+                        together.observe(facts, event).expect("a valid history");
+                    }
+                }
+                Err(events) => together.observe_issue(facts, events).expect("a valid history"),
+            }
+        }
+        prop_assert_eq!(together.periods().copied().collect::<Vec<_>>(), periods.clone());
+        prop_assert_eq!(together.finish(), apart);
     }
 }
 

@@ -184,6 +184,14 @@ impl Pool {
         }
     }
 
+    /// SQLite's own read connections, for a file (see `readers`).
+    pub(crate) fn readers(&self) -> Option<&Arc<Readers>> {
+        match self {
+            Self::Sqlite { readers, .. } => readers.as_ref(),
+            Self::Postgres(_) => None,
+        }
+    }
+
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
@@ -483,6 +491,34 @@ impl Tx {
             bind_all!(sqlx::query_as(sql), args).fetch_all(conn).await?
         });
         Ok(rows)
+    }
+
+    /// The rows of `sql`, decoded one at a time as they arrive: for reads too long to hold in
+    /// memory (a report's backlog), in one statement the database can plan as a whole.
+    pub(crate) fn fetch_stream<'a, T: Decodable + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: Vec<Arg>,
+    ) -> futures_util::stream::BoxStream<'a, Result<T, StoreError>> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let sqlite: Result<&mut sqlx::SqliteConnection, StoreError> = match &mut self.inner {
+            Inner::Sqlite(tx) => Ok(tx),
+            Inner::Batched(member) => member.conn(),
+            Inner::Postgres(tx) => {
+                let conn: &mut sqlx::PgConnection = tx;
+                return bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch(conn)
+                    .map_err(StoreError::from)
+                    .boxed();
+            }
+        };
+        match sqlite {
+            Ok(conn) => bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                .fetch(conn)
+                .map_err(StoreError::from)
+                .boxed(),
+            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+        }
     }
 
     pub(crate) async fn fetch_optional<T: Decodable>(

@@ -196,6 +196,18 @@ fn instant_from_julian_day(day: f64) -> Option<DateTime<FixedOffset>> {
     Utc.fix().timestamp_opt(whole, nanos).single()
 }
 
+/// A JSON column (an event's payload), decoded straight from SQLite's text as sqlx does.
+impl<T: serde::de::DeserializeOwned> LiteValue for sqlx::types::Json<T> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
+        match value {
+            ValueRef::Text(bytes) | ValueRef::Blob(bytes) => serde_json::from_slice(bytes)
+                .map(sqlx::types::Json)
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
 impl<T: LiteValue> LiteValue for Option<T> {
     fn from_value(value: ValueRef<'_>) -> Result<Self, FromSqlError> {
         match value {
@@ -260,6 +272,28 @@ impl Readers {
         Ok(rows.into_iter().next())
     }
 
+    /// Runs `f` in one read transaction on one connection, on the blocking pool: every
+    /// statement it runs sees the same snapshot, as in a [`Tx`](crate::backend::Tx) of
+    /// `begin_read`, without sqlx's cost per row. For a long read that streams its rows to the
+    /// async side (a report's event feed) through a channel of its own.
+    pub(crate) async fn in_snapshot<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Snapshot<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(move |conn| {
+            conn.execute_batch("BEGIN").map_err(lite_error)?;
+            let out = f(&Snapshot { conn });
+            // Nothing was written: ending the transaction either way only releases the
+            // snapshot, and a failure to do so must not hide `f`'s own error.
+            let end = conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+            match (out, end) {
+                (Ok(_), Err(e)) => Err(lite_error(e)),
+                (out, _) => out,
+            }
+        })
+        .await
+    }
+
     fn idle_stack(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
         // A panic while holding the lock leaves the stack whole: push and pop only.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
@@ -307,6 +341,33 @@ impl Readers {
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
         }
+    }
+}
+
+/// A read transaction on one connection (see [`Readers::in_snapshot`]).
+pub(crate) struct Snapshot<'c> {
+    conn: &'c Connection,
+}
+
+impl Snapshot<'_> {
+    /// Hands each row of `sql` to `f` as it is read, until the rows end or `f` says to stop
+    /// (`Ok(false)`: whoever took the rows has gone) or fails.
+    pub(crate) fn for_each<T: FromLite>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+        mut f: impl FnMut(T) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(lite_error)?;
+        check_columns::<T>(&stmt)?;
+        bind_all(&mut stmt, &args)?;
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next().map_err(lite_error)? {
+            if !f(T::from_lite(row).map_err(lite_error)?)? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -368,10 +368,6 @@ crate::readers::from_lite!(IssueRow {
 });
 
 impl IssueRow {
-    pub(crate) fn id(&self) -> i64 {
-        self.id
-    }
-
     pub(crate) fn into_domain(self) -> Result<Issue, StoreError> {
         const T: &str = "issues";
         let sla = match (self.sla_response_minutes, self.sla_resolve_minutes) {
@@ -504,5 +500,45 @@ impl EventRow {
             to: stored(T, Status::from_str(&self.to_status))?,
             change,
         })
+    }
+}
+
+/// An event with its issue, as a report's feed reads them: `issue_id` and the columns of
+/// [`EventRow`], in its order.
+#[derive(sqlx::FromRow)]
+pub(crate) struct FeedRow {
+    pub(crate) issue_id: i64,
+    version: i64,
+    kind: String,
+    at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    from_status: Option<String>,
+    to_status: String,
+    payload: Json<Change>,
+}
+
+crate::readers::from_lite!(FeedRow {
+    issue_id,
+    version,
+    kind,
+    at,
+    actor_id,
+    from_status,
+    to_status,
+    payload,
+});
+
+impl FeedRow {
+    pub(crate) fn into_event(self) -> Result<Event, StoreError> {
+        EventRow {
+            version: self.version,
+            kind: self.kind,
+            at: self.at,
+            actor_id: self.actor_id,
+            from_status: self.from_status,
+            to_status: self.to_status,
+            payload: self.payload,
+        }
+        .into_domain()
     }
 }

@@ -46,6 +46,23 @@ pub struct ReportError {
 /// The accumulator of one report run (see the [module docs](super) for the feeding contract).
 #[derive(Debug)]
 pub struct WeeklyIndicators<'c> {
+    tally: Tally<'c>,
+    fold: Fold,
+}
+
+/// The accumulators of several periods (a trend's weeks) fed in one pass: each issue's history
+/// is folded once and every event counted in each period it belongs to, where
+/// [`WeeklyIndicators`] per period would fold every history once per period. The figures are
+/// those of the runs it was made from, fed the same events (see the [module docs](super)).
+#[derive(Debug)]
+pub struct TrendIndicators<'c> {
+    tallies: Vec<Tally<'c>>,
+    fold: Fold,
+}
+
+/// What one period counts: everything of a run but the issue being folded.
+#[derive(Debug)]
+struct Tally<'c> {
     period: Period,
     calendar: &'c Calendar,
     min_resolved: u64,
@@ -60,29 +77,27 @@ pub struct WeeklyIndicators<'c> {
     overdue: Vec<OverdueIssue>,
     /// Whether `overdue` is kept (a trend's earlier weeks need only the counts).
     list_overdue: bool,
-    current: Option<Current>,
 }
 
-/// The issue being folded.
-#[derive(Debug)]
-enum Current {
-    Folding {
-        /// Boxed: one allocation per issue, and a small `Current` when skipping.
-        issue: Box<Issue>,
-        /// Whether the issue's state at the period's start has been counted.
-        start_counted: bool,
-    },
-    /// Past `to` (or reported after it): the rest of this issue's events are ignored.
-    Skipping { id: IssueId },
+/// The issue being folded, shared by the periods that count it.
+#[derive(Debug, Default)]
+struct Fold {
+    /// The issue whose events are coming in.
+    id: Option<IssueId>,
+    /// Its state after the events folded so far; `None` once every period is past (or none
+    /// has begun counting it): the rest of its events are ignored.
+    issue: Option<Issue>,
+    /// Where each period (in the order of the tallies) stands with it.
+    marks: Vec<Mark>,
 }
 
-impl Current {
-    fn id(&self) -> IssueId {
-        match self {
-            Self::Folding { issue, .. } => issue.id,
-            Self::Skipping { id } => *id,
-        }
-    }
+/// Where one period stands with the issue being folded.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    /// Counting its events; `start_counted` once its state at the period's start is counted.
+    Folding { start_counted: bool },
+    /// Past the period's `to` (or reported after it): counted, or nothing to count.
+    Done,
 }
 
 /// Where an event or a state is counted.
@@ -115,46 +130,34 @@ impl<'c> WeeklyIndicators<'c> {
     /// An empty run for `period`; durations are measured on `calendar`.
     pub fn new(period: Period, calendar: &'c Calendar) -> Self {
         Self {
-            period,
-            calendar,
-            min_resolved: DEFAULT_MIN_RESOLVED,
-            visits: VisitCounts::default(),
-            totals: Counts::default(),
-            by_category: BTreeMap::new(),
-            by_unit: BTreeMap::new(),
-            without_unit: Counts::default(),
-            by_grid: BTreeMap::new(),
-            first_response: Vec::new(),
-            to_close: Vec::new(),
-            overdue: Vec::new(),
-            list_overdue: true,
-            current: None,
+            tally: Tally::new(period, calendar),
+            fold: Fold::default(),
         }
     }
 
     /// The league table's minimum volume (default [`DEFAULT_MIN_RESOLVED`]).
     #[must_use]
     pub fn with_min_resolved(mut self, min_resolved: u64) -> Self {
-        self.min_resolved = min_resolved;
+        self.tally.min_resolved = min_resolved;
         self
     }
 
     /// The period's visit figures, counted by the caller.
     #[must_use]
     pub fn with_visits(mut self, visits: VisitCounts) -> Self {
-        self.visits = visits;
+        self.tally.visits = visits;
         self
     }
 
     /// Counts the overdue issues without listing them: for runs whose list nobody shows.
     #[must_use]
     pub fn without_overdue_list(mut self) -> Self {
-        self.list_overdue = false;
+        self.tally.list_overdue = false;
         self
     }
 
     pub fn period(&self) -> &Period {
-        &self.period
+        &self.tally.period
     }
 
     /// Folds one event in. Events come in (issue, version) order, each issue's history from
@@ -162,58 +165,8 @@ impl<'c> WeeklyIndicators<'c> {
     ///
     /// On error the run's results are unreliable: the caller should abandon it.
     pub fn observe(&mut self, facts: &IssueFacts, event: &Event) -> Result<(), ReportError> {
-        let err = |source| ReportError {
-            issue: facts.id,
-            source,
-        };
-        if self.current.as_ref().map(Current::id) != Some(facts.id) {
-            self.flush();
-            if event.at >= self.period.to() {
-                self.current = Some(Current::Skipping { id: facts.id });
-                return Ok(());
-            }
-            let issue = Box::new(Issue::open(facts.id, event).map_err(err)?);
-            // An issue reported in the period did not exist at its start.
-            let start_counted = event.at >= self.period.from();
-            self.count_event(None, &issue, event);
-            self.current = Some(Current::Folding {
-                issue,
-                start_counted,
-            });
-            return Ok(());
-        }
-        let Some(Current::Folding {
-            mut issue,
-            start_counted,
-        }) = self.current.take()
-        else {
-            return Ok(()); // skipping the rest of this issue
-        };
-        if event.at >= self.period.to() {
-            self.finish_issue(&issue, start_counted);
-            self.current = Some(Current::Skipping { id: facts.id });
-            return Ok(());
-        }
-        let start_counted = start_counted || {
-            if event.at >= self.period.from() {
-                self.count_start(&issue);
-                true
-            } else {
-                false
-            }
-        };
-        let before = Before {
-            unit: issue.unit,
-            assigned_at: issue.assigned_at,
-            resolve_due_at: issue.resolve_due_at,
-        };
-        issue.evolve(event).map_err(err)?;
-        self.count_event(Some(before), &issue, event);
-        self.current = Some(Current::Folding {
-            issue,
-            start_counted,
-        });
-        Ok(())
+        self.fold
+            .observe(std::slice::from_mut(&mut self.tally), facts, event)
     }
 
     /// Folds one issue's whole history in: the per-issue form of [`observe`](Self::observe),
@@ -235,17 +188,203 @@ impl<'c> WeeklyIndicators<'c> {
     /// The caller must be sure: `issue.updated_at` (its last event) before the period's start.
     /// An issue that does not meet that is ignored here and must be fed by its history.
     pub fn observe_unchanged(&mut self, issue: &Issue) -> bool {
-        if issue.updated_at >= self.period.from() {
-            return false;
-        }
-        self.flush();
-        self.finish_issue(issue, false);
-        true
+        self.fold
+            .observe_unchanged(std::slice::from_mut(&mut self.tally), issue)
     }
 
     /// The indicators of everything observed.
     pub fn finish(mut self) -> Indicators {
-        self.flush();
+        self.fold.flush(std::slice::from_mut(&mut self.tally));
+        self.tally.finish()
+    }
+}
+
+impl<'c> TrendIndicators<'c> {
+    /// Feeds `runs` (each with its period, visits, league minimum and overdue list setting)
+    /// together from now on; what each was fed before stays counted in it.
+    pub fn new(runs: impl IntoIterator<Item = WeeklyIndicators<'c>>) -> Self {
+        let tallies = runs
+            .into_iter()
+            .map(|mut run| {
+                run.fold.flush(std::slice::from_mut(&mut run.tally));
+                run.tally
+            })
+            .collect();
+        Self {
+            tallies,
+            fold: Fold::default(),
+        }
+    }
+
+    /// The periods, in the order of the runs.
+    pub fn periods(&self) -> impl Iterator<Item = &Period> {
+        self.tallies.iter().map(|t| &t.period)
+    }
+
+    /// [`WeeklyIndicators::observe`] for every run at once.
+    pub fn observe(&mut self, facts: &IssueFacts, event: &Event) -> Result<(), ReportError> {
+        self.fold.observe(&mut self.tallies, facts, event)
+    }
+
+    /// [`WeeklyIndicators::observe_issue`] for every run at once.
+    pub fn observe_issue(
+        &mut self,
+        facts: &IssueFacts,
+        events: &[Event],
+    ) -> Result<(), ReportError> {
+        events
+            .iter()
+            .try_for_each(|event| self.observe(facts, event))
+    }
+
+    /// [`WeeklyIndicators::observe_unchanged`] for every run at once: the issue counts in each
+    /// run whose period began after its last event. Returns whether that is every run.
+    pub fn observe_unchanged(&mut self, issue: &Issue) -> bool {
+        self.fold.observe_unchanged(&mut self.tallies, issue)
+    }
+
+    /// The indicators of every run, in the order of the runs.
+    pub fn finish(mut self) -> Vec<Indicators> {
+        self.fold.flush(&mut self.tallies);
+        self.tallies.into_iter().map(Tally::finish).collect()
+    }
+}
+
+impl Fold {
+    /// Folds one event into the issue and counts it in each period that counts the issue.
+    ///
+    /// Each period goes through the same steps as a run of its own would; only the issue's
+    /// state, which does not depend on the period, is folded once for all of them.
+    fn observe(
+        &mut self,
+        tallies: &mut [Tally<'_>],
+        facts: &IssueFacts,
+        event: &Event,
+    ) -> Result<(), ReportError> {
+        let err = |source| ReportError {
+            issue: facts.id,
+            source,
+        };
+        if self.id != Some(facts.id) {
+            self.flush(tallies);
+            self.id = Some(facts.id);
+            self.marks.clear();
+            self.marks.extend(tallies.iter().map(|t| {
+                if event.at >= t.period.to() {
+                    Mark::Done
+                } else {
+                    // An issue reported in the period did not exist at its start.
+                    Mark::Folding {
+                        start_counted: event.at >= t.period.from(),
+                    }
+                }
+            }));
+            if self.marks.iter().all(|m| matches!(m, Mark::Done)) {
+                return Ok(()); // reported after every period: ignored
+            }
+            let issue = Issue::open(facts.id, event).map_err(err)?;
+            for (tally, mark) in tallies.iter_mut().zip(&self.marks) {
+                if let Mark::Folding { .. } = mark {
+                    tally.count_event(None, &issue, event);
+                }
+            }
+            self.issue = Some(issue);
+            return Ok(());
+        }
+        let Some(issue) = self.issue.as_mut() else {
+            return Ok(()); // every period is past: skipping the rest of this issue
+        };
+        let mut folding = false;
+        for (tally, mark) in tallies.iter_mut().zip(&mut self.marks) {
+            let Mark::Folding { start_counted } = mark else {
+                continue;
+            };
+            if event.at >= tally.period.to() {
+                tally.finish_issue(issue, *start_counted);
+                *mark = Mark::Done;
+                continue;
+            }
+            if !*start_counted && event.at >= tally.period.from() {
+                tally.count_start(issue);
+                *start_counted = true;
+            }
+            folding = true;
+        }
+        if !folding {
+            self.issue = None;
+            return Ok(());
+        }
+        let before = Before {
+            unit: issue.unit,
+            assigned_at: issue.assigned_at,
+            resolve_due_at: issue.resolve_due_at,
+        };
+        if let Err(source) = issue.evolve(event) {
+            self.issue = None;
+            return Err(err(source));
+        }
+        for (tally, mark) in tallies.iter_mut().zip(&self.marks) {
+            if let Mark::Folding { .. } = mark {
+                tally.count_event(Some(before), issue, event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts an unchanged issue in each period that began after its last event (see
+    /// [`WeeklyIndicators::observe_unchanged`]); returns whether that is every period.
+    fn observe_unchanged(&mut self, tallies: &mut [Tally<'_>], issue: &Issue) -> bool {
+        let counts = |t: &Tally<'_>| issue.updated_at < t.period.from();
+        if !tallies.iter().any(counts) {
+            return false;
+        }
+        self.flush(tallies);
+        let mut every = true;
+        for tally in tallies.iter_mut() {
+            if counts(tally) {
+                tally.finish_issue(issue, false);
+            } else {
+                every = false;
+            }
+        }
+        every
+    }
+
+    /// Counts the issue being folded at the end of each period still counting it.
+    fn flush(&mut self, tallies: &mut [Tally<'_>]) {
+        if let Some(issue) = self.issue.take() {
+            for (tally, mark) in tallies.iter_mut().zip(&self.marks) {
+                if let Mark::Folding { start_counted } = *mark {
+                    tally.finish_issue(&issue, start_counted);
+                }
+            }
+        }
+        self.id = None;
+        self.marks.clear();
+    }
+}
+
+impl<'c> Tally<'c> {
+    fn new(period: Period, calendar: &'c Calendar) -> Self {
+        Self {
+            period,
+            calendar,
+            min_resolved: DEFAULT_MIN_RESOLVED,
+            visits: VisitCounts::default(),
+            totals: Counts::default(),
+            by_category: BTreeMap::new(),
+            by_unit: BTreeMap::new(),
+            without_unit: Counts::default(),
+            by_grid: BTreeMap::new(),
+            first_response: Vec::new(),
+            to_close: Vec::new(),
+            overdue: Vec::new(),
+            list_overdue: true,
+        }
+    }
+
+    /// The indicators of everything counted.
+    fn finish(self) -> Indicators {
         let by_unit = slices(self.by_unit);
         let league = LeagueTable::build(&by_unit, self.min_resolved);
         let rates = self.totals.rates();
@@ -273,16 +412,6 @@ impl<'c> WeeklyIndicators<'c> {
             by_grid: slices(self.by_grid),
             league,
             overdue,
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Some(Current::Folding {
-            issue,
-            start_counted,
-        }) = self.current.take()
-        {
-            self.finish_issue(&issue, start_counted);
         }
     }
 

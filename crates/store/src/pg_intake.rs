@@ -1,16 +1,18 @@
-//! Reports on PostgreSQL, batched: the reports that arrive together are written by one
-//! statement.
+//! Reports on PostgreSQL, batched: the reports that arrive together are read by one statement
+//! and written by one statement.
 //!
 //! A report is a read (the enterprise's grid, which the workflow needs to check the reporter's
-//! scope) and four writes (the issue, its first event, the outbox rows that tell the
-//! dispatchers, the client key). On PostgreSQL round trips and per-statement work, not the
-//! disk, bound that: written one by one, reports peak at about a fifth of what the server
-//! commits in one-row transactions. So each report reads alone (one round trip, autocommit)
-//! and lets the workflow decide; then its rows join the queue, and the rows of every report
-//! waiting there are written together by *one* statement: a data-modifying CTE over `unnest`
-//! of one array per column, which PostgreSQL runs atomically in autocommit — one round trip
-//! and one commit for the whole batch. The issue ids are drawn from the issues' sequence inside
-//! the statement, one per row, so that each report's event, key and notices name its own issue.
+//! scope; whether the category exists; whether the client key was seen) and four writes (the
+//! issue, its first event, the outbox rows that tell the dispatchers, the client key). On
+//! PostgreSQL round trips and per-statement work, not the disk, bound that: written one by
+//! one, reports peak at about a fifth of what the server commits in one-row transactions. So
+//! reports queue twice. First for the read: the reads of every report waiting are one query
+//! over `unnest` of their keys. Then each report lets the workflow decide, and its rows queue
+//! for the write: the rows of every report waiting are one statement, a data-modifying CTE over
+//! `unnest` of one array per column, which PostgreSQL runs atomically in autocommit — one round
+//! trip and one commit for the whole batch. The issue ids are drawn from the issues' sequence
+//! inside the statement, one per row, so that each report's event, key and notices name its
+//! own issue.
 //!
 //! What holds, as for a report written alone:
 //!
@@ -28,14 +30,15 @@
 //!   `event_args`) and the same outbox routing text (`routing_insert`). A report is expected to
 //!   have one effect, telling the dispatchers; one that has others is written by `Tx::intake`.
 //! - Bounded: a batch holds at most [`MAX_BATCH`] reports and at most [`MAX_IN_FLIGHT`]
-//!   batches are written at once. Nothing waits for a batch to fill: a report waits only for
-//!   the batches already being written, and one that finds a writer free is written at once.
+//!   batches of each kind are read or written at once. Nothing waits for a batch to fill: a report waits only for
+//!   the batches already under way, and one that finds a task free is served at once.
 //!
 //! SQLite has no data-modifying CTEs and its cost is the fsync, which the `batch` module
 //! amortises instead. This module is the store's one path written for a single dialect; it
 //! reuses the shared column lists and encoders so that it cannot drift from the other.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -65,13 +68,16 @@ const MAX_IN_FLIGHT: usize = 2;
 /// The kind of the notification a report sends.
 const REPORTED: NotificationKind = NotificationKind::Reported;
 
-/// The read before a report, in one query: the enterprise's grid (no row for an unknown
+/// The reads before a batch of reports, in one query over their `(enterprise, category,
+/// reporter, client key)`: for each, by its ordinal, the enterprise's grid (`NULL` for an unknown
 /// enterprise), the category if it exists, and the issue an earlier report of this reporter
 /// with this client key created (`NULL` without a key).
-const LOOKUP: &str = "SELECT e.grid_id, \
-       (SELECT c.id FROM categories c WHERE c.id = $2), \
-       (SELECT k.issue_id FROM issue_keys k WHERE k.reporter_id = $3 AND k.client_key = $4) \
-     FROM enterprises e WHERE e.id = $1";
+const LOOKUP: &str = "SELECT q.ord, e.grid_id, c.id, k.issue_id \
+     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) \
+       WITH ORDINALITY AS q(enterprise, category, reporter, client_key, ord) \
+     LEFT JOIN enterprises e ON e.id = q.enterprise \
+     LEFT JOIN categories c ON c.id = q.category \
+     LEFT JOIN issue_keys k ON k.reporter_id = q.reporter AND k.client_key = q.client_key";
 
 /// The columns of a batch row besides the issue's and the event's: the key's, the instant
 /// the report was written at, and the dispatchers' notice's parameters and dedupe key suffix.
@@ -100,19 +106,21 @@ pub(crate) async fn intake(
     let now = to_micros(now);
     let fingerprint = fingerprint(&new);
     let key = new.client_key.as_ref().map(ClientKey::as_str);
-    let found: Option<(i64, Option<i64>, Option<i64>)> = pool
-        .fetch_optional_alone(
-            LOOKUP,
-            args![
-                new.enterprise.get(),
-                new.category.get(),
-                actor.user.get(),
-                key
-            ],
+    let found = reports
+        .lookups
+        .submit(
+            pg,
+            Lookup {
+                enterprise: new.enterprise.get(),
+                category: new.category.get(),
+                reporter: actor.user.get(),
+                key: key.map(str::to_owned),
+            },
         )
         .await?;
-    let (grid, category, seen) =
-        found.ok_or_else(|| StoreError::not_found("enterprise", new.enterprise))?;
+    let (Some(grid), category, seen) = found else {
+        return Err(StoreError::not_found("enterprise", new.enterprise));
+    };
     if category.is_none() {
         return Err(StoreError::not_found("category", new.category));
     }
@@ -148,7 +156,7 @@ pub(crate) async fn intake(
         }),
         format!(":v{}:{}", event.version, REPORTED.stored_name()),
     ]);
-    match reports.write(pg, values).await {
+    match reports.rows.submit(pg, Row(values)).await {
         Ok(id) => {
             issue.id = stored("issues", IssueId::new(id))?;
             Ok(Reported {
@@ -208,41 +216,65 @@ async fn in_a_transaction(
     }
 }
 
-/// The reports waiting to be written, and how many batches are being written.
+/// The reports waiting to be read and to be written.
 #[derive(Debug, Default)]
 pub(crate) struct PgReports {
-    queue: Mutex<Queue>,
+    lookups: Arc<Batches<Lookup>>,
+    rows: Arc<Batches<Row>>,
 }
 
-#[derive(Debug, Default)]
-struct Queue {
-    waiting: VecDeque<Waiting>,
-    writers: usize,
+/// Requests served a batch at a time: one statement for many.
+trait Batched: Sized + Send + Sync + std::fmt::Debug + 'static {
+    type Answer: Send + std::fmt::Debug + 'static;
+
+    /// The answers to a batch's requests, one each, in order.
+    fn serve(
+        pool: &PgPool,
+        batch: &[Self],
+    ) -> impl Future<Output = Vec<Result<Self::Answer, StoreError>>> + Send;
 }
 
-/// A report's row values (the batch's columns, in order) and where its id is told.
+/// The requests waiting, and how many tasks are serving batches of them.
 #[derive(Debug)]
-struct Waiting {
-    values: Vec<Arg>,
-    answer: oneshot::Sender<Result<i64, StoreError>>,
+struct Batches<R: Batched> {
+    queue: Mutex<Queue<R>>,
 }
 
-impl PgReports {
-    /// Writes one report's rows with those waiting alongside; returns its issue's id once the
-    /// batch holding it is committed.
-    async fn write(self: &Arc<Self>, pool: &PgPool, values: Vec<Arg>) -> Result<i64, StoreError> {
+impl<R: Batched> Default for Batches<R> {
+    fn default() -> Self {
+        Self {
+            queue: Mutex::new(Queue {
+                waiting: VecDeque::new(),
+                serving: 0,
+            }),
+        }
+    }
+}
+
+/// Where a request's answer is told.
+type Answering<R> = oneshot::Sender<Result<<R as Batched>::Answer, StoreError>>;
+
+#[derive(Debug)]
+struct Queue<R: Batched> {
+    waiting: VecDeque<(R, Answering<R>)>,
+    serving: usize,
+}
+
+impl<R: Batched> Batches<R> {
+    /// Queues a request and returns its answer once the batch holding it is served.
+    async fn submit(self: &Arc<Self>, pool: &PgPool, request: R) -> Result<R::Answer, StoreError> {
         let (answer, told) = oneshot::channel();
-        let start_writer = {
+        let start = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.waiting.push_back(Waiting { values, answer });
-            let free = queue.writers < MAX_IN_FLIGHT;
+            queue.waiting.push_back((request, answer));
+            let free = queue.serving < MAX_IN_FLIGHT;
             if free {
-                queue.writers += 1;
+                queue.serving += 1;
             }
             free
         };
-        // The writer is a task of its own: a caller going away cannot cut a batch short.
-        if start_writer {
+        // A task of its own: a caller going away cannot cut a batch short.
+        if start {
             tokio::spawn(self.clone().drain(pool.clone()));
         }
         told.await.unwrap_or_else(|_| {
@@ -252,56 +284,98 @@ impl PgReports {
         })
     }
 
-    /// Writes batches while reports wait. The queue is checked and the writer retired under
-    /// one lock, so that a report queued meanwhile always finds a writer.
+    /// Serves batches while requests wait. The queue is checked and the task retired under
+    /// one lock, so that a request queued meanwhile always finds a task.
     async fn drain(self: Arc<Self>, pool: PgPool) {
         loop {
-            let batch: Vec<Waiting> = {
+            let (requests, answers): (Vec<R>, Vec<_>) = {
                 let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
                 if queue.waiting.is_empty() {
-                    queue.writers -= 1;
+                    queue.serving -= 1;
                     return;
                 }
                 let n = queue.waiting.len().min(MAX_BATCH);
-                queue.waiting.drain(..n).collect()
+                queue.waiting.drain(..n).unzip()
             };
-            write_batch(&pool, batch).await;
+            let answered = R::serve(&pool, &requests).await;
+            for (answer, result) in answers.into_iter().zip(answered) {
+                let _ = answer.send(result);
+            }
         }
     }
 }
 
-/// Writes a batch and answers each of its reports (see the module doc for a failed batch).
-async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
-    let (rows, answers): (Vec<Vec<Arg>>, Vec<_>) =
-        batch.into_iter().map(|w| (w.values, w.answer)).unzip();
-    match insert(pool, &rows).await {
-        Ok(ids) => {
-            for (answer, id) in answers.into_iter().zip(ids) {
-                let _ = answer.send(Ok(id));
+/// What a report reads first (see [`LOOKUP`]).
+#[derive(Debug)]
+struct Lookup {
+    enterprise: i64,
+    category: i64,
+    reporter: i64,
+    key: Option<String>,
+}
+
+/// The enterprise's grid, the category, the issue of an earlier report with the key.
+type Found = (Option<i64>, Option<i64>, Option<i64>);
+
+impl Batched for Lookup {
+    type Answer = Found;
+
+    async fn serve(pool: &PgPool, batch: &[Self]) -> Vec<Result<Found, StoreError>> {
+        let read = sqlx::query_as::<Postgres, (i64, Option<i64>, Option<i64>, Option<i64>)>(LOOKUP)
+            .bind(batch.iter().map(|l| l.enterprise).collect::<Vec<_>>())
+            .bind(batch.iter().map(|l| l.category).collect::<Vec<_>>())
+            .bind(batch.iter().map(|l| l.reporter).collect::<Vec<_>>())
+            .bind(batch.iter().map(|l| l.key.clone()).collect::<Vec<_>>())
+            .fetch_all(pool)
+            .await;
+        match read {
+            Ok(rows) => {
+                let mut found = vec![(None, None, None); batch.len()];
+                for (ord, grid, category, seen) in rows {
+                    let slot = usize::try_from(ord - 1).ok().and_then(|i| found.get_mut(i));
+                    if let Some(slot) = slot {
+                        *slot = (grid, category, seen);
+                    }
+                }
+                found.into_iter().map(Ok).collect()
+            }
+            Err(e) => {
+                let e = StoreError::from(e);
+                batch.iter().map(|_| Err(for_each(&e))).collect()
             }
         }
-        Err(e) if rows.len() == 1 => {
-            if let Some(answer) = answers.into_iter().next() {
-                let _ = answer.send(Err(e));
+    }
+}
+
+/// A report's row values: the batch statement's columns, in order.
+#[derive(Debug)]
+struct Row(Vec<Arg>);
+
+impl Batched for Row {
+    type Answer = i64;
+
+    /// Writes a batch; see the module doc for a failed one.
+    async fn serve(pool: &PgPool, batch: &[Self]) -> Vec<Result<i64, StoreError>> {
+        let rows: Vec<&[Arg]> = batch.iter().map(|r| r.0.as_slice()).collect();
+        match insert(pool, &rows).await {
+            Ok(ids) => ids.into_iter().map(Ok).collect(),
+            Err(e) if rows.len() == 1 => vec![Err(e)],
+            // Refused by the database: nothing was written; each report alone, to fail alone.
+            Err(StoreError::Database(sqlx::Error::Database(_))) => {
+                let mut answers = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let alone = insert(pool, &[row]).await;
+                    answers.push(alone.and_then(|ids| ids.into_iter().next().ok_or_else(lost)));
+                }
+                answers
             }
-        }
-        // Refused by the database: nothing was written; each report alone, to fail alone.
-        Err(StoreError::Database(sqlx::Error::Database(_))) => {
-            for (answer, row) in answers.into_iter().zip(&rows) {
-                let alone = insert(pool, std::slice::from_ref(row)).await;
-                let _ = answer.send(alone.map(|ids| ids[0]));
-            }
-        }
-        Err(e) => {
-            for answer in answers {
-                let _ = answer.send(Err(for_each(&e)));
-            }
+            Err(e) => rows.iter().map(|_| Err(for_each(&e))).collect(),
         }
     }
 }
 
 /// The batch statement: its rows in, the id of each row's issue out, in row order.
-async fn insert(pool: &PgPool, rows: &[Vec<Arg>]) -> Result<Vec<i64>, StoreError> {
+async fn insert(pool: &PgPool, rows: &[&[Arg]]) -> Result<Vec<i64>, StoreError> {
     let columns = Column::transpose(rows)?;
     let sql = statement(&columns);
     let mut query = sqlx::query_as::<Postgres, (i64, i64)>(&sql);
@@ -318,7 +392,7 @@ async fn insert(pool: &PgPool, rows: &[Vec<Arg>]) -> Result<Vec<i64>, StoreError
     }
     ids.into_iter()
         .collect::<Option<Vec<i64>>>()
-        .ok_or_else(|| StoreError::Corrupt("a batch of reports lost a row".into()))
+        .ok_or_else(lost)
 }
 
 /// The statement writing a batch, for its columns' types. Its text depends only on those
@@ -396,7 +470,7 @@ enum Column {
 
 impl Column {
     /// The rows' values, column by column; every row must have the first's types.
-    fn transpose(rows: &[Vec<Arg>]) -> Result<Vec<Self>, StoreError> {
+    fn transpose(rows: &[&[Arg]]) -> Result<Vec<Self>, StoreError> {
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -408,7 +482,7 @@ impl Column {
             if row.len() != columns.len() {
                 return Err(mismatch());
             }
-            for (column, arg) in columns.iter_mut().zip(row) {
+            for (column, arg) in columns.iter_mut().zip(row.iter()) {
                 column.push(arg)?;
             }
         }
@@ -467,6 +541,10 @@ impl Column {
             Self::Real(v) => query.bind(v),
         }
     }
+}
+
+fn lost() -> StoreError {
+    StoreError::Corrupt("a batch of reports lost a row".into())
 }
 
 fn mismatch() -> StoreError {

@@ -11,8 +11,9 @@
 # data or a rule across fields, which a schema cannot say: a commissioner, category, unit or
 # enterprise that must exist, a response time not above the resolution time, a notification
 # that must be failed or dead, a visit whose check-in is open, a category by code or by id but
-# not both, the fields each issue action takes, and integers written as 3.0 (JSON Schema counts
-# them as integers, serde does not). tests/schemathesis/hooks.py bends the positive cases toward
+# not both, the fields each issue action takes, the check character of a credit code, and
+# integers written as 3.0 (JSON Schema counts them as integers, serde does not).
+# tests/schemathesis/hooks.py bends the positive cases toward
 # those, reading the park through the API, so that the run ends without "mostly rejected
 # generated data"; negative cases stay as generated. Set GRIDLOOP_ST_DEBUG=FILE to have each
 # refused positive case written to FILE.

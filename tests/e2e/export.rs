@@ -132,13 +132,14 @@ fn xlsx_ledger(db: &Db) {
     let (rows, formulas) = read_xlsx(&out);
     assert_eq!(formulas, 0, "no cell is a formula");
     let headers: Vec<String> = rows[0].iter().map(text).collect();
-    assert_eq!(headers.len(), 22);
+    assert_eq!(headers.len(), 23);
     assert_eq!(
-        &headers[..9],
+        &headers[..10],
         [
             "编号",
             "标题",
             "企业",
+            "统一社会信用代码",
             "网格",
             "类别",
             "优先级",
@@ -147,8 +148,8 @@ fn xlsx_ledger(db: &Db) {
             "上报时间"
         ]
     );
-    assert_eq!(headers[16], "是否按期办结");
-    assert_eq!(headers[17], "办理用时（工作小时）");
+    assert_eq!(headers[17], "是否按期办结");
+    assert_eq!(headers[18], "办理用时（工作小时）");
     // g1's two issues, newest first; g2's is not in it.
     let ids: Vec<String> = rows[1..].iter().map(|r| text(&r[0])).collect();
     assert_eq!(ids, vec![plain.clone(), formula.clone()]);
@@ -156,36 +157,37 @@ fn xlsx_ledger(db: &Db) {
 
     let row = &rows[2];
     assert_eq!(row[1], Data::String("=1+2".into()), "the title stays text");
-    assert_eq!(text(&row[3]), "第一网格（铝材加工区）");
-    assert_eq!(text(&row[6]), "待验收");
-    assert_eq!(text(&row[7]), "王建华");
+    assert_eq!(text(&row[3]).len(), 18, "the enterprise's credit code");
+    assert_eq!(text(&row[4]), "第一网格（铝材加工区）");
+    assert_eq!(text(&row[7]), "待验收");
+    assert_eq!(text(&row[8]), "王建华");
     let serial = |cell: &Data| match cell {
         Data::DateTime(t) => t.as_f64(),
         other => panic!("not a time: {other:?}"),
     };
     assert!(
-        (serial(&row[8]) - AT_10_00).abs() < 1e-6,
+        (serial(&row[9]) - AT_10_00).abs() < 1e-6,
         "reported at 10:00 local"
     );
     assert!(
-        (serial(&row[9]) - AT_10_00).abs() < 1e-6,
+        (serial(&row[10]) - AT_10_00).abs() < 1e-6,
         "accepted at 10:00 local"
     );
-    assert!(!text(&row[10]).is_empty(), "the unit's name");
+    assert!(!text(&row[11]).is_empty(), "the unit's name");
     assert!(
-        (serial(&row[15]) - AT_13_30).abs() < 1e-6,
+        (serial(&row[16]) - AT_13_30).abs() < 1e-6,
         "resolved at 13:30 local"
     );
-    assert_eq!(text(&row[16]), "是");
-    let hours = match row[17] {
+    assert_eq!(text(&row[17]), "是");
+    let hours = match row[18] {
         Data::Float(h) => h,
         ref other => panic!("hours: {other:?}"),
     };
     assert!(hours > 0.0 && hours <= 3.5, "{hours}");
-    assert_eq!(text(&row[18]), "0/0");
+    assert_eq!(text(&row[19]), "0/0");
     // The plain one: not accepted, no unit, nothing due.
-    assert_eq!(rows[1][9], Data::Empty);
-    assert_eq!(rows[1][16], Data::Empty);
+    assert_eq!(rows[1][10], Data::Empty);
+    assert_eq!(rows[1][17], Data::Empty);
     let _ = std::fs::remove_file(&out);
 }
 
@@ -205,9 +207,9 @@ fn csv_ledger(db: &Db) {
     let csv = read_csv(&out);
     let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
     assert_eq!(lines.len(), 3, "{csv}");
-    assert!(
-        lines[0].starts_with("编号,标题,企业,网格,类别,优先级,状态,上报人/来源,上报时间,受理时间")
-    );
+    assert!(lines[0].starts_with(
+        "编号,标题,企业,统一社会信用代码,网格,类别,优先级,状态,上报人/来源,上报时间,受理时间"
+    ));
     assert!(
         lines[1].starts_with(&format!("{plain},\"路灯不亮, 需要\"\"检修\"\"\",")),
         "{}",
@@ -236,7 +238,7 @@ fn csv_ledger(db: &Db) {
     let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(
-        lines[0].starts_with("No.,Title,Enterprise,Grid,"),
+        lines[0].starts_with("No.,Title,Enterprise,Unified social credit code,Grid,"),
         "{}",
         lines[0]
     );

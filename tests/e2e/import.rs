@@ -1,7 +1,8 @@
 //! `gridloop import` as a park office uses it: the template written, filled in (here with
 //! rust_xlsxwriter, as Excel would save it), imported, listed with the CLI, imported again
 //! without change, corrected and imported in place; a workbook with bad rows refused with
-//! every bad cell listed and nothing written; Chinese sheet names and headers, and a .csv.
+//! every bad cell listed and nothing written; Chinese sheet names and headers, and a .csv; an
+//! enterprise renamed under its unified social credit code, and a code that does not check.
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ on_both! {
     the_template_filled_in_imports_and_a_second_import_changes_nothing_and_a_corrected_one_updates_in_place => round_trip;
     a_workbook_with_bad_rows_lists_every_bad_cell_and_writes_nothing => bad_rows;
     chinese_sheet_names_and_headers_and_csv_files_of_one_kind_import => chinese_and_csv;
+    an_enterprise_renamed_with_its_credit_code_is_updated_in_place_and_a_bad_code_writes_nothing => credit_codes;
 }
 
 /// A folder for a test's files, removed with it.
@@ -644,4 +646,94 @@ fn chinese_and_csv(db: &Db) {
     std::fs::write(&other, "x").expect("file");
     db.run(&["import", &other])
         .assert_fails(2, "neither an .xlsx workbook nor a .csv");
+}
+
+fn credit_codes(db: &Db) {
+    db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
+    let dir = Dir::new("code");
+    let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let enterprise = list(db, &["enterprise", "list", "--grid", "g1"])[0].clone();
+    let code = enterprise["credit_code"]
+        .as_str()
+        .expect("the demo's enterprises have codes")
+        .to_owned();
+    let all = list(db, &["enterprise", "list"]);
+
+    // Renamed under its code (typed in lowercase), and named by its new name in a visit plan
+    // of the same workbook.
+    let renamed = "重庆更名铝业有限公司";
+    let book = dir.file("renamed.xlsx");
+    let sheets = |name: &str, code: &str| {
+        vec![
+            Sheet {
+                name: "企业".into(),
+                headers: s(&["企业名称", "统一社会信用代码", "网格编码"]),
+                help: None,
+                rows: vec![s(&[name, code, "g1"])],
+            },
+            Sheet {
+                name: "走访计划".into(),
+                headers: s(&["企业名称", "服务专员登录名"]),
+                help: None,
+                rows: vec![s(&[name, "comm01"])],
+            },
+        ]
+    };
+    write_book(&book, &sheets(renamed, &code.to_lowercase()));
+    let answer = import(db, &book, &[]);
+    assert_eq!(kind_counts(&answer, "enterprises"), (0, 1, 0), "{answer}");
+    let after = list(db, &["enterprise", "list"]);
+    assert_eq!(after.len(), all.len(), "no enterprise added");
+    let found = list(db, &["enterprise", "list", "--credit-code", &code]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["id"], enterprise["id"]);
+    assert_eq!(found[0]["name"], renamed);
+    assert_eq!(found[0]["credit_code"], code.as_str());
+    // Again: nothing changes.
+    let answer = import(db, &book, &[]);
+    assert_eq!(kind_counts(&answer, "enterprises"), (0, 0, 1), "{answer}");
+
+    // A check character that does not agree: listed, and nothing written.
+    let last = if code.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &code[..17]);
+    let bad = dir.file("bad.xlsx");
+    write_book(&bad, &sheets("重庆再次更名铝业有限公司", &wrong));
+    let run = db.run(&["--json", "import", bad.as_str()]);
+    run.assert_fails(2, "import refused");
+    let answer: Value = serde_json::from_slice(&run.output.stdout).expect("JSON on stdout");
+    let cells = answer["bad_cells"].as_array().expect("bad cells");
+    assert_eq!(cells.len(), 1, "{cells:#?}");
+    assert_eq!(cells[0]["sheet"], "企业");
+    assert_eq!(cells[0]["row"], 2);
+    assert_eq!(cells[0]["column"], "B");
+    assert_eq!(cells[0]["field"], "credit_code");
+    assert_eq!(cells[0]["value"], wrong.as_str());
+    assert!(
+        cells[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("does not check")),
+        "{cells:#?}"
+    );
+    assert_eq!(list(db, &["enterprise", "list"]), after, "nothing written");
+
+    // The command line: an enterprise added with a code another holds is refused, with a
+    // new one it is added, and an empty code clears it.
+    fn add(code: &str) -> [&str; 7] {
+        let name = "重庆另一家铝业有限公司";
+        [
+            "enterprise",
+            "add",
+            name,
+            "--grid",
+            "g1",
+            "--credit-code",
+            code,
+        ]
+    }
+    db.run(&add(&code)).assert_fails(2, "already exists");
+    let added = db.json(&add("9144030071526726XG"));
+    assert_eq!(added[0]["credit_code"], "9144030071526726XG", "{added}");
+    let id = added[0]["id"].to_string();
+    let cleared = db.json(&["enterprise", "edit", &id, "--credit-code", ""]);
+    assert_eq!(cleared[0]["credit_code"], Value::Null, "{cleared}");
 }

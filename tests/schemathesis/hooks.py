@@ -138,6 +138,24 @@ def _grid(body):
     _set(body, "grid", lambda g: _known(g, Park.get()["grids"]))
 
 
+# GB 32100-2015: the 31 characters of a unified social credit code, in the order of their values.
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _credit_code(code):
+    """The code with the check character its first 17 call for (the pattern cannot say it), or
+    as generated when it is not 18 characters of the set."""
+    if not isinstance(code, str) or len(code) != 18 or any(c not in CREDIT_CHARS for c in code):
+        return code
+    total = sum(CREDIT_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
+    return code[:17] + CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def _enterprise(body):
+    _grid(body)
+    _set(body, "credit_code", _credit_code)
+
+
 def _chain(body):
     _set(body, "chain", lambda c: _known(c, Park.get()["chains"]))
 
@@ -188,8 +206,8 @@ BODY_FIXES = {
     ("PATCH", "/categories/{id}"): _categories,
     ("POST", "/users"): _users,
     ("PATCH", "/users/{id}"): _users,
-    ("POST", "/enterprises"): _grid,
-    ("PATCH", "/enterprises/{id}"): _grid,
+    ("POST", "/enterprises"): _enterprise,
+    ("PATCH", "/enterprises/{id}"): _enterprise,
     ("POST", "/posts"): _grid,
     ("PATCH", "/posts/{id}"): _grid,
     ("POST", "/grids"): _chain,

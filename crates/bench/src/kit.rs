@@ -55,6 +55,7 @@ pub(crate) async fn small_park(store: &Store) -> anyhow::Result<SmallPark> {
             name: Name::parse("企业")?,
             grid: grid.id,
             address: None,
+            credit_code: None,
         })
         .await?;
     let unit = tx
@@ -223,6 +224,7 @@ pub(crate) async fn large_park(store: &Store) -> anyhow::Result<LargePark> {
                     name: Name::parse(&format!("企业{g}-{e}"))?,
                     grid: grid.id,
                     address: None,
+                    credit_code: None,
                 })
                 .await?;
             enterprises.push(enterprise.id);

@@ -7,9 +7,10 @@
 //! # Layout
 //!
 //! - [`ids`]: typed numeric ids of stored things.
-//! - [`text`], [`contact`], [`code`], [`priority`], [`client_key`]: values parsed once at the
-//!   boundary (titles, reasons, logins, phone numbers, emails, codes, priority, satisfaction,
-//!   a report's idempotency key).
+//! - [`text`], [`contact`], [`code`], [`credit_code`], [`priority`], [`client_key`]: values
+//!   parsed once at the boundary (titles, reasons, logins, phone numbers, emails, codes, an
+//!   enterprise's unified social credit code, priority, satisfaction, a report's idempotency
+//!   key).
 //! - [`dates`]: the span of years dates, weeks and instants from outside must fall in.
 //! - [`status`], [`role`]: where an issue stands; who may see and act on it.
 //! - [`locale`]: the languages people read gridloop in (zh-CN, en).
@@ -38,6 +39,7 @@ pub mod chain;
 pub mod client_key;
 pub mod code;
 pub mod contact;
+pub mod credit_code;
 pub mod dates;
 pub mod effect;
 pub mod error;
@@ -65,6 +67,7 @@ pub use calendar::{Calendar, CalendarError, CalendarYear, DayKind, WorkingHours}
 pub use client_key::ClientKey;
 pub use code::Code;
 pub use contact::{ContactPhone, Email, Login, Phone};
+pub use credit_code::CreditCode;
 pub use effect::{Audience, Effect};
 pub use error::{EscalationRefused, ParseError, Precondition, TransitionError};
 pub use escalation::{

@@ -54,6 +54,9 @@ pub enum Rule {
     Years { min: i32, max: i32 },
     /// Not in the shape the field expects.
     Format(Format),
+    /// A code whose check character does not agree with the rest (a unified social credit
+    /// code): in the right shape, but a character is mistyped.
+    CheckCharacter,
     /// A code or id that names nothing stored.
     NoSuch,
     /// Given together with `other`, which excludes it.
@@ -167,6 +170,8 @@ pub enum Format {
     ContentType,
     /// A database URL this build can open.
     DatabaseUrl,
+    /// A unified social credit code (统一社会信用代码): 18 digits and capital letters.
+    CreditCode,
 }
 
 impl fmt::Display for Rule {
@@ -198,6 +203,9 @@ impl fmt::Display for Rule {
                 write!(f, "is out of range: use a year from {min} to {max}")
             }
             Self::Format(format) => format.fmt(f),
+            Self::CheckCharacter => f.write_str(
+                "does not check: its last character does not agree with the others, so one of them is mistyped",
+            ),
             Self::NoSuch => f.write_str("names nothing that exists"),
             Self::Exclusive { other } => write!(f, "cannot be given together with {other}"),
             Self::SameAs { other } => write!(f, "must be another than {other}"),
@@ -276,6 +284,7 @@ impl fmt::Display for Format {
             Self::Sha256 => "must be 64 lowercase hexadecimal digits",
             Self::ContentType => "must be a media type of 1 to 100 printable ASCII characters",
             Self::DatabaseUrl => "must start with sqlite: or postgres: (or postgresql:)",
+            Self::CreditCode => "is not a unified social credit code: 18 digits and capital letters, without I, O, S, V and Z",
         })
     }
 }
@@ -398,6 +407,7 @@ mod tests {
             Format::Sha256,
             Format::ContentType,
             Format::DatabaseUrl,
+            Format::CreditCode,
         ];
         for format in &all {
             match format {
@@ -421,7 +431,8 @@ mod tests {
                 | Format::Url
                 | Format::Sha256
                 | Format::ContentType
-                | Format::DatabaseUrl => {}
+                | Format::DatabaseUrl
+                | Format::CreditCode => {}
             }
         }
         all
@@ -499,6 +510,7 @@ mod tests {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
             },
+            Rule::CheckCharacter,
         ];
         for rule in &all {
             match rule {
@@ -547,6 +559,7 @@ mod tests {
                 | Rule::NotInvited
                 | Rule::Amount { .. }
                 | Rule::DateBetween { .. }
+                | Rule::CheckCharacter
                 | Rule::Format(_)
                 | Rule::Cron(_) => {}
             }

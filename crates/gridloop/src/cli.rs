@@ -111,8 +111,9 @@ pub enum Command {
     Offer(ListingCommand),
     /// Reference data from a spreadsheet: an .xlsx workbook with a sheet per kind (网格/grids,
     /// 先锋岗/posts, 企业/enterprises, 承办单位/units, 用户/users, 问题类别/categories,
-    /// 走访计划/visit_plans) or a .csv of one kind. Rows are upserted by code (login for users,
-    /// name for enterprises); the file is checked whole and written in one transaction, or
+    /// 走访计划/visit_plans) or a .csv of one kind. Rows are upserted by code (login for users;
+    /// for enterprises the unified social credit code, else the name); the file is checked
+    /// whole and written in one transaction, or
     /// refused with every bad cell listed (exit 2).
     Import(ImportArgs),
 }
@@ -765,11 +766,44 @@ pub struct CategoryEditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum EnterpriseCommand {
-    /// List enterprises, optionally of one grid.
+    /// List enterprises, optionally of one grid, or the one holding a credit code.
     List {
         /// Grid code, e.g. g1.
         #[arg(long)]
         grid: Option<String>,
+        /// Only the enterprise holding this unified social credit code (统一社会信用代码).
+        #[arg(long)]
+        credit_code: Option<String>,
+    },
+    /// Add an enterprise to a grid.
+    Add {
+        /// Its name, e.g. 重庆某铝业有限公司.
+        name: String,
+        /// The code of its grid, e.g. g1.
+        #[arg(long)]
+        grid: String,
+        #[arg(long)]
+        address: Option<String>,
+        /// Its unified social credit code (统一社会信用代码), 18 characters; no other
+        /// enterprise may hold it.
+        #[arg(long)]
+        credit_code: Option<String>,
+    },
+    /// Change an enterprise's name, grid, address or credit code.
+    Edit {
+        /// The enterprise's id (see `gridloop enterprise list`).
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The code of the grid it moves to.
+        #[arg(long)]
+        grid: Option<String>,
+        /// A new address; an empty one clears it.
+        #[arg(long)]
+        address: Option<String>,
+        /// Its unified social credit code; an empty one clears it.
+        #[arg(long)]
+        credit_code: Option<String>,
     },
 }
 

@@ -13,13 +13,14 @@
 //! configuration, so they are not editable.
 
 use gridloop_core::{
-    Email, EnterpriseId, GridId, Name, ParseError, Phone, PostId, Priority, Role, Rule, Sla,
-    UnitId, UserId,
+    CreditCode, Email, EnterpriseId, GridId, Name, ParseError, Phone, PostId, Priority, Role, Rule,
+    Sla, UnitId, UserId,
 };
 
 use crate::backend::{args, Tx};
 use crate::error::StoreError;
 use crate::model::{Category, Enterprise, Grid, Post, Unit, User};
+use crate::reference::credit_code_taken;
 use crate::rows::{GridRow, PostRow};
 use crate::store::Store;
 
@@ -46,6 +47,8 @@ pub struct EnterprisePatch {
     pub grid: Option<GridId>,
     /// `Some(None)` clears the address.
     pub address: Option<Option<String>>,
+    /// `Some(None)` clears the code; one another enterprise holds is `AlreadyExists`.
+    pub credit_code: Option<Option<CreditCode>>,
 }
 
 /// Changes to a handling unit.
@@ -197,16 +200,22 @@ impl Tx {
         if let Some(address) = patch.address {
             enterprise.address = address;
         }
+        if let Some(code) = patch.credit_code {
+            enterprise.credit_code = code;
+        }
         self.execute(
-            "UPDATE enterprises SET name = $2, grid_id = $3, address = $4 WHERE id = $1",
+            "UPDATE enterprises SET name = $2, grid_id = $3, address = $4, credit_code = $5 \
+             WHERE id = $1",
             args![
                 id.get(),
                 enterprise.name.as_str(),
                 enterprise.grid.get(),
-                enterprise.address.as_deref()
+                enterprise.address.as_deref(),
+                enterprise.credit_code.as_ref().map(CreditCode::as_str)
             ],
         )
-        .await?;
+        .await
+        .map_err(|e| credit_code_taken(e, enterprise.credit_code.as_ref()))?;
         Ok(enterprise)
     }
 
@@ -448,7 +457,8 @@ impl Store {
             .await
     }
 
-    /// Renames, moves or readdresses an enterprise.
+    /// Renames, moves, readdresses an enterprise or changes its credit code (`AlreadyExists`
+    /// if another enterprise holds it).
     pub async fn update_enterprise(
         &self,
         id: EnterpriseId,

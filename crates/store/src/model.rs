@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    ActionFields, ActionKind, CategoryId, ChainId, ClientKey, Code, Description, Email,
+    ActionFields, ActionKind, CategoryId, ChainId, ClientKey, Code, CreditCode, Description, Email,
     EnterpriseId, GridId, Issue, IssueId, Login, Name, Phone, PostId, Priority, Role, Sla, Source,
     Status, Title, UnitId, UserId,
 };
@@ -38,6 +38,9 @@ pub struct Enterprise {
     pub name: Name,
     pub grid: GridId,
     pub address: Option<String>,
+    /// Its unified social credit code, once given: the key the park office knows it by, held
+    /// by no other enterprise.
+    pub credit_code: Option<CreditCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +110,7 @@ pub struct NewEnterprise {
     pub name: Name,
     pub grid: GridId,
     pub address: Option<String>,
+    pub credit_code: Option<CreditCode>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use gridloop_core::{
-    Actor, CategoryId, ChainId, Code, Email, EnterpriseId, GridId, Login, Name, Phone, PostId,
-    Priority, Role, Rule, UnitId, UserId,
+    Actor, CategoryId, ChainId, Code, CreditCode, Email, EnterpriseId, GridId, Login, Name, Phone,
+    PostId, Priority, Role, Rule, UnitId, UserId,
 };
 
 use crate::backend::{args, Arg, Backend, Tx};
@@ -35,6 +35,18 @@ fn taken(e: StoreError, what: &'static str, key: &impl Display) -> StoreError {
         e
     }
 }
+
+/// An enterprise's write refused by the unique index on credit codes (the only unique
+/// constraint of `enterprises`): `AlreadyExists` naming the code.
+pub(crate) fn credit_code_taken(e: StoreError, code: Option<&CreditCode>) -> StoreError {
+    match code {
+        Some(code) => taken(e, "enterprise", code),
+        None => e,
+    }
+}
+
+/// The columns an [`EnterpriseRow`] is read from.
+pub(crate) const ENTERPRISE_COLUMNS: &str = "id, name, grid_id, address, credit_code";
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
@@ -114,15 +126,23 @@ impl Tx {
         self.must_exist("grids", "grid", new.grid.get()).await?;
         let (id,): (i64,) = self
             .fetch_one(
-                "INSERT INTO enterprises (name, grid_id, address) VALUES ($1, $2, $3) RETURNING id",
-                args![new.name.as_str(), new.grid.get(), new.address.as_deref()],
+                "INSERT INTO enterprises (name, grid_id, address, credit_code) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                args![
+                    new.name.as_str(),
+                    new.grid.get(),
+                    new.address.as_deref(),
+                    new.credit_code.as_ref().map(CreditCode::as_str)
+                ],
             )
-            .await?;
+            .await
+            .map_err(|e| credit_code_taken(e, new.credit_code.as_ref()))?;
         Ok(Enterprise {
             id: stored("enterprises", EnterpriseId::new(id))?,
             name: new.name,
             grid: new.grid,
             address: new.address,
+            credit_code: new.credit_code,
         })
     }
 
@@ -338,14 +358,16 @@ impl Tx {
         let rows: Vec<EnterpriseRow> = match grid {
             Some(grid) => {
                 self.fetch_all(
-                    "SELECT id, name, grid_id, address FROM enterprises WHERE grid_id = $1 ORDER BY id",
+                    &format!(
+                        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE grid_id = $1 ORDER BY id"
+                    ),
                     args![grid.get()],
                 )
                 .await?
             }
             None => {
                 self.fetch_all(
-                    "SELECT id, name, grid_id, address FROM enterprises ORDER BY id",
+                    &format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprises ORDER BY id"),
                     args![],
                 )
                 .await?
@@ -357,8 +379,22 @@ impl Tx {
     pub async fn enterprise(&mut self, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
         let row: Option<EnterpriseRow> = self
             .fetch_optional(
-                "SELECT id, name, grid_id, address FROM enterprises WHERE id = $1",
+                &format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE id = $1"),
                 args![id.get()],
+            )
+            .await?;
+        row.map(EnterpriseRow::into_domain).transpose()
+    }
+
+    /// The enterprise holding a unified social credit code, if any (at most one does).
+    pub async fn enterprise_by_credit_code(
+        &mut self,
+        code: &CreditCode,
+    ) -> Result<Option<Enterprise>, StoreError> {
+        let row: Option<EnterpriseRow> = self
+            .fetch_optional(
+                &format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE credit_code = $1"),
+                args![code.as_str()],
             )
             .await?;
         row.map(EnterpriseRow::into_domain).transpose()

@@ -106,6 +106,7 @@ pub(crate) struct EnterpriseRow {
     name: String,
     grid_id: i64,
     address: Option<String>,
+    credit_code: Option<String>,
 }
 
 impl EnterpriseRow {
@@ -115,6 +116,13 @@ impl EnterpriseRow {
             name: stored("enterprises", Name::from_stored(&self.name))?,
             grid: stored("enterprises", gridloop_core::GridId::new(self.grid_id))?,
             address: self.address,
+            credit_code: stored(
+                "enterprises",
+                self.credit_code
+                    .as_deref()
+                    .map(gridloop_core::CreditCode::parse)
+                    .transpose(),
+            )?,
         })
     }
 }

@@ -155,6 +155,15 @@ impl Store {
         self.read(async move |tx| tx.enterprise(id).await).await
     }
 
+    /// The enterprise holding a unified social credit code, if any.
+    pub async fn enterprise_by_credit_code(
+        &self,
+        code: &gridloop_core::CreditCode,
+    ) -> Result<Option<Enterprise>, StoreError> {
+        self.read(async move |tx| tx.enterprise_by_credit_code(code).await)
+            .await
+    }
+
     /// Every unit, in id order.
     pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
         self.read(async move |tx| tx.units().await).await

@@ -9,8 +9,9 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{both, code, login, name, sla, t0};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, CronExpr, Description, Email, EnterpriseId, GridId,
-    Phone, PostId, Priority, Role, Schedule, Source, Title, UnitId, UserId, VisitPlan, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, CreditCode, CronExpr, Description, Email,
+    EnterpriseId, GridId, Phone, PostId, Priority, Role, Schedule, Source, Title, UnitId, UserId,
+    VisitPlan, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, CategoryPatch, Enterprise, EnterprisePatch, ErrorKind, Grid,
@@ -83,6 +84,7 @@ async fn park(store: &Store) -> Park {
             name: name("Alu Rolling"),
             grid: grid_a.id,
             address: Some("Rolling road 1".to_owned()),
+            credit_code: None,
         })
         .await
         .expect("enterprise");
@@ -247,6 +249,7 @@ async fn grids_posts_enterprises_and_units_are_renamed_and_moved(store: Store) {
                 name: Some(name("Alu Rolling Ltd")),
                 grid: Some(park.grid_b.id),
                 address: Some(None),
+                ..EnterprisePatch::default()
             },
         )
         .await
@@ -299,6 +302,7 @@ async fn moving_into_a_grid_that_does_not_exist_is_invalid_and_writes_nothing(st
                 name: Some(name("renamed")),
                 grid: Some(grid_id(999)),
                 address: None,
+                ..EnterprisePatch::default()
             },
         )
         .await
@@ -675,6 +679,119 @@ async fn a_visit_plan_is_rescheduled_in_place_and_its_future_planned_visits_go(s
     );
 }
 
+/// The unified social credit code is the park office's key for an enterprise: no two hold
+/// one, while any number hold none.
+async fn no_two_enterprises_hold_one_credit_code_and_any_number_hold_none(store: Store) {
+    let park = park(&store).await;
+    let huawei = CreditCode::parse("914403001922038216").expect("code");
+    let tencent = CreditCode::parse("9144030071526726XG").expect("code");
+    let without = |n: &str| NewEnterprise {
+        name: name(n),
+        grid: park.grid_a.id,
+        address: None,
+        credit_code: None,
+    };
+    let mut tx = store.transaction().await.expect("begin");
+    let other = tx
+        .create_enterprise(without("Alu Casting"))
+        .await
+        .expect("a second without a code");
+    tx.create_enterprise(without("Alu Wire"))
+        .await
+        .expect("a third without a code");
+    tx.commit().await.expect("commit");
+
+    let coded = store
+        .update_enterprise(
+            park.enterprise.id,
+            EnterprisePatch {
+                credit_code: Some(Some(huawei.clone())),
+                ..EnterprisePatch::default()
+            },
+        )
+        .await
+        .expect("give a code");
+    assert_eq!(coded.credit_code.as_ref(), Some(&huawei));
+    assert_eq!(coded.name, park.enterprise.name, "the rest stays");
+    assert_eq!(
+        store
+            .enterprise_by_credit_code(&huawei)
+            .await
+            .expect("read"),
+        Some(coded.clone())
+    );
+    assert_eq!(
+        store
+            .enterprise_by_credit_code(&tencent)
+            .await
+            .expect("read"),
+        None
+    );
+
+    // Another enterprise cannot take it, created or patched, and nothing is written.
+    let mut tx = store.transaction().await.expect("begin");
+    let taken = tx
+        .create_enterprise(NewEnterprise {
+            credit_code: Some(huawei.clone()),
+            ..without("Alu Foil")
+        })
+        .await
+        .expect_err("taken");
+    assert!(
+        matches!(&taken, StoreError::AlreadyExists { what: "enterprise", key } if key == huawei.as_str()),
+        "{taken:?}"
+    );
+    assert_eq!(taken.kind(), ErrorKind::AlreadyExists);
+    drop(tx);
+    let taken = store
+        .update_enterprise(
+            other.id,
+            EnterprisePatch {
+                name: Some(name("Alu Casting Ltd")),
+                credit_code: Some(Some(huawei.clone())),
+                ..EnterprisePatch::default()
+            },
+        )
+        .await
+        .expect_err("taken");
+    assert_eq!(taken.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        store.enterprise(other.id).await.expect("read"),
+        Some(other.clone())
+    );
+    assert_eq!(store.enterprises(None).await.expect("list").len(), 3);
+
+    // Cleared, the code is free for another.
+    let cleared = store
+        .update_enterprise(
+            park.enterprise.id,
+            EnterprisePatch {
+                credit_code: Some(None),
+                ..EnterprisePatch::default()
+            },
+        )
+        .await
+        .expect("clear");
+    assert_eq!(cleared.credit_code, None);
+    let moved = store
+        .update_enterprise(
+            other.id,
+            EnterprisePatch {
+                credit_code: Some(Some(huawei.clone())),
+                ..EnterprisePatch::default()
+            },
+        )
+        .await
+        .expect("now free");
+    assert_eq!(
+        store
+            .enterprise_by_credit_code(&huawei)
+            .await
+            .expect("read"),
+        Some(moved)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
 
@@ -682,6 +799,7 @@ both!(
     worker_threads = 2;
     grids_posts_enterprises_and_units_are_renamed_and_moved,
     moving_into_a_grid_that_does_not_exist_is_invalid_and_writes_nothing,
+    no_two_enterprises_hold_one_credit_code_and_any_number_hold_none,
     updating_a_row_that_does_not_exist_is_not_found,
     a_category_sla_change_applies_to_the_next_assignment_and_not_to_earlier_ones,
     a_bad_category_patch_names_each_problem_and_writes_nothing,

@@ -61,6 +61,7 @@ async fn park(store: &Store) -> Park {
             name: name("Alu Rolling"),
             grid: grid.id,
             address: None,
+            credit_code: None,
         })
         .await
         .expect("enterprise");

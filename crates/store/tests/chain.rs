@@ -56,6 +56,7 @@ async fn park(store: &Store) -> Park {
         name: name(n),
         grid,
         address: None,
+        credit_code: None,
     };
     let rolling = tx
         .create_enterprise(firm("渝铝型材", grid_a.id))

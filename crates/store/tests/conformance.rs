@@ -123,6 +123,7 @@ async fn park(store: &Store) -> Park {
         name: name(n),
         grid: grid.id,
         address: Some(format!("{n} road 1")),
+        credit_code: None,
     };
     let (ea, ea2, eb) = (
         enterprise(&grid_a, "Alu Rolling"),
@@ -1819,6 +1820,7 @@ async fn seeding_hundreds_of_rows_in_one_transaction_is_quick(db: Db) {
                     name: name(&format!("enterprise {g}-{e}")),
                     grid: grid.id,
                     address: None,
+                    credit_code: None,
                 })
                 .await
                 .expect("enterprise");

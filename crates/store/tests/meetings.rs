@@ -38,6 +38,7 @@ async fn park(store: &Store) -> Park {
                 name: name(n),
                 grid: g,
                 address: None,
+                credit_code: None,
             })
             .await
             .expect("enterprise");

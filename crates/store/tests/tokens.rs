@@ -156,6 +156,7 @@ async fn a_tokens_holder_is_the_user_and_actor_its_login_reads(store: Store) {
             name: name("企业"),
             grid: grids[0],
             address: None,
+            credit_code: None,
         })
         .await
         .expect("enterprise");

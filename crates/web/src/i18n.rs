@@ -279,6 +279,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("name", "名称", "Name"),
     ("grid", "网格", "Grid"),
     ("address", "地址", "Address"),
+    ("credit_code", "统一社会信用代码", "Unified social credit code"),
     ("roles", "角色", "Roles"),
     ("active", "启用", "Active"),
     ("create", "新建", "Create"),
@@ -313,6 +314,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("imp_no_such", "本工作簿和系统中都没有此{thing}", "no such {thing} in the workbook or the database"),
     ("imp_repeated", "与第 {row} 行重复", "repeats row {row}"),
     ("imp_ambiguous", "系统中有多家同名企业，无法确定是哪一家", "several stored enterprises have this name"),
+    ("imp_other_credit_code", "系统中的同名企业登记的是另一个统一社会信用代码：请核对代码，或先修改该企业的代码", "the stored enterprise of this name holds another credit code: check the code, or change the stored one first"),
     ("imp_fixed", "保存后不能再修改", "cannot change once stored"),
     ("imp_unknown_column", "不是此表的列", "is not a column of this sheet"),
     ("imp_repeated_column", "与前面的列重复", "names a column already named"),
@@ -561,6 +563,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("rule_not_retryable", "当前为“{now}”，只有“{retryable}”状态的才能重试", "is {now}; only {retryable} ones can be retried"),
     ("rule_in_use", "仍在使用，不能删除", "is still in use and cannot be removed"),
     ("rule_date_between", "须为 {min} 至 {max} 之间的日期", "must be a date from {min} to {max}"),
+    ("rule_check_character", "校验不通过：最后一位校验码与前面的字符不符，其中有字符输错", "does not check: its last character does not agree with the others, so one of them is mistyped"),
     ("rule_last_admin", "此更改会使系统没有在用的管理员：请先将其他用户设为管理员", "this would leave no active admin: make another user admin first"),
     // The shapes a value may be expected in (`gridloop_core::Format`).
     ("format_code", "不是有效代码：只能使用小写字母、数字、- 和 _，并以字母或数字开头", "is not a code: use lowercase letters, digits, '-' and '_', starting with a letter or digit"),
@@ -583,6 +586,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("format_url", "不是以 http:// 或 https:// 开头的链接", "is not an http(s) URL"),
     ("format_sha256", "须为 64 位小写十六进制数字", "must be 64 lowercase hexadecimal digits"),
     ("format_content_type", "须为 1 至 100 个可打印字符的媒体类型，如 image/jpeg", "must be a media type of 1 to 100 printable ASCII characters"),
+    ("format_credit_code", "不是统一社会信用代码：应为 18 位数字和大写字母，不含 I、O、S、V、Z", "is not a unified social credit code: 18 digits and capital letters, without I, O, S, V and Z"),
     ("format_database_url", "须以 sqlite: 或 postgres:（或 postgresql:）开头", "must start with sqlite: or postgres: (or postgresql:)"),
     // Why a cron line does not parse (`gridloop_core::CronProblem`); `{part}` is a `cron_part_`.
     ("cron_empty", "为空；应为五个字段，如 0 9 * * MON", "is empty; expected five fields such as `0 9 * * MON`"),

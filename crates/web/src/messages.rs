@@ -190,6 +190,7 @@ pub fn import_reason(locale: Locale, reason: &Reason) -> String {
             t("imp_repeated").replace("{row}", &first_row.to_string())
         }
         Reason::Ambiguous => t("imp_ambiguous").to_owned(),
+        Reason::OtherCreditCode => t("imp_other_credit_code").to_owned(),
         Reason::Fixed => t("imp_fixed").to_owned(),
         Reason::UnknownColumn => t("imp_unknown_column").to_owned(),
         Reason::RepeatedColumn => t("imp_repeated_column").to_owned(),
@@ -332,6 +333,7 @@ pub fn rule(locale: Locale, rule: &Rule) -> String {
         Rule::DateBetween { min, max } => t("rule_date_between")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
+        Rule::CheckCharacter => t("rule_check_character").to_owned(),
     }
 }
 
@@ -359,6 +361,7 @@ pub fn format(locale: Locale, shape: Format) -> &'static str {
         Format::Sha256 => "format_sha256",
         Format::ContentType => "format_content_type",
         Format::DatabaseUrl => "format_database_url",
+        Format::CreditCode => "format_credit_code",
     };
     i18n::text(locale, key)
 }
@@ -664,6 +667,7 @@ mod tests {
                 min: chrono::NaiveDate::MIN,
                 max: chrono::NaiveDate::MAX,
             },
+            Rule::CheckCharacter,
         ];
         let formats = [
             Format::Code,
@@ -687,6 +691,7 @@ mod tests {
             Format::Sha256,
             Format::ContentType,
             Format::DatabaseUrl,
+            Format::CreditCode,
         ];
         all.extend(formats.map(Rule::Format));
         all.extend(
@@ -760,7 +765,8 @@ mod tests {
                 | Rule::SameAs { .. }
                 | Rule::NotInvited
                 | Rule::Amount { .. }
-                | Rule::DateBetween { .. } => {}
+                | Rule::DateBetween { .. }
+                | Rule::CheckCharacter => {}
                 Rule::Format(
                     Format::Code
                     | Format::Login
@@ -782,7 +788,8 @@ mod tests {
                     | Format::Url
                     | Format::Sha256
                     | Format::ContentType
-                    | Format::DatabaseUrl,
+                    | Format::DatabaseUrl
+                    | Format::CreditCode,
                 ) => {}
                 Rule::Cron(
                     CronProblem::Empty
@@ -848,6 +855,7 @@ mod tests {
         "channel",
         "client_key",
         "code",
+        "credit_code",
         "commissioner",
         "content_type",
         "cursor",
@@ -939,6 +947,12 @@ mod tests {
             "postgresql:",
             "http://",
             "https://",
+            // The letters a unified social credit code leaves out.
+            "I",
+            "O",
+            "S",
+            "V",
+            "Z",
         ];
         zh.split(|c: char| !c.is_ascii_graphic() || c == '-')
             .map(|w| w.trim_matches(|c: char| "()（）,.;\"'“”".contains(c)))
@@ -983,6 +997,7 @@ mod tests {
         let mut all = vec![
             Reason::Repeated { first_row: 3 },
             Reason::Ambiguous,
+            Reason::OtherCreditCode,
             Reason::Fixed,
             Reason::UnknownColumn,
             Reason::RepeatedColumn,
@@ -1006,6 +1021,7 @@ mod tests {
                 | Reason::NoSuch(_)
                 | Reason::Repeated { .. }
                 | Reason::Ambiguous
+                | Reason::OtherCreditCode
                 | Reason::Fixed
                 | Reason::UnknownColumn
                 | Reason::RepeatedColumn

@@ -1,5 +1,6 @@
-//! `/enterprises`: the companies of the park (链上企业), each in a grid. They have no code:
-//! they are named by id, and two may share a name. Read and changed through the app's use cases
+//! `/enterprises`: the companies of the park (链上企业), each in a grid. They are named by id,
+//! and two may share a name; each may hold its unified social credit code (统一社会信用代码),
+//! which no other holds (another's is 409). Read and changed through the app's use cases
 //! (`gridloop_app::reference::enterprises`).
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{created, nullable, path_id, Admin, Forbidden, Invalid, NotFound, Unauthorized};
+use super::{created, nullable, path_id, Admin, Forbidden, Invalid, NotFound, Taken, Unauthorized};
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -36,6 +37,9 @@ pub struct EnterpriseView {
     /// The code of the grid the enterprise is in.
     pub grid: String,
     pub address: Option<String>,
+    /// Its unified social credit code (统一社会信用代码), once given.
+    #[schema(example = "914403001922038216")]
+    pub credit_code: Option<String>,
 }
 
 /// A new enterprise.
@@ -60,6 +64,12 @@ pub struct NewEnterpriseBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub address: Option<String>,
+    /// Its unified social credit code (统一社会信用代码, GB 32100-2015): 18 digits and capital
+    /// letters without I, O, S, V and Z, the last a check character. Lowercase and spaces are
+    /// taken and normalised; a code another enterprise holds is 409.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9A-HJ-NP-RTUW-Y]{18}$", example = "914403001922038216")]
+    pub credit_code: Option<String>,
 }
 
 /// Changes to an enterprise; fields left out stay as they are. Issues already reported keep
@@ -87,6 +97,10 @@ pub struct EnterprisePatchBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub address: Option<Option<String>>,
+    /// Its unified social credit code (as on create); `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9A-HJ-NP-RTUW-Y]{18}$", example = "914403001922038216")]
+    pub credit_code: Option<Option<String>>,
 }
 
 /// Filters for the list of enterprises.
@@ -102,6 +116,9 @@ pub struct EnterpriseQuery {
         example = "g1"
     )]
     pub grid: Option<String>,
+    /// Only the enterprise holding this unified social credit code.
+    #[param(pattern = r"^[0-9A-HJ-NP-RTUW-Y]{18}$", example = "914403001922038216")]
+    pub credit_code: Option<String>,
 }
 
 fn view(enterprise: Enterprise, grids: &HashMap<GridId, String>) -> EnterpriseView {
@@ -110,10 +127,11 @@ fn view(enterprise: Enterprise, grids: &HashMap<GridId, String>) -> EnterpriseVi
         name: enterprise.name.as_str().to_owned(),
         grid: grids.get(&enterprise.grid).cloned().unwrap_or_default(),
         address: enterprise.address,
+        credit_code: enterprise.credit_code.map(String::from),
     }
 }
 
-/// Lists the enterprises, of one grid or all, in id order.
+/// Lists the enterprises, of one grid or all, in id order; or the one with a credit code.
 #[utoipa::path(
     get,
     path = "/enterprises",
@@ -132,7 +150,12 @@ async fn list_enterprises(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<EnterpriseQuery>,
 ) -> Result<Json<Vec<EnterpriseView>>, Problem> {
-    let enterprises = app::list(&state.store, query.grid.as_deref()).await?;
+    let enterprises = app::list(
+        &state.store,
+        query.grid.as_deref(),
+        query.credit_code.as_deref(),
+    )
+    .await?;
     let grids = grid_codes(&state.store).await?;
     Ok(Json(
         enterprises.into_iter().map(|e| view(e, &grids)).collect(),
@@ -176,6 +199,7 @@ async fn get_enterprise(
         Unauthorized,
         Forbidden,
         Invalid,
+        Taken,
     )
 )]
 #[tracing::instrument(name = "create enterprise", skip_all)]
@@ -188,6 +212,7 @@ async fn create_enterprise(
         name: body.name,
         grid: body.grid,
         address: body.address,
+        credit_code: body.credit_code,
     };
     let enterprise = app::create(&state, &admin.actor, &input).await?;
     let grids = grid_codes(&state.store).await?;
@@ -197,7 +222,7 @@ async fn create_enterprise(
     ))
 }
 
-/// Renames, moves or readdresses an enterprise (admins only).
+/// Renames, moves, readdresses an enterprise or changes its credit code (admins only).
 #[utoipa::path(
     patch,
     path = "/enterprises/{id}",
@@ -211,6 +236,7 @@ async fn create_enterprise(
         Forbidden,
         NotFound,
         Invalid,
+        Taken,
     )
 )]
 #[tracing::instrument(name = "patch enterprise", skip_all)]
@@ -225,6 +251,7 @@ async fn patch_enterprise(
         name: body.name,
         grid: body.grid,
         address: body.address,
+        credit_code: body.credit_code,
     };
     let enterprise = app::update(&state, &admin.actor, id, &input).await?;
     let grids = grid_codes(&state.store).await?;

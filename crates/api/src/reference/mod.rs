@@ -3,9 +3,11 @@
 //!
 //! Each resource has `GET /x` (list, in id order), `GET /x/{id}`, `POST /x` (201 and a
 //! `Location`) and `PATCH /x/{id}` (only the fields sent change; unknown fields are refused).
-//! Other reference data is named by its code (`"grid": "g1"`), enterprises, which have none, by
-//! id. A request is checked whole before anything is written: every bad field comes back in one
-//! 422, a code or login already taken is 409, and each write is one transaction.
+//! Other reference data is named by its code (`"grid": "g1"`), enterprises by id (their
+//! unified social credit code, when they hold one, is a field and a filter, not their name in
+//! URLs: it may be given late or corrected). A request is checked whole before anything is
+//! written: every bad field comes back in one 422, a code, login or credit code already taken
+//! is 409, and each write is one transaction.
 //!
 //! There is no `DELETE`. Issues, their immutable events and API tokens point at grids,
 //! enterprises, units, categories and users, and history is never rewritten; a person who
@@ -114,11 +116,11 @@ pub struct Forbidden(pub Problem);
 )]
 pub struct NotFound(pub Problem);
 
-/// `409`: the code or login is taken.
+/// `409`: the code, login or credit code is taken.
 #[derive(Debug, utoipa::IntoResponses)]
 #[response(
     status = 409,
-    description = "The code (or login) is already taken",
+    description = "The code (or login, or credit code) is already taken",
     content_type = "application/problem+json"
 )]
 pub struct Taken(pub Problem);

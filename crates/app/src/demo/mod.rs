@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Code, CronExpr, Email, EnterpriseId, Login, Name, Phone, Priority, Role, Schedule, Sla, UserId,
-    VisitPlan,
+    Code, CreditCode, CronExpr, Email, EnterpriseId, Login, Name, Phone, Priority, Role, Schedule,
+    Sla, UserId, VisitPlan,
 };
 use gridloop_store::{NewCategory, NewEnterprise, NewGrid, NewPost, NewUnit, NewUser, Store};
 
@@ -98,6 +98,7 @@ pub async fn seed(store: &Store, park: &Park, now: DateTime<Utc>) -> Result<Seed
                     name: Name::parse(&enterprise.name)?,
                     grid: grid.id,
                     address: Some(enterprise.address.clone()),
+                    credit_code: Some(CreditCode::parse(&enterprise.credit_code)?),
                 })
                 .await?;
             enterprises.push(created.id);

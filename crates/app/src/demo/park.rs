@@ -52,6 +52,8 @@ pub struct EnterpriseSpec {
     pub name: String,
     /// Street address inside the park.
     pub address: String,
+    /// Its unified social credit code (统一社会信用代码): see [`credit_code`].
+    pub credit_code: String,
 }
 
 /// One handling unit (承办单位): a department, the town, the platform company or a utility.
@@ -310,6 +312,17 @@ fn brand(k: usize) -> String {
     format!("{}{}", BRAND_FIRST[a], BRAND_SECOND[b])
 }
 
+/// The `k`-th enterprise's unified social credit code: a company (`91`) registered in
+/// Chongqing's Yongchuan district (`500118`), an organisation code of the shape the registers
+/// hand out since 2015 (`MA5U…`) made unique by `k`, and the check character GB 32100-2015
+/// computes. Plausible, valid, and none a real company's (as far as a demo can tell).
+fn credit_code(k: usize) -> String {
+    let body = format!("91500118MA5U{:04}{}", 3000 + 37 * k, k % 10);
+    gridloop_core::CreditCode::with_check_character(&body)
+        .map(String::from)
+        .unwrap_or(body)
+}
+
 /// Builds a demo user; the phone is derived from a running sequence number so it is unique.
 fn user(
     seq: &mut u64,
@@ -354,6 +367,7 @@ pub fn reference_park() -> Park {
                     EnterpriseSpec {
                         name: format!("{prefix}{}{}", brand(k), kinds[i % kinds.len()]),
                         address: format!("{PARK}{}{}号", roads[i % 2], 8 + (i / 2) * 6),
+                        credit_code: credit_code(k),
                     }
                 })
                 .collect(),
@@ -543,6 +557,17 @@ mod tests {
             "enterprise address",
             enterprises().map(|e| e.address.as_str()),
         );
+        assert_unique(
+            "enterprise credit code",
+            enterprises().map(|e| e.credit_code.as_str()),
+        );
+        for e in enterprises() {
+            let code = gridloop_core::CreditCode::parse(&e.credit_code);
+            assert_eq!(
+                code.map(String::from).as_deref(),
+                Ok(e.credit_code.as_str())
+            );
+        }
         assert_unique("unit code", park.units.iter().map(|u| u.code.as_str()));
         assert_unique("unit name", park.units.iter().map(|u| u.name.as_str()));
         assert_unique(

@@ -53,10 +53,11 @@ const fn col(zh: &'static str, en: &'static str, width: u16) -> Column {
 }
 
 /// Every column, in order. [`row`] fills them in this order.
-pub const COLUMNS: [Column; 22] = [
+pub const COLUMNS: [Column; 23] = [
     col("编号", "No.", 8),
     col("标题", "Title", 40),
     col("企业", "Enterprise", 24),
+    col("统一社会信用代码", "Unified social credit code", 20),
     col("网格", "Grid", 14),
     col("类别", "Category", 14),
     col("优先级", "Priority", 8),
@@ -83,6 +84,8 @@ pub const COLUMNS: [Column; 22] = [
 pub struct Names {
     pub grids: HashMap<GridId, String>,
     pub enterprises: HashMap<EnterpriseId, String>,
+    /// The enterprises' unified social credit codes, of those that have one.
+    pub credit_codes: HashMap<EnterpriseId, String>,
     pub units: HashMap<UnitId, String>,
     pub categories: HashMap<CategoryId, String>,
     pub users: HashMap<UserId, String>,
@@ -91,6 +94,7 @@ pub struct Names {
 impl Names {
     /// Every name, in five queries.
     pub async fn load(store: &Store) -> Result<Self, StoreError> {
+        let enterprises = store.enterprises(None).await?;
         Ok(Self {
             grids: store
                 .grids()
@@ -98,9 +102,11 @@ impl Names {
                 .into_iter()
                 .map(|g| (g.id, g.name.as_str().to_owned()))
                 .collect(),
-            enterprises: store
-                .enterprises(None)
-                .await?
+            credit_codes: enterprises
+                .iter()
+                .filter_map(|e| Some((e.id, e.credit_code.as_ref()?.to_string())))
+                .collect(),
+            enterprises: enterprises
                 .into_iter()
                 .map(|e| (e.id, e.name.as_str().to_owned()))
                 .collect(),
@@ -212,6 +218,7 @@ pub fn row(
         Cell::Number(issue.id.get() as f64),
         Cell::Text(issue.title.as_str().to_owned()),
         name(&names.enterprises, Some(issue.enterprise)),
+        name(&names.credit_codes, Some(issue.enterprise)),
         name(&names.grids, Some(issue.grid)),
         name(&names.categories, Some(issue.category)),
         Cell::Label(priority_label(issue.priority, locale)),
@@ -253,7 +260,8 @@ mod tests {
             assert!(!c.zh.is_ascii(), "{}", c.zh);
         }
         assert_eq!(COLUMNS[0].header(Locale::ZhCn), "编号");
-        assert_eq!(COLUMNS[21].header(Locale::ZhCn), "关闭时间");
+        assert_eq!(COLUMNS[3].header(Locale::En), "Unified social credit code");
+        assert_eq!(COLUMNS[22].header(Locale::ZhCn), "关闭时间");
     }
 
     #[test]

@@ -124,7 +124,14 @@ const ENTERPRISES: &[Column] = &[
         "企业名称",
         &["名称", "enterprise", "enterprise_name"],
         true,
-        "必填；按名称更新已有企业 / required: an enterprise of this name is updated",
+        "必填；无信用代码时按名称更新已有企业 / required: without a credit code, an enterprise of this name is updated",
+    ),
+    col(
+        "credit_code",
+        "统一社会信用代码",
+        &["信用代码", "社会信用代码", "uscc", "unified_social_credit_code"],
+        false,
+        "18 位；按代码更新已有企业（可改名），不填则按名称 / 18 characters: the enterprise holding it is updated (renamed too); blank: matched by name",
     ),
     col(
         "grid_code",

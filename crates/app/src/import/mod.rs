@@ -1,7 +1,8 @@
 //! Import from spreadsheets: what a park office brings on day one — an Excel workbook (or a
 //! .csv per kind) of its units, grids, posts, enterprises, categories with their SLAs, users
-//! and visit plans — upserted by natural key (codes; logins for users; names for
-//! enterprises, which have no code; enterprise and commissioner for visit plans).
+//! and visit plans — upserted by natural key (codes; logins for users; for enterprises their
+//! unified social credit code, else their name, so a renamed enterprise with its code is
+//! updated in place; enterprise and commissioner for visit plans).
 //!
 //! Everything is checked before anything is written: every cell is parsed by the core's
 //! parsers (the API's), every reference between sheets is looked up in the workbook and the

@@ -28,6 +28,9 @@ pub enum Reason {
     Repeated { first_row: u32 },
     /// Several stored enterprises have this name: it cannot say which.
     Ambiguous,
+    /// A credit code given for an enterprise matched by its name, which is stored with
+    /// another code: the row would change the key it is known by.
+    OtherCreditCode,
     /// A value that cannot change once stored (a grid's chain).
     Fixed,
     /// A header that names none of the sheet's columns.
@@ -64,6 +67,9 @@ impl fmt::Display for Reason {
             Self::NoSuch(thing) => write!(f, "no such {thing} in the workbook or the database"),
             Self::Repeated { first_row } => write!(f, "repeats the key of row {first_row}"),
             Self::Ambiguous => f.write_str("several stored enterprises have this name"),
+            Self::OtherCreditCode => f.write_str(
+                "the stored enterprise of this name holds another credit code: check the code, or change the stored one first",
+            ),
             Self::Fixed => f.write_str("cannot change once stored"),
             Self::UnknownColumn => f.write_str("is not a column of this sheet"),
             Self::RepeatedColumn => f.write_str("names a column already named"),

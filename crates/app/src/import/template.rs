@@ -1,7 +1,8 @@
 //! The empty workbook an office fills in (`gridloop import --template FILE.xlsx`): one sheet
 //! per kind, in the order they are written; a header row (the Chinese header with the English
-//! key, as the import reads them); a help row the import skips; and lists to pick from for
-//! the enumerations (roles, priorities, locales).
+//! key, as the import reads them); a help row the import skips; lists to pick from for the
+//! enumerations (roles, priorities, locales); and the credit code's column formatted as text,
+//! so that Excel keeps an all-digit code as typed instead of rounding it to a number.
 
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, Format, Workbook, XlsxError,
@@ -25,6 +26,7 @@ fn build() -> Result<Vec<u8>, XlsxError> {
         .set_italic()
         .set_font_color(Color::RGB(0x0066_6666))
         .set_text_wrap();
+    let text = Format::new().set_num_format("@");
     // Rows 3 to the last the import takes (0-based: the header is 0, the help row 1).
     let first = 2;
     let last = u32::try_from(MAX_ROWS + 1).unwrap_or(u32::MAX);
@@ -36,6 +38,9 @@ fn build() -> Result<Vec<u8>, XlsxError> {
             sheet.write_string_with_format(0, col, kind.header(i), &header)?;
             sheet.write_string_with_format(1, col, column.help, &help)?;
             sheet.set_column_width(col, 24)?;
+            if column.key == "credit_code" {
+                sheet.set_column_format(col, &text)?;
+            }
             if !column.choices.is_empty() {
                 let several = column.key == "roles";
                 let validation = DataValidation::new()

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono_tz::Tz;
 use gridloop_core::visit::{DEFAULT_REMINDER_LEAD_MINUTES, DEFAULT_WINDOW_MINUTES};
 use gridloop_core::{
-    Code, CronExpr, Email, Format, Login, Name, ParseError, Phone, Priority, Role, Rule, Schedule,
-    Sla, VisitPlan,
+    Code, CreditCode, CronExpr, Email, EnterpriseId, Format, Login, Name, ParseError, Phone,
+    Priority, Role, Rule, Schedule, Sla, VisitPlan,
 };
 use gridloop_store::{Category, Chain, Enterprise, Grid, Post, Tx, Unit, User, VisitPlanRecord};
 
@@ -88,6 +88,11 @@ pub struct EnterpriseRow {
     pub grid: Code,
     /// `None` when the sheet has no address column (the stored one stays); `Some(None)` clears.
     pub address: Option<Option<String>>,
+    /// `None` when blank or without the column: a stored code stays (a key is never cleared
+    /// by a blank cell).
+    pub credit_code: Option<CreditCode>,
+    /// The stored enterprise the row updates ([`target`]); `None`: a new one.
+    pub target: Option<EnterpriseId>,
 }
 
 /// A category from its rows (one per priority, or one for all).
@@ -290,8 +295,9 @@ mod col {
     pub const GRID_CHAIN: usize = 2;
     pub const POST_GRID: usize = 2;
     pub const ENT_NAME: usize = 0;
-    pub const ENT_GRID: usize = 1;
-    pub const ENT_ADDRESS: usize = 2;
+    pub const ENT_CREDIT_CODE: usize = 1;
+    pub const ENT_GRID: usize = 2;
+    pub const ENT_ADDRESS: usize = 3;
     pub const CAT_UNIT: usize = 2;
     pub const CAT_PRIORITY: usize = 3;
     pub const CAT_RESPONSE: usize = 4;
@@ -326,6 +332,8 @@ pub fn validate(
     let mut seen_grids = Seen::new();
     let mut seen_posts = Seen::new();
     let mut seen_enterprises = Seen::new();
+    let mut seen_credit_codes = Seen::new();
+    let mut seen_targets = Seen::new();
     let mut seen_slas = Seen::new();
     let mut seen_users = Seen::new();
     let mut seen_plans = Seen::new();
@@ -415,18 +423,42 @@ pub fn validate(
                     } else {
                         Some(None)
                     };
+                    let credit_code = c
+                        .optional_as(col::ENT_CREDIT_CODE, CreditCode::parse)
+                        .map(Option::flatten);
+                    if let Some(code) = credit_code.iter().flatten().next() {
+                        if let Some(first) = seen_credit_codes.repeat(code.clone(), n) {
+                            c.bad(col::ENT_CREDIT_CODE, Reason::Repeated { first_row: first });
+                        }
+                    }
                     if let Some(name) = &name {
                         if let Some(first) = seen_enterprises.repeat(name.as_str().to_owned(), n) {
                             c.bad(col::ENT_NAME, Reason::Repeated { first_row: first });
                         }
-                        refs.push(Reference::new(
-                            sheet,
-                            row,
-                            col::ENT_NAME,
-                            Ref::StoredOnce(name.clone()),
-                        ));
                     }
-                    if let (Some(name), Some(grid), Some(address)) = (name, grid, address) {
+                    let target = match (&name, &credit_code) {
+                        (Some(name), Some(code)) => match target(existing, name, code.as_ref()) {
+                            Ok(target) => Some(target),
+                            Err((i, reason)) => {
+                                c.bad(i, reason);
+                                None
+                            }
+                        },
+                        _ => None,
+                    };
+                    if let Some(Some(id)) = target {
+                        if let Some(first) = seen_targets.repeat(id, n) {
+                            c.bad(col::ENT_NAME, Reason::Repeated { first_row: first });
+                        }
+                    }
+                    if let (
+                        Some(name),
+                        Some(grid),
+                        Some(address),
+                        Some(credit_code),
+                        Some(target),
+                    ) = (name, grid, address, credit_code, target)
+                    {
                         refs.push(Reference::new(
                             sheet,
                             row,
@@ -438,6 +470,8 @@ pub fn validate(
                             name,
                             grid,
                             address,
+                            credit_code,
+                            target,
                         });
                     }
                 }
@@ -640,6 +674,42 @@ pub fn validate(
     batch
 }
 
+/// The stored enterprise an enterprise row updates, or `None` for a new one; `Err` with the
+/// column and the reason when the row cannot say which.
+///
+/// The credit code is the key: the enterprise holding it is the one, whatever the row calls it
+/// (so a corrected name updates it in place). A row without a code, or with one nobody holds
+/// yet, is matched by its name, as before codes were kept: the one stored enterprise of that
+/// name is updated (and given the code), none is a new enterprise, several cannot be told
+/// apart. An enterprise found by its name that holds another code is not silently re-keyed: the
+/// row's code is either mistyped or names another enterprise of the same name.
+fn target(
+    existing: &Existing,
+    name: &Name,
+    code: Option<&CreditCode>,
+) -> Result<Option<EnterpriseId>, (usize, Reason)> {
+    if let Some(code) = code {
+        let holder = existing
+            .enterprises
+            .iter()
+            .find(|e| e.credit_code.as_ref() == Some(code));
+        if let Some(holder) = holder {
+            return Ok(Some(holder.id));
+        }
+    }
+    let mut named = existing.enterprises.iter().filter(|e| e.name == *name);
+    match (named.next(), named.next()) {
+        (None, _) => Ok(None),
+        (Some(_), Some(_)) => Err((col::ENT_NAME, Reason::Ambiguous)),
+        (Some(e), None) => match (&e.credit_code, code) {
+            (Some(stored), Some(given)) if stored != given => {
+                Err((col::ENT_CREDIT_CODE, Reason::OtherCreditCode))
+            }
+            _ => Ok(Some(e.id)),
+        },
+    }
+}
+
 /// The keys a workbook names, each on some row, good or bad.
 #[derive(Debug, Default)]
 struct Named {
@@ -788,9 +858,8 @@ enum Ref {
     Unit(Code),
     /// A category's own first row (so its problems can be placed), never missing.
     Category(Code),
+    /// An enterprise by its name as the import leaves it (a row may rename one).
     Enterprise(Name),
-    /// An enterprise row's own name: several stored of that name make it ambiguous.
-    StoredOnce(Name),
     Commissioner(Login),
     /// A grid's chain: stored, needed for a new grid (unless the park has one), fixed after.
     Chain {
@@ -866,10 +935,23 @@ fn check_references(
         .iter()
         .chain(existing.units.iter().map(|u| &u.code))
         .collect();
-    let in_workbook = &named.enterprises;
-    let mut stored: HashMap<&str, usize> = HashMap::new();
+    // The enterprises' names as the import leaves them: the stored ones but those the rows
+    // update, which take their rows' names, and the new ones. A reference names one of these;
+    // a name on a bad row is that row's problem, listed already.
+    let updated: HashSet<EnterpriseId> =
+        batch.enterprises.iter().filter_map(|r| r.target).collect();
+    let mut after: HashMap<&str, usize> = HashMap::new();
     for e in &existing.enterprises {
-        *stored.entry(e.name.as_str()).or_default() += 1;
+        if !updated.contains(&e.id) {
+            *after.entry(e.name.as_str()).or_default() += 1;
+        }
+    }
+    // A name on two rows is refused already (a repeat): counted once.
+    let mut rows: HashSet<&str> = HashSet::new();
+    for r in &batch.enterprises {
+        if rows.insert(r.name.as_str()) {
+            *after.entry(r.name.as_str()).or_default() += 1;
+        }
     }
     let stored_users: HashMap<&Login, &User> =
         existing.users.iter().map(|u| (&u.login, u)).collect();
@@ -903,16 +985,12 @@ fn check_references(
             Ref::Unit(code) if !units.contains(code) => {
                 problems.push(r.bad(code.as_str(), Reason::NoSuch(Thing::Unit)));
             }
-            Ref::Enterprise(name) if !in_workbook.contains(name.as_str()) => {
-                match stored.get(name.as_str()).copied().unwrap_or(0) {
-                    0 => problems.push(r.bad(name.as_str(), Reason::NoSuch(Thing::Enterprise))),
-                    1 => {}
-                    _ => problems.push(r.bad(name.as_str(), Reason::Ambiguous)),
-                }
-            }
-            Ref::StoredOnce(name) if stored.get(name.as_str()).copied().unwrap_or(0) > 1 => {
-                problems.push(r.bad(name.as_str(), Reason::Ambiguous));
-            }
+            Ref::Enterprise(name) => match after.get(name.as_str()).copied().unwrap_or(0) {
+                0 if named.enterprises.contains(name.as_str()) => {}
+                0 => problems.push(r.bad(name.as_str(), Reason::NoSuch(Thing::Enterprise))),
+                1 => {}
+                _ => problems.push(r.bad(name.as_str(), Reason::Ambiguous)),
+            },
             Ref::Commissioner(login) => match commissioner(login) {
                 None => problems.push(r.bad(login.as_str(), Reason::NoSuch(Thing::User))),
                 Some(false) => problems.push(r.bad(
@@ -973,6 +1051,11 @@ mod tests {
 
     /// The batch and the bad cells (as `place: reason`) of a .csv of `kind`.
     fn csv(kind: Kind, text: &str) -> (Batch, Vec<(String, Reason)>) {
+        csv_on(&existing(), kind, text)
+    }
+
+    /// [`csv`] with `existing` stored.
+    fn csv_on(existing: &Existing, kind: Kind, text: &str) -> (Batch, Vec<(String, Reason)>) {
         let mut problems = Problems::default();
         let sheets = read(
             Source {
@@ -984,7 +1067,7 @@ mod tests {
             },
             &mut problems,
         );
-        let batch = validate(&sheets, &existing(), ctx(), &mut problems);
+        let batch = validate(&sheets, existing, ctx(), &mut problems);
         let cells = problems
             .refusal()
             .map(|r| r.cells.into_iter().map(|c| (c.place(), c.reason)).collect())
@@ -1101,6 +1184,144 @@ mod tests {
         assert!(
             reasons.contains(&Reason::Rule(Rule::Format(gridloop_core::Format::Minutes))),
             "{bad:?}"
+        );
+    }
+
+    /// A park with the grid `g1` and the enterprises 甲 (Tencent's code), 乙 (no code) and two
+    /// called 丙.
+    fn coded_park() -> (Existing, [EnterpriseId; 4]) {
+        let mut park = existing();
+        let grid = gridloop_core::GridId::new(1).expect("id");
+        park.grids.push(Grid {
+            id: grid,
+            code: Code::parse("g1").expect("code"),
+            name: Name::parse("一网格").expect("name"),
+            chain: ChainId::new(1).expect("id"),
+        });
+        let ids = [1, 2, 3, 4].map(|i| EnterpriseId::new(i).expect("id"));
+        for (id, name, code) in [
+            (ids[0], "甲", Some("9144030071526726XG")),
+            (ids[1], "乙", None),
+            (ids[2], "丙", None),
+            (ids[3], "丙", None),
+        ] {
+            park.enterprises.push(Enterprise {
+                id,
+                name: Name::parse(name).expect("name"),
+                grid,
+                address: None,
+                credit_code: code.map(|c| CreditCode::parse(c).expect("code")),
+            });
+        }
+        (park, ids)
+    }
+
+    #[test]
+    fn an_enterprise_row_is_matched_by_its_credit_code_first_then_by_its_name() {
+        let (park, ids) = coded_park();
+        let (batch, bad) = csv_on(
+            &park,
+            Kind::Enterprises,
+            "企业名称,统一社会信用代码,网格编码\n\
+             甲（更名）,9144 0300 7152 6726 xg,g1\n\
+             乙,914403001922038216,g1\n\
+             丁,,g1\n\
+             丙,91350200776049653A,g1\n",
+        );
+        assert_eq!(
+            bad,
+            vec![("x.csv!A5".to_owned(), Reason::Ambiguous)],
+            "two stored 丙: which one gets the code?"
+        );
+        let matched: Vec<(&str, Option<EnterpriseId>)> = batch
+            .enterprises
+            .iter()
+            .map(|r| (r.name.as_str(), r.target))
+            .collect();
+        assert_eq!(
+            matched,
+            vec![
+                ("甲（更名）", Some(ids[0])),
+                ("乙", Some(ids[1])),
+                ("丁", None),
+            ]
+        );
+        assert_eq!(
+            batch.enterprises[0]
+                .credit_code
+                .as_ref()
+                .map(CreditCode::as_str),
+            Some("9144030071526726XG")
+        );
+        assert_eq!(batch.enterprises[2].credit_code, None);
+
+        // A code twice; one enterprise twice (by the code it holds, then by its name).
+        let (_, bad) = csv_on(
+            &park,
+            Kind::Enterprises,
+            "name,credit_code,grid_code\n\
+             甲（新）,9144030071526726XG,g1\n\
+             戊,91350200776049653A,g1\n\
+             己,91350200776049653A,g1\n\
+             甲,,g1\n\
+             乙,914403001922038216,g1\n",
+        );
+        assert_eq!(
+            bad,
+            vec![
+                ("x.csv!B4".to_owned(), Reason::Repeated { first_row: 3 }),
+                ("x.csv!A5".to_owned(), Reason::Repeated { first_row: 2 }),
+            ]
+        );
+        // 甲, found by its name, holds another code than the row's.
+        let (_, bad) = csv_on(
+            &park,
+            Kind::Enterprises,
+            "name,credit_code,grid_code\n甲,914403001922038216,g1\n",
+        );
+        assert_eq!(bad, vec![("x.csv!B2".to_owned(), Reason::OtherCreditCode)]);
+    }
+
+    #[test]
+    fn plans_and_users_name_enterprises_as_the_sheet_leaves_them() {
+        let (park, _) = coded_park();
+        let mut problems = Problems::default();
+        let read = |name: &str, kind: Kind, text: &str, problems: &mut Problems| {
+            read(
+                Source {
+                    name,
+                    bytes: text.as_bytes(),
+                    format: FileFormat::Csv,
+                    sheet: None,
+                    kind: Some(kind),
+                },
+                problems,
+            )
+        };
+        let mut sheets = read(
+            "e.csv",
+            Kind::Enterprises,
+            "name,credit_code,grid_code\n甲（更名）,9144030071526726XG,g1\n",
+            &mut problems,
+        );
+        sheets.extend(read(
+            "u.csv",
+            Kind::Users,
+            "login,name,enterprises\nc1,联系人,甲（更名）、乙\nc2,联系人二,甲\nc3,联系人三,丙\n",
+            &mut problems,
+        ));
+        validate(&sheets, &park, ctx(), &mut problems);
+        let bad: Vec<(String, Reason)> = problems
+            .refusal()
+            .map(|r| r.cells.into_iter().map(|c| (c.place(), c.reason)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            bad,
+            vec![
+                // 甲 is 甲（更名） now.
+                ("u.csv!C3".to_owned(), Reason::NoSuch(Thing::Enterprise)),
+                ("u.csv!C4".to_owned(), Reason::Ambiguous),
+            ]
         );
     }
 

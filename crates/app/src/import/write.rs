@@ -2,7 +2,9 @@
 //! grids, posts, enterprises, categories, users, visit plans), each row upserted by its natural
 //! key through the store's create and patch methods: a row equal to the stored one is left
 //! alone, a different one is patched (only the fields that differ), a new one created. So the
-//! same workbook twice changes nothing the second time.
+//! same workbook twice changes nothing the second time. Enterprises are upserted as validation
+//! matched them (by credit code, else by name), and the later kinds name them as the
+//! enterprises sheet left them.
 //!
 //! A refusal only the store can make (the last admin demoted) becomes the row's bad cell; the
 //! caller then drops the transaction, and nothing of the workbook is written.
@@ -14,8 +16,8 @@ use gridloop_core::{
     Calendar, CategoryId, Code, EnterpriseId, GridId, Login, PostId, UnitId, UserId, VisitPlan,
 };
 use gridloop_store::{
-    CategoryPatch, EnterprisePatch, GridPatch, NewCategory, NewEnterprise, NewGrid, NewPost,
-    NewUnit, NewUser, PostPatch, StoreError, Tx, UnitPatch, UserPatch,
+    CategoryPatch, Enterprise, EnterprisePatch, GridPatch, NewCategory, NewEnterprise, NewGrid,
+    NewPost, NewUnit, NewUser, PostPatch, StoreError, Tx, UnitPatch, UserPatch,
 };
 use serde::Serialize;
 
@@ -60,15 +62,23 @@ struct Ids {
     users: HashMap<Login, UserId>,
 }
 
+/// The enterprises by name, of the names one enterprise has.
+fn unique_names(enterprises: &[Enterprise]) -> HashMap<String, EnterpriseId> {
+    let mut names: HashMap<String, Option<EnterpriseId>> = HashMap::new();
+    for e in enterprises {
+        names
+            .entry(e.name.as_str().to_owned())
+            .and_modify(|id| *id = None)
+            .or_insert(Some(e.id));
+    }
+    names
+        .into_iter()
+        .filter_map(|(name, id)| id.map(|id| (name, id)))
+        .collect()
+}
+
 impl Ids {
     fn of(existing: &Existing) -> Self {
-        let mut enterprises: HashMap<String, Option<EnterpriseId>> = HashMap::new();
-        for e in &existing.enterprises {
-            enterprises
-                .entry(e.name.as_str().to_owned())
-                .and_modify(|id| *id = None)
-                .or_insert(Some(e.id));
-        }
         Self {
             units: existing
                 .units
@@ -85,10 +95,7 @@ impl Ids {
                 .iter()
                 .map(|p| (p.code.clone(), p.id))
                 .collect(),
-            enterprises: enterprises
-                .into_iter()
-                .filter_map(|(name, id)| id.map(|id| (name, id)))
-                .collect(),
+            enterprises: unique_names(&existing.enterprises),
             users: existing
                 .users
                 .iter()
@@ -300,48 +307,57 @@ pub async fn apply(
         progress(written);
     }
 
-    // Enterprises, by name.
+    // Enterprises, as validation matched them: by credit code, else by name.
     let stored: HashMap<EnterpriseId, _> = existing.enterprises.iter().map(|e| (e.id, e)).collect();
     let count = counts.entry(Kind::Enterprises).or_default();
     for row in &batch.enterprises {
         let grid = code_id(&ids.grids, &row.grid, "enterprise's grid")?;
-        let found = ids
-            .enterprises
-            .get(row.name.as_str())
-            .and_then(|id| stored.get(id));
-        let change = match found {
-            Some(e) if e.grid == grid && row.address.as_ref().is_none_or(|a| *a == e.address) => {
-                Change::Unchanged
-            }
-            Some(e) => {
+        let change = match row.target {
+            Some(id) => {
+                let e = stored.get(&id).ok_or_else(|| bug("enterprise's match"))?;
                 let patch = EnterprisePatch {
-                    name: None,
+                    name: (e.name != row.name).then(|| row.name.clone()),
                     grid: (e.grid != grid).then_some(grid),
                     address: row.address.clone().filter(|a| *a != e.address),
+                    credit_code: row
+                        .credit_code
+                        .clone()
+                        .filter(|c| e.credit_code.as_ref() != Some(c))
+                        .map(Some),
                 };
-                tx.update_enterprise(e.id, patch)
-                    .await
-                    .map_err(|e| refused(Kind::Enterprises, row.row, e))?;
-                Change::Updated
+                if patch.name.is_none()
+                    && patch.grid.is_none()
+                    && patch.address.is_none()
+                    && patch.credit_code.is_none()
+                {
+                    Change::Unchanged
+                } else {
+                    tx.update_enterprise(e.id, patch)
+                        .await
+                        .map_err(|e| refused(Kind::Enterprises, row.row, e))?;
+                    Change::Updated
+                }
             }
             None => {
                 let new = NewEnterprise {
                     name: row.name.clone(),
                     grid,
                     address: row.address.clone().flatten(),
+                    credit_code: row.credit_code.clone(),
                 };
-                let enterprise = tx
-                    .create_enterprise(new)
+                tx.create_enterprise(new)
                     .await
                     .map_err(|e| refused(Kind::Enterprises, row.row, e))?;
-                ids.enterprises
-                    .insert(enterprise.name.as_str().to_owned(), enterprise.id);
                 Change::Created
             }
         };
         count.add(change);
         written += 1;
         progress(written);
+    }
+    if !batch.enterprises.is_empty() {
+        // Users and visit plans name enterprises as the sheet left them (renamed, new).
+        ids.enterprises = unique_names(&tx.enterprises(None).await?);
     }
 
     // Categories, with their SLAs.

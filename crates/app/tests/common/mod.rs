@@ -164,6 +164,7 @@ impl ChainPark<'_> {
                 name: name(n),
                 grid: grids[*grid],
                 address: None,
+                credit_code: None,
             };
             enterprises.push(tx.create_enterprise(firm).await.expect("enterprise").id);
         }

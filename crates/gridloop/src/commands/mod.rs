@@ -55,9 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Issue(cmd) => issue::run(&app, cmd).await,
         Command::Unit(_) => reference::units(&app).await,
         Command::Grid(_) => reference::grids(&app).await,
-        Command::Enterprise(crate::cli::EnterpriseCommand::List { grid }) => {
-            reference::enterprises(&app, grid.as_deref()).await
-        }
+        Command::Enterprise(cmd) => reference::enterprise(&app, cmd).await,
         Command::Category(cmd) => reference::category(&app, cmd).await,
         Command::User(crate::cli::UserCommand::List) => reference::users(&app).await,
         Command::User(crate::cli::UserCommand::Passwd { login }) => passwd::run(&app, &login).await,

@@ -1,7 +1,7 @@
 //! `gridloop unit|grid|enterprise|category|user list`: the reference data everyone reads; and
-//! `gridloop category add|edit`, through the same use cases as the API's.
+//! `gridloop enterprise|category add|edit`, through the same use cases as the API's.
 
-use gridloop_core::{Code, Priority};
+use gridloop_core::{Code, EnterpriseId, Priority};
 use gridloop_store::StoreError;
 use serde_json::json;
 
@@ -13,8 +13,9 @@ use gridloop_app::notifications;
 use gridloop_app::reference::categories::{
     CategoryPatchInput, NewCategoryInput, SlaInput, SlaMinutes,
 };
+use gridloop_app::reference::enterprises::{EnterprisePatchInput, NewEnterpriseInput};
 
-use crate::cli::CategoryCommand;
+use crate::cli::{CategoryCommand, EnterpriseCommand};
 use crate::exit::UsageError;
 
 use crate::app::App;
@@ -47,8 +48,61 @@ pub async fn grids(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
-    let enterprises = enterprises::list(&app.store, grid).await?;
+/// `gridloop enterprise list|add|edit`.
+pub async fn enterprise(app: &App, cmd: EnterpriseCommand) -> anyhow::Result<()> {
+    match cmd {
+        EnterpriseCommand::List { grid, credit_code } => {
+            let list = enterprises::list(&app.store, grid.as_deref(), credit_code.as_deref());
+            show_enterprises(app, &list.await?).await
+        }
+        EnterpriseCommand::Add {
+            name,
+            grid,
+            address,
+            credit_code,
+        } => {
+            let input = NewEnterpriseInput {
+                name,
+                grid,
+                address,
+                credit_code,
+            };
+            let created = enterprises::create_as_operator(&app.state()?, &input).await?;
+            show_enterprises(app, &[created]).await
+        }
+        EnterpriseCommand::Edit {
+            id,
+            name,
+            grid,
+            address,
+            credit_code,
+        } => {
+            if name.is_none() && grid.is_none() && address.is_none() && credit_code.is_none() {
+                return Err(UsageError(
+                    "nothing to change: give --name, --grid, --address or --credit-code".into(),
+                )
+                .into());
+            }
+            let id: EnterpriseId = id.parse()?;
+            // An empty value clears an optional field.
+            let clearable = |v: Option<String>| v.map(|v| Some(v).filter(|v| !v.trim().is_empty()));
+            let input = EnterprisePatchInput {
+                name,
+                grid,
+                address: clearable(address),
+                credit_code: clearable(credit_code),
+            };
+            let changed = enterprises::update_as_operator(&app.state()?, id, &input).await?;
+            show_enterprises(app, &[changed]).await
+        }
+    }
+}
+
+/// Enterprises as a table, or with `--json` as they are stored.
+async fn show_enterprises(
+    app: &App,
+    enterprises: &[gridloop_store::Enterprise],
+) -> anyhow::Result<()> {
     if app.json {
         return print_json(&enterprises);
     }
@@ -57,10 +111,16 @@ pub async fn enterprises(app: &App, grid: Option<&str>) -> anyhow::Result<()> {
         .iter()
         .map(|e| {
             let grid = grids.get(&e.grid).cloned().unwrap_or_default();
-            vec![e.id.to_string(), grid, e.name.to_string()]
+            let code = e.credit_code.as_ref().map(ToString::to_string);
+            vec![
+                e.id.to_string(),
+                grid,
+                code.unwrap_or_else(|| "-".into()),
+                e.name.to_string(),
+            ]
         })
         .collect();
-    say!("{}", table(&["ID", "GRID", "NAME"], &rows));
+    say!("{}", table(&["ID", "GRID", "CREDIT CODE", "NAME"], &rows));
     Ok(())
 }
 

@@ -107,7 +107,7 @@ fn show(app: &App, visit: &Visit, what: &str) -> anyhow::Result<()> {
 }
 
 async fn enterprise_names(store: &Store) -> anyhow::Result<Vec<(EnterpriseId, String)>> {
-    Ok(enterprises::list(store, None)
+    Ok(enterprises::list(store, None, None)
         .await?
         .into_iter()
         .map(|e| (e.id, e.name.to_string()))

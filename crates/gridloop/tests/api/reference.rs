@@ -280,6 +280,86 @@ both! {
         assert!(in_g6.as_array().expect("list").contains(&patched));
     }
 
+    async fn an_enterprises_credit_code_is_found_and_no_other_may_take_it(app: &TestApp) {
+        let code = "914403001922038216";
+        let reply = app
+            .post_json(
+                "/api/v1/enterprises",
+                Some("admin"),
+                &json!({"name": "深圳某通信技术有限公司", "grid": "g1",
+                        "credit_code": " 9144 0300 1922 0382 16 "}),
+            )
+            .await
+            .expect(201);
+        let created = reply.json();
+        assert_eq!(created["credit_code"], code, "normalised");
+        let location = reply.header("location").expect("Location");
+        let found = app
+            .get(&format!("/api/v1/enterprises?credit_code={code}"), Some("post01"))
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(found, json!([created]));
+        let elsewhere = app
+            .get(&format!("/api/v1/enterprises?credit_code={code}&grid=g2"), Some("post01"))
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(elsewhere, json!([]));
+        let malformed = app
+            .get("/api/v1/enterprises?credit_code=914403001922038217&grid=g99", Some("post01"))
+            .await
+            .expect(422);
+        assert_eq!(bad_fields(&malformed), vec!["grid", "credit_code"]);
+
+        // Another enterprise cannot take it, new or patched; a wrong check character is named.
+        let before = snapshot(app).await;
+        let other = list(app, "/api/v1/enterprises?grid=g2").await[0]["id"].clone();
+        patch(
+            app,
+            &format!("/api/v1/enterprises/{other}"),
+            Some("admin"),
+            &json!({"name": "改名的企业", "credit_code": code}),
+        )
+        .await
+        .expect(409);
+        app.post_json(
+            "/api/v1/enterprises",
+            Some("admin"),
+            &json!({"name": "另一家企业", "grid": "g2", "credit_code": code}),
+        )
+        .await
+        .expect(409);
+        let typo = app
+            .post_json(
+                "/api/v1/enterprises",
+                Some("admin"),
+                &json!({"name": "另一家企业", "grid": "g2", "credit_code": "914403001922038126"}),
+            )
+            .await
+            .expect(422);
+        assert_eq!(bad_fields(&typo), vec!["credit_code"]);
+        assert_eq!(snapshot(app).await, before, "nothing written");
+
+        // Cleared, it is free for another.
+        let cleared = patch(app, &location, Some("admin"), &json!({"credit_code": null}))
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(cleared["credit_code"], Value::Null);
+        assert_eq!(cleared["name"], created["name"]);
+        let moved = patch(
+            app,
+            &format!("/api/v1/enterprises/{other}"),
+            Some("admin"),
+            &json!({"credit_code": code.to_lowercase()}),
+        )
+        .await
+        .expect(200)
+        .json();
+        assert_eq!(moved["credit_code"], code);
+    }
+
     async fn an_admin_creates_and_renames_a_unit(app: &TestApp) {
         let reply = app
             .post_json("/api/v1/units", Some("admin"), &json!({"code": "water", "name": "自来水公司"}))
@@ -404,8 +484,9 @@ both! {
              vec!["code", "name", "chain"]),
             ("/api/v1/posts", json!({"code": "-p", "name": "", "grid": "g99"}),
              vec!["code", "name", "grid"]),
-            ("/api/v1/enterprises", json!({"name": "", "grid": "nowhere", "address": "路".repeat(201)}),
-             vec!["name", "address", "grid"]),
+            ("/api/v1/enterprises", json!({"name": "", "grid": "nowhere", "address": "路".repeat(201),
+                                           "credit_code": "914403001922038217"}),
+             vec!["name", "address", "credit_code", "grid"]),
             ("/api/v1/units", json!({"code": "", "name": "x".repeat(101)}),
              vec!["code", "name"]),
             ("/api/v1/categories", json!({

@@ -681,6 +681,25 @@ both! {
         let again = browser.post("/admin/units", &[("_csrf", &csrf), ("code", "water"), ("name", "自来水公司")]).await;
         assert_eq!(again.status.as_u16(), 422);
         assert!(again.text().contains("role=\"alert\""));
+
+        // An enterprise with its unified social credit code: listed with it; a code that does not
+        // check is refused in the page's language, and what was typed is kept.
+        let form = browser.get("/admin/enterprises").await.text();
+        assert!(form.contains("统一社会信用代码"), "the form and the list name the code");
+        let typo = browser
+            .post("/admin/enterprises", &[("_csrf", &csrf), ("name", "深圳某通信技术有限公司"), ("grid", "g1"),
+                                           ("credit_code", "914403001922038217")])
+            .await;
+        assert_eq!(typo.status.as_u16(), 422);
+        let text = typo.text();
+        assert!(text.contains("校验不通过"), "{text}");
+        assert!(text.contains("914403001922038217"), "what was typed is kept");
+        let r = browser
+            .post("/admin/enterprises", &[("_csrf", &csrf), ("name", "深圳某通信技术有限公司"), ("grid", "g1"),
+                                           ("credit_code", "9144 0300 1922 0382 16")])
+            .await;
+        assert_eq!(location(&r), "/admin/enterprises?saved");
+        assert!(browser.get("/admin/enterprises").await.text().contains("914403001922038216"));
     }
 
     async fn an_admin_uploads_a_file_sees_the_dry_run_and_imports_it_on_confirmation(app: &TestApp) {

@@ -254,6 +254,7 @@ pub async fn park(store: &Store) -> Park {
             name: name("Alu Rolling"),
             grid: grid.id,
             address: Some("Rolling road 1".into()),
+            credit_code: None,
         })
         .await
         .expect("enterprise");
@@ -262,6 +263,7 @@ pub async fn park(store: &Store) -> Park {
             name: name("Alu Casting"),
             grid: grid.id,
             address: Some("Casting road 2".into()),
+            credit_code: None,
         })
         .await
         .expect("enterprise");

@@ -286,16 +286,18 @@ async fn render(
                     options: grid_options(),
                 },
                 text("address", "address"),
+                text("credit_code", "credit_code"),
             ];
             Table::new(
-                vec!["col_issue", "name", "grid", "address"],
-                enterprises::list(&state.store, None)
+                vec!["col_issue", "name", "credit_code", "grid", "address"],
+                enterprises::list(&state.store, None, None)
                     .await?
                     .into_iter()
                     .map(|e| {
                         row(vec![
                             e.id.to_string(),
                             e.name.to_string(),
+                            e.credit_code.map(String::from).unwrap_or_default(),
                             grid_code(e.grid),
                             e.address.unwrap_or_default(),
                         ])
@@ -452,6 +454,7 @@ async fn create_simple(
                 name: text("name"),
                 grid: text("grid"),
                 address: fields.get("address").map(str::to_owned),
+                credit_code: fields.get("credit_code").map(str::to_owned),
             };
             enterprises::create(state, actor, &input).await.map(drop)
         }

@@ -64,7 +64,7 @@ impl Memberships {
                 .into_iter()
                 .map(|g| (g.code.to_string(), format!("{} {}", g.code, g.name)))
                 .collect(),
-            enterprises: enterprises::list(&state.store, None)
+            enterprises: enterprises::list(&state.store, None, None)
                 .await?
                 .into_iter()
                 .map(|e| (e.id.to_string(), e.name.to_string()))

@@ -31,7 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
 pub(super) async fn form(
     state: &AppState,
 ) -> Result<(minijinja::Value, BTreeMap<String, String>), PageError> {
-    let enterprises: Vec<(String, String)> = enterprises::list(&state.store, None)
+    let enterprises: Vec<(String, String)> = enterprises::list(&state.store, None, None)
         .await?
         .into_iter()
         .map(|e| (e.id.to_string(), e.name.to_string()))

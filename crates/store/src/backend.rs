@@ -196,7 +196,7 @@ impl Pool {
     pub(crate) fn readers(&self) -> Option<&Arc<Readers>> {
         match self {
             Self::Sqlite { readers, .. } => readers.as_ref(),
-            Self::Postgres(_) => None,
+            Self::Postgres { .. } => None,
         }
     }
 

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use crate::batch::{Member, SqliteWriter};
 use crate::error::StoreError;
-use crate::pg_intake::PgReports;
 use crate::readers::{FromLite, Readers};
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
@@ -73,11 +72,7 @@ pub(crate) enum Pool {
         writer: Arc<SqliteWriter>,
         readers: Option<Arc<Readers>>,
     },
-    /// PostgreSQL: the pool, and the queue that batches concurrent reports (see `pg_intake`).
-    Postgres {
-        pool: PgPool,
-        reports: Arc<PgReports>,
-    },
+    Postgres(PgPool),
 }
 
 /// How many read-only connections a SQLite store keeps: two per core, at least four. Under WAL
@@ -180,10 +175,7 @@ impl Pool {
                 .test_before_acquire(true)
                 .connect(url)
                 .await?;
-            Ok(Self::Postgres {
-                pool,
-                reports: Arc::default(),
-            })
+            Ok(Self::Postgres(pool))
         } else {
             Err(StoreError::invalid(
                 "database_url",
@@ -196,29 +188,21 @@ impl Pool {
     pub(crate) fn readers(&self) -> Option<&Arc<Readers>> {
         match self {
             Self::Sqlite { readers, .. } => readers.as_ref(),
-            Self::Postgres { .. } => None,
+            Self::Postgres(_) => None,
         }
     }
 
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
-            Self::Postgres { .. } => Backend::Postgres,
-        }
-    }
-
-    /// The PostgreSQL pool and its report queue; `None` on SQLite.
-    pub(crate) fn postgres(&self) -> Option<(&PgPool, &Arc<PgReports>)> {
-        match self {
-            Self::Postgres { pool, reports } => Some((pool, reports)),
-            Self::Sqlite { .. } => None,
+            Self::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer.pool()).await?,
-            Self::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -228,7 +212,7 @@ impl Pool {
             Self::Sqlite { read, .. } => {
                 sqlx::query("SELECT 1").execute(read).await?;
             }
-            Self::Postgres { pool, .. } => {
+            Self::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
         }
@@ -267,7 +251,7 @@ impl Pool {
                 read.close().await;
                 writer.pool().close().await;
             }
-            Self::Postgres { pool, .. } => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
         }
     }
 
@@ -277,7 +261,7 @@ impl Pool {
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         let inner = match self {
             Self::Sqlite { writer, .. } => Inner::Batched(writer.begin().await?),
-            Self::Postgres { pool, .. } => Inner::Postgres(pool.begin().await?),
+            Self::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
     }
@@ -286,7 +270,7 @@ impl Pool {
     pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match self {
             Self::Sqlite { read, .. } => Inner::Sqlite(read.begin().await?),
-            Self::Postgres { pool, .. } => Inner::Postgres(
+            Self::Postgres(pool) => Inner::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             ),
@@ -687,9 +671,7 @@ impl Pool {
             Self::Sqlite { read, .. } => {
                 bind_all!(sqlx::query_as(sql), args).fetch_one(read).await?
             }
-            Self::Postgres { pool, .. } => {
-                bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?
-            }
+            Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_one(pool).await?,
         })
     }
 
@@ -701,7 +683,7 @@ impl Pool {
                 .execute(writer.pool())
                 .await?
                 .rows_affected(),
-            Self::Postgres { pool, .. } => bind_all!(sqlx::query(sql), args)
+            Self::Postgres(pool) => bind_all!(sqlx::query(sql), args)
                 .execute(pool)
                 .await?
                 .rows_affected(),
@@ -718,9 +700,7 @@ impl Pool {
             Self::Sqlite { read, .. } => {
                 bind_all!(sqlx::query_as(sql), args).fetch_all(read).await?
             }
-            Self::Postgres { pool, .. } => {
-                bind_all!(sqlx::query_as(sql), args).fetch_all(pool).await?
-            }
+            Self::Postgres(pool) => bind_all!(sqlx::query_as(sql), args).fetch_all(pool).await?,
         })
     }
 
@@ -736,7 +716,7 @@ impl Pool {
                     .fetch_optional(read)
                     .await?
             }
-            Self::Postgres { pool, .. } => {
+            Self::Postgres(pool) => {
                 bind_all!(sqlx::query_as(sql), args)
                     .fetch_optional(pool)
                     .await?

@@ -15,8 +15,7 @@
 //! - `batch`: group commit of every write on SQLite (each write in its own savepoint).
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
-//! - `pg_intake`: intake on PostgreSQL, batched: the reports waiting together read by one
-//!   query and written by one statement (a data-modifying CTE over unnest).
+//! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).
 //! - `readers`: SQLite's hot reads (the list's page, a token's holder) on read-only connections
 //!   of their own, rows decoded straight from SQLite.
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The

@@ -272,7 +272,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
-        // On PostgreSQL, concurrent reports share one read and one write (see `pg_intake`).
+        // On PostgreSQL, two round trips (see the `pg_intake` module).
         match self.pool.backend() {
             Backend::Sqlite => crate::batch::intake(&self.pool, workflow, actor, new, now).await,
             Backend::Postgres => {

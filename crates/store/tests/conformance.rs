@@ -8,16 +8,15 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{both, code, login, name, raw_execute, sla, t0, Db};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, Channel, ClientKey, Description, EnterpriseId,
-    Issue, IssueId, Note, NotificationKind, Priority, Reason, Role, Satisfaction, Sla, Source,
-    Status, Title, TransitionError, Workflow,
+    ActionFields, ActionKind, Actor, Calendar, ClientKey, Description, EnterpriseId, Issue,
+    IssueId, Note, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
+    TransitionError, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, History, IssueFilter, NewCategory,
     NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Store, StoreError,
     Unit,
 };
-use sqlx::Connection;
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -771,197 +770,6 @@ async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
     for id in ids {
         assert_eq!(db.store.events(id).await.expect("events").len(), 1);
     }
-}
-
-async fn a_key_taken_by_another_report_of_the_same_batch_fails_alone_and_the_rest_land(db: Db) {
-    // On PostgreSQL concurrent reports share one statement, which the taken key makes the
-    // database refuse whole: the others must still land, each once.
-    let park = park(&db.store).await;
-    let mut tasks = Vec::new();
-    for i in 0..24u32 {
-        let (store, park) = (db.store.clone(), park.clone());
-        tasks.push(tokio::spawn(async move {
-            // Four reports share a key: two of them the same request, two others different.
-            let title = if i < 2 {
-                "Same request".to_owned()
-            } else {
-                format!("Request {i}")
-            };
-            let key = if i < 4 {
-                "shared".to_owned()
-            } else {
-                format!("key-{i}")
-            };
-            let new = problem(&park, &title, &park.ent_a, Some(&key));
-            let outcome = store
-                .intake(&park.workflow, &park.walker_a, new, minutes(i64::from(i)))
-                .await;
-            (i, outcome)
-        }));
-    }
-    let mut shared = Vec::new();
-    let mut ids = Vec::new();
-    for task in tasks {
-        let (i, outcome) = task.await.expect("task");
-        if i < 4 {
-            shared.push((i, outcome));
-        } else {
-            let reported = outcome.expect("a report with a key of its own");
-            assert!(!reported.replayed);
-            ids.push(reported.issue.id);
-        }
-    }
-    let winners: Vec<(u32, IssueId)> = shared
-        .iter()
-        .filter_map(|(i, o)| match o {
-            Ok(r) if !r.replayed => Some((*i, r.issue.id)),
-            _ => None,
-        })
-        .collect();
-    let [(winner, winning_id)] = winners[..] else {
-        panic!("exactly one report with the shared key creates an issue: {shared:?}");
-    };
-    for (i, outcome) in &shared {
-        if *i == winner {
-            continue;
-        }
-        // The same request as the winner's is answered the winner's issue; another, KeyReuse.
-        if *i < 2 && winner < 2 {
-            let reported = outcome.as_ref().expect("the same request replays");
-            assert!(reported.replayed);
-            assert_eq!(reported.issue.id, winning_id);
-        } else {
-            let err = outcome
-                .as_ref()
-                .expect_err("another request with a taken key");
-            assert_eq!(err.kind(), ErrorKind::KeyReuse, "{err}");
-        }
-    }
-    ids.push(winning_id);
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), 21, "every report that landed has its own issue");
-    let page = db
-        .store
-        .list_issues(&IssueFilter::default(), 100, None)
-        .await
-        .expect("list");
-    assert_eq!(page.items.len(), 21);
-    for id in ids {
-        assert_eq!(db.store.events(id).await.expect("events").len(), 1);
-    }
-}
-
-/// What a report wrote for one issue, with the issue's id left out (or masked where other
-/// values carry it): the issue row, its events, its client key and its outbox rows.
-const FOOTPRINT: &str = "SELECT i.title, jsonb_build_object( \
-       'issue', to_jsonb(i) - 'id', \
-       'events', (SELECT jsonb_agg(to_jsonb(e) - 'issue_id' ORDER BY e.version) \
-                  FROM issue_events e WHERE e.issue_id = i.id), \
-       'key', (SELECT jsonb_agg(to_jsonb(k) - 'issue_id' - 'client_key') \
-               FROM issue_keys k WHERE k.issue_id = i.id), \
-       'notices', (SELECT jsonb_agg((to_jsonb(n) - 'id' - 'issue_id' - 'dedupe_key') \
-                     || jsonb_build_object('dedupe_key', \
-                          replace(n.dedupe_key, 'issue:' || i.id || ':', 'issue:#:')) \
-                     ORDER BY n.recipient_id, n.channel) \
-                   FROM notifications n WHERE n.issue_id = i.id), \
-       'jobs', (SELECT count(*) FROM jobs j WHERE j.payload->>'issue' = i.id::text)) \
-     FROM issues i ORDER BY i.id";
-
-async fn concurrent_reports_write_the_rows_reports_one_by_one_write(db: Db) {
-    let park = park(&db.store).await;
-    // Dispatchers to tell: one by email (the default for a new report), one by both channels.
-    for (who, channels) in [
-        ("dispatcher-mail", None),
-        ("dispatcher-both", Some(&[Channel::Email, Channel::Sms][..])),
-    ] {
-        let mut new = new_user(who, vec![Role::Dispatcher]);
-        new.email = Some(gridloop_core::Email::parse(&format!("{who}@example.cn")).expect("email"));
-        new.phone = Some(gridloop_core::Phone::parse("13800000000").expect("phone"));
-        let user = db.store.create_user(new).await.expect("a dispatcher");
-        if let Some(channels) = channels {
-            db.store
-                .set_notification_pref(user.id, NotificationKind::Reported, Some(channels))
-                .await
-                .expect("a preference");
-        }
-    }
-    let new = |i: i64, key: &str| {
-        let enterprise = if i % 2 == 0 {
-            &park.ent_a
-        } else {
-            &park.ent_a2
-        };
-        let mut new = problem(&park, &format!("Problem {i}"), enterprise, Some(key));
-        new.priority = [Priority::Low, Priority::Normal, Priority::High][(i % 3) as usize];
-        new
-    };
-    // One by one, each in a transaction of its own: the reference.
-    for i in 0..24 {
-        let mut tx = db.store.transaction().await.expect("begin");
-        tx.intake(
-            &park.workflow,
-            &park.walker_a,
-            new(i, &format!("one-{i}")),
-            minutes(i),
-        )
-        .await
-        .expect("a report one by one");
-        tx.commit().await.expect("commit");
-    }
-    // The same reports at once, which the store may batch.
-    let tasks: Vec<_> = (0..24)
-        .map(|i| {
-            let (store, park, new) = (
-                db.store.clone(),
-                park.clone(),
-                new(i, &format!("at-once-{i}")),
-            );
-            tokio::spawn(async move {
-                store
-                    .intake(&park.workflow, &park.walker_a, new, minutes(i))
-                    .await
-                    .expect("a report at once")
-            })
-        })
-        .collect();
-    for task in tasks {
-        let reported = task.await.expect("task");
-        let read = db.store.issue(reported.issue.id).await.expect("read");
-        assert_eq!(
-            read.as_ref(),
-            Some(&reported.issue),
-            "the answer is the issue written"
-        );
-    }
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-    let rows: Vec<(String, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(FOOTPRINT)
-        .fetch_all(&mut conn)
-        .await
-        .expect("the footprints");
-    assert_eq!(rows.len(), 48);
-    for i in 0..24 {
-        let title = format!("Problem {i}");
-        let written: Vec<&serde_json::Value> = rows
-            .iter()
-            .filter(|(t, _)| *t == title)
-            .map(|(_, f)| &f.0)
-            .collect();
-        let [one_by_one, at_once] = written[..] else {
-            panic!("two issues titled {title}");
-        };
-        assert_eq!(at_once, one_by_one, "{title}");
-        let notices = one_by_one["notices"].as_array().map_or(0, Vec::len);
-        assert_eq!(
-            notices, 3,
-            "two emails and one SMS for {title}: {one_by_one}"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn on_postgres_concurrent_reports_write_the_rows_reports_one_by_one_write() {
-    common::on_postgres(concurrent_reports_write_the_rows_reports_one_by_one_write).await;
 }
 
 async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing(db: Db) {
@@ -1877,7 +1685,6 @@ both!(
     the_same_client_key_twice_yields_one_issue,
     sixteen_concurrent_reports_with_one_key_create_one_issue,
     concurrent_reports_succeed_or_fail_each_on_its_own,
-    a_key_taken_by_another_report_of_the_same_batch_fails_alone_and_the_rest_land,
     a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing,
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,

@@ -301,20 +301,23 @@ pub(crate) fn json_response<T: Serialize>(
 /// escaping as it writes did the same, but was called for every fragment of every string, the
 /// keys and each piece of a formatted instant included: a fifth of a list's CPU (issue 17).
 fn markup_safe(body: Vec<u8>) -> Vec<u8> {
-    let markup = |b: &u8| matches!(b, b'<' | b'>' | b'&');
-    let Some(first) = body.iter().position(markup) else {
+    // Found with SIMD (memchr): a byte-by-byte scan of a list's 100 kB was a tenth of the
+    // list's instructions, and most bodies have no markup at all.
+    if memchr::memchr3(b'<', b'>', b'&', &body).is_none() {
         return body;
-    };
-    let mut out = Vec::with_capacity(body.len() + 32);
-    out.extend_from_slice(&body[..first]);
-    for &b in &body[first..] {
-        match b {
-            b'<' => out.extend_from_slice(b"\\u003c"),
-            b'>' => out.extend_from_slice(b"\\u003e"),
-            b'&' => out.extend_from_slice(b"\\u0026"),
-            _ => out.push(b),
-        }
     }
+    let mut out = Vec::with_capacity(body.len() + 32);
+    let mut from = 0;
+    for at in memchr::memchr3_iter(b'<', b'>', b'&', &body) {
+        out.extend_from_slice(&body[from..at]);
+        out.extend_from_slice(match body[at] {
+            b'<' => b"\\u003c",
+            b'>' => b"\\u003e",
+            _ => b"\\u0026",
+        });
+        from = at + 1;
+    }
+    out.extend_from_slice(&body[from..]);
     out
 }
 

@@ -141,6 +141,36 @@ async fn seed(db: &Db) -> Store {
     store
 }
 
+/// Waits until what the killed process had already sent PostgreSQL is done. A COMMIT the
+/// server sent just before the SIGKILL is still carried out by its backend after the process
+/// is gone, so a row counted `sending` at once may be `sent` a moment later: the count at the
+/// kill is taken once no other backend of the database is busy (at most 10 s). SQLite's writer
+/// is the process itself: nothing outlives it.
+async fn settle_after_kill(db: &Db) {
+    use sqlx::Connection;
+    if !db.url.starts_with("postgres") {
+        return;
+    }
+    let mut conn = sqlx::PgConnection::connect(&db.url)
+        .await
+        .expect("connect to PostgreSQL");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (busy,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("pg_stat_activity");
+        if busy == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = conn.close().await;
+}
+
 async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
     let scratch = std::env::temp_dir().join(format!(
         "gridloop-outbox-crash-{}-{}",
@@ -171,6 +201,7 @@ async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
     // SIGKILL: no graceful shutdown, the batch in flight is cut short.
     server.kill().expect("kill -9");
     server.wait().expect("reap");
+    settle_after_kill(db).await;
     let files_at_kill = file_ids(&outbox);
     let at_kill = counts(&store).await;
     let sent_at_kill: BTreeSet<i64> = store

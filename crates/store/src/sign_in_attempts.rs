@@ -182,7 +182,10 @@ pub struct SignInFailures {
 /// `$3` is the wait after a first failure, `$5` the forgetting window, `$6`–`$8` the limit.
 /// The `CASE` on the wait is [`SignInLimit::wait_after`] one step at a time: nothing while
 /// failures are free, the first delay at the last free one, then doubling up to the cap (and
-/// at least the first delay, should the limits have changed under an existing count).
+/// at least the first delay, should the limits have changed under an existing count). A count
+/// with no wait lets every try through: concurrent tries reach the writer in any order, so one
+/// may carry an instant a little before the count's last try, and `last_at + 0 <= now` alone
+/// refused it for those milliseconds (a stray 429 in a flood of free tries from one address).
 const COUNT_TRY: &str = "\
     INSERT INTO sign_in_attempts (address, login, failures, wait_ms, last_at) \
     VALUES ($1, $2, 1, $3, $4) \
@@ -196,7 +199,8 @@ const COUNT_TRY: &str = "\
                        WHEN sign_in_attempts.wait_ms * 2 <= $7 THEN $7 \
                        ELSE sign_in_attempts.wait_ms * 2 END, \
         last_at = $4 \
-    WHERE sign_in_attempts.last_at + sign_in_attempts.wait_ms <= $4 \
+    WHERE sign_in_attempts.wait_ms = 0 \
+       OR sign_in_attempts.last_at + sign_in_attempts.wait_ms <= $4 \
        OR sign_in_attempts.last_at + $5 <= $4 \
     RETURNING failures";
 

@@ -370,6 +370,34 @@ async fn waits_double_after_the_free_failures_and_a_success_clears_the_login(sto
     );
 }
 
+/// Concurrent tries reach the writer in any order: a free try whose instant is a little before
+/// the count's last one is let through, not refused for those milliseconds.
+async fn a_free_try_that_arrives_after_a_later_one_is_let_through(store: Store) {
+    let now = t0();
+    let later = now + Duration::milliseconds(3);
+    let walker = key("192.0.2.7", "post01");
+    for (at, what) in [
+        (later, "the later try first"),
+        (now, "then the earlier one"),
+    ] {
+        assert_eq!(
+            store
+                .sign_in_attempt(&walker, &limits(), at)
+                .await
+                .expect("decide"),
+            SignInAttempt::LetThrough,
+            "{what}"
+        );
+    }
+    assert_eq!(
+        failures(&store, &walker, later).await,
+        SignInFailures {
+            at_address: 2,
+            for_login: 2
+        }
+    );
+}
+
 async fn an_address_is_held_after_its_free_failures_whatever_the_login(store: Store) {
     let now = t0();
     for n in 0..30 {
@@ -576,5 +604,6 @@ both!(
     forty_parallel_tries_at_one_login_let_exactly_the_free_failures_through,
     waits_double_after_the_free_failures_and_a_success_clears_the_login,
     an_address_is_held_after_its_free_failures_whatever_the_login,
+    a_free_try_that_arrives_after_a_later_one_is_let_through,
     counts_go_only_once_forgotten_and_no_volume_evicts_one,
 );

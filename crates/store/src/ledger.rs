@@ -24,11 +24,7 @@ impl Tx {
     ) -> Result<u64, StoreError> {
         let mut w = Where::default();
         filter_sql(self.backend(), filter, &mut w);
-        let condition = if w.clauses.is_empty() {
-            "TRUE".to_owned()
-        } else {
-            w.clauses.join(" AND ")
-        };
+        let condition = w.condition();
         let bound = i64::try_from(at_most.saturating_add(1)).unwrap_or(i64::MAX);
         let p = w.param(bound);
         let (n,): (i64,) = self

@@ -33,11 +33,7 @@ fn act(db: &Db, id: &str, action: &str, who: &str, extra: &[&str]) {
 }
 
 fn scratch_file(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "gridloop-backup-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    ));
+    let dir = std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("backup")));
     std::fs::create_dir_all(&dir).expect("folder");
     dir.join(name)
 }

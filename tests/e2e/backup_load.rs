@@ -118,9 +118,8 @@ async fn backup_under_load(db: &Db, restored: &Db) {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let file = std::env::temp_dir().join(format!(
-        "gridloop-load-{}-{}.backup",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
+        "gridloop-{}.backup",
+        crate::support::unique("load")
     ));
     let started = Instant::now();
     let backed = db.json(&["backup", file.to_str().expect("path")]);

@@ -26,9 +26,8 @@ struct Dir(PathBuf);
 impl Dir {
     fn new(tag: &str) -> Self {
         let dir = std::env::temp_dir().join(format!(
-            "gridloop-import-{tag}-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_micros()
+            "gridloop-{}",
+            crate::support::unique(&format!("import-{tag}"))
         ));
         std::fs::create_dir_all(&dir).expect("temp dir");
         Self(dir)

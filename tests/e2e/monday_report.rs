@@ -274,11 +274,8 @@ fn monday_report(db: &Db) {
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "gridloop-e2e-monday-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("e2e-monday")));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }

@@ -173,9 +173,8 @@ async fn settle_after_kill(db: &Db) {
 
 async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
     let scratch = std::env::temp_dir().join(format!(
-        "gridloop-outbox-crash-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
+        "gridloop-{}",
+        crate::support::unique("outbox-crash")
     ));
     let (outbox, data) = (scratch.join("outbox"), scratch.join("data"));
     std::fs::create_dir_all(&data).expect("data dir");

@@ -35,11 +35,7 @@ fn assert_quiet(run: &Run, what: &str) {
 }
 
 fn scratch(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "gridloop-progress-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    ));
+    let dir = std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("progress")));
     std::fs::create_dir_all(&dir).expect("folder");
     dir.join(name).to_str().expect("path").to_owned()
 }

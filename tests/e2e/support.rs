@@ -20,7 +20,9 @@ enum Cleanup {
     Pg { admin: String, name: String },
 }
 
-fn unique(tag: &str) -> String {
+/// A name no other test of this run shares: tests run in parallel threads of one process, and
+/// two of them can start in the same microsecond, so the counter, not the clock, makes it unique.
+pub fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     format!(

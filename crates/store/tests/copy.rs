@@ -48,11 +48,7 @@ async fn a_copy_carries_every_table_of_the_schema(db: Db) {
 
 async fn a_copy_into_a_database_with_rows_is_refused_and_writes_nothing(db: Db) {
     // The source: an empty SQLite file; the target: this database, with one chain in it.
-    let folder = std::env::temp_dir().join(format!(
-        "gridloop-copy-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    ));
+    let folder = std::env::temp_dir().join(format!("gridloop-copy-{}", common::unique_suffix()));
     let source =
         gridloop_store::Store::connect(&format!("sqlite://{}", folder.join("empty.db").display()))
             .await

@@ -11,13 +11,23 @@ pub struct Scratch {
     folder: std::path::PathBuf,
 }
 
+/// A name no other test of this run shares. Tests run in parallel threads of one process and
+/// two of them can start in the same microsecond (a CI run once created one database twice),
+/// so a counter, not the clock, tells them apart; the clock tells runs apart.
+fn unique(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{tag}_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros() % 1_000_000
+    )
+}
+
 impl Scratch {
     pub async fn new(tag: &str) -> Self {
-        let folder = std::env::temp_dir().join(format!(
-            "gridloop-{tag}-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        ));
+        let folder = std::env::temp_dir().join(format!("gridloop-{}", unique(tag)));
         std::fs::create_dir_all(&folder).expect("folder");
         let store = Store::connect(&format!("sqlite://{}", folder.join("g.db").display()))
             .await
@@ -61,11 +71,7 @@ impl PgScratch {
             .unwrap_or_else(|e| {
                 panic!("PostgreSQL at {admin_url} is unreachable ({e}); set GRIDLOOP_SKIP_PG=1 to skip")
             });
-        let name = format!(
-            "gl_app_{tag}_{}_{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_micros()
-        );
+        let name = format!("gl_app_{}", unique(tag));
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .await

@@ -68,6 +68,82 @@ struct Row {
     /// This process's (the load generator's) CPU time per request, in milliseconds.
     load_cpu_ms: f64,
     server_peak_rss_mib: f64,
+    /// Issue 17's targets for this row, in words (`—` where it sets none).
+    target: String,
+    /// `met`, or `not met` and the figures that missed.
+    result: String,
+}
+
+/// Issue 17's targets: every row answers with no error and the server stays within
+/// [`RSS_MIB`]; reports and actions at [`WRITE_CLIENTS`] clients reach the backend's rate with
+/// a p99 of at most [`WRITE_P99_MS`] on at least [`WRITE_CORES`] cores (the CPU, not the disk,
+/// is the limit); lists at [`LIST_CLIENTS`] clients reach [`LIST_PER_S`] at no more than
+/// [`LIST_CPU_MS`] of server CPU a list. Rows at other client counts are judged on errors and
+/// memory alone.
+const RSS_MIB: f64 = 60.0;
+const WRITE_CLIENTS: usize = 16;
+const WRITE_P99_MS: f64 = 20.0;
+const WRITE_CORES: f64 = 1.8;
+const LIST_CLIENTS: usize = 8;
+const LIST_PER_S: f64 = 3000.0;
+const LIST_CPU_MS: f64 = 0.4;
+
+fn write_per_s(backend: &str) -> f64 {
+    if backend == "sqlite" {
+        3000.0
+    } else {
+        4000.0
+    }
+}
+
+/// Fills in the row's target and judges its figures against it, naming each that missed.
+fn judge(r: &mut Row) {
+    let mut target = vec![format!("0 errors, RSS <= {RSS_MIB:.0} MiB")];
+    // Each check: whether the figure is within its target, and the figure in words if not.
+    let mut checks = vec![
+        (r.errors == 0, format!("{} errors", r.errors)),
+        (
+            r.server_peak_rss_mib <= RSS_MIB,
+            format!("RSS {:.0} MiB", r.server_peak_rss_mib),
+        ),
+    ];
+    if matches!(r.test, "report" | "action") && r.clients == WRITE_CLIENTS {
+        let rate = write_per_s(r.backend);
+        target.push(format!(
+            ">= {rate:.0}/s, p99 <= {WRITE_P99_MS:.0} ms, >= {WRITE_CORES} cores"
+        ));
+        checks.extend([
+            (r.ok_per_s >= rate, format!("{:.0}/s", r.ok_per_s)),
+            (r.p99_ms <= WRITE_P99_MS, format!("p99 {:.1} ms", r.p99_ms)),
+            (
+                r.server_cores >= WRITE_CORES,
+                format!("{:.2} cores", r.server_cores),
+            ),
+        ]);
+    }
+    if r.test == "list" && r.clients == LIST_CLIENTS {
+        target.push(format!(
+            ">= {LIST_PER_S:.0}/s, <= {LIST_CPU_MS} ms CPU/list"
+        ));
+        checks.extend([
+            (r.ok_per_s >= LIST_PER_S, format!("{:.0}/s", r.ok_per_s)),
+            (
+                r.server_cpu_ms <= LIST_CPU_MS,
+                format!("{:.2} ms CPU", r.server_cpu_ms),
+            ),
+        ]);
+    }
+    let missed: Vec<String> = checks
+        .into_iter()
+        .filter(|(ok, _)| !ok)
+        .map(|(_, figure)| figure)
+        .collect();
+    r.target = target.join("; ");
+    r.result = if missed.is_empty() {
+        "met".to_owned()
+    } else {
+        format!("not met ({})", missed.join(", "))
+    };
 }
 
 pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
@@ -83,6 +159,7 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
         scratch.drop().await?;
         rows.extend(result?);
     }
+    rows.iter_mut().for_each(judge);
     if json_out {
         return print_json(&rows);
     }
@@ -100,6 +177,8 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 format!("{:.2}", r.server_cores),
                 format!("{:.2}", r.load_cpu_ms),
                 format!("{:.0}", r.server_peak_rss_mib),
+                r.target.clone(),
+                r.result.clone(),
             ]
         })
         .collect();
@@ -117,6 +196,8 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 "CORES BUSY",
                 "LOAD CPU MS/REQ",
                 "PEAK RSS MIB",
+                "TARGET",
+                "RESULT",
             ],
             &cells
         )
@@ -451,6 +532,8 @@ fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
         server_cores: m.server_cpu.as_secs_f64() / wall,
         load_cpu_ms: per_request(m.load_cpu),
         server_peak_rss_mib: 0.0,
+        target: String::new(),
+        result: String::new(),
     }
 }
 
@@ -641,4 +724,54 @@ async fn tests(
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{judge, Row};
+
+    fn row(backend: &'static str, test: &'static str, clients: usize) -> Row {
+        Row {
+            backend,
+            test,
+            clients,
+            requests: 2000,
+            ok_per_s: 4569.0,
+            p50_ms: 1.7,
+            p99_ms: 3.6,
+            errors: 0,
+            server_cpu_ms: 0.38,
+            server_cores: 1.9,
+            load_cpu_ms: 0.1,
+            server_peak_rss_mib: 51.0,
+            target: String::new(),
+            result: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_figure_with_a_target_is_judged_and_each_miss_is_named() {
+        let mut list = row("sqlite", "list", 8);
+        judge(&mut list);
+        assert_eq!(list.result, "met");
+
+        // 2,009 reports/s on one core: under SQLite's 3,000/s and 1.8 cores.
+        let mut report = row("sqlite", "report", 16);
+        (report.ok_per_s, report.server_cores) = (2009.0, 0.97);
+        judge(&mut report);
+        assert_eq!(report.result, "not met (2009/s, 0.97 cores)");
+
+        // The same rate meets nothing on PostgreSQL either, whose target is 4,000/s.
+        let mut action = row("postgres", "action", 16);
+        action.ok_per_s = 3500.0;
+        judge(&mut action);
+        assert_eq!(action.result, "not met (3500/s)");
+
+        // Rows without a rate target are still held to no errors and the memory bound.
+        let mut single = row("postgres", "report", 1);
+        (single.ok_per_s, single.errors, single.server_peak_rss_mib) = (300.0, 2, 61.0);
+        judge(&mut single);
+        assert_eq!(single.result, "not met (2 errors, RSS 61 MiB)");
+        assert_eq!(single.target, "0 errors, RSS <= 60 MiB");
+    }
 }

@@ -27,6 +27,31 @@ struct Row {
     cycles: usize,
     cycles_per_s: f64,
     transactions_per_s: f64,
+    /// Issue 17's target for this row (`—` where it sets none).
+    target: String,
+    /// `met`, `not met`, or `—` without a target.
+    result: String,
+}
+
+/// Issue 17's target: PostgreSQL reports at 16 writers, half the one-row-insert ceiling
+/// measured on this kind of machine (`BASELINES.md`). The other rows have none.
+const PG_WRITERS: usize = 16;
+const PG_REPORTS_PER_S: f64 = 7500.0;
+
+/// The row's target and whether its figures met it.
+fn judge(backend: &str, writers: usize, reports_per_s: f64) -> (String, String) {
+    if backend != "postgres" || writers != PG_WRITERS {
+        return ("—".to_owned(), "—".to_owned());
+    }
+    let result = if reports_per_s >= PG_REPORTS_PER_S {
+        "met"
+    } else {
+        "not met"
+    };
+    (
+        format!(">= {PG_REPORTS_PER_S:.0} reports/s"),
+        result.to_owned(),
+    )
 }
 
 pub async fn run(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
@@ -38,17 +63,22 @@ pub async fn run(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
             let result = measure(&scratch.url, writers, args.reports, args.cycles).await;
             scratch.drop().await?;
             let (reports_s, cycles_s) = result?;
+            let name = match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+            };
+            let reports_per_s = per_second(args.reports, reports_s);
+            let (target, result) = judge(name, writers, reports_per_s);
             let row = Row {
-                backend: match backend {
-                    Backend::Sqlite => "sqlite",
-                    Backend::Postgres => "postgres",
-                },
+                backend: name,
                 writers,
                 reports: args.reports,
-                reports_per_s: per_second(args.reports, reports_s),
+                reports_per_s,
                 cycles: args.cycles,
                 cycles_per_s: per_second(args.cycles, cycles_s),
                 transactions_per_s: per_second(args.cycles * 6, cycles_s),
+                target,
+                result,
             };
             if !json {
                 eprintln!(
@@ -71,13 +101,23 @@ pub async fn run(args: &BenchStoreArgs, json: bool) -> anyhow::Result<()> {
                 format!("{:.0}", r.reports_per_s),
                 format!("{:.0}", r.cycles_per_s),
                 format!("{:.0}", r.transactions_per_s),
+                r.target.clone(),
+                r.result.clone(),
             ]
         })
         .collect();
     say!(
         "{}",
         table(
-            &["BACKEND", "WRITERS", "REPORTS/S", "LOOPS/S", "LOOP TX/S"],
+            &[
+                "BACKEND",
+                "WRITERS",
+                "REPORTS/S",
+                "LOOPS/S",
+                "LOOP TX/S",
+                "TARGET",
+                "RESULT"
+            ],
             &cells
         )
     );

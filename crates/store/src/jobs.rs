@@ -379,11 +379,10 @@ impl Store {
                  ORDER BY run_at, id LIMIT $4 {lock}) \
              RETURNING {JOB_COLUMNS}"
         );
-        let mut tx = self.pool.begin_write().await?;
-        let rows: Vec<JobRow> = tx
-            .fetch_all(&sql, args![owner, to_micros(now + lease), now, limit])
+        let rows: Vec<JobRow> = self
+            .pool
+            .fetch_all_write(&sql, args![owner, to_micros(now + lease), now, limit])
             .await?;
-        tx.commit().await?;
         into_jobs(rows)
     }
 
@@ -404,11 +403,9 @@ impl Store {
              lease_expires_at = NULL WHERE state = 'running' AND lease_owner = $1 AND {}",
             in_ids.replace("$IDS", "$3")
         );
-        let mut tx = self.pool.begin_write().await?;
         let mut values = args![owner, to_micros(now)];
         values.push(list);
-        let done = tx.execute(&sql, values).await?;
-        tx.commit().await?;
+        let done = self.pool.execute_write(&sql, values).await?;
         Ok(done)
     }
 
@@ -424,9 +421,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<JobState>, StoreError> {
         let now = to_micros(now);
-        let mut tx = self.pool.begin_write().await?;
-        let state: Option<(String,)> = tx
-            .fetch_optional(
+        let state: Option<(String,)> = self
+            .pool
+            .fetch_optional_write(
                 "UPDATE jobs SET \
                    state = CASE WHEN $3 IS NULL OR attempts >= max_attempts THEN 'dead' ELSE 'retryable' END, \
                    run_at = COALESCE($3, run_at), \
@@ -436,7 +433,6 @@ impl Store {
                 args![id, owner, retry_at.map(to_micros), now, clip(error)],
             )
             .await?;
-        tx.commit().await?;
         state
             .map(|(s,)| {
                 s.parse()
@@ -462,11 +458,9 @@ impl Store {
              WHERE state = 'running' AND lease_owner = $1 AND {}",
             in_ids.replace("$IDS", "$4")
         );
-        let mut tx = self.pool.begin_write().await?;
         let mut values = args![owner, to_micros(until), to_micros(now)];
         values.push(list);
-        let done = tx.execute(&sql, values).await?;
-        tx.commit().await?;
+        let done = self.pool.execute_write(&sql, values).await?;
         Ok(done)
     }
 
@@ -474,9 +468,9 @@ impl Store {
     /// if that was their last attempt. Returns how many.
     pub async fn rescue_expired_jobs(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let now = to_micros(now);
-        let mut tx = self.pool.begin_write().await?;
-        let done = tx
-            .execute(
+        let done = self
+            .pool
+            .execute_write(
                 "UPDATE jobs SET \
                    state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'retryable' END, \
                    finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
@@ -486,20 +480,18 @@ impl Store {
                 args![now],
             )
             .await?;
-        tx.commit().await?;
         Ok(done)
     }
 
     /// Deletes completed jobs that finished before `before`. Returns how many.
     pub async fn prune_completed_jobs(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        let done = tx
-            .execute(
+        let done = self
+            .pool
+            .execute_write(
                 "DELETE FROM jobs WHERE state = 'completed' AND finished_at < $1",
                 args![to_micros(before)],
             )
             .await?;
-        tx.commit().await?;
         Ok(done)
     }
 

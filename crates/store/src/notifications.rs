@@ -491,11 +491,10 @@ impl Store {
                  ORDER BY priority DESC, id LIMIT $4 {lock}) \
              RETURNING {COLUMNS}"
         );
-        let mut tx = self.pool.begin_write().await?;
-        let rows: Vec<NotificationRow> = tx
-            .fetch_all(&sql, args![owner, to_micros(now + lease), now, limit])
+        let rows: Vec<NotificationRow> = self
+            .pool
+            .fetch_all_write(&sql, args![owner, to_micros(now + lease), now, limit])
             .await?;
-        tx.commit().await?;
         let mut claimed = into_list(rows)?;
         // `RETURNING` gives no order.
         claimed.sort_by_key(|n| (std::cmp::Reverse(n.priority), n.id));
@@ -516,9 +515,7 @@ impl Store {
         );
         let mut all = args![id, owner];
         all.append(&mut values);
-        let mut tx = self.pool.begin_write().await?;
-        let done = tx.execute(&sql, all).await?;
-        tx.commit().await?;
+        let done = self.pool.execute_write(&sql, all).await?;
         Ok(done > 0)
     }
 
@@ -550,9 +547,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now = to_micros(now);
-        let mut tx = self.pool.begin_write().await?;
-        let settled = tx
-            .execute(
+        let settled = self
+            .pool
+            .execute_write(
                 "UPDATE notifications SET state = 'sent', provider_id = $1, sent_at = $2, \
                    last_error = NULL \
                  WHERE state = 'pending' AND next_attempt_at <= $2 \
@@ -560,7 +557,6 @@ impl Store {
                 args![provider_id, now],
             )
             .await?;
-        tx.commit().await?;
         Ok(settled)
     }
 
@@ -630,9 +626,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now = to_micros(now);
-        let mut tx = self.pool.begin_write().await?;
-        let done = tx
-            .execute(
+        let done = self
+            .pool
+            .execute_write(
                 "UPDATE notifications SET state = 'pending', next_attempt_at = $1, \
                    last_error = 'the worker''s lease expired', \
                    lease_owner = NULL, lease_expires_at = NULL \
@@ -640,7 +636,6 @@ impl Store {
                 args![now],
             )
             .await?;
-        tx.commit().await?;
         Ok(done)
     }
 }

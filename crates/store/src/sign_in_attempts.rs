@@ -315,14 +315,13 @@ impl Store {
         limits: &SignInLimits,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        let pruned = tx
-            .execute(
+        let pruned = self
+            .pool
+            .execute_write(
                 "DELETE FROM sign_in_attempts WHERE last_at <= $1",
                 args![now.timestamp_millis() - limits.forget_after_ms],
             )
             .await?;
-        tx.commit().await?;
         Ok(pruned)
     }
 

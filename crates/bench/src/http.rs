@@ -18,8 +18,11 @@
 //! kept-alive connection. Per test it reports requests answered as expected per second,
 //! p50/p99 latency, errors (any other answer), the server's CPU per request and the cores it
 //! kept busy (`utime + stime` of the server process from `/proc/PID/stat`, over the wall time),
-//! and the load generator's own CPU per request (`/proc/self/stat`), which must stay below the
-//! server's for the figures to be the server's. The peak RSS is the server's `VmHWM`.
+//! the cores the whole machine kept busy less the load generator (`/proc/stat`: the server and,
+//! on PostgreSQL, the database, which is what "the CPU is the limit" is about), and the load
+//! generator's own CPU per request (`/proc/self/stat`), which must stay below the server's for
+//! the figures to be the server's. The peak RSS is the server's `VmHWM`. Each row's RESULT
+//! judges its figures against issue 17's targets ([`judge`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -65,6 +68,9 @@ struct Row {
     server_cpu_ms: f64,
     /// The server's CPU time over the wall time: how many cores it kept busy.
     server_cores: f64,
+    /// The whole machine's busy CPU time over the wall time, less the load generator's: the
+    /// server and, on PostgreSQL, the database's processes — the cores the target is about.
+    busy_cores: f64,
     /// This process's (the load generator's) CPU time per request, in milliseconds.
     load_cpu_ms: f64,
     server_peak_rss_mib: f64,
@@ -116,8 +122,8 @@ fn judge(r: &mut Row) {
             (r.ok_per_s >= rate, format!("{:.0}/s", r.ok_per_s)),
             (r.p99_ms <= WRITE_P99_MS, format!("p99 {:.1} ms", r.p99_ms)),
             (
-                r.server_cores >= WRITE_CORES,
-                format!("{:.2} cores", r.server_cores),
+                r.busy_cores >= WRITE_CORES,
+                format!("{:.2} cores", r.busy_cores),
             ),
         ]);
     }
@@ -175,6 +181,7 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 r.errors.to_string(),
                 format!("{:.2}", r.server_cpu_ms),
                 format!("{:.2}", r.server_cores),
+                format!("{:.2}", r.busy_cores),
                 format!("{:.2}", r.load_cpu_ms),
                 format!("{:.0}", r.server_peak_rss_mib),
                 r.target.clone(),
@@ -193,7 +200,8 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 "P50/P99 MS",
                 "ERRORS",
                 "SERVER CPU MS/REQ",
-                "CORES BUSY",
+                "SERVER CORES",
+                "CORES (+DB)",
                 "LOAD CPU MS/REQ",
                 "PEAK RSS MIB",
                 "TARGET",
@@ -479,6 +487,31 @@ fn cpu_time(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// The CPU time the whole machine has spent busy since boot (`/proc/stat`'s first line: every
+/// state but idle and waiting for I/O), over all cores.
+fn machine_busy() -> Duration {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("cpu "))
+        .map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|t| t.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+    let busy: u64 = ticks
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| !matches!(i, 3 | 4))
+        .map(|(_, t)| t)
+        .sum();
+    Duration::from_millis(busy * 10)
+}
+
 /// One test: the work split among the clients, run at once, measured.
 async fn measure(
     server: &Server,
@@ -487,7 +520,8 @@ async fn measure(
     shares: Vec<Work>,
 ) -> anyhow::Result<(Tally, Measured)> {
     let server_pid = server.child.id().map(|p| p.to_string()).unwrap_or_default();
-    let (server_before, load_before) = (cpu_time(&server_pid), cpu_time("self"));
+    let (server_before, load_before, machine_before) =
+        (cpu_time(&server_pid), cpu_time("self"), machine_busy());
     let started = Instant::now();
     let tasks: Vec<_> = shares
         .into_iter()
@@ -504,6 +538,7 @@ async fn measure(
         wall: started.elapsed(),
         server_cpu: cpu_time(&server_pid).saturating_sub(server_before),
         load_cpu: cpu_time("self").saturating_sub(load_before),
+        machine_cpu: machine_busy().saturating_sub(machine_before),
     };
     all.latencies.sort();
     Ok((all, measured))
@@ -513,6 +548,8 @@ struct Measured {
     wall: Duration,
     server_cpu: Duration,
     load_cpu: Duration,
+    /// Every process's CPU time (`/proc/stat`), this one's included.
+    machine_cpu: Duration,
 }
 
 fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
@@ -530,6 +567,7 @@ fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
         errors: tally.errors,
         server_cpu_ms: per_request(m.server_cpu),
         server_cores: m.server_cpu.as_secs_f64() / wall,
+        busy_cores: m.machine_cpu.saturating_sub(m.load_cpu).as_secs_f64() / wall,
         load_cpu_ms: per_request(m.load_cpu),
         server_peak_rss_mib: 0.0,
         target: String::new(),
@@ -709,7 +747,8 @@ async fn tests(
             for r in &rows[rows.len() - 3..] {
                 eprintln!(
                     "{name} {} × {} clients: {:.0} ok/s, p50 {:.1} ms, p99 {:.1} ms, {} errors, \
-                     server {:.2} ms CPU/request on {:.2} cores, load {:.2} ms CPU/request",
+                     server {:.2} ms CPU/request on {:.2} cores ({:.2} with the database), \
+                     load {:.2} ms CPU/request",
                     r.test,
                     r.clients,
                     r.ok_per_s,
@@ -718,6 +757,7 @@ async fn tests(
                     r.errors,
                     r.server_cpu_ms,
                     r.server_cores,
+                    r.busy_cores,
                     r.load_cpu_ms
                 );
             }
@@ -742,6 +782,7 @@ mod tests {
             errors: 0,
             server_cpu_ms: 0.38,
             server_cores: 1.9,
+            busy_cores: 1.9,
             load_cpu_ms: 0.1,
             server_peak_rss_mib: 51.0,
             target: String::new(),
@@ -757,7 +798,7 @@ mod tests {
 
         // 2,009 reports/s on one core: under SQLite's 3,000/s and 1.8 cores.
         let mut report = row("sqlite", "report", 16);
-        (report.ok_per_s, report.server_cores) = (2009.0, 0.97);
+        (report.ok_per_s, report.busy_cores) = (2009.0, 0.97);
         judge(&mut report);
         assert_eq!(report.result, "not met (2009/s, 0.97 cores)");
 

@@ -75,6 +75,50 @@ async fn a_failing_write_in_a_shared_commit_fails_alone(db: Db) {
     assert_eq!(durable_chain_codes(&db).await, ["c0", "c1", "c3"]);
 }
 
+/// Every member's savepoint has one name: undoing a member must go back to its own, never to
+/// the one of the member before it (were savepoints left open for the commit, a `ROLLBACK TO`
+/// run twice would). The turn is
+/// first come, first served, so the order here is fixed: c2 writes, the taken c0 fails and is
+/// undone, a dropped transaction's c4 is undone, then c3 writes.
+async fn undoing_a_member_never_undoes_the_member_before_it(db: Db) {
+    db.store
+        .create_chain(code("c0"), name("零"))
+        .await
+        .expect("an earlier chain");
+    let first = first_writing_c1(&db.store).await;
+    let store = db.store.clone();
+    let before = tokio::spawn(async move { store.create_chain(code("c2"), name("二")).await });
+    tokio::time::sleep(SETTLE).await;
+    let store = db.store.clone();
+    let taken = tokio::spawn(async move { store.create_chain(code("c0"), name("重")).await });
+    tokio::time::sleep(SETTLE).await;
+    let store = db.store.clone();
+    let dropped = tokio::spawn(async move {
+        let mut tx = store.transaction().await.expect("begin the dropped one");
+        tx.create_chain(code("c4"), name("四"))
+            .await
+            .expect("write in the dropped one");
+        drop(tx);
+    });
+    tokio::time::sleep(SETTLE).await;
+    let store = db.store.clone();
+    let after = tokio::spawn(async move { store.create_chain(code("c3"), name("三")).await });
+    tokio::time::sleep(SETTLE).await;
+    first.commit().await.expect("the first commits");
+    before
+        .await
+        .expect("task")
+        .expect("the member before commits");
+    let taken = taken.await.expect("task").expect_err("a taken code fails");
+    assert_eq!(taken.kind(), ErrorKind::AlreadyExists);
+    dropped.await.expect("task");
+    after
+        .await
+        .expect("task")
+        .expect("the member after commits");
+    assert_eq!(durable_chain_codes(&db).await, ["c0", "c1", "c2", "c3"]);
+}
+
 async fn a_transaction_dropped_amid_a_shared_commit_undoes_only_its_own_writes(db: Db) {
     let first = first_writing_c1(&db.store).await;
     let store = db.store.clone();
@@ -155,6 +199,7 @@ async fn sixty_four_concurrent_writes_are_each_answered_once_durable(db: Db) {
 both!(
     a_write_queued_behind_an_open_transaction_commits_with_it_and_both_are_answered,
     a_failing_write_in_a_shared_commit_fails_alone,
+    undoing_a_member_never_undoes_the_member_before_it,
     a_transaction_dropped_amid_a_shared_commit_undoes_only_its_own_writes,
     the_first_transaction_dropped_leaves_the_writer_queued_behind_it_free,
     reads_answer_while_a_write_transaction_is_open_and_see_only_commits,

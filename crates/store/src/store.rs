@@ -59,6 +59,13 @@ impl Store {
         self.pool.begin_write().await
     }
 
+    /// A read-only transaction: every read through it sees one snapshot (REPEATABLE READ on
+    /// PostgreSQL). For several reads that belong together, which otherwise are a transaction
+    /// each; end it with [`Tx::commit`] (nothing was written: it only lets the snapshot go).
+    pub async fn snapshot(&self) -> Result<Tx, StoreError> {
+        self.pool.begin_read().await
+    }
+
     /// Runs `f` in a read-only snapshot of its own and commits: the body of every `Store`
     /// method that reads, each one transaction.
     pub(crate) async fn read<T>(

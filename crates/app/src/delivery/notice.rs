@@ -2,8 +2,9 @@
 //!
 //! The outbox keeps ids and a few parameters, not names: a notification waiting out the night
 //! should say what the issue is called in the morning, and a name fixed in the row would be
-//! stale. So the names are looked up here, at sending time, each in a short read of its own
-//! (no transaction is held across the send that follows).
+//! stale. So the names are looked up here, at sending time, all in one short read-only
+//! transaction: one snapshot, and on PostgreSQL one BEGIN and COMMIT for the five or six reads
+//! instead of a pair each, for every message (issue 17). It ends before the send that follows.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -12,7 +13,7 @@ use gridloop_notifier::template::{
     AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
     VisitFacts,
 };
-use gridloop_store::{Notification, Store, StoreError};
+use gridloop_store::{Notification, Store, StoreError, Tx};
 use serde_json::Value;
 
 fn int(params: &Value, key: &str) -> Option<i64> {
@@ -25,21 +26,18 @@ fn instant(params: &Value, key: &str) -> Option<DateTime<Utc>> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
-pub(super) async fn user_name(
-    store: &Store,
-    id: Option<i64>,
-) -> Result<Option<String>, StoreError> {
+pub(super) async fn user_name(tx: &mut Tx, id: Option<i64>) -> Result<Option<String>, StoreError> {
     let Some(id) = id.and_then(|id| UserId::new(id).ok()) else {
         return Ok(None);
     };
-    Ok(store.user(id).await?.map(|u| u.name.as_str().to_owned()))
+    Ok(tx.user(id).await?.map(|u| u.name.as_str().to_owned()))
 }
 
-async fn enterprise_name(store: &Store, id: Option<i64>) -> Result<String, StoreError> {
+async fn enterprise_name(tx: &mut Tx, id: Option<i64>) -> Result<String, StoreError> {
     let Some(id) = id.and_then(|id| EnterpriseId::new(id).ok()) else {
         return Ok(String::new());
     };
-    Ok(store
+    Ok(tx
         .enterprise(id)
         .await?
         .map(|e| e.name.as_str().to_owned())
@@ -72,9 +70,22 @@ pub async fn build(
     time_zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<Notice, StoreError> {
+    let mut tx = store.snapshot().await?;
+    let notice = facts(&mut tx, n, kind, time_zone, now).await?;
+    tx.commit().await?;
+    Ok(notice)
+}
+
+async fn facts(
+    tx: &mut Tx,
+    n: &Notification,
+    kind: Kind,
+    time_zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<Notice, StoreError> {
     let params = &n.params;
     let recipient = match n.recipient_id.and_then(|id| UserId::new(id).ok()) {
-        Some(id) => store.user(id).await?,
+        Some(id) => tx.user(id).await?,
         None => None,
     };
     // Someone outside the park's staff (an enterprise's own user, an Open311 client) reads
@@ -93,14 +104,14 @@ pub async fn build(
         ..Notice::default()
     };
     if let Some(id) = n.issue_id.and_then(|id| IssueId::new(id).ok()) {
-        if let Some(issue) = store.issue(id).await? {
-            let enterprise = enterprise_name(store, Some(issue.enterprise.get())).await?;
-            let grid = store
+        if let Some(issue) = tx.issue(id).await? {
+            let enterprise = enterprise_name(tx, Some(issue.enterprise.get())).await?;
+            let grid = tx
                 .grid(issue.grid)
                 .await?
                 .map(|g| g.name.as_str().to_owned());
             let unit = match issue.unit {
-                Some(u) => store.unit(u).await?.map(|u| u.name.as_str().to_owned()),
+                Some(u) => tx.unit(u).await?.map(|u| u.name.as_str().to_owned()),
                 None => None,
             };
             let due_at = issue.resolve_due_at;
@@ -132,7 +143,7 @@ pub async fn build(
                 .as_ref()
                 .map(|e| e.until)
                 .or(issue.resolve_due_at);
-            if let Some(last) = store.events(id).await?.last() {
+            if let Some(last) = tx.events(id).await?.last() {
                 notice.reason = serde_json::to_value(&last.change)
                     .ok()
                     .as_ref()
@@ -172,7 +183,7 @@ pub async fn build(
                 (instant(params, "starts_at"), instant(params, "ends_at"))
             {
                 notice.visit = Some(VisitFacts {
-                    enterprise: enterprise_name(store, int(params, "enterprise")).await?,
+                    enterprise: enterprise_name(tx, int(params, "enterprise")).await?,
                     starts_at,
                     ends_at,
                     open: open.into_iter().map(|(i, _)| i).collect(),
@@ -184,8 +195,8 @@ pub async fn build(
         Kind::VisitMissed => {
             if let Some(last_starts_at) = instant(params, "starts_at") {
                 notice.missed_visits = Some(MissedVisitFacts {
-                    enterprise: enterprise_name(store, int(params, "enterprise")).await?,
-                    commissioner: user_name(store, int(params, "commissioner"))
+                    enterprise: enterprise_name(tx, int(params, "enterprise")).await?,
+                    commissioner: user_name(tx, int(params, "commissioner"))
                         .await?
                         .unwrap_or_default(),
                     misses: int(params, "misses")

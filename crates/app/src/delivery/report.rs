@@ -25,7 +25,9 @@ pub(super) async fn content(
     let Some(stored) = store.report_copy(id).await? else {
         return Ok(Err(format!("report {id} is not stored")));
     };
-    let name = super::notice::user_name(store, n.recipient_id).await?;
+    let mut tx = store.snapshot().await?;
+    let name = super::notice::user_name(&mut tx, n.recipient_id).await?;
+    tx.commit().await?;
     let report = &stored.report;
     let content = match channel {
         ChannelKind::Email => Content::Email {

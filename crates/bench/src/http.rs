@@ -74,6 +74,10 @@ struct Row {
     /// This process's (the load generator's) CPU time per request, in milliseconds.
     load_cpu_ms: f64,
     server_peak_rss_mib: f64,
+    /// How long the server still worked after the test on what its requests caused (the
+    /// notifications to deliver, the jobs due) until none was left or none moved: a rate
+    /// bought by leaving deliveries behind shows here.
+    drain_s: f64,
     /// Issue 17's targets for this row, in words (`—` where it sets none).
     target: String,
     /// `met`, or `not met` and the figures that missed.
@@ -184,6 +188,7 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 format!("{:.2}", r.busy_cores),
                 format!("{:.2}", r.load_cpu_ms),
                 format!("{:.0}", r.server_peak_rss_mib),
+                format!("{:.1}", r.drain_s),
                 r.target.clone(),
                 r.result.clone(),
             ]
@@ -204,6 +209,7 @@ pub async fn run(args: &BenchHttpArgs, json_out: bool) -> anyhow::Result<()> {
                 "CORES (+DB)",
                 "LOAD CPU MS/REQ",
                 "PEAK RSS MIB",
+                "DRAIN S",
                 "TARGET",
                 "RESULT",
             ],
@@ -552,7 +558,7 @@ struct Measured {
     machine_cpu: Duration,
 }
 
-fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
+fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured, drain: Duration) -> Row {
     let requests = tally.latencies.len();
     let per_request = |d: Duration| d.as_secs_f64() * 1000.0 / requests.max(1) as f64;
     let wall = m.wall.as_secs_f64().max(1e-9);
@@ -570,6 +576,7 @@ fn row(test: &'static str, clients: usize, tally: &Tally, m: &Measured) -> Row {
         busy_cores: m.machine_cpu.saturating_sub(m.load_cpu).as_secs_f64() / wall,
         load_cpu_ms: per_request(m.load_cpu),
         server_peak_rss_mib: 0.0,
+        drain_s: drain.as_secs_f64(),
         target: String::new(),
         result: String::new(),
     }
@@ -582,8 +589,9 @@ const SETTLE_AT_MOST: Duration = Duration::from_secs(300);
 /// no job due or running — or none that moves: what is left unchanged for two seconds waits
 /// for its time (an SMS held for the night's quiet hours). Each test starts from there, so it is charged with its own
 /// requests and the deliveries and jobs they cause while it runs, not with the backlog of the
-/// seeding (20,000 new-issue notices and SLA plans) or of the test before it.
-async fn settle(db: &str, name: &str, quiet: bool) -> anyhow::Result<()> {
+/// seeding (20,000 new-issue notices and SLA plans) or of the test before it. Returns how long
+/// the background work went on: to the last change of what was left, if something waits.
+async fn settle(db: &str, name: &str, quiet: bool) -> anyhow::Result<Duration> {
     use gridloop_store::{JobState, NotificationState};
     let store = Store::connect(db).await?;
     let started = Instant::now();
@@ -606,8 +614,12 @@ async fn settle(db: &str, name: &str, quiet: bool) -> anyhow::Result<()> {
         if busy != last {
             (last, since) = (busy, Instant::now());
         }
-        if busy == 0 || since.elapsed() > Duration::from_secs(2) {
-            break Ok(());
+        if busy == 0 {
+            break Ok(started.elapsed());
+        }
+        // What is left waits for its time: the work ended with the last change.
+        if since.elapsed() > Duration::from_secs(2) {
+            break Ok(since.saturating_duration_since(started));
         }
         if started.elapsed() > SETTLE_AT_MOST {
             break Err(anyhow::anyhow!(
@@ -725,23 +737,26 @@ async fn tests(
         let client: HttpClient = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(clients)
             .build_http();
+        // Each test starts settled, and the wait after it is its drain: the work it caused
+        // that the server had not done by its end.
         settle(db, name, quiet).await?;
         let shares = split(args.reports, clients).map(Work::Reports).collect();
         let (reported, m) = measure(server, &client, cast, shares).await?;
-        rows.push(row("report", clients, &reported, &m));
+        let drain = settle(db, name, quiet).await?;
+        rows.push(row("report", clients, &reported, &m, drain));
 
         let mut created = reported.created.into_iter();
         let shares = split(created.len(), clients)
             .map(|n| Work::Actions(created.by_ref().take(n).collect()))
             .collect();
-        settle(db, name, quiet).await?;
         let (acted, m) = measure(server, &client, cast, shares).await?;
-        rows.push(row("action", clients, &acted, &m));
+        let drain = settle(db, name, quiet).await?;
+        rows.push(row("action", clients, &acted, &m, drain));
 
         let shares = split(args.lists, clients).map(Work::Lists).collect();
-        settle(db, name, quiet).await?;
         let (listed, m) = measure(server, &client, cast, shares).await?;
-        rows.push(row("list", clients, &listed, &m));
+        let drain = settle(db, name, quiet).await?;
+        rows.push(row("list", clients, &listed, &m, drain));
 
         if !quiet {
             for r in &rows[rows.len() - 3..] {
@@ -785,6 +800,7 @@ mod tests {
             busy_cores: 1.9,
             load_cpu_ms: 0.1,
             server_peak_rss_mib: 51.0,
+            drain_s: 0.0,
             target: String::new(),
             result: String::new(),
         }

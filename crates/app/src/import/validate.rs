@@ -426,14 +426,20 @@ pub fn validate(
                     let credit_code = c
                         .optional_as(col::ENT_CREDIT_CODE, CreditCode::parse)
                         .map(Option::flatten);
+                    // A row repeating an earlier one is said once, on the cell that repeats: a
+                    // repeated code also makes both rows the same stored enterprise, and the
+                    // name that differs is not what is wrong.
+                    let mut repeated = false;
                     if let Some(code) = credit_code.iter().flatten().next() {
                         if let Some(first) = seen_credit_codes.repeat(code.clone(), n) {
                             c.bad(col::ENT_CREDIT_CODE, Reason::Repeated { first_row: first });
+                            repeated = true;
                         }
                     }
                     if let Some(name) = &name {
                         if let Some(first) = seen_enterprises.repeat(name.as_str().to_owned(), n) {
                             c.bad(col::ENT_NAME, Reason::Repeated { first_row: first });
+                            repeated = true;
                         }
                     }
                     let target = match (&name, &credit_code) {
@@ -448,7 +454,9 @@ pub fn validate(
                     };
                     if let Some(Some(id)) = target {
                         if let Some(first) = seen_targets.repeat(id, n) {
-                            c.bad(col::ENT_NAME, Reason::Repeated { first_row: first });
+                            if !repeated {
+                                c.bad(col::ENT_NAME, Reason::Repeated { first_row: first });
+                            }
                         }
                     }
                     if let (
@@ -1264,13 +1272,17 @@ mod tests {
              戊,91350200776049653A,g1\n\
              己,91350200776049653A,g1\n\
              甲,,g1\n\
-             乙,914403001922038216,g1\n",
+             乙,914403001922038216,g1\n\
+             庚,9144030071526726XG,g1\n",
         );
+        // The stored code repeated (row 7) is said once, on the code: not again on the name
+        // for making the row the same enterprise as row 2.
         assert_eq!(
             bad,
             vec![
                 ("x.csv!B4".to_owned(), Reason::Repeated { first_row: 3 }),
                 ("x.csv!A5".to_owned(), Reason::Repeated { first_row: 2 }),
+                ("x.csv!B7".to_owned(), Reason::Repeated { first_row: 2 }),
             ]
         );
         // 甲, found by its name, holds another code than the row's.

@@ -204,7 +204,7 @@ impl From<AppError> for Problem {
         match e {
             AppError::Invalid(errors) => errors.into(),
             AppError::NotFound(thing) => Self::not_found(thing.as_str()),
-            AppError::NotPermitted { .. } => Self::forbidden(detail),
+            AppError::NotPermitted { .. } | AppError::OutOfScope { .. } => Self::forbidden(detail),
             AppError::NoSuchTransition { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "no-such-transition",

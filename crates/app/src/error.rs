@@ -39,6 +39,11 @@ pub enum AppError {
         doing: Doing,
         roles: &'static [Role],
     },
+    /// The actor holds a role that may do it, but not for this grid or enterprise (a post
+    /// member reporting for another grid's enterprise): 403, exit 4. Said apart from
+    /// `NotPermitted`, whose "needs one of the roles" would name a role the actor holds.
+    #[error("not permitted: {doing} for an enterprise outside your grids, posts and enterprises")]
+    OutOfScope { doing: Doing },
     /// The issue's status has no such transition: 422, exit 5.
     #[error("no such transition: cannot {action} an issue that is {status}")]
     NoSuchTransition { action: ActionKind, status: Status },

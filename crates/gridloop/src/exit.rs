@@ -49,7 +49,7 @@ pub fn app_code(e: &AppError) -> u8 {
         | AppError::Copy(_)
         | AppError::Import(_) => USAGE,
         AppError::NotFound(_) => NOT_FOUND,
-        AppError::NotPermitted { .. } => NOT_PERMITTED,
+        AppError::NotPermitted { .. } | AppError::OutOfScope { .. } => NOT_PERMITTED,
         AppError::NoSuchTransition { .. }
         | AppError::NoSuchMatchStep { .. }
         | AppError::Precondition(_)

@@ -303,6 +303,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     // Why a use case refused (`messages`): one text per kind of refusal.
     ("err_invalid", "以下内容有误：{fields}", "Please correct: {fields}"),
     ("err_not_found", "找不到该{thing}，或您无权查看。", "There is no such {thing}, or you may not see it."),
+    ("err_out_of_scope", "您不能为这家企业{doing}：它不在您的网格、岗位或企业之内。", "You may not {doing} for this enterprise: it is outside your grids, posts and enterprises."),
     ("err_not_permitted", "您的角色不能{doing}（需要以下角色之一：{roles}）。", "Your roles may not {doing} (it needs one of: {roles})."),
     ("err_no_such_transition", "问题当前为“{status}”，不能执行“{action}”。", "An issue that is “{status}” cannot take “{action}”."),
     ("err_copy_not_empty", "目标数据库不是空的（数据表 {table} 中已有数据），未复制任何内容", "The target database is not empty (table {table} has rows); nothing was copied"),

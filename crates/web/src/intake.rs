@@ -321,7 +321,10 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             )
             .await;
         }
-        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+        Err(
+            e
+            @ (AppError::Invalid(_) | AppError::NotPermitted { .. } | AppError::OutOfScope { .. }),
+        ) => {
             let message = crate::messages::text(viewer.locale, &e);
             return render_form(
                 &state,

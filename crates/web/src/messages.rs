@@ -33,6 +33,9 @@ pub fn text(locale: Locale, e: &AppError) -> String {
                 .replace("{doing}", &doing(locale, *what))
                 .replace("{roles}", &roles)
         }
+        AppError::OutOfScope { doing: what } => {
+            t("err_out_of_scope").replace("{doing}", &doing(locale, *what))
+        }
         AppError::NoSuchTransition { action, status } => t("err_no_such_transition")
             .replace("{status}", t(&format!("status_{}", status.as_str())))
             .replace("{action}", t(&format!("act_{}", action.as_str()))),
@@ -536,9 +539,14 @@ mod tests {
             Doing::RunMeeting,
             Doing::Match(gridloop_core::chain::MatchActionKind::Agree),
         ]);
-        errors.extend(doings.map(|doing| AppError::NotPermitted {
-            doing,
-            roles: &[Role::Admin, Role::Dispatcher],
+        errors.extend(doings.flat_map(|doing| {
+            [
+                AppError::NotPermitted {
+                    doing,
+                    roles: &[Role::Admin, Role::Dispatcher],
+                },
+                AppError::OutOfScope { doing },
+            ]
         }));
         errors.extend(
             [

@@ -178,7 +178,7 @@ impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(_) => Self::NotFound,
-            AppError::NotPermitted { .. } => Self::Forbidden,
+            AppError::NotPermitted { .. } | AppError::OutOfScope { .. } => Self::Forbidden,
             AppError::Unavailable => Self::Unavailable,
             AppError::Internal => Self::Internal,
             other => {

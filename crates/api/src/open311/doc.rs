@@ -201,7 +201,9 @@ impl From<AppError> for Failure {
                     .join("; "),
             ),
             AppError::NotFound(thing) => Self::not_found(format!("no such {thing}")),
-            AppError::NotPermitted { .. } => Self::forbidden(description),
+            AppError::NotPermitted { .. } | AppError::OutOfScope { .. } => {
+                Self::forbidden(description)
+            }
             AppError::NoSuchTransition { .. }
             | AppError::NoSuchMatchStep { .. }
             | AppError::Precondition(_)

@@ -97,7 +97,7 @@ pub async fn create(state: &AppState, params: &Params) -> Result<Doc, Failure> {
     let reported = issues::intake(state, &caller.actor, intake)
         .await
         .map_err(|e| match e {
-            AppError::NotPermitted { .. } => Failure::forbidden(format!(
+            AppError::NotPermitted { .. } | AppError::OutOfScope { .. } => Failure::forbidden(format!(
                 "this api_key may not report for enterprise {enterprise}"
             )),
             AppError::Invalid(list) if list.iter().any(|e| e.field() == "enterprise") => {

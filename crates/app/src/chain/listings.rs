@@ -121,9 +121,9 @@ pub async fn post(
         return Err(bug("listing"));
     };
     if !covers(actor, POSTING_ROLES, grid, enterprise) {
-        return Err(AppError::NotPermitted {
+        // The role was checked above: it is this enterprise that is not theirs.
+        return Err(AppError::OutOfScope {
             doing: Doing::PostListing,
-            roles: POSTING_ROLES,
         });
     }
     let listing = tx
@@ -257,9 +257,8 @@ pub async fn withdraw(state: &AppState, actor: &Actor, id: ListingId) -> Result<
         || OVERSEERS.iter().any(|r| actor.has_role(*r))
         || covers(actor, POSTING_ROLES, listing.grid, listing.enterprise);
     if !may {
-        return Err(AppError::NotPermitted {
+        return Err(AppError::OutOfScope {
             doing: Doing::PostListing,
-            roles: WITHDRAWING_ROLES,
         });
     }
     let mut tx = state.store.transaction().await?;

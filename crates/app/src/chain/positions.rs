@@ -82,9 +82,8 @@ pub async fn set(
     let grid = enterprise_in_sight(&mut tx, actor, enterprise).await?;
     if !covers(actor, SETTING_ROLES, grid, enterprise) {
         // In sight, but not in the grids of the actor's visit rounds.
-        return Err(AppError::NotPermitted {
+        return Err(AppError::OutOfScope {
             doing: Doing::SetPosition,
-            roles: SETTING_ROLES,
         });
     }
     let mut stage = None;

@@ -6,8 +6,8 @@
 //! with another problem is [`AppError::KeyReuse`].
 
 use gridloop_core::{
-    lifecycle, ActionKind, Actor, CategoryId, ClientKey, Code, Description, EnterpriseId, Priority,
-    Source, Title, TransitionError,
+    Actor, CategoryId, ClientKey, Code, Description, EnterpriseId, Priority, Source, Title,
+    TransitionError,
 };
 use gridloop_store::{NewIssue, Open311Details, Reported, StoreError};
 
@@ -80,10 +80,9 @@ pub async fn intake(state: &AppState, actor: &Actor, intake: Intake) -> Result<R
             what: "enterprise", ..
         } => AppError::invalid(no_such("enterprise", Thing::Enterprise, enterprise)),
         // A reporter's role covers their own grids (or enterprises) only: not "no such issue"
-        // as for an action, but not permitted.
-        StoreError::Transition(TransitionError::OutOfScope) => AppError::NotPermitted {
+        // as for an action, but not permitted there.
+        StoreError::Transition(TransitionError::OutOfScope) => AppError::OutOfScope {
             doing: Doing::Intake,
-            roles: lifecycle::rule(ActionKind::Report).roles,
         },
         other => other.into(),
     })?;

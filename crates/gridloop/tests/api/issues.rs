@@ -394,6 +394,18 @@ both! {
         assert_eq!(get_issue(app, id).await["version"], 1);
     }
 
+    async fn reporting_for_an_enterprise_of_another_grid_is_403_naming_the_scope_not_a_role(app: &TestApp) {
+        let before = issue_count(app).await;
+        let enterprise = enterprise_in(app, "g1", 0).await;
+        let body = json!({"enterprise_id": enterprise, "category": "power", "title": "Not my grid"});
+        // post20 is a post member (who may report), of another grid than g1.
+        let refused = app.post_json("/api/v1/issues", Some("post20"), &body).await.expect(403).json();
+        let detail = refused["detail"].as_str().expect("detail");
+        assert!(detail.contains("outside your grids"), "{detail}");
+        assert!(!detail.contains("roles"), "post20 holds the role: {detail}");
+        assert_eq!(issue_count(app).await, before, "nothing was written");
+    }
+
     async fn the_openapi_document_is_3_1_and_lists_every_issue_operation_and_status(app: &TestApp) {
         let doc = app.get("/api/v1/openapi.json", None).await.expect(200).json();
         assert_eq!(doc["openapi"], "3.1.0");

@@ -469,7 +469,10 @@ async fn create_simple(
 /// what is no fault of the form (the database, the server: logged where it happened).
 fn refusal(viewer: &Viewer, e: AppError) -> Result<String, PageError> {
     match e {
-        AppError::NotPermitted { .. } | AppError::Unavailable | AppError::Internal => Err(e.into()),
+        AppError::NotPermitted { .. }
+        | AppError::OutOfScope { .. }
+        | AppError::Unavailable
+        | AppError::Internal => Err(e.into()),
         e => Ok(format!(
             "{} {}",
             viewer.t("not_saved"),

@@ -290,7 +290,10 @@ pub async fn submit(State(state): State<AppState>, form: WebForm) -> Result<Resp
     };
     match posted {
         Ok(listing) => Ok(see_other(&format!("/chain/listings/{}", listing.id))),
-        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+        Err(
+            e
+            @ (AppError::Invalid(_) | AppError::NotPermitted { .. } | AppError::OutOfScope { .. }),
+        ) => {
             let message = messages::text(viewer.locale, &e);
             render_form(
                 &state,
@@ -391,7 +394,10 @@ pub async fn withdraw(
     let id = listing_id(&id)?;
     match listings::withdraw(&state, &viewer.actor, id).await {
         Ok(_) => Ok(see_other(&format!("/chain/listings/{id}"))),
-        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+        Err(
+            e
+            @ (AppError::Invalid(_) | AppError::NotPermitted { .. } | AppError::OutOfScope { .. }),
+        ) => {
             let message = messages::text(viewer.locale, &e);
             render_listing(
                 &state,

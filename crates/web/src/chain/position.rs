@@ -131,7 +131,10 @@ pub async fn save(
     };
     match positions::set(&state, &viewer.actor, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/chain/positions/{id}"))),
-        Err(e @ (AppError::Invalid(_) | AppError::NotPermitted { .. })) => {
+        Err(
+            e
+            @ (AppError::Invalid(_) | AppError::NotPermitted { .. } | AppError::OutOfScope { .. }),
+        ) => {
             let message = messages::text(viewer.locale, &e);
             render(
                 &state,

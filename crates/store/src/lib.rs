@@ -47,6 +47,7 @@
 //! - `uploads`: files uploaded for an import, kept between its dry run and its confirmation.
 //! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
 //! - `jobs`: the durable job queue: claims under a lease, retries, dead jobs.
+//! - `notice_facts`: what a notice says of its recipient and its issue, one statement each.
 //! - `notifications`: the outbox's delivery side: claims, outcomes, delivery reports.
 //! - `schedules`: cron schedules, fired once per occurrence by compare-and-set.
 //! - `visits`: visit plans and their materialised occurrences.
@@ -79,6 +80,7 @@ mod list;
 mod matches;
 mod meetings;
 pub mod model;
+mod notice_facts;
 mod notifications;
 mod open311;
 mod pg_intake;
@@ -124,6 +126,7 @@ pub use model::{
     ActionRequest, Category, Chain, Enterprise, Grid, IssueFilter, NewCategory, NewEnterprise,
     NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Reported, Unit, User,
 };
+pub use notice_facts::{Addressee, NoticeIssue};
 pub use notifications::{DlrEffect, DlrRecorded, Notification, NotificationState, RecentSends};
 pub use open311::Open311Details;
 pub use prefs::CHANNELS;

@@ -1676,6 +1676,74 @@ async fn seeded_histories_read_back_as_written_and_reports_continue_after_them(d
 // ---------------------------------------------------------------------------------------------
 // Every test, on both backends.
 
+/// What the delivery worker reads for a notice, in one statement each: the issue with its
+/// enterprise's, grid's and unit's names and the change of its latest event, and the addressee
+/// with whether they are staff; the same as the general reads give.
+async fn a_notice_reads_the_issue_with_its_names_and_the_addressee(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "路灯不亮", &park.walker_a, minutes(0)).await;
+    let read = |id| {
+        let store = db.store.clone();
+        async move {
+            let mut tx = store.snapshot().await.expect("snapshot");
+            let facts = tx.notice_issue(id).await.expect("facts");
+            tx.commit().await.expect("end");
+            facts
+        }
+    };
+    let facts = read(issue.id).await.expect("the issue exists");
+    assert_eq!(facts.issue, stored(&db, issue.id).await.0);
+    assert_eq!(facts.enterprise, park.ent_a.name.as_str());
+    assert_eq!(facts.grid, park.grid_a.name.as_str());
+    assert_eq!(facts.unit, None);
+    let last = |events: Vec<gridloop_core::Event>| events.last().map(|e| e.change.clone());
+    assert_eq!(
+        facts.last_change,
+        last(db.store.events(issue.id).await.expect("events"))
+    );
+
+    let assigned = accept_and_assign(&db, &park, &issue, &park.power, minutes(10)).await;
+    let facts = read(issue.id).await.expect("the issue exists");
+    assert_eq!(facts.issue, assigned);
+    assert_eq!(facts.unit.as_deref(), Some(park.power.name.as_str()));
+    assert_eq!(
+        facts.last_change,
+        last(db.store.events(issue.id).await.expect("events"))
+    );
+    assert!(read(IssueId::new(issue.id.get() + 1000).expect("id"))
+        .await
+        .is_none());
+
+    let mut tx = db.store.transaction().await.expect("begin");
+    let outsider = tx
+        .create_user(new_user("ent-user", vec![Role::Enterprise]))
+        .await
+        .expect("user");
+    let staff = tx
+        .create_user(new_user(
+            "ent-and-post",
+            vec![Role::Enterprise, Role::PostMember],
+        ))
+        .await
+        .expect("user");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.snapshot().await.expect("snapshot");
+    for (user, outside) in [(&outsider, true), (&staff, false)] {
+        let addressee = tx.addressee(user.id).await.expect("read").expect("exists");
+        assert_eq!(addressee.name, user.name.as_str());
+        assert_eq!(addressee.outsider, outside, "{}", user.login.as_str());
+    }
+    let walker = tx
+        .addressee(park.walker_a.user)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(!walker.outsider);
+    let nobody = gridloop_core::UserId::new(staff.id.get() + 1000).expect("id");
+    assert_eq!(tx.addressee(nobody).await.expect("read"), None);
+    tx.commit().await.expect("end");
+}
+
 both!(
     migrations_apply_twice_without_changing_anything,
     reference_data_reads_back_as_it_was_created,
@@ -1700,4 +1768,5 @@ both!(
     count_by_status_counts_every_status,
     seeding_hundreds_of_rows_in_one_transaction_is_quick,
     seeded_histories_read_back_as_written_and_reports_continue_after_them,
+    a_notice_reads_the_issue_with_its_names_and_the_addressee,
 );

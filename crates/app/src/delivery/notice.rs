@@ -2,18 +2,18 @@
 //!
 //! The outbox keeps ids and a few parameters, not names: a notification waiting out the night
 //! should say what the issue is called in the morning, and a name fixed in the row would be
-//! stale. So the names are looked up here, at sending time, all in one short read-only
-//! transaction: one snapshot, and on PostgreSQL one BEGIN and COMMIT for the five or six reads
-//! instead of a pair each, for every message (issue 17). It ends before the send that follows.
+//! stale. So the names are looked up here, at sending time, in one short read-only
+//! transaction: one snapshot, two statements for an issue's message (its addressee; the issue
+//! with its names and last change), ended before the send that follows (issue 17).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridloop_core::{EnterpriseId, IssueId, NotificationKind as Kind, Role, UserId};
+use gridloop_core::{EnterpriseId, IssueId, NotificationKind as Kind, UserId};
 use gridloop_notifier::template::{
     AgendaItem, DueSoonFacts, EscalationFacts, IssueFacts, MissedVisitFacts, Notice, Recipient,
     VisitFacts,
 };
-use gridloop_store::{Notification, Store, StoreError, Tx};
+use gridloop_store::{Addressee, NoticeIssue, Notification, Store, StoreError, Tx};
 use serde_json::Value;
 
 fn int(params: &Value, key: &str) -> Option<i64> {
@@ -26,11 +26,15 @@ fn instant(params: &Value, key: &str) -> Option<DateTime<Utc>> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
+async fn addressee(tx: &mut Tx, id: Option<i64>) -> Result<Option<Addressee>, StoreError> {
+    match id.and_then(|id| UserId::new(id).ok()) {
+        Some(id) => tx.addressee(id).await,
+        None => Ok(None),
+    }
+}
+
 pub(super) async fn user_name(tx: &mut Tx, id: Option<i64>) -> Result<Option<String>, StoreError> {
-    let Some(id) = id.and_then(|id| UserId::new(id).ok()) else {
-        return Ok(None);
-    };
-    Ok(tx.user(id).await?.map(|u| u.name.as_str().to_owned()))
+    Ok(addressee(tx, id).await?.map(|a| a.name))
 }
 
 async fn enterprise_name(tx: &mut Tx, id: Option<i64>) -> Result<String, StoreError> {
@@ -84,36 +88,27 @@ async fn facts(
     now: DateTime<Utc>,
 ) -> Result<Notice, StoreError> {
     let params = &n.params;
-    let recipient = match n.recipient_id.and_then(|id| UserId::new(id).ok()) {
-        Some(id) => tx.user(id).await?,
-        None => None,
-    };
+    let recipient = addressee(tx, n.recipient_id).await?;
     // Someone outside the park's staff (an enterprise's own user, an Open311 client) reads
     // only what a unit wrote for the requester: the internal note may name people and phones.
-    let outsider = recipient
-        .as_ref()
-        .is_some_and(|u| u.roles.iter().all(|&r| r == Role::Enterprise));
+    let outsider = recipient.as_ref().is_some_and(|a| a.outsider);
     let mut notice = Notice {
         recipient: Recipient {
-            name: recipient
-                .map(|u| u.name.as_str().to_owned())
-                .unwrap_or_default(),
+            name: recipient.map(|a| a.name).unwrap_or_default(),
             time_zone,
         },
         at: Some(n.created_at),
         ..Notice::default()
     };
     if let Some(id) = n.issue_id.and_then(|id| IssueId::new(id).ok()) {
-        if let Some(issue) = tx.issue(id).await? {
-            let enterprise = enterprise_name(tx, Some(issue.enterprise.get())).await?;
-            let grid = tx
-                .grid(issue.grid)
-                .await?
-                .map(|g| g.name.as_str().to_owned());
-            let unit = match issue.unit {
-                Some(u) => tx.unit(u).await?.map(|u| u.name.as_str().to_owned()),
-                None => None,
-            };
+        if let Some(NoticeIssue {
+            issue,
+            enterprise,
+            grid,
+            unit,
+            last_change,
+        }) = tx.notice_issue(id).await?
+        {
             let due_at = issue.resolve_due_at;
             if kind == Kind::Escalated {
                 let level = int(params, "level")
@@ -143,8 +138,8 @@ async fn facts(
                 .as_ref()
                 .map(|e| e.until)
                 .or(issue.resolve_due_at);
-            if let Some(last) = tx.events(id).await?.last() {
-                notice.reason = serde_json::to_value(&last.change)
+            if let Some(change) = last_change {
+                notice.reason = serde_json::to_value(&change)
                     .ok()
                     .as_ref()
                     .and_then(find_reason);
@@ -155,7 +150,7 @@ async fn facts(
                 status: issue.status,
                 priority: issue.priority,
                 enterprise,
-                grid: grid.unwrap_or_default(),
+                grid,
                 unit,
                 due_at,
                 link: None,

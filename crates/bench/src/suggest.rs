@@ -125,7 +125,7 @@ pub async fn run(args: &BenchSuggestArgs, json: bool) -> anyhow::Result<()> {
                 "P99 MS",
                 "MAX MS",
                 "TARGET",
-                "",
+                "RESULT",
             ],
             &cells
         )

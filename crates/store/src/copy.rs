@@ -222,10 +222,10 @@ impl Store {
     /// itself. The file is attached to one connection of this database and each table copied
     /// by one `INSERT … SELECT` in one write transaction, so rows never pass through this
     /// process as values (the general copy took 3.4 minutes for a million issues, this about
-    /// as long as the `VACUUM INTO` that made the backup). Row counts and the event log's
-    /// checksum of both files are compared before the commit. The backup's are read on a
-    /// read-only connection of their own while the rows are copied: the file does not change,
-    /// and on two cores the checksum of five million events no longer waits for the copy.
+    /// as long as the `VACUUM INTO` that made the backup). The backup's row counts and event-log
+    /// checksum are read on a read-only connection of their own while the rows are copied (the
+    /// file does not change); before the commit the copy must hold as many rows in every table
+    /// and, event by event, the backup's log (see `Tx::check_event_log_is_attached`).
     pub async fn restore_sqlite_file(
         &self,
         file: &std::path::Path,
@@ -534,19 +534,10 @@ impl Tx {
 
     /// The number of rows of every table, in [`TABLES`] order.
     pub async fn row_counts(&mut self) -> Result<Vec<(&'static str, u64)>, StoreError> {
-        self.row_counts_in(Schema::Main).await
-    }
-
-    /// [`Tx::row_counts`] of the main database or of an attached backup.
-    async fn row_counts_in(
-        &mut self,
-        schema: Schema,
-    ) -> Result<Vec<(&'static str, u64)>, StoreError> {
-        let prefix = schema.prefix();
         let mut counts = Vec::with_capacity(TABLES.len());
         for &table in TABLES {
             let (n,): (i64,) = self
-                .fetch_one(&format!("SELECT COUNT(*) FROM {prefix}{table}"), args![])
+                .fetch_one(&format!("SELECT COUNT(*) FROM {table}"), args![])
                 .await?;
             counts.push((table, u64::try_from(n).unwrap_or(0)));
         }
@@ -555,12 +546,6 @@ impl Tx {
 
     /// See [`Store::event_log_checksum`].
     pub async fn event_log_checksum(&mut self) -> Result<String, StoreError> {
-        self.event_log_checksum_in(Schema::Main).await
-    }
-
-    /// [`Tx::event_log_checksum`] of the main database or of an attached backup.
-    async fn event_log_checksum_in(&mut self, schema: Schema) -> Result<String, StoreError> {
-        let prefix = schema.prefix();
         type Row = (
             i64,
             i64,
@@ -577,12 +562,10 @@ impl Tx {
         loop {
             let page: Vec<Row> = self
                 .fetch_all(
-                    &format!(
-                        "SELECT issue_id, version, kind, at, actor_id, from_status, to_status, \
-                         payload FROM {prefix}issue_events \
-                         WHERE issue_id > $1 OR (issue_id = $1 AND version > $2) \
-                         ORDER BY issue_id, version LIMIT $3"
-                    ),
+                    "SELECT issue_id, version, kind, at, actor_id, from_status, to_status, \
+                     payload FROM issue_events \
+                     WHERE issue_id > $1 OR (issue_id = $1 AND version > $2) \
+                     ORDER BY issue_id, version LIMIT $3",
                     args![issue, version, PAGE],
                 )
                 .await?;

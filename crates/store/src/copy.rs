@@ -154,9 +154,7 @@ impl Store {
 
     /// The SQLite file at `path`, opened to read only, as it is (its journal left alone).
     pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            pool: crate::backend::Pool::open_read_only(path).await?,
-        })
+        Ok(Self::on(crate::backend::Pool::open_read_only(path).await?))
     }
 
     /// The newest migration applied.

@@ -15,7 +15,10 @@
 //! - `batch`: group commit of every write on SQLite (each write in its own savepoint).
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
-//! - `pg_intake`: intake on PostgreSQL in two round trips (one data-modifying CTE).
+//! - `pg_intake`: intake on PostgreSQL: reports that arrive together in one statement (a
+//!   data-modifying CTE over arrays), the enterprises' grids remembered and checked by it.
+//! - `coalesce`: concurrent one-row writes on PostgreSQL gathered into one statement (reports,
+//!   messages marked sent), with no task and no timer of its own.
 //! - `readers`: SQLite's hot reads (the list's page, a token's holder) on read-only connections
 //!   of their own, rows decoded straight from SQLite.
 //! - `store`: [`Store`], the cheap-to-clone handle; each method is one transaction. The
@@ -48,7 +51,8 @@
 //! - `effects`: a transition's effects as outbox rows and jobs, in its transaction.
 //! - `jobs`: the durable job queue: claims under a lease, retries, dead jobs.
 //! - `notice_facts`: what a notice says of its recipient and its issue, one statement each.
-//! - `notifications`: the outbox's delivery side: claims, outcomes, delivery reports.
+//! - `notifications`: the outbox's delivery side: claims, outcomes (on PostgreSQL the messages
+//!   marked sent together in one statement), delivery reports.
 //! - `schedules`: cron schedules, fired once per occurrence by compare-and-set.
 //! - `visits`: visit plans and their materialised occurrences.
 //! - `prefs`: users' channel choices per kind of notification.
@@ -70,6 +74,7 @@ mod bulk;
 mod calendars;
 mod chain;
 mod chain_facts;
+mod coalesce;
 mod copy;
 mod effects;
 pub mod error;

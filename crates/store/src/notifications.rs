@@ -21,7 +21,8 @@ use gridloop_core::{Channel, NotificationKind, Rule};
 use serde::Serialize;
 use sqlx::types::Json;
 
-use crate::backend::{args, Arg, Backend, Tx};
+use crate::backend::{args, Arg, Backend, Pool, Tx};
+use crate::coalesce::Coalescer;
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::rows::stored;
@@ -521,6 +522,8 @@ impl Store {
 
     /// The wire accepted the message. `false` if `owner` no longer held the row (its lease
     /// expired and another worker took it, or a delivery report overtook this call).
+    ///
+    /// On PostgreSQL the messages marked sent together are one statement (see [`Sent`]).
     pub async fn mark_sent(
         &self,
         id: i64,
@@ -528,6 +531,19 @@ impl Store {
         provider_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        if let Pool::Postgres(pg) = &self.pool {
+            let row = Sent {
+                id,
+                owner: owner.to_owned(),
+                provider_id: provider_id.map(str::to_owned),
+                at: to_micros(now),
+            };
+            let pg = pg.clone();
+            let run = move |rows: Vec<Sent>| mark_sent_together(pg.clone(), rows);
+            if let Some(held) = self.sent.submit(row, run).await? {
+                return Ok(held);
+            }
+        }
         self.settle(
             "state = 'sent', provider_id = $3, sent_at = $4, last_error = NULL",
             id,
@@ -637,5 +653,57 @@ impl Store {
             )
             .await?;
         Ok(done)
+    }
+}
+
+/// A message the wire accepted, to be marked sent with the others accepted at the same time.
+///
+/// The delivery worker sends several messages at once and marks each sent as soon as its wire
+/// accepted it; on PostgreSQL each of those one-row updates was a statement with its own
+/// commit, as costly as the message's other reads together. So they are gathered
+/// ([`Coalescer`]) into one update over arrays, which tells each caller whether it still held
+/// its row — the same answer as its own statement. A batch that fails leaves each to its own.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    id: i64,
+    owner: String,
+    provider_id: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// The batches of [`Sent`]: a turn per core, each of at most this many messages.
+pub(crate) fn sent_batches() -> Coalescer<Sent, bool> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Coalescer::new(cores, 256)
+}
+
+async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<bool>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let owners: Vec<&str> = rows.iter().map(|r| r.owner.as_str()).collect();
+    let providers: Vec<Option<&str>> = rows.iter().map(|r| r.provider_id.as_deref()).collect();
+    let ats: Vec<DateTime<Utc>> = rows.iter().map(|r| r.at).collect();
+    let held: Result<Vec<(i64,)>, _> = sqlx::query_as(
+        "UPDATE notifications n SET state = 'sent', provider_id = v.provider_id, \
+           sent_at = v.sent_at, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) \
+           AS v(id, owner, provider_id, sent_at) \
+         WHERE n.id = v.id AND n.state = 'sending' AND n.lease_owner = v.owner \
+         RETURNING n.id",
+    )
+    .bind(&ids)
+    .bind(&owners)
+    .bind(&providers)
+    .bind(&ats)
+    .fetch_all(&pool)
+    .await;
+    match held {
+        Ok(held) => {
+            let held: std::collections::HashSet<i64> = held.into_iter().map(|(id,)| id).collect();
+            ids.iter().map(|id| Some(held.contains(id))).collect()
+        }
+        Err(e) => {
+            tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
+            Vec::new()
+        }
     }
 }

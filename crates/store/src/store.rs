@@ -1,5 +1,7 @@
 //! [`Store`]: the handle the rest of gridloop holds.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use gridloop_core::{
     Actor, CategoryId, Code, Decision, EnterpriseId, Event, GridId, Issue, IssueId, Login, Name,
@@ -7,11 +9,14 @@ use gridloop_core::{
 };
 
 use crate::backend::{Backend, Pool, Tx};
+use crate::coalesce::Coalescer;
 use crate::error::StoreError;
 use crate::model::{
     ActionRequest, Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid,
     NewIssue, NewPost, NewUnit, NewUser, Post, Reported, Unit, User,
 };
+use crate::notifications::{sent_batches, Sent};
+use crate::pg_intake::Intake;
 
 /// The persistent state of gridloop, on SQLite or PostgreSQL as the URL says.
 ///
@@ -21,6 +26,10 @@ use crate::model::{
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// PostgreSQL's reports waiting to be written together (see `pg_intake`).
+    intake: Arc<Intake>,
+    /// PostgreSQL's messages waiting to be marked sent together (see `notifications::Sent`).
+    pub(crate) sent: Arc<Coalescer<Sent, bool>>,
 }
 
 impl Store {
@@ -29,7 +38,16 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = Pool::connect(url).await?;
         tracing::debug!(backend = pool.backend().name(), "connected to the database");
-        Ok(Self { pool })
+        Ok(Self::on(pool))
+    }
+
+    /// A store on `pool`.
+    pub(crate) fn on(pool: Pool) -> Self {
+        Self {
+            pool,
+            intake: Arc::new(Intake::new()),
+            sent: Arc::new(sent_batches()),
+        }
     }
 
     /// Applies the embedded migrations of the backend that are not applied yet.
@@ -279,11 +297,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
         // On SQLite, concurrent reports share one commit (see the `batch` module).
-        // On PostgreSQL, two round trips (see the `pg_intake` module).
+        // On PostgreSQL, concurrent reports share one statement (see the `pg_intake` module).
         match self.pool.backend() {
             Backend::Sqlite => crate::batch::intake(&self.pool, workflow, actor, new, now).await,
             Backend::Postgres => {
-                crate::pg_intake::intake(&self.pool, workflow, actor, new, now).await
+                crate::pg_intake::intake(&self.pool, &self.intake, workflow, actor, new, now).await
             }
         }
     }

@@ -772,6 +772,167 @@ async fn concurrent_reports_succeed_or_fail_each_on_its_own(db: Db) {
     }
 }
 
+async fn reports_written_together_keep_each_its_title_key_event_and_notice(db: Db) {
+    // On PostgreSQL reports that arrive together share one statement over arrays: every row
+    // must come back to its own caller, with its own key, event and dispatchers' notice.
+    let park = park(&db.store).await;
+    let mut dispatcher = new_user("dispatcher-mail", vec![Role::Dispatcher]);
+    dispatcher.email =
+        Some(gridloop_core::Email::parse("dispatch@park.example").expect("an email"));
+    let mut tx = db.store.transaction().await.expect("begin");
+    let dispatcher = tx.create_user(dispatcher).await.expect("dispatcher");
+    tx.commit().await.expect("commit");
+    // The first report reads the enterprise's grid; the rest may be decided on it remembered.
+    let first = db
+        .store
+        .intake(
+            &park.workflow,
+            &park.walker_a,
+            problem(&park, "Report 100", &park.ent_a, Some("key-100")),
+            minutes(0),
+        )
+        .await
+        .expect("first");
+    let mut tasks = Vec::new();
+    for i in 0..48_i64 {
+        let (store, park) = (db.store.clone(), park.clone());
+        tasks.push(tokio::spawn(async move {
+            let enterprise = if i % 2 == 0 {
+                &park.ent_a
+            } else {
+                &park.ent_a2
+            };
+            let key = format!("key-{i}");
+            let new = problem(&park, &format!("Report {i}"), enterprise, Some(&key));
+            let reported = store
+                .intake(&park.workflow, &park.walker_a, new, minutes(i))
+                .await
+                .expect("a report");
+            (i, reported)
+        }));
+    }
+    let mut ids = vec![first.issue.id];
+    for task in tasks {
+        let (i, reported) = task.await.expect("task");
+        assert!(!reported.replayed);
+        let issue = db
+            .store
+            .issue(reported.issue.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(issue, reported.issue, "report {i} got another row");
+        assert_eq!(issue.title.as_str(), format!("Report {i}"));
+        let events = db.store.events(issue.id).await.expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].at, minutes(i));
+        // Its key finds it again.
+        let again = db
+            .store
+            .intake(
+                &park.workflow,
+                &park.walker_a,
+                problem(
+                    &park,
+                    &format!("Report {i}"),
+                    &issue_enterprise(&park, &issue),
+                    Some(&format!("key-{i}")),
+                ),
+                minutes(100),
+            )
+            .await
+            .expect("a replay");
+        assert!(again.replayed);
+        assert_eq!(again.issue.id, issue.id);
+        ids.push(issue.id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 49, "every report has its own issue");
+    let notices = db.store.notifications(None, 200).await.expect("notices");
+    for id in &ids {
+        let mine: Vec<_> = notices
+            .iter()
+            .filter(|n| n.issue_id == Some(id.get()))
+            .collect();
+        assert_eq!(mine.len(), 1, "issue {id} tells the dispatcher once");
+        assert_eq!(mine[0].recipient_id, Some(dispatcher.id.get()));
+        assert_eq!(
+            mine[0].params,
+            serde_json::json!({"event": "reported", "version": 1, "level": 0})
+        );
+        assert_eq!(
+            mine[0].dedupe_key,
+            format!("issue:{id}:v1:reported:{}:email", dispatcher.id)
+        );
+    }
+}
+
+fn issue_enterprise(park: &Park, issue: &Issue) -> Enterprise {
+    if issue.enterprise == park.ent_a.id {
+        park.ent_a.clone()
+    } else {
+        park.ent_a2.clone()
+    }
+}
+
+async fn a_report_after_its_enterprise_moved_is_decided_on_its_new_grid(db: Db) {
+    // On PostgreSQL the enterprise's grid is remembered between reports; the report's
+    // statement writes nothing for a grid that is no longer the enterprise's, and the report
+    // is decided again on the stored one.
+    let park = park(&db.store).await;
+    let mut tx = db.store.transaction().await.expect("begin");
+    let mut both = new_user("walker-both", vec![Role::PostMember]);
+    both.posts = vec![park.post_a.id, park.post_b.id];
+    tx.create_user(both).await.expect("user");
+    let both = tx.actor(&login("walker-both")).await.expect("actor");
+    tx.commit().await.expect("commit");
+    let report = async |actor: &Actor, title: &str, at: i64| {
+        let new = problem(&park, title, &park.ent_a, None);
+        db.store
+            .intake(&park.workflow, actor, new, minutes(at))
+            .await
+    };
+    let before = report(&both, "Before the move", 0).await.expect("before");
+    assert_eq!(before.issue.grid, park.grid_a.id);
+    db.store
+        .update_enterprise(
+            park.ent_a.id,
+            gridloop_store::EnterprisePatch {
+                grid: Some(park.grid_b.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("moved to grid B");
+    // Someone of both grids: the remembered grid would permit it; the issue is in grid B.
+    let after = report(&both, "After the move", 1).await.expect("after");
+    assert_eq!(after.issue.grid, park.grid_b.id);
+    let stored = db
+        .store
+        .issue(after.issue.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.grid, park.grid_b.id);
+    // Someone of grid A only is refused now, and nothing is written.
+    let err = report(&park.walker_a, "Not mine any more", 2)
+        .await
+        .expect_err("outside walker A's grids");
+    assert_eq!(err.kind(), ErrorKind::Transition, "{err}");
+    // Someone of grid B only, whom the remembered grid would have refused, may report.
+    let b = report(&park.walker_b, "Mine now", 3)
+        .await
+        .expect("walker B");
+    assert_eq!(b.issue.grid, park.grid_b.id);
+    let page = db
+        .store
+        .list_issues(&IssueFilter::default(), 50, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 3);
+}
+
 async fn a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let mut new = problem(&park, "Power cut", &park.ent_a, Some("k-unknown"));
@@ -1753,6 +1914,8 @@ both!(
     the_same_client_key_twice_yields_one_issue,
     sixteen_concurrent_reports_with_one_key_create_one_issue,
     concurrent_reports_succeed_or_fail_each_on_its_own,
+    reports_written_together_keep_each_its_title_key_event_and_notice,
+    a_report_after_its_enterprise_moved_is_decided_on_its_new_grid,
     a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing,
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,

@@ -124,6 +124,51 @@ async fn only_the_lease_owner_records_an_outcome(store: Store) {
     assert_eq!(failed.last_error.as_deref(), Some("550 no such user"));
 }
 
+async fn messages_marked_sent_at_once_are_each_answered_for_their_own_lease(store: Store) {
+    // On PostgreSQL marks that arrive together are one statement: each caller must still
+    // learn whether it held its own row, and each row get its own provider id.
+    let u = user(&store, "cy").await;
+    for key in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+        notify(&store, u, key, false, t0()).await;
+    }
+    let rows = store
+        .claim_notifications("w1", 100, Duration::seconds(LEASE), t0())
+        .await
+        .expect("claim");
+    assert_eq!(rows.len(), 16);
+    let mut tasks = Vec::new();
+    for (i, n) in rows.iter().enumerate() {
+        let store = store.clone();
+        let id = n.id;
+        // Every third caller is not the row's holder.
+        let owner = if i % 3 == 0 { "w2" } else { "w1" };
+        tasks.push(tokio::spawn(async move {
+            let provider = format!("p-{id}");
+            let at = t0() + Duration::seconds(i64::try_from(i).expect("small"));
+            let held = store
+                .mark_sent(id, owner, Some(&provider), at)
+                .await
+                .expect("store");
+            (i, id, held, at)
+        }));
+    }
+    for task in tasks {
+        let (i, id, held, at) = task.await.expect("task");
+        let row = state_of(&store, id).await;
+        if i % 3 == 0 {
+            assert!(!held, "row {id} was not w2's");
+            assert_eq!(row.state, NotificationState::Sending);
+            assert_eq!(row.lease_owner.as_deref(), Some("w1"));
+        } else {
+            assert!(held, "row {id} was w1's");
+            assert_eq!(row.state, NotificationState::Sent);
+            assert_eq!(row.provider_id, Some(format!("p-{id}")));
+            assert_eq!(row.sent_at, Some(at));
+            assert!(row.lease_owner.is_none());
+        }
+    }
+}
+
 async fn a_retry_waits_for_its_time_and_a_deferral_costs_no_attempt(store: Store) {
     let u = user(&store, "cy").await;
     notify(&store, u, "a", false, t0()).await;
@@ -344,6 +389,7 @@ both!(
     a_preference_for_the_close_applies_to_the_close,
     claims_take_due_rows_urgent_first_once_each_and_count_an_attempt,
     only_the_lease_owner_records_an_outcome,
+    messages_marked_sent_at_once_are_each_answered_for_their_own_lease,
     a_retry_waits_for_its_time_and_a_deferral_costs_no_attempt,
     an_expired_lease_puts_rows_back_in_line,
     operators_retry_failed_and_dead_rows_only,

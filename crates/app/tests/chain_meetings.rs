@@ -385,6 +385,22 @@ async fn someone_elses_event_is_not_found_and_cancelling_tells_the_invitees(stor
     meetings::get(&park.state, Some(&park.visitor), park_wide.id)
         .await
         .expect("staff see park-wide events");
+    // A commissioner sees it but does not run it: the refusal names who does, not the
+    // commissioner's own role.
+    let e = meetings::invite(
+        &park.state,
+        &park.visitor,
+        park_wide.id,
+        &[park.recycler.to_string()],
+    )
+    .await
+    .map(|_| ())
+    .expect_err("only the overseers run a park-wide event");
+    assert!(
+        matches!(&e, AppError::NotPermitted { roles, .. } if *roles == [Role::Dispatcher, Role::Admin]),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("commissioner"), "{e}");
     meetings::invite(
         &park.state,
         &park.admin,

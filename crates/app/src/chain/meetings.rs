@@ -121,10 +121,13 @@ pub fn runs(actor: &Actor, meeting: &Meeting) -> bool {
             && meeting.grid.is_some_and(|g| actor.grids.contains(&g)))
 }
 
+/// A meeting seen but not run. Another grid's meeting is not seen at all (`NotFound`), so this
+/// is a park-wide one seen by a commissioner: only the overseers run those, and the refusal
+/// names them, not the commissioner's own role among [`RUNNING_ROLES`].
 fn not_permitted() -> AppError {
     AppError::NotPermitted {
         doing: Doing::RunMeeting,
-        roles: RUNNING_ROLES,
+        roles: OVERSEERS,
     }
 }
 

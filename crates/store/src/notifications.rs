@@ -682,13 +682,15 @@ async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<b
     let owners: Vec<&str> = rows.iter().map(|r| r.owner.as_str()).collect();
     let providers: Vec<Option<&str>> = rows.iter().map(|r| r.provider_id.as_deref()).collect();
     let ats: Vec<DateTime<Utc>> = rows.iter().map(|r| r.at).collect();
-    let held: Result<Vec<(i64,)>, _> = sqlx::query_as(
+    // Each row's answer is its own holder's: the same id may come twice in one batch (a
+    // worker whose lease expired and the one that took the row over), only one holding it.
+    let held: Result<Vec<(i64, String)>, _> = sqlx::query_as(
         "UPDATE notifications n SET state = 'sent', provider_id = v.provider_id, \
            sent_at = v.sent_at, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) \
            AS v(id, owner, provider_id, sent_at) \
          WHERE n.id = v.id AND n.state = 'sending' AND n.lease_owner = v.owner \
-         RETURNING n.id",
+         RETURNING n.id, v.owner",
     )
     .bind(&ids)
     .bind(&owners)
@@ -698,8 +700,10 @@ async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<b
     .await;
     match held {
         Ok(held) => {
-            let held: std::collections::HashSet<i64> = held.into_iter().map(|(id,)| id).collect();
-            ids.iter().map(|id| Some(held.contains(id))).collect()
+            let held: std::collections::HashSet<(i64, String)> = held.into_iter().collect();
+            rows.into_iter()
+                .map(|r| Some(held.contains(&(r.id, r.owner))))
+                .collect()
         }
         Err(e) => {
             tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");

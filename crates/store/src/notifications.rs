@@ -673,8 +673,7 @@ pub(crate) struct Sent {
 
 /// The batches of [`Sent`]: a turn per core, each of at most this many messages.
 pub(crate) fn sent_batches() -> Coalescer<Sent, bool> {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Coalescer::new(cores, 256)
+    Coalescer::per_core(256)
 }
 
 async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<bool>> {

@@ -22,8 +22,9 @@
 //! These are the store's statements written for a single dialect; they reuse the shared insert
 //! texts so the column lists cannot drift.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
@@ -119,11 +120,8 @@ pub(crate) struct Intake {
 
 impl Intake {
     pub(crate) fn new() -> Self {
-        // A turn per core: on this project's 2-core machine 1 and 2 turns wrote as fast,
-        // 4 and 8 slower (smaller batches, the same cores); `bench store`, 16 writers.
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
-            batches: Coalescer::new(cores, MAX_BATCH),
+            batches: Coalescer::per_core(MAX_BATCH),
             grids: Mutex::new(HashMap::new()),
         }
     }
@@ -437,8 +435,15 @@ async fn write_batch(pool: PgPool, rows: Vec<Vec<Arg>>) -> Vec<Option<Written>> 
     let Some(columns) = columns(rows) else {
         return Vec::new();
     };
-    let types: Vec<&str> = columns.iter().map(Column::sql_type).collect();
-    let sql = batch_statement(&types);
+    let types: Vec<&'static str> = columns.iter().map(Column::sql_type).collect();
+    // Every report's row has the same kinds, so the text is built once, not per batch.
+    static BATCH: OnceLock<(Vec<&'static str>, String)> = OnceLock::new();
+    let (built_for, built) = BATCH.get_or_init(|| (types.clone(), batch_statement(&types)));
+    let sql = if *built_for == types {
+        Cow::Borrowed(built.as_str())
+    } else {
+        Cow::Owned(batch_statement(&types))
+    };
     let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
     for column in columns {
         query = match column {

@@ -499,6 +499,35 @@ impl Tx {
         Ok(done)
     }
 
+    /// Like [`Tx::execute`], but the statement is not kept prepared on the connection: for
+    /// texts that change with their rows (a batch's `VALUES` lists), which would push the
+    /// statements that do repeat out of the connection's cache.
+    pub(crate) async fn execute_unkept(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<u64, StoreError> {
+        let done = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query(sql).persistent(false), args)
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// Like [`Tx::fetch_all`], with a statement not kept prepared (see [`Tx::execute_unkept`]).
+    pub(crate) async fn fetch_all_unkept<T: Decodable>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query_as(sql).persistent(false), args).fetch_all(conn).await?
+        });
+        Ok(rows)
+    }
+
     pub(crate) async fn fetch_all<T: Decodable>(
         &mut self,
         sql: &str,

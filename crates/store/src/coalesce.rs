@@ -1,9 +1,11 @@
-//! Concurrent one-row writes gathered into one statement (PostgreSQL, issue 17).
+//! Concurrent one-row writes gathered into one batch (issue 17).
 //!
 //! On PostgreSQL a one-row statement costs far more than its row: the round trip, the
 //! executor's start and end, the commit and its WAL flush, the foreign-key checks' row locks
-//! shared by several transactions. So writes that arrive together — reports, messages marked
-//! sent — are written by one statement over arrays of their rows.
+//! shared by several transactions. On SQLite each statement is a hop to the connection's
+//! thread while the write turn waits. So writes that arrive together — reports on both,
+//! messages marked sent on PostgreSQL — are written by one statement over arrays of their
+//! rows, or on SQLite by a few multi-row statements.
 //!
 //! There is no background task and no timer: whoever submits a row puts it in the queue and
 //! then waits for either its answer or a *turn*. A turn's holder takes everything queued (up
@@ -29,6 +31,8 @@ pub(crate) struct Coalescer<I, O> {
     waiting: Mutex<Vec<(I, oneshot::Sender<Option<O>>)>>,
     turns: Arc<Semaphore>,
     max_batch: usize,
+    /// Batches of 1, 2, 4, … rows only (see [`Coalescer::in_powers_of_two`]).
+    powers_of_two: bool,
 }
 
 impl<I, O> std::fmt::Debug for Coalescer<I, O> {
@@ -55,7 +59,17 @@ impl<I: Send + 'static, O: Send + 'static> Coalescer<I, O> {
             waiting: Mutex::new(Vec::new()),
             turns: Arc::new(Semaphore::new(turns.max(1))),
             max_batch: max_batch.max(1),
+            powers_of_two: false,
         }
+    }
+
+    /// Takes batches of 1, 2, 4, … rows only, leaving the rest queued for the next turn, so
+    /// that a batch's statements have one of a handful of texts, which a connection can keep
+    /// prepared (SQLite prepares a statement on every run otherwise, and a batch's statements
+    /// are long).
+    pub(crate) fn in_powers_of_two(mut self) -> Self {
+        self.powers_of_two = true;
+        self
     }
 
     /// Writes `row` with the others waiting: `run` is given the batch's rows in the order they
@@ -83,7 +97,10 @@ impl<I: Send + 'static, O: Send + 'static> Coalescer<I, O> {
                     };
                     let batch: Vec<_> = {
                         let mut queue = self.queue();
-                        let n = queue.len().min(self.max_batch);
+                        let mut n = queue.len().min(self.max_batch);
+                        if self.powers_of_two && n > 0 {
+                            n = 1 << n.ilog2();
+                        }
                         queue.drain(..n).collect()
                     };
                     if batch.is_empty() {
@@ -149,6 +166,42 @@ mod tests {
             (5..40).contains(&batches),
             "40 rows arriving together took {batches} statements"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_powers_of_two_every_batch_is_one_and_the_rest_wait_for_the_next_turn() {
+        let coalescer = Arc::new(Coalescer::<u32, u32>::new(1, 64).in_powers_of_two());
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let mut handles = Vec::new();
+        for n in 0..45_u32 {
+            let (coalescer, sizes) = (Arc::clone(&coalescer), Arc::clone(&sizes));
+            handles.push(tokio::spawn(async move {
+                let run = move |rows: Vec<u32>| {
+                    let sizes = Arc::clone(&sizes);
+                    async move {
+                        sizes.lock().expect("sizes").push(rows.len());
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        rows.into_iter().map(|r| Some(r + 100)).collect()
+                    }
+                };
+                coalescer.submit(n, run).await
+            }));
+        }
+        for (n, handle) in (0_u32..).zip(handles) {
+            let answer = handle.await.expect("no panic").expect("answered");
+            assert_eq!(answer, Some(n + 100), "row {n} got another row's answer");
+        }
+        let sizes = sizes.lock().expect("sizes").clone();
+        assert_eq!(
+            sizes.iter().sum::<usize>(),
+            45,
+            "every row written once: {sizes:?}"
+        );
+        assert!(
+            sizes.iter().all(|s| s.is_power_of_two()),
+            "batch sizes {sizes:?}"
+        );
+        assert!(sizes.len() < 45, "rows shared batches: {sizes:?}");
     }
 
     #[tokio::test]

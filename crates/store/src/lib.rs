@@ -15,9 +15,13 @@
 //! - `batch`: group commit of every write on SQLite (each write in its own savepoint).
 //! - `bulk`: seeding for benchmarks: scratch databases, issues written with their whole
 //!   histories many at a time ([`History`]) through the same row encoders, then settled.
-//! - `pg_intake`: intake on PostgreSQL: reports that arrive together in one statement (a
-//!   data-modifying CTE over arrays), the enterprises' grids remembered and checked by it.
-//! - `coalesce`: concurrent one-row writes on PostgreSQL gathered into one statement (reports,
+//! - `intake`: reports that arrive together written as one batch on either backend, the
+//!   enterprises' grids remembered and checked by the batch.
+//! - `pg_intake`: a batch of reports on PostgreSQL, one statement (a data-modifying CTE over
+//!   arrays); a report alone in one statement too.
+//! - `sqlite_intake`: a batch of reports on SQLite, five multi-row statements in one member of
+//!   the group commit.
+//! - `coalesce`: concurrent one-row writes gathered into one batch (reports; on PostgreSQL
 //!   messages marked sent), with no task and no timer of its own.
 //! - `readers`: SQLite's hot reads (the list's page, a token's holder) on read-only connections
 //!   of their own, rows decoded straight from SQLite.
@@ -78,6 +82,7 @@ mod coalesce;
 mod copy;
 mod effects;
 pub mod error;
+mod intake;
 mod issues;
 mod jobs;
 mod ledger;
@@ -99,6 +104,7 @@ mod schedules;
 mod secrets;
 mod sessions;
 mod sign_in_attempts;
+mod sqlite_intake;
 mod store;
 mod tokens;
 mod uploads;
@@ -120,6 +126,7 @@ pub use chain_facts::MAX_CHAIN_FACTS;
 pub use copy::{Copied, CopyRefused, TABLES};
 pub use effects::{NewNotification, Recipients, SLA_PLAN_JOB, SMS_BY_DEFAULT};
 pub use error::{ErrorKind, StoreError};
+pub use intake::IntakeStats;
 pub use jobs::{Job, JobState, NewJob};
 pub use list::MAX_PAGE;
 pub use matches::{MapLink, MapNode, MatchFilter, MatchRecord, MAX_MAP_LINKS, MAX_MATCH_PAGE};

@@ -1,4 +1,4 @@
-//! Reports on PostgreSQL: concurrent ones in one statement, a report alone in two round trips.
+//! Reports on PostgreSQL: a report alone in two round trips, concurrent ones in one statement.
 //!
 //! A report is a read (the enterprise's grid, which the workflow needs to check the reporter's
 //! scope) and three inserts (issue, first event, client key). Written as one transaction that
@@ -6,40 +6,30 @@
 //! bound PostgreSQL here. So the inserts — with the outbox rows that tell the dispatchers — are
 //! one statement: a data-modifying CTE, which PostgreSQL runs atomically in autocommit. A
 //! replayed client key fails that statement on the unique index and nothing of it is written;
-//! an unknown category fails its foreign key the same way. SQLite has no data-modifying CTEs
-//! and its cost is the fsync, which the `batch` module amortises instead.
+//! an unknown category fails its foreign key the same way. SQLite has no data-modifying CTEs;
+//! its batches are a few multi-row statements (`sqlite_intake`).
 //!
-//! Issue 17: even so, each report paid a statement's whole cost — its own commit and WAL flush,
-//! its executor, twelve foreign-key checks whose shared row locks (the same grid, category and
-//! dispatcher for every report) contend between transactions — and the grid's read before it.
-//! So reports that arrive together are written by one statement over arrays of their rows
-//! ([`Coalescer`]), and the enterprise's grid comes from memory: the statement inserts a row
-//! only if its enterprise is still in the grid it was decided on, and a row it skipped is
-//! decided again on a fresh read. If the batch's statement fails as a whole (a replayed client
-//! key, an unknown category), each of its reports runs alone in the one-row statement, whose
-//! error is its own.
+//! Issue 17: even so, each report paid a statement's whole cost, so reports that arrive together
+//! are one statement over arrays of their rows (see the `intake` module for the batching, the
+//! remembered grids and the fallbacks). Here: the one-row statement, and the batch's.
 //!
 //! These are the store's statements written for a single dialect; they reuse the shared insert
 //! texts so the column lists cannot drift.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
+use std::sync::{LazyLock, OnceLock};
 
 use chrono::{DateTime, Utc};
-use gridloop_core::{
-    Actor, Audience, ClientKey, Effect, EnterpriseId, Event, GridId, Issue, IssueId,
-    NotificationKind, Status, Workflow,
-};
+use gridloop_core::{Actor, Event, GridId, Issue, IssueId, Workflow};
 use sqlx::PgPool;
 
 use crate::backend::{args, Arg, Pool};
-use crate::coalesce::Coalescer;
 use crate::effects::{dispatchers_condition, routing_insert, Slots, SMS_BY_DEFAULT};
 use crate::error::StoreError;
+use crate::intake::{is_only_reported, report_args, Written, REPORTED};
 use crate::issues::{decide_report, fingerprint, to_micros, INSERT_EVENT, INSERT_ISSUE};
 use crate::model::{NewIssue, Reported};
-use crate::rows::{issue_args, stored, EVENT_COLUMNS, ISSUE_COLUMNS};
+use crate::rows::{stored, EVENT_COLUMNS, ISSUE_COLUMNS};
 
 /// Issue columns are `$1..$n`, the event's `$n+1..$n+7`, the key's `$n+8..$n+11` (the last
 /// is `now`), the dispatchers' notification's parameters `$n+12`.
@@ -93,113 +83,8 @@ static REPORT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The kind of the notification a report sends.
-const REPORTED: NotificationKind = NotificationKind::Reported;
-
-/// The most reports one statement writes.
-const MAX_BATCH: usize = 64;
-
-/// The most enterprises whose grid is kept in memory; past it the map starts again empty.
-const GRIDS_KEPT: usize = 100_000;
-
-/// What the batch did with a report.
-#[derive(Debug, Clone, Copy)]
-enum Written {
-    /// Inserted, with this id.
-    Issue(i64),
-    /// Skipped: its enterprise is no longer in the grid it was decided on.
-    Moved,
-}
-
-/// A store's reports waiting for a statement, and the grids of the enterprises they name.
-#[derive(Debug)]
-pub(crate) struct Intake {
-    batches: Coalescer<Vec<Arg>, Written>,
-    grids: Mutex<HashMap<i64, i64>>,
-}
-
-impl Intake {
-    pub(crate) fn new() -> Self {
-        Self {
-            batches: Coalescer::per_core(MAX_BATCH),
-            grids: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn grids(&self) -> std::sync::MutexGuard<'_, HashMap<i64, i64>> {
-        self.grids.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn remember(&self, enterprise: EnterpriseId, grid: GridId) {
-        let mut grids = self.grids();
-        if grids.len() >= GRIDS_KEPT {
-            grids.clear();
-        }
-        grids.insert(enterprise.get(), grid.get());
-    }
-
-    fn forget(&self, enterprise: EnterpriseId) {
-        self.grids().remove(&enterprise.get());
-    }
-}
-
-/// See the module doc. The outcomes are those of [`crate::Store::intake`].
-pub(crate) async fn intake(
-    pool: &Pool,
-    intake: &Intake,
-    workflow: &Workflow,
-    actor: &Actor,
-    new: NewIssue,
-    now: DateTime<Utc>,
-) -> Result<Reported, StoreError> {
-    let Pool::Postgres(pg) = pool else {
-        return intake_alone(pool, workflow, actor, new, now).await;
-    };
-    let now = to_micros(now);
-    let known = intake.grids().get(&new.enterprise.get()).copied();
-    let Some(grid) = known
-        .map(GridId::new)
-        .map(|g| stored("enterprises", g))
-        .transpose()?
-    else {
-        return intake_alone(pool, workflow, actor, new, now)
-            .await
-            .inspect(|r| {
-                // A replay's issue may be older than the enterprise's last move.
-                if !r.replayed {
-                    intake.remember(r.issue.enterprise, r.issue.grid);
-                }
-            });
-    };
-    // Decided on the remembered grid; a refusal may be the memory's fault, so it is decided
-    // again on the stored one.
-    let Ok((event, mut issue, effects)) = decide_report(workflow, actor, &new, grid, now) else {
-        intake.forget(new.enterprise);
-        return intake_alone(pool, workflow, actor, new, now).await;
-    };
-    debug_assert!(is_only_reported(&effects));
-    let fingerprint = fingerprint(&new);
-    let row = report_args(&issue, &event, actor, &new, &fingerprint, now)?;
-    let pg = pg.clone();
-    let run = move |rows: Vec<Vec<Arg>>| write_batch(pg.clone(), rows);
-    match intake.batches.submit(row.clone(), run).await? {
-        Some(Written::Issue(id)) => {
-            issue.id = stored("issues", IssueId::new(id))?;
-            Ok(Reported {
-                issue,
-                replayed: false,
-            })
-        }
-        Some(Written::Moved) => {
-            intake.forget(new.enterprise);
-            intake_alone(pool, workflow, actor, new, now).await
-        }
-        None => write_alone(pool, actor, &new, &fingerprint, row, &event, issue).await,
-    }
-}
-
 /// A report on its own: the enterprise's grid read, then the one-row statement.
-async fn intake_alone(
+pub(crate) async fn intake_alone(
     pool: &Pool,
     workflow: &Workflow,
     actor: &Actor,
@@ -223,48 +108,8 @@ async fn intake_alone(
     write_alone(pool, actor, &new, &fingerprint, row, &event, issue).await
 }
 
-fn is_only_reported(effects: &[Effect]) -> bool {
-    matches!(
-        effects,
-        [Effect::Notify {
-            audience: Audience::Dispatchers,
-            kind: REPORTED
-        }]
-    )
-}
-
-/// A report's values: the issue's columns, the event's, the client key's and `now`, in the
-/// order of [`REPORT`]'s parameters (less the last, the notification's) and of
-/// [`batch_statement`]'s columns.
-fn report_args(
-    issue: &Issue,
-    event: &Event,
-    actor: &Actor,
-    new: &NewIssue,
-    fingerprint: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<Arg>, StoreError> {
-    let payload = serde_json::to_value(&event.change)
-        .map_err(|e| StoreError::Corrupt(format!("cannot serialize an event: {e}")))?;
-    let mut all: Vec<Arg> = issue_args(issue);
-    all.extend(args![
-        event.version,
-        event.change.kind(),
-        event.at,
-        event.actor.map(|u| u.get()),
-        event.from.map(Status::as_str),
-        event.to.as_str(),
-        payload,
-        actor.user.get(),
-        new.client_key.as_ref().map(ClientKey::as_str),
-        fingerprint,
-        now,
-    ]);
-    Ok(all)
-}
-
 /// The one-row statement, and what its failures mean.
-async fn write_alone(
+pub(crate) async fn write_alone(
     pool: &Pool,
     actor: &Actor,
     new: &NewIssue,
@@ -430,7 +275,7 @@ fn batch_statement(types: &[&str]) -> String {
 
 /// Writes a batch of reports' rows in one statement (see the module doc): each answered with
 /// its id, or as moved; nothing answered if the statement failed.
-async fn write_batch(pool: PgPool, rows: Vec<Vec<Arg>>) -> Vec<Option<Written>> {
+pub(crate) async fn write_batch(pool: PgPool, rows: Vec<Vec<Arg>>) -> Vec<Option<Written>> {
     let n = rows.len();
     let Some(columns) = columns(rows) else {
         return Vec::new();
@@ -455,7 +300,7 @@ async fn write_batch(pool: PgPool, rows: Vec<Vec<Arg>>) -> Vec<Option<Written>> 
     }
     match query.fetch_all(&pool).await {
         Ok(written) => {
-            let mut out = vec![Some(Written::Moved); n];
+            let mut out = vec![Some(Written::Skipped); n];
             for (ord, id) in written {
                 let slot = usize::try_from(ord - 1).ok().and_then(|i| out.get_mut(i));
                 if let Some(slot) = slot {

@@ -8,15 +8,15 @@ use gridloop_core::{
     Status, UnitId, UserId, Workflow,
 };
 
-use crate::backend::{Backend, Pool, Tx};
+use crate::backend::{Pool, Tx};
 use crate::coalesce::Coalescer;
 use crate::error::StoreError;
+use crate::intake::{Intake, IntakeStats};
 use crate::model::{
     ActionRequest, Category, Chain, Enterprise, Grid, NewCategory, NewEnterprise, NewGrid,
     NewIssue, NewPost, NewUnit, NewUser, Post, Reported, Unit, User,
 };
 use crate::notifications::{sent_batches, Sent};
-use crate::pg_intake::Intake;
 
 /// The persistent state of gridloop, on SQLite or PostgreSQL as the URL says.
 ///
@@ -26,7 +26,7 @@ use crate::pg_intake::Intake;
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
-    /// PostgreSQL's reports waiting to be written together (see `pg_intake`).
+    /// Reports waiting to be written together (see `intake`).
     intake: Arc<Intake>,
     /// PostgreSQL's messages waiting to be marked sent together (see `notifications::Sent`).
     pub(crate) sent: Arc<Coalescer<Sent, bool>>,
@@ -44,10 +44,15 @@ impl Store {
     /// A store on `pool`.
     pub(crate) fn on(pool: Pool) -> Self {
         Self {
+            intake: Arc::new(Intake::new(pool.backend())),
             pool,
-            intake: Arc::new(Intake::new()),
             sent: Arc::new(sent_batches()),
         }
+    }
+
+    /// How the reports since this store was opened were written (batched or alone).
+    pub fn intake_stats(&self) -> IntakeStats {
+        self.intake.stats()
     }
 
     /// Applies the embedded migrations of the backend that are not applied yet.
@@ -296,13 +301,7 @@ impl Store {
         new: NewIssue,
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
-        // On SQLite, concurrent reports share one commit (see the `batch` module).
-        // On PostgreSQL, concurrent reports share one statement (see the `pg_intake` module).
-        match self.pool.backend() {
-            Backend::Sqlite => crate::batch::intake(&self.pool, workflow, actor, new, now).await,
-            Backend::Postgres => {
-                crate::pg_intake::intake(&self.pool, &self.intake, workflow, actor, new, now).await
-            }
-        }
+        // Concurrent reports are written as one batch (see the `intake` module).
+        crate::intake::intake(&self.pool, &self.intake, workflow, actor, new, now).await
     }
 }

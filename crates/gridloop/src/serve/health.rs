@@ -62,7 +62,7 @@ async fn render_metrics(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        metrics.render(&counts),
+        metrics.render(&counts, &state.store.intake_stats()),
     )
         .into_response())
 }

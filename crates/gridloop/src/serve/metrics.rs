@@ -1,7 +1,7 @@
 //! Prometheus metrics in the text exposition format, kept by hand.
 //!
-//! Three families are enough for now (requests by route and status, a latency histogram, issues
-//! by status), and writing them by hand keeps an exporter stack out of the dependency tree.
+//! Four families are enough for now (requests by route and status, a latency histogram, issues
+//! by status, reports by how they were written), and writing them by hand keeps an exporter stack out of the dependency tree.
 //!
 //! Every label value comes from a closed set, since each distinct value is a series kept for
 //! the life of the process: a method is one of HTTP's own or [`Method::Other`], a route is a
@@ -12,7 +12,7 @@
 //! the unbounded labels (its label sets are as open as the types given to them, which is what
 //! [`Method`] and [`Route`] fix here), it brings a derive crate and its own lock types to build
 //! on a small machine, and it writes the OpenMetrics format rather than the classic text one
-//! that every scraper and the existing dashboards read. Three families do not need it.
+//! that every scraper and the existing dashboards read. Four families do not need it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::extract::MatchedPath;
+use gridloop_store::IntakeStats;
 
 /// A request's method as a label: HTTP's registered methods that a server meets, or `other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,8 +135,9 @@ impl Metrics {
         *inner.requests.entry((method, route, status)).or_default() += 1;
     }
 
-    /// Renders every family; `issues_by_status` is read from the store at scrape time.
-    pub fn render(&self, issues_by_status: &[(String, u64)]) -> String {
+    /// Renders every family; `issues_by_status` and `reports` are read from the store at
+    /// scrape time.
+    pub fn render(&self, issues_by_status: &[(String, u64)], reports: &IntakeStats) -> String {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         out.push_str(
@@ -184,6 +186,19 @@ impl Metrics {
         for (status, n) in issues_by_status {
             let _ = writeln!(out, "gridloop_issues{{status=\"{}\"}} {n}", escape(status));
         }
+        out.push_str(
+            "# HELP gridloop_reports_total Reports since the start, by how they were written: \
+             batched with others, alone, skipped by a batch or in a failed batch (then alone).\n",
+        );
+        out.push_str("# TYPE gridloop_reports_total counter\n");
+        for (path, n) in [
+            ("batched", reports.batched),
+            ("alone", reports.alone),
+            ("skipped", reports.skipped),
+            ("failed", reports.failed),
+        ] {
+            let _ = writeln!(out, "gridloop_reports_total{{path=\"{path}\"}} {n}");
+        }
         out
     }
 }
@@ -206,7 +221,7 @@ mod tests {
         m.record(Method::Get, route(), 200, Duration::from_millis(3));
         m.record(Method::Get, route(), 200, Duration::from_millis(30));
         m.record(Method::Get, route(), 404, Duration::from_millis(1));
-        let text = m.render(&[("closed".into(), 2)]);
+        let text = m.render(&[("closed".into(), 2)], &IntakeStats::default());
         assert!(text.contains(
             "gridloop_http_requests_total{method=\"GET\",route=\"/api/v1/issues/{id}\",status=\"200\"} 2"
         ));
@@ -223,7 +238,7 @@ mod tests {
             let method = axum::http::Method::from_bytes(format!("X{i}").as_bytes()).unwrap();
             m.record(Method::of(&method), Route::of(None), 404, Duration::ZERO);
         }
-        let text = m.render(&[]);
+        let text = m.render(&[], &IntakeStats::default());
         assert!(text.contains(
             "gridloop_http_requests_total{method=\"other\",route=\"unmatched\",status=\"404\"} 100"
         ));

@@ -13,6 +13,7 @@ both! {
         let text = app.get("/metrics", None).await.expect(200).text();
         assert!(text.contains(r#"gridloop_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{text}");
         assert!(text.contains(r#"gridloop_issues{status="reported"} 0"#), "{text}");
+        assert!(text.contains(r#"gridloop_reports_total{path="batched"} 0"#), "{text}");
     }
 
     async fn unknown_routes_are_problem_documents(app: &TestApp) {

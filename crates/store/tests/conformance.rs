@@ -859,6 +859,16 @@ async fn reports_written_together_keep_each_its_title_key_event_and_notice(db: D
         assert!(again.replayed);
         assert_eq!(again.issue.id, issue.id);
     }
+    // The 32 replays were answered alone: skipped by their batch (or, their grid forgotten
+    // by the replay before, written alone from the start), never failing one.
+    let after = db.store.intake_stats();
+    assert_eq!(after.failed, 0, "{after:?}");
+    assert!(after.skipped >= 1, "{after:?}");
+    assert_eq!(
+        after.skipped + after.alone - paths.alone,
+        32,
+        "every replay went alone: {after:?}"
+    );
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 49, "every report has its own issue");

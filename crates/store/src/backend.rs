@@ -280,7 +280,10 @@ impl Pool {
             Self::Sqlite { writer, .. } => Inner::Batched(writer.begin().await?),
             Self::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner,
+            deferred: Deferred::default(),
+        })
     }
 
     /// A read-only transaction, so that a read of several statements sees one snapshot.
@@ -292,7 +295,10 @@ impl Pool {
                     .await?,
             ),
         };
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner,
+            deferred: Deferred::default(),
+        })
     }
 }
 
@@ -395,6 +401,15 @@ impl<T> Decodable for T where
 /// PostgreSQL refuses every further statement in a failed transaction.
 pub struct Tx {
     inner: Inner,
+    /// Statements whose outcome nobody reads, held back on a SQLite write (see [`Tx::defer`]).
+    deferred: Deferred,
+}
+
+/// Deferred statements as one text, each numbered on from the one before, and their values.
+#[derive(Default)]
+struct Deferred {
+    sql: String,
+    args: Vec<Arg>,
 }
 
 enum Inner {
@@ -451,6 +466,7 @@ macro_rules! bind_all {
         query
     }};
 }
+pub(crate) use bind_all;
 
 impl Tx {
     pub(crate) fn backend(&self) -> Backend {
@@ -464,7 +480,11 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
             Inner::Sqlite(tx) => tx.commit().await?,
-            Inner::Batched(member) => member.commit().await?,
+            // The statements held back go with the savepoint's release, in one text.
+            Inner::Batched(member) => {
+                let Deferred { sql, args } = self.deferred;
+                member.commit(sql, args).await?;
+            }
             Inner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -483,6 +503,7 @@ impl Tx {
     /// Undoes what this transaction wrote so far and carries on in it: a SQLite writer keeps
     /// its place in the group commit. Only SQLite's write transactions can.
     pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
+        self.deferred = Deferred::default();
         match &mut self.inner {
             Inner::Batched(member) => member.undo().await,
             Inner::Sqlite(_) | Inner::Postgres(_) => Err(StoreError::Corrupt(
@@ -491,8 +512,37 @@ impl Tx {
         }
     }
 
+    /// Runs a statement whose outcome nobody reads (no rows, no count): on a SQLite write it is
+    /// held back and sent to the connection's thread with the others held back, in one text,
+    /// before the next statement or the commit (each statement is otherwise a hop there and
+    /// back while the write turn waits); elsewhere it runs at once. Its error, if any, comes
+    /// from that next statement or the commit, and fails the transaction all the same.
+    pub(crate) async fn defer(&mut self, sql: &str, args: Vec<Arg>) -> Result<(), StoreError> {
+        if !matches!(self.inner, Inner::Batched(_)) {
+            self.execute(sql, args).await?;
+            return Ok(());
+        }
+        renumber(sql, self.deferred.args.len(), &mut self.deferred.sql);
+        self.deferred.sql.push_str(";\n");
+        self.deferred.args.extend(args);
+        Ok(())
+    }
+
+    /// Runs the statements held back by [`Tx::defer`], if any.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.deferred.sql.is_empty() {
+            return Ok(());
+        }
+        let Deferred { sql, args } = std::mem::take(&mut self.deferred);
+        on_backend!(&mut self.inner, conn => {
+            bind_all!(sqlx::query(&sql), args).execute(conn).await?;
+        });
+        Ok(())
+    }
+
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        self.flush().await?;
         let done = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected()
         });
@@ -507,6 +557,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<u64, StoreError> {
+        self.flush().await?;
         let done = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query(sql).persistent(false), args)
                 .execute(conn)
@@ -522,6 +573,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
+        self.flush().await?;
         let rows = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query_as(sql).persistent(false), args).fetch_all(conn).await?
         });
@@ -533,6 +585,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
+        self.flush().await?;
         let rows = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query_as(sql), args).fetch_all(conn).await?
         });
@@ -547,6 +600,10 @@ impl Tx {
         args: Vec<Arg>,
     ) -> futures_util::stream::BoxStream<'a, Result<T, StoreError>> {
         use futures_util::{StreamExt, TryStreamExt};
+        if !self.deferred.sql.is_empty() {
+            let e = StoreError::Corrupt("a streamed read after deferred writes, unflushed".into());
+            return futures_util::stream::once(async move { Err(e) }).boxed();
+        }
         let sqlite: Result<&mut sqlx::SqliteConnection, StoreError> = match &mut self.inner {
             Inner::Sqlite(tx) => Ok(tx),
             Inner::Batched(member) => member.conn(),
@@ -572,6 +629,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
+        self.flush().await?;
         let row = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query_as(sql), args).fetch_optional(conn).await?
         });
@@ -583,6 +641,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<T, StoreError> {
+        self.flush().await?;
         let row = on_backend!(&mut self.inner, conn => {
             bind_all!(sqlx::query_as(sql), args).fetch_one(conn).await?
         });
@@ -634,6 +693,10 @@ impl Tx {
         types: &'a [PgType],
     ) -> futures_util::stream::BoxStream<'a, Result<Vec<Arg>, StoreError>> {
         use futures_util::StreamExt;
+        if !self.deferred.sql.is_empty() {
+            let e = StoreError::Corrupt("a streamed read after deferred writes, unflushed".into());
+            return futures_util::stream::once(async move { Err(e) }).boxed();
+        }
         let sqlite: Result<&mut sqlx::SqliteConnection, StoreError> = match &mut self.inner {
             Inner::Sqlite(tx) => Ok(tx),
             Inner::Batched(member) => member.conn(),
@@ -858,5 +921,55 @@ impl Pool {
             } => readers.fetch_optional(sql, args).await,
             _ => self.fetch_optional_alone(sql, args).await,
         }
+    }
+}
+
+/// Appends `sql` to `out` with each placeholder `$n` numbered `$n+offset`, so that statements
+/// can share one list of values. Quoted text and identifiers are copied as they are.
+fn renumber(sql: &str, offset: usize, out: &mut String) {
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                out.push(c);
+                quote = Some(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0_usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn renumbering_moves_every_placeholder_and_leaves_quoted_text_alone() {
+        let mut out = String::new();
+        renumber(
+            "SELECT $1, '$2 costs', \"$3\", json_extract(p, '$.a') FROM t WHERE a = $12",
+            10,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "SELECT $11, '$2 costs', \"$3\", json_extract(p, '$.a') FROM t WHERE a = $22"
+        );
     }
 }

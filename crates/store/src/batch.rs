@@ -5,7 +5,9 @@
 //! therefore share a transaction, the *batch*: each write transaction ([`Member`]) takes the
 //! write turn, does its work inside its own savepoint of the batch (the first of a batch needs
 //! none: the batch so far is its own work), and on `commit` releases the savepoint and hands
-//! the turn on. Whoever ends a turn while no other writer is queued for it (or when the batch is
+//! the turn on. Statements whose outcome nobody reads (an event, a notice) are held back by
+//! `Tx::defer` and sent with the release, in one text: each statement is otherwise a hop to
+//! sqlx's connection thread and back while the turn waits. Whoever ends a turn while no other writer is queued for it (or when the batch is
 //! [`MAX_BATCH`] long) commits the batch, once, for everyone in it; every member's `commit`
 //! returns only after that commit, with its outcome. So:
 //!
@@ -28,7 +30,7 @@ use gridloop_core::{Actor, Workflow};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
-use crate::backend::Pool;
+use crate::backend::{bind_all, Arg, Pool};
 use crate::error::StoreError;
 use crate::issues::fingerprint;
 use crate::model::{NewIssue, Reported};
@@ -176,15 +178,32 @@ impl Member {
             .ok_or_else(ended)
     }
 
-    /// Makes this member's work durable: returns once the batch holding it is committed, with
-    /// the batch's outcome.
-    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+    /// Runs `deferred` (statements held back, with their values; see `Tx::defer`), then makes
+    /// this member's work durable: returns once the batch holding it is committed, with the
+    /// batch's outcome. For a member in a savepoint the release goes in the same text as the
+    /// deferred statements: one hop to the connection's thread, not two. If a deferred
+    /// statement fails, this member's work is undone and it fails alone.
+    pub(crate) async fn commit(
+        mut self,
+        mut deferred: String,
+        args: Vec<Arg>,
+    ) -> Result<(), StoreError> {
         let mut guard = self.guard.take().ok_or_else(ended)?;
         if self.savepoint {
-            if let Err(e) = exec(&mut guard, "RELEASE member").await {
-                abort(&mut guard, &e).await;
+            deferred.push_str("RELEASE member");
+        }
+        if !deferred.is_empty() {
+            let open = guard.open.as_mut().ok_or_else(ended)?;
+            let done = bind_all!(sqlx::query(&deferred), args)
+                .execute(&mut *open.tx)
+                .await;
+            if let Err(e) = done {
+                // Undone like a dropped member's work: to its savepoint if the release did
+                // not run, else (the savepoint gone) the whole batch, which fails.
+                guard.undo = Some(self.savepoint);
+                settle(&mut guard).await;
                 let _ = self.writer.end_turn(guard).await;
-                return Err(e);
+                return Err(e.into());
             }
         }
         let Some(open) = guard.open.as_mut() else {
@@ -382,4 +401,83 @@ fn vanished() -> StoreError {
 
 fn ended() -> StoreError {
     StoreError::Corrupt("a SQLite write transaction was used after it ended".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::backend::args;
+    use crate::Store;
+
+    /// A scratch SQLite store in the temp folder, removed with its folder when dropped.
+    struct Scratch {
+        dir: std::path::PathBuf,
+        store: Store,
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    async fn scratch() -> Scratch {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("gridloop-batch-{}-{nanos}", std::process::id()));
+        let url = format!("sqlite://{}/t.db", dir.display());
+        let store = Store::connect(&url).await.expect("a scratch store");
+        store.migrate().await.expect("migrated");
+        Scratch { dir, store }
+    }
+
+    const INSERT_CHAIN: &str = "INSERT INTO chains (code, name) VALUES ($1, $2)";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deferred_statement_that_fails_at_commit_fails_its_member_alone() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        // The first member holds the turn with its deferred insert; the second queues behind
+        // it and joins its batch in a savepoint, deferring an insert that breaks `UNIQUE`.
+        let mut first = pool.begin_write().await.expect("first");
+        first
+            .defer(INSERT_CHAIN, args!["c1", "一"])
+            .await
+            .expect("deferred");
+        let second = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut tx = pool.begin_write().await?;
+                tx.defer(INSERT_CHAIN, args!["c2", "二"]).await?;
+                tx.defer(INSERT_CHAIN, args!["c1", "again"]).await?;
+                tx.commit().await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        first.commit().await.expect("the first commits");
+        let err = second
+            .await
+            .expect("the second's task")
+            .expect_err("the second breaks UNIQUE");
+        assert!(err.is_unique_violation(), "{err}");
+        let codes: Vec<(String,)> = scratch
+            .store
+            .pool
+            .fetch_all_alone("SELECT code FROM chains ORDER BY code", args![])
+            .await
+            .expect("read");
+        assert_eq!(
+            codes,
+            [("c1".to_owned(),)],
+            "nothing of the second was kept"
+        );
+        // The turn is free and the batch clean: a later write commits.
+        let mut third = pool.begin_write().await.expect("third");
+        third
+            .defer(INSERT_CHAIN, args!["c3", "三"])
+            .await
+            .expect("deferred");
+        third.commit().await.expect("the third commits");
+    }
 }

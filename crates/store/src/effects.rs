@@ -193,7 +193,10 @@ impl Tx {
                         ),
                         urgent: *kind == NotificationKind::Escalated && level >= 2,
                     };
-                    self.notify(&notice, now).await?;
+                    // Nobody reads how many rows it wrote: on SQLite it goes with the
+                    // statements after it.
+                    let (sql, values) = notify_statement(&notice, now);
+                    self.defer(&sql, values).await?;
                 }
                 Effect::WatchDeadlines { .. } => {
                     let job = NewJob::new(
@@ -211,7 +214,7 @@ impl Tx {
                 Effect::StopWatching => {
                     // A key range rather than LIKE, and the live-key index's own predicate
                     // spelled out, so that both backends read the index, not every job.
-                    self.execute(
+                    self.defer(
                         "DELETE FROM jobs WHERE unique_key >= $1 AND unique_key < $2 \
                          AND unique_key IS NOT NULL AND state NOT IN ('completed', 'dead') \
                          AND kind = 'sla.timer' AND state = 'scheduled'",
@@ -233,34 +236,40 @@ impl Tx {
         notice: &NewNotification,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let (condition, who) = audience_condition(notice.recipients);
-        let sms_default = SMS_BY_DEFAULT.contains(&notice.kind);
-        let priority: i64 = if notice.urgent { 10 } else { 0 };
-        let sql = routing_insert(
-            condition,
-            &Slots {
-                active: "$1",
-                kind: "$3",
-                params: "$4",
-                priority: "$5",
-                dedupe: "$6",
-                issue: "$7",
-                now: "$8",
-                sms_default: "$9",
-                from: "",
-            },
-        );
-        let values: Vec<Arg> = args![
-            true,
-            who,
-            notice.kind.stored_name(),
-            notice.params.clone(),
-            priority,
-            notice.dedupe.as_str(),
-            notice.issue.map(|i| i.get()),
-            now,
-            sms_default,
-        ];
+        let (sql, values) = notify_statement(notice, now);
         self.execute(&sql, values).await
     }
+}
+
+/// The routing statement of a notice, and its values.
+fn notify_statement(notice: &NewNotification, now: DateTime<Utc>) -> (String, Vec<Arg>) {
+    let (condition, who) = audience_condition(notice.recipients);
+    let sms_default = SMS_BY_DEFAULT.contains(&notice.kind);
+    let priority: i64 = if notice.urgent { 10 } else { 0 };
+    let sql = routing_insert(
+        condition,
+        &Slots {
+            active: "$1",
+            kind: "$3",
+            params: "$4",
+            priority: "$5",
+            dedupe: "$6",
+            issue: "$7",
+            now: "$8",
+            sms_default: "$9",
+            from: "",
+        },
+    );
+    let values: Vec<Arg> = args![
+        true,
+        who,
+        notice.kind.stored_name(),
+        notice.params.clone(),
+        priority,
+        notice.dedupe.as_str(),
+        notice.issue.map(|i| i.get()),
+        now,
+        sms_default,
+    ];
+    (sql, values)
 }

@@ -300,9 +300,9 @@ impl Tx {
             .await
     }
 
+    /// Appends the event; on SQLite it goes with the statements after it (see [`Tx::defer`]).
     async fn insert_event(&mut self, id: IssueId, event: &Event) -> Result<(), StoreError> {
-        self.execute(&INSERT_EVENT, event_args(id, event)?).await?;
-        Ok(())
+        self.defer(&INSERT_EVENT, event_args(id, event)?).await
     }
 
     /// The issues whose deadlines still count: assigned, in progress or on hold (the issues a

@@ -11,9 +11,10 @@
 //!
 //! The enterprise's grid comes from memory: a batch writes a row only if its enterprise is
 //! still in the grid the report was decided on, and a row it skipped is decided again on a
-//! fresh read; so is a replay of a client key seen before, which a batch skips. If a batch
-//! fails as a whole (two reports in it with one client key; on PostgreSQL an unknown
-//! category), each of its reports is written alone, and its error is its own.
+//! fresh read; on SQLite so is a replay of a client key seen before, which its batch skips.
+//! If a batch fails as a whole (on PostgreSQL a replayed client key or an unknown category;
+//! on SQLite two reports in it with one key), each of its reports is written alone, and its
+//! error is its own.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,9 +48,8 @@ const GRIDS_KEPT: usize = 100_000;
 pub(crate) enum Written {
     /// Inserted, with this id.
     Issue(i64),
-    /// Not written: its enterprise is no longer in the grid it was decided on, or its client
-    /// key was seen before (a replay), or (on SQLite) its category is gone. It is decided
-    /// again alone.
+    /// Not written: its enterprise is no longer in the grid it was decided on (or, on SQLite,
+    /// its category is gone or its client key was seen before). It is decided again alone.
     Skipped,
 }
 

@@ -208,11 +208,9 @@ fn columns(rows: Vec<Vec<Arg>>) -> Option<Vec<Column>> {
 }
 
 /// The batch statement for columns of these types: the rows unnested in order (`ord` from 1),
-/// an id drawn for each row whose enterprise is still in its grid and whose client key (if any)
-/// its reporter has not sent before, and the issues, events, keys and the dispatchers'
-/// notifications inserted for exactly those; it returns `(ord, id)` of each row written. A
-/// replay is thus skipped, not a failure of the whole batch: each of the others is still
-/// written by it, and the replay is answered alone.
+/// an id drawn for each row whose enterprise is still in its grid, and the issues, events,
+/// keys and the dispatchers' notifications inserted for exactly those; it returns
+/// `(ord, id)` of each row written.
 fn batch_statement(types: &[&str]) -> String {
     let n = ISSUE_COLUMNS.len();
     let c = |i: usize| format!("c{}", i + 1);
@@ -252,9 +250,7 @@ fn batch_statement(types: &[&str]) -> String {
         "WITH r AS (SELECT * FROM unnest({arrays}) WITH ORDINALITY AS r({names}, ord)), \
          g AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('issues', 'id')) AS id, r.* \
                FROM r WHERE EXISTS (SELECT 1 FROM enterprises x \
-                                    WHERE x.id = r.{enterprise} AND x.grid_id = r.{grid}) \
-                 AND (r.{k2} IS NULL OR NOT EXISTS (SELECT 1 FROM issue_keys y \
-                      WHERE y.reporter_id = r.{k1} AND y.client_key = r.{k2}))), \
+                                    WHERE x.id = r.{enterprise} AND x.grid_id = r.{grid})), \
          i AS (INSERT INTO issues (id, {issue_columns}) OVERRIDING SYSTEM VALUE \
                SELECT id, {issue_values} FROM g), \
          e AS (INSERT INTO issue_events ({event_columns}) SELECT id, {event_values} FROM g), \

@@ -549,17 +549,18 @@ impl Tx {
         Ok(done)
     }
 
-    /// Like [`Tx::execute`], but the statement is not kept prepared on the connection: for
-    /// texts that change with their rows (a batch's `VALUES` lists), which would push the
-    /// statements that do repeat out of the connection's cache.
-    pub(crate) async fn execute_unkept(
+    /// Like [`Tx::execute`], the statement kept prepared on the connection only if `kept`: a
+    /// text that changes with its rows (a batch's `VALUES` lists) would push the statements
+    /// that do repeat out of the connection's cache.
+    pub(crate) async fn execute_kept(
         &mut self,
         sql: &str,
         args: Vec<Arg>,
+        kept: bool,
     ) -> Result<u64, StoreError> {
         self.flush().await?;
         let done = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query(sql).persistent(false), args)
+            bind_all!(sqlx::query(sql).persistent(kept), args)
                 .execute(conn)
                 .await?
                 .rows_affected()
@@ -567,15 +568,16 @@ impl Tx {
         Ok(done)
     }
 
-    /// Like [`Tx::fetch_all`], with a statement not kept prepared (see [`Tx::execute_unkept`]).
-    pub(crate) async fn fetch_all_unkept<T: Decodable>(
+    /// Like [`Tx::fetch_all`], kept prepared only if `kept` (see [`Tx::execute_kept`]).
+    pub(crate) async fn fetch_all_kept<T: Decodable>(
         &mut self,
         sql: &str,
         args: Vec<Arg>,
+        kept: bool,
     ) -> Result<Vec<T>, StoreError> {
         self.flush().await?;
         let rows = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query_as(sql).persistent(false), args).fetch_all(conn).await?
+            bind_all!(sqlx::query_as(sql).persistent(kept), args).fetch_all(conn).await?
         });
         Ok(rows)
     }

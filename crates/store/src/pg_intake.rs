@@ -26,7 +26,7 @@ use sqlx::PgPool;
 use crate::backend::{args, Arg, Pool};
 use crate::effects::{dispatchers_condition, routing_insert, Slots, SMS_BY_DEFAULT};
 use crate::error::StoreError;
-use crate::intake::{is_only_reported, report_args, Written, REPORTED};
+use crate::intake::{at, is_only_reported, report_args, Written, REPORTED};
 use crate::issues::{decide_report, fingerprint, to_micros, INSERT_EVENT, INSERT_ISSUE};
 use crate::model::{NewIssue, Reported};
 use crate::rows::{stored, EVENT_COLUMNS, ISSUE_COLUMNS};
@@ -222,7 +222,9 @@ fn batch_statement(types: &[&str]) -> String {
         .collect();
     let names: Vec<String> = (0..types.len()).map(c).collect();
     let issue_values: Vec<String> = (0..n).map(c).collect();
-    let event_values: Vec<String> = (n..n + 7).map(c).collect();
+    let event_values: Vec<String> = (n + at::EVENT..n + at::EVENT + at::EVENT_VALUES)
+        .map(c)
+        .collect();
     let stored = REPORTED.stored_name();
     let notify = routing_insert(
         dispatchers_condition(),
@@ -231,13 +233,13 @@ fn batch_statement(types: &[&str]) -> String {
             kind: &format!("'{stored}'"),
             params: &format!(
                 "jsonb_build_object('event', i.{kind}, 'version', i.{version}, 'level', 0)",
-                version = c(n),
-                kind = c(n + 1),
+                version = c(n + at::EVENT),
+                kind = c(n + at::EVENT + 1),
             ),
             priority: "0",
             dedupe: &format!("'issue:' || CAST(i.id AS TEXT) || ':v1:{stored}'"),
             issue: "i.id",
-            now: &format!("i.{}", c(n + 10)),
+            now: &format!("i.{}", c(n + at::NOW)),
             sms_default: if SMS_BY_DEFAULT.contains(&REPORTED) {
                 "TRUE"
             } else {
@@ -266,10 +268,10 @@ fn batch_statement(types: &[&str]) -> String {
         issue_values = issue_values.join(", "),
         event_columns = EVENT_COLUMNS.join(", "),
         event_values = event_values.join(", "),
-        k1 = c(n + 7),
-        k2 = c(n + 8),
-        k3 = c(n + 9),
-        k4 = c(n + 10),
+        k1 = c(n + at::REPORTER),
+        k2 = c(n + at::KEY),
+        k3 = c(n + at::FINGERPRINT),
+        k4 = c(n + at::NOW),
     )
 }
 

@@ -212,22 +212,15 @@ async fn holding(tx: &mut Tx, rows: &[Vec<Arg>]) -> Result<Vec<(i64, i64)>, Stor
          ORDER BY r.ord",
         values(1, rows.len(), 6)
     );
-    if rows.len().is_power_of_two() {
-        tx.fetch_all(&sql, args).await
-    } else {
-        tx.fetch_all_unkept(&sql, args).await
-    }
+    tx.fetch_all_kept(&sql, args, rows.len().is_power_of_two())
+        .await
 }
 
 /// Runs a statement of `rows` rows: kept prepared for 1, 2, 4, … rows, the coalescer's batch
 /// sizes on SQLite, so there are a handful of such texts; not kept for other sizes (some rows
 /// skipped), so that those cannot push the kept statements out of the connection's cache.
 async fn run(tx: &mut Tx, sql: &str, args: Vec<Arg>, rows: usize) -> Result<u64, StoreError> {
-    if rows.is_power_of_two() {
-        tx.execute(sql, args).await
-    } else {
-        tx.execute_unkept(sql, args).await
-    }
+    tx.execute_kept(sql, args, rows.is_power_of_two()).await
 }
 
 /// The dispatchers' notices of `rows` new issues, whose id, parameters, dedupe key and instant

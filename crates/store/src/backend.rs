@@ -8,6 +8,7 @@
 //! connection settings in [`Pool::connect`].
 
 use gridloop_core::{Format, Rule};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -406,10 +407,66 @@ pub struct Tx {
 }
 
 /// Deferred statements as one text, each numbered on from the one before, and their values.
+/// On SQLite the text is the statements one after another; on PostgreSQL, which takes one
+/// statement per prepared text, the `WITH` list that makes them one statement (`d1 AS (…),
+/// d2 AS (…)`), to go in front of a statement that carries them.
 #[derive(Default)]
 struct Deferred {
     sql: String,
     args: Vec<Arg>,
+    count: usize,
+}
+
+impl Deferred {
+    fn push(&mut self, backend: Backend, sql: &str, args: Vec<Arg>) {
+        use std::fmt::Write;
+        self.count += 1;
+        match backend {
+            Backend::Sqlite => {
+                renumber(sql, self.args.len(), &mut self.sql);
+                self.sql.push_str(";\n");
+            }
+            Backend::Postgres => {
+                if self.count > 1 {
+                    self.sql.push_str(",\n");
+                }
+                let _ = write!(self.sql, "d{} AS (", self.count);
+                renumber(sql, self.args.len(), &mut self.sql);
+                self.sql.push(')');
+            }
+        }
+        self.args.extend(args);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// PostgreSQL's statements held back, carried by `sql` as its `WITH` clauses, and their
+/// values then `sql`'s.
+fn carried(deferred: Deferred, sql: &str, sql_args: Vec<Arg>) -> (String, Vec<Arg>) {
+    let Deferred {
+        sql: with,
+        mut args,
+        ..
+    } = deferred;
+    // `sql`'s own `WITH` list goes on after theirs.
+    let (mut text, sql) = match sql.strip_prefix("WITH ") {
+        Some(rest) => (format!("WITH {with},\n"), rest),
+        None => (format!("WITH {with}\n"), sql),
+    };
+    renumber(sql, args.len(), &mut text);
+    args.extend(sql_args);
+    (text, args)
+}
+
+/// A statement as it goes to the connection (see [`Tx::outgoing`]).
+struct Outgoing<'s> {
+    sql: Cow<'s, str>,
+    args: Vec<Arg>,
+    /// Whether other statements go before the caller's in the text.
+    joined: bool,
 }
 
 enum Inner {
@@ -482,10 +539,16 @@ impl Tx {
             Inner::Sqlite(tx) => tx.commit().await?,
             // The statements held back go with the savepoint's release, in one text.
             Inner::Batched(member) => {
-                let Deferred { sql, args } = self.deferred;
+                let Deferred { sql, args, .. } = self.deferred;
                 member.commit(sql, args).await?;
             }
-            Inner::Postgres(tx) => tx.commit().await?,
+            Inner::Postgres(mut tx) => {
+                if !self.deferred.is_empty() {
+                    let (sql, args) = carried(self.deferred, "SELECT 1", Vec::new());
+                    bind_all!(sqlx::query(&sql), args).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
         }
         Ok(())
     }
@@ -512,41 +575,100 @@ impl Tx {
         }
     }
 
-    /// Runs a statement whose outcome nobody reads (no rows, no count): on a SQLite write it is
-    /// held back and sent to the connection's thread with the others held back, in one text,
-    /// before the next statement or the commit (each statement is otherwise a hop there and
-    /// back while the write turn waits); elsewhere it runs at once. Its error, if any, comes
-    /// from that next statement or the commit, and fails the transaction all the same.
+    /// Runs a statement whose outcome nobody reads (no rows, no count, and no returned rows:
+    /// it may not have `RETURNING`), held back to save the trips it would take alone, which
+    /// a write waits out:
+    ///
+    /// - on a SQLite write it is sent to the connection's thread with the others held back,
+    ///   in one text ahead of the next statement, or with the commit (each statement is
+    ///   otherwise a hop there and back while the write turn waits);
+    /// - on PostgreSQL those held back become one statement, of data-modifying `WITH`
+    ///   clauses, sent before the next statement, or carried by it
+    ///   ([`Tx::execute_carrying`]), or before the commit: one round trip for all of them,
+    ///   or none. They run on one snapshot: none sees what another writes;
+    /// - a SQLite read transaction runs it at once.
+    ///
+    /// Its error, if any, comes from the statement or commit it goes with, and fails the
+    /// transaction all the same.
     pub(crate) async fn defer(&mut self, sql: &str, args: Vec<Arg>) -> Result<(), StoreError> {
-        if !matches!(self.inner, Inner::Batched(_)) {
+        if matches!(self.inner, Inner::Sqlite(_)) {
             self.execute(sql, args).await?;
             return Ok(());
         }
-        renumber(sql, self.deferred.args.len(), &mut self.deferred.sql);
-        self.deferred.sql.push_str(";\n");
-        self.deferred.args.extend(args);
+        self.deferred.push(self.backend(), sql, args);
         Ok(())
     }
 
-    /// Runs the statements held back by [`Tx::defer`], if any.
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        if self.deferred.sql.is_empty() {
-            return Ok(());
+    /// Like [`Tx::execute`], with the statements held back by [`Tx::defer`] in the same
+    /// statement on PostgreSQL, as `WITH` clauses ahead of `sql`'s own, if it has any: `sql`
+    /// does not see what they write. The count is `sql`'s alone.
+    pub(crate) async fn execute_carrying(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<u64, StoreError> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            if !self.deferred.is_empty() {
+                let (sql, args) = carried(std::mem::take(&mut self.deferred), sql, args);
+                let done = bind_all!(sqlx::query(&sql), args)
+                    .execute(&mut **tx)
+                    .await?;
+                return Ok(done.rows_affected());
+            }
         }
-        let Deferred { sql, args } = std::mem::take(&mut self.deferred);
-        on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query(&sql), args).execute(conn).await?;
-        });
-        Ok(())
+        self.execute(sql, args).await
+    }
+
+    /// The text that runs `sql` and its values: on a SQLite write, the member's pending
+    /// `SAVEPOINT` and the statements held back go first, in the same text (one hop to the
+    /// connection's thread for all of them), `sql` numbered on after them. Elsewhere `sql` as
+    /// it is.
+    async fn outgoing<'s>(
+        &mut self,
+        sql: &'s str,
+        args: Vec<Arg>,
+    ) -> Result<Outgoing<'s>, StoreError> {
+        let head = match &mut self.inner {
+            Inner::Batched(member) => member.text_head(),
+            Inner::Postgres(tx) => {
+                // Ahead of `sql` in a statement of their own, so that `sql` sees their writes,
+                // as it would have run after them.
+                if !self.deferred.is_empty() {
+                    let (deferred, values) =
+                        carried(std::mem::take(&mut self.deferred), "SELECT 1", Vec::new());
+                    bind_all!(sqlx::query(&deferred), values)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                ""
+            }
+            Inner::Sqlite(_) => "",
+        };
+        if head.is_empty() && self.deferred.is_empty() {
+            return Ok(Outgoing {
+                sql: Cow::Borrowed(sql),
+                args,
+                joined: false,
+            });
+        }
+        let Deferred {
+            sql: mut text,
+            args: mut values,
+            ..
+        } = std::mem::take(&mut self.deferred);
+        text.insert_str(0, head);
+        renumber(sql, values.len(), &mut text);
+        values.extend(args);
+        Ok(Outgoing {
+            sql: Cow::Owned(text),
+            args: values,
+            joined: true,
+        })
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
-        self.flush().await?;
-        let done = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected()
-        });
-        Ok(done)
+        self.execute_kept(sql, args, true).await
     }
 
     /// Like [`Tx::execute`], the statement kept prepared on the connection only if `kept`: a
@@ -558,12 +680,25 @@ impl Tx {
         args: Vec<Arg>,
         kept: bool,
     ) -> Result<u64, StoreError> {
-        self.flush().await?;
+        use futures_util::TryStreamExt;
+        let Outgoing { sql, args, joined } = self.outgoing(sql, args).await?;
         let done = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query(sql).persistent(kept), args)
-                .execute(conn)
-                .await?
-                .rows_affected()
+            let query = bind_all!(sqlx::query(&sql).persistent(kept), args);
+            if joined {
+                // The count of the text's last statement, `sql`'s: `execute` would add up
+                // every statement's, and SQLite reports a `SAVEPOINT` as changing as many
+                // rows as the write before it.
+                let mut steps = sqlx::Executor::fetch_many(conn, query);
+                let mut last = 0;
+                while let Some(step) = steps.try_next().await? {
+                    if let sqlx::Either::Left(done) = step {
+                        last = done.rows_affected();
+                    }
+                }
+                last
+            } else {
+                query.execute(conn).await?.rows_affected()
+            }
         });
         Ok(done)
     }
@@ -575,9 +710,9 @@ impl Tx {
         args: Vec<Arg>,
         kept: bool,
     ) -> Result<Vec<T>, StoreError> {
-        self.flush().await?;
+        let Outgoing { sql, args, .. } = self.outgoing(sql, args).await?;
         let rows = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query_as(sql).persistent(kept), args).fetch_all(conn).await?
+            bind_all!(sqlx::query_as(&sql).persistent(kept), args).fetch_all(conn).await?
         });
         Ok(rows)
     }
@@ -587,11 +722,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
-        self.flush().await?;
-        let rows = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query_as(sql), args).fetch_all(conn).await?
-        });
-        Ok(rows)
+        self.fetch_all_kept(sql, args, true).await
     }
 
     /// The rows of `sql`, decoded one at a time as they arrive: for reads too long to hold in
@@ -602,7 +733,7 @@ impl Tx {
         args: Vec<Arg>,
     ) -> futures_util::stream::BoxStream<'a, Result<T, StoreError>> {
         use futures_util::{StreamExt, TryStreamExt};
-        if !self.deferred.sql.is_empty() {
+        if !self.deferred.is_empty() {
             let e = StoreError::Corrupt("a streamed read after deferred writes, unflushed".into());
             return futures_util::stream::once(async move { Err(e) }).boxed();
         }
@@ -631,9 +762,10 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
-        self.flush().await?;
+        // A text's statements before `sql` return no rows (`defer` takes none that do).
+        let Outgoing { sql, args, .. } = self.outgoing(sql, args).await?;
         let row = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query_as(sql), args).fetch_optional(conn).await?
+            bind_all!(sqlx::query_as(&sql), args).fetch_optional(conn).await?
         });
         Ok(row)
     }
@@ -643,9 +775,9 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<T, StoreError> {
-        self.flush().await?;
+        let Outgoing { sql, args, .. } = self.outgoing(sql, args).await?;
         let row = on_backend!(&mut self.inner, conn => {
-            bind_all!(sqlx::query_as(sql), args).fetch_one(conn).await?
+            bind_all!(sqlx::query_as(&sql), args).fetch_one(conn).await?
         });
         Ok(row)
     }
@@ -695,7 +827,7 @@ impl Tx {
         types: &'a [PgType],
     ) -> futures_util::stream::BoxStream<'a, Result<Vec<Arg>, StoreError>> {
         use futures_util::StreamExt;
-        if !self.deferred.sql.is_empty() {
+        if !self.deferred.is_empty() {
             let e = StoreError::Corrupt("a streamed read after deferred writes, unflushed".into());
             return futures_util::stream::once(async move { Err(e) }).boxed();
         }

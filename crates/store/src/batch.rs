@@ -5,9 +5,11 @@
 //! therefore share a transaction, the *batch*: each write transaction ([`Member`]) takes the
 //! write turn, does its work inside its own savepoint of the batch (the first of a batch needs
 //! none: the batch so far is its own work), and on `commit` releases the savepoint and hands
-//! the turn on. Statements whose outcome nobody reads (an event, a notice) are held back by
-//! `Tx::defer` and sent with the release, in one text: each statement is otherwise a hop to
-//! sqlx's connection thread and back while the turn waits. Whoever ends a turn while no other writer is queued for it (or when the batch is
+//! the turn on. Each statement is a hop to sqlx's connection thread and back while the turn
+//! waits, so a member sends as few texts as it can: its `SAVEPOINT` goes at the head of its
+//! first statement's text, and the statements whose outcome nobody reads (an event, a notice)
+//! are held back by `Tx::defer` and go ahead of the next statement, or with the release.
+//! Whoever ends a turn while no other writer is queued for it (or when the batch is
 //! [`MAX_BATCH`] long) commits the batch, once, for everyone in it; every member's `commit`
 //! returns only after that commit, with its outcome. So:
 //!
@@ -80,7 +82,32 @@ struct Open {
 pub(crate) struct Member {
     guard: Option<OwnedMutexGuard<Batch>>,
     writer: Arc<SqliteWriter>,
-    savepoint: bool,
+    savepoint: Savepoint,
+}
+
+/// A member's savepoint. It is not opened on its own: its `SAVEPOINT` goes at the head of the
+/// member's first text to the connection's thread (see [`Member::text_head`]), one hop fewer
+/// for every write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoint {
+    /// The first member of a batch needs none: the batch so far is its own work.
+    None,
+    /// Not yet sent: the member has run nothing, and has nothing to undo.
+    Pending,
+    /// Sent, at the head of a text that may or may not have run (see [`rollback_to`]).
+    Sent,
+}
+
+impl Savepoint {
+    /// What undoing the member's work takes, if anything: `Some(true)` to its savepoint,
+    /// `Some(false)` the whole batch (its first member's).
+    fn undo(self) -> Option<bool> {
+        match self {
+            Self::None => Some(false),
+            Self::Pending => None,
+            Self::Sent => Some(true),
+        }
+    }
 }
 
 impl std::fmt::Debug for Member {
@@ -127,18 +154,15 @@ impl SqliteWriter {
             self.batch.clone().lock_owned().await
         };
         settle(&mut guard).await;
-        let savepoint = guard.open.is_some();
-        if savepoint {
-            if let Err(e) = exec(&mut guard, "SAVEPOINT member").await {
-                abort(&mut guard, &e).await;
-                return Err(e);
-            }
+        let savepoint = if guard.open.is_some() {
+            Savepoint::Pending
         } else {
             // A deferred transaction that reads first and writes later would have to upgrade
             // its lock, and two processes upgrading at once fail with SQLITE_BUSY whatever the
             // busy timeout: the batch takes the write lock up front.
             guard.open = Some(self.open_batch().await?);
-        }
+            Savepoint::None
+        };
         Ok(Member {
             guard: Some(guard),
             writer: self.clone(),
@@ -178,6 +202,17 @@ impl Member {
             .ok_or_else(ended)
     }
 
+    /// What goes at the head of the next text this member sends: its `SAVEPOINT`, the first
+    /// time. From here on the savepoint counts as open, whether or not the text then runs.
+    pub(crate) fn text_head(&mut self) -> &'static str {
+        if self.savepoint == Savepoint::Pending {
+            self.savepoint = Savepoint::Sent;
+            "SAVEPOINT member;\n"
+        } else {
+            ""
+        }
+    }
+
     /// Runs `deferred` (statements held back, with their values; see `Tx::defer`), then makes
     /// this member's work durable: returns once the batch holding it is committed, with the
     /// batch's outcome. For a member in a savepoint the release goes in the same text as the
@@ -189,7 +224,11 @@ impl Member {
         args: Vec<Arg>,
     ) -> Result<(), StoreError> {
         let mut guard = self.guard.take().ok_or_else(ended)?;
-        if self.savepoint {
+        // A member that sent nothing and holds nothing back has nothing to release.
+        if self.savepoint != Savepoint::None
+            && !(deferred.is_empty() && self.savepoint == Savepoint::Pending)
+        {
+            deferred.insert_str(0, self.text_head());
             deferred.push_str("RELEASE member");
         }
         if !deferred.is_empty() {
@@ -200,7 +239,7 @@ impl Member {
             if let Err(e) = done {
                 // Undone like a dropped member's work: to its savepoint if the release did
                 // not run, else (the savepoint gone) the whole batch, which fails.
-                guard.undo = Some(self.savepoint);
+                guard.undo = self.savepoint.undo();
                 settle(&mut guard).await;
                 let _ = self.writer.end_turn(guard).await;
                 return Err(e.into());
@@ -220,7 +259,7 @@ impl Member {
     /// Undoes this member's work and ends its turn; the rest of the batch is not touched.
     pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
         let mut guard = self.guard.take().ok_or_else(ended)?;
-        guard.undo = Some(self.savepoint);
+        guard.undo = self.savepoint.undo();
         settle(&mut guard).await;
         // Others' commit, if ours was the last turn: their outcome is theirs to hear.
         let _ = self.writer.end_turn(guard).await;
@@ -230,19 +269,26 @@ impl Member {
     /// Undoes what this member wrote so far and keeps its turn, to carry on afresh (a report
     /// whose client key turned out to be taken reads the earlier issue instead).
     pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
-        let savepoint = self.savepoint;
         let writer = self.writer.clone();
         let guard = self.guard.as_mut().ok_or_else(ended)?;
-        if savepoint {
-            // A savepoint rolled back to stays open, ready for more work.
-            exec(guard, "ROLLBACK TO member").await
-        } else {
-            // The first member's work is all the batch holds.
-            if let Some(open) = guard.open.take() {
-                open.tx.rollback().await?;
+        match self.savepoint {
+            Savepoint::Pending => Ok(()),
+            // A savepoint rolled back to stays open, ready for more work; one whose text never
+            // ran is sent afresh with the next.
+            Savepoint::Sent => {
+                if !rollback_to(guard).await? {
+                    self.savepoint = Savepoint::Pending;
+                }
+                Ok(())
             }
-            guard.open = Some(writer.open_batch().await?);
-            Ok(())
+            Savepoint::None => {
+                // The first member's work is all the batch holds.
+                if let Some(open) = guard.open.take() {
+                    open.tx.rollback().await?;
+                }
+                guard.open = Some(writer.open_batch().await?);
+                Ok(())
+            }
         }
     }
 }
@@ -254,7 +300,7 @@ impl Drop for Member {
         };
         // Recorded on the batch first: if the task below never runs, the next writer to take
         // the turn does the undoing before it starts.
-        guard.undo = Some(self.savepoint);
+        guard.undo = self.savepoint.undo();
         let writer = self.writer.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
@@ -330,8 +376,9 @@ async fn settle(batch: &mut Batch) {
         return;
     };
     if savepoint {
-        let undone = match exec(batch, "ROLLBACK TO member").await {
-            Ok(()) => exec(batch, "RELEASE member").await,
+        let undone = match rollback_to(batch).await {
+            Ok(true) => exec(batch, "RELEASE member").await,
+            Ok(false) => Ok(()),
             Err(e) => Err(e),
         };
         if let Err(e) = undone {
@@ -349,6 +396,22 @@ async fn abort(batch: &mut Batch, e: &StoreError) {
     if let Some(open) = batch.open.take() {
         let _ = open.tx.rollback().await;
         let _ = open.outcome.send(Some(Err(e.to_string())));
+    }
+}
+
+/// Rolls the member's work back to its savepoint, which stays open: `true`; `false` if there
+/// is no savepoint to go back to. That happens only when the text that began with its
+/// `SAVEPOINT` never ran (or failed at it), and since a text stops at its first error, nothing
+/// of the member's ran either: there is nothing to undo.
+async fn rollback_to(batch: &mut Batch) -> Result<bool, StoreError> {
+    match exec(batch, "ROLLBACK TO member").await {
+        Ok(()) => Ok(true),
+        Err(StoreError::Database(sqlx::Error::Database(e)))
+            if e.message().starts_with("no such savepoint") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -440,11 +503,7 @@ mod tests {
         let pool = scratch.store.pool.clone();
         // The first member holds the turn with its deferred insert; the second queues behind
         // it and joins its batch in a savepoint, deferring an insert that breaks `UNIQUE`.
-        let mut first = pool.begin_write().await.expect("first");
-        first
-            .defer(INSERT_CHAIN, args!["c1", "一"])
-            .await
-            .expect("deferred");
+        let first = holding_the_turn(&pool).await;
         let second = {
             let pool = pool.clone();
             tokio::spawn(async move {
@@ -461,15 +520,9 @@ mod tests {
             .expect("the second's task")
             .expect_err("the second breaks UNIQUE");
         assert!(err.is_unique_violation(), "{err}");
-        let codes: Vec<(String,)> = scratch
-            .store
-            .pool
-            .fetch_all_alone("SELECT code FROM chains ORDER BY code", args![])
-            .await
-            .expect("read");
         assert_eq!(
-            codes,
-            [("c1".to_owned(),)],
+            codes(&scratch).await,
+            ["c1"],
             "nothing of the second was kept"
         );
         // The turn is free and the batch clean: a later write commits.
@@ -479,5 +532,124 @@ mod tests {
             .await
             .expect("deferred");
         third.commit().await.expect("the third commits");
+    }
+    /// The codes in `chains`, in order.
+    async fn codes(scratch: &Scratch) -> Vec<String> {
+        let rows: Vec<(String,)> = scratch
+            .store
+            .pool
+            .fetch_all_alone("SELECT code FROM chains ORDER BY code", args![])
+            .await
+            .expect("read");
+        rows.into_iter().map(|(code,)| code).collect()
+    }
+
+    /// Starts a write that holds the turn with one insert held back, so that the next writer
+    /// joins its batch in a savepoint.
+    async fn holding_the_turn(pool: &crate::backend::Pool) -> crate::Tx {
+        let mut first = pool.begin_write().await.expect("first");
+        first
+            .defer(INSERT_CHAIN, args!["c1", "一"])
+            .await
+            .expect("deferred");
+        first
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_member_whose_statement_fails_is_undone_to_its_savepoint_alone() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        let first = holding_the_turn(&pool).await;
+        // Its savepoint goes with its first statement; its second breaks `UNIQUE`.
+        let second = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut tx = pool.begin_write().await?;
+                let wrote = tx.execute(INSERT_CHAIN, args!["c2", "二"]).await?;
+                assert_eq!(wrote, 1, "the count is the statement's own");
+                tx.execute(INSERT_CHAIN, args!["c1", "again"]).await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        first.commit().await.expect("the first commits");
+        let err = second
+            .await
+            .expect("the second's task")
+            .expect_err("the second breaks UNIQUE");
+        assert!(err.is_unique_violation(), "{err}");
+        // The second's transaction was dropped with its task: its insert is undone.
+        let mut third = pool.begin_write().await.expect("third");
+        third
+            .execute(INSERT_CHAIN, args!["c3", "三"])
+            .await
+            .expect("inserted");
+        third.commit().await.expect("the third commits");
+        assert_eq!(codes(&scratch).await, ["c1", "c3"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_member_that_sent_nothing_leaves_the_batch_as_it_was() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        let first = holding_the_turn(&pool).await;
+        // Two writers queue behind it and join its batch; neither runs a statement.
+        let pause = || tokio::time::sleep(std::time::Duration::from_millis(50));
+        let second = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.begin_write().await?.rollback().await })
+        };
+        pause().await;
+        let third = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.begin_write().await?.commit().await })
+        };
+        pause().await;
+        first.commit().await.expect("the first commits");
+        second
+            .await
+            .expect("the second's task")
+            .expect("a write with nothing in it rolls back");
+        third
+            .await
+            .expect("the third's task")
+            .expect("a write with nothing in it commits");
+        assert_eq!(codes(&scratch).await, ["c1"]);
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_held_back_after_an_update_that_changed_nothing_fails_its_write() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        let mut tx = pool.begin_write().await.expect("a write");
+        tx.defer(INSERT_CHAIN, args!["c1", "一"])
+            .await
+            .expect("deferred");
+        // The compare-and-set of an issue whose version moved: no row changes.
+        tx.defer(
+            "UPDATE chains SET name = $1 WHERE code = $2",
+            args!["二", "no such chain"],
+        )
+        .await
+        .expect("deferred");
+        tx.defer(
+            &crate::issues::INSERT_EVENT_AFTER_UPDATE,
+            args![
+                1_i64,
+                2_i64,
+                "accepted",
+                chrono::Utc::now(),
+                None::<i64>,
+                "reported",
+                "accepted",
+                serde_json::json!({})
+            ],
+        )
+        .await
+        .expect("deferred");
+        let err = tx.commit().await.expect_err("the event names no issue");
+        assert!(err.to_string().contains("NOT NULL"), "{err}");
+        assert!(
+            codes(&scratch).await.is_empty(),
+            "nothing of the write was kept"
+        );
     }
 }

@@ -14,7 +14,7 @@ use gridloop_core::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::backend::{args, Tx};
+use crate::backend::{args, Backend, Tx};
 use crate::error::StoreError;
 use crate::model::{ActionRequest, NewIssue, Reported};
 use crate::rows::{
@@ -50,10 +50,37 @@ static UPDATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`UPDATE_ISSUE`] and, if it changed the row, the event, in one statement (PostgreSQL): the
+/// event's values follow the update's. Counts the events written.
+static UPDATE_ISSUE_WITH_EVENT: LazyLock<String> = LazyLock::new(|| {
+    let after = ISSUE_COLUMNS.len() + 2;
+    let values: Vec<String> = (1..=EVENT_COLUMNS.len())
+        .map(|i| format!("${}", after + i))
+        .collect();
+    format!(
+        "WITH cas AS ({} RETURNING id) INSERT INTO issue_events ({}) SELECT {} FROM cas",
+        *UPDATE_ISSUE,
+        EVENT_COLUMNS.join(", "),
+        values.join(", ")
+    )
+});
+
 pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=EVENT_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO issue_events ({}) VALUES ({})",
+        EVENT_COLUMNS.join(", "),
+        placeholders.join(", ")
+    )
+});
+
+/// [`INSERT_EVENT`] right after [`UPDATE_ISSUE`] on SQLite: the issue (`$1`) is named only if
+/// that update changed its row (`changes()` counts the last finished write), else `NULL`,
+/// which `issue_events.issue_id` refuses.
+pub(crate) static INSERT_EVENT_AFTER_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let placeholders: Vec<String> = (2..=EVENT_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO issue_events ({}) VALUES (CASE WHEN changes() = 1 THEN $1 END, {})",
         EVENT_COLUMNS.join(", "),
         placeholders.join(", ")
     )
@@ -275,7 +302,8 @@ impl Tx {
     }
 
     /// Writes a decision taken on `issue`: the new projection under compare-and-set on the
-    /// version the decision was made on, the event, and the effects.
+    /// version the decision was made on, the event, and the effects. `issue` is as read in
+    /// this transaction.
     pub(crate) async fn record(
         &mut self,
         issue: &Issue,
@@ -285,7 +313,29 @@ impl Tx {
         let id = issue.id;
         let mut values = issue_args(&decision.issue);
         values.extend(args![id.get(), issue.version]);
-        let changed = self.execute(&UPDATE_ISSUE, values).await?;
+        if self.backend() == Backend::Sqlite {
+            // SQLite: the write turn holds the database's write lock from the read of `issue`
+            // to here, so its version cannot have moved and the update is held back with the
+            // event. The event still checks: it names its issue only if the update changed
+            // that row, and otherwise breaks `NOT NULL`, which fails this write alone.
+            self.defer(&UPDATE_ISSUE, values).await?;
+            self.defer(&INSERT_EVENT_AFTER_UPDATE, event_args(id, &decision.event)?)
+                .await?;
+            return self
+                .record_effects(&decision.issue, &decision.event, &decision.effects, now)
+                .await;
+        }
+        // PostgreSQL: the effects are held back, and the compare-and-set and the event carry
+        // them: one statement for the write, not one each. The event is written only if the
+        // update changed the row (a writer that lost the race for the version gets
+        // `Conflict`, not the event's key taken); if not, the transaction fails and the
+        // effects go with it.
+        self.record_effects(&decision.issue, &decision.event, &decision.effects, now)
+            .await?;
+        values.extend(event_args(id, &decision.event)?);
+        let changed = self
+            .execute_carrying(&UPDATE_ISSUE_WITH_EVENT, values)
+            .await?;
         if changed == 0 {
             // Only reachable where another writer committed between our read and write
             // (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes writers).
@@ -295,9 +345,7 @@ impl Tx {
                 actual,
             });
         }
-        self.insert_event(id, &decision.event).await?;
-        self.record_effects(&decision.issue, &decision.event, &decision.effects, now)
-            .await
+        Ok(())
     }
 
     /// Appends the event; on SQLite it goes with the statements after it (see [`Tx::defer`]).

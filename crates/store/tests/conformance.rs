@@ -1100,6 +1100,60 @@ async fn two_concurrent_actions_at_one_version_let_exactly_one_win(db: Db) {
     }
 }
 
+/// Two actions decided on one version, the second while the first's transaction is still open.
+/// On PostgreSQL the second's compare-and-set waits for the first's commit, then changes
+/// nothing: `Conflict`, and its event, which rides in the same statement, is not written
+/// either (its key, the issue and version, is the first's). On SQLite the write turn makes the second wait for the first and decide on
+/// its outcome instead (accepting an accepted issue is refused).
+async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
+    let park = park(&db.store).await;
+    let issue = report(&db, &park, "Race", &park.walker_a, minutes(0)).await;
+    let accept = || request(ActionKind::Accept, ActionFields::default(), None);
+    let mut first = db.store.transaction().await.expect("a write");
+    first
+        .act(
+            &park.workflow,
+            issue.id,
+            &park.dispatcher,
+            accept(),
+            minutes(1),
+        )
+        .await
+        .expect("the first accepts");
+    let second = {
+        let (store, park) = (db.store.clone(), park.clone());
+        tokio::spawn(async move {
+            store
+                .act(
+                    &park.workflow,
+                    issue.id,
+                    &park.dispatcher,
+                    accept(),
+                    minutes(2),
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    first.commit().await.expect("the first commits");
+    let err = second.await.expect("task").expect_err("the second loses");
+    if db.url.starts_with("postgres") {
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    expected: 1,
+                    actual: 2
+                }
+            ),
+            "{err}"
+        );
+    }
+    let (row, events) = stored(&db, issue.id).await;
+    assert_eq!((row.version, events), (2, 2));
+    assert_eq!(row.status, Status::Accepted);
+}
+
 async fn a_refused_transition_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let issue = report(&db, &park, "Dust", &park.walker_a, minutes(0)).await;
@@ -1945,6 +1999,7 @@ both!(
     a_report_for_an_unknown_enterprise_or_category_is_not_found_and_writes_nothing,
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,
+    an_action_that_loses_the_race_for_the_version_writes_nothing,
     a_refused_transition_writes_nothing,
     a_missing_required_field_is_invalid_and_writes_nothing,
     assign_sets_deadlines_from_the_category_sla_on_the_calendar,

@@ -55,6 +55,40 @@ macro_rules! from_lite {
             }
         }
     };
+    // The same, and sqlx's `FromRow` for both backends' rows (in place of the derive).
+    (sqlx $row:ident { $($field:ident),* $(,)? }) => {
+        $crate::readers::from_lite!($row { $($field),* });
+        $crate::readers::from_lite!(@sqlx sqlx::postgres::PgRow, try_get_unchecked, $row { $($field),* });
+        $crate::readers::from_lite!(@sqlx sqlx::sqlite::SqliteRow, try_get, $row { $($field),* });
+    };
+    // sqlx's `FromRow` by column index when the row's columns are the fields, in order (a
+    // statement that selects exactly them): sqlx otherwise finds each column by its name, a
+    // hash lookup per column and row, which was a third of a list's decoding on PostgreSQL.
+    // Any other row (a join that selects the fields among others) is read by name.
+    // PostgreSQL's values are decoded without sqlx's check of the column's type against the
+    // field's: the names are checked, and a value of another type fails to decode all the
+    // same (binary values of the wrong length), where SQLite's, typed per value, keep it.
+    (@sqlx $sqlx_row:ty, $get:ident, $row:ident { $($field:ident),* $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, $sqlx_row> for $row {
+            fn from_row(row: &'r $sqlx_row) -> Result<Self, sqlx::Error> {
+                use sqlx::{Column as _, Row as _};
+                const NAMES: &[&str] = &[$(stringify!($field)),*];
+                let columns = row.columns();
+                let in_order = columns.len() == NAMES.len()
+                    && columns.iter().zip(NAMES).all(|(c, name)| c.name() == *name);
+                if !in_order {
+                    return Ok(Self { $($field: row.try_get(stringify!($field))?),* });
+                }
+                let mut index = 0;
+                $(
+                    let $field = row.$get(index)?;
+                    index += 1;
+                )*
+                let _ = index;
+                Ok(Self { $($field),* })
+            }
+        }
+    };
 }
 pub(crate) use from_lite;
 

@@ -295,7 +295,7 @@ pub(crate) fn event_args(id: IssueId, event: &Event) -> Result<Vec<Arg>, StoreEr
     ])
 }
 
-#[derive(sqlx::FromRow)]
+/// Read by sqlx and by the hot reads' rusqlite alike (`from_lite!` below).
 pub(crate) struct IssueRow {
     id: i64,
     version: i64,
@@ -336,7 +336,7 @@ pub(crate) struct IssueRow {
 }
 
 // `ISSUE_SELECT`'s columns, in its order.
-crate::readers::from_lite!(IssueRow {
+crate::readers::from_lite!(sqlx IssueRow {
     id,
     version,
     status,

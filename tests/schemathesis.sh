@@ -46,7 +46,9 @@ done
 printf '[notify]\nmax_attempts = 1\n[notify.file]\ndir = "/dev/null/outbox"\n' > "$dir/undeliverable.toml"
 $gl --database-url "$db" jobs work > /dev/null
 $gl --database-url "$db" --config "$dir/undeliverable.toml" notify work > /dev/null 2>&1
-$gl --database-url "$db" serve --listen "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
+# The server's notifications go to the run's own folder, not to data/outbox in the checkout.
+printf '[notify.file]\ndir = "%s/outbox"\n' "$dir" > "$dir/serve.toml"
+$gl --database-url "$db" --config "$dir/serve.toml" serve --listen "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT

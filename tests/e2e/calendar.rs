@@ -27,6 +27,10 @@ fn warns(db: &Db) {
         .current_dir(root)
         .env("GRIDLOOP_DATABASE_URL", &db.url)
         .env("GRIDLOOP_NOW", crate::support::NOW)
+        .env(
+            "GRIDLOOP_NOTIFY__FILE__DIR",
+            crate::support::scratch_outbox(),
+        )
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -27,6 +27,10 @@ pub(crate) fn start(db: &Db, port: u16) -> Child {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .current_dir(root)
         .env("GRIDLOOP_DATABASE_URL", &db.url)
+        .env(
+            "GRIDLOOP_NOTIFY__FILE__DIR",
+            crate::support::scratch_outbox(),
+        )
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

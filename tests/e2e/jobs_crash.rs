@@ -49,6 +49,10 @@ fn a_job_held_by_a_killed_worker_completes_after_its_lease() {
         .args(["--now", T1, "jobs", "work"])
         .current_dir(&root)
         .env("GRIDLOOP_DATABASE_URL", &db.url)
+        .env(
+            "GRIDLOOP_NOTIFY__FILE__DIR",
+            crate::support::scratch_outbox(),
+        )
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

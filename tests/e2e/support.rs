@@ -9,6 +9,13 @@ use sqlx::Connection;
 /// Friday 2026-11-27 10:00 in Shanghai: a working morning, so deadlines are easy to reason about.
 pub const NOW: &str = "2026-11-27T02:00:00Z";
 
+/// Where the binaries these tests run write notifications through the file channel: under
+/// the build's scratch folder, not the default `data/outbox` of the repository root they run
+/// from. Nothing here reads them (the outbox's own tests give their own folder).
+pub fn scratch_outbox() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-outbox")
+}
+
 /// A database that lives for one test.
 pub struct Db {
     pub url: String,
@@ -96,6 +103,7 @@ impl Db {
             .current_dir(root)
             .env("GRIDLOOP_DATABASE_URL", &self.url)
             .env("GRIDLOOP_NOW", NOW)
+            .env("GRIDLOOP_NOTIFY__FILE__DIR", scratch_outbox())
             .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .output()

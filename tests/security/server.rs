@@ -69,6 +69,11 @@ impl Server {
             .current_dir(root)
             .env("GRIDLOOP_DATABASE_URL", &db.url)
             .env("RUST_LOG", "error")
+            // Notifications into the build's scratch folder, not the repository's data/outbox.
+            .env(
+                "GRIDLOOP_NOTIFY__FILE__DIR",
+                PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("security-outbox"),
+            )
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

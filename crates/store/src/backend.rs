@@ -443,22 +443,28 @@ impl Deferred {
     }
 }
 
-/// PostgreSQL's statements held back, carried by `sql` as its `WITH` clauses, and their
-/// values then `sql`'s.
-fn carried(deferred: Deferred, sql: &str, sql_args: Vec<Arg>) -> (String, Vec<Arg>) {
+/// Runs PostgreSQL's statements held back, carried by `sql` as its `WITH` clauses (`sql`'s
+/// own `WITH` list goes on after theirs), its values after theirs; the count is `sql`'s.
+/// With nothing of its own to run, `sql` is `SELECT 1`.
+async fn run_carried(
+    conn: &mut sqlx::PgConnection,
+    deferred: Deferred,
+    sql: &str,
+    sql_args: Vec<Arg>,
+) -> Result<u64, StoreError> {
     let Deferred {
         sql: with,
         mut args,
         ..
     } = deferred;
-    // `sql`'s own `WITH` list goes on after theirs.
     let (mut text, sql) = match sql.strip_prefix("WITH ") {
         Some(rest) => (format!("WITH {with},\n"), rest),
         None => (format!("WITH {with}\n"), sql),
     };
     renumber(sql, args.len(), &mut text);
     args.extend(sql_args);
-    (text, args)
+    let done = bind_all!(sqlx::query(&text), args).execute(conn).await?;
+    Ok(done.rows_affected())
 }
 
 /// A statement as it goes to the connection (see [`Tx::outgoing`]).
@@ -544,8 +550,7 @@ impl Tx {
             }
             Inner::Postgres(mut tx) => {
                 if !self.deferred.is_empty() {
-                    let (sql, args) = carried(self.deferred, "SELECT 1", Vec::new());
-                    bind_all!(sqlx::query(&sql), args).execute(&mut *tx).await?;
+                    run_carried(&mut tx, self.deferred, "SELECT 1", Vec::new()).await?;
                 }
                 tx.commit().await?;
             }
@@ -609,11 +614,8 @@ impl Tx {
     ) -> Result<u64, StoreError> {
         if let Inner::Postgres(tx) = &mut self.inner {
             if !self.deferred.is_empty() {
-                let (sql, args) = carried(std::mem::take(&mut self.deferred), sql, args);
-                let done = bind_all!(sqlx::query(&sql), args)
-                    .execute(&mut **tx)
-                    .await?;
-                return Ok(done.rows_affected());
+                let deferred = std::mem::take(&mut self.deferred);
+                return run_carried(tx, deferred, sql, args).await;
             }
         }
         self.execute(sql, args).await
@@ -634,11 +636,8 @@ impl Tx {
                 // Ahead of `sql` in a statement of their own, so that `sql` sees their writes,
                 // as it would have run after them.
                 if !self.deferred.is_empty() {
-                    let (deferred, values) =
-                        carried(std::mem::take(&mut self.deferred), "SELECT 1", Vec::new());
-                    bind_all!(sqlx::query(&deferred), values)
-                        .execute(&mut **tx)
-                        .await?;
+                    let deferred = std::mem::take(&mut self.deferred);
+                    run_carried(tx, deferred, "SELECT 1", Vec::new()).await?;
                 }
                 ""
             }

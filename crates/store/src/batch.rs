@@ -224,10 +224,13 @@ impl Member {
         args: Vec<Arg>,
     ) -> Result<(), StoreError> {
         let mut guard = self.guard.take().ok_or_else(ended)?;
-        // A member that sent nothing and holds nothing back has nothing to release.
-        if self.savepoint != Savepoint::None
-            && !(deferred.is_empty() && self.savepoint == Savepoint::Pending)
-        {
+        let releases = match self.savepoint {
+            Savepoint::None => false,
+            // A member that sent nothing and holds nothing back has nothing to release.
+            Savepoint::Pending => !deferred.is_empty(),
+            Savepoint::Sent => true,
+        };
+        if releases {
             deferred.insert_str(0, self.text_head());
             deferred.push_str("RELEASE member");
         }
@@ -513,8 +516,7 @@ mod tests {
                 tx.commit().await
             })
         };
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        first.commit().await.expect("the first commits");
+        commit_behind_queue(first).await;
         let err = second
             .await
             .expect("the second's task")
@@ -544,6 +546,15 @@ mod tests {
         rows.into_iter().map(|(code,)| code).collect()
     }
 
+    /// Long enough for a writer spawned before it to queue for the turn.
+    const QUEUEING: std::time::Duration = std::time::Duration::from_millis(50);
+
+    /// Commits the first write once the writers spawned before have queued behind it.
+    async fn commit_behind_queue(first: crate::Tx) {
+        tokio::time::sleep(QUEUEING).await;
+        first.commit().await.expect("the first commits");
+    }
+
     /// Starts a write that holds the turn with one insert held back, so that the next writer
     /// joins its batch in a savepoint.
     async fn holding_the_turn(pool: &crate::backend::Pool) -> crate::Tx {
@@ -570,8 +581,7 @@ mod tests {
                 tx.execute(INSERT_CHAIN, args!["c1", "again"]).await
             })
         };
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        first.commit().await.expect("the first commits");
+        commit_behind_queue(first).await;
         let err = second
             .await
             .expect("the second's task")
@@ -593,7 +603,7 @@ mod tests {
         let pool = scratch.store.pool.clone();
         let first = holding_the_turn(&pool).await;
         // Two writers queue behind it and join its batch; neither runs a statement.
-        let pause = || tokio::time::sleep(std::time::Duration::from_millis(50));
+        let pause = || tokio::time::sleep(QUEUEING);
         let second = {
             let pool = pool.clone();
             tokio::spawn(async move { pool.begin_write().await?.rollback().await })
@@ -603,8 +613,7 @@ mod tests {
             let pool = pool.clone();
             tokio::spawn(async move { pool.begin_write().await?.commit().await })
         };
-        pause().await;
-        first.commit().await.expect("the first commits");
+        commit_behind_queue(first).await;
         second
             .await
             .expect("the second's task")

@@ -61,7 +61,7 @@ macro_rules! from_lite {
         $crate::readers::from_lite!(@sqlx sqlx::postgres::PgRow, try_get_unchecked, $row { $($field),* });
         $crate::readers::from_lite!(@sqlx sqlx::sqlite::SqliteRow, try_get, $row { $($field),* });
     };
-    // sqlx's `FromRow` by column index when the row's columns are the fields, in order (a
+    // sqlx's `FromRow` (for a row type that is `FromLite` too) by column index when the row's columns are the fields, in order (a
     // statement that selects exactly them): sqlx otherwise finds each column by its name, a
     // hash lookup per column and row, which was a third of a list's decoding on PostgreSQL.
     // Any other row (a join that selects the fields among others) is read by name.
@@ -72,10 +72,10 @@ macro_rules! from_lite {
         impl<'r> sqlx::FromRow<'r, $sqlx_row> for $row {
             fn from_row(row: &'r $sqlx_row) -> Result<Self, sqlx::Error> {
                 use sqlx::{Column as _, Row as _};
-                const NAMES: &[&str] = &[$(stringify!($field)),*];
+                let names = <$row as $crate::readers::FromLite>::COLUMNS;
                 let columns = row.columns();
-                let in_order = columns.len() == NAMES.len()
-                    && columns.iter().zip(NAMES).all(|(c, name)| c.name() == *name);
+                let in_order = columns.len() == names.len()
+                    && columns.iter().zip(names).all(|(c, name)| c.name() == *name);
                 if !in_order {
                     return Ok(Self { $($field: row.try_get(stringify!($field))?),* });
                 }

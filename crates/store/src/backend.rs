@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::batch::{Member, SqliteWriter};
 use crate::error::StoreError;
 use crate::readers::{FromLite, Readers};
+use crate::single_write::{is_plain_read, Autocommit};
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -287,6 +288,19 @@ impl Pool {
         })
     }
 
+    /// A write whose work may end in one statement (an action on an issue): on PostgreSQL it
+    /// starts in autocommit and becomes a transaction only if it must (see `single_write`);
+    /// on SQLite it is [`Pool::begin_write`]'s.
+    pub(crate) async fn begin_single_write(&self) -> Result<Tx, StoreError> {
+        let Self::Postgres(pool) = self else {
+            return self.begin_write().await;
+        };
+        Ok(Tx {
+            inner: Inner::Autocommit(Autocommit::new(pool.clone(), pool.acquire().await?)),
+            deferred: Deferred::default(),
+        })
+    }
+
     /// A read-only transaction, so that a read of several statements sees one snapshot.
     pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match self {
@@ -467,6 +481,12 @@ async fn run_carried(
     Ok(done.rows_affected())
 }
 
+/// A write in autocommit (see `single_write`) asked to do more after its one statement, which
+/// committed: a bug of the store's, refused rather than written outside the write.
+fn written_alone() -> StoreError {
+    StoreError::Corrupt("a write that ran as one statement was asked for more".into())
+}
+
 /// A statement as it goes to the connection (see [`Tx::outgoing`]).
 struct Outgoing<'s> {
     sql: Cow<'s, str>,
@@ -481,6 +501,8 @@ enum Inner {
     /// A SQLite write transaction: a member of the group commit, holding the write turn.
     Batched(Member),
     Postgres(Transaction<'static, Postgres>),
+    /// A PostgreSQL write not (yet) in a transaction (see `single_write`).
+    Autocommit(Autocommit),
 }
 
 impl fmt::Debug for Tx {
@@ -505,6 +527,10 @@ macro_rules! on_backend {
             }
             Inner::Postgres(tx) => {
                 let $conn: &mut sqlx::PgConnection = tx;
+                $body
+            }
+            Inner::Autocommit(auto) => {
+                let $conn: &mut sqlx::PgConnection = auto.conn()?;
                 $body
             }
         }
@@ -535,8 +561,34 @@ impl Tx {
     pub(crate) fn backend(&self) -> Backend {
         match self.inner {
             Inner::Sqlite(_) | Inner::Batched(_) => Backend::Sqlite,
-            Inner::Postgres(_) => Backend::Postgres,
+            Inner::Postgres(_) | Inner::Autocommit(_) => Backend::Postgres,
         }
+    }
+
+    /// Whether the write's next statement that carries the held-back ones
+    /// ([`Tx::execute_carrying`]) will be its commit: a PostgreSQL write still in autocommit
+    /// (see `single_write`). That statement must then fail as a whole rather than write part.
+    pub(crate) fn in_autocommit(&self) -> bool {
+        matches!(&self.inner, Inner::Autocommit(auto) if !auto.wrote)
+    }
+
+    /// Before `sql` runs on a write still in autocommit: leaves it there if `sql` is a plain
+    /// read and nothing is held back; otherwise makes it a transaction, on a connection of its
+    /// own (nothing was written yet, and reads lose nothing: each had its own snapshot).
+    async fn leave_autocommit_unless_read(&mut self, sql: &str) -> Result<(), StoreError> {
+        let Inner::Autocommit(auto) = &mut self.inner else {
+            return Ok(());
+        };
+        if self.deferred.is_empty() && is_plain_read(sql) {
+            return Ok(());
+        }
+        if auto.wrote {
+            return Err(written_alone());
+        }
+        auto.give_back();
+        let pool = auto.pool.clone();
+        self.inner = Inner::Postgres(pool.begin().await?);
+        Ok(())
     }
 
     /// Makes everything done in the transaction durable, or nothing if this fails.
@@ -554,6 +606,15 @@ impl Tx {
                 }
                 tx.commit().await?;
             }
+            // Held back with nothing to carry them: one statement, its own commit.
+            Inner::Autocommit(mut auto) => {
+                if !self.deferred.is_empty() {
+                    if auto.wrote {
+                        return Err(written_alone());
+                    }
+                    run_carried(auto.conn()?, self.deferred, "SELECT 1", Vec::new()).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -564,6 +625,9 @@ impl Tx {
             Inner::Sqlite(tx) => tx.rollback().await?,
             Inner::Batched(member) => member.rollback().await?,
             Inner::Postgres(tx) => tx.rollback().await?,
+            Inner::Autocommit(auto) if auto.wrote => return Err(written_alone()),
+            // Nothing was written.
+            Inner::Autocommit(_) => {}
         }
         Ok(())
     }
@@ -574,9 +638,11 @@ impl Tx {
         self.deferred = Deferred::default();
         match &mut self.inner {
             Inner::Batched(member) => member.undo().await,
-            Inner::Sqlite(_) | Inner::Postgres(_) => Err(StoreError::Corrupt(
-                "only a SQLite write transaction can be undone and carried on".into(),
-            )),
+            Inner::Sqlite(_) | Inner::Postgres(_) | Inner::Autocommit(_) => {
+                Err(StoreError::Corrupt(
+                    "only a SQLite write transaction can be undone and carried on".into(),
+                ))
+            }
         }
     }
 
@@ -612,13 +678,31 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<u64, StoreError> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            if !self.deferred.is_empty() {
+        match &mut self.inner {
+            Inner::Postgres(tx) if !self.deferred.is_empty() => {
                 let deferred = std::mem::take(&mut self.deferred);
-                return run_carried(tx, deferred, sql, args).await;
+                run_carried(tx, deferred, sql, args).await
             }
+            // The write's one statement, and its commit.
+            Inner::Autocommit(auto) => {
+                if auto.wrote {
+                    return Err(written_alone());
+                }
+                let deferred = std::mem::take(&mut self.deferred);
+                let conn = auto.conn()?;
+                let count = if deferred.is_empty() {
+                    bind_all!(sqlx::query(sql), args)
+                        .execute(conn)
+                        .await?
+                        .rows_affected()
+                } else {
+                    run_carried(conn, deferred, sql, args).await?
+                };
+                auto.wrote = true;
+                Ok(count)
+            }
+            _ => self.execute(sql, args).await,
         }
-        self.execute(sql, args).await
     }
 
     /// The text that runs `sql` and its values: on a SQLite write, the member's pending
@@ -630,6 +714,7 @@ impl Tx {
         sql: &'s str,
         args: Vec<Arg>,
     ) -> Result<Outgoing<'s>, StoreError> {
+        self.leave_autocommit_unless_read(sql).await?;
         let head = match &mut self.inner {
             Inner::Batched(member) => member.text_head(),
             Inner::Postgres(tx) => {
@@ -641,7 +726,7 @@ impl Tx {
                 }
                 ""
             }
-            Inner::Sqlite(_) => "",
+            Inner::Sqlite(_) | Inner::Autocommit(_) => "",
         };
         if head.is_empty() && self.deferred.is_empty() {
             return Ok(Outgoing {
@@ -746,6 +831,9 @@ impl Tx {
                     .map_err(StoreError::from)
                     .boxed();
             }
+            Inner::Autocommit(_) => Err(StoreError::Corrupt(
+                "a streamed read in a write that may be one statement".into(),
+            )),
         };
         match sqlite {
             Ok(conn) => bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
@@ -840,6 +928,9 @@ impl Tx {
                     .map(move |row| pg_values(&row?, types))
                     .boxed();
             }
+            Inner::Autocommit(_) => Err(StoreError::Corrupt(
+                "a streamed read in a write that may be one statement".into(),
+            )),
         };
         match sqlite {
             Ok(conn) => sqlx::query(sql)

@@ -65,6 +65,25 @@ static UPDATE_ISSUE_WITH_EVENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`UPDATE_ISSUE_WITH_EVENT`] for a write in autocommit (PostgreSQL; see `single_write`),
+/// where this statement is the commit: if the update changed nothing, the event names no issue
+/// (`$n+1` only if the update returned its row) and `issue_events.issue_id` refuses it, so the
+/// statement fails as a whole and the notices it carries are not written either.
+static UPDATE_ISSUE_WITH_EVENT_OR_FAIL: LazyLock<String> = LazyLock::new(|| {
+    let after = ISSUE_COLUMNS.len() + 2;
+    let values: Vec<String> = (2..=EVENT_COLUMNS.len())
+        .map(|i| format!("${}", after + i))
+        .collect();
+    format!(
+        "WITH cas AS ({} RETURNING id) INSERT INTO issue_events ({}) \
+         VALUES (CASE WHEN EXISTS (SELECT 1 FROM cas) THEN ${} END, {})",
+        *UPDATE_ISSUE,
+        EVENT_COLUMNS.join(", "),
+        after + 1,
+        values.join(", ")
+    )
+});
+
 pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=EVENT_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
@@ -329,13 +348,21 @@ impl Tx {
         // them: one statement for the write, not one each. The event is written only if the
         // update changed the row (a writer that lost the race for the version gets
         // `Conflict`, not the event's key taken); if not, the transaction fails and the
-        // effects go with it.
+        // effects go with it. A write still in autocommit has no transaction to fail: there
+        // the statement itself fails, and writes nothing.
         self.record_effects(&decision.issue, &decision.event, &decision.effects, now)
             .await?;
         values.extend(event_args(id, &decision.event)?);
-        let changed = self
-            .execute_carrying(&UPDATE_ISSUE_WITH_EVENT, values)
-            .await?;
+        let alone = self.in_autocommit();
+        let sql = if alone {
+            &UPDATE_ISSUE_WITH_EVENT_OR_FAIL
+        } else {
+            &UPDATE_ISSUE_WITH_EVENT
+        };
+        let changed = match self.execute_carrying(sql, values).await {
+            Err(e) if alone && e.is_missing("issue_events", "issue_id") => 0,
+            written => written?,
+        };
         if changed == 0 {
             // Only reachable where another writer committed between our read and write
             // (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes writers).

@@ -19,6 +19,8 @@
 //!   enterprises' grids remembered and checked by the batch.
 //! - `pg_intake`: a batch of reports on PostgreSQL, one statement (a data-modifying CTE over
 //!   arrays); a report alone in one statement too.
+//! - `single_write`: PostgreSQL writes that are one statement (an action on an issue) sent in
+//!   autocommit, without `BEGIN` and `COMMIT`; anything else turns them into a transaction.
 //! - `sqlite_intake`: a batch of reports on SQLite, five multi-row statements in one member of
 //!   the group commit.
 //! - `coalesce`: concurrent one-row writes gathered into one batch (reports; on PostgreSQL
@@ -104,6 +106,7 @@ mod schedules;
 mod secrets;
 mod sessions;
 mod sign_in_attempts;
+mod single_write;
 mod sqlite_intake;
 mod store;
 mod tokens;

@@ -250,7 +250,7 @@ fn batch_statement(types: &[&str]) -> String {
     );
     format!(
         "WITH r AS (SELECT * FROM unnest({arrays}) WITH ORDINALITY AS r({names}, ord)), \
-         g AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('issues', 'id')) AS id, r.* \
+         g AS MATERIALIZED (SELECT nextval((SELECT pg_get_serial_sequence('issues', 'id')::regclass)) AS id, r.* \
                FROM r WHERE EXISTS (SELECT 1 FROM enterprises x \
                                     WHERE x.id = r.{enterprise} AND x.grid_id = r.{grid})), \
          i AS (INSERT INTO issues (id, {issue_columns}) OVERRIDING SYSTEM VALUE \

@@ -113,6 +113,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Store::write`], for a write whose work may end in one statement (an action on an
+    /// issue): on PostgreSQL it then needs no `BEGIN` and `COMMIT` (see `single_write`).
+    pub(crate) async fn write_single<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.pool.begin_single_write().await?;
+        let out = f(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     /// Creates an industry chain. `AlreadyExists` if the code is taken.
     pub async fn create_chain(&self, code: Code, name: Name) -> Result<Chain, StoreError> {
         self.write(async move |tx| tx.create_chain(code, name).await)
@@ -271,7 +283,7 @@ impl Store {
         request: ActionRequest,
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
-        self.write(async move |tx| tx.act(workflow, id, actor, request, now).await)
+        self.write_single(async move |tx| tx.act(workflow, id, actor, request, now).await)
             .await
     }
 
@@ -283,7 +295,7 @@ impl Store {
         level: u8,
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
-        self.write(async move |tx| tx.escalate(workflow, id, level, now).await)
+        self.write_single(async move |tx| tx.escalate(workflow, id, level, now).await)
             .await
     }
 

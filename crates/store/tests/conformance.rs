@@ -8,14 +8,14 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{both, code, login, name, raw_execute, sla, t0, Db};
 use gridloop_core::{
-    ActionFields, ActionKind, Actor, Calendar, ClientKey, Description, EnterpriseId, Issue,
-    IssueId, Note, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
+    ActionFields, ActionKind, Actor, Calendar, ClientKey, Decision, Description, EnterpriseId,
+    Issue, IssueId, Note, Priority, Reason, Role, Satisfaction, Sla, Source, Status, Title,
     TransitionError, Workflow,
 };
 use gridloop_store::{
     ActionRequest, Category, Chain, Enterprise, ErrorKind, Grid, History, IssueFilter, NewCategory,
-    NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Page, Post, Store, StoreError,
-    Unit,
+    NewEnterprise, NewGrid, NewIssue, NewPost, NewUnit, NewUser, Notification, Page, Post, Store,
+    StoreError, Unit,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1100,6 +1100,33 @@ async fn two_concurrent_actions_at_one_version_let_exactly_one_win(db: Db) {
     }
 }
 
+/// The dispatcher's `second` action on `issue`, taken while a write holding the dispatcher's
+/// `accept` of it is open, which then commits: the second's outcome.
+async fn behind_an_open_accept(
+    db: &Db,
+    park: &Park,
+    issue: IssueId,
+    second: ActionRequest,
+) -> Result<Decision, StoreError> {
+    let accept = request(ActionKind::Accept, ActionFields::default(), None);
+    let mut first = db.store.transaction().await.expect("a write");
+    first
+        .act(&park.workflow, issue, &park.dispatcher, accept, minutes(1))
+        .await
+        .expect("the first accepts");
+    let second = {
+        let (store, park) = (db.store.clone(), park.clone());
+        tokio::spawn(async move {
+            store
+                .act(&park.workflow, issue, &park.dispatcher, second, minutes(2))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    first.commit().await.expect("the first commits");
+    second.await.expect("task")
+}
+
 /// Two actions decided on one version, the second while the first's transaction is still open.
 /// On PostgreSQL the second's compare-and-set waits for the first's commit, then changes
 /// nothing: `Conflict`, and its event, which rides in the same statement, is not written
@@ -1108,35 +1135,10 @@ async fn two_concurrent_actions_at_one_version_let_exactly_one_win(db: Db) {
 async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let issue = report(&db, &park, "Race", &park.walker_a, minutes(0)).await;
-    let accept = || request(ActionKind::Accept, ActionFields::default(), None);
-    let mut first = db.store.transaction().await.expect("a write");
-    first
-        .act(
-            &park.workflow,
-            issue.id,
-            &park.dispatcher,
-            accept(),
-            minutes(1),
-        )
+    let accept = request(ActionKind::Accept, ActionFields::default(), None);
+    let err = behind_an_open_accept(&db, &park, issue.id, accept)
         .await
-        .expect("the first accepts");
-    let second = {
-        let (store, park) = (db.store.clone(), park.clone());
-        tokio::spawn(async move {
-            store
-                .act(
-                    &park.workflow,
-                    issue.id,
-                    &park.dispatcher,
-                    accept(),
-                    minutes(2),
-                )
-                .await
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    first.commit().await.expect("the first commits");
-    let err = second.await.expect("task").expect_err("the second loses");
+        .expect_err("the second loses");
     if db.url.starts_with("postgres") {
         assert!(
             matches!(
@@ -1152,6 +1154,135 @@ async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
     let (row, events) = stored(&db, issue.id).await;
     assert_eq!((row.version, events), (2, 2));
     assert_eq!(row.status, Status::Accepted);
+}
+
+/// The loser of a race writes none of its notices either. On PostgreSQL an action is one
+/// statement in autocommit (no transaction to fail), so that statement itself must fail: here
+/// the loser rejects while the winner accepts, so a notice it wrote would have a key of its own.
+async fn an_action_that_loses_the_race_writes_none_of_its_notices(db: Db) {
+    let park = park(&db.store).await;
+    // A reporter with an address: a rejection tells the reporter.
+    let mut walker = new_user("walker-mail", vec![Role::PostMember]);
+    walker.posts = vec![park.post_a.id];
+    walker.email = Some(gridloop_core::Email::parse("walker@park.example").expect("an email"));
+    db.store.create_user(walker).await.expect("walker");
+    let walker = db.store.actor(&login("walker-mail")).await.expect("actor");
+    // The version the actor saw: the racer saw the one both decide on.
+    let reject = |seen: u32| {
+        let fields = ActionFields {
+            reason: Some(reason("not ours")),
+            ..ActionFields::default()
+        };
+        request(ActionKind::Reject, fields, Some(seen))
+    };
+    let rejected_notices = |notices: &[Notification], id: IssueId| {
+        notices
+            .iter()
+            .filter(|n| n.issue_id == Some(id.get()) && n.params["event"] == "rejected")
+            .count()
+    };
+    // Unraced, a rejection tells someone: the check below is not vacuous.
+    let alone = report(&db, &park, "Alone", &walker, minutes(0)).await;
+    db.store
+        .act(
+            &park.workflow,
+            alone.id,
+            &park.dispatcher,
+            reject(1),
+            minutes(1),
+        )
+        .await
+        .expect("an unraced reject");
+    let notices = db.store.notifications(None, 500).await.expect("notices");
+    assert!(
+        rejected_notices(&notices, alone.id) > 0,
+        "a rejection is told"
+    );
+
+    let issue = report(&db, &park, "Race", &walker, minutes(0)).await;
+    // On PostgreSQL the second read version 1 and lost at the compare-and-set; SQLite's write
+    // turn serializes them, so there it reads version 2.
+    let err = behind_an_open_accept(&db, &park, issue.id, reject(1))
+        .await
+        .expect_err("the second loses");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{err}"
+    );
+    let (row, events) = stored(&db, issue.id).await;
+    assert_eq!((row.version, events, row.status), (2, 2, Status::Accepted));
+    let notices = db.store.notifications(None, 500).await.expect("notices");
+    assert_eq!(
+        rejected_notices(&notices, issue.id),
+        0,
+        "the loser told nobody"
+    );
+}
+
+/// More concurrent actions than the pool has connections, each needing a transaction (an
+/// `assign` writes its deadline job): on PostgreSQL each starts in autocommit on a connection
+/// and then begins a transaction, which must not wait for a second connection while holding
+/// the first, or the pool starves until its timeout.
+async fn concurrent_actions_that_need_a_transaction_all_finish(db: Db) {
+    let park = park(&db.store).await;
+    let mut accepted = Vec::new();
+    for n in 0..40 {
+        let issue = report(
+            &db,
+            &park,
+            &format!("Crowd {n}"),
+            &park.walker_a,
+            minutes(0),
+        )
+        .await;
+        let issue = act(
+            &db,
+            &park,
+            &issue,
+            &park.dispatcher,
+            ActionKind::Accept,
+            ActionFields::default(),
+            minutes(1),
+        )
+        .await;
+        accepted.push(issue);
+    }
+    let tasks: Vec<_> = accepted
+        .into_iter()
+        .map(|issue| {
+            let (store, park) = (db.store.clone(), park.clone());
+            tokio::spawn(async move {
+                let fields = ActionFields {
+                    unit: Some(park.power.id),
+                    ..ActionFields::default()
+                };
+                store
+                    .act(
+                        &park.workflow,
+                        issue.id,
+                        &park.dispatcher,
+                        request(ActionKind::Assign, fields, Some(issue.version)),
+                        minutes(2),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let all = async {
+        for task in tasks {
+            let decision = task.await.expect("task").expect("an assign");
+            assert_eq!(decision.issue.status, Status::Assigned);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), all)
+        .await
+        .expect("every assign finished: the pool did not starve");
 }
 
 async fn a_refused_transition_writes_nothing(db: Db) {
@@ -2000,6 +2131,8 @@ both!(
     a_stale_version_is_a_conflict_and_writes_nothing,
     two_concurrent_actions_at_one_version_let_exactly_one_win,
     an_action_that_loses_the_race_for_the_version_writes_nothing,
+    an_action_that_loses_the_race_writes_none_of_its_notices,
+    concurrent_actions_that_need_a_transaction_all_finish,
     a_refused_transition_writes_nothing,
     a_missing_required_field_is_invalid_and_writes_nothing,
     assign_sets_deadlines_from_the_category_sla_on_the_calendar,

@@ -487,6 +487,11 @@ fn written_alone() -> StoreError {
     StoreError::Corrupt("a write that ran as one statement was asked for more".into())
 }
 
+/// A streamed read asked of a write in autocommit (see `single_write`): no such write streams.
+fn streamed_in_autocommit() -> StoreError {
+    StoreError::Corrupt("a streamed read in a write that may be one statement".into())
+}
+
 /// A statement as it goes to the connection (see [`Tx::outgoing`]).
 struct Outgoing<'s> {
     sql: Cow<'s, str>,
@@ -831,9 +836,7 @@ impl Tx {
                     .map_err(StoreError::from)
                     .boxed();
             }
-            Inner::Autocommit(_) => Err(StoreError::Corrupt(
-                "a streamed read in a write that may be one statement".into(),
-            )),
+            Inner::Autocommit(_) => Err(streamed_in_autocommit()),
         };
         match sqlite {
             Ok(conn) => bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
@@ -928,9 +931,7 @@ impl Tx {
                     .map(move |row| pg_values(&row?, types))
                     .boxed();
             }
-            Inner::Autocommit(_) => Err(StoreError::Corrupt(
-                "a streamed read in a write that may be one statement".into(),
-            )),
+            Inner::Autocommit(_) => Err(streamed_in_autocommit()),
         };
         match sqlite {
             Ok(conn) => sqlx::query(sql)

@@ -133,19 +133,14 @@ impl StoreError {
         matches!(self, Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 
-    /// Whether this is the database refusing a row of `table` without `column` (`NOT NULL`).
+    /// Whether this is PostgreSQL refusing a row of `table` without `column` (`NOT NULL`).
     pub(crate) fn is_missing(&self, table: &str, column: &str) -> bool {
         let Self::Database(sqlx::Error::Database(e)) = self else {
             return false;
         };
-        if e.kind() != sqlx::error::ErrorKind::NotNullViolation {
-            return false;
-        }
-        match e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-            Some(pg) => pg.table() == Some(table) && pg.column() == Some(column),
-            // SQLite names them in its message only.
-            None => e.message().contains(&format!("{table}.{column}")),
-        }
+        e.kind() == sqlx::error::ErrorKind::NotNullViolation
+            && e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some_and(|pg| pg.table() == Some(table) && pg.column() == Some(column))
     }
 
     pub(crate) fn is_foreign_key_violation(&self) -> bool {

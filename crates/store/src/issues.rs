@@ -52,37 +52,35 @@ static UPDATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
 
 /// [`UPDATE_ISSUE`] and, if it changed the row, the event, in one statement (PostgreSQL): the
 /// event's values follow the update's. Counts the events written.
-static UPDATE_ISSUE_WITH_EVENT: LazyLock<String> = LazyLock::new(|| {
-    let after = ISSUE_COLUMNS.len() + 2;
-    let values: Vec<String> = (1..=EVENT_COLUMNS.len())
-        .map(|i| format!("${}", after + i))
-        .collect();
-    format!(
-        "WITH cas AS ({} RETURNING id) INSERT INTO issue_events ({}) SELECT {} FROM cas",
-        *UPDATE_ISSUE,
-        EVENT_COLUMNS.join(", "),
-        values.join(", ")
-    )
-});
+static UPDATE_ISSUE_WITH_EVENT: LazyLock<String> = LazyLock::new(|| update_issue_with_event(false));
 
 /// [`UPDATE_ISSUE_WITH_EVENT`] for a write in autocommit (PostgreSQL; see `single_write`),
 /// where this statement is the commit: if the update changed nothing, the event names no issue
 /// (`$n+1` only if the update returned its row) and `issue_events.issue_id` refuses it, so the
 /// statement fails as a whole and the notices it carries are not written either.
-static UPDATE_ISSUE_WITH_EVENT_OR_FAIL: LazyLock<String> = LazyLock::new(|| {
+static UPDATE_ISSUE_WITH_EVENT_OR_FAIL: LazyLock<String> =
+    LazyLock::new(|| update_issue_with_event(true));
+
+/// The text of [`UPDATE_ISSUE_WITH_EVENT`], or with `or_fail` of
+/// [`UPDATE_ISSUE_WITH_EVENT_OR_FAIL`]: the same values, `$n+1` the event's issue.
+fn update_issue_with_event(or_fail: bool) -> String {
     let after = ISSUE_COLUMNS.len() + 2;
-    let values: Vec<String> = (2..=EVENT_COLUMNS.len())
+    let values: Vec<String> = (1..=EVENT_COLUMNS.len())
         .map(|i| format!("${}", after + i))
         .collect();
-    format!(
-        "WITH cas AS ({} RETURNING id) INSERT INTO issue_events ({}) \
-         VALUES (CASE WHEN EXISTS (SELECT 1 FROM cas) THEN ${} END, {})",
+    let head = format!(
+        "WITH cas AS ({} RETURNING id) INSERT INTO issue_events ({})",
         *UPDATE_ISSUE,
-        EVENT_COLUMNS.join(", "),
-        after + 1,
-        values.join(", ")
-    )
-});
+        EVENT_COLUMNS.join(", ")
+    );
+    match values.split_first() {
+        Some((issue, rest)) if or_fail => format!(
+            "{head} VALUES (CASE WHEN EXISTS (SELECT 1 FROM cas) THEN {issue} END, {})",
+            rest.join(", ")
+        ),
+        _ => format!("{head} SELECT {} FROM cas", values.join(", ")),
+    }
+}
 
 pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=EVENT_COLUMNS.len()).map(|i| format!("${i}")).collect();

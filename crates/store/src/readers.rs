@@ -61,9 +61,10 @@ macro_rules! from_lite {
         $crate::readers::from_lite!(@sqlx sqlx::postgres::PgRow, try_get_unchecked, $row { $($field),* });
         $crate::readers::from_lite!(@sqlx sqlx::sqlite::SqliteRow, try_get, $row { $($field),* });
     };
-    // sqlx's `FromRow` (for a row type that is `FromLite` too) by column index when the row's columns are the fields, in order (a
-    // statement that selects exactly them): sqlx otherwise finds each column by its name, a
-    // hash lookup per column and row, which was a third of a list's decoding on PostgreSQL.
+    // sqlx's `FromRow` (for a row type that is `FromLite` too) by column index when the row's
+    // columns are the fields, in order (a statement that selects exactly them): sqlx otherwise
+    // finds each column by its name, a hash lookup per column and row, which was a third of a
+    // list's decoding on PostgreSQL.
     // Any other row (a join that selects the fields among others) is read by name.
     // PostgreSQL's values are decoded without sqlx's check of the column's type against the
     // field's: the names are checked, and a value of another type fails to decode all the

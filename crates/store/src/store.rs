@@ -95,10 +95,7 @@ impl Store {
         &self,
         f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = self.pool.begin_read().await?;
-        let out = f(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        committed(self.pool.begin_read().await?, f).await
     }
 
     /// Runs `f` in a write transaction of its own and commits it if `f` succeeds (dropping
@@ -107,10 +104,7 @@ impl Store {
         &self,
         f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        let out = f(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        committed(self.pool.begin_write().await?, f).await
     }
 
     /// Like [`Store::write`], for a write whose work may end in one statement (an action on an
@@ -119,10 +113,7 @@ impl Store {
         &self,
         f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = self.pool.begin_single_write().await?;
-        let out = f(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        committed(self.pool.begin_single_write().await?, f).await
     }
 
     /// Creates an industry chain. `AlreadyExists` if the code is taken.
@@ -316,4 +307,14 @@ impl Store {
         // Concurrent reports are written as one batch (see the `intake` module).
         crate::intake::intake(&self.pool, &self.intake, workflow, actor, new, now).await
     }
+}
+
+/// Runs `f` in `tx` and commits it if `f` succeeds (dropping `tx` rolls it back).
+async fn committed<T>(
+    mut tx: Tx,
+    f: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let out = f(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
 }

@@ -209,7 +209,9 @@ impl Tx {
                         now,
                     )
                     .unique(format!("sla.plan:{}:v{}", issue.id, event.version));
-                    self.enqueue(&job, now).await?;
+                    // Nobody reads its id: held back like the notices, so that an `assign`
+                    // is one statement on PostgreSQL.
+                    self.enqueue_held_back(&job, now).await?;
                 }
                 Effect::StopWatching => {
                     // A key range rather than LIKE, and the live-key index's own predicate

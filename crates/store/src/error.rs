@@ -133,14 +133,28 @@ impl StoreError {
         matches!(self, Self::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 
-    /// Whether this is PostgreSQL refusing a row of `table` without `column` (`NOT NULL`).
+    /// Whether this is the database refusing a row of `table` without `column` (`NOT NULL`).
     pub(crate) fn is_missing(&self, table: &str, column: &str) -> bool {
         let Self::Database(sqlx::Error::Database(e)) = self else {
             return false;
         };
-        e.kind() == sqlx::error::ErrorKind::NotNullViolation
-            && e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-                .is_some_and(|pg| pg.table() == Some(table) && pg.column() == Some(column))
+        if e.kind() != sqlx::error::ErrorKind::NotNullViolation {
+            return false;
+        }
+        match e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            Some(pg) => pg.table() == Some(table) && pg.column() == Some(column),
+            // SQLite names them only in its message: "NOT NULL constraint failed: t.c".
+            None => e
+                .message()
+                .strip_prefix("NOT NULL constraint failed: ")
+                .is_some_and(|at| at.split_once('.') == Some((table, column))),
+        }
+    }
+
+    /// Whether this is a write of a decision whose issue moved after it was read: its
+    /// compare-and-set changed no row, so its event named no issue (see `issues::record`).
+    pub(crate) fn is_stale_write(&self) -> bool {
+        self.is_missing("issue_events", "issue_id")
     }
 
     pub(crate) fn is_foreign_key_violation(&self) -> bool {

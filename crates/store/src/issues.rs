@@ -25,6 +25,10 @@ use crate::rows::{
 pub(crate) static ISSUE_SELECT: LazyLock<String> =
     LazyLock::new(|| format!("id, {}", ISSUE_COLUMNS.join(", ")));
 
+/// One whole issue row by its id.
+static ISSUE_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM issues WHERE id = $1", *ISSUE_SELECT));
+
 pub(crate) static INSERT_ISSUE: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=ISSUE_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
@@ -238,7 +242,6 @@ impl Tx {
         request: ActionRequest,
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
-        let now = to_micros(now);
         // The workflow's order: a role that may never take the action is refused first (it
         // reveals nothing about the issue), then visibility.
         gridloop_core::may_take(request.kind, actor)?;
@@ -246,6 +249,25 @@ impl Tx {
             .issue(id)
             .await?
             .ok_or_else(|| StoreError::not_found("issue", id))?;
+        let decision = self.decide(workflow, &issue, actor, request, now).await?;
+        self.record(&issue, &decision, to_micros(now)).await?;
+        Ok(decision)
+    }
+
+    /// Decides an action on `issue` as read (its `may_take` already passed): visibility, the
+    /// version the actor saw, what the action names, then the workflow. Writes nothing; the
+    /// decision is written by [`Tx::record`] under compare-and-set on `issue`'s version, so
+    /// `issue` may come from outside this transaction (see [`crate::Store::act`]).
+    pub(crate) async fn decide(
+        &mut self,
+        workflow: &Workflow,
+        issue: &Issue,
+        actor: &Actor,
+        request: ActionRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        let now = to_micros(now);
+        let id = issue.id;
         // Someone who may not see the issue learns nothing about it, not even its version.
         if !actor.can_see(&issue.scope()) {
             return Err(TransitionError::OutOfScope.into());
@@ -293,9 +315,7 @@ impl Tx {
             _ => {}
         }
         let action = Action::from_fields(request.kind, fields).map_err(StoreError::Invalid)?;
-        let decision = workflow.apply(&issue, action, actor, now)?;
-        self.record(&issue, &decision, now).await?;
-        Ok(decision)
+        Ok(workflow.apply(issue, action, actor, now)?)
     }
 
     /// Raises an issue to escalation `level`: a system step the scheduler takes when an
@@ -358,7 +378,7 @@ impl Tx {
             &UPDATE_ISSUE_WITH_EVENT
         };
         let changed = match self.execute_carrying(sql, values).await {
-            Err(e) if alone && e.is_missing("issue_events", "issue_id") => 0,
+            Err(e) if alone && e.is_stale_write() => 0,
             written => written?,
         };
         if changed == 0 {
@@ -398,12 +418,7 @@ impl Tx {
     }
 
     pub async fn issue(&mut self, id: IssueId) -> Result<Option<Issue>, StoreError> {
-        let row: Option<IssueRow> = self
-            .fetch_optional(
-                &format!("SELECT {} FROM issues WHERE id = $1", *ISSUE_SELECT),
-                args![id.get()],
-            )
-            .await?;
+        let row: Option<IssueRow> = self.fetch_optional(&ISSUE_BY_ID, args![id.get()]).await?;
         row.map(IssueRow::into_domain).transpose()
     }
 
@@ -437,5 +452,17 @@ impl Tx {
             }
         }
         Ok(counts)
+    }
+}
+
+impl crate::Store {
+    /// The issue as of its last commit, by a hot read (SQLite's read connections; see
+    /// `readers`): for [`crate::Store::act`]'s read before the write turn.
+    pub(crate) async fn issue_read(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
+        let row: Option<IssueRow> = self
+            .pool
+            .fetch_optional_read(&ISSUE_BY_ID, args![id.get()])
+            .await?;
+        row.map(IssueRow::into_domain).transpose()
     }
 }

@@ -81,7 +81,56 @@ pub(crate) fn is_plain_read(sql: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use sqlx::postgres::PgPoolOptions;
+
     use super::is_plain_read;
+    use crate::backend::{args, Pool};
+
+    /// More writes than the pool has connections, each turning into a transaction after a
+    /// read in autocommit: each must give its first connection back before it takes one for
+    /// `BEGIN`, or every connection is held by a write waiting for another and the pool starves
+    /// (`PoolTimedOut`). No action turns so since its deadline plan is held back too, so the
+    /// turn is tried here with a statement that always needs it: an advisory lock, which is
+    /// the transaction's own (on the test server's admin database, which it leaves as it was).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_that_turn_into_transactions_do_not_starve_the_pool() {
+        if std::env::var("GRIDLOOP_SKIP_PG").is_ok_and(|v| v == "1") {
+            return;
+        }
+        let url = std::env::var("GRIDLOOP_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable ({e})"));
+        let pool = Pool::Postgres(pool);
+        let tasks: Vec<_> = (0..8_i64)
+            .map(|n| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = pool.begin_single_write().await?;
+                    let (one,): (i64,) = tx.fetch_one("SELECT 1::int8", args![]).await?;
+                    assert!(tx.in_autocommit(), "a plain read stays in autocommit");
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", args![1_700_000_000 + n])
+                        .await?;
+                    assert!(
+                        !tx.in_autocommit(),
+                        "a lock turns the write into a transaction"
+                    );
+                    tx.commit().await?;
+                    Ok::<_, crate::StoreError>(one)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let one = task.await.expect("the task").expect("the write finished");
+            assert_eq!(one, 1);
+        }
+    }
 
     #[test]
     fn only_selects_that_neither_lock_nor_write_are_plain_reads() {

@@ -274,8 +274,47 @@ impl Store {
         request: ActionRequest,
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
+        if self.pool.readers().is_some() {
+            match self.act_on_read(workflow, id, actor, &request, now).await {
+                Err(e) if e.is_stale_write() => {}
+                decided => return decided,
+            }
+        }
         self.write_single(async move |tx| tx.act(workflow, id, actor, request, now).await)
             .await
+    }
+
+    /// SQLite's action with its issue read before the write turn, on a read connection of its
+    /// own (`readers`), so that the turn holds one text, not two: the savepoint, the
+    /// compare-and-set with its event and effects, and the release. Under load the turn, not
+    /// the work, bounds SQLite's writes (issue 17), and the read's CPU moves to another thread.
+    ///
+    /// The read sees the last commit before it (WAL), so a refusal decided on it is as right as
+    /// one decided under the turn: the issue was in that state while the request ran. A write
+    /// whose issue moved between the read and the turn changes no row; its event then breaks
+    /// `NOT NULL` and the write fails alone (`is_stale_write`), and [`Store::act`] takes the
+    /// action again under the turn, as it did before, which conflicts or decides afresh.
+    async fn act_on_read(
+        &self,
+        workflow: &Workflow,
+        id: IssueId,
+        actor: &Actor,
+        request: &ActionRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        gridloop_core::may_take(request.kind, actor)?;
+        let issue = self
+            .issue_read(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("issue", id))?;
+        let request = request.clone();
+        self.write(async move |tx| {
+            let decision = tx.decide(workflow, &issue, actor, request, now).await?;
+            tx.record(&issue, &decision, crate::issues::to_micros(now))
+                .await?;
+            Ok(decision)
+        })
+        .await
     }
 
     /// Raises an issue to an escalation level (a system step; see [`Tx::escalate`]).

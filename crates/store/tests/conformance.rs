@@ -1130,8 +1130,10 @@ async fn behind_an_open_accept(
 /// Two actions decided on one version, the second while the first's transaction is still open.
 /// On PostgreSQL the second's compare-and-set waits for the first's commit, then changes
 /// nothing: `Conflict`, and its event, which rides in the same statement, is not written
-/// either (its key, the issue and version, is the first's). On SQLite the write turn makes the second wait for the first and decide on
-/// its outcome instead (accepting an accepted issue is refused).
+/// either (its key, the issue and version, is the first's). On SQLite the second reads the issue
+/// before the write turn (version 1), and its write, behind the first's commit, changes nothing;
+/// it is then taken again under the turn and decided on the first's outcome (accepting an
+/// accepted issue is refused).
 async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
     let park = park(&db.store).await;
     let issue = report(&db, &park, "Race", &park.walker_a, minutes(0)).await;
@@ -1150,6 +1152,8 @@ async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
             ),
             "{err}"
         );
+    } else {
+        assert!(matches!(err, StoreError::Transition(_)), "{err}");
     }
     let (row, events) = stored(&db, issue.id).await;
     assert_eq!((row.version, events), (2, 2));
@@ -1200,8 +1204,9 @@ async fn an_action_that_loses_the_race_writes_none_of_its_notices(db: Db) {
     );
 
     let issue = report(&db, &park, "Race", &walker, minutes(0)).await;
-    // On PostgreSQL the second read version 1 and lost at the compare-and-set; SQLite's write
-    // turn serializes them, so there it reads version 2.
+    // The second reads version 1 and loses at the compare-and-set: on PostgreSQL that is
+    // `Conflict`; on SQLite its write fails and it is taken again under the write turn, where
+    // it reads version 2.
     let err = behind_an_open_accept(&db, &park, issue.id, reject(1))
         .await
         .expect_err("the second loses");
@@ -1225,11 +1230,10 @@ async fn an_action_that_loses_the_race_writes_none_of_its_notices(db: Db) {
     );
 }
 
-/// More concurrent actions than the pool has connections, each needing a transaction (an
-/// `assign` writes its deadline job): on PostgreSQL each starts in autocommit on a connection
-/// and then begins a transaction, which must not wait for a second connection while holding
-/// the first, or the pool starves until its timeout.
-async fn concurrent_actions_that_need_a_transaction_all_finish(db: Db) {
+/// More concurrent `assign`s than the pool has connections: each finishes, and each writes its
+/// deadline plan (held back with its event and notices: on PostgreSQL one statement in
+/// autocommit). A write that must turn into a transaction is `single_write`'s own test.
+async fn concurrent_assigns_all_finish_with_their_deadline_plans(db: Db) {
     let park = park(&db.store).await;
     let mut accepted = Vec::new();
     for n in 0..40 {
@@ -1283,6 +1287,15 @@ async fn concurrent_actions_that_need_a_transaction_all_finish(db: Db) {
     tokio::time::timeout(std::time::Duration::from_secs(20), all)
         .await
         .expect("every assign finished: the pool did not starve");
+    let plans = db
+        .store
+        .jobs(None, 1000)
+        .await
+        .expect("jobs")
+        .into_iter()
+        .filter(|job| job.kind == gridloop_store::SLA_PLAN_JOB)
+        .count();
+    assert_eq!(plans, 40, "one deadline plan per assign");
 }
 
 async fn a_refused_transition_writes_nothing(db: Db) {
@@ -2132,7 +2145,7 @@ both!(
     two_concurrent_actions_at_one_version_let_exactly_one_win,
     an_action_that_loses_the_race_for_the_version_writes_nothing,
     an_action_that_loses_the_race_writes_none_of_its_notices,
-    concurrent_actions_that_need_a_transaction_all_finish,
+    concurrent_assigns_all_finish_with_their_deadline_plans,
     a_refused_transition_writes_nothing,
     a_missing_required_field_is_invalid_and_writes_nothing,
     assign_sets_deadlines_from_the_category_sla_on_the_calendar,

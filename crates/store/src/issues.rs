@@ -249,16 +249,14 @@ impl Tx {
             .issue(id)
             .await?
             .ok_or_else(|| StoreError::not_found("issue", id))?;
-        let decision = self.decide(workflow, &issue, actor, request, now).await?;
-        self.record(&issue, &decision, to_micros(now)).await?;
-        Ok(decision)
+        self.act_on(workflow, &issue, actor, request, now).await
     }
 
     /// Decides an action on `issue` as read (its `may_take` already passed): visibility, the
-    /// version the actor saw, what the action names, then the workflow. Writes nothing; the
-    /// decision is written by [`Tx::record`] under compare-and-set on `issue`'s version, so
-    /// `issue` may come from outside this transaction (see [`crate::Store::act`]).
-    pub(crate) async fn decide(
+    /// version the actor saw, what the action names, then the workflow; and writes the
+    /// decision ([`Tx::record`]) under compare-and-set on `issue`'s version, so `issue` may
+    /// come from outside this transaction (see [`crate::Store::act`]).
+    pub(crate) async fn act_on(
         &mut self,
         workflow: &Workflow,
         issue: &Issue,
@@ -315,7 +313,9 @@ impl Tx {
             _ => {}
         }
         let action = Action::from_fields(request.kind, fields).map_err(StoreError::Invalid)?;
-        Ok(workflow.apply(issue, action, actor, now)?)
+        let decision = workflow.apply(issue, action, actor, now)?;
+        self.record(issue, &decision, now).await?;
+        Ok(decision)
     }
 
     /// Raises an issue to escalation `level`: a system step the scheduler takes when an

@@ -308,13 +308,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("issue", id))?;
         let request = request.clone();
-        self.write(async move |tx| {
-            let decision = tx.decide(workflow, &issue, actor, request, now).await?;
-            tx.record(&issue, &decision, crate::issues::to_micros(now))
-                .await?;
-            Ok(decision)
-        })
-        .await
+        self.write(async move |tx| tx.act_on(workflow, &issue, actor, request, now).await)
+            .await
     }
 
     /// Raises an issue to an escalation level (a system step; see [`Tx::escalate`]).

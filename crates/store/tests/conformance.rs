@@ -1044,16 +1044,7 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing(db: Db) {
         )
         .await
         .expect_err("stale");
-    assert!(
-        matches!(
-            err,
-            StoreError::Conflict {
-                expected: 1,
-                actual: 2
-            }
-        ),
-        "{err}"
-    );
+    assert_stale_at_1_of_2(&err);
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(stored(&db, issue.id).await, before);
     assert_eq!(before.0, accepted);
@@ -1100,6 +1091,20 @@ async fn two_concurrent_actions_at_one_version_let_exactly_one_win(db: Db) {
     }
 }
 
+/// `err` is the conflict of a writer that saw version 1 of an issue at version 2.
+fn assert_stale_at_1_of_2(err: &StoreError) {
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{err}"
+    );
+}
+
 /// The dispatcher's `second` action on `issue`, taken while a write holding the dispatcher's
 /// `accept` of it is open, which then commits: the second's outcome.
 async fn behind_an_open_accept(
@@ -1142,16 +1147,7 @@ async fn an_action_that_loses_the_race_for_the_version_writes_nothing(db: Db) {
         .await
         .expect_err("the second loses");
     if db.url.starts_with("postgres") {
-        assert!(
-            matches!(
-                err,
-                StoreError::Conflict {
-                    expected: 1,
-                    actual: 2
-                }
-            ),
-            "{err}"
-        );
+        assert_stale_at_1_of_2(&err);
     } else {
         assert!(matches!(err, StoreError::Transition(_)), "{err}");
     }
@@ -1210,16 +1206,7 @@ async fn an_action_that_loses_the_race_writes_none_of_its_notices(db: Db) {
     let err = behind_an_open_accept(&db, &park, issue.id, reject(1))
         .await
         .expect_err("the second loses");
-    assert!(
-        matches!(
-            err,
-            StoreError::Conflict {
-                expected: 1,
-                actual: 2
-            }
-        ),
-        "{err}"
-    );
+    assert_stale_at_1_of_2(&err);
     let (row, events) = stored(&db, issue.id).await;
     assert_eq!((row.version, events, row.status), (2, 2, Status::Accepted));
     let notices = db.store.notifications(None, 500).await.expect("notices");

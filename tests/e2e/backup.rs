@@ -7,7 +7,7 @@
 use gridloop_store::{NewAttachment, Store};
 use serde_json::Value;
 
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 fn report(db: &Db, title: &str) -> String {
     let enterprise = db.json(&["enterprise", "list", "--grid", "g1"])[0]["id"].to_string();
@@ -30,12 +30,6 @@ fn act(db: &Db, id: &str, action: &str, who: &str, extra: &[&str]) {
     let mut args = vec!["issue", "act", id, action, "--as", who];
     args.extend_from_slice(extra);
     db.json(&args);
-}
-
-fn scratch_file(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("backup")));
-    std::fs::create_dir_all(&dir).expect("folder");
-    dir.join(name)
 }
 
 const PHOTO: &[u8] = b"\x89PNG\r\n\x1a\n not really a photo, but bytes to carry";
@@ -112,7 +106,8 @@ async fn blob(db: &Db, sha256: &str) -> Option<Vec<u8>> {
 async fn a_park_moves_from_sqlite_through_backups_into_postgresql_and_back_unchanged() {
     let src = Db::sqlite();
     let (first, later) = park(&src).await;
-    let file = scratch_file("park.backup");
+    let dir = Scratch::new("backup");
+    let file = dir.file("park.backup");
     let file = file.to_str().expect("path");
 
     let backed: Value = src.json(&["backup", file]);
@@ -142,7 +137,7 @@ async fn a_park_moves_from_sqlite_through_backups_into_postgresql_and_back_uncha
     assert_eq!(pg.json(&["issue", "list"]), before);
 
     // PostgreSQL's own backup (table by table, one snapshot) restores into SQLite.
-    let file2 = scratch_file("pg.backup");
+    let file2 = dir.file("pg.backup");
     let file2 = file2.to_str().expect("path");
     let pg_backed = pg.json(&["backup", file2]);
     assert_eq!(pg_backed["issues"], 4);
@@ -176,7 +171,8 @@ async fn a_park_moves_from_sqlite_through_backups_into_postgresql_and_back_uncha
 async fn a_sqlite_backup_restores_into_sqlite_whole_and_only_into_an_empty_database() {
     let src = Db::sqlite();
     let (first, later) = park(&src).await;
-    let file = scratch_file("park.backup");
+    let dir = Scratch::new("backup");
+    let file = dir.file("park.backup");
     let file = file.to_str().expect("path");
     let backed: Value = src.json(&["backup", file]);
 
@@ -201,7 +197,7 @@ async fn a_sqlite_backup_restores_into_sqlite_whole_and_only_into_an_empty_datab
     assert_eq!(back.json(&["issue", "list"]), before);
 
     // A file that is no backup is refused, and the target stays empty.
-    let junk = scratch_file("junk.backup");
+    let junk = dir.file("junk.backup");
     std::fs::write(
         &junk,
         b"not a database, just bytes that arrived by mistake".repeat(100),

@@ -15,7 +15,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::json;
 
 use crate::crash::{call, free_port, start, wait_ready};
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 const CLIENTS: usize = 16;
 
@@ -117,10 +117,8 @@ async fn backup_under_load(db: &Db, restored: &Db) {
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let file = std::env::temp_dir().join(format!(
-        "gridloop-{}.backup",
-        crate::support::unique("load")
-    ));
+    let dir = Scratch::new("load");
+    let file = dir.file("park.backup");
     let started = Instant::now();
     let backed = db.json(&["backup", file.to_str().expect("path")]);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -182,7 +180,6 @@ async fn backup_under_load(db: &Db, restored: &Db) {
         acked.issues.len()
     );
     store.close().await;
-    let _ = std::fs::remove_file(&file);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,7 @@
 //! The working calendar from the command line: deadlines and working time as the SLAs count them.
 
 use crate::on_both;
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 on_both! {
     calendar_due_skips_the_national_day_week_and_ends_where_the_last_minute_ends => due;
@@ -63,17 +63,10 @@ fn warns(db: &Db) {
     assert!(line.contains("gridloop calendar import"), "{line}");
 }
 
-/// Writes `text` to a file of this name in a folder of its own; returns its path.
-fn file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "gridloop-cal-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write file");
-    path.display().to_string()
+/// Writes `text` to a file of this name in `dir`; returns its path.
+fn file(dir: &Scratch, name: &str, text: &str) -> String {
+    std::fs::write(dir.file(name), text).expect("write file");
+    dir.arg(name)
 }
 
 fn import_and_set(db: &Db) {
@@ -81,7 +74,9 @@ fn import_and_set(db: &Db) {
     // while 2027 is missing.
     let from = "2026-12-31T17:00:00+08:00";
     assert_eq!(due_from(db, from, "120"), "2027-01-01T10:00:00+08:00");
+    let dir = Scratch::new("cal");
     let csv = file(
+        &dir,
         "cn-2027.csv",
         "date,kind,name\n# 元旦\n2027-01-01,holiday,元旦\n\n2027-02-06,holiday,春节\n2027-02-07,workday,春节\n",
     );
@@ -144,6 +139,7 @@ fn import_and_set(db: &Db) {
 
     // The same year again from a TOML file replaces it whole.
     let toml = file(
+        &dir,
         "cn-2027.toml",
         "year = 2027\nsource = \"test\"\n\n[[holiday]]\nname = \"元旦\"\nfrom = 2027-01-01\nto = 2027-01-03\n",
     );
@@ -173,16 +169,18 @@ fn change_refusals(db: &Db) {
     db.run(&["calendar", "show"]).assert_ok(); // seeds
     let changes = || sql(db, "SELECT COUNT(*) FROM calendar_changes");
     let before = changes();
-    let bad_line = file("bad.csv", "2027-01-01,holiday\n2027-01-02,party\n");
+    let dir = Scratch::new("cal");
+    let bad_line = file(&dir, "bad.csv", "2027-01-01,holiday\n2027-01-02,party\n");
     db.run(&["calendar", "import", &bad_line])
         .assert_fails(2, "line 2: 'party' is not a kind");
-    let bad_date = file("bad.csv", "2027-01-01,holiday\n2027-02-30,holiday\n");
+    let bad_date = file(&dir, "bad.csv", "2027-01-01,holiday\n2027-02-30,holiday\n");
     db.run(&["calendar", "import", &bad_date])
         .assert_fails(2, "line 2: '2027-02-30' is not a date");
-    let two_years = file("bad.csv", "2027-01-01,holiday\n2028-01-01,holiday\n");
+    let two_years = file(&dir, "bad.csv", "2027-01-01,holiday\n2028-01-01,holiday\n");
     db.run(&["calendar", "import", &two_years])
         .assert_fails(2, "line 2: 2028-01-01 is not in the year 2027");
     let outside = file(
+        &dir,
         "cn-2027.toml",
         "year = 2027\n\n[[holiday]]\nname = \"x\"\nfrom = 2026-12-31\nto = 2027-01-01\n",
     );
@@ -194,7 +192,7 @@ fn change_refusals(db: &Db) {
         every_day.push_str(&format!("{d},holiday\n"));
         d = d.succ_opt().expect("date");
     }
-    let all_holidays = file("all.csv", &every_day);
+    let all_holidays = file(&dir, "all.csv", &every_day);
     db.run(&["calendar", "import", &all_holidays])
         .assert_fails(2, "2028 would have no working day");
     db.run(&["calendar", "set", "2027-01-05", "party"])

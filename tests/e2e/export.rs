@@ -2,13 +2,13 @@
 //! the workbook with calamine, the CSV by hand — on both backends.
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use serde_json::Value;
 
 use crate::on_both;
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 on_both! {
     the_xlsx_ledger_has_chinese_headers_local_times_and_names_and_keeps_formulas_as_text => xlsx_ledger;
@@ -71,19 +71,6 @@ fn park(db: &Db) -> [String; 3] {
     [formula, plain, other]
 }
 
-/// A fresh folder for each file a test writes (tests run in parallel).
-fn scratch(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "gridloop-export-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir.join(name)
-}
-
 fn export(db: &Db, out: &Path, args: &[&str]) {
     let mut all = vec![
         "issue",
@@ -127,7 +114,8 @@ const AT_13_30: f64 = 46_353.0 + 13.5 / 24.0;
 
 fn xlsx_ledger(db: &Db) {
     let [formula, plain, other] = park(db);
-    let out = scratch("ledger.xlsx");
+    let dir = Scratch::new("export");
+    let out = dir.file("ledger.xlsx");
     export(db, &out, &["--format", "xlsx", "--grid", "g1"]);
     let (rows, formulas) = read_xlsx(&out);
     assert_eq!(formulas, 0, "no cell is a formula");
@@ -188,7 +176,6 @@ fn xlsx_ledger(db: &Db) {
     // The plain one: not accepted, no unit, nothing due.
     assert_eq!(rows[1][10], Data::Empty);
     assert_eq!(rows[1][17], Data::Empty);
-    let _ = std::fs::remove_file(&out);
 }
 
 fn read_csv(path: &Path) -> String {
@@ -202,7 +189,8 @@ fn read_csv(path: &Path) -> String {
 
 fn csv_ledger(db: &Db) {
     let [formula, plain, _] = park(db);
-    let out = scratch("ledger.csv");
+    let dir = Scratch::new("export");
+    let out = dir.file("ledger.csv");
     export(db, &out, &["--format", "csv", "--grid", "g1"]);
     let csv = read_csv(&out);
     let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
@@ -244,14 +232,13 @@ fn csv_ledger(db: &Db) {
     );
     assert!(lines[1].contains(",awaiting verification,"), "{}", lines[1]);
     assert!(lines[1].contains(",yes,"), "{}", lines[1]);
-    let _ = std::fs::remove_file(&out);
 }
 
 fn data_rows(db: &Db, who: &str) -> Vec<String> {
-    let out = scratch(&format!("{who}.csv"));
+    let dir = Scratch::new("export");
+    let out = dir.file(&format!("{who}.csv"));
     export(db, &out, &["--format", "csv", "--as", who]);
     let csv = read_csv(&out);
-    let _ = std::fs::remove_file(&out);
     csv.split_terminator("\r\n")
         .skip(1)
         .map(|l| l.split(',').next().unwrap_or_default().to_owned())
@@ -263,19 +250,20 @@ fn scoped(db: &Db) {
     assert_eq!(data_rows(db, "post01"), vec![plain, formula]);
     assert_eq!(data_rows(db, "comm03"), vec![other]);
     // Someone else's grid in a filter is simply empty, not a peek.
-    let out = scratch("peek.csv");
+    let dir = Scratch::new("export");
+    let out = dir.file("peek.csv");
     export(
         db,
         &out,
         &["--format", "csv", "--as", "comm03", "--grid", "g1"],
     );
     assert_eq!(read_csv(&out).split_terminator("\r\n").count(), 1);
-    let _ = std::fs::remove_file(&out);
 }
 
 fn refused(db: &Db) {
     park(db);
-    let out = scratch("refused.xlsx");
+    let dir = Scratch::new("export");
+    let out = dir.file("refused.xlsx");
     let path = out.to_str().expect("utf-8 path");
     db.run(&["issue", "export", "--format", "pdf", "--output", path])
         .assert_fails(2, "format");

@@ -4,44 +4,18 @@
 //! every bad cell listed and nothing written; Chinese sheet names and headers, and a .csv; an
 //! enterprise renamed under its unified social credit code, and a code that does not check.
 
-use std::path::PathBuf;
-
 use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
 use crate::on_both;
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 on_both! {
     the_template_filled_in_imports_and_a_second_import_changes_nothing_and_a_corrected_one_updates_in_place => round_trip;
     a_workbook_with_bad_rows_lists_every_bad_cell_and_writes_nothing => bad_rows;
     chinese_sheet_names_and_headers_and_csv_files_of_one_kind_import => chinese_and_csv;
     an_enterprise_renamed_with_its_credit_code_is_updated_in_place_and_a_bad_code_writes_nothing => credit_codes;
-}
-
-/// A folder for a test's files, removed with it.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "gridloop-{}",
-            crate::support::unique(&format!("import-{tag}"))
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A sheet to write: its name, its header row, optionally the template's help row, its rows.
@@ -326,8 +300,8 @@ fn park(
 
 fn round_trip(db: &Db) {
     db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
-    let dir = Dir::new("round");
-    let template = dir.file("template.xlsx");
+    let dir = Scratch::new("import-round");
+    let template = dir.arg("template.xlsx");
     let wrote = db.json(&["import", "--template", &template]);
     assert_eq!(wrote["sheets"].as_array().map(Vec::len), Some(7), "{wrote}");
     // The template as is: nothing to import, refused, nothing written.
@@ -335,7 +309,7 @@ fn round_trip(db: &Db) {
     db.run(&["import", &template])
         .assert_fails(2, "holds no rows to import");
 
-    let book = dir.file("park.xlsx");
+    let book = dir.arg("park.xlsx");
     write_book(
         &book,
         &filled(
@@ -401,7 +375,7 @@ fn round_trip(db: &Db) {
     assert_eq!(list(db, &["category", "list"]), categories);
 
     // A corrected workbook: a post moved and renamed, a phone, an SLA, a plan's day.
-    let corrected = dir.file("corrected.xlsx");
+    let corrected = dir.arg("corrected.xlsx");
     write_book(
         &corrected,
         &filled(
@@ -437,9 +411,9 @@ fn round_trip(db: &Db) {
 
 fn bad_rows(db: &Db) {
     db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
-    let dir = Dir::new("bad");
+    let dir = Scratch::new("import-bad");
     let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    let book = dir.file("bad.xlsx");
+    let book = dir.arg("bad.xlsx");
     write_book(
         &book,
         &[
@@ -584,9 +558,9 @@ fn bad_rows(db: &Db) {
 
 fn chinese_and_csv(db: &Db) {
     db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
-    let dir = Dir::new("zh");
+    let dir = Scratch::new("import-zh");
     let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    let book = dir.file("园区.xlsx");
+    let book = dir.arg("园区.xlsx");
     write_book(
         &book,
         &[
@@ -624,7 +598,7 @@ fn chinese_and_csv(db: &Db) {
     assert_eq!(totals(&answer), (0, 0, 1), "{answer}");
 
     // A .csv of one kind: told from its header, or said with --kind.
-    let posts = dir.file("posts.csv");
+    let posts = dir.arg("posts.csv");
     std::fs::write(
         &posts,
         "\u{feff}post_code,name,grid_code\r\nzh-post,中文岗（新）,g1\r\n",
@@ -632,7 +606,7 @@ fn chinese_and_csv(db: &Db) {
     .expect("csv");
     let answer = import(db, &posts, &[]);
     assert_eq!(kind_counts(&answer, "posts"), (0, 1, 0), "{answer}");
-    let units = dir.file("units.csv");
+    let units = dir.arg("units.csv");
     std::fs::write(&units, "code,name\ncsv-unit,逗号单位\n").expect("csv");
     let run = db.run(&["import", &units]);
     run.assert_fails(2, "cannot tell which kind");
@@ -641,7 +615,7 @@ fn chinese_and_csv(db: &Db) {
     let listed = list(db, &["unit", "list"]);
     assert_eq!(find(&listed, "code", "csv-unit")["name"], "逗号单位");
     // Neither .xlsx nor .csv.
-    let other = dir.file("park.ods");
+    let other = dir.arg("park.ods");
     std::fs::write(&other, "x").expect("file");
     db.run(&["import", &other])
         .assert_fails(2, "neither an .xlsx workbook nor a .csv");
@@ -649,7 +623,7 @@ fn chinese_and_csv(db: &Db) {
 
 fn credit_codes(db: &Db) {
     db.run(&["demo", "--seed-only", "--no-history"]).assert_ok();
-    let dir = Dir::new("code");
+    let dir = Scratch::new("import-code");
     let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let enterprise = list(db, &["enterprise", "list", "--grid", "g1"])[0].clone();
     let code = enterprise["credit_code"]
@@ -661,7 +635,7 @@ fn credit_codes(db: &Db) {
     // Renamed under its code (typed in lowercase), and named by its new name in a visit plan
     // of the same workbook.
     let renamed = "重庆更名铝业有限公司";
-    let book = dir.file("renamed.xlsx");
+    let book = dir.arg("renamed.xlsx");
     let sheets = |name: &str, code: &str| {
         vec![
             Sheet {
@@ -695,7 +669,7 @@ fn credit_codes(db: &Db) {
     // A check character that does not agree: listed, and nothing written.
     let last = if code.ends_with('0') { '1' } else { '0' };
     let wrong = format!("{}{last}", &code[..17]);
-    let bad = dir.file("bad.xlsx");
+    let bad = dir.arg("bad.xlsx");
     write_book(&bad, &sheets("重庆再次更名铝业有限公司", &wrong));
     let run = db.run(&["--json", "import", bad.as_str()]);
     run.assert_fails(2, "import refused");

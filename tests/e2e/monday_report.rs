@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::on_both;
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 on_both! {
     the_monday_report_reaches_the_supervisor_with_the_weeks_numbers => monday_report;
@@ -69,12 +69,12 @@ fn monday_report(db: &Db) {
     let Some((smtp_host, smtp_port, maildev)) = maildev() else {
         panic!("MailDev is not running: run the suite with tests/run.sh");
     };
-    let data = tempfile_dir();
+    let data = Scratch::new("e2e-monday");
     let park = format!("E2E 园区 {}", db.url.split(':').next().unwrap_or("db"));
     let env: Vec<(&str, &str)> = vec![
         (
             "GRIDLOOP_SERVER__DATA_DIR",
-            data.to_str().expect("utf-8 path"),
+            data.path().to_str().expect("utf-8 path"),
         ),
         ("GRIDLOOP_SCHEDULER__BATCH", "5000"),
         ("GRIDLOOP_NOTIFY__BATCH", "5000"),
@@ -270,12 +270,4 @@ fn monday_report(db: &Db) {
         Some(1 + 7 + 6),
         "park, units, grids"
     );
-    let _ = std::fs::remove_dir_all(&data);
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("e2e-monday")));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

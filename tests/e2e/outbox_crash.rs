@@ -14,7 +14,7 @@ use chrono::Utc;
 use gridloop_core::Login;
 use gridloop_store::{NewNotification, NotificationState, Recipients, Store};
 
-use crate::support::Db;
+use crate::support::{Db, Scratch};
 
 const PENDING: usize = 1000;
 
@@ -172,11 +172,8 @@ async fn settle_after_kill(db: &Db) {
 }
 
 async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
-    let scratch = std::env::temp_dir().join(format!(
-        "gridloop-{}",
-        crate::support::unique("outbox-crash")
-    ));
-    let (outbox, data) = (scratch.join("outbox"), scratch.join("data"));
+    let scratch = Scratch::new("outbox-crash");
+    let (outbox, data) = (scratch.file("outbox"), scratch.file("data"));
     std::fs::create_dir_all(&data).expect("data dir");
     let store = seed(db).await;
     let total = counts(&store).await["pending"];
@@ -282,7 +279,6 @@ async fn every_pending_notification_is_delivered_after_a_kill_9(db: &Db) {
     assert!(sending_at_kill <= 10, "more in flight than one batch");
     assert!(unmarked as u64 <= sending_at_kill);
     store.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 #[tokio::test(flavor = "multi_thread")]

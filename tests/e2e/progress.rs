@@ -3,7 +3,7 @@
 //! without `--json`, stderr holds no progress line, no carriage return and no escape code,
 //! only what the command has to say.
 
-use crate::support::{Db, Run};
+use crate::support::{Db, Run, Scratch};
 
 /// Words only a progress line says (see `gridloop::progress`), and the per-table lines the
 /// copy printed before it.
@@ -34,12 +34,6 @@ fn assert_quiet(run: &Run, what: &str) {
     }
 }
 
-fn scratch(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("gridloop-{}", crate::support::unique("progress")));
-    std::fs::create_dir_all(&dir).expect("folder");
-    dir.join(name).to_str().expect("path").to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn long_commands_print_no_progress_when_stderr_is_not_a_terminal_with_or_without_json() {
     let db = Db::sqlite();
@@ -53,6 +47,7 @@ async fn long_commands_print_no_progress_when_stderr_is_not_a_terminal_with_or_w
     }
     let mut fresh = Vec::new();
     for json in [false, true] {
+        let dir = Scratch::new("progress");
         let with = |args: &[&str]| -> Vec<String> {
             let mut all: Vec<String> = Vec::new();
             if json {
@@ -66,7 +61,7 @@ async fn long_commands_print_no_progress_when_stderr_is_not_a_terminal_with_or_w
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             db.run(&args)
         };
-        let posts = scratch("posts.csv");
+        let posts = dir.arg("posts.csv");
         std::fs::write(
             &posts,
             format!("post_code,name,grid_code\nprogress-{json},进度岗,g1\n"),
@@ -78,7 +73,7 @@ async fn long_commands_print_no_progress_when_stderr_is_not_a_terminal_with_or_w
         );
         assert_quiet(&run(&db, &["import", &posts]), "import");
 
-        let ledger = scratch("ledger.csv");
+        let ledger = dir.arg("ledger.csv");
         let exported = run(
             &db,
             &["issue", "export", "--format", "csv", "--output", &ledger],
@@ -92,7 +87,7 @@ async fn long_commands_print_no_progress_when_stderr_is_not_a_terminal_with_or_w
             );
         }
 
-        let backup = scratch("park.backup");
+        let backup = dir.arg("park.backup");
         assert_quiet(&run(&db, &["backup", &backup]), "backup");
         let restored = Db::sqlite();
         assert_quiet(&run(&restored, &["restore", &backup]), "restore");

@@ -16,10 +16,11 @@ pub fn scratch_outbox() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-outbox")
 }
 
-/// A database that lives for one test.
+/// A database that lives for one test: removed by [`Db::drop_async`], or when dropped (a test
+/// that fails or returns early leaves no folder or database behind).
 pub struct Db {
     pub url: String,
-    cleanup: Cleanup,
+    cleanup: Option<Cleanup>,
 }
 
 enum Cleanup {
@@ -46,7 +47,7 @@ impl Db {
         std::fs::create_dir_all(&dir).expect("temp dir");
         Self {
             url: format!("sqlite://{}", dir.join("sub/gridloop.db").display()),
-            cleanup: Cleanup::Folder(dir),
+            cleanup: Some(Cleanup::Folder(dir)),
         }
     }
 
@@ -71,22 +72,13 @@ impl Db {
             .unwrap_or(admin.clone());
         Some(Self {
             url: format!("{base}/{name}"),
-            cleanup: Cleanup::Pg { admin, name },
+            cleanup: Some(Cleanup::Pg { admin, name }),
         })
     }
 
-    pub async fn drop_async(self) {
-        match self.cleanup {
-            Cleanup::Folder(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Pg { admin, name } => {
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("drop database");
-            }
+    pub async fn drop_async(mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.run().await;
         }
     }
 
@@ -119,6 +111,80 @@ impl Db {
         run.assert_ok();
         serde_json::from_slice(&run.output.stdout)
             .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}): {}", run.stdout()))
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            None => {}
+            Some(Cleanup::Folder(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            // Dropped inside a test's runtime, which cannot be blocked on: the database is
+            // dropped from a thread of its own, waited for. A panic there (PostgreSQL gone) is
+            // that thread's alone and must not abort a test already unwinding.
+            Some(pg) => {
+                let _ = std::thread::spawn(move || {
+                    if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        runtime.block_on(pg.run());
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::Folder(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Pg { admin, name } => {
+                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("drop database");
+            }
+        }
+    }
+}
+
+/// A folder for a test's files, under the system's temporary folder, removed when dropped
+/// (also when the test fails).
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("gridloop-{}", unique(tag)));
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// A path in the folder (nothing is created).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// [`Scratch::file`] as a command-line argument.
+    pub fn arg(&self, name: &str) -> String {
+        self.file(name).display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

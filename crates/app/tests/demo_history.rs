@@ -24,9 +24,11 @@ fn now() -> DateTime<Utc> {
         .expect("instant")
 }
 
-async fn fresh_park() -> (Store, Workflow, Settings) {
+/// The park in a scratch file, which lives as long as the returned scratch does.
+async fn fresh_park() -> (common::Scratch, Workflow, Settings) {
     let scratch = common::Scratch::new("history").await;
-    park_in(scratch.store.clone()).await
+    let (_, workflow, settings) = park_in(scratch.store.clone()).await;
+    (scratch, workflow, settings)
 }
 
 async fn park_in(store: Store) -> (Store, Workflow, Settings) {
@@ -67,7 +69,8 @@ async fn visit_counts(store: &Store) -> BTreeMap<String, usize> {
 
 #[tokio::test]
 async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_once() {
-    let (store, workflow, settings) = fresh_park().await;
+    let (scratch, workflow, settings) = fresh_park().await;
+    let store = scratch.store.clone();
     let park = reference_park();
     let seeded = history::seed(&store, &park, workflow.clone(), &settings, now())
         .await
@@ -161,6 +164,7 @@ async fn the_history_fills_eight_weeks_with_figures_worth_reading_and_is_seeded_
     assert_eq!(again.visits_completed, 0);
     assert_eq!(all_issues(&store).await.len(), seeded.issues);
     assert_eq!(visit_counts(&store).await, visits);
+    scratch.remove().await;
 }
 
 #[tokio::test]

@@ -289,13 +289,30 @@ fn the_repositorys_template_folder_loads_and_matches_the_builtins() {
     }
 }
 
-/// A fresh folder per test and process, so tests running in parallel never share files.
-fn temp_dir(name: &str) -> std::path::PathBuf {
+/// A fresh folder per test and process, so tests running in parallel never share files;
+/// removed when dropped, also when the test fails.
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!(
         "gridloop-notifier-templates-{}-{name}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a writable temporary folder");
-    dir
+    TempDir(dir)
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

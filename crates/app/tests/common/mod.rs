@@ -5,7 +5,8 @@
 
 use gridloop_store::Store;
 
-/// A migrated SQLite store in a temp folder, removed by [`Scratch::remove`].
+/// A migrated SQLite store in a temp folder, removed by [`Scratch::remove`] or when dropped
+/// (a test that fails leaves nothing behind).
 pub struct Scratch {
     pub store: Store,
     folder: std::path::PathBuf,
@@ -43,6 +44,11 @@ impl Scratch {
 
     pub async fn remove(self) {
         self.store.close().await;
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.folder);
     }
 }

@@ -457,7 +457,8 @@ impl Tx {
 
 impl crate::Store {
     /// The issue as of its last commit, by a hot read (SQLite's read connections; see
-    /// `readers`): for [`crate::Store::act`]'s read before the write turn.
+    /// `readers`; one statement alone on PostgreSQL): [`crate::Store::issue`], and
+    /// [`crate::Store::act`]'s read before the write turn.
     pub(crate) async fn issue_read(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
         let row: Option<IssueRow> = self
             .pool

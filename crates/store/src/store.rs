@@ -245,8 +245,12 @@ impl Store {
     }
 
     /// The issue as of its latest event.
+    ///
+    /// One statement, so no transaction around it (it reads one snapshot all the same): on
+    /// PostgreSQL `BEGIN` and `COMMIT` would be two more round trips on every issue shown, and
+    /// on a SQLite file it is a hot read (see `readers`).
     pub async fn issue(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
-        self.read(async move |tx| tx.issue(id).await).await
+        self.issue_read(id).await
     }
 
     /// The issue's history, oldest first; empty for an unknown issue.

@@ -26,6 +26,10 @@ pub(crate) static ISSUE_SELECT: LazyLock<String> =
     LazyLock::new(|| format!("id, {}", ISSUE_COLUMNS.join(", ")));
 
 /// One whole issue row by its id.
+/// An issue's history, oldest first.
+const EVENTS_OF_ISSUE: &str = "SELECT version, kind, at, actor_id, from_status, to_status, \
+     payload FROM issue_events WHERE issue_id = $1 ORDER BY version";
+
 static ISSUE_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM issues WHERE id = $1", *ISSUE_SELECT));
 
@@ -424,13 +428,7 @@ impl Tx {
 
     /// The issue's history, oldest first; empty for an unknown issue.
     pub async fn events(&mut self, id: IssueId) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<EventRow> = self
-            .fetch_all(
-                "SELECT version, kind, at, actor_id, from_status, to_status, payload \
-                 FROM issue_events WHERE issue_id = $1 ORDER BY version",
-                args![id.get()],
-            )
-            .await?;
+        let rows: Vec<EventRow> = self.fetch_all(EVENTS_OF_ISSUE, args![id.get()]).await?;
         rows.into_iter().map(EventRow::into_domain).collect()
     }
 
@@ -465,5 +463,16 @@ impl crate::Store {
             .fetch_optional_read(&ISSUE_BY_ID, args![id.get()])
             .await?;
         row.map(IssueRow::into_domain).transpose()
+    }
+
+    /// The issue's history, oldest first; empty for an unknown issue. One statement, so no
+    /// transaction around it (as [`crate::Store::issue`]): a hot read on SQLite, one
+    /// statement alone on PostgreSQL.
+    pub async fn events(&self, id: IssueId) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<EventRow> = self
+            .pool
+            .fetch_all_read(EVENTS_OF_ISSUE, args![id.get()])
+            .await?;
+        rows.into_iter().map(EventRow::into_domain).collect()
     }
 }

@@ -471,7 +471,7 @@ impl IssueRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// Read by sqlx and by the hot reads' rusqlite alike (`from_lite!` below).
 pub(crate) struct EventRow {
     version: i64,
     kind: String,
@@ -484,6 +484,17 @@ pub(crate) struct EventRow {
     /// row's decoding.
     payload: Json<Change>,
 }
+
+// An issue's history's columns, in its order.
+crate::readers::from_lite!(sqlx EventRow {
+    version,
+    kind,
+    at,
+    actor_id,
+    from_status,
+    to_status,
+    payload,
+});
 
 impl EventRow {
     pub(crate) fn into_domain(self) -> Result<Event, StoreError> {

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Actor, CategoryId, Code, Decision, EnterpriseId, Event, GridId, Issue, IssueId, Login, Name,
-    Status, UnitId, UserId, Workflow,
+    Actor, CategoryId, Code, Decision, EnterpriseId, GridId, Issue, IssueId, Login, Name, Status,
+    UnitId, UserId, Workflow,
 };
 
 use crate::backend::{Pool, Tx};
@@ -251,11 +251,6 @@ impl Store {
     /// on a SQLite file it is a hot read (see `readers`).
     pub async fn issue(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
         self.issue_read(id).await
-    }
-
-    /// The issue's history, oldest first; empty for an unknown issue.
-    pub async fn events(&self, id: IssueId) -> Result<Vec<Event>, StoreError> {
-        self.read(async move |tx| tx.events(id).await).await
     }
 
     /// The number of issues in each status, zeros included, in `Status::ALL` order.

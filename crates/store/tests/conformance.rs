@@ -390,6 +390,20 @@ async fn listed(db: &Db, filter: &IssueFilter, limit: u32, cursor: Option<&str>)
     page
 }
 
+/// An issue's history as `Store::events` reads it (one statement; on SQLite its own read
+/// connections), checked against the same read in a transaction, as is the issue itself.
+async fn history(db: &Db, id: IssueId) -> Vec<gridloop_core::Event> {
+    let events = db.store.events(id).await.expect("events");
+    let issue = db.store.issue(id).await.expect("issue");
+    let mut tx = db.store.transaction().await.expect("transaction");
+    let in_tx = tx.events(id).await.expect("events in a transaction");
+    let issue_in_tx = tx.issue(id).await.expect("issue in a transaction");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(events, in_tx, "the history's two read paths differ");
+    assert_eq!(issue, issue_in_tx, "the issue's two read paths differ");
+    events
+}
+
 // ---------------------------------------------------------------------------------------------
 // The suite
 
@@ -1861,7 +1875,7 @@ async fn a_closed_issue_can_be_reopened_and_loops_again(db: Db) {
     assert_eq!(again.status, Status::Assigned);
     let (row, events) = stored(&db, closed.id).await;
     assert_eq!((row.version, events), (8, 8));
-    let history = db.store.events(closed.id).await.expect("events");
+    let history = history(&db, closed.id).await;
     assert_eq!(Issue::replay(row.id, &history).expect("replays"), row);
     let page = listed(&db, &IssueFilter::default(), 500, None).await;
     assert_eq!(page.items, vec![row]);
@@ -1935,7 +1949,7 @@ async fn marking_a_duplicate_of_a_missing_issue_is_not_found(db: Db) {
 async fn committed_data_survives_reopening_the_store(db: Db) {
     let park = park(&db.store).await;
     let issue = full_loop(&db, &park, "Kept across restarts").await;
-    let events = db.store.events(issue.id).await.expect("events");
+    let events = history(&db, issue.id).await;
     db.store.close().await;
     drop(db.store);
     let reopened = Store::connect(&db.url).await.expect("reconnect");

@@ -24,8 +24,12 @@ pub struct Db {
 }
 
 enum Cleanup {
-    Folder(PathBuf),
-    Pg { admin: String, name: String },
+    /// Removed when dropped.
+    Folder(Scratch),
+    Pg {
+        admin: String,
+        name: String,
+    },
 }
 
 /// A name no other test of this run shares: tests run in parallel threads of one process, and
@@ -43,10 +47,9 @@ pub fn unique(tag: &str) -> String {
 
 impl Db {
     pub fn sqlite() -> Self {
-        let dir = std::env::temp_dir().join(unique("gridloop-e2e"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = Scratch::new("e2e");
         Self {
-            url: format!("sqlite://{}", dir.join("sub/gridloop.db").display()),
+            url: format!("sqlite://{}", dir.file("sub/gridloop.db").display()),
             cleanup: Some(Cleanup::Folder(dir)),
         }
     }
@@ -117,10 +120,7 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         match self.cleanup.take() {
-            None => {}
-            Some(Cleanup::Folder(dir)) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+            None | Some(Cleanup::Folder(_)) => {}
             // Dropped inside a test's runtime, which cannot be blocked on: the database is
             // dropped from a thread of its own, waited for. A panic there (PostgreSQL gone) is
             // that thread's alone and must not abort a test already unwinding.
@@ -142,9 +142,7 @@ impl Drop for Db {
 impl Cleanup {
     async fn run(self) {
         match self {
-            Cleanup::Folder(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+            Cleanup::Folder(dir) => drop(dir),
             Cleanup::Pg { admin, name } => {
                 let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
                 sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -25,11 +25,11 @@ use crate::rows::{
 pub(crate) static ISSUE_SELECT: LazyLock<String> =
     LazyLock::new(|| format!("id, {}", ISSUE_COLUMNS.join(", ")));
 
-/// One whole issue row by its id.
 /// An issue's history, oldest first.
 const EVENTS_OF_ISSUE: &str = "SELECT version, kind, at, actor_id, from_status, to_status, \
      payload FROM issue_events WHERE issue_id = $1 ORDER BY version";
 
+/// One whole issue row by its id.
 static ISSUE_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM issues WHERE id = $1", *ISSUE_SELECT));
 
@@ -454,10 +454,13 @@ impl Tx {
 }
 
 impl crate::Store {
-    /// The issue as of its last commit, by a hot read (SQLite's read connections; see
-    /// `readers`; one statement alone on PostgreSQL): [`crate::Store::issue`], and
-    /// [`crate::Store::act`]'s read before the write turn.
-    pub(crate) async fn issue_read(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
+    /// The issue as of its latest event.
+    ///
+    /// One statement, so no transaction around it (it reads one snapshot all the same): on
+    /// PostgreSQL `BEGIN` and `COMMIT` would be two more round trips on every issue shown, and
+    /// on a SQLite file it is a hot read (see `readers`), as [`crate::Store::act`]'s read
+    /// before the write turn is.
+    pub async fn issue(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
         let row: Option<IssueRow> = self
             .pool
             .fetch_optional_read(&ISSUE_BY_ID, args![id.get()])

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{
-    Actor, CategoryId, Code, Decision, EnterpriseId, GridId, Issue, IssueId, Login, Name, Status,
-    UnitId, UserId, Workflow,
+    Actor, CategoryId, Code, Decision, EnterpriseId, GridId, IssueId, Login, Name, Status, UnitId,
+    UserId, Workflow,
 };
 
 use crate::backend::{Pool, Tx};
@@ -244,15 +244,6 @@ impl Store {
         self.read(async move |tx| tx.actor(login).await).await
     }
 
-    /// The issue as of its latest event.
-    ///
-    /// One statement, so no transaction around it (it reads one snapshot all the same): on
-    /// PostgreSQL `BEGIN` and `COMMIT` would be two more round trips on every issue shown, and
-    /// on a SQLite file it is a hot read (see `readers`).
-    pub async fn issue(&self, id: IssueId) -> Result<Option<Issue>, StoreError> {
-        self.issue_read(id).await
-    }
-
     /// The number of issues in each status, zeros included, in `Status::ALL` order.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         self.read(async move |tx| tx.count_by_status().await).await
@@ -303,7 +294,7 @@ impl Store {
     ) -> Result<Decision, StoreError> {
         gridloop_core::may_take(request.kind, actor)?;
         let issue = self
-            .issue_read(id)
+            .issue(id)
             .await?
             .ok_or_else(|| StoreError::not_found("issue", id))?;
         let request = request.clone();

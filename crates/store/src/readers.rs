@@ -5,7 +5,9 @@
 //! columns most of the server's CPU went there, not into SQLite. The reads that most requests
 //! make, one statement each (the list's page, so also the overdue sweep, and a token's holder),
 //! run here instead: a read-only connection from an idle stack, driven for the whole statement
-//! on tokio's blocking pool, each value decoded straight from SQLite's by column index.
+//! on tokio's blocking pool, each value decoded straight from SQLite's by column index. A point
+//! read (one row by a unique key) is driven on the thread that asks, without the hop there and
+//! back, unless it would have to wait (see [`Readers::try_here`]).
 //!
 //! Same SQL with the same `$n` placeholders, values bound as sqlx encodes them and read as sqlx
 //! decodes them, so a read returns the same rows on either path (the conformance suite compares
@@ -28,6 +30,10 @@ use crate::error::StoreError;
 /// Prepared statements kept per connection: the list's shapes (one per combination of
 /// filters) and the token lookup.
 const STATEMENTS_KEPT: usize = 64;
+
+/// How long a read on the blocking pool waits for a lock (a WAL being recovered) before it
+/// fails: as long as the writer's.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How much of the file a read connection maps into memory (SQLite's `mmap_size`).
 ///
@@ -307,15 +313,51 @@ impl Readers {
             .await
     }
 
-    /// The first row of `sql`, if any.
+    /// The first row of `sql`, if any: a point read (a token's holder, one issue), run here on
+    /// the calling thread when it can be (see [`Readers::try_here`]), else on the blocking pool.
     pub(crate) async fn fetch_optional<T: FromLite>(
         self: &Arc<Self>,
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
+        if let Some(done) = self.try_here(|conn| query(conn, sql, &args, 1)) {
+            return Ok(done?.into_iter().next());
+        }
         let sql = sql.to_owned();
         let rows = self.run(move |conn| query(conn, &sql, &args, 1)).await?;
         Ok(rows.into_iter().next())
+    }
+
+    /// Runs a short read `f` right here, on the async thread that asks, if a connection is
+    /// idle and nothing makes it wait: `None` otherwise, and the caller takes the blocking
+    /// pool.
+    ///
+    /// A hop to the blocking pool and back is two context switches, and in the server they
+    /// were the largest cost of a request after SQLite's own work: a fifth of its CPU went to
+    /// switching threads (issue 17, `perf` during the report test). A point read by a unique
+    /// index takes a few tens of microseconds, less than the hop. It must never wait, though,
+    /// or it would hold up every task of the thread: while it runs here the connection does
+    /// not wait on a lock (no busy timeout), and a database that is busy (a WAL being
+    /// recovered) sends the read to the pool, where it may wait. A connection is opened only
+    /// there, too (opening is file I/O).
+    fn try_here<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Option<Result<T, StoreError>> {
+        let permit = Arc::clone(&self.permits).try_acquire_owned().ok()?;
+        let conn = self.idle_stack().pop()?;
+        let out = conn
+            .busy_timeout(Duration::ZERO)
+            .map_err(lite_error)
+            .and_then(|()| f(&conn));
+        if !self.permits.is_closed() {
+            self.idle_stack().push(conn);
+        }
+        drop(permit);
+        match out {
+            Err(e) if is_busy(&e) => None,
+            out => Some(out),
+        }
     }
 
     /// Runs `f` in one read transaction on one connection, on the blocking pool: every
@@ -351,9 +393,6 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(lite_error)?;
-        // As the writer's: wait for a lock (a WAL being recovered) instead of failing.
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(lite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
         // The pragma answers with the size it set (less where SQLite was built with a lower
         // ceiling), a row `pragma_update` would refuse.
@@ -379,7 +418,11 @@ impl Readers {
                 Some(conn) => conn,
                 None => readers.open()?,
             };
-            let out = f(&conn);
+            // The wait a read run here does without (see `try_here`).
+            let out = conn
+                .busy_timeout(BUSY_TIMEOUT)
+                .map_err(lite_error)
+                .and_then(|()| f(&conn));
             if !readers.permits.is_closed() {
                 readers.idle_stack().push(conn);
             }
@@ -501,6 +544,18 @@ fn bind(stmt: &mut Statement<'_>, index: usize, arg: &Arg) -> rusqlite::Result<(
     }
 }
 
+/// Whether `e` is SQLite's "the database is locked" (busy or locked), which a read run with
+/// no busy timeout answers instead of waiting.
+fn is_busy(e: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Io(io)) = e else {
+        return false;
+    };
+    io.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rusqlite::Error>())
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|code| matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
 /// rusqlite's errors as the store's: a value that does not decode is corrupt data (as sqlx's
 /// decode errors are), a busy or unreachable database unavailable, the rest a database failure.
 fn lite_error(e: rusqlite::Error) -> StoreError {
@@ -562,6 +617,53 @@ mod tests {
         assert_eq!(tables, 1);
         readers.close();
         store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// One integer column, for the tests' own tables.
+    struct One {
+        x: i64,
+    }
+    from_lite!(One { x });
+
+    /// A point read runs on the asking thread without waiting for a lock; one that finds the
+    /// file locked is neither refused nor left to hold that thread: it goes to the blocking
+    /// pool and waits there, as every read used to, then reads what the lock's holder wrote.
+    #[tokio::test]
+    async fn a_point_read_that_finds_the_file_locked_waits_for_it_on_the_blocking_pool() {
+        let dir = std::env::temp_dir().join(format!("gridloop-busy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("busy.db");
+        // A rollback-journal file: a writer's exclusive lock keeps its readers out (under WAL,
+        // which the store uses, only a WAL being recovered does).
+        let writer = Connection::open(&path).expect("open");
+        writer
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+            .expect("seed");
+        let readers = Arc::new(Readers::new(path, 2));
+        let read = || readers.fetch_optional::<One>("SELECT x FROM t ORDER BY x DESC", vec![]);
+        // Free, it is read here, on a connection the first read left idle.
+        assert_eq!(read().await.expect("read").map(|r| r.x), Some(1));
+        assert_eq!(readers.idle_stack().len(), 1);
+
+        writer
+            .execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES (2);")
+            .expect("lock");
+        assert!(readers
+            .try_here(|conn| query::<One>(conn, "SELECT x FROM t", &[], 1))
+            .is_none());
+        let unlock = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            writer.execute_batch("COMMIT").expect("commit");
+        });
+        let started = std::time::Instant::now();
+        let got = read()
+            .await
+            .expect("a locked file is waited for, not refused");
+        assert_eq!(got.map(|r| r.x), Some(2));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        unlock.join().expect("unlock");
+        readers.close();
         let _ = std::fs::remove_dir_all(&dir);
     }
 

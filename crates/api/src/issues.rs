@@ -214,8 +214,8 @@ async fn list_issues(
     let list = IssueList {
         items: page
             .items
-            .iter()
-            .map(|issue| IssueView::new(issue, &caller.actor, now))
+            .into_iter()
+            .map(|issue| IssueView::of(issue, &caller.actor, now))
             .collect(),
         next_cursor: page.next_cursor,
     };

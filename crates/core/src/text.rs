@@ -83,6 +83,23 @@ enum Source {
     Stored,
 }
 
+/// The bounds every text is held to, input or stored: not blank (unless it may be empty), and
+/// at most `max_chars` characters. `trimmed` is already trimmed.
+fn check_bounds(
+    field: &'static str,
+    trimmed: &str,
+    max_chars: usize,
+    allow_empty: bool,
+) -> Result<(), ParseError> {
+    if trimmed.is_empty() && !allow_empty {
+        return Err(ParseError::new(field, Rule::Blank));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(ParseError::new(field, Rule::TooLong { max: max_chars }));
+    }
+    Ok(())
+}
+
 fn parse_text(
     field: &'static str,
     raw: &str,
@@ -91,13 +108,7 @@ fn parse_text(
     source: Source,
 ) -> Result<String, ParseError> {
     let trimmed = raw.trim();
-    if trimmed.is_empty() && !allow_empty {
-        return Err(ParseError::new(field, Rule::Blank));
-    }
-    let chars = trimmed.chars().count();
-    if chars > max_chars {
-        return Err(ParseError::new(field, Rule::TooLong { max: max_chars }));
-    }
+    check_bounds(field, trimmed, max_chars, allow_empty)?;
     match source {
         Source::Stored => {
             check_stored(field, trimmed)?;
@@ -116,6 +127,23 @@ fn parse_text(
             Ok(text)
         }
     }
+}
+
+/// Stored text already owned, checked as [`parse_text`] checks it and kept as it is when there
+/// is nothing to trim, which is nearly always: reading a page of issues copied every title
+/// and description once more only to drop the first copy (issue 17).
+fn stored_text(
+    field: &'static str,
+    raw: String,
+    max_chars: usize,
+    allow_empty: bool,
+) -> Result<String, ParseError> {
+    if raw.trim().len() != raw.len() {
+        return parse_text(field, &raw, max_chars, allow_empty, Source::Stored);
+    }
+    check_bounds(field, &raw, max_chars, allow_empty)?;
+    check_stored(field, &raw)?;
+    Ok(raw)
 }
 
 macro_rules! text_type {
@@ -142,6 +170,12 @@ macro_rules! text_type {
             /// Text read back from the database, written under this or an earlier rule.
             pub fn from_stored(raw: &str) -> Result<Self, ParseError> {
                 parse_text($field, raw, $max, $allow_empty, Source::Stored).map(Self)
+            }
+
+            /// [`Self::from_stored`] of text the caller owns and gives up: no copy when
+            /// there is nothing to trim.
+            pub fn from_stored_string(raw: String) -> Result<Self, ParseError> {
+                stored_text($field, raw, $max, $allow_empty).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -347,5 +381,37 @@ mod tests {
         // Input through serde's TryFrom is still held to the rule.
         assert!(Title::try_from("a\tb".to_owned()).is_err());
         assert!(Title::from_stored("a\u{0}b").is_err());
+    }
+
+    /// Owned stored text reads exactly as borrowed stored text does: the same value, the same
+    /// refusals, trimmed the same way when it has anything to trim.
+    #[test]
+    fn owned_stored_text_reads_as_borrowed_stored_text_does() {
+        let long = "长".repeat(Title::MAX_CHARS + 1);
+        let at_limit = "长".repeat(Title::MAX_CHARS);
+        for raw in [
+            "旧\t标题",
+            "  padded title \n",
+            "plain",
+            "",
+            "   ",
+            "a\u{0}b",
+            long.as_str(),
+            at_limit.as_str(),
+        ] {
+            let borrowed = Title::from_stored(raw);
+            let owned = Title::from_stored_string(raw.to_owned());
+            assert_eq!(owned, borrowed, "{raw:?}");
+        }
+        // Descriptions may be empty, notes may not.
+        assert_eq!(
+            Description::from_stored_string(String::new()),
+            Description::from_stored("")
+        );
+        assert!(Note::from_stored_string(" ".to_owned()).is_err());
+        assert_eq!(
+            Note::from_stored_string(" kept \n".to_owned()).map(|n| n.as_str().to_owned()),
+            Ok("kept".to_owned())
+        );
     }
 }

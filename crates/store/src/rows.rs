@@ -401,7 +401,7 @@ impl IssueRow {
         ) {
             (Some(until), Some(reason), Some(requested_at)) => Some(ExtensionRequest {
                 until,
-                reason: stored(T, Reason::from_stored(&reason))?,
+                reason: stored(T, Reason::from_stored_string(reason))?,
                 requested_by: stored_opt(T, self.extension_requested_by, UserId::new)?,
                 requested_at,
             }),
@@ -432,8 +432,8 @@ impl IssueRow {
             id: stored(T, IssueId::new(self.id))?,
             version: u32_of(T, "version", self.version)?,
             status: stored(T, Status::from_str(&self.status))?,
-            title: stored(T, Title::from_stored(&self.title))?,
-            description: stored(T, Description::from_stored(&self.description))?,
+            title: stored(T, Title::from_stored_string(self.title))?,
+            description: stored(T, Description::from_stored_string(self.description))?,
             category: stored(T, CategoryId::new(self.category_id))?,
             priority: stored(T, Priority::from_str(&self.priority))?,
             grid: stored(T, gridloop_core::GridId::new(self.grid_id))?,
@@ -455,7 +455,7 @@ impl IssueRow {
             return_count: u32_of(T, "return_count", self.return_count)?,
             resolution: self
                 .resolution
-                .map(|r| stored(T, Note::from_stored(&r)))
+                .map(|r| stored(T, Note::from_stored_string(r)))
                 .transpose()?,
             public_resolution: self
                 .public_resolution

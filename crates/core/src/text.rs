@@ -129,9 +129,9 @@ fn parse_text(
     }
 }
 
-/// Stored text already owned, checked as [`parse_text`] checks it and kept as it is when there
-/// is nothing to trim, which is nearly always: reading a page of issues copied every title
-/// and description once more only to drop the first copy (issue 17).
+/// Stored text, checked as [`parse_text`] checks it and kept as it is when there is nothing to
+/// trim, which is nearly always: reading a page of issues copied every title and description
+/// once more only to drop the first copy (issue 17).
 fn stored_text(
     field: &'static str,
     raw: String,
@@ -167,15 +167,11 @@ macro_rules! text_type {
                 parse_text($field, raw, $max, $allow_empty, Source::Input($lines)).map(Self)
             }
 
-            /// Text read back from the database, written under this or an earlier rule.
-            pub fn from_stored(raw: &str) -> Result<Self, ParseError> {
-                parse_text($field, raw, $max, $allow_empty, Source::Stored).map(Self)
-            }
-
-            /// [`Self::from_stored`] of text the caller owns and gives up: no copy when
-            /// there is nothing to trim.
-            pub fn from_stored_string(raw: String) -> Result<Self, ParseError> {
-                stored_text($field, raw, $max, $allow_empty).map(Self)
+            /// Text read back from the database, written under this or an earlier rule. A
+            /// `String` the caller gives up is kept as it is, not copied, when there is
+            /// nothing to trim.
+            pub fn from_stored(raw: impl Into<String>) -> Result<Self, ParseError> {
+                stored_text($field, raw.into(), $max, $allow_empty).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -194,7 +190,7 @@ macro_rules! text_type {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let raw = String::deserialize(deserializer)?;
-                Self::from_stored(&raw).map_err(serde::de::Error::custom)
+                Self::from_stored(raw).map_err(serde::de::Error::custom)
             }
         }
 
@@ -383,8 +379,8 @@ mod tests {
         assert!(Title::from_stored("a\u{0}b").is_err());
     }
 
-    /// Owned stored text reads exactly as borrowed stored text does: the same value, the same
-    /// refusals, trimmed the same way when it has anything to trim.
+    /// Stored text read without a copy reads exactly as the general path (`parse_text`, which
+    /// trims into a new String) reads it: the same value, the same refusals.
     #[test]
     fn owned_stored_text_reads_as_borrowed_stored_text_does() {
         let long = "长".repeat(Title::MAX_CHARS + 1);
@@ -399,18 +395,26 @@ mod tests {
             long.as_str(),
             at_limit.as_str(),
         ] {
-            let borrowed = Title::from_stored(raw);
-            let owned = Title::from_stored_string(raw.to_owned());
-            assert_eq!(owned, borrowed, "{raw:?}");
+            let general =
+                parse_text("title", raw, Title::MAX_CHARS, false, Source::Stored).map(Title);
+            assert_eq!(Title::from_stored(raw.to_owned()), general, "{raw:?}");
+            assert_eq!(Title::from_stored(raw), general, "{raw:?}");
         }
         // Descriptions may be empty, notes may not.
         assert_eq!(
-            Description::from_stored_string(String::new()),
-            Description::from_stored("")
+            Description::from_stored(String::new()),
+            parse_text(
+                "description",
+                "",
+                Description::MAX_CHARS,
+                true,
+                Source::Stored
+            )
+            .map(Description)
         );
-        assert!(Note::from_stored_string(" ".to_owned()).is_err());
+        assert!(Note::from_stored(" ".to_owned()).is_err());
         assert_eq!(
-            Note::from_stored_string(" kept \n".to_owned()).map(|n| n.as_str().to_owned()),
+            Note::from_stored(" kept \n".to_owned()).map(|n| n.as_str().to_owned()),
             Ok("kept".to_owned())
         );
     }

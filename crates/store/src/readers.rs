@@ -346,13 +346,7 @@ impl Readers {
     ) -> Option<Result<T, StoreError>> {
         let permit = Arc::clone(&self.permits).try_acquire_owned().ok()?;
         let conn = self.idle_stack().pop()?;
-        let out = conn
-            .busy_timeout(Duration::ZERO)
-            .map_err(lite_error)
-            .and_then(|()| f(&conn));
-        if !self.permits.is_closed() {
-            self.idle_stack().push(conn);
-        }
+        let out = self.drive(conn, Duration::ZERO, f);
         drop(permit);
         match out {
             Err(e) if is_busy(&e) => None,
@@ -380,6 +374,24 @@ impl Readers {
             }
         })
         .await
+    }
+
+    /// Runs `f` on `conn`, which waits up to `wait` for a lock, then gives `conn` back to the
+    /// idle stack (unless the readers were closed meanwhile).
+    fn drive<T>(
+        &self,
+        conn: Connection,
+        wait: Duration,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let out = conn
+            .busy_timeout(wait)
+            .map_err(lite_error)
+            .and_then(|()| f(&conn));
+        if !self.permits.is_closed() {
+            self.idle_stack().push(conn);
+        }
+        out
     }
 
     fn idle_stack(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
@@ -418,15 +430,8 @@ impl Readers {
                 Some(conn) => conn,
                 None => readers.open()?,
             };
-            // The wait a read run here does without (see `try_here`).
-            let out = conn
-                .busy_timeout(BUSY_TIMEOUT)
-                .map_err(lite_error)
-                .and_then(|()| f(&conn));
-            if !readers.permits.is_closed() {
-                readers.idle_stack().push(conn);
-            }
-            out
+            // The wait a read run in place does without (see `try_here`).
+            readers.drive(conn, BUSY_TIMEOUT, f)
         })
         .await;
         match joined {

@@ -57,7 +57,7 @@ impl ChainRow {
         Ok(Chain {
             id: stored("chains", gridloop_core::ChainId::new(self.id))?,
             code: stored("chains", Code::parse(&self.code))?,
-            name: stored("chains", Name::from_stored(&self.name))?,
+            name: stored("chains", Name::from_stored(self.name))?,
         })
     }
 }
@@ -75,7 +75,7 @@ impl GridRow {
         Ok(Grid {
             id: stored("grids", gridloop_core::GridId::new(self.id))?,
             code: stored("grids", Code::parse(&self.code))?,
-            name: stored("grids", Name::from_stored(&self.name))?,
+            name: stored("grids", Name::from_stored(self.name))?,
             chain: stored("grids", gridloop_core::ChainId::new(self.chain_id))?,
         })
     }
@@ -94,7 +94,7 @@ impl PostRow {
         Ok(Post {
             id: stored("posts", gridloop_core::PostId::new(self.id))?,
             code: stored("posts", Code::parse(&self.code))?,
-            name: stored("posts", Name::from_stored(&self.name))?,
+            name: stored("posts", Name::from_stored(self.name))?,
             grid: stored("posts", gridloop_core::GridId::new(self.grid_id))?,
         })
     }
@@ -113,7 +113,7 @@ impl EnterpriseRow {
     pub(crate) fn into_domain(self) -> Result<Enterprise, StoreError> {
         Ok(Enterprise {
             id: stored("enterprises", gridloop_core::EnterpriseId::new(self.id))?,
-            name: stored("enterprises", Name::from_stored(&self.name))?,
+            name: stored("enterprises", Name::from_stored(self.name))?,
             grid: stored("enterprises", gridloop_core::GridId::new(self.grid_id))?,
             address: self.address,
             credit_code: stored(
@@ -139,7 +139,7 @@ impl UnitRow {
         Ok(Unit {
             id: stored("units", UnitId::new(self.id))?,
             code: stored("units", Code::parse(&self.code))?,
-            name: stored("units", Name::from_stored(&self.name))?,
+            name: stored("units", Name::from_stored(self.name))?,
         })
     }
 }
@@ -401,7 +401,7 @@ impl IssueRow {
         ) {
             (Some(until), Some(reason), Some(requested_at)) => Some(ExtensionRequest {
                 until,
-                reason: stored(T, Reason::from_stored_string(reason))?,
+                reason: stored(T, Reason::from_stored(reason))?,
                 requested_by: stored_opt(T, self.extension_requested_by, UserId::new)?,
                 requested_at,
             }),
@@ -432,8 +432,8 @@ impl IssueRow {
             id: stored(T, IssueId::new(self.id))?,
             version: u32_of(T, "version", self.version)?,
             status: stored(T, Status::from_str(&self.status))?,
-            title: stored(T, Title::from_stored_string(self.title))?,
-            description: stored(T, Description::from_stored_string(self.description))?,
+            title: stored(T, Title::from_stored(self.title))?,
+            description: stored(T, Description::from_stored(self.description))?,
             category: stored(T, CategoryId::new(self.category_id))?,
             priority: stored(T, Priority::from_str(&self.priority))?,
             grid: stored(T, gridloop_core::GridId::new(self.grid_id))?,
@@ -455,7 +455,7 @@ impl IssueRow {
             return_count: u32_of(T, "return_count", self.return_count)?,
             resolution: self
                 .resolution
-                .map(|r| stored(T, Note::from_stored_string(r)))
+                .map(|r| stored(T, Note::from_stored(r)))
                 .transpose()?,
             public_resolution: self
                 .public_resolution

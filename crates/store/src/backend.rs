@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::batch::{Member, SqliteWriter};
+use crate::batch::{Finished, Member, SqliteWriter};
 use crate::error::StoreError;
 use crate::readers::{FromLite, Readers};
 use crate::single_write::{is_plain_read, Autocommit};
@@ -624,6 +624,59 @@ impl Tx {
         Ok(())
     }
 
+    /// Runs `sql` as the write's last statement and commits; returns the rows it changed. On a
+    /// SQLite write `sql` goes in one text with the member's savepoint, the statements held
+    /// back and the release: one hop to the connection's thread while the write turn waits,
+    /// where running it and then committing took two. For the one-statement writes that run
+    /// for every message and job (a claim, a message marked sent).
+    pub(crate) async fn execute_and_commit(
+        mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<u64, StoreError> {
+        if matches!(self.inner, Inner::Batched(_)) {
+            return Ok(self.finish(sql, args).await?.count);
+        }
+        let count = self.execute(sql, args).await?;
+        self.commit().await?;
+        Ok(count)
+    }
+
+    /// Like [`Tx::execute_and_commit`], for a statement that returns rows (`RETURNING`).
+    pub(crate) async fn fetch_all_and_commit<T: Decodable>(
+        mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        if matches!(self.inner, Inner::Batched(_)) {
+            let finished = self.finish(sql, args).await?;
+            let rows: Result<Vec<T>, sqlx::Error> =
+                finished.rows.iter().map(|row| T::from_row(row)).collect();
+            return Ok(rows?);
+        }
+        let rows = self.fetch_all(sql, args).await?;
+        self.commit().await?;
+        Ok(rows)
+    }
+
+    /// A SQLite write's last text: the statements held back, then `sql`, then the commit.
+    async fn finish(self, sql: &str, args: Vec<Arg>) -> Result<Finished, StoreError> {
+        let Inner::Batched(member) = self.inner else {
+            return Err(StoreError::Corrupt(
+                "only a SQLite write ends in its last text".into(),
+            ));
+        };
+        let Deferred {
+            sql: mut text,
+            args: mut values,
+            ..
+        } = self.deferred;
+        renumber(sql, values.len(), &mut text);
+        text.push_str(";\n");
+        values.extend(args);
+        member.commit(text, values).await
+    }
+
     /// Undoes everything done in the transaction (dropping it does the same, lazily).
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.inner {
@@ -1072,10 +1125,10 @@ impl Pool {
                 .await?
                 .rows_affected()),
             Self::Sqlite { .. } => {
-                let mut tx = self.begin_write().await?;
-                let done = tx.execute(sql, args).await?;
-                tx.commit().await?;
-                Ok(done)
+                self.begin_write()
+                    .await?
+                    .execute_and_commit(sql, args)
+                    .await
             }
         }
     }
@@ -1090,10 +1143,10 @@ impl Pool {
                 Ok(bind_all!(sqlx::query_as(sql), args).fetch_all(pool).await?)
             }
             Self::Sqlite { .. } => {
-                let mut tx = self.begin_write().await?;
-                let rows = tx.fetch_all(sql, args).await?;
-                tx.commit().await?;
-                Ok(rows)
+                self.begin_write()
+                    .await?
+                    .fetch_all_and_commit(sql, args)
+                    .await
             }
         }
     }
@@ -1108,10 +1161,12 @@ impl Pool {
                 .fetch_optional(pool)
                 .await?),
             Self::Sqlite { .. } => {
-                let mut tx = self.begin_write().await?;
-                let row = tx.fetch_optional(sql, args).await?;
-                tx.commit().await?;
-                Ok(row)
+                let rows = self.begin_write().await?;
+                Ok(rows
+                    .fetch_all_and_commit(sql, args)
+                    .await?
+                    .into_iter()
+                    .next())
             }
         }
     }

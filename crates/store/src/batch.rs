@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridloop_core::{Actor, Workflow};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
@@ -213,33 +214,40 @@ impl Member {
         }
     }
 
-    /// Runs `deferred` (statements held back, with their values; see `Tx::defer`), then makes
-    /// this member's work durable: returns once the batch holding it is committed, with the
-    /// batch's outcome. For a member in a savepoint the release goes in the same text as the
-    /// deferred statements: one hop to the connection's thread, not two. If a deferred
-    /// statement fails, this member's work is undone and it fails alone.
+    /// Runs `last` (this member's last statements: those held back, see `Tx::defer`, and
+    /// perhaps one whose outcome the caller reads), then makes this member's work durable:
+    /// returns once the batch holding it is committed, with the batch's outcome and what the
+    /// text's last statement did. For a member in a savepoint the release goes in the same text:
+    /// one hop to the connection's thread, not two. If a statement of `last` fails, this
+    /// member's work is undone and it fails alone.
     pub(crate) async fn commit(
         mut self,
-        mut deferred: String,
+        mut last: String,
         args: Vec<Arg>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Finished, StoreError> {
         let mut guard = self.guard.take().ok_or_else(ended)?;
         let releases = match self.savepoint {
             Savepoint::None => false,
             // A member that sent nothing and holds nothing back has nothing to release.
-            Savepoint::Pending => !deferred.is_empty(),
+            Savepoint::Pending => !last.is_empty(),
             Savepoint::Sent => true,
         };
-        if releases {
-            deferred.insert_str(0, self.text_head());
-            deferred.push_str("RELEASE member");
-        }
-        if !deferred.is_empty() {
+        let mut finished = Finished::default();
+        if !last.is_empty() {
+            if releases {
+                last.insert_str(0, self.text_head());
+                last.push_str("RELEASE member");
+            }
+            // Marked before the text goes, cleared once it ran: if this is cut short (its
+            // caller going away), the connection's thread stops the text between two
+            // statements, and the next writer to take the turn undoes what of it ran.
+            guard.undo = self.savepoint.undo();
             let open = guard.open.as_mut().ok_or_else(ended)?;
-            let done = bind_all!(sqlx::query(&deferred), args)
-                .execute(&mut *open.tx)
-                .await;
-            if let Err(e) = done {
+            let done = run_last(&mut open.tx, &last, args, releases).await;
+            if done.is_ok() {
+                guard.undo = None;
+            }
+            if let Err(e) = done.map(|done| finished = done) {
                 // Undone like a dropped member's work: to its savepoint if the release did
                 // not run, else (the savepoint gone) the whole batch, which fails.
                 guard.undo = self.savepoint.undo();
@@ -256,7 +264,8 @@ impl Member {
         match self.writer.end_turn(guard).await {
             Some(committed) => committed,
             None => wait(&self.writer, outcome).await,
-        }
+        }?;
+        Ok(finished)
     }
 
     /// Undoes this member's work and ends its turn; the rest of the batch is not touched.
@@ -312,6 +321,43 @@ impl Drop for Member {
             });
         }
     }
+}
+
+/// What a member's last text did (see [`Member::commit`]): the count of its last statement
+/// before the release, and the rows it returned (only a statement with `RETURNING`, or a
+/// read, returns any; a savepoint, its release and the statements held back return none).
+#[derive(Default)]
+pub(crate) struct Finished {
+    pub(crate) count: u64,
+    pub(crate) rows: Vec<SqliteRow>,
+}
+
+/// Runs a member's last text, statement by statement, keeping what [`Finished`] holds.
+async fn run_last(
+    conn: &mut SqliteConnection,
+    text: &str,
+    args: Vec<Arg>,
+    releases: bool,
+) -> Result<Finished, sqlx::Error> {
+    use futures_util::TryStreamExt;
+    let mut counts = Vec::new();
+    let mut rows = Vec::new();
+    let mut steps = sqlx::Executor::fetch_many(conn, bind_all!(sqlx::query(text), args));
+    while let Some(step) = steps.try_next().await? {
+        match step {
+            sqlx::Either::Left(done) => counts.push(done.rows_affected()),
+            sqlx::Either::Right(row) => rows.push(row),
+        }
+    }
+    // The release's own count is not the caller's: SQLite reports a `RELEASE` (and a
+    // `SAVEPOINT`) as changing as many rows as the write before it.
+    let count = counts
+        .iter()
+        .rev()
+        .nth(usize::from(releases))
+        .copied()
+        .unwrap_or(0);
+    Ok(Finished { count, rows })
 }
 
 /// Waits for the commit of the batch a member joined. If the turn comes free while the batch
@@ -470,14 +516,14 @@ fn ended() -> StoreError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::backend::args;
     use crate::Store;
 
     /// A scratch SQLite store in the temp folder, removed with its folder when dropped.
-    struct Scratch {
+    pub(crate) struct Scratch {
         dir: std::path::PathBuf,
-        store: Store,
+        pub(crate) store: Store,
     }
 
     impl Drop for Scratch {
@@ -486,7 +532,7 @@ mod tests {
         }
     }
 
-    async fn scratch() -> Scratch {
+    pub(crate) async fn scratch() -> Scratch {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -504,23 +550,15 @@ mod tests {
     async fn a_deferred_statement_that_fails_at_commit_fails_its_member_alone() {
         let scratch = scratch().await;
         let pool = scratch.store.pool.clone();
-        // The first member holds the turn with its deferred insert; the second queues behind
-        // it and joins its batch in a savepoint, deferring an insert that breaks `UNIQUE`.
-        let first = holding_the_turn(&pool).await;
-        let second = {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut tx = pool.begin_write().await?;
-                tx.defer(INSERT_CHAIN, args!["c2", "二"]).await?;
-                tx.defer(INSERT_CHAIN, args!["c1", "again"]).await?;
-                tx.commit().await
-            })
-        };
-        commit_behind_queue(first).await;
-        let err = second
-            .await
-            .expect("the second's task")
-            .expect_err("the second breaks UNIQUE");
+        // The second defers an insert that breaks `UNIQUE`.
+        let second = behind_a_first(&pool, "c1", |pool| async move {
+            let mut tx = pool.begin_write().await?;
+            tx.defer(INSERT_CHAIN, args!["c2", "二"]).await?;
+            tx.defer(INSERT_CHAIN, args!["c1", "again"]).await?;
+            tx.commit().await
+        })
+        .await;
+        let err = second.expect_err("the second breaks UNIQUE");
         assert!(err.is_unique_violation(), "{err}");
         assert_eq!(
             codes(&scratch).await,
@@ -528,13 +566,81 @@ mod tests {
             "nothing of the second was kept"
         );
         // The turn is free and the batch clean: a later write commits.
-        let mut third = pool.begin_write().await.expect("third");
-        third
-            .defer(INSERT_CHAIN, args!["c3", "三"])
-            .await
-            .expect("deferred");
-        third.commit().await.expect("the third commits");
+        insert_alone(&pool, "c3").await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_last_statement_goes_with_the_release_and_answers_for_itself() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        // One text holds the second's savepoint, its insert held back, its update and the
+        // release.
+        let second = behind_a_first(&pool, "c1", |pool| async move {
+            let mut tx = pool.begin_write().await?;
+            tx.defer(INSERT_CHAIN, args!["c2", "二"]).await?;
+            tx.execute_and_commit("UPDATE chains SET name = name || $1", args!["!"])
+                .await
+        })
+        .await;
+        assert_eq!(
+            second.expect("the second commits"),
+            2,
+            "the update's count, not the release's"
+        );
+        let renamed: Vec<(String,)> = pool
+            .begin_write()
+            .await
+            .expect("third")
+            .fetch_all_and_commit(
+                "UPDATE chains SET name = 'x' WHERE code = $1 RETURNING name",
+                args!["c2"],
+            )
+            .await
+            .expect("the third commits");
+        assert_eq!(renamed, [("x".to_owned(),)]);
+
+        // A last statement that fails undoes its member's work alone.
+        let fourth = behind_a_first(&pool, "c3", |pool| async move {
+            let mut tx = pool.begin_write().await?;
+            tx.defer(INSERT_CHAIN, args!["c4", "四"]).await?;
+            tx.execute_and_commit(INSERT_CHAIN, args!["c1", "again"])
+                .await
+        })
+        .await;
+        let err = fourth.expect_err("the fourth breaks UNIQUE");
+        assert!(err.is_unique_violation(), "{err}");
+        assert_eq!(codes(&scratch).await, ["c1", "c2", "c3"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_member_cut_short_in_its_last_text_is_undone_by_the_next_writer() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        // The second's last text is its savepoint, an insert, a statement that takes a while
+        // and the release; its caller gives up while the slow statement runs.
+        let second = behind_a_first(&pool, "c1", |pool| async move {
+            let mut tx = pool.begin_write().await.expect("second");
+            tx.defer(INSERT_CHAIN, args!["c2", "二"])
+                .await
+                .expect("deferred");
+            let slow = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r \
+                        WHERE n < 5000000) SELECT count(*) FROM r";
+            tokio::time::timeout(
+                std::time::Duration::from_millis(100),
+                tx.execute_and_commit(slow, args![]),
+            )
+            .await
+        })
+        .await;
+        assert!(second.is_err(), "the second was cut short");
+        insert_alone(&pool, "c3").await;
+        assert_eq!(
+            codes(&scratch).await,
+            ["c1", "c3"],
+            "nothing of the second was kept"
+        );
+    }
+
     /// The codes in `chains`, in order.
     async fn codes(scratch: &Scratch) -> Vec<String> {
         let rows: Vec<(String,)> = scratch
@@ -558,42 +664,62 @@ mod tests {
     /// Starts a write that holds the turn with one insert held back, so that the next writer
     /// joins its batch in a savepoint.
     async fn holding_the_turn(pool: &crate::backend::Pool) -> crate::Tx {
+        holding_the_turn_with(pool, "c1").await
+    }
+
+    /// [`holding_the_turn`], inserting `code`.
+    async fn holding_the_turn_with(pool: &crate::backend::Pool, code: &str) -> crate::Tx {
         let mut first = pool.begin_write().await.expect("first");
         first
-            .defer(INSERT_CHAIN, args!["c1", "一"])
+            .defer(INSERT_CHAIN, args![code, "一"])
             .await
             .expect("deferred");
         first
+    }
+
+    /// Runs `second` on a task of its own while a first write (inserting `code`) holds the
+    /// turn, so that the second joins the first's batch in a savepoint; then commits the
+    /// first and returns what the second's task did.
+    async fn behind_a_first<T, F>(
+        pool: &crate::backend::Pool,
+        code: &str,
+        second: impl FnOnce(crate::backend::Pool) -> F,
+    ) -> T
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let first = holding_the_turn_with(pool, code).await;
+        let second = tokio::spawn(second(pool.clone()));
+        commit_behind_queue(first).await;
+        second.await.expect("the second's task")
+    }
+
+    /// A write of its own inserting `code`, which must commit.
+    async fn insert_alone(pool: &crate::backend::Pool, code: &str) {
+        let mut tx = pool.begin_write().await.expect("a write");
+        tx.execute(INSERT_CHAIN, args![code, "三"])
+            .await
+            .expect("inserted");
+        tx.commit().await.expect("it commits");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_member_whose_statement_fails_is_undone_to_its_savepoint_alone() {
         let scratch = scratch().await;
         let pool = scratch.store.pool.clone();
-        let first = holding_the_turn(&pool).await;
         // Its savepoint goes with its first statement; its second breaks `UNIQUE`.
-        let second = {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut tx = pool.begin_write().await?;
-                let wrote = tx.execute(INSERT_CHAIN, args!["c2", "二"]).await?;
-                assert_eq!(wrote, 1, "the count is the statement's own");
-                tx.execute(INSERT_CHAIN, args!["c1", "again"]).await
-            })
-        };
-        commit_behind_queue(first).await;
-        let err = second
-            .await
-            .expect("the second's task")
-            .expect_err("the second breaks UNIQUE");
+        let second = behind_a_first(&pool, "c1", |pool| async move {
+            let mut tx = pool.begin_write().await?;
+            let wrote = tx.execute(INSERT_CHAIN, args!["c2", "二"]).await?;
+            assert_eq!(wrote, 1, "the count is the statement's own");
+            tx.execute(INSERT_CHAIN, args!["c1", "again"]).await
+        })
+        .await;
+        let err = second.expect_err("the second breaks UNIQUE");
         assert!(err.is_unique_violation(), "{err}");
         // The second's transaction was dropped with its task: its insert is undone.
-        let mut third = pool.begin_write().await.expect("third");
-        third
-            .execute(INSERT_CHAIN, args!["c3", "三"])
-            .await
-            .expect("inserted");
-        third.commit().await.expect("the third commits");
+        insert_alone(&pool, "c3").await;
         assert_eq!(codes(&scratch).await, ["c1", "c3"]);
     }
 

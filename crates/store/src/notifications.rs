@@ -531,18 +531,26 @@ impl Store {
         provider_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        if let Pool::Postgres(pg) = &self.pool {
-            let row = Sent {
-                id,
-                owner: owner.to_owned(),
-                provider_id: provider_id.map(str::to_owned),
-                at: to_micros(now),
-            };
-            let pg = pg.clone();
-            let run = move |rows: Vec<Sent>| mark_sent_together(pg.clone(), rows);
-            if let Some(held) = self.sent.submit(row, run).await? {
-                return Ok(held);
+        let row = Sent {
+            id,
+            owner: owner.to_owned(),
+            provider_id: provider_id.map(str::to_owned),
+            at: to_micros(now),
+        };
+        let held = match &self.pool {
+            Pool::Postgres(pg) => {
+                let pg = pg.clone();
+                let run = move |rows: Vec<Sent>| mark_sent_together(pg.clone(), rows);
+                self.sent.submit(row, run).await?
             }
+            Pool::Sqlite { .. } => {
+                let pool = self.pool.clone();
+                let run = move |rows: Vec<Sent>| mark_sent_together_sqlite(pool.clone(), rows);
+                self.sent.submit(row, run).await?
+            }
+        };
+        if let Some(held) = held {
+            return Ok(held);
         }
         self.settle(
             "state = 'sent', provider_id = $3, sent_at = $4, last_error = NULL",
@@ -671,9 +679,67 @@ pub(crate) struct Sent {
     at: DateTime<Utc>,
 }
 
-/// The batches of [`Sent`]: a turn per core, each of at most this many messages.
-pub(crate) fn sent_batches() -> Coalescer<Sent, bool> {
-    Coalescer::per_core(256)
+/// The batches of [`Sent`]: a turn per core, each of at most this many messages; on SQLite
+/// of 1, 2, 4, … messages, so that the few texts stay prepared (see `sqlite_intake`).
+pub(crate) fn sent_batches(backend: Backend) -> Coalescer<Sent, bool> {
+    let batches = Coalescer::per_core(256);
+    match backend {
+        Backend::Postgres => batches,
+        Backend::Sqlite => batches.in_powers_of_two(),
+    }
+}
+
+/// SQLite's messages marked sent together: one member of the group commit and one hop to the
+/// connection's thread for the batch (issue 17: each message marked alone was a member of its
+/// own, and under load the notifier's members held the write turn about as long as the reports
+/// that made the messages).
+///
+/// SQLite's `RETURNING` names only the updated table's columns, so a batch cannot tell which of
+/// two callers with the same id held the row: such a batch leaves each to its own statement.
+async fn mark_sent_together_sqlite(pool: Pool, rows: Vec<Sent>) -> Vec<Option<bool>> {
+    use std::fmt::Write;
+    let mut ids = std::collections::HashSet::new();
+    if !rows.iter().all(|r| ids.insert(r.id)) {
+        return Vec::new();
+    }
+    let mut sql = String::from(
+        "UPDATE notifications SET state = 'sent', provider_id = v.column3, \
+           sent_at = v.column4, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
+         FROM (VALUES ",
+    );
+    let mut values = Vec::with_capacity(rows.len() * 4);
+    for (i, r) in rows.iter().enumerate() {
+        let n = i * 4;
+        let comma = if i == 0 { "" } else { ", " };
+        let _ = write!(
+            sql,
+            "{comma}(${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        );
+        values.extend(args![
+            r.id,
+            r.owner.as_str(),
+            r.provider_id.as_deref(),
+            r.at
+        ]);
+    }
+    sql.push_str(
+        ") AS v WHERE notifications.id = v.column1 AND notifications.state = 'sending' \
+           AND notifications.lease_owner = v.column2 RETURNING id",
+    );
+    match pool.fetch_all_write::<(i64,)>(&sql, values).await {
+        Ok(held) => {
+            let held: std::collections::HashSet<i64> = held.into_iter().map(|(id,)| id).collect();
+            rows.iter().map(|r| Some(held.contains(&r.id))).collect()
+        }
+        Err(e) => {
+            tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
+            Vec::new()
+        }
+    }
 }
 
 async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<bool>> {
@@ -708,5 +774,66 @@ async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<b
             tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod sent_tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::{mark_sent_together_sqlite, Sent};
+    use crate::backend::args;
+    use crate::batch::tests::scratch;
+
+    fn sent(id: i64, owner: &str) -> Sent {
+        Sent {
+            id,
+            owner: owner.to_owned(),
+            provider_id: Some(format!("p-{id}")),
+            at: Utc.with_ymd_and_hms(2026, 12, 8, 1, 0, 0).unwrap(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_marks_a_batch_sent_in_one_statement_each_for_its_own_lease() {
+        let scratch = scratch().await;
+        let pool = scratch.store.pool.clone();
+        for id in 1..=3_i64 {
+            pool.execute_write(
+                "INSERT INTO notifications (id, channel, address, locale, template, params, \
+                   dedupe_key, state, next_attempt_at, lease_owner, lease_expires_at, created_at) \
+                 VALUES ($1, 'sms', '+8613800000000', 'zh-CN', 'reported', '{}', $2, 'sending', \
+                   '2026-12-08T00:00:00Z', 'w1', '2026-12-08T02:00:00Z', '2026-12-08T00:00:00Z')",
+                args![id, format!("k{id}")],
+            )
+            .await
+            .expect("seeded");
+        }
+        // The batch's own answers (a batch that failed would answer none, and each caller
+        // would then run alone): 2 is marked by a worker that does not hold it.
+        let answers = mark_sent_together_sqlite(
+            pool.clone(),
+            vec![sent(1, "w1"), sent(2, "w2"), sent(3, "w1")],
+        )
+        .await;
+        assert_eq!(answers, [Some(true), Some(false), Some(true)]);
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = pool
+            .fetch_all_alone(
+                "SELECT id, state, provider_id, lease_owner FROM notifications ORDER BY id",
+                args![],
+            )
+            .await
+            .expect("read");
+        assert_eq!(
+            rows,
+            [
+                (1, "sent".to_owned(), Some("p-1".to_owned()), None),
+                (2, "sending".to_owned(), None, Some("w1".to_owned())),
+                (3, "sent".to_owned(), Some("p-3".to_owned()), None),
+            ]
+        );
+        // An id twice in one batch cannot be answered from `RETURNING`: each runs alone.
+        let twice = mark_sent_together_sqlite(pool, vec![sent(2, "w2"), sent(2, "w1")]).await;
+        assert!(twice.is_empty());
     }
 }

@@ -28,7 +28,7 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// Reports waiting to be written together (see `intake`).
     intake: Arc<Intake>,
-    /// PostgreSQL's messages waiting to be marked sent together (see `notifications::Sent`).
+    /// Messages waiting to be marked sent together (see `notifications::Sent`).
     pub(crate) sent: Arc<Coalescer<Sent, bool>>,
 }
 
@@ -45,8 +45,8 @@ impl Store {
     pub(crate) fn on(pool: Pool) -> Self {
         Self {
             intake: Arc::new(Intake::new(pool.backend())),
+            sent: Arc::new(sent_batches(pool.backend())),
             pool,
-            sent: Arc::new(sent_batches()),
         }
     }
 

@@ -142,9 +142,16 @@ impl Pool {
             // and the few statements run alone. One connection stays open so the WAL and its
             // index outlive idle spells (the readers open read-only and cannot recreate them
             // once SQLite removes them with its last connection).
+            //
+            // Neither pool pings a connection as it hands it out (sqlx's default): a SQLite
+            // connection is a thread of this process, not a socket that may have died, and the
+            // ping is a hop to that thread and back, which for the writers' pool the group
+            // commit's turn waited out at the start of every batch (issue 17). sqlx still pings
+            // each one given back, which flushes what a dropped statement left.
             let write = SqlitePoolOptions::new()
                 .max_connections(3)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.clone())
                 .await?;
@@ -159,6 +166,7 @@ impl Pool {
                 .foreign_keys(true);
             let read = SqlitePoolOptions::new()
                 .max_connections(sqlite_readers())
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with(read_options);
             let readers = Readers::new(path, sqlite_readers() as usize);

@@ -587,20 +587,21 @@ pub(crate) mod tests {
             2,
             "the update's count, not the release's"
         );
-        let renamed: Vec<(String,)> = pool
-            .begin_write()
-            .await
-            .expect("third")
-            .fetch_all_and_commit(
-                "UPDATE chains SET name = 'x' WHERE code = $1 RETURNING name",
-                args!["c2"],
-            )
-            .await
-            .expect("the third commits");
-        assert_eq!(renamed, [("x".to_owned(),)]);
+        // Rows a last statement returns come back through the release too.
+        let renamed = behind_a_first(&pool, "c3", |pool| async move {
+            pool.begin_write()
+                .await?
+                .fetch_all_and_commit::<(String,)>(
+                    "UPDATE chains SET name = 'x' WHERE code = $1 RETURNING name",
+                    args!["c2"],
+                )
+                .await
+        })
+        .await;
+        assert_eq!(renamed.expect("the third commits"), [("x".to_owned(),)]);
 
         // A last statement that fails undoes its member's work alone.
-        let fourth = behind_a_first(&pool, "c3", |pool| async move {
+        let fourth = behind_a_first(&pool, "c5", |pool| async move {
             let mut tx = pool.begin_write().await?;
             tx.defer(INSERT_CHAIN, args!["c4", "四"]).await?;
             tx.execute_and_commit(INSERT_CHAIN, args!["c1", "again"])
@@ -609,7 +610,7 @@ pub(crate) mod tests {
         .await;
         let err = fourth.expect_err("the fourth breaks UNIQUE");
         assert!(err.is_unique_violation(), "{err}");
-        assert_eq!(codes(&scratch).await, ["c1", "c2", "c3"]);
+        assert_eq!(codes(&scratch).await, ["c1", "c2", "c3", "c5"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

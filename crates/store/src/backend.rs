@@ -1169,12 +1169,8 @@ impl Pool {
                 .fetch_optional(pool)
                 .await?),
             Self::Sqlite { .. } => {
-                let rows = self.begin_write().await?;
-                Ok(rows
-                    .fetch_all_and_commit(sql, args)
-                    .await?
-                    .into_iter()
-                    .next())
+                let tx = self.begin_write().await?;
+                Ok(tx.fetch_all_and_commit(sql, args).await?.into_iter().next())
             }
         }
     }

@@ -232,8 +232,9 @@ impl Member {
             Savepoint::Pending => !last.is_empty(),
             Savepoint::Sent => true,
         };
-        let mut finished = Finished::default();
-        if !last.is_empty() {
+        let finished = if last.is_empty() {
+            Finished::default()
+        } else {
             if releases {
                 last.insert_str(0, self.text_head());
                 last.push_str("RELEASE member");
@@ -243,19 +244,20 @@ impl Member {
             // statements, and the next writer to take the turn undoes what of it ran.
             guard.undo = self.savepoint.undo();
             let open = guard.open.as_mut().ok_or_else(ended)?;
-            let done = run_last(&mut open.tx, &last, args, releases).await;
-            if done.is_ok() {
-                guard.undo = None;
+            match run_last(&mut open.tx, &last, args, releases).await {
+                Ok(finished) => {
+                    guard.undo = None;
+                    finished
+                }
+                Err(e) => {
+                    // Undone now, as the mark says: to its savepoint if the release did not
+                    // run, else (the savepoint gone) the whole batch, which fails.
+                    settle(&mut guard).await;
+                    let _ = self.writer.end_turn(guard).await;
+                    return Err(e.into());
+                }
             }
-            if let Err(e) = done.map(|done| finished = done) {
-                // Undone like a dropped member's work: to its savepoint if the release did
-                // not run, else (the savepoint gone) the whole batch, which fails.
-                guard.undo = self.savepoint.undo();
-                settle(&mut guard).await;
-                let _ = self.writer.end_turn(guard).await;
-                return Err(e.into());
-            }
-        }
+        };
         let Some(open) = guard.open.as_mut() else {
             return Err(ended());
         };

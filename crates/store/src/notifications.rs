@@ -13,6 +13,7 @@
 //! report); `sending` → `pending` (retry, deferral, expired lease), `failed` (permanent) or
 //! `dead` (attempts used up). Only an operator moves `failed`/`dead` back to `pending`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -26,6 +27,7 @@ use crate::coalesce::Coalescer;
 use crate::error::StoreError;
 use crate::issues::to_micros;
 use crate::rows::stored;
+use crate::sqlite_intake::values;
 use crate::store::Store;
 
 /// Where a notification is in its life.
@@ -537,18 +539,9 @@ impl Store {
             provider_id: provider_id.map(str::to_owned),
             at: to_micros(now),
         };
-        let held = match &self.pool {
-            Pool::Postgres(pg) => {
-                let pg = pg.clone();
-                let run = move |rows: Vec<Sent>| mark_sent_together(pg.clone(), rows);
-                self.sent.submit(row, run).await?
-            }
-            Pool::Sqlite { .. } => {
-                let pool = self.pool.clone();
-                let run = move |rows: Vec<Sent>| mark_sent_together_sqlite(pool.clone(), rows);
-                self.sent.submit(row, run).await?
-            }
-        };
+        let pool = self.pool.clone();
+        let run = move |rows: Vec<Sent>| mark_sent_together(pool.clone(), rows);
+        let held = self.sent.submit(row, run).await?;
         if let Some(held) = held {
             return Ok(held);
         }
@@ -689,67 +682,30 @@ pub(crate) fn sent_batches(backend: Backend) -> Coalescer<Sent, bool> {
     }
 }
 
-/// SQLite's messages marked sent together: one member of the group commit and one hop to the
-/// connection's thread for the batch (issue 17: each message marked alone was a member of its
-/// own, and under load the notifier's members held the write turn about as long as the reports
-/// that made the messages).
-///
-/// SQLite's `RETURNING` names only the updated table's columns, so a batch cannot tell which of
-/// two callers with the same id held the row: such a batch leaves each to its own statement.
-async fn mark_sent_together_sqlite(pool: Pool, rows: Vec<Sent>) -> Vec<Option<bool>> {
-    use std::fmt::Write;
-    let mut ids = std::collections::HashSet::new();
-    if !rows.iter().all(|r| ids.insert(r.id)) {
-        return Vec::new();
-    }
-    let mut sql = String::from(
-        "UPDATE notifications SET state = 'sent', provider_id = v.column3, \
-           sent_at = v.column4, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
-         FROM (VALUES ",
-    );
-    let mut values = Vec::with_capacity(rows.len() * 4);
-    for (i, r) in rows.iter().enumerate() {
-        let n = i * 4;
-        let comma = if i == 0 { "" } else { ", " };
-        let _ = write!(
-            sql,
-            "{comma}(${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4
-        );
-        values.extend(args![
-            r.id,
-            r.owner.as_str(),
-            r.provider_id.as_deref(),
-            r.at
-        ]);
-    }
-    sql.push_str(
-        ") AS v WHERE notifications.id = v.column1 AND notifications.state = 'sending' \
-           AND notifications.lease_owner = v.column2 RETURNING id",
-    );
-    match pool.fetch_all_write::<(i64,)>(&sql, values).await {
-        Ok(held) => {
-            let held: std::collections::HashSet<i64> = held.into_iter().map(|(id,)| id).collect();
-            rows.iter().map(|r| Some(held.contains(&r.id))).collect()
-        }
-        Err(e) => {
-            tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
-            Vec::new()
-        }
-    }
+/// Marks a batch sent in one statement: each row's answer, or none when the batch failed as a
+/// whole (each caller then runs its own statement, whose error is its own).
+async fn mark_sent_together(pool: Pool, rows: Vec<Sent>) -> Vec<Option<bool>> {
+    let held = match &pool {
+        Pool::Postgres(pg) => held_postgres(pg, &rows).await,
+        Pool::Sqlite { .. } => held_sqlite(&pool, &rows).await,
+    };
+    held.unwrap_or_else(|e| {
+        tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
+        Vec::new()
+    })
 }
 
-async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<bool>> {
+async fn held_postgres(
+    pool: &sqlx::PgPool,
+    rows: &[Sent],
+) -> Result<Vec<Option<bool>>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let owners: Vec<&str> = rows.iter().map(|r| r.owner.as_str()).collect();
     let providers: Vec<Option<&str>> = rows.iter().map(|r| r.provider_id.as_deref()).collect();
     let ats: Vec<DateTime<Utc>> = rows.iter().map(|r| r.at).collect();
     // Each row's answer is its own holder's: the same id may come twice in one batch (a
     // worker whose lease expired and the one that took the row over), only one holding it.
-    let held: Result<Vec<(i64, String)>, _> = sqlx::query_as(
+    let held: Vec<(i64, String)> = sqlx::query_as(
         "UPDATE notifications n SET state = 'sent', provider_id = v.provider_id, \
            sent_at = v.sent_at, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) \
@@ -761,27 +717,57 @@ async fn mark_sent_together(pool: sqlx::PgPool, rows: Vec<Sent>) -> Vec<Option<b
     .bind(&owners)
     .bind(&providers)
     .bind(&ats)
-    .fetch_all(&pool)
-    .await;
-    match held {
-        Ok(held) => {
-            let held: std::collections::HashSet<(i64, String)> = held.into_iter().collect();
-            rows.into_iter()
-                .map(|r| Some(held.contains(&(r.id, r.owner))))
-                .collect()
-        }
-        Err(e) => {
-            tracing::debug!(messages = rows.len(), error = %e, "marking a batch sent failed; each runs alone");
-            Vec::new()
-        }
+    .fetch_all(pool)
+    .await?;
+    let held: HashSet<(i64, &str)> = held.iter().map(|(id, o)| (*id, o.as_str())).collect();
+    Ok(rows
+        .iter()
+        .map(|r| Some(held.contains(&(r.id, r.owner.as_str()))))
+        .collect())
+}
+
+/// SQLite's batch: one member of the group commit and one hop to the connection's thread
+/// (issue 17: each message marked alone was a member of its own, and under load the notifier's
+/// members held the write turn about as long as the reports that made the messages).
+///
+/// SQLite's `RETURNING` names only the updated table's columns, so a batch cannot tell which of
+/// two callers with the same id held the row: such a batch leaves each to its own statement.
+async fn held_sqlite(pool: &Pool, rows: &[Sent]) -> Result<Vec<Option<bool>>, StoreError> {
+    let mut ids = HashSet::new();
+    if !rows.iter().all(|r| ids.insert(r.id)) {
+        return Ok(Vec::new());
     }
+    let sql = format!(
+        "WITH v(id, owner, provider_id, sent_at) AS (VALUES {}) \
+         UPDATE notifications SET state = 'sent', provider_id = v.provider_id, \
+           sent_at = v.sent_at, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL \
+         FROM v WHERE notifications.id = v.id AND notifications.state = 'sending' \
+           AND notifications.lease_owner = v.owner RETURNING id",
+        values(1, rows.len(), 4)
+    );
+    let mut values = Vec::with_capacity(rows.len() * 4);
+    for r in rows {
+        values.extend(args![
+            r.id,
+            r.owner.as_str(),
+            r.provider_id.as_deref(),
+            r.at
+        ]);
+    }
+    let held: HashSet<i64> = pool
+        .fetch_all_write::<(i64,)>(&sql, values)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    Ok(rows.iter().map(|r| Some(held.contains(&r.id))).collect())
 }
 
 #[cfg(test)]
 mod sent_tests {
     use chrono::{TimeZone, Utc};
 
-    use super::{mark_sent_together_sqlite, Sent};
+    use super::{mark_sent_together, Sent};
     use crate::backend::args;
     use crate::batch::tests::scratch;
 
@@ -811,7 +797,7 @@ mod sent_tests {
         }
         // The batch's own answers (a batch that failed would answer none, and each caller
         // would then run alone): 2 is marked by a worker that does not hold it.
-        let answers = mark_sent_together_sqlite(
+        let answers = mark_sent_together(
             pool.clone(),
             vec![sent(1, "w1"), sent(2, "w2"), sent(3, "w1")],
         )
@@ -833,7 +819,7 @@ mod sent_tests {
             ]
         );
         // An id twice in one batch cannot be answered from `RETURNING`: each runs alone.
-        let twice = mark_sent_together_sqlite(pool, vec![sent(2, "w2"), sent(2, "w1")]).await;
+        let twice = mark_sent_together(pool, vec![sent(2, "w2"), sent(2, "w1")]).await;
         assert!(twice.is_empty());
     }
 }

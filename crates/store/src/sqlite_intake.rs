@@ -251,7 +251,7 @@ fn notify_statement(first: usize, rows: usize) -> String {
 }
 
 /// `($first, …), …` for `rows` rows of `width` placeholders, numbered on from `first`.
-fn values(first: usize, rows: usize, width: usize) -> String {
+pub(crate) fn values(first: usize, rows: usize, width: usize) -> String {
     let mut out = String::with_capacity(rows * width * 6);
     for r in 0..rows {
         if r > 0 {
